@@ -1,0 +1,32 @@
+/* check.h - loading zones from a repository tree and the semantic lint rules of `zonesync check` */
+#ifndef ZSYNC_CHECK_H
+#define ZSYNC_CHECK_H
+
+#include "err.h"
+#include "repo.h"
+#include "zone.h"
+
+/*
+ * Runs every lint rule on a parsed zone and adds findings to diags (rule names:
+ * out-of-zone, missing-soa, soa-count, missing-ns, cname-apex, cname-other,
+ * cname-multiple, target-cname, no-address, missing-glue, occluded).
+ * Returns the number of errors added.
+ */
+size_t zsync_check_zone(struct zsync_zone *zone, struct zsync_diags *diags);
+
+/*
+ * Zone name from a zone file name: "zones/example.com.zone" -> "example.com.".
+ * Returns a malloc'ed string, or NULL when the name has no ".zone" suffix.
+ */
+char *zsync_check_origin_from_path(const char *path);
+
+/*
+ * Reads path from tree, parses it as zone origin ($INCLUDE resolved in the same tree)
+ * and lints it. *out receives the zone even when it has errors (for reporting);
+ * the caller frees it. Returns 0 when the zone has no error, ZSYNC_EINVAL when it has
+ * (see diags), another code with err set when the file could not be read.
+ */
+int zsync_check_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
+		     const char *origin, struct zsync_diags *diags, struct zsync_err *err);
+
+#endif

@@ -1,0 +1,132 @@
+/* cmd-check.c - `zonesync check`: parse and lint zones at a ref, in the index or the work tree */
+#include "check.h"
+#include "cmd.h"
+#include "repo.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_line[] =
+	"zonesync check [--ref REF | --index | --worktree] [--repo PATH] [--zones-dir DIR] [ZONE...]";
+
+/* Does a zone file match one of the names the user gave (with or without the trailing dot)? */
+static bool wanted(const struct zsync_strlist *names, const char *path, const char *origin)
+{
+	if (names->n == 0)
+		return true;
+	for (size_t i = 0; i < names->n; i++) {
+		const char *n = names->v[i];
+		size_t l = strlen(n);
+		if (strcmp(n, path) == 0)
+			return true;
+		if (strncasecmp(n, origin, l) == 0 &&
+		    (origin[l] == '\0' || (origin[l] == '.' && origin[l + 1] == '\0')))
+			return true;
+	}
+	return false;
+}
+
+static void print_diag(const struct zsync_ctx *ctx, const struct zsync_diag *dg)
+{
+	char line[4096];
+
+	zsync_diag_format(dg, line, sizeof(line));
+	if (ctx->color) {
+		/* colour just the severity word */
+		const char *sev = dg->severity == ZSYNC_SEV_ERROR ? ": error: " : ": warning: ";
+		char *p = strstr(line, sev);
+		if (p) {
+			*p = '\0';
+			printf("%s: %s: %s\n", line,
+			       zsync_paint(ctx, dg->severity == ZSYNC_SEV_ERROR ? "1;31" : "1;33",
+					   dg->severity == ZSYNC_SEV_ERROR ? "error" : "warning"),
+			       p + strlen(sev));
+			return;
+		}
+	}
+	puts(line);
+}
+
+int cmd_check(int argc, char **argv, struct zsync_ctx *ctx)
+{
+	const char *ref = NULL, *repo_path = ".", *zones_dir = "zones";
+	bool index = false, worktree = false;
+	const struct zsync_opt opts[] = {
+		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "check the zones of this commit (default HEAD)" },
+		{ 0, "index", ZSYNC_OPT_FLAG, &index, NULL, "check the staged zones (pre-commit hook)" },
+		{ 0, "worktree", ZSYNC_OPT_FLAG, &worktree, NULL, "check the files on disk" },
+		{ 0, "repo", ZSYNC_OPT_STRING, &repo_path, "PATH", "the zone repository (default: the one around the current directory)" },
+		{ 0, "zones-dir", ZSYNC_OPT_STRING, &zones_dir, "DIR", "folder of *.zone files in the repository (default zones)" },
+		{ 0 },
+	};
+	struct zsync_strlist names = { 0 }, files = { 0 };
+	struct zsync_diags diags = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_repo *repo = NULL;
+	struct zsync_tree *tree = NULL;
+	size_t checked = 0, bad = 0;
+	int code = ZSYNC_EXIT_OK;
+
+	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &names, &code))
+		goto out;
+	if ((ref != NULL) + index + worktree > 1) {
+		fprintf(stderr, "zonesync: --ref, --index and --worktree exclude each other\n");
+		code = ZSYNC_EXIT_USAGE;
+		goto out;
+	}
+	if (zsync_repo_open(&repo, repo_path, &err) < 0 ||
+	    zsync_repo_tree(&tree, repo,
+			    index ? ZSYNC_TREE_INDEX : worktree ? ZSYNC_TREE_WORKTREE : ZSYNC_TREE_COMMIT,
+			    ref, &err) < 0 ||
+	    zsync_tree_list(tree, zones_dir, ".zone", &files, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		char *origin = zsync_check_origin_from_path(files.v[i]);
+		struct zsync_zone *z = NULL;
+		size_t errors_before = diags.errors;
+
+		if (!origin || !wanted(&names, files.v[i], origin)) {
+			free(origin);
+			continue;
+		}
+		checked++;
+		if (zsync_check_load(&z, tree, files.v[i], origin, &diags, &err) < 0 &&
+		    diags.errors == errors_before) {
+			zsync_diags_add(&diags, files.v[i], 0, ZSYNC_SEV_ERROR, NULL, "%s", err.msg);
+		}
+		if (diags.errors > errors_before)
+			bad++;
+		zsync_zone_free(z);
+		free(origin);
+	}
+	if (names.n && checked == 0) {
+		fprintf(stderr, "zonesync: no zone file matches %s in %s/ of %s\n", names.v[0],
+			zones_dir, zsync_tree_describe(tree));
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	zsync_diags_sort(&diags);
+	for (size_t i = 0; i < diags.n; i++)
+		if (!ctx->quiet || diags.v[i].severity == ZSYNC_SEV_ERROR)
+			print_diag(ctx, &diags.v[i]);
+	fflush(stdout);
+	if (!ctx->quiet)
+		fprintf(stderr, "checked %zu zone%s in %s: %zu error%s, %zu warning%s\n", checked,
+			checked == 1 ? "" : "s", zsync_tree_describe(tree), diags.errors,
+			diags.errors == 1 ? "" : "s", diags.warnings, diags.warnings == 1 ? "" : "s");
+	if (checked == 0 && !ctx->quiet)
+		fprintf(stderr, "zonesync: warning: no *.zone files under %s/ in %s\n", zones_dir,
+			zsync_tree_describe(tree));
+	code = diags.errors ? ZSYNC_EXIT_ERROR : ZSYNC_EXIT_OK;
+	(void)bad;
+out:
+	zsync_tree_free(tree);
+	zsync_repo_close(repo);
+	zsync_diags_release(&diags);
+	zsync_strlist_release(&names);
+	zsync_strlist_release(&files);
+	return code;
+}

@@ -1,0 +1,54 @@
+/* cmd.h - what every command receives, and the command entry points (one file each) */
+#ifndef ZSYNC_CMD_H
+#define ZSYNC_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "opt.h"
+
+#define ZSYNC_VERSION "0.1.0"
+
+/* Exit codes: a contract, documented in docs/zonesync.1. */
+enum zsync_exit {
+	ZSYNC_EXIT_OK = 0,
+	ZSYNC_EXIT_ERROR = 1,   /* an error, or `check` found problems */
+	ZSYNC_EXIT_CHANGES = 2, /* plan --exit-code: changes pending; verify: mismatch */
+	ZSYNC_EXIT_PARTIAL = 3, /* some zone x provider failed, the others went through */
+	ZSYNC_EXIT_REFUSED = 4, /* refused by safety limits */
+	ZSYNC_EXIT_LOCKED = 5,  /* another run holds the lock */
+	ZSYNC_EXIT_USAGE = 64,
+};
+
+/* Global options, parsed by main.c and shared by every command. */
+struct zsync_ctx {
+	const char *config_path; /* -c/--config; NULL: $ZONESYNC_CONFIG, else ./zonesync.toml */
+	int verbose;
+	bool quiet;
+	bool no_color;
+	bool help;
+	bool color;              /* result: colour on stdout */
+	const struct zsync_opt *global_opts;
+};
+
+struct zsync_cmd {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct zsync_ctx *ctx);
+	const char *summary;
+};
+
+/*
+ * Parses a command's own options together with the global ones; on --help prints
+ * usage and the option table and returns ZSYNC_EXIT_OK through *exit_code with 1;
+ * on a usage error prints it and returns 1 with *exit_code = ZSYNC_EXIT_USAGE.
+ * Returns 0 when the command should run.
+ */
+int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage, const struct zsync_opt *opts,
+		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code);
+
+/* Paint s in an SGR colour ("31" red...) when ctx->color; returns a static buffer slot. */
+const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char *s);
+
+int cmd_check(int argc, char **argv, struct zsync_ctx *ctx);
+
+#endif

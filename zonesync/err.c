@@ -1,0 +1,195 @@
+/* err.c - error detail, diagnostics lists and checked allocation */
+#include "err.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zsync_err_set(struct zsync_err *err, int code, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+		err->code = code;
+	}
+	return code;
+}
+
+void zsync_err_prefix(struct zsync_err *err, const char *fmt, ...)
+{
+	char prefix[512], old[sizeof(err->msg)];
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+}
+
+void zsync_err_clear(struct zsync_err *err)
+{
+	if (err) {
+		err->code = 0;
+		err->msg[0] = '\0';
+	}
+}
+
+void *zsync_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) {
+		fputs("zonesync: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *zsync_xcalloc(size_t n, size_t sz)
+{
+	void *p = calloc(n ? n : 1, sz ? sz : 1);
+	if (!p) {
+		fputs("zonesync: out of memory\n", stderr);
+		abort();
+	}
+	return p;
+}
+
+void *zsync_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q) {
+		fputs("zonesync: out of memory\n", stderr);
+		abort();
+	}
+	return q;
+}
+
+char *zsync_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(zsync_xmalloc(n), s, n);
+}
+
+char *zsync_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		fputs("zonesync: out of memory\n", stderr);
+		abort();
+	}
+	return s;
+}
+
+void zsync_diags_add(struct zsync_diags *d, const char *file, unsigned line,
+		     enum zsync_severity sev, const char *rule, const char *fmt, ...)
+{
+	struct zsync_diag *dg;
+	va_list ap;
+	char *msg = NULL;
+
+	if (d->n == d->alloc) {
+		d->alloc = d->alloc ? d->alloc * 2 : 16;
+		d->v = zsync_xrealloc(d->v, d->alloc * sizeof(*d->v));
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	dg = &d->v[d->n++];
+	dg->file = zsync_xstrdup(file ? file : "");
+	dg->line = line;
+	dg->severity = sev;
+	dg->rule = rule;
+	dg->msg = msg ? msg : zsync_xstrdup("(out of memory)");
+	if (sev == ZSYNC_SEV_ERROR)
+		d->errors++;
+	else
+		d->warnings++;
+}
+
+static int diag_cmp(const void *a, const void *b)
+{
+	const struct zsync_diag *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
+	if (c)
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return strcmp(x->msg, y->msg);
+}
+
+void zsync_diags_sort(struct zsync_diags *d)
+{
+	if (d->n > 1)
+		qsort(d->v, d->n, sizeof(*d->v), diag_cmp);
+}
+
+void zsync_diag_format(const struct zsync_diag *dg, char *buf, size_t len)
+{
+	const char *sev = dg->severity == ZSYNC_SEV_ERROR ? "error" : "warning";
+	char where[600];
+
+	if (dg->line)
+		snprintf(where, sizeof(where), "%s:%u", dg->file, dg->line);
+	else
+		snprintf(where, sizeof(where), "%s", dg->file);
+	if (dg->rule)
+		snprintf(buf, len, "%s: %s: %s [%s]", where, sev, dg->msg, dg->rule);
+	else
+		snprintf(buf, len, "%s: %s: %s", where, sev, dg->msg);
+}
+
+void zsync_diags_release(struct zsync_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		free(d->v[i].file);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+int zsync_strlist_add_owned(struct zsync_strlist *l, char *s)
+{
+	if (l->n == l->alloc) {
+		l->alloc = l->alloc ? l->alloc * 2 : 8;
+		l->v = zsync_xrealloc(l->v, l->alloc * sizeof(*l->v));
+	}
+	l->v[l->n++] = s;
+	return 0;
+}
+
+int zsync_strlist_add(struct zsync_strlist *l, const char *s)
+{
+	return zsync_strlist_add_owned(l, zsync_xstrdup(s));
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void zsync_strlist_sort(struct zsync_strlist *l)
+{
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), str_cmp);
+}
+
+void zsync_strlist_release(struct zsync_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}

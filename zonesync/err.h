@@ -1,0 +1,85 @@
+/* err.h - error codes, error detail and collected diagnostics (path:line: ...) */
+#ifndef ZSYNC_ERR_H
+#define ZSYNC_ERR_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+/* Return codes: 0 is success, every failure is negative. */
+enum zsync_code {
+	ZSYNC_OK = 0,
+	ZSYNC_EGENERIC = -1,  /* any failure; detail in struct zsync_err */
+	ZSYNC_ENOMEM = -2,
+	ZSYNC_ENOTFOUND = -3, /* file, ref, zone or key not found */
+	ZSYNC_EINVAL = -4,    /* bad input (zone, config, argument) */
+	ZSYNC_EIO = -5,
+	ZSYNC_ELOCKED = -6,   /* another run holds the lock */
+};
+
+/* Error detail filled by the function that failed; printed by the caller. */
+struct zsync_err {
+	int code;
+	char msg[1024];
+};
+
+/* Sets code and message (printf style); returns code so callers can `return zsync_err_set(...)`. */
+int zsync_err_set(struct zsync_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prepends "PREFIX: " to the message already in err (keeps the code). */
+void zsync_err_prefix(struct zsync_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Clears err (code 0, empty message). */
+void zsync_err_clear(struct zsync_err *err);
+
+enum zsync_severity {
+	ZSYNC_SEV_WARNING = 1,
+	ZSYNC_SEV_ERROR = 2,
+};
+
+/* One finding about a file: `file:line: severity: message [rule]`. */
+struct zsync_diag {
+	char *file;       /* owned; repository-relative path */
+	unsigned line;    /* 0 when the finding has no line */
+	enum zsync_severity severity;
+	const char *rule; /* static string: lint rule name, or "syntax" */
+	char *msg;        /* owned */
+};
+
+/* A growing list of diagnostics; zero-initialise, release with zsync_diags_release(). */
+struct zsync_diags {
+	struct zsync_diag *v;
+	size_t n, alloc;
+	size_t errors, warnings;
+};
+
+void zsync_diags_add(struct zsync_diags *d, const char *file, unsigned line,
+		     enum zsync_severity sev, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Sorts by file, then line, then message, so output is deterministic. */
+void zsync_diags_sort(struct zsync_diags *d);
+/* Formats one diagnostic into buf as `file:line: error: msg [rule]`. */
+void zsync_diag_format(const struct zsync_diag *dg, char *buf, size_t len);
+void zsync_diags_release(struct zsync_diags *d);
+
+/* A growing list of owned strings; zero-initialise, release with zsync_strlist_release(). */
+struct zsync_strlist {
+	char **v;
+	size_t n, alloc;
+};
+
+int zsync_strlist_add(struct zsync_strlist *l, const char *s);
+/* Takes ownership of s (freed on failure). */
+int zsync_strlist_add_owned(struct zsync_strlist *l, char *s);
+void zsync_strlist_sort(struct zsync_strlist *l);
+void zsync_strlist_release(struct zsync_strlist *l);
+
+/* Aborts with a message when memory runs out: the callers cannot recover usefully. */
+void *zsync_xmalloc(size_t n);
+void *zsync_xcalloc(size_t n, size_t sz);
+void *zsync_xrealloc(void *p, size_t n);
+char *zsync_xstrdup(const char *s);
+char *zsync_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

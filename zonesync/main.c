@@ -1,0 +1,141 @@
+/* main.c - zonesync entry point: global options and the one command table */
+#include "cmd.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct zsync_cmd commands[] = {
+	{ "check", cmd_check, "parse and lint every zone at a ref, the index or the work tree" },
+};
+
+static int usage(FILE *out, const struct zsync_ctx *ctx)
+{
+	fprintf(out, "usage: zonesync [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+		     "Keeps DNS zones in git and serves them from several providers at once.\n\n"
+		     "Commands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "  %-12s %s\n", "help", "show the help of a command (zonesync help COMMAND)");
+	fprintf(out, "\nGlobal options:\n");
+	zsync_opt_print(out, ctx->global_opts);
+	fprintf(out, "\nExit codes: 0 ok, 1 error or problems found, 2 changes pending or mismatch,\n"
+		     "3 some provider failed, 4 refused by safety limits, 5 locked, 64 usage.\n");
+	return out == stderr ? ZSYNC_EXIT_USAGE : ZSYNC_EXIT_OK;
+}
+
+static const struct zsync_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct zsync_ctx ctx = { 0 };
+	bool version = false;
+	const struct zsync_opt global_opts[] = {
+		{ 'c', "config", ZSYNC_OPT_STRING, &ctx.config_path, "FILE",
+		  "configuration file (default: $ZONESYNC_CONFIG, else ./zonesync.toml)" },
+		{ 'v', "verbose", ZSYNC_OPT_COUNT, &ctx.verbose, NULL, "say more (twice: debug)" },
+		{ 'q', "quiet", ZSYNC_OPT_FLAG, &ctx.quiet, NULL, "print only problems" },
+		{ 0, "no-color", ZSYNC_OPT_FLAG, &ctx.no_color, NULL, "never colour the output" },
+		{ 'h', "help", ZSYNC_OPT_FLAG, &ctx.help, NULL, "show help" },
+		{ 0, "version", ZSYNC_OPT_FLAG, &version, NULL, "show the version" },
+		{ 0 },
+	};
+	const struct zsync_opt *const tables[] = { global_opts, NULL };
+	struct zsync_err err = { 0 };
+	int i;
+
+	ctx.global_opts = global_opts;
+	/* global options stand before the command; the command's own parser takes them after it too */
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		struct zsync_strlist pos = { 0 };
+		int step = 1;
+		const struct zsync_opt *o = NULL;
+		/* options with a separate value take two words */
+		if (argv[i][1] == '-') {
+			for (o = global_opts; o->type; o++)
+				if (strcmp(argv[i] + 2, o->long_name) == 0)
+					break;
+		} else if (argv[i][1] && !argv[i][2]) {
+			for (o = global_opts; o->type; o++)
+				if (o->short_name == argv[i][1])
+					break;
+		}
+		if (o && o->type == ZSYNC_OPT_STRING)
+			step = 2;
+		if (i + step > argc)
+			step = argc - i;
+		if (zsync_opt_parse(tables, step, argv + i, &pos, &err) < 0) {
+			fprintf(stderr, "zonesync: %s\n", err.msg);
+			zsync_strlist_release(&pos);
+			return ZSYNC_EXIT_USAGE;
+		}
+		zsync_strlist_release(&pos);
+		i += step - 1;
+	}
+	ctx.color = !ctx.no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	if (version) {
+		printf("zonesync %s\n", ZSYNC_VERSION);
+		return ZSYNC_EXIT_OK;
+	}
+	if (i >= argc)
+		return usage(ctx.help ? stdout : stderr, &ctx);
+	if (strcmp(argv[i], "help") == 0) {
+		if (i + 1 >= argc)
+			return usage(stdout, &ctx);
+		const struct zsync_cmd *c = find_cmd(argv[i + 1]);
+		if (!c) {
+			fprintf(stderr, "zonesync: unknown command '%s'\n", argv[i + 1]);
+			return ZSYNC_EXIT_USAGE;
+		}
+		ctx.help = true;
+		return c->fn(0, argv + i + 2, &ctx);
+	}
+	const struct zsync_cmd *c = find_cmd(argv[i]);
+	if (!c) {
+		fprintf(stderr, "zonesync: unknown command '%s' (see zonesync --help)\n", argv[i]);
+		return ZSYNC_EXIT_USAGE;
+	}
+	return c->fn(argc - i - 1, argv + i + 1, &ctx);
+}
+
+int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage_line, const struct zsync_opt *opts,
+		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code)
+{
+	const struct zsync_opt *const tables[] = { opts, ctx->global_opts, NULL };
+	struct zsync_err err = { 0 };
+
+	if (zsync_opt_parse(tables, argc, argv, positional, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\nusage: %s\n", err.msg, usage_line);
+		*exit_code = ZSYNC_EXIT_USAGE;
+		return 1;
+	}
+	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
+	if (ctx->help) {
+		printf("usage: %s\n\nOptions:\n", usage_line);
+		zsync_opt_print(stdout, opts);
+		printf("\nGlobal options:\n");
+		zsync_opt_print(stdout, ctx->global_opts);
+		*exit_code = ZSYNC_EXIT_OK;
+		return 1;
+	}
+	return 0;
+}
+
+const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char *s)
+{
+	static __thread char bufs[4][256];
+	static __thread int next;
+	char *b;
+
+	if (!ctx->color)
+		return s;
+	b = bufs[next++ & 3];
+	snprintf(b, sizeof(bufs[0]), "\033[%sm%s\033[0m", sgr, s);
+	return b;
+}

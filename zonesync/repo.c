@@ -1,0 +1,391 @@
+/* repo.c - libgit2 access to zone files at a commit, in the index or in the work tree */
+#include "repo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <stdbool.h>
+
+#include <git2.h>
+
+struct zsync_repo {
+	git_repository *git;
+};
+
+struct zsync_tree {
+	struct zsync_repo *repo;
+	enum zsync_tree_kind kind;
+	git_tree *tree;   /* ZSYNC_TREE_COMMIT */
+	git_index *index; /* ZSYNC_TREE_INDEX */
+	char *workdir;    /* ZSYNC_TREE_WORKTREE: realpath, no trailing slash */
+	char id[GIT_OID_HEXSZ + 1];
+	char desc[256];
+};
+
+#define MAX_FILE_SIZE (256u * 1024 * 1024)
+
+static int git_fail(struct zsync_err *err, int code, const char *what)
+{
+	const git_error *e = git_error_last();
+	return zsync_err_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown git error");
+}
+
+int zsync_repo_open(struct zsync_repo **out, const char *path, struct zsync_err *err)
+{
+	git_repository *git = NULL;
+
+	*out = NULL;
+	git_libgit2_init();
+	if (git_repository_open_ext(&git, path, 0, NULL) < 0) {
+		git_fail(err, ZSYNC_ENOTFOUND, "cannot open git repository");
+		zsync_err_prefix(err, "'%s'", path);
+		return ZSYNC_ENOTFOUND;
+	}
+	*out = zsync_xcalloc(1, sizeof(**out));
+	(*out)->git = git;
+	return 0;
+}
+
+void zsync_repo_close(struct zsync_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo);
+	git_libgit2_shutdown();
+}
+
+const char *zsync_repo_workdir(const struct zsync_repo *repo)
+{
+	return git_repository_workdir(repo->git);
+}
+
+int zsync_repo_tree(struct zsync_tree **out, struct zsync_repo *repo, enum zsync_tree_kind kind,
+		    const char *ref, struct zsync_err *err)
+{
+	struct zsync_tree *t = zsync_xcalloc(1, sizeof(*t));
+	git_object *obj = NULL;
+	git_commit *commit = NULL;
+	int ret = 0;
+
+	*out = NULL;
+	t->repo = repo;
+	t->kind = kind;
+	switch (kind) {
+	case ZSYNC_TREE_COMMIT:
+		if (!ref)
+			ref = "HEAD";
+		if (git_revparse_single(&obj, repo->git, ref) < 0) {
+			if (strcmp(ref, "HEAD") == 0 && git_repository_head_unborn(repo->git) == 1)
+				ret = zsync_err_set(err, ZSYNC_ENOTFOUND,
+						    "the repository has no commit yet (use --worktree or --index)");
+			else
+				ret = git_fail(err, ZSYNC_ENOTFOUND, "cannot resolve ref");
+			zsync_err_prefix(err, "ref '%s'", ref);
+			goto out;
+		}
+		if (git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "ref '%s' does not name a commit", ref);
+			goto out;
+		}
+		if (git_commit_tree(&t->tree, commit) < 0) {
+			ret = git_fail(err, ZSYNC_EIO, "cannot read commit tree");
+			goto out;
+		}
+		git_oid_tostr(t->id, sizeof(t->id), git_commit_id(commit));
+		snprintf(t->desc, sizeof(t->desc), "commit %.12s (%s)", t->id, ref);
+		break;
+	case ZSYNC_TREE_INDEX:
+		if (git_repository_index(&t->index, repo->git) < 0) {
+			ret = git_fail(err, ZSYNC_EIO, "cannot read the git index");
+			goto out;
+		}
+		snprintf(t->id, sizeof(t->id), "index");
+		snprintf(t->desc, sizeof(t->desc), "the index");
+		break;
+	case ZSYNC_TREE_WORKTREE: {
+		const char *wd = git_repository_workdir(repo->git);
+		if (!wd) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "a bare repository has no work tree");
+			goto out;
+		}
+		t->workdir = realpath(wd, NULL);
+		if (!t->workdir) {
+			ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", wd, strerror(errno));
+			goto out;
+		}
+		snprintf(t->id, sizeof(t->id), "worktree");
+		snprintf(t->desc, sizeof(t->desc), "the work tree");
+		break;
+	}
+	}
+out:
+	git_commit_free(commit);
+	git_object_free(obj);
+	if (ret < 0)
+		zsync_tree_free(t);
+	else
+		*out = t;
+	return ret;
+}
+
+void zsync_tree_free(struct zsync_tree *t)
+{
+	if (!t)
+		return;
+	git_tree_free(t->tree);
+	git_index_free(t->index);
+	free(t->workdir);
+	free(t);
+}
+
+const char *zsync_tree_id(const struct zsync_tree *t)
+{
+	return t->id;
+}
+
+const char *zsync_tree_describe(const struct zsync_tree *t)
+{
+	return t->desc;
+}
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* "zones" and "zones/" both become "zones/"; "" and "." mean the top. */
+static char *dir_prefix(const char *dir)
+{
+	if (!dir || !*dir || strcmp(dir, ".") == 0)
+		return zsync_xstrdup("");
+	size_t n = strlen(dir);
+	while (n > 1 && dir[n - 1] == '/')
+		n--;
+	return zsync_xasprintf("%.*s/", (int)n, dir);
+}
+
+struct walk_ctx {
+	const char *prefix, *suffix;
+	struct zsync_strlist *out;
+};
+
+static int walk_cb(const char *root, const git_tree_entry *e, void *payload)
+{
+	struct walk_ctx *w = payload;
+	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB ||
+	    git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
+		return 0;
+	if (has_suffix(git_tree_entry_name(e), w->suffix))
+		zsync_strlist_add_owned(w->out, zsync_xasprintf("%s%s%s", w->prefix, root,
+								git_tree_entry_name(e)));
+	return 0;
+}
+
+static int list_worktree(const char *abs, const char *rel, const char *suffix,
+			 struct zsync_strlist *out, int depth)
+{
+	DIR *d = opendir(abs);
+	struct dirent *de;
+
+	if (!d || depth > 32)
+		return 0;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *a, *r;
+		if (de->d_name[0] == '.')
+			continue;
+		a = zsync_xasprintf("%s/%s", abs, de->d_name);
+		r = zsync_xasprintf("%s%s", rel, de->d_name);
+		if (lstat(a, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				char *rr = zsync_xasprintf("%s/", r);
+				list_worktree(a, rr, suffix, out, depth + 1);
+				free(rr);
+			} else if (S_ISREG(st.st_mode) && has_suffix(de->d_name, suffix)) {
+				zsync_strlist_add(out, r);
+			}
+		}
+		free(a);
+		free(r);
+	}
+	closedir(d);
+	return 0;
+}
+
+int zsync_tree_list(struct zsync_tree *t, const char *dir, const char *suffix,
+		    struct zsync_strlist *out, struct zsync_err *err)
+{
+	char *prefix = dir_prefix(dir);
+	size_t before = out->n;
+	int ret = 0;
+
+	switch (t->kind) {
+	case ZSYNC_TREE_COMMIT: {
+		git_tree_entry *e = NULL;
+		git_tree *sub = NULL;
+		struct walk_ctx w = { prefix, suffix, out };
+		if (!*prefix) {
+			git_tree_walk(t->tree, GIT_TREEWALK_PRE, walk_cb, &w);
+			break;
+		}
+		if (git_tree_entry_bypath(&e, t->tree, prefix) < 0)
+			break; /* no such folder: no zones */
+		if (git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, git_tree_owner(t->tree), git_tree_entry_id(e)) == 0) {
+			git_tree_walk(sub, GIT_TREEWALK_PRE, walk_cb, &w);
+			git_tree_free(sub);
+		}
+		git_tree_entry_free(e);
+		break;
+	}
+	case ZSYNC_TREE_INDEX: {
+		size_t n = git_index_entrycount(t->index), pl = strlen(prefix);
+		for (size_t i = 0; i < n; i++) {
+			const git_index_entry *e = git_index_get_byindex(t->index, i);
+			if (!e || git_index_entry_stage(e) != 0 || (e->mode & 0170000) != 0100000)
+				continue;
+			if (strncmp(e->path, prefix, pl) == 0 && has_suffix(e->path, suffix))
+				zsync_strlist_add(out, e->path);
+		}
+		break;
+	}
+	case ZSYNC_TREE_WORKTREE: {
+		char *abs = zsync_xasprintf("%s/%s", t->workdir, prefix);
+		list_worktree(abs, prefix, suffix, out, 0);
+		free(abs);
+		break;
+	}
+	}
+	free(prefix);
+	/* sort only what this call added */
+	struct zsync_strlist tail = { out->v + before, out->n - before, out->n - before };
+	zsync_strlist_sort(&tail);
+	(void)err;
+	return ret;
+}
+
+static int read_blob(git_repository *git, const git_oid *id, const char *path, char **buf,
+		     size_t *len, struct zsync_err *err)
+{
+	git_blob *blob = NULL;
+	git_object_size_t n;
+
+	if (git_blob_lookup(&blob, git, id) < 0)
+		return git_fail(err, ZSYNC_EIO, path);
+	n = git_blob_rawsize(blob);
+	if (n > MAX_FILE_SIZE) {
+		git_blob_free(blob);
+		return zsync_err_set(err, ZSYNC_EINVAL, "%s: file too large (%llu bytes)", path,
+				     (unsigned long long)n);
+	}
+	*buf = zsync_xmalloc((size_t)n + 1);
+	memcpy(*buf, git_blob_rawcontent(blob), (size_t)n);
+	(*buf)[n] = '\0';
+	*len = (size_t)n;
+	git_blob_free(blob);
+	return 0;
+}
+
+static int read_worktree(struct zsync_tree *t, const char *path, char **buf, size_t *len,
+			 struct zsync_err *err)
+{
+	char *abs = zsync_xasprintf("%s/%s", t->workdir, path);
+	struct stat st;
+	int fd = -1, ret = 0;
+	size_t got = 0;
+
+	/* O_NOFOLLOW for the last component; each earlier one must be a real directory */
+	if (lstat(abs, &st) < 0) {
+		ret = errno == ENOENT ? ZSYNC_ENOTFOUND
+				      : zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	{
+		char *real = realpath(abs, NULL);
+		size_t wl = strlen(t->workdir);
+		bool inside = real && strncmp(real, t->workdir, wl) == 0 && real[wl] == '/';
+		free(real);
+		if (!inside) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "%s: resolves outside the repository",
+					    path);
+			goto out;
+		}
+	}
+	if (st.st_size > (off_t)MAX_FILE_SIZE) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "%s: file too large", path);
+		goto out;
+	}
+	fd = open(abs, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	*buf = zsync_xmalloc((size_t)st.st_size + 1);
+	while (got < (size_t)st.st_size) {
+		ssize_t r = read(fd, *buf + got, (size_t)st.st_size - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	(*buf)[got] = '\0';
+	*len = got;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(abs);
+	return ret;
+}
+
+int zsync_tree_read(void *tree, const char *path, char **buf, size_t *len, struct zsync_err *err)
+{
+	struct zsync_tree *t = tree;
+
+	*buf = NULL;
+	*len = 0;
+	switch (t->kind) {
+	case ZSYNC_TREE_COMMIT: {
+		git_tree_entry *e = NULL;
+		int ret;
+		if (git_tree_entry_bypath(&e, t->tree, path) < 0)
+			return ZSYNC_ENOTFOUND;
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
+			git_tree_entry_free(e);
+			return zsync_err_set(err, ZSYNC_EINVAL, "%s: not a file", path);
+		}
+		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
+			git_tree_entry_free(e);
+			return zsync_err_set(err, ZSYNC_EINVAL, "%s: is a symbolic link (refused)",
+					     path);
+		}
+		ret = read_blob(git_tree_owner(t->tree), git_tree_entry_id(e), path, buf, len, err);
+		git_tree_entry_free(e);
+		return ret;
+	}
+	case ZSYNC_TREE_INDEX: {
+		const git_index_entry *e = git_index_get_bypath(t->index, path, 0);
+		if (!e)
+			return ZSYNC_ENOTFOUND;
+		if ((e->mode & 0170000) != 0100000)
+			return zsync_err_set(err, ZSYNC_EINVAL, "%s: not a regular file (refused)",
+					     path);
+		return read_blob(t->repo->git, &e->id, path, buf, len, err);
+	}
+	case ZSYNC_TREE_WORKTREE:
+		return read_worktree(t, path, buf, len, err);
+	}
+	return ZSYNC_EINVAL;
+}

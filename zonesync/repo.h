@@ -1,0 +1,53 @@
+/* repo.h - the git repository holding the zones: read them at a commit, the index or the work tree */
+#ifndef ZSYNC_REPO_H
+#define ZSYNC_REPO_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+struct zsync_repo;
+struct zsync_tree;
+
+enum zsync_tree_kind {
+	ZSYNC_TREE_COMMIT,   /* a ref resolved to a commit */
+	ZSYNC_TREE_INDEX,    /* the staged content (pre-commit hook) */
+	ZSYNC_TREE_WORKTREE, /* the files on disk */
+};
+
+/* Opens the repository at path or the nearest one above it (bare or not). Free with zsync_repo_close(). */
+int zsync_repo_open(struct zsync_repo **out, const char *path, struct zsync_err *err);
+void zsync_repo_close(struct zsync_repo *repo);
+/* The work tree (with a trailing slash), or NULL for a bare repository. */
+const char *zsync_repo_workdir(const struct zsync_repo *repo);
+
+/*
+ * A read-only view of the repository's files. ref (branch, tag, full or short commit id,
+ * HEAD, any revision git understands) is used for ZSYNC_TREE_COMMIT only.
+ * Free with zsync_tree_free(); the tree must not outlive the repository.
+ */
+int zsync_repo_tree(struct zsync_tree **out, struct zsync_repo *repo, enum zsync_tree_kind kind,
+		    const char *ref, struct zsync_err *err);
+void zsync_tree_free(struct zsync_tree *tree);
+
+/* Full commit id for a commit tree, "index" or "worktree" otherwise. */
+const char *zsync_tree_id(const struct zsync_tree *tree);
+/* What the tree is, for messages: "commit 1a2b3c4 (HEAD)", "the index", "the work tree". */
+const char *zsync_tree_describe(const struct zsync_tree *tree);
+
+/*
+ * Adds to out the repository-relative paths of the regular files below dir (recursively)
+ * whose names end in suffix, sorted. A missing dir is not an error (nothing is added).
+ */
+int zsync_tree_list(struct zsync_tree *tree, const char *dir, const char *suffix,
+		    struct zsync_strlist *out, struct zsync_err *err);
+
+/*
+ * Reads one file (repository-relative, normalised path) into a malloc'ed buffer with a
+ * NUL after its end (not counted in len). ZSYNC_ENOTFOUND when it does not exist.
+ * Symbolic links are refused: nothing outside the repository is ever read.
+ * Matches zsync_read_fn so that $INCLUDE resolves inside the same tree.
+ */
+int zsync_tree_read(void *tree, const char *path, char **buf, size_t *len, struct zsync_err *err);
+
+#endif

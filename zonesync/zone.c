@@ -1,0 +1,772 @@
+/* zone.c - zone model: libzscanner parsing, libknot canonical form, RRset hash table */
+#include "zone.h"
+#include "arena.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <libknot/libknot.h>
+#include <libzscanner/scanner.h>
+
+#define NO_TTL 0xFFFFFFFFu
+/* Prefix given to libzscanner as the "directory" of a zone so that relative $INCLUDE
+ * paths come back recognisable; an absolute path in the zone text will not have it. */
+#define INCLUDE_ROOT "/\x01zonesync-repository"
+
+struct zsync_zone {
+	struct zsync_arena arena;
+	struct zsync_rrset **slots; /* open addressing, power-of-two size */
+	size_t cap, used;           /* slots, live RRsets */
+	size_t records;
+	size_t tombstones;
+	const struct zsync_rrset **sorted; /* cache for zsync_zone_sorted(); NULL when stale */
+	char **files;
+	uint16_t nfiles;
+	const uint8_t *last_owner;  /* owner interning: zone files group records by owner */
+	uint8_t *scratch;           /* knot_rdata_t-sized buffer for canonicalisation */
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+	uint8_t origin[ZSYNC_NAME_MAXLEN];
+};
+
+/* A removed RRset's slot: keeps probe chains intact. */
+static struct zsync_rrset tombstone;
+
+size_t zsync_name_len(const uint8_t *name)
+{
+	return knot_dname_size(name);
+}
+
+bool zsync_name_equal(const uint8_t *a, const uint8_t *b)
+{
+	return knot_dname_is_equal(a, b) || knot_dname_cmp(a, b) == 0;
+}
+
+int zsync_name_cmp(const uint8_t *a, const uint8_t *b)
+{
+	return knot_dname_cmp(a, b);
+}
+
+bool zsync_name_in_zone(const uint8_t *name, const uint8_t *zone)
+{
+	return knot_dname_in_bailiwick(name, zone) >= 0;
+}
+
+bool zsync_name_below(const uint8_t *name, const uint8_t *parent)
+{
+	return knot_dname_in_bailiwick(name, parent) > 0;
+}
+
+char *zsync_name_to_text(const uint8_t *name, char *buf, size_t len)
+{
+	if (!knot_dname_to_str(buf, name, len))
+		snprintf(buf, len, "?");
+	return buf;
+}
+
+int zsync_name_from_text(const char *text, const uint8_t *origin, uint8_t *out)
+{
+	size_t n = strlen(text);
+	if (n == 0 || n > ZSYNC_NAME_TXT_MAXLEN)
+		return ZSYNC_EINVAL;
+	if (strcmp(text, "@") == 0) {
+		if (!origin)
+			return ZSYNC_EINVAL;
+		memcpy(out, origin, knot_dname_size(origin));
+		return 0;
+	}
+	if (!knot_dname_from_str(out, text, ZSYNC_NAME_MAXLEN))
+		return ZSYNC_EINVAL;
+	if (text[n - 1] != '.' || (n > 1 && text[n - 2] == '\\')) {
+		/* relative: append the origin */
+		size_t l = knot_dname_size(out) - 1, ol;
+		if (!origin)
+			return ZSYNC_EINVAL;
+		ol = knot_dname_size(origin);
+		if (l + ol > ZSYNC_NAME_MAXLEN)
+			return ZSYNC_EINVAL;
+		memcpy(out + l, origin, ol);
+	}
+	return 0;
+}
+
+char *zsync_type_to_text(uint16_t type, char *buf, size_t len)
+{
+	if (knot_rrtype_to_string(type, buf, len) < 0)
+		snprintf(buf, len, "TYPE%u", type);
+	return buf;
+}
+
+int zsync_type_from_text(const char *text, uint16_t *type)
+{
+	char up[32];
+	size_t i;
+
+	for (i = 0; text[i] && i < sizeof(up) - 1; i++)
+		up[i] = toupper((unsigned char)text[i]);
+	up[i] = '\0';
+	return knot_rrtype_from_string(up, type) == 0 ? 0 : ZSYNC_EINVAL;
+}
+
+size_t zsync_rrset_rdata_size(const struct zsync_rrset *rrset)
+{
+	const uint8_t *p = rrset->rdata;
+	for (uint16_t i = 0; i < rrset->count; i++)
+		p = zsync_rdata_next(p);
+	return (size_t)(p - rrset->rdata);
+}
+
+int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
+{
+	knot_rrset_t rr;
+	uint8_t owner[1] = { 0 };
+
+	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
+	rr.rrs.count = 1;
+	rr.rrs.size = knot_rdata_size(zsync_rdata_len(rd));
+	rr.rrs.rdata = (knot_rdata_t *)rd;
+	if (knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT) < 0)
+		return ZSYNC_EINVAL;
+	return 0;
+}
+
+const uint8_t *zsync_rdata_target(uint16_t type, const uint8_t *rd)
+{
+	uint16_t len = zsync_rdata_len(rd);
+	const uint8_t *d = zsync_rdata_data(rd);
+	size_t off;
+
+	switch (type) {
+	case ZSYNC_TYPE_NS:
+	case ZSYNC_TYPE_CNAME:
+	case ZSYNC_TYPE_DNAME:
+	case ZSYNC_TYPE_PTR:
+		off = 0;
+		break;
+	case ZSYNC_TYPE_MX:
+		off = 2;
+		break;
+	case ZSYNC_TYPE_SRV:
+		off = 6;
+		break;
+	default:
+		return NULL;
+	}
+	if (len <= off || knot_dname_wire_check(d + off, d + len, NULL) <= 0)
+		return NULL;
+	return d + off;
+}
+
+/* 64-bit FNV-1a over the owner and the type; owners are short, so simple is fast enough. */
+static uint64_t rrset_hash(const uint8_t *owner, size_t olen, uint16_t type)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ type;
+	for (size_t i = 0; i < olen; i++) {
+		h ^= owner[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err)
+{
+	struct zsync_zone *z = zsync_xcalloc(1, sizeof(*z));
+
+	if (zsync_name_from_text(origin, (const uint8_t *)"", z->origin) < 0 ||
+	    strcmp(origin, "@") == 0) {
+		zsync_err_set(err, ZSYNC_EINVAL, "invalid zone name '%s'", origin);
+		free(z);
+		return NULL;
+	}
+	knot_dname_to_lower(z->origin);
+	zsync_name_to_text(z->origin, z->name, sizeof(z->name));
+	z->cap = 64;
+	z->slots = zsync_xcalloc(z->cap, sizeof(*z->slots));
+	z->scratch = zsync_xmalloc(knot_rdata_size(KNOT_RDATA_MAXLEN));
+	return z;
+}
+
+void zsync_zone_free(struct zsync_zone *z)
+{
+	if (!z)
+		return;
+	zsync_arena_release(&z->arena);
+	free(z->slots);
+	free(z->sorted);
+	for (uint16_t i = 0; i < z->nfiles; i++)
+		free(z->files[i]);
+	free(z->files);
+	free(z->scratch);
+	free(z);
+}
+
+const char *zsync_zone_name(const struct zsync_zone *z)
+{
+	return z->name;
+}
+
+const uint8_t *zsync_zone_origin(const struct zsync_zone *z)
+{
+	return z->origin;
+}
+
+size_t zsync_zone_rrset_count(const struct zsync_zone *z)
+{
+	return z->used;
+}
+
+size_t zsync_zone_record_count(const struct zsync_zone *z)
+{
+	return z->records;
+}
+
+size_t zsync_zone_heap_bytes(const struct zsync_zone *z)
+{
+	size_t n = z->arena.reserved_bytes + z->cap * sizeof(*z->slots);
+	if (z->sorted)
+		n += z->used * sizeof(*z->sorted);
+	return n;
+}
+
+const char *zsync_zone_file(const struct zsync_zone *z, uint16_t idx)
+{
+	return idx < z->nfiles ? z->files[idx] : "";
+}
+
+size_t zsync_zone_slots(const struct zsync_zone *z)
+{
+	return z->cap;
+}
+
+const struct zsync_rrset *zsync_zone_slot(const struct zsync_zone *z, size_t i)
+{
+	struct zsync_rrset *r = i < z->cap ? z->slots[i] : NULL;
+	return r == &tombstone ? NULL : r;
+}
+
+static uint16_t zone_add_file(struct zsync_zone *z, const char *path)
+{
+	for (uint16_t i = 0; i < z->nfiles; i++)
+		if (strcmp(z->files[i], path) == 0)
+			return i;
+	z->files = zsync_xrealloc(z->files, (z->nfiles + 1) * sizeof(*z->files));
+	z->files[z->nfiles] = zsync_xstrdup(path);
+	return z->nfiles++;
+}
+
+/* Slot of (owner, type): the RRset's if present, else the empty slot to fill. */
+static size_t zone_probe(const struct zsync_zone *z, const uint8_t *owner, size_t olen,
+			 uint16_t type, uint64_t h)
+{
+	size_t mask = z->cap - 1, i = h & mask, first_free = SIZE_MAX;
+
+	for (;;) {
+		struct zsync_rrset *r = z->slots[i];
+		if (!r)
+			return first_free != SIZE_MAX ? first_free : i;
+		if (r == &tombstone) {
+			if (first_free == SIZE_MAX)
+				first_free = i;
+		} else if (r->type == type && memcmp(r->owner, owner, olen) == 0 &&
+			   knot_dname_size(r->owner) == olen) {
+			return i;
+		}
+		i = (i + 1) & mask;
+	}
+}
+
+static void zone_grow(struct zsync_zone *z)
+{
+	struct zsync_rrset **old = z->slots;
+	size_t oldcap = z->cap;
+
+	/* grow only when live entries need it; otherwise rehashing drops the tombstones */
+	if ((z->used + 1) * 4 > z->cap * 2)
+		z->cap *= 2;
+	z->slots = zsync_xcalloc(z->cap, sizeof(*z->slots));
+	z->tombstones = 0;
+	for (size_t i = 0; i < oldcap; i++) {
+		struct zsync_rrset *r = old[i];
+		if (r && r != &tombstone) {
+			size_t olen = knot_dname_size(r->owner);
+			size_t j = rrset_hash(r->owner, olen, r->type) & (z->cap - 1);
+			while (z->slots[j])
+				j = (j + 1) & (z->cap - 1);
+			z->slots[j] = r;
+		}
+	}
+	free(old);
+}
+
+static int rdata_cmp(const uint8_t *a, const uint8_t *b)
+{
+	uint16_t la = zsync_rdata_len(a), lb = zsync_rdata_len(b);
+	int c = memcmp(a + 2, b + 2, la < lb ? la : lb);
+	if (c)
+		return c;
+	return la < lb ? -1 : la > lb;
+}
+
+enum add_result { ADD_NEW = 0, ADD_DUPLICATE = 1, ADD_TTL_DIFFERS = 2 };
+
+/*
+ * Adds one canonical record (owner lower-case in `owner`, rdata item in z->scratch).
+ * Returns enum add_result; *rrset_out is the RRset it went to.
+ */
+static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, uint16_t type,
+		       uint32_t ttl, uint16_t file, uint32_t line,
+		       const struct zsync_rrset **rrset_out)
+{
+	const uint8_t *item = z->scratch;
+	size_t isize = knot_rdata_size(zsync_rdata_len(item));
+	uint64_t h = rrset_hash(owner, olen, type);
+	size_t slot;
+	struct zsync_rrset *r;
+
+	if ((z->used + z->tombstones + 1) * 4 > z->cap * 3)
+		zone_grow(z);
+	slot = zone_probe(z, owner, olen, type, h);
+	r = z->slots[slot];
+	if (!r || r == &tombstone) {
+		if (r == &tombstone)
+			z->tombstones--;
+		r = zsync_arena_alloc(&z->arena, sizeof(*r), _Alignof(struct zsync_rrset));
+		if (z->last_owner && memcmp(z->last_owner, owner, olen) == 0 &&
+		    knot_dname_size(z->last_owner) == olen) {
+			r->owner = z->last_owner;
+		} else {
+			uint8_t *o = zsync_arena_alloc(&z->arena, olen, 1);
+			memcpy(o, owner, olen);
+			r->owner = z->last_owner = o;
+		}
+		/* rdata last, so that the next record of this RRset can usually extend it in place */
+		r->rdata = zsync_arena_alloc(&z->arena, isize, 2);
+		memcpy(r->rdata, item, isize);
+		r->ttl = ttl;
+		r->line = line;
+		r->type = type;
+		r->count = 1;
+		r->file = file;
+		r->flags = 0;
+		z->slots[slot] = r;
+		z->used++;
+		z->records++;
+		free(z->sorted);
+		z->sorted = NULL;
+		*rrset_out = r;
+		return ADD_NEW;
+	}
+
+	*rrset_out = r;
+	/* find the sorted position; equal means a duplicate record */
+	uint8_t *p = r->rdata;
+	uint16_t i;
+	for (i = 0; i < r->count; i++) {
+		int c = rdata_cmp(p, item);
+		if (c == 0)
+			return ADD_DUPLICATE;
+		if (c > 0)
+			break;
+		p = (uint8_t *)zsync_rdata_next(p);
+	}
+	if (r->count == UINT16_MAX)
+		return ADD_DUPLICATE; /* cannot happen with real data: an RRset is < 64 KiB on the wire */
+	size_t before = (size_t)(p - r->rdata);
+	size_t total = zsync_rrset_rdata_size(r);
+	if (zsync_arena_extend(&z->arena, r->rdata, total, total + isize) != 0) {
+		uint8_t *n = zsync_arena_alloc(&z->arena, total + isize, 2);
+		memcpy(n, r->rdata, total);
+		r->rdata = n;
+	}
+	memmove(r->rdata + before + isize, r->rdata + before, total - before);
+	memcpy(r->rdata + before, item, isize);
+	r->count++;
+	z->records++;
+	if (r->ttl != ttl) {
+		r->flags |= ZSYNC_RRSET_TTL_MIXED;
+		return ADD_TTL_DIFFERS;
+	}
+	return ADD_NEW;
+}
+
+/* Copies owner+rdata into the scratch buffer in canonical form; owner is lowered in place. */
+static void canonicalise(struct zsync_zone *z, uint8_t *owner, uint16_t type, const uint8_t *rdata,
+			 uint16_t rdlen)
+{
+	knot_rrset_t rr;
+
+	knot_rdata_init((knot_rdata_t *)z->scratch, rdlen, rdata);
+	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
+	rr.rrs.count = 1;
+	rr.rrs.size = knot_rdata_size(rdlen);
+	rr.rrs.rdata = (knot_rdata_t *)z->scratch;
+	knot_rrset_rr_to_canonical(&rr);
+}
+
+int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, uint32_t ttl,
+		   const uint8_t *rdata, uint16_t rdlen, struct zsync_err *err)
+{
+	uint8_t o[KNOT_DNAME_MAXLEN];
+	const struct zsync_rrset *r;
+	int olen = knot_dname_wire_check(owner, owner + KNOT_DNAME_MAXLEN, NULL);
+
+	if (olen <= 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': malformed owner name", z->name);
+	memcpy(o, owner, olen);
+	canonicalise(z, o, type, rdata, rdlen);
+	zone_insert(z, o, olen, type, ttl, 0, 0, &r);
+	return 0;
+}
+
+int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)
+{
+	uint8_t o[KNOT_DNAME_MAXLEN];
+	size_t olen = knot_dname_size(owner), slot;
+	struct zsync_rrset *r;
+
+	memcpy(o, owner, olen);
+	knot_dname_to_lower(o);
+	slot = zone_probe(z, o, olen, type, rrset_hash(o, olen, type));
+	r = z->slots[slot];
+	if (!r || r == &tombstone)
+		return 0;
+	z->slots[slot] = &tombstone;
+	z->tombstones++;
+	z->used--;
+	z->records -= r->count;
+	free(z->sorted);
+	z->sorted = NULL;
+	return 1;
+}
+
+const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *z, const uint8_t *owner,
+					  uint16_t type)
+{
+	uint8_t o[KNOT_DNAME_MAXLEN];
+	size_t olen = knot_dname_size(owner);
+	struct zsync_rrset *r;
+
+	memcpy(o, owner, olen);
+	knot_dname_to_lower(o);
+	r = z->slots[zone_probe(z, o, olen, type, rrset_hash(o, olen, type))];
+	return r == &tombstone ? NULL : r;
+}
+
+bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b)
+{
+	if (a->count != b->count)
+		return false;
+	size_t sa = zsync_rrset_rdata_size(a);
+	return sa == zsync_rrset_rdata_size(b) && memcmp(a->rdata, b->rdata, sa) == 0;
+}
+
+bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b)
+{
+	if (a->used != b->used || a->records != b->records ||
+	    !knot_dname_is_equal(a->origin, b->origin))
+		return false;
+	for (size_t i = 0; i < a->cap; i++) {
+		const struct zsync_rrset *ra = zsync_zone_slot(a, i), *rb;
+		if (!ra)
+			continue;
+		rb = zsync_zone_find(b, ra->owner, ra->type);
+		if (!rb || rb->ttl != ra->ttl || !zsync_rrset_rdata_equal(ra, rb))
+			return false;
+	}
+	return true;
+}
+
+/* Sort entry: the owner in knot's lookup format (labels reversed, memcmp gives canonical order). */
+struct sort_ent {
+	const uint8_t *lf;
+	const struct zsync_rrset *r;
+};
+
+static int sort_ent_cmp(const void *pa, const void *pb)
+{
+	const struct sort_ent *a = pa, *b = pb;
+	if (a->lf != b->lf) {
+		unsigned la = a->lf[0], lb = b->lf[0];
+		int c = memcmp(a->lf + 1, b->lf + 1, la < lb ? la : lb);
+		if (c)
+			return c;
+		if (la != lb)
+			return la < lb ? -1 : 1;
+	}
+	return a->r->type < b->r->type ? -1 : a->r->type > b->r->type;
+}
+
+const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t *count)
+{
+	struct sort_ent *ents;
+	struct zsync_arena lfs = { 0 };
+	const uint8_t *prev_owner = NULL, *prev_lf = NULL;
+	size_t n = 0;
+
+	*count = z->used;
+	if (z->sorted)
+		return z->sorted;
+	ents = zsync_xmalloc((z->used ? z->used : 1) * sizeof(*ents));
+	for (size_t i = 0; i < z->cap; i++) {
+		const struct zsync_rrset *r = zsync_zone_slot(z, i);
+		if (!r)
+			continue;
+		if (r->owner != prev_owner) {
+			knot_dname_storage_t st;
+			uint8_t *lf = knot_dname_lf(r->owner, st);
+			uint8_t *copy = zsync_arena_alloc(&lfs, (size_t)lf[0] + 1, 1);
+			memcpy(copy, lf, (size_t)lf[0] + 1);
+			prev_owner = r->owner;
+			prev_lf = copy;
+		}
+		ents[n].lf = prev_lf;
+		ents[n].r = r;
+		n++;
+	}
+	qsort(ents, n, sizeof(*ents), sort_ent_cmp);
+	z->sorted = zsync_xmalloc((n ? n : 1) * sizeof(*z->sorted));
+	for (size_t i = 0; i < n; i++)
+		z->sorted[i] = ents[i].r;
+	free(ents);
+	zsync_arena_release(&lfs);
+	return z->sorted;
+}
+
+/* ---- parsing ---- */
+
+struct parse_ctx {
+	struct zsync_zone *z;
+	struct zsync_diags *d;
+	zsync_read_fn read;
+	void *read_ctx;
+	const char *chain[ZSYNC_INCLUDE_DEPTH + 1]; /* files being parsed, outermost first */
+	int depth;
+};
+
+/* Normalises a repository-relative path ("a/./b/../c" -> "a/c"); -1 if it climbs out. */
+static int normalise_path(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+	const char *p = in;
+
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.')) {
+			/* skip */
+		} else if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 0)
+				return -1;
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--; /* drop the slash too */
+		} else {
+			if (o + n + 2 > outlen)
+				return -1;
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	if (o == 0)
+		return -1;
+	out[o] = '\0';
+	return 0;
+}
+
+static void set_scanner_dir(zs_scanner_t *s, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	free(s->path);
+	if (slash)
+		s->path = zsync_xasprintf("%s/%.*s", INCLUDE_ROOT, (int)(slash - path), path);
+	else
+		s->path = zsync_xstrdup(INCLUDE_ROOT);
+}
+
+static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
+		       const char *origin, uint32_t default_ttl);
+
+static void handle_include(struct parse_ctx *c, zs_scanner_t *s, const char *path)
+{
+	const char *fn = s->include_filename;
+	unsigned line = (unsigned)s->line_counter;
+	size_t rl = strlen(INCLUDE_ROOT);
+	char norm[4096];
+	char *buf = NULL;
+	size_t blen = 0;
+	struct zsync_err err = { 0 };
+	int r;
+
+	if (strncmp(fn, INCLUDE_ROOT "/", rl + 1) != 0) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+				"$INCLUDE of absolute path '%s' refused: includes are resolved inside the repository",
+				fn);
+		return;
+	}
+	if (normalise_path(fn + rl + 1, norm, sizeof(norm)) < 0) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+				"$INCLUDE path '%s' leaves the repository", fn + rl + 1);
+		return;
+	}
+	for (int i = 0; i <= c->depth; i++) {
+		if (strcmp(c->chain[i], norm) == 0) {
+			zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+					"$INCLUDE loop: '%s' includes itself (through %d level(s))",
+					norm, c->depth - i + 1);
+			return;
+		}
+	}
+	if (c->depth + 1 > ZSYNC_INCLUDE_DEPTH) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+				"$INCLUDE of '%s' exceeds the nesting limit of %d", norm,
+				ZSYNC_INCLUDE_DEPTH);
+		return;
+	}
+	if (!c->read) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+				"$INCLUDE is not available here ('%s')", norm);
+		return;
+	}
+	r = c->read(c->read_ctx, norm, &buf, &blen, &err);
+	if (r == ZSYNC_ENOTFOUND) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+				"$INCLUDE file '%s' not found in the repository", norm);
+		return;
+	}
+	if (r < 0) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
+				"$INCLUDE file '%s': %s", norm, err.msg);
+		return;
+	}
+	c->chain[++c->depth] = norm;
+	parse_text(c, norm, buf, blen, (const char *)s->buffer, s->default_ttl);
+	c->depth--;
+	free(buf);
+}
+
+static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path, uint16_t file)
+{
+	struct zsync_zone *z = c->z;
+	unsigned line = (unsigned)s->line_counter;
+	const struct zsync_rrset *r;
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	int res;
+
+	if (s->r_ttl == NO_TTL) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "no-ttl",
+				"record has no TTL and no $TTL precedes it (add a TTL or a $TTL line)");
+		return;
+	}
+	canonicalise(z, s->r_owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
+	res = zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, file, line, &r);
+	if (res == ADD_NEW)
+		return;
+	zsync_name_to_text(r->owner, name, sizeof(name));
+	zsync_type_to_text(r->type, type, sizeof(type));
+	if (res == ADD_DUPLICATE) {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_WARNING, "duplicate",
+				"duplicate record %s %s (the RRset starts at %s:%u)", name, type,
+				zsync_zone_file(z, r->file), r->line);
+	} else {
+		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "ttl-mismatch",
+				"TTL %u differs from TTL %u of the other %s %s records (%s:%u); an RRset has one TTL",
+				s->r_ttl, r->ttl, name, type, zsync_zone_file(z, r->file), r->line);
+	}
+}
+
+static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
+		       const char *origin, uint32_t default_ttl)
+{
+	zs_scanner_t *s = zsync_xmalloc(sizeof(*s)); /* ~200 KiB: never on the stack */
+	uint16_t file = zone_add_file(c->z, path);
+
+	if (zs_init(s, origin, KNOT_CLASS_IN, default_ttl) != 0) {
+		zsync_diags_add(c->d, path, 0, ZSYNC_SEV_ERROR, "syntax", "bad origin '%s': %s",
+				origin, zs_strerror(s->error.code));
+		goto out;
+	}
+	if (zs_set_input_string(s, text, len) != 0) {
+		zsync_diags_add(c->d, path, 0, ZSYNC_SEV_ERROR, "syntax", "%s",
+				zs_strerror(s->error.code));
+		goto out;
+	}
+	set_scanner_dir(s, path);
+	while (zs_parse_record(s) == 0 || s->state == ZS_STATE_ERROR) {
+		switch (s->state) {
+		case ZS_STATE_DATA:
+			handle_record(c, s, path, file);
+			break;
+		case ZS_STATE_ERROR:
+			zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR,
+					"syntax", "%s", zs_strerror(s->error.code));
+			if (s->error.fatal)
+				goto out;
+			break;
+		case ZS_STATE_INCLUDE:
+			handle_include(c, s, path);
+			break;
+		default:
+			goto out;
+		}
+	}
+out:
+	zs_deinit(s);
+	free(s);
+}
+
+int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, size_t len,
+		     zsync_read_fn read, void *read_ctx, struct zsync_diags *diags)
+{
+	struct parse_ctx c = { .z = z, .d = diags, .read = read, .read_ctx = read_ctx };
+	size_t errors_before = diags->errors;
+	char norm[4096];
+
+	/* the top file's own path anchors loop detection */
+	c.chain[0] = normalise_path(path, norm, sizeof(norm)) == 0 ? norm : path;
+	parse_text(&c, path, text, len, z->name, NO_TTL);
+	z->last_owner = NULL;
+	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
+}
+
+int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, struct zsync_err *err)
+{
+	zs_scanner_t *s = zsync_xmalloc(sizeof(*s));
+	int ret = 0;
+
+	if (zs_init(s, z->name, KNOT_CLASS_IN, NO_TTL) != 0 ||
+	    zs_set_input_string(s, text, len) != 0) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': %s", z->name,
+				    zs_strerror(s->error.code));
+		goto out;
+	}
+	while (zs_parse_record(s) == 0) {
+		const struct zsync_rrset *r;
+		if (s->state != ZS_STATE_DATA)
+			break;
+		if (s->r_ttl == NO_TTL) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': record without TTL",
+					    z->name);
+			goto out;
+		}
+		canonicalise(z, s->r_owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
+		zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, 0, 0, &r);
+	}
+	if (s->state == ZS_STATE_ERROR || s->state == ZS_STATE_INCLUDE) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': cannot parse '%.*s': %s",
+				    z->name, (int)(len > 200 ? 200 : len), text,
+				    s->state == ZS_STATE_INCLUDE ? "$INCLUDE not allowed here"
+								 : zs_strerror(s->error.code));
+	}
+out:
+	z->last_owner = NULL;
+	zs_deinit(s);
+	free(s);
+	return ret;
+}

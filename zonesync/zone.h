@@ -1,0 +1,183 @@
+/* zone.h - the zone model: RRsets in canonical wire form, one arena per zone */
+#ifndef ZSYNC_ZONE_H
+#define ZSYNC_ZONE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "err.h"
+
+#define ZSYNC_NAME_MAXLEN 255      /* wire form */
+#define ZSYNC_NAME_TXT_MAXLEN 1005 /* presentation form, every octet escaped as \DDD */
+#define ZSYNC_INCLUDE_DEPTH 8
+
+/* Well-known types used outside zone.c (values from the IANA registry). */
+enum {
+	ZSYNC_TYPE_A = 1,
+	ZSYNC_TYPE_NS = 2,
+	ZSYNC_TYPE_CNAME = 5,
+	ZSYNC_TYPE_SOA = 6,
+	ZSYNC_TYPE_PTR = 12,
+	ZSYNC_TYPE_MX = 15,
+	ZSYNC_TYPE_TXT = 16,
+	ZSYNC_TYPE_AAAA = 28,
+	ZSYNC_TYPE_SRV = 33,
+	ZSYNC_TYPE_DNAME = 39,
+	ZSYNC_TYPE_DS = 43,
+	ZSYNC_TYPE_RRSIG = 46,
+	ZSYNC_TYPE_NSEC = 47,
+	ZSYNC_TYPE_DNSKEY = 48,
+	ZSYNC_TYPE_NSEC3 = 50,
+	ZSYNC_TYPE_NSEC3PARAM = 51,
+	ZSYNC_TYPE_CDS = 59,
+	ZSYNC_TYPE_CDNSKEY = 60,
+	ZSYNC_TYPE_CAA = 257,
+};
+
+enum zsync_rrset_flags {
+	/* the source held records of this RRset with different TTLs; ttl is the first seen */
+	ZSYNC_RRSET_TTL_MIXED = 1 << 0,
+};
+
+/*
+ * One RRset. The owner is lower-case wire form; rdata holds `count` items in
+ * canonical order without duplicates, each laid out as a host-order uint16_t
+ * length, the octets (names inside lower-cased per RFC 4034 section 6.2) and
+ * one pad octet when the length is odd. Walk them with zsync_rdata_next().
+ * Everything points into the zone's arena and lives as long as the zone.
+ */
+struct zsync_rrset {
+	const uint8_t *owner;
+	uint8_t *rdata;
+	uint32_t ttl;
+	uint32_t line;  /* first line of the RRset in its file; 0 when not from a file */
+	uint16_t type;
+	uint16_t count;
+	uint16_t file;  /* index for zsync_zone_file() */
+	uint8_t flags;  /* enum zsync_rrset_flags */
+};
+
+static inline uint16_t zsync_rdata_len(const uint8_t *rd)
+{
+	uint16_t len;
+	memcpy(&len, rd, sizeof(len));
+	return len;
+}
+
+static inline const uint8_t *zsync_rdata_data(const uint8_t *rd)
+{
+	return rd + 2;
+}
+
+static inline const uint8_t *zsync_rdata_next(const uint8_t *rd)
+{
+	uint16_t len = zsync_rdata_len(rd);
+	return rd + 2 + len + (len & 1);
+}
+
+/* Bytes the rdata block of rrset occupies. */
+size_t zsync_rrset_rdata_size(const struct zsync_rrset *rrset);
+
+struct zsync_zone;
+
+/*
+ * Reads a file for $INCLUDE: path is repository-relative and normalised. Returns 0
+ * with a malloc'ed *buf (caller frees), ZSYNC_ENOTFOUND, or another code with err set.
+ */
+typedef int (*zsync_read_fn)(void *ctx, const char *path, char **buf, size_t *len,
+			     struct zsync_err *err);
+
+/* Creates an empty zone for origin ("example.com" or "example.com."); NULL with err on a bad name. */
+struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err);
+/* Frees the zone and everything it holds; accepts NULL. */
+void zsync_zone_free(struct zsync_zone *zone);
+
+/* Origin in presentation form, lower case, with the trailing dot. */
+const char *zsync_zone_name(const struct zsync_zone *zone);
+/* Origin in wire form. */
+const uint8_t *zsync_zone_origin(const struct zsync_zone *zone);
+
+/*
+ * Parses zone text (RFC 1035 master file) named path (repository-relative, used in
+ * messages) into zone. $INCLUDE is resolved through read (NULL: includes are an
+ * error), confined to the repository, depth <= ZSYNC_INCLUDE_DEPTH, no loops.
+ * Every problem is added to diags as `path:line`; parsing goes on after an error
+ * so that all of them are reported. A record without TTL and without $TTL is an
+ * error. Returns 0 when no error was found, ZSYNC_EINVAL otherwise: such a zone
+ * must never be pushed anywhere.
+ */
+int zsync_zone_parse(struct zsync_zone *zone, const char *path, const char *text, size_t len,
+		     zsync_read_fn read, void *read_ctx, struct zsync_diags *diags);
+
+/*
+ * Adds one record given in wire form (owner and rdata), canonicalising it. Used by
+ * providers to build the model of what they serve. A record already present is
+ * ignored; a TTL that differs from the RRset's marks it ZSYNC_RRSET_TTL_MIXED.
+ */
+int zsync_zone_add(struct zsync_zone *zone, const uint8_t *owner, uint16_t type, uint32_t ttl,
+		   const uint8_t *rdata, uint16_t rdlen, struct zsync_err *err);
+
+/*
+ * Adds records written in zone-file syntax (e.g. "www 300 IN A 192.0.2.1"), relative
+ * names against the zone origin. For providers whose API speaks presentation form.
+ */
+int zsync_zone_add_text(struct zsync_zone *zone, const char *text, size_t len,
+			struct zsync_err *err);
+
+/* Removes the RRset (owner, type) if present; returns 1 if removed, 0 if absent. */
+int zsync_zone_remove(struct zsync_zone *zone, const uint8_t *owner, uint16_t type);
+
+size_t zsync_zone_rrset_count(const struct zsync_zone *zone);
+size_t zsync_zone_record_count(const struct zsync_zone *zone);
+/* Heap bytes held by the zone model (arena, hash table, file names). */
+size_t zsync_zone_heap_bytes(const struct zsync_zone *zone);
+/* File name for a struct zsync_rrset's file index ("" when unknown). */
+const char *zsync_zone_file(const struct zsync_zone *zone, uint16_t idx);
+
+/* Finds the RRset; owner in wire form, any case. NULL when absent. */
+const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *zone, const uint8_t *owner,
+					  uint16_t type);
+/*
+ * RRsets in canonical DNS order (RFC 4034 section 6.1) by owner, then by type.
+ * The array belongs to the zone and stays valid until the zone changes.
+ */
+const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *zone, size_t *count);
+/* Unordered iteration: index 0 .. slots-1, NULL entries skipped by the caller. */
+size_t zsync_zone_slots(const struct zsync_zone *zone);
+const struct zsync_rrset *zsync_zone_slot(const struct zsync_zone *zone, size_t i);
+
+/* Same rdata set (order and duplicates do not exist in the model). */
+bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b);
+/* Same set of RRsets with the same TTLs and rdata. */
+bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b);
+
+/* Domain names (wire form). */
+size_t zsync_name_len(const uint8_t *name);
+/* Canonical DNS order, case-insensitive: <0, 0, >0. */
+int zsync_name_cmp(const uint8_t *a, const uint8_t *b);
+bool zsync_name_equal(const uint8_t *a, const uint8_t *b);
+/* name equals zone or is below it. */
+bool zsync_name_in_zone(const uint8_t *name, const uint8_t *zone);
+/* name is strictly below parent. */
+bool zsync_name_below(const uint8_t *name, const uint8_t *parent);
+/* Presentation form with the trailing dot; returns buf. */
+char *zsync_name_to_text(const uint8_t *name, char *buf, size_t len);
+/* Parses an absolute or (with origin) relative name into wire form (255 bytes); 0 or ZSYNC_EINVAL. */
+int zsync_name_from_text(const char *text, const uint8_t *origin, uint8_t *out);
+
+/* "A", "TXT", or "TYPE65280"; returns buf. */
+char *zsync_type_to_text(uint16_t type, char *buf, size_t len);
+/* Accepts mnemonics (any case) and TYPEnnn; 0 or ZSYNC_EINVAL. */
+int zsync_type_from_text(const char *text, uint16_t *type);
+
+/* Presentation form of one rdata item (as in a zone file, names absolute); 0 or ZSYNC_EINVAL. */
+int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len);
+/*
+ * For NS, CNAME, DNAME, PTR, MX and SRV: the name the record points at (inside the rdata
+ * item rd), else NULL.
+ */
+const uint8_t *zsync_rdata_target(uint16_t type, const uint8_t *rd);
+
+#endif
