@@ -1,5 +1,5 @@
 /* cmd-check.c - `zonesync check`: parse and lint zones at a ref, in the index or the work tree */
-#include "check.h"
+#include "lint.h"
 #include "cmd.h"
 #include "repo.h"
 
@@ -84,7 +84,7 @@ int cmd_check(int argc, char **argv, struct zsync_ctx *ctx)
 		goto out;
 	}
 	for (size_t i = 0; i < files.n; i++) {
-		char *origin = zsync_check_origin_from_path(files.v[i]);
+		char *origin = zsync_lint_origin_from_path(files.v[i]);
 		struct zsync_zone *z = NULL;
 		size_t errors_before = diags.errors;
 
@@ -93,7 +93,7 @@ int cmd_check(int argc, char **argv, struct zsync_ctx *ctx)
 			continue;
 		}
 		checked++;
-		if (zsync_check_load(&z, tree, files.v[i], origin, &diags, &err) < 0 &&
+		if (zsync_lint_load(&z, tree, files.v[i], origin, &diags, &err) < 0 &&
 		    diags.errors == errors_before) {
 			zsync_diags_add(&diags, files.v[i], 0, ZSYNC_SEV_ERROR, NULL, "%s", err.msg);
 		}

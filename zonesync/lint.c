@@ -1,5 +1,5 @@
-/* check.c - semantic lint rules over a parsed zone (the checks libzscanner does not make) */
-#include "check.h"
+/* lint.c - semantic lint rules over a parsed zone (the checks libzscanner does not make) */
+#include "lint.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,7 +107,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, const cha
 	}
 }
 
-size_t zsync_check_zone(struct zsync_zone *z, struct zsync_diags *d)
+size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 {
 	struct lint l = { .z = z, .d = d, .apex = zsync_zone_origin(z) };
 	size_t n, i = 0;
@@ -208,7 +208,18 @@ size_t zsync_check_zone(struct zsync_zone *z, struct zsync_diags *d)
 	return l.errors;
 }
 
-char *zsync_check_origin_from_path(const char *path)
+bool zsync_lint_lost_lines(const struct zsync_diags *diags, size_t from)
+{
+	for (size_t i = from; i < diags->n; i++) {
+		const char *r = diags->v[i].rule;
+		if (r && (strcmp(r, "syntax") == 0 || strcmp(r, "include") == 0 ||
+			  strcmp(r, "no-ttl") == 0))
+			return true;
+	}
+	return false;
+}
+
+char *zsync_lint_origin_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
 	size_t n;
@@ -220,13 +231,12 @@ char *zsync_check_origin_from_path(const char *path)
 	return zsync_xasprintf("%.*s.", (int)(n - 5), base);
 }
 
-int zsync_check_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
+int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
 		     const char *origin, struct zsync_diags *diags, struct zsync_err *err)
 {
 	struct zsync_zone *z = NULL;
 	char *buf = NULL;
 	size_t len = 0, errors_before = diags->errors, diags_before = diags->n;
-	bool syntax_errors = false;
 	int r;
 
 	*out = NULL;
@@ -246,12 +256,8 @@ int zsync_check_load(struct zsync_zone **out, struct zsync_tree *tree, const cha
 	free(buf);
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
-	for (size_t i = diags_before; i < diags->n; i++)
-		if (diags->v[i].rule && (strcmp(diags->v[i].rule, "syntax") == 0 ||
-					 strcmp(diags->v[i].rule, "include") == 0))
-			syntax_errors = true;
-	if (!syntax_errors)
-		zsync_check_zone(z, diags);
+	if (!zsync_lint_lost_lines(diags, diags_before))
+		zsync_lint_zone(z, diags);
 	*out = z;
 	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
 }

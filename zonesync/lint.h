@@ -1,6 +1,6 @@
-/* check.h - loading zones from a repository tree and the semantic lint rules of `zonesync check` */
-#ifndef ZSYNC_CHECK_H
-#define ZSYNC_CHECK_H
+/* lint.h - loading zones from a repository tree and the semantic lint rules of `zonesync check` */
+#ifndef ZSYNC_LINT_H
+#define ZSYNC_LINT_H
 
 #include "err.h"
 #include "repo.h"
@@ -12,13 +12,19 @@
  * cname-multiple, target-cname, no-address, missing-glue, occluded).
  * Returns the number of errors added.
  */
-size_t zsync_check_zone(struct zsync_zone *zone, struct zsync_diags *diags);
+size_t zsync_lint_zone(struct zsync_zone *zone, struct zsync_diags *diags);
+
+/*
+ * True when diags (from index `from` on) hold a finding after which records were
+ * dropped (syntax, include, no-ttl): semantic rules would then only report noise.
+ */
+bool zsync_lint_lost_lines(const struct zsync_diags *diags, size_t from);
 
 /*
  * Zone name from a zone file name: "zones/example.com.zone" -> "example.com.".
  * Returns a malloc'ed string, or NULL when the name has no ".zone" suffix.
  */
-char *zsync_check_origin_from_path(const char *path);
+char *zsync_lint_origin_from_path(const char *path);
 
 /*
  * Reads path from tree, parses it as zone origin ($INCLUDE resolved in the same tree)
@@ -26,7 +32,7 @@ char *zsync_check_origin_from_path(const char *path);
  * the caller frees it. Returns 0 when the zone has no error, ZSYNC_EINVAL when it has
  * (see diags), another code with err set when the file could not be read.
  */
-int zsync_check_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
+int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
 		     const char *origin, struct zsync_diags *diags, struct zsync_err *err);
 
 #endif
