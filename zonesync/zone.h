@@ -23,6 +23,7 @@ enum {
 	ZSYNC_TYPE_MX = 15,
 	ZSYNC_TYPE_TXT = 16,
 	ZSYNC_TYPE_AAAA = 28,
+	ZSYNC_TYPE_SPF = 99,
 	ZSYNC_TYPE_SRV = 33,
 	ZSYNC_TYPE_DNAME = 39,
 	ZSYNC_TYPE_DS = 43,
@@ -46,6 +47,8 @@ enum zsync_rrset_flags {
  * canonical order without duplicates, each laid out as a host-order uint16_t
  * length, the octets (names inside lower-cased per RFC 4034 section 6.2) and
  * one pad octet when the length is odd. Walk them with zsync_rdata_next().
+ * TXT and SPF strings are joined and split again at 255 octets, so that a value
+ * chunked differently (by hand, or by a provider) is one value.
  * Everything points into the zone's arena and lives as long as the zone.
  */
 struct zsync_rrset {

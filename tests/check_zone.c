@@ -1,0 +1,300 @@
+/* check_zone.c - the zone model: canonical equality, errors with lines, $INCLUDE confinement */
+#include "testutil.h"
+
+#include "zone.h"
+
+#define HDR "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n"
+
+/* In-memory "repository" for $INCLUDE tests: path -> content. */
+struct memfs {
+	const char *path[16];
+	const char *text[16];
+	int reads;
+};
+
+static int memfs_read(void *ctx, const char *path, char **buf, size_t *len, struct zsync_err *err)
+{
+	struct memfs *fs = ctx;
+	(void)err;
+	for (int i = 0; i < 16 && fs->path[i]; i++) {
+		if (strcmp(fs->path[i], path) == 0) {
+			fs->reads++;
+			*buf = strdup(fs->text[i]);
+			*len = strlen(fs->text[i]);
+			return 0;
+		}
+	}
+	return ZSYNC_ENOTFOUND;
+}
+
+static struct zsync_zone *load(const char *origin, const char *text, struct zsync_diags *d,
+			       struct memfs *fs)
+{
+	struct zsync_err err = { 0 };
+	struct zsync_zone *z = zsync_zone_new(origin, &err);
+	ck_assert_ptr_nonnull(z);
+	zsync_zone_parse(z, "zones/test.zone", text, strlen(text), fs ? memfs_read : NULL, fs, d);
+	return z;
+}
+
+/* Loads both texts without errors and says whether the models are equal. */
+static bool same(const char *a, const char *b)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *za = load("example.com.", a, &d, NULL);
+	struct zsync_zone *zb = load("example.com", b, &d, NULL);
+	ck_assert_msg(d.errors == 0, "unexpected error: %s", d.n ? d.v[0].msg : "");
+	bool eq = zsync_zone_equal(za, zb) && zsync_zone_equal(zb, za);
+	zsync_zone_free(za);
+	zsync_zone_free(zb);
+	zsync_diags_release(&d);
+	return eq;
+}
+
+START_TEST(test_equal_forms)
+{
+	/* case, TXT chunking, whitespace, relative vs absolute, order: one model */
+	ck_assert(same(HDR "www A 192.0.2.2\nWWW AAAA 2001:db8::1\n",
+		       HDR "www.EXAMPLE.com. AAAA 2001:0db8:0:0::1\nwww.example.com. A 192.0.2.2\n"));
+	ck_assert(same(HDR "t TXT \"hello world\"\n", HDR "t   TXT   (  \"hello\" \n  \" world\" )\n"));
+	ck_assert(same(HDR "t TXT \"v=spf1 -all\"\n", HDR "t TXT v=spf1 \" -all\"\n"));
+	ck_assert(same(HDR "@ MX 10 Mail.Example.COM.\nmail A 192.0.2.3\n",
+		       HDR "mail A 192.0.2.3\n@ MX 10 mail\n"));
+	ck_assert(same(HDR "_s._tcp SRV 0 5 80 WEB\nweb A 192.0.2.4\n",
+		       HDR "web A 192.0.2.4\n_s._tcp.example.com. SRV 0 5 80 web.example.com.\n"));
+	ck_assert(same(HDR "@ CAA 0 issue \"letsencrypt.org\"\n",
+		       HDR "@ CAA 0 issue letsencrypt.org\n"));
+	/* a >255-byte TXT written as one long string splits the same way as chunks written by hand */
+	char a[2048], b[2048], long1[301];
+	memset(long1, 'x', 300);
+	long1[300] = '\0';
+	snprintf(a, sizeof(a), HDR "dkim TXT \"%.255s\" \"%s\"\n", long1, long1 + 255);
+	snprintf(b, sizeof(b), HDR "dkim TXT ( \"%.100s\"\n \"%s\" )\n", long1, long1 + 100);
+	ck_assert(same(a, b));
+	/* same records in another order and with $ORIGIN */
+	ck_assert(same(HDR "a A 192.0.2.5\nb A 192.0.2.6\na A 192.0.2.7\n",
+		       "$ORIGIN example.com.\n" HDR "a A 192.0.2.7\n$ORIGIN b.example.com.\n@ A 192.0.2.6\n$ORIGIN example.com.\na A 192.0.2.5\n"));
+}
+END_TEST
+
+START_TEST(test_unequal)
+{
+	ck_assert(!same(HDR "www A 192.0.2.2\n", HDR "www A 192.0.2.3\n"));
+	ck_assert(!same(HDR "www A 192.0.2.2\n", HDR "www 301 A 192.0.2.2\n"));
+	ck_assert(!same(HDR "www A 192.0.2.2\n", HDR "www A 192.0.2.2\nwww A 192.0.2.3\n"));
+	ck_assert(!same(HDR "t TXT \"Hello\"\n", HDR "t TXT \"hello\"\n"));  /* text is case-sensitive */
+	ck_assert(!same(HDR "t TXT \"a b\"\n", HDR "t TXT \"ab\"\n"));
+	ck_assert(!same(HDR "t TXT \"ab\"\n", HDR "t TXT \"ab\"\nt TXT \"cd\"\n"));
+	ck_assert(!same(HDR "w A 192.0.2.2\n", HDR "w2 A 192.0.2.2\n"));
+}
+END_TEST
+
+START_TEST(test_model_counts_and_find)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "www A 192.0.2.2\nwww A 192.0.2.3\nwww A 192.0.2.2\n", &d, NULL);
+	uint8_t owner[ZSYNC_NAME_MAXLEN];
+
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_uint_eq(d.warnings, 1); /* the duplicate */
+	ck_assert_uint_eq(zsync_zone_rrset_count(z), 4);
+	ck_assert_uint_eq(zsync_zone_record_count(z), 5);
+	ck_assert_int_eq(zsync_name_from_text("WWW", zsync_zone_origin(z), owner), 0);
+	const struct zsync_rrset *r = zsync_zone_find(z, owner, ZSYNC_TYPE_A);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->count, 2);
+	ck_assert_uint_eq(r->ttl, 300);
+	ck_assert_uint_eq(r->line, 5);
+	char txt[64];
+	ck_assert_int_eq(zsync_rdata_to_text(r->type, r->rdata, txt, sizeof(txt)), 0);
+	ck_assert_str_eq(txt, "192.0.2.2");
+	ck_assert_int_eq(zsync_rdata_to_text(r->type, zsync_rdata_next(r->rdata), txt, sizeof(txt)), 0);
+	ck_assert_str_eq(txt, "192.0.2.3");
+	ck_assert_ptr_null(zsync_zone_find(z, owner, ZSYNC_TYPE_AAAA));
+	ck_assert_int_eq(zsync_zone_remove(z, owner, ZSYNC_TYPE_A), 1);
+	ck_assert_ptr_null(zsync_zone_find(z, owner, ZSYNC_TYPE_A));
+	ck_assert_uint_eq(zsync_zone_record_count(z), 3);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+START_TEST(test_sorted_canonical_order)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "z A 192.0.2.1\nb.a A 192.0.2.1\na TXT \"x\"\na A 192.0.2.1\n*.a A 192.0.2.1\nZ.a A 192.0.2.1\n", &d, NULL);
+	size_t n;
+	const struct zsync_rrset *const *s = zsync_zone_sorted(z, &n);
+	const char *want[] = { "example.com. NS", "example.com. SOA", "a.example.com. A", "a.example.com. TXT",
+			       "*.a.example.com. A", "b.a.example.com. A", "z.a.example.com. A",
+			       "ns1.example.com. A", "z.example.com. A" };
+	ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++) {
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[16], both[1100];
+		snprintf(both, sizeof(both), "%s %s", zsync_name_to_text(s[i]->owner, name, sizeof(name)),
+			 zsync_type_to_text(s[i]->type, type, sizeof(type)));
+		ck_assert_str_eq(both, want[i]);
+	}
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+START_TEST(test_errors_all_reported_with_lines)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "a A 192.0.2.300\nb A 192.0.2.2\nc AAAA zz::1\nd MX x y\ne A 192.0.2.5\n", &d, NULL);
+	ck_assert_uint_eq(d.errors, 3);
+	ck_assert_uint_eq(d.v[0].line, 5);
+	ck_assert_uint_eq(d.v[1].line, 7);
+	ck_assert_uint_eq(d.v[2].line, 8);
+	ck_assert_str_eq(d.v[0].file, "zones/test.zone");
+	ck_assert_str_eq(d.v[0].rule, "syntax");
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+START_TEST(test_no_ttl_is_error)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", "@ 300 SOA ns1 h 1 2 3 4 5\n@ NS ns1\n", &d, NULL);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_uint_eq(d.v[0].line, 2);
+	ck_assert_str_eq(d.v[0].rule, "no-ttl");
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+	/* an explicit TTL or a $TTL is fine */
+	z = load("example.com", "@ 300 SOA ns1 h 1 2 3 4 5\n@ 300 NS ns1\n$TTL 60\nx A 192.0.2.1\n", &d, NULL);
+	ck_assert_uint_eq(d.errors, 0);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+START_TEST(test_include_ok)
+{
+	struct memfs fs = { { "zones/inc/mail.inc", "zones/top.inc" },
+			    { "@ MX 10 mx\nmx A 192.0.2.25\n", "$INCLUDE inc/mail.inc\n" } };
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "$INCLUDE inc/mail.inc\n$INCLUDE ./inc/../top.inc sub.example.com.\n", &d, &fs);
+	uint8_t n[ZSYNC_NAME_MAXLEN];
+
+	ck_assert_msg(d.errors == 0, "%s", d.n ? d.v[0].msg : "");
+	ck_assert_int_eq(fs.reads, 3);
+	zsync_name_from_text("mx.example.com.", NULL, n);
+	ck_assert_ptr_nonnull(zsync_zone_find(z, n, ZSYNC_TYPE_A));
+	zsync_name_from_text("mx.sub.example.com.", NULL, n);
+	ck_assert_ptr_nonnull(zsync_zone_find(z, n, ZSYNC_TYPE_A)); /* the include's origin applies */
+	const struct zsync_rrset *r = zsync_zone_find(z, n, ZSYNC_TYPE_A);
+	ck_assert_str_eq(zsync_zone_file(z, r->file), "zones/inc/mail.inc");
+	ck_assert_uint_eq(r->line, 2);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+static const char *include_error(const char *text, struct memfs *fs)
+{
+	static char msg[1024];
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", text, &d, fs);
+	ck_assert_uint_ge(d.errors, 1);
+	ck_assert_str_eq(d.v[0].rule, "include");
+	snprintf(msg, sizeof(msg), "%s:%u: %s", d.v[0].file, d.v[0].line, d.v[0].msg);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+	return msg;
+}
+
+START_TEST(test_include_confined)
+{
+	struct memfs fs = { { "zones/a.inc", "zones/b.inc", "zones/self.inc", "secret" },
+			    { "$INCLUDE b.inc\n", "x A 192.0.2.1\n$INCLUDE a.inc\n", "$INCLUDE self.inc\n", "x A 192.0.2.9\n" } };
+	const char *m;
+
+	m = include_error(HDR "$INCLUDE /etc/passwd\n", &fs);
+	ck_assert_msg(strstr(m, "zones/test.zone:5: $INCLUDE of absolute path '/etc/passwd' refused"), "%s", m);
+	m = include_error(HDR "$INCLUDE ../../../etc/passwd\n", &fs);
+	ck_assert_msg(strstr(m, "leaves the repository"), "%s", m);
+	/* inside the repository but outside zones/: allowed path, must exist in the tree */
+	m = include_error(HDR "$INCLUDE ../nothere\n", &fs);
+	ck_assert_msg(strstr(m, "'nothere' not found in the repository"), "%s", m);
+	m = include_error(HDR "$INCLUDE a.inc\n", &fs);
+	ck_assert_msg(strstr(m, "zones/b.inc:2: $INCLUDE loop: 'zones/a.inc'"), "%s", m);
+	m = include_error(HDR "$INCLUDE self.inc\n", &fs);
+	ck_assert_msg(strstr(m, "loop"), "%s", m);
+	m = include_error(HDR "$INCLUDE test.zone\n", &fs);
+	ck_assert_msg(strstr(m, "loop"), "%s", m);
+	/* without a reader (e.g. provider data) includes are refused */
+	m = include_error(HDR "$INCLUDE a.inc\n", NULL);
+	ck_assert_msg(strstr(m, "not available"), "%s", m);
+}
+END_TEST
+
+START_TEST(test_include_depth)
+{
+	struct memfs fs = { { 0 } };
+	char names[10][32], texts[10][64];
+	for (int i = 0; i < 10; i++) {
+		snprintf(names[i], sizeof(names[i]), "zones/d%d.inc", i);
+		snprintf(texts[i], sizeof(texts[i]), "n%d A 192.0.2.%d\n$INCLUDE d%d.inc\n", i, i + 1, i + 1);
+		fs.path[i] = names[i];
+		fs.text[i] = texts[i];
+	}
+	const char *m = include_error(HDR "$INCLUDE d0.inc\n", &fs);
+	ck_assert_msg(strstr(m, "zones/d7.inc:2: $INCLUDE of 'zones/d8.inc' exceeds the nesting limit of 8"), "%s", m);
+	ck_assert_int_eq(fs.reads, 8);
+}
+END_TEST
+
+START_TEST(test_add_and_add_text_match_parse)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_zone *parsed = load("example.com", HDR "WWW 60 IN A 192.0.2.2\n@ MX 10 MAIL\n", &d, NULL);
+	struct zsync_zone *built = zsync_zone_new("example.com", &err);
+	const char *lines = "@ 300 SOA ns1.example.com. hostmaster.example.com. 1 3600 600 86400 300\n"
+			    "example.com. 300 NS ns1.example.com.\nns1.example.com. 300 A 192.0.2.1\n"
+			    "www 60 A 192.0.2.2\n";
+	ck_assert_int_eq(zsync_zone_add_text(built, lines, strlen(lines), &err), 0);
+	uint8_t owner[ZSYNC_NAME_MAXLEN];
+	zsync_name_from_text("Example.COM.", NULL, owner);
+	const uint8_t mx[] = { 0, 10, 4, 'm', 'A', 'i', 'L', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'c', 'o', 'm', 0 };
+	ck_assert_int_eq(zsync_zone_add(built, owner, ZSYNC_TYPE_MX, 300, mx, sizeof(mx), &err), 0);
+	ck_assert(zsync_zone_equal(parsed, built));
+	/* bad text is an error naming the zone, not a crash */
+	ck_assert_int_lt(zsync_zone_add_text(built, "x A 1.2.3.400\n", 14, &err), 0);
+	ck_assert_msg(strstr(err.msg, "zone 'example.com.'"), "%s", err.msg);
+	zsync_zone_free(parsed);
+	zsync_zone_free(built);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+START_TEST(test_bad_origin)
+{
+	struct zsync_err err = { 0 };
+	ck_assert_ptr_null(zsync_zone_new("bad..name", &err));
+	ck_assert_msg(strstr(err.msg, "invalid zone name"), "%s", err.msg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("zone");
+	TCase *tc = tcase_create("model");
+	tcase_add_test(tc, test_equal_forms);
+	tcase_add_test(tc, test_unequal);
+	tcase_add_test(tc, test_model_counts_and_find);
+	tcase_add_test(tc, test_sorted_canonical_order);
+	tcase_add_test(tc, test_errors_all_reported_with_lines);
+	tcase_add_test(tc, test_no_ttl_is_error);
+	tcase_add_test(tc, test_include_ok);
+	tcase_add_test(tc, test_include_confined);
+	tcase_add_test(tc, test_include_depth);
+	tcase_add_test(tc, test_add_and_add_text_match_parse);
+	tcase_add_test(tc, test_bad_origin);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
