@@ -3,7 +3,9 @@
 #include "err.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 struct zsync_arena_chunk {
 	struct zsync_arena_chunk *next;
@@ -12,7 +14,33 @@ struct zsync_arena_chunk {
 };
 
 #define CHUNK_MIN (64 * 1024)
-#define CHUNK_MAX (8 * 1024 * 1024)
+#define HUGE_PAGE (2 * 1024 * 1024)
+
+void *zsync_big_calloc(size_t size)
+{
+	void *p;
+
+	if (size < HUGE_PAGE)
+		return zsync_xcalloc(1, size);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		fputs("zonesync: out of memory\n", stderr);
+		abort();
+	}
+	madvise(p, size, MADV_HUGEPAGE); /* a hint: without THP it is plain memory */
+	return p;
+}
+
+void zsync_big_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (size < HUGE_PAGE)
+		free(p);
+	else
+		munmap(p, size);
+}
+#define CHUNK_MAX (2 * 1024 * 1024 - 64)
 
 void *zsync_arena_alloc(struct zsync_arena *a, size_t size, size_t align)
 {
@@ -33,7 +61,8 @@ void *zsync_arena_alloc(struct zsync_arena *a, size_t size, size_t align)
 		csize = CHUNK_MAX;
 	if (csize < size + align)
 		csize = size + align;
-	c = zsync_xmalloc(sizeof(*c) + csize);
+	c = csize + sizeof(*c) >= HUGE_PAGE ? zsync_big_calloc(sizeof(*c) + csize)
+					    : zsync_xmalloc(sizeof(*c) + csize);
 	c->next = a->head;
 	c->size = csize;
 	c->used = size;
@@ -61,7 +90,7 @@ void zsync_arena_release(struct zsync_arena *a)
 	struct zsync_arena_chunk *c = a->head;
 	while (c) {
 		struct zsync_arena_chunk *n = c->next;
-		free(c);
+		zsync_big_free(c, sizeof(*c) + c->size);
 		c = n;
 	}
 	a->head = NULL;

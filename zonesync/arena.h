@@ -20,6 +20,14 @@ void *zsync_arena_alloc(struct zsync_arena *a, size_t size, size_t align);
  * (the caller allocates anew and copies).
  */
 int zsync_arena_extend(struct zsync_arena *a, void *p, size_t old_size, size_t new_size);
+/*
+ * Zeroed memory for large tables: mmap'ed and, from 2 MiB up, backed by transparent huge
+ * pages where the kernel allows (fewer page faults and TLB misses on random access).
+ * Free with zsync_big_free() and the same size.
+ */
+void *zsync_big_calloc(size_t size);
+void zsync_big_free(void *p, size_t size);
+
 /* Frees every chunk; the arena can be reused afterwards. */
 void zsync_arena_release(struct zsync_arena *a);
 

@@ -235,8 +235,8 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 		     const char *origin, struct zsync_diags *diags, struct zsync_err *err)
 {
 	struct zsync_zone *z = NULL;
-	char *buf = NULL;
-	size_t len = 0, errors_before = diags->errors, diags_before = diags->n;
+	struct zsync_file f;
+	size_t errors_before = diags->errors, diags_before = diags->n;
 	int r;
 
 	*out = NULL;
@@ -245,15 +245,15 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 		zsync_err_prefix(err, "%s", path);
 		return ZSYNC_EINVAL;
 	}
-	r = zsync_tree_read(tree, path, &buf, &len, err);
+	r = zsync_tree_file(tree, path, &f, err);
 	if (r == ZSYNC_ENOTFOUND)
 		r = zsync_err_set(err, r, "%s: not found in %s", path, zsync_tree_describe(tree));
 	if (r < 0) {
 		zsync_zone_free(z);
 		return r;
 	}
-	zsync_zone_parse(z, path, buf, len, zsync_tree_read, tree, diags);
-	free(buf);
+	zsync_zone_parse(z, path, f.data, f.len, zsync_tree_read, tree, diags);
+	zsync_file_release(&f);
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
 	if (!zsync_lint_lost_lines(diags, diags_before))

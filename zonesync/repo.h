@@ -42,6 +42,22 @@ const char *zsync_tree_describe(const struct zsync_tree *tree);
 int zsync_tree_list(struct zsync_tree *tree, const char *dir, const char *suffix,
 		    struct zsync_strlist *out, struct zsync_err *err);
 
+/* A file's content: borrowed from git, or read from disk. Release with zsync_file_release(). */
+struct zsync_file {
+	const char *data; /* not NUL-terminated */
+	size_t len;
+	void *blob;       /* owner of data for git content */
+	char *heap;       /* owner of data for work-tree content */
+};
+
+/*
+ * Opens one file (repository-relative, normalised path) without copying git content.
+ * ZSYNC_ENOTFOUND when it does not exist; symbolic links are refused.
+ */
+int zsync_tree_file(struct zsync_tree *tree, const char *path, struct zsync_file *out,
+		    struct zsync_err *err);
+void zsync_file_release(struct zsync_file *file);
+
 /*
  * Reads one file (repository-relative, normalised path) into a malloc'ed buffer with a
  * NUL after its end (not counted in len). ZSYNC_ENOTFOUND when it does not exist.

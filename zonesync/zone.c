@@ -16,22 +16,31 @@
 #define INCLUDE_ROOT "/\x01zonesync-repository"
 
 struct zsync_zone {
-	struct zsync_arena arena;
-	struct zsync_rrset **slots; /* open addressing, power-of-two size */
-	size_t cap, used;           /* slots, live RRsets */
+	struct zsync_arena arena;    /* owners and rdata */
+	struct zsync_rrset *rrsets;  /* every RRset ever added, in insertion order; removed ones have count 0 */
+	size_t nrrsets, rrsets_cap;
+	/*
+	 * Open addressing over rrsets: each slot holds the upper 32 bits of the hash (a tag
+	 * that gives the position and spares most dereferences) and index + 1; 0 is empty,
+	 * TOMBSTONE a removed entry. Up to 2^32 slots.
+	 */
+	uint64_t *slots;
+	size_t cap, used;            /* slots, live RRsets */
 	size_t records;
 	size_t tombstones;
 	const struct zsync_rrset **sorted; /* cache for zsync_zone_sorted(); NULL when stale */
 	char **files;
 	uint16_t nfiles;
-	const uint8_t *last_owner;  /* owner interning: zone files group records by owner */
-	uint8_t *scratch;           /* knot_rdata_t-sized buffer for canonicalisation */
+	const uint8_t *last_owner;   /* owner interning: zone files group records by owner */
+	size_t last_owner_len;
+	uint8_t *scratch;            /* knot_rdata_t-sized buffer for canonicalisation */
 	char name[ZSYNC_NAME_TXT_MAXLEN + 1];
 	uint8_t origin[ZSYNC_NAME_MAXLEN];
 };
 
-/* A removed RRset's slot: keeps probe chains intact. */
-static struct zsync_rrset tombstone;
+#define TOMBSTONE UINT64_MAX
+#define SLOT_INDEX(s) ((uint32_t)(s)-1)
+#define SLOT_TAG(s) ((uint32_t)((s) >> 32))
 
 size_t zsync_name_len(const uint8_t *name)
 {
@@ -158,15 +167,23 @@ const uint8_t *zsync_rdata_target(uint16_t type, const uint8_t *rd)
 	return d + off;
 }
 
-/* 64-bit FNV-1a over the owner and the type; owners are short, so simple is fast enough. */
+/* Word-at-a-time multiplicative hash of owner and type: owners are 20-60 octets. */
 static uint64_t rrset_hash(const uint8_t *owner, size_t olen, uint16_t type)
 {
-	uint64_t h = 0xcbf29ce484222325ULL ^ type;
-	for (size_t i = 0; i < olen; i++) {
-		h ^= owner[i];
-		h *= 0x100000001b3ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)type << 32) ^ olen, w;
+	size_t i = 0;
+
+	for (; i + 8 <= olen; i += 8) {
+		memcpy(&w, owner + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
 	}
-	return h ^ (h >> 29);
+	w = 0;
+	memcpy(&w, owner + i, olen - i);
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 29;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
 }
 
 struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err)
@@ -182,7 +199,9 @@ struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err)
 	knot_dname_to_lower(z->origin);
 	zsync_name_to_text(z->origin, z->name, sizeof(z->name));
 	z->cap = 64;
-	z->slots = zsync_xcalloc(z->cap, sizeof(*z->slots));
+	z->slots = zsync_big_calloc(z->cap * sizeof(*z->slots));
+	z->rrsets_cap = 16;
+	z->rrsets = zsync_xmalloc(z->rrsets_cap * sizeof(*z->rrsets));
 	z->scratch = zsync_xmalloc(knot_rdata_size(KNOT_RDATA_MAXLEN));
 	return z;
 }
@@ -192,7 +211,8 @@ void zsync_zone_free(struct zsync_zone *z)
 	if (!z)
 		return;
 	zsync_arena_release(&z->arena);
-	free(z->slots);
+	zsync_big_free(z->slots, z->cap * sizeof(*z->slots));
+	free(z->rrsets);
 	free(z->sorted);
 	for (uint16_t i = 0; i < z->nfiles; i++)
 		free(z->files[i]);
@@ -223,7 +243,8 @@ size_t zsync_zone_record_count(const struct zsync_zone *z)
 
 size_t zsync_zone_heap_bytes(const struct zsync_zone *z)
 {
-	size_t n = z->arena.reserved_bytes + z->cap * sizeof(*z->slots);
+	size_t n = z->arena.reserved_bytes + z->cap * sizeof(*z->slots) +
+		   z->rrsets_cap * sizeof(*z->rrsets);
 	if (z->sorted)
 		n += z->used * sizeof(*z->sorted);
 	return n;
@@ -234,15 +255,14 @@ const char *zsync_zone_file(const struct zsync_zone *z, uint16_t idx)
 	return idx < z->nfiles ? z->files[idx] : "";
 }
 
-size_t zsync_zone_slots(const struct zsync_zone *z)
+size_t zsync_zone_iter_count(const struct zsync_zone *z)
 {
-	return z->cap;
+	return z->nrrsets;
 }
 
-const struct zsync_rrset *zsync_zone_slot(const struct zsync_zone *z, size_t i)
+const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *z, size_t i)
 {
-	struct zsync_rrset *r = i < z->cap ? z->slots[i] : NULL;
-	return r == &tombstone ? NULL : r;
+	return i < z->nrrsets && z->rrsets[i].count ? &z->rrsets[i] : NULL;
 }
 
 static uint16_t zone_add_file(struct zsync_zone *z, const char *path)
@@ -259,44 +279,62 @@ static uint16_t zone_add_file(struct zsync_zone *z, const char *path)
 static size_t zone_probe(const struct zsync_zone *z, const uint8_t *owner, size_t olen,
 			 uint16_t type, uint64_t h)
 {
-	size_t mask = z->cap - 1, i = h & mask, first_free = SIZE_MAX;
+	uint32_t tag = (uint32_t)(h >> 32);
+	size_t mask = z->cap - 1, i = tag & mask, first_free = SIZE_MAX;
 
 	for (;;) {
-		struct zsync_rrset *r = z->slots[i];
-		if (!r)
+		uint64_t s = z->slots[i];
+		if (!s)
 			return first_free != SIZE_MAX ? first_free : i;
-		if (r == &tombstone) {
+		if (s == TOMBSTONE) {
 			if (first_free == SIZE_MAX)
 				first_free = i;
-		} else if (r->type == type && memcmp(r->owner, owner, olen) == 0 &&
-			   knot_dname_size(r->owner) == olen) {
-			return i;
+		} else if (SLOT_TAG(s) == tag) {
+			const struct zsync_rrset *r = &z->rrsets[SLOT_INDEX(s)];
+			if (r->type == type && r->owner_len == olen && memcmp(r->owner, owner, olen) == 0)
+				return i;
 		}
 		i = (i + 1) & mask;
 	}
 }
 
+/* The live RRset in slot i, or NULL. */
+static struct zsync_rrset *slot_rrset(const struct zsync_zone *z, size_t i)
+{
+	uint64_t s = z->slots[i];
+	return s && s != TOMBSTONE ? &z->rrsets[SLOT_INDEX(s)] : NULL;
+}
+
 static void zone_grow(struct zsync_zone *z)
 {
-	struct zsync_rrset **old = z->slots;
+	uint64_t *old = z->slots;
 	size_t oldcap = z->cap;
 
 	/* grow only when live entries need it; otherwise rehashing drops the tombstones */
 	if ((z->used + 1) * 4 > z->cap * 2)
 		z->cap *= 2;
-	z->slots = zsync_xcalloc(z->cap, sizeof(*z->slots));
+	z->slots = zsync_big_calloc(z->cap * sizeof(*z->slots));
 	z->tombstones = 0;
 	for (size_t i = 0; i < oldcap; i++) {
-		struct zsync_rrset *r = old[i];
-		if (r && r != &tombstone) {
-			size_t olen = knot_dname_size(r->owner);
-			size_t j = rrset_hash(r->owner, olen, r->type) & (z->cap - 1);
+		uint64_t s = old[i];
+		if (s && s != TOMBSTONE) {
+			/* the position comes from the tag, so growing never touches the RRsets */
+			size_t j = SLOT_TAG(s) & (z->cap - 1);
 			while (z->slots[j])
 				j = (j + 1) & (z->cap - 1);
-			z->slots[j] = r;
+			z->slots[j] = s;
 		}
 	}
-	free(old);
+	zsync_big_free(old, oldcap * sizeof(*old));
+}
+
+/* Gives back the unused tail of the RRset vector once a zone is loaded. */
+static void zone_shrink(struct zsync_zone *z)
+{
+	if (z->nrrsets && z->nrrsets < z->rrsets_cap) {
+		z->rrsets = zsync_xrealloc(z->rrsets, z->nrrsets * sizeof(*z->rrsets));
+		z->rrsets_cap = z->nrrsets;
+	}
 }
 
 static int rdata_cmp(const uint8_t *a, const uint8_t *b)
@@ -311,36 +349,43 @@ static int rdata_cmp(const uint8_t *a, const uint8_t *b)
 enum add_result { ADD_NEW = 0, ADD_DUPLICATE = 1, ADD_TTL_DIFFERS = 2 };
 
 /*
- * Adds one canonical record (owner lower-case in `owner`, rdata item in z->scratch).
+ * Adds one canonical record (owner lower-case, rdata item in knot_rdata_t layout, h its
+ * rrset_hash()).
  * Returns enum add_result; *rrset_out is the RRset it went to.
  */
 static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, uint16_t type,
-		       uint32_t ttl, uint16_t file, uint32_t line,
+		       uint32_t ttl, uint16_t file, uint32_t line, const uint8_t *item, uint64_t h,
 		       const struct zsync_rrset **rrset_out)
 {
-	const uint8_t *item = z->scratch;
 	size_t isize = knot_rdata_size(zsync_rdata_len(item));
-	uint64_t h = rrset_hash(owner, olen, type);
 	size_t slot;
 	struct zsync_rrset *r;
 
 	if ((z->used + z->tombstones + 1) * 4 > z->cap * 3)
 		zone_grow(z);
+	if (olen > ZSYNC_NAME_MAXLEN)
+		abort();
 	slot = zone_probe(z, owner, olen, type, h);
-	r = z->slots[slot];
-	if (!r || r == &tombstone) {
-		if (r == &tombstone)
+	r = slot_rrset(z, slot);
+	if (!r) {
+		if (z->slots[slot] == TOMBSTONE)
 			z->tombstones--;
-		r = zsync_arena_alloc(&z->arena, sizeof(*r), _Alignof(struct zsync_rrset));
-		if (z->last_owner && memcmp(z->last_owner, owner, olen) == 0 &&
-		    knot_dname_size(z->last_owner) == olen) {
+		if (z->nrrsets == z->rrsets_cap) {
+			if (z->nrrsets >= UINT32_MAX - 1)
+				abort(); /* 4 billion RRsets: far beyond any zone */
+			z->rrsets_cap *= 2;
+			z->rrsets = zsync_xrealloc(z->rrsets, z->rrsets_cap * sizeof(*z->rrsets));
+		}
+		r = &z->rrsets[z->nrrsets];
+		if (z->last_owner && z->last_owner_len == olen &&
+		    memcmp(z->last_owner, owner, olen) == 0) {
 			r->owner = z->last_owner;
 		} else {
 			uint8_t *o = zsync_arena_alloc(&z->arena, olen, 1);
 			memcpy(o, owner, olen);
 			r->owner = z->last_owner = o;
+			z->last_owner_len = olen;
 		}
-		/* rdata last, so that the next record of this RRset can usually extend it in place */
 		r->rdata = zsync_arena_alloc(&z->arena, isize, 2);
 		memcpy(r->rdata, item, isize);
 		r->ttl = ttl;
@@ -349,7 +394,9 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 		r->count = 1;
 		r->file = file;
 		r->flags = 0;
-		z->slots[slot] = r;
+		r->owner_len = (uint8_t)olen;
+		z->slots[slot] = ((uint64_t)(uint32_t)(h >> 32) << 32) | (uint64_t)(z->nrrsets + 1);
+		z->nrrsets++;
 		z->used++;
 		z->records++;
 		free(z->sorted);
@@ -423,19 +470,19 @@ static void txt_rechunk(uint8_t *item)
 }
 
 /* Copies owner+rdata into the scratch buffer in canonical form; owner is lowered in place. */
-static void canonicalise(struct zsync_zone *z, uint8_t *owner, uint16_t type, const uint8_t *rdata,
+static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uint8_t *rdata,
 			 uint16_t rdlen)
 {
 	knot_rrset_t rr;
 
-	knot_rdata_init((knot_rdata_t *)z->scratch, rdlen, rdata);
+	knot_rdata_init((knot_rdata_t *)item, rdlen, rdata);
 	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
 	rr.rrs.count = 1;
 	rr.rrs.size = knot_rdata_size(rdlen);
-	rr.rrs.rdata = (knot_rdata_t *)z->scratch;
+	rr.rrs.rdata = (knot_rdata_t *)item;
 	knot_rrset_rr_to_canonical(&rr);
 	if ((type == ZSYNC_TYPE_TXT || type == ZSYNC_TYPE_SPF) && rdlen > 0)
-		txt_rechunk(z->scratch);
+		txt_rechunk(item);
 }
 
 int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, uint32_t ttl,
@@ -448,8 +495,8 @@ int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, ui
 	if (olen <= 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': malformed owner name", z->name);
 	memcpy(o, owner, olen);
-	canonicalise(z, o, type, rdata, rdlen);
-	zone_insert(z, o, olen, type, ttl, 0, 0, &r);
+	canonicalise(z->scratch, o, type, rdata, rdlen);
+	zone_insert(z, o, olen, type, ttl, 0, 0, z->scratch, rrset_hash(o, olen, type), &r);
 	return 0;
 }
 
@@ -462,13 +509,14 @@ int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)
 	memcpy(o, owner, olen);
 	knot_dname_to_lower(o);
 	slot = zone_probe(z, o, olen, type, rrset_hash(o, olen, type));
-	r = z->slots[slot];
-	if (!r || r == &tombstone)
+	r = slot_rrset(z, slot);
+	if (!r)
 		return 0;
-	z->slots[slot] = &tombstone;
+	z->slots[slot] = TOMBSTONE;
 	z->tombstones++;
 	z->used--;
 	z->records -= r->count;
+	r->count = 0; /* stays in the vector so indices hold; iteration skips it */
 	free(z->sorted);
 	z->sorted = NULL;
 	return 1;
@@ -483,8 +531,8 @@ const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *z, const uint
 
 	memcpy(o, owner, olen);
 	knot_dname_to_lower(o);
-	r = z->slots[zone_probe(z, o, olen, type, rrset_hash(o, olen, type))];
-	return r == &tombstone ? NULL : r;
+	r = slot_rrset(z, zone_probe(z, o, olen, type, rrset_hash(o, olen, type)));
+	return r;
 }
 
 bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b)
@@ -500,8 +548,8 @@ bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b)
 	if (a->used != b->used || a->records != b->records ||
 	    !knot_dname_is_equal(a->origin, b->origin))
 		return false;
-	for (size_t i = 0; i < a->cap; i++) {
-		const struct zsync_rrset *ra = zsync_zone_slot(a, i), *rb;
+	for (size_t i = 0; i < a->nrrsets; i++) {
+		const struct zsync_rrset *ra = zsync_zone_iter(a, i), *rb;
 		if (!ra)
 			continue;
 		rb = zsync_zone_find(b, ra->owner, ra->type);
@@ -542,8 +590,8 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 	if (z->sorted)
 		return z->sorted;
 	ents = zsync_xmalloc((z->used ? z->used : 1) * sizeof(*ents));
-	for (size_t i = 0; i < z->cap; i++) {
-		const struct zsync_rrset *r = zsync_zone_slot(z, i);
+	for (size_t i = 0; i < z->nrrsets; i++) {
+		const struct zsync_rrset *r = zsync_zone_iter(z, i);
 		if (!r)
 			continue;
 		if (r->owner != prev_owner) {
@@ -569,8 +617,11 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 
 /* ---- parsing ---- */
 
+struct batch;
+
 struct parse_ctx {
 	struct zsync_zone *z;
+	struct batch *batch;
 	struct zsync_diags *d;
 	zsync_read_fn read;
 	void *read_ctx;
@@ -685,34 +736,84 @@ static void handle_include(struct parse_ctx *c, zs_scanner_t *s, const char *pat
 	free(buf);
 }
 
+/*
+ * Records wait in a small batch between parsing and insertion: their slots are
+ * prefetched when they are parsed, so that the table's cache misses overlap with the
+ * parsing of the next records instead of stalling one by one.
+ */
+#define BATCH_RECORDS 32
+#define BATCH_BYTES (2 * (KNOT_DNAME_MAXLEN + 2 + KNOT_RDATA_MAXLEN + 1) + 4096)
+
+struct pending {
+	uint64_t hash;
+	uint32_t ttl, line;
+	uint16_t type, file;
+	uint8_t olen;
+	uint8_t *owner, *item;
+};
+
+struct batch {
+	struct pending rec[BATCH_RECORDS];
+	size_t n, used;
+	uint8_t buf[BATCH_BYTES];
+};
+
+static void batch_flush(struct parse_ctx *c)
+{
+	struct batch *b = c->batch;
+	struct zsync_zone *z = c->z;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct pending *p = &b->rec[i];
+		const struct zsync_rrset *r;
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+		int res = zone_insert(z, p->owner, p->olen, p->type, p->ttl, p->file, p->line,
+				      p->item, p->hash, &r);
+		if (res == ADD_NEW)
+			continue;
+		zsync_name_to_text(r->owner, name, sizeof(name));
+		zsync_type_to_text(r->type, type, sizeof(type));
+		if (res == ADD_DUPLICATE)
+			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_WARNING,
+					"duplicate", "duplicate record %s %s (the RRset starts at %s:%u)",
+					name, type, zsync_zone_file(z, r->file), r->line);
+		else
+			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
+					"ttl-mismatch",
+					"TTL %u differs from TTL %u of the other %s %s records (%s:%u); an RRset has one TTL",
+					p->ttl, r->ttl, name, type, zsync_zone_file(z, r->file), r->line);
+	}
+	b->n = 0;
+	b->used = 0;
+}
+
 static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path, uint16_t file)
 {
+	struct batch *b = c->batch;
 	struct zsync_zone *z = c->z;
-	unsigned line = (unsigned)s->line_counter;
-	const struct zsync_rrset *r;
-	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-	int res;
+	size_t need = s->r_owner_length + knot_rdata_size((uint16_t)s->r_data_length) + 2;
+	struct pending *p;
 
 	if (s->r_ttl == NO_TTL) {
-		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "no-ttl",
+		zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "no-ttl",
 				"record has no TTL and no $TTL precedes it (add a TTL or a $TTL line)");
 		return;
 	}
-	canonicalise(z, s->r_owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
-	res = zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, file, line, &r);
-	if (res == ADD_NEW)
-		return;
-	zsync_name_to_text(r->owner, name, sizeof(name));
-	zsync_type_to_text(r->type, type, sizeof(type));
-	if (res == ADD_DUPLICATE) {
-		zsync_diags_add(c->d, path, line, ZSYNC_SEV_WARNING, "duplicate",
-				"duplicate record %s %s (the RRset starts at %s:%u)", name, type,
-				zsync_zone_file(z, r->file), r->line);
-	} else {
-		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "ttl-mismatch",
-				"TTL %u differs from TTL %u of the other %s %s records (%s:%u); an RRset has one TTL",
-				s->r_ttl, r->ttl, name, type, zsync_zone_file(z, r->file), r->line);
-	}
+	if (b->n == BATCH_RECORDS || b->used + need > sizeof(b->buf))
+		batch_flush(c);
+	p = &b->rec[b->n++];
+	p->owner = b->buf + b->used;
+	memcpy(p->owner, s->r_owner, s->r_owner_length);
+	p->olen = (uint8_t)s->r_owner_length;
+	p->item = p->owner + ((p->olen + 1) & ~1u); /* knot_rdata_t wants 2-byte alignment */
+	canonicalise(p->item, p->owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
+	b->used += (size_t)(p->item - p->owner) + knot_rdata_size((uint16_t)s->r_data_length);
+	p->type = s->r_type;
+	p->ttl = s->r_ttl;
+	p->line = (unsigned)s->line_counter;
+	p->file = file;
+	p->hash = rrset_hash(p->owner, p->olen, p->type);
+	__builtin_prefetch(&z->slots[(uint32_t)(p->hash >> 32) & (z->cap - 1)]);
 }
 
 static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
@@ -744,6 +845,7 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 				goto out;
 			break;
 		case ZS_STATE_INCLUDE:
+			batch_flush(c); /* keep the records of the file in order before the include's */
 			handle_include(c, s, path);
 			break;
 		default:
@@ -764,8 +866,13 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 
 	/* the top file's own path anchors loop detection */
 	c.chain[0] = normalise_path(path, norm, sizeof(norm)) == 0 ? norm : path;
+	c.batch = zsync_xmalloc(sizeof(*c.batch));
+	c.batch->n = c.batch->used = 0;
 	parse_text(&c, path, text, len, z->name, NO_TTL);
+	batch_flush(&c);
+	free(c.batch);
 	z->last_owner = NULL;
+	zone_shrink(z);
 	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
 }
 
@@ -789,8 +896,10 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 					    z->name);
 			goto out;
 		}
-		canonicalise(z, s->r_owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
-		zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, 0, 0, &r);
+		canonicalise(z->scratch, s->r_owner, s->r_type, s->r_data,
+			     (uint16_t)s->r_data_length);
+		zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, 0, 0, z->scratch,
+			    rrset_hash(s->r_owner, s->r_owner_length, s->r_type), &r);
 	}
 	if (s->state == ZS_STATE_ERROR || s->state == ZS_STATE_INCLUDE) {
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': cannot parse '%.*s': %s",

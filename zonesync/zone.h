@@ -49,7 +49,8 @@ enum zsync_rrset_flags {
  * one pad octet when the length is odd. Walk them with zsync_rdata_next().
  * TXT and SPF strings are joined and split again at 255 octets, so that a value
  * chunked differently (by hand, or by a provider) is one value.
- * Everything points into the zone's arena and lives as long as the zone.
+ * Everything points into the zone's arena and lives as long as the zone; pointers
+ * to RRsets stay valid until the next record is added to the zone.
  */
 struct zsync_rrset {
 	const uint8_t *owner;
@@ -60,6 +61,7 @@ struct zsync_rrset {
 	uint16_t count;
 	uint16_t file;  /* index for zsync_zone_file() */
 	uint8_t flags;  /* enum zsync_rrset_flags */
+	uint8_t owner_len;
 };
 
 static inline uint16_t zsync_rdata_len(const uint8_t *rd)
@@ -147,9 +149,9 @@ const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *zone, const u
  * The array belongs to the zone and stays valid until the zone changes.
  */
 const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *zone, size_t *count);
-/* Unordered iteration: index 0 .. slots-1, NULL entries skipped by the caller. */
-size_t zsync_zone_slots(const struct zsync_zone *zone);
-const struct zsync_rrset *zsync_zone_slot(const struct zsync_zone *zone, size_t i);
+/* Unordered iteration (insertion order): i from 0 to iter_count-1; NULL for a removed RRset. */
+size_t zsync_zone_iter_count(const struct zsync_zone *zone);
+const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *zone, size_t i);
 
 /* Same rdata set (order and duplicates do not exist in the model). */
 bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b);
