@@ -109,6 +109,10 @@ bench: deps
 run-bench: $(BUILD)/zonesync $(BENCH_BIN)
 	bash bench/run.sh $(BUILD)
 
+demo: deps
+	@$(MAKE) --no-print-directory build
+	@bash tests/demo.sh $(BUILD)
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/zonesync $(DESTDIR)$(PREFIX)/bin/zonesync
