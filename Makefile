@@ -83,11 +83,11 @@ test: deps
 	@$(MAKE) --no-print-directory run-tests
 
 # Every unit test binary, then every integration script; all run even when one fails.
-run-tests: $(BUILD)/zonesync $(TEST_BIN)
+run-tests: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 	@fail=0; \
 	for t in $(TEST_BIN); do \
 		echo "== $$t"; \
-		ZONESYNC=$(CURDIR)/$(BUILD)/zonesync $$t || fail=1; \
+		ZONESYNC=$(CURDIR)/$(BUILD)/zonesync TOML_DECODER=$(CURDIR)/$(BUILD)/tests/toml-decoder $$t || fail=1; \
 	done; \
 	for t in tests/integration/*.sh; do \
 		[ -f "$$t" ] || continue; \
@@ -125,3 +125,7 @@ clean:
 	rm -rf build build-san
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/zonesync/main.d
+
+$(BUILD)/tests/toml-decoder: tests/toml-decoder.c $(BUILD)/libzonesync.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libzonesync.a $(ALL_LDLIBS) $(SAN_FLAGS)
