@@ -1,0 +1,243 @@
+/* check_config.c - zonesync.toml: each mistake gets its own message with file:line and key path */
+#include "testutil.h"
+
+#include "config.h"
+
+static char *dir;
+
+static void setup(void)
+{
+	dir = tu_tmpdir();
+}
+
+static void teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+}
+
+#define BASE "[providers.bind]\ntype = \"rfc2136\"\nserver = \"127.0.0.1:53\"\ntsig_secret = \"env:ZS_TEST_SECRET\"\n"
+
+/* Loads text as DIR/zonesync.toml; returns the formatted diagnostics ("" when it loaded). */
+static char *load(const char *text, struct zsync_config **out)
+{
+	char *path = tu_fmt("%s/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	char *all = calloc(1, 1);
+
+	tu_write(path, text);
+	struct zsync_config *cfg = zsync_config_load(path, &d, &err);
+	for (size_t i = 0; i < d.n; i++) {
+		char line[2048];
+		zsync_diag_format(&d.v[i], line, sizeof(line));
+		/* make the temp dir stable in messages */
+		char *rel = strstr(line, "zonesync.toml");
+		char *n = tu_fmt("%s%s\n", all, rel ? rel : line);
+		free(all);
+		all = n;
+	}
+	ck_assert_msg((cfg != NULL) == (d.errors == 0), "config returned %p with %zu errors: %s",
+		      (void *)cfg, d.errors, err.msg);
+	if (out)
+		*out = cfg;
+	else
+		zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(path);
+	return all;
+}
+
+static const struct {
+	const char *toml, *expect;
+} bad[] = {
+	{ "[repo]\npath = 1\n", "zonesync.toml:2: error: repo.path: expected a string, found integer" },
+	{ "[repo]\nbranch = \"main\"\n", "zonesync.toml:2: error: repo.branch: unknown key" },
+	{ "[repos]\n", "zonesync.toml:1: error: repos: unknown key" },
+	{ "[defaults]\nmax_update_pct = 130\n", "zonesync.toml:2: error: defaults.max_update_pct: 130 is out of range (0 to 100)" },
+	{ "[defaults]\nmax_changes = -1\n", "defaults.max_changes: -1 is out of range (0 or more)" },
+	{ "[providers.x]\nurl = \"http://a\"\n", "zonesync.toml:1: error: providers.x.type: missing" },
+	{ "[providers.x]\ntype = \"route53\"\n", "zonesync.toml:2: error: providers.x.type: unknown provider type 'route53'" },
+	{ "[providers.pdns]\ntype = \"powerdns\"\nurl = \"http://127.0.0.1:8081\"\napi_key = \"s3cr3t-value\"\n",
+	  "zonesync.toml:4: error: providers.pdns.api_key: secrets are never literal in the config; use env:VAR or file:PATH" },
+	{ "[providers.pdns]\ntype = \"powerdns\"\nurl = \"http://x\"\napi_key = \"env:1BAD\"\n",
+	  "providers.pdns.api_key: 'env:' needs an environment variable name" },
+	{ "[providers.pdns]\ntype = \"powerdns\"\nurl = \"http://x\"\n",
+	  "zonesync.toml:1: error: providers.pdns: missing required key api_key for type 'powerdns'" },
+	{ "[providers.b]\ntype = \"rfc2136\"\n", "providers.b: missing required key server/servers for type 'rfc2136'" },
+	{ "[providers.f]\ntype = \"zonefile\"\ndirectory = \"/x\"\nreload_command = \"rndc reload\"\n",
+	  "zonesync.toml:4: error: providers.f.reload_command: expected a command as a non-empty array of strings (argv, no shell)" },
+	{ "[providers.f]\ntype = \"zonefile\"\ndirectory = \"/x\"\nurl = \"http://x\"\n",
+	  "zonesync.toml:4: error: providers.f.url: unknown key" },
+	{ BASE "unsupported = \"ignore\"\n", "zonesync.toml:5: error: providers.bind.unsupported: expected \"error\" or \"skip\", not 'ignore'" },
+	{ BASE "rate_limit = \"fast\"\n", "providers.bind.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not 'fast'" },
+	{ BASE "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\", \"pdns\"]\n",
+	  "zonesync.toml:7: error: zones[0].providers: provider 'pdns' is not defined ([providers.pdns])" },
+	{ BASE "[[zones]]\nfile = \"x.zone\"\n", "zonesync.toml:5: error: zones[0].name: missing" },
+	{ BASE "[[zones]]\nname = \"a.example\"\nproviders = [\"bind\"]\n[[zones]]\nname = \"A.example.\"\nproviders = [\"bind\"]\n",
+	  "zonesync.toml:9: error: zones[1].name: zone 'a.example.' is already configured (line 6)" },
+	{ BASE "[[zones]]\nname = \"a.example\"\n", "zonesync.toml:6: error: zones[0].providers: zone 'a.example.' has no providers" },
+	{ BASE "[[zones]]\nname = \"a.example\"\nfile = \"../../etc/passwd\"\nproviders = [\"bind\"]\n",
+	  "zones[0].file: must be a path inside the zones folder, not '../../etc/passwd'" },
+	{ "[hooks]\npre_apply = [\"hooks/x\"]\n", "zonesync.toml:2: error: hooks.pre_apply[0]: expected a command as a non-empty array of strings" },
+	{ "[repo]\nall_zones = true\n", "zonesync.toml:2: error: repo.all_zones: needs [defaults] providers" },
+	{ "[defaults]\nproviders = [\"nope\"]\n", "zonesync.toml:2: error: defaults.providers: provider 'nope' is not defined" },
+	{ "[repo]\npath = \"a\"\npath = \"b\"\n", "zonesync.toml:3: error: TOML syntax: duplicate key 'path' (column 1)" },
+	{ "[repo\n", "zonesync.toml:1: error: TOML syntax:" },
+	{ "zones = 3\n", "zonesync.toml:1: error: zones: expected [[zones]] entries" },
+};
+
+START_TEST(test_errors)
+{
+	char *got = load(bad[_i].toml, NULL);
+	ck_assert_msg(strstr(got, bad[_i].expect) != NULL, "case %d:\n%s\nwant: %s\ngot:  %s", _i,
+		      bad[_i].toml, bad[_i].expect, got);
+	free(got);
+}
+END_TEST
+
+START_TEST(test_secret_value_never_echoed)
+{
+	char *got = load("[providers.cf]\ntype = \"cloudflare\"\napi_token = \"Zx9-super-secret-token\"\n", NULL);
+	ck_assert_msg(strstr(got, "api_token") && !strstr(got, "Zx9-super-secret"), "%s", got);
+	free(got);
+}
+END_TEST
+
+START_TEST(test_example_config_loads)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_config *cfg = zsync_config_load("zonesync.toml.example", &d, &err);
+	ck_assert_msg(cfg != NULL, "%s %s", err.msg, d.n ? d.v[0].msg : "");
+	ck_assert_uint_eq(cfg->nproviders, 2);
+	ck_assert_uint_eq(cfg->nzones, 2);
+	ck_assert_str_eq(cfg->zones[1].name, "example.org.");
+	ck_assert_str_eq(cfg->zones[1].file, "zones/example.org.zone");
+	ck_assert_uint_eq(cfg->zones[1].providers.n, 2); /* from [defaults] */
+	ck_assert_ptr_nonnull(zsync_config_zone(cfg, "EXAMPLE.com"));
+	const struct zsync_provider_conf *p = zsync_config_provider(cfg, "pdns");
+	ck_assert_ptr_nonnull(p);
+	ck_assert(p->create_zones);
+	ck_assert(p->rate_per_sec > 4.99 && p->rate_per_sec < 5.01);
+	/* limits: zone overrides provider overrides defaults */
+	struct zsync_limits l = zsync_config_limits(cfg, p, zsync_config_zone(cfg, "example.com"));
+	ck_assert_int_eq(l.max_delete_pct, 20);
+	ck_assert_int_eq(l.max_update_pct, 30);
+	ck_assert_int_eq(l.max_changes, 1000);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+}
+END_TEST
+
+START_TEST(test_secrets)
+{
+	struct zsync_config *cfg = NULL;
+	struct zsync_err err = { 0 };
+	char *v = NULL, *got = load(BASE, &cfg);
+
+	ck_assert_str_eq(got, "");
+	free(got);
+	unsetenv("ZS_TEST_SECRET");
+	ck_assert_int_lt(zsync_config_secret(cfg, "provider 'bind': tsig_secret", "env:ZS_TEST_SECRET", &v, &err), 0);
+	ck_assert_str_eq(err.msg, "provider 'bind': tsig_secret: environment variable ZS_TEST_SECRET is not set");
+	setenv("ZS_TEST_SECRET", "c2VjcmV0", 1);
+	ck_assert_int_eq(zsync_config_secret(cfg, "x", "env:ZS_TEST_SECRET", &v, &err), 0);
+	ck_assert_str_eq(v, "c2VjcmV0");
+	free(v);
+	/* file: relative to the config's directory, trailing newline dropped */
+	char *f = tu_fmt("%s/key.txt", dir);
+	tu_write(f, "from-a-file\n");
+	ck_assert_int_eq(zsync_config_secret(cfg, "x", "file:key.txt", &v, &err), 0);
+	ck_assert_str_eq(v, "from-a-file");
+	free(v);
+	ck_assert_int_lt(zsync_config_secret(cfg, "provider 'pdns': api_key", "file:missing.txt", &v, &err), 0);
+	ck_assert_msg(strstr(err.msg, "cannot read secret file") && strstr(err.msg, "missing.txt"), "%s", err.msg);
+	ck_assert_int_lt(zsync_config_secret(cfg, "k", "plain-secret", &v, &err), 0);
+	ck_assert_msg(!strstr(err.msg, "plain-secret"), "%s", err.msg);
+	free(f);
+	zsync_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_match_files)
+{
+	struct zsync_config *cfg = NULL;
+	struct zsync_strlist files = { 0 };
+	struct zsync_diags d = { 0 };
+	char *got = load(BASE "[[zones]]\nname = \"a.example\"\nproviders = [\"bind\"]\n[[zones]]\nname = \"gone.example\"\nproviders = [\"bind\"]\n", &cfg);
+
+	ck_assert_str_eq(got, "");
+	free(got);
+	zsync_strlist_add(&files, "zones/a.example.zone");
+	zsync_strlist_add(&files, "zones/extra.example.zone");
+	zsync_config_match_files(cfg, &files, "commit abc", &d);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_msg(strstr(d.v[0].msg, "zone 'gone.example.': file zones/gone.example.zone not found in commit abc"), "%s", d.v[0].msg);
+	ck_assert_uint_eq(d.v[0].line, 9);
+	ck_assert_uint_eq(d.warnings, 1);
+	ck_assert_str_eq(d.v[1].rule, "not-deployed");
+	ck_assert_uint_eq(cfg->nzones, 2);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+
+	got = load(BASE "[repo]\nall_zones = true\n[defaults]\nproviders = [\"bind\"]\n", &cfg);
+	ck_assert_str_eq(got, "");
+	free(got);
+	zsync_config_match_files(cfg, &files, "commit abc", &d);
+	ck_assert_uint_eq(d.n, 0);
+	ck_assert_uint_eq(cfg->nzones, 2);
+	ck_assert_ptr_nonnull(zsync_config_zone(cfg, "extra.example"));
+	ck_assert_str_eq(zsync_config_zone(cfg, "extra.example")->providers.v[0], "bind");
+	zsync_config_free(cfg);
+	zsync_strlist_release(&files);
+}
+END_TEST
+
+/* The check command validates the config and names its problems. */
+START_TEST(test_cli)
+{
+	const char *bin = getenv("ZONESYNC");
+	static char abs[4096];
+	int st;
+	char *out;
+
+	if (!bin)
+		bin = realpath("build/zonesync", abs) ? abs : "build/zonesync";
+	tu_sh("cd '%s' && git init -q . && mkdir zones && printf '$TTL 60\\n@ SOA ns1 h 1 2 3 4 5\\n@ NS ns1\\nns1 A 192.0.2.1\\n' > zones/a.example.zone && git add -A && git -c user.name=t -c user.email=t@t commit -qm z", dir);
+	char *cfg = tu_fmt("%s/zonesync.toml", dir);
+	tu_write(cfg, BASE "[[zones]]\nname = \"a.example\"\nproviders = [\"bind\"]\n");
+	out = tu_sh_out(&st, "cd '%s' && '%s' check 2>&1", dir, bin);
+	ck_assert_msg(st == 0 && strstr(out, "checked the configuration and 1 zone"), "%s", out);
+	free(out);
+	/* -c from elsewhere: paths are relative to the config file */
+	out = tu_sh_out(&st, "cd / && '%s' -c '%s' check 2>&1", bin, cfg);
+	ck_assert_msg(st == 0, "%s", out);
+	free(out);
+	tu_write(cfg, BASE "api_key = \"hunter2\"\n[[zones]]\nname = \"a.example\"\nproviders = [\"bind\"]\n");
+	out = tu_sh_out(&st, "cd '%s' && ZONESYNC_CONFIG=zonesync.toml '%s' check 2>&1", dir, bin);
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "zonesync.toml:5: error: providers.bind.api_key: unknown key") && !strstr(out, "hunter2"), "%s", out);
+	free(out);
+	out = tu_sh_out(&st, "cd '%s' && '%s' -c nosuch.toml check 2>&1", dir, bin);
+	ck_assert_int_eq(st, 1);
+	ck_assert_msg(strstr(out, "nosuch.toml"), "%s", out);
+	free(out);
+	free(cfg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_secret_value_never_echoed);
+	tcase_add_test(tc, test_example_config_loads);
+	tcase_add_test(tc, test_secrets);
+	tcase_add_test(tc, test_match_files);
+	tcase_add_test(tc, test_cli);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}

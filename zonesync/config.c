@@ -1,0 +1,800 @@
+/* config.c - zonesync.toml schema and validation; every error names file:line and the key path */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+enum ktype {
+	K_STR,
+	K_BOOL,
+	K_COUNT,   /* integer >= 0 */
+	K_PCT,     /* integer 0..100 */
+	K_STRLIST, /* array of strings */
+	K_SECRET,  /* "env:VAR" or "file:PATH" */
+	K_ARGV,    /* non-empty array of strings */
+	K_ARGVLIST /* array of K_ARGV */
+};
+
+struct kspec {
+	const char *key;
+	enum ktype type;
+};
+
+#define LIMIT_KEYS                                                                          \
+	{ "max_update_pct", K_PCT }, { "max_delete_pct", K_PCT }, { "min_existing", K_COUNT }, \
+		{ "max_changes", K_COUNT }
+#define COMMON_PROVIDER_KEYS                                                                 \
+	{ "type", K_STR }, { "nameservers", K_STRLIST }, { "ignore", K_STRLIST },              \
+		{ "unsupported", K_STR }, { "rate_limit", K_STR }, { "timeout", K_COUNT },     \
+		{ "retries", K_COUNT }, { "manage_apex_ns", K_BOOL }, { "create_zones", K_BOOL }, \
+		LIMIT_KEYS
+
+static const struct kspec top_keys[] = {
+	{ "repo", K_STR }, { "state", K_STR }, { "defaults", K_STR },
+	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { 0 },
+};
+static const struct kspec repo_keys[] = {
+	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL }, { 0 },
+};
+static const struct kspec state_keys[] = { { "path", K_STR }, { 0 } };
+static const struct kspec defaults_keys[] = {
+	LIMIT_KEYS, { "providers", K_STRLIST }, { "jobs", K_COUNT }, { 0 },
+};
+static const struct kspec zone_keys[] = {
+	{ "name", K_STR }, { "file", K_STR }, { "providers", K_STRLIST }, { "ignore", K_STRLIST },
+	LIMIT_KEYS, { 0 },
+};
+static const struct kspec hook_keys[] = {
+	{ "pre_apply", K_ARGVLIST }, { "post_apply", K_ARGVLIST }, { "on_failure", K_ARGVLIST }, { 0 },
+};
+
+/* Provider types and their own keys (DESIGN section 10; docs/configuration.md). */
+static const struct kspec zonefile_keys[] = {
+	COMMON_PROVIDER_KEYS, { "directory", K_STR }, { "reload_command", K_ARGV }, { 0 },
+};
+static const struct kspec rfc2136_keys[] = {
+	COMMON_PROVIDER_KEYS, { "server", K_STR }, { "servers", K_STRLIST },
+	{ "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET },
+	{ "axfr_server", K_STR }, { 0 },
+};
+static const struct kspec powerdns_keys[] = {
+	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "server_id", K_STR }, { "api_key", K_SECRET },
+	{ "ca_file", K_STR }, { 0 },
+};
+static const struct kspec dyn_keys[] = {
+	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "customer", K_STR }, { "user", K_STR },
+	{ "password", K_SECRET }, { "ca_file", K_STR }, { 0 },
+};
+static const struct kspec cloudflare_keys[] = {
+	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "api_token", K_SECRET }, { "ca_file", K_STR }, { 0 },
+};
+static const struct kspec secondary_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
+static const struct kspec memory_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
+
+static const struct ptype {
+	const char *type;
+	const struct kspec *keys;
+	const char *required[4]; /* "a|b" means one of them */
+} ptypes[] = {
+	{ "zonefile", zonefile_keys, { "directory" } },
+	{ "rfc2136", rfc2136_keys, { "server|servers" } },
+	{ "powerdns", powerdns_keys, { "url", "api_key" } },
+	{ "dyn", dyn_keys, { "customer", "user", "password" } },
+	{ "cloudflare", cloudflare_keys, { "api_token" } },
+	{ "secondary", secondary_keys, { "nameservers" } },
+	{ "memory", memory_keys, { 0 } },
+};
+
+struct vctx {
+	const char *file;
+	struct zsync_diags *d;
+	size_t errors;
+};
+
+static void verr(struct vctx *v, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void verr(struct vctx *v, unsigned line, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	zsync_diags_add(v->d, v->file, line, ZSYNC_SEV_ERROR, NULL, "%s", msg);
+	v->errors++;
+}
+
+bool zsync_config_is_secret_key(const char *key)
+{
+	static const char *const ends[] = { "password", "secret", "token", "api_key" };
+	size_t n = strlen(key);
+	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		size_t m = strlen(ends[i]);
+		if (n >= m && strcmp(key + n - m, ends[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool valid_env_name(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static const char *type_name(const struct zsync_toml *v)
+{
+	return zsync_toml_type_name(v->type);
+}
+
+static bool is_string_array(const struct zsync_toml *v)
+{
+	if (v->type != ZSYNC_TOML_ARRAY)
+		return false;
+	for (size_t i = 0; i < v->arr.n; i++)
+		if (v->arr.v[i]->type != ZSYNC_TOML_STRING)
+			return false;
+	return true;
+}
+
+/* Checks one value against its expected kind; path is "providers.pdns.url". */
+static void check_value(struct vctx *v, const char *path, const char *key,
+			const struct zsync_toml *val, enum ktype t)
+{
+	switch (t) {
+	case K_STR:
+		if (val->type != ZSYNC_TOML_STRING)
+			verr(v, val->line, "%s: expected a string, found %s", path, type_name(val));
+		else if (zsync_config_is_secret_key(key))
+			verr(v, val->line, "%s: a secret must be a reference (env:VAR or file:PATH)", path);
+		break;
+	case K_BOOL:
+		if (val->type != ZSYNC_TOML_BOOL)
+			verr(v, val->line, "%s: expected true or false, found %s", path, type_name(val));
+		break;
+	case K_COUNT:
+	case K_PCT:
+		if (val->type != ZSYNC_TOML_INTEGER)
+			verr(v, val->line, "%s: expected an integer, found %s", path, type_name(val));
+		else if (val->i < 0 || (t == K_PCT && val->i > 100))
+			verr(v, val->line, "%s: %lld is out of range (%s)", path, (long long)val->i,
+			     t == K_PCT ? "0 to 100" : "0 or more");
+		break;
+	case K_STRLIST:
+		if (!is_string_array(val))
+			verr(v, val->line, "%s: expected an array of strings", path);
+		break;
+	case K_SECRET:
+		if (val->type != ZSYNC_TOML_STRING) {
+			verr(v, val->line, "%s: expected a secret reference (env:VAR or file:PATH), found %s",
+			     path, type_name(val));
+		} else if (strncmp(val->str.s, "env:", 4) == 0) {
+			if (!valid_env_name(val->str.s + 4))
+				verr(v, val->line, "%s: 'env:' needs an environment variable name", path);
+		} else if (strncmp(val->str.s, "file:", 5) == 0) {
+			if (!val->str.s[5])
+				verr(v, val->line, "%s: 'file:' needs a path", path);
+		} else {
+			/* never echo the value: it may be the secret itself */
+			verr(v, val->line,
+			     "%s: secrets are never literal in the config; use env:VAR or file:PATH", path);
+		}
+		break;
+	case K_ARGV:
+		if (!is_string_array(val) || val->arr.n == 0)
+			verr(v, val->line, "%s: expected a command as a non-empty array of strings (argv, no shell)",
+			     path);
+		break;
+	case K_ARGVLIST:
+		if (val->type != ZSYNC_TOML_ARRAY) {
+			verr(v, val->line, "%s: expected an array of commands, e.g. [[\"hooks/x\", \"--flag\"]]", path);
+			break;
+		}
+		for (size_t i = 0; i < val->arr.n; i++) {
+			char sub[512];
+			snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+			check_value(v, sub, key, val->arr.v[i], K_ARGV);
+		}
+		break;
+	}
+}
+
+/* Unknown keys and kinds; tables must be tables. */
+static void check_table(struct vctx *v, const char *prefix, const struct zsync_toml *t,
+			const struct kspec *spec)
+{
+	for (size_t i = 0; i < t->tab.n; i++) {
+		const struct kspec *k;
+		char path[512];
+		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", t->tab.kv[i].key);
+		for (k = spec; k->key; k++)
+			if (strcmp(k->key, t->tab.kv[i].key) == 0)
+				break;
+		if (!k->key) {
+			verr(v, t->tab.kv[i].val->line, "%s: unknown key", path);
+			continue;
+		}
+		check_value(v, path, k->key, t->tab.kv[i].val, k->type);
+	}
+}
+
+static const struct ptype *find_ptype(const char *type)
+{
+	for (size_t i = 0; i < sizeof(ptypes) / sizeof(ptypes[0]); i++)
+		if (strcmp(ptypes[i].type, type) == 0)
+			return &ptypes[i];
+	return NULL;
+}
+
+static const char *get_str(const struct zsync_toml *t, const char *key, const char *dflt)
+{
+	const struct zsync_toml *v = zsync_toml_get(t, key);
+	return v && v->type == ZSYNC_TOML_STRING ? v->str.s : dflt;
+}
+
+static long get_int(const struct zsync_toml *t, const char *key, long dflt)
+{
+	const struct zsync_toml *v = zsync_toml_get(t, key);
+	return v && v->type == ZSYNC_TOML_INTEGER ? (long)v->i : dflt;
+}
+
+static bool get_bool(const struct zsync_toml *t, const char *key, bool dflt)
+{
+	const struct zsync_toml *v = zsync_toml_get(t, key);
+	return v && v->type == ZSYNC_TOML_BOOL ? v->b : dflt;
+}
+
+static void get_strlist(const struct zsync_toml *t, const char *key, struct zsync_strlist *out)
+{
+	const struct zsync_toml *v = zsync_toml_get(t, key);
+	if (v && is_string_array(v))
+		for (size_t i = 0; i < v->arr.n; i++)
+			zsync_strlist_add(out, v->arr.v[i]->str.s);
+}
+
+static void get_limits(const struct zsync_toml *t, struct zsync_limits *l)
+{
+	l->max_update_pct = get_int(t, "max_update_pct", -1);
+	l->max_delete_pct = get_int(t, "max_delete_pct", -1);
+	l->min_existing = get_int(t, "min_existing", -1);
+	l->max_changes = get_int(t, "max_changes", -1);
+}
+
+static void get_argvs(const struct zsync_toml *t, const char *key, struct zsync_argvs *out)
+{
+	const struct zsync_toml *v = zsync_toml_get(t, key);
+	if (!v || v->type != ZSYNC_TOML_ARRAY)
+		return;
+	out->v = zsync_xcalloc(v->arr.n ? v->arr.n : 1, sizeof(*out->v));
+	for (size_t i = 0; i < v->arr.n; i++) {
+		const struct zsync_toml *a = v->arr.v[i];
+		if (!is_string_array(a) || a->arr.n == 0)
+			continue;
+		struct zsync_argv *av = &out->v[out->n++];
+		av->argc = a->arr.n;
+		av->argv = zsync_xcalloc(a->arr.n + 1, sizeof(char *));
+		for (size_t j = 0; j < a->arr.n; j++)
+			av->argv[j] = zsync_xstrdup(a->arr.v[j]->str.s);
+	}
+}
+
+static void free_argvs(struct zsync_argvs *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		for (size_t j = 0; j < a->v[i].argc; j++)
+			free(a->v[i].argv[j]);
+		free(a->v[i].argv);
+	}
+	free(a->v);
+}
+
+/* "requests/period": "300/min", "5/s", "1200/5min"; 0 for no limit. */
+static int parse_rate(const char *s, double *per_sec)
+{
+	char *end;
+	double n = strtod(s, &end), mult = 1, unit;
+	if (end == s || n < 0 || *end != '/')
+		return -1;
+	s = end + 1;
+	if (isdigit((unsigned char)*s)) {
+		mult = strtod(s, &end);
+		if (mult <= 0)
+			return -1;
+		s = end;
+	}
+	if (!strcmp(s, "s") || !strcmp(s, "sec") || !strcmp(s, "second"))
+		unit = 1;
+	else if (!strcmp(s, "min") || !strcmp(s, "minute"))
+		unit = 60;
+	else if (!strcmp(s, "h") || !strcmp(s, "hour"))
+		unit = 3600;
+	else
+		return -1;
+	*per_sec = n / (mult * unit);
+	return 0;
+}
+
+char *zsync_config_zone_name(const char *name)
+{
+	size_t n = strlen(name);
+	char *s = zsync_xmalloc(n + 2);
+	for (size_t i = 0; i < n; i++)
+		s[i] = (char)tolower((unsigned char)name[i]);
+	if (n == 0 || s[n - 1] != '.')
+		s[n++] = '.';
+	s[n] = '\0';
+	return s;
+}
+
+static char *abs_path(const char *dir, const char *p)
+{
+	if (p[0] == '/')
+		return zsync_xstrdup(p);
+	if (strcmp(p, ".") == 0)
+		return zsync_xstrdup(dir);
+	return zsync_xasprintf("%s/%s", dir, p);
+}
+
+const char *zsync_config_locate(const char *explicit_path, bool *explicit_choice)
+{
+	const char *env = getenv("ZONESYNC_CONFIG");
+	*explicit_choice = true;
+	if (explicit_path)
+		return explicit_path;
+	if (env && *env)
+		return env;
+	*explicit_choice = false;
+	return "zonesync.toml";
+}
+
+static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *name,
+			  const struct zsync_toml *t)
+{
+	struct zsync_provider_conf *p = &cfg->providers[cfg->nproviders++];
+	char prefix[300];
+	const struct ptype *pt;
+	const char *type = get_str(t, "type", NULL);
+
+	snprintf(prefix, sizeof(prefix), "providers.%s", name);
+	p->name = zsync_xstrdup(name);
+	p->line = t->line;
+	p->table = t;
+	if (!type) {
+		verr(v, t->line, "%s.type: missing (one of zonefile, rfc2136, powerdns, dyn, cloudflare, secondary)",
+		     prefix);
+		p->type = zsync_xstrdup("");
+		return;
+	}
+	p->type = zsync_xstrdup(type);
+	pt = find_ptype(type);
+	if (!pt) {
+		verr(v, zsync_toml_get(t, "type")->line,
+		     "%s.type: unknown provider type '%s' (known: zonefile, rfc2136, powerdns, dyn, cloudflare, secondary, memory)",
+		     prefix, type);
+		return;
+	}
+	check_table(v, prefix, t, pt->keys);
+	for (size_t i = 0; i < 4 && pt->required[i]; i++) {
+		char alt[64], *save = NULL;
+		bool found = false;
+		snprintf(alt, sizeof(alt), "%s", pt->required[i]);
+		for (char *k = strtok_r(alt, "|", &save); k; k = strtok_r(NULL, "|", &save))
+			found |= zsync_toml_get(t, k) != NULL;
+		if (!found) {
+			char shown[80];
+			snprintf(shown, sizeof(shown), "%s", pt->required[i]);
+			for (char *c = shown; *c; c++)
+				if (*c == '|')
+					*c = '/';
+			verr(v, t->line, "%s: missing required key %s for type '%s'", prefix, shown, type);
+		}
+	}
+	get_strlist(t, "nameservers", &p->nameservers);
+	get_strlist(t, "ignore", &p->ignore);
+	p->timeout = get_int(t, "timeout", 30);
+	p->retries = get_int(t, "retries", 3);
+	p->manage_apex_ns = get_bool(t, "manage_apex_ns", true);
+	p->create_zones = get_bool(t, "create_zones", false);
+	get_limits(t, &p->limits);
+	const char *u = get_str(t, "unsupported", "error");
+	if (!strcmp(u, "error"))
+		p->unsupported = ZSYNC_UNSUPPORTED_ERROR;
+	else if (!strcmp(u, "skip"))
+		p->unsupported = ZSYNC_UNSUPPORTED_SKIP;
+	else
+		verr(v, zsync_toml_get(t, "unsupported")->line,
+		     "%s.unsupported: expected \"error\" or \"skip\", not '%s'", prefix, u);
+	const char *rate = get_str(t, "rate_limit", NULL);
+	if (rate && parse_rate(rate, &p->rate_per_sec) < 0)
+		verr(v, zsync_toml_get(t, "rate_limit")->line,
+		     "%s.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not '%s'",
+		     prefix, rate);
+}
+
+static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsync_toml *t,
+		      size_t idx)
+{
+	struct zsync_zone_conf *z = &cfg->zones[cfg->nzones];
+	char prefix[64];
+	const char *name;
+
+	snprintf(prefix, sizeof(prefix), "zones[%zu]", idx);
+	if (t->type != ZSYNC_TOML_TABLE) {
+		verr(v, t->line, "%s: expected a table ([[zones]])", prefix);
+		return;
+	}
+	check_table(v, prefix, t, zone_keys);
+	name = get_str(t, "name", NULL);
+	if (!name || !*name) {
+		verr(v, t->line, "%s.name: missing", prefix);
+		return;
+	}
+	z->name = zsync_config_zone_name(name);
+	z->line = zsync_toml_get(t, "name")->line;
+	for (size_t i = 0; i < cfg->nzones; i++)
+		if (strcmp(cfg->zones[i].name, z->name) == 0)
+			verr(v, z->line, "%s.name: zone '%s' is already configured (line %u)", prefix,
+			     z->name, cfg->zones[i].line);
+	const char *file = get_str(t, "file", NULL);
+	if (file && (file[0] == '/' || strstr(file, "..")))
+		verr(v, zsync_toml_get(t, "file")->line,
+		     "%s.file: must be a path inside the zones folder, not '%s'", prefix, file);
+	if (file)
+		z->file = zsync_xasprintf("%s/%s", cfg->repo.zones_dir, file);
+	else
+		z->file = zsync_xasprintf("%s/%.*s.zone", cfg->repo.zones_dir,
+					  (int)strlen(z->name) - 1, z->name);
+	if (zsync_toml_get(t, "providers"))
+		get_strlist(t, "providers", &z->providers);
+	else
+		for (size_t i = 0; i < cfg->defaults.providers.n; i++)
+			zsync_strlist_add(&z->providers, cfg->defaults.providers.v[i]);
+	if (z->providers.n == 0)
+		verr(v, z->line, "%s.providers: zone '%s' has no providers (set providers here or [defaults] providers)",
+		     prefix, z->name);
+	for (size_t i = 0; i < z->providers.n; i++)
+		if (!zsync_config_provider(cfg, z->providers.v[i]))
+			verr(v, zsync_toml_get(t, "providers") ? zsync_toml_get(t, "providers")->line : z->line,
+			     "%s.providers: provider '%s' is not defined ([providers.%s])", prefix,
+			     z->providers.v[i], z->providers.v[i]);
+	get_strlist(t, "ignore", &z->ignore);
+	get_limits(t, &z->limits);
+	cfg->nzones++;
+}
+
+static char *read_file(const char *path, size_t *len, struct zsync_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f) {
+		zsync_err_set(err, errno == ENOENT ? ZSYNC_ENOTFOUND : ZSYNC_EIO, "%s: %s", path,
+			      strerror(errno));
+		return NULL;
+	}
+	do {
+		if (n + 4096 > cap)
+			buf = zsync_xrealloc(buf, cap = (cap + 4096) * 2);
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r > 0 && n < 16 * 1024 * 1024);
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *diags,
+				       struct zsync_err *err)
+{
+	struct zsync_config *cfg = zsync_xcalloc(1, sizeof(*cfg));
+	struct vctx v = { .file = path, .d = diags };
+	const struct zsync_toml *t, *doc;
+	char *text, *slash, *real;
+	size_t len;
+
+	text = read_file(path, &len, err);
+	if (!text) {
+		free(cfg);
+		return NULL;
+	}
+	cfg->path = zsync_xstrdup(path);
+	real = realpath(path, NULL);
+	cfg->dir = zsync_xstrdup(real ? real : path);
+	free(real);
+	slash = strrchr(cfg->dir, '/');
+	if (slash)
+		*(slash == cfg->dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(cfg->dir, ".");
+	cfg->doc = zsync_toml_parse(text, len, err);
+	free(text);
+	if (!cfg->doc) {
+		/* err is "LINE:COL: message" */
+		unsigned line = 0, col = 0;
+		int used = 0;
+		if (sscanf(err->msg, "%u:%u: %n", &line, &col, &used) == 2 && used > 0)
+			zsync_diags_add(diags, path, line, ZSYNC_SEV_ERROR, NULL,
+					"TOML syntax: %s (column %u)", err->msg + used, col);
+		else
+			zsync_diags_add(diags, path, 0, ZSYNC_SEV_ERROR, NULL, "TOML syntax: %s", err->msg);
+		zsync_err_set(err, ZSYNC_EINVAL, "%s: not valid TOML", path);
+		zsync_config_free(cfg);
+		return NULL;
+	}
+	doc = cfg->doc;
+	for (size_t i = 0; i < doc->tab.n; i++) {
+		const struct zsync_toml *val = doc->tab.kv[i].val;
+		const char *k = doc->tab.kv[i].key;
+		const struct kspec *s;
+		for (s = top_keys; s->key && strcmp(s->key, k); s++)
+			;
+		if (!s->key)
+			verr(&v, val->line, "%s: unknown key (sections: repo, state, defaults, providers, zones, hooks)", k);
+		else if (strcmp(k, "zones") == 0 ? val->type != ZSYNC_TOML_ARRAY : val->type != ZSYNC_TOML_TABLE)
+			verr(&v, val->line, "%s: expected %s", k,
+			     strcmp(k, "zones") == 0 ? "[[zones]] entries" : "a table");
+	}
+	if (v.errors)
+		goto out;
+
+	t = zsync_toml_get(doc, "repo");
+	if (t)
+		check_table(&v, "repo", t, repo_keys);
+	cfg->repo.path = abs_path(cfg->dir, get_str(t, "path", "."));
+	cfg->repo.ref = zsync_xstrdup(get_str(t, "ref", "HEAD"));
+	cfg->repo.zones_dir = zsync_xstrdup(get_str(t, "zones_dir", "zones"));
+	cfg->repo.all_zones = get_bool(t, "all_zones", false);
+	if (cfg->repo.all_zones && !zsync_toml_get(zsync_toml_get(doc, "defaults"), "providers"))
+		verr(&v, zsync_toml_get(t, "all_zones")->line,
+		     "repo.all_zones: needs [defaults] providers (where to deploy the zones found)");
+	if (cfg->repo.zones_dir[0] == '/' || strstr(cfg->repo.zones_dir, ".."))
+		verr(&v, zsync_toml_get(t, "zones_dir")->line,
+		     "repo.zones_dir: must be a folder inside the repository");
+
+	t = zsync_toml_get(doc, "state");
+	if (t)
+		check_table(&v, "state", t, state_keys);
+	cfg->state.path = abs_path(cfg->dir, get_str(t, "path", ".zonesync/state.db"));
+
+	t = zsync_toml_get(doc, "defaults");
+	if (t)
+		check_table(&v, "defaults", t, defaults_keys);
+	get_limits(t, &cfg->defaults.limits);
+	if (cfg->defaults.limits.max_update_pct < 0)
+		cfg->defaults.limits.max_update_pct = 30;
+	if (cfg->defaults.limits.max_delete_pct < 0)
+		cfg->defaults.limits.max_delete_pct = 30;
+	if (cfg->defaults.limits.min_existing < 0)
+		cfg->defaults.limits.min_existing = 10;
+	if (cfg->defaults.limits.max_changes < 0)
+		cfg->defaults.limits.max_changes = 1000;
+	get_strlist(t, "providers", &cfg->defaults.providers);
+	cfg->defaults.jobs = get_int(t, "jobs", 4);
+	if (cfg->defaults.jobs < 1 && zsync_toml_get(t, "jobs"))
+		verr(&v, zsync_toml_get(t, "jobs")->line, "defaults.jobs: must be at least 1");
+
+	t = zsync_toml_get(doc, "providers");
+	if (t) {
+		cfg->providers = zsync_xcalloc(t->tab.n ? t->tab.n : 1, sizeof(*cfg->providers));
+		for (size_t i = 0; i < t->tab.n; i++) {
+			const struct zsync_toml *p = t->tab.kv[i].val;
+			if (p->type != ZSYNC_TOML_TABLE) {
+				verr(&v, p->line, "providers.%s: expected a table ([providers.%s])",
+				     t->tab.kv[i].key, t->tab.kv[i].key);
+				continue;
+			}
+			load_provider(&v, cfg, t->tab.kv[i].key, p);
+		}
+	}
+	for (size_t i = 0; i < cfg->defaults.providers.n; i++)
+		if (!zsync_config_provider(cfg, cfg->defaults.providers.v[i]))
+			verr(&v, zsync_toml_get(zsync_toml_get(doc, "defaults"), "providers")->line,
+			     "defaults.providers: provider '%s' is not defined", cfg->defaults.providers.v[i]);
+
+	t = zsync_toml_get(doc, "zones");
+	if (t) {
+		cfg->zones = zsync_xcalloc(t->arr.n ? t->arr.n : 1, sizeof(*cfg->zones));
+		for (size_t i = 0; i < t->arr.n; i++)
+			load_zone(&v, cfg, t->arr.v[i], i);
+	}
+
+	t = zsync_toml_get(doc, "hooks");
+	if (t) {
+		check_table(&v, "hooks", t, hook_keys);
+		get_argvs(t, "pre_apply", &cfg->hooks.pre_apply);
+		get_argvs(t, "post_apply", &cfg->hooks.post_apply);
+		get_argvs(t, "on_failure", &cfg->hooks.on_failure);
+	}
+out:
+	if (v.errors) {
+		zsync_config_free(cfg);
+		zsync_err_set(err, ZSYNC_EINVAL, "%s: %zu error%s in the configuration", path,
+			      v.errors, v.errors == 1 ? "" : "s");
+		return NULL;
+	}
+	return cfg;
+}
+
+void zsync_config_free(struct zsync_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->nproviders; i++) {
+		struct zsync_provider_conf *p = &cfg->providers[i];
+		free(p->name);
+		free(p->type);
+		zsync_strlist_release(&p->nameservers);
+		zsync_strlist_release(&p->ignore);
+	}
+	free(cfg->providers);
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		struct zsync_zone_conf *z = &cfg->zones[i];
+		free(z->name);
+		free(z->file);
+		zsync_strlist_release(&z->providers);
+		zsync_strlist_release(&z->ignore);
+	}
+	free(cfg->zones);
+	free_argvs(&cfg->hooks.pre_apply);
+	free_argvs(&cfg->hooks.post_apply);
+	free_argvs(&cfg->hooks.on_failure);
+	zsync_strlist_release(&cfg->defaults.providers);
+	free(cfg->repo.path);
+	free(cfg->repo.ref);
+	free(cfg->repo.zones_dir);
+	free(cfg->state.path);
+	zsync_toml_free(cfg->doc);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg);
+}
+
+const struct zsync_provider_conf *zsync_config_provider(const struct zsync_config *cfg,
+							const char *name)
+{
+	for (size_t i = 0; i < cfg->nproviders; i++)
+		if (strcmp(cfg->providers[i].name, name) == 0)
+			return &cfg->providers[i];
+	return NULL;
+}
+
+const struct zsync_zone_conf *zsync_config_zone(const struct zsync_config *cfg, const char *name)
+{
+	char *n = zsync_config_zone_name(name);
+	const struct zsync_zone_conf *z = NULL;
+	for (size_t i = 0; i < cfg->nzones && !z; i++)
+		if (strcmp(cfg->zones[i].name, n) == 0)
+			z = &cfg->zones[i];
+	free(n);
+	return z;
+}
+
+const struct zsync_zone_conf *zsync_config_add_found_zone(struct zsync_config *cfg,
+							  const char *name, const char *file)
+{
+	struct zsync_zone_conf *z;
+
+	cfg->zones = zsync_xrealloc(cfg->zones, (cfg->nzones + 1) * sizeof(*cfg->zones));
+	z = &cfg->zones[cfg->nzones++];
+	memset(z, 0, sizeof(*z));
+	z->name = zsync_config_zone_name(name);
+	z->file = zsync_xstrdup(file);
+	for (size_t i = 0; i < cfg->defaults.providers.n; i++)
+		zsync_strlist_add(&z->providers, cfg->defaults.providers.v[i]);
+	z->limits = (struct zsync_limits){ -1, -1, -1, -1 };
+	return z;
+}
+
+void zsync_config_match_files(struct zsync_config *cfg, const struct zsync_strlist *files,
+			      const char *where, struct zsync_diags *diags)
+{
+	size_t configured = cfg->nzones;
+
+	for (size_t i = 0; i < configured; i++) {
+		bool found = false;
+		for (size_t j = 0; j < files->n && !found; j++)
+			found = strcmp(files->v[j], cfg->zones[i].file) == 0;
+		if (!found)
+			zsync_diags_add(diags, cfg->path, cfg->zones[i].line, ZSYNC_SEV_ERROR, NULL,
+					"zone '%s': file %s not found in %s", cfg->zones[i].name,
+					cfg->zones[i].file, where);
+	}
+	for (size_t j = 0; j < files->n; j++) {
+		const char *base = strrchr(files->v[j], '/');
+		bool known = false;
+		base = base ? base + 1 : files->v[j];
+		for (size_t i = 0; i < cfg->nzones && !known; i++)
+			known = strcmp(cfg->zones[i].file, files->v[j]) == 0;
+		if (known)
+			continue;
+		char *name = zsync_xasprintf("%.*s", (int)(strlen(base) - 5), base);
+		if (cfg->repo.all_zones) {
+			if (zsync_config_zone(cfg, name))
+				zsync_diags_add(diags, files->v[j], 0, ZSYNC_SEV_ERROR, NULL,
+						"zone '%s' also comes from another file", name);
+			else
+				zsync_config_add_found_zone(cfg, name, files->v[j]);
+		} else {
+			zsync_diags_add(diags, files->v[j], 0, ZSYNC_SEV_WARNING, "not-deployed",
+					"no [[zones]] entry in %s: this zone is not deployed (add one, or set [repo] all_zones = true)",
+					cfg->path);
+		}
+		free(name);
+	}
+}
+
+struct zsync_limits zsync_config_limits(const struct zsync_config *cfg,
+					const struct zsync_provider_conf *p,
+					const struct zsync_zone_conf *z)
+{
+	struct zsync_limits l = cfg->defaults.limits;
+#define PICK(f)                                   \
+	do {                                      \
+		if (p && p->limits.f >= 0)        \
+			l.f = p->limits.f;        \
+		if (z && z->limits.f >= 0)        \
+			l.f = z->limits.f;        \
+	} while (0)
+	PICK(max_update_pct);
+	PICK(max_delete_pct);
+	PICK(min_existing);
+	PICK(max_changes);
+#undef PICK
+	return l;
+}
+
+int zsync_config_secret(const struct zsync_config *cfg, const char *what, const char *ref,
+			char **out, struct zsync_err *err)
+{
+	*out = NULL;
+	if (!ref)
+		return zsync_err_set(err, ZSYNC_EINVAL, "%s: not set", what);
+	if (strncmp(ref, "env:", 4) == 0) {
+		const char *val = getenv(ref + 4);
+		if (!val || !*val)
+			return zsync_err_set(err, ZSYNC_ENOTFOUND,
+					     "%s: environment variable %s is not set", what, ref + 4);
+		*out = zsync_xstrdup(val);
+		return 0;
+	}
+	if (strncmp(ref, "file:", 5) == 0) {
+		char *path = abs_path(cfg ? cfg->dir : ".", ref + 5);
+		struct zsync_err ferr = { 0 };
+		size_t len;
+		char *buf = read_file(path, &len, &ferr);
+		if (!buf) {
+			/* the path is not secret; the content is */
+			int code = zsync_err_set(err, ferr.code ? ferr.code : ZSYNC_EIO,
+						 "%s: cannot read secret file %s: %s", what, path,
+						 ferr.code == ZSYNC_ENOTFOUND ? "no such file" : "unreadable");
+			free(path);
+			return code;
+		}
+		free(path);
+		while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			len--;
+		buf = zsync_xrealloc(buf, len + 1);
+		buf[len] = '\0';
+		if (strlen(buf) != len || len == 0) {
+			memset(buf, 0, len);
+			free(buf);
+			return zsync_err_set(err, ZSYNC_EINVAL, "%s: secret file is empty or binary",
+					     what);
+		}
+		*out = buf;
+		return 0;
+	}
+	return zsync_err_set(err, ZSYNC_EINVAL, "%s: not a secret reference (env:VAR or file:PATH)",
+			     what);
+}

@@ -1,0 +1,138 @@
+/* config.h - zonesync.toml: schema, validation with file:line errors, secret references */
+#ifndef ZSYNC_CONFIG_H
+#define ZSYNC_CONFIG_H
+
+#include <stdbool.h>
+
+#include "err.h"
+#include "toml.h"
+
+/* Safety limits; -1 means "not set here, inherit". */
+struct zsync_limits {
+	long max_update_pct;
+	long max_delete_pct;
+	long min_existing;
+	long max_changes;
+};
+
+/* An argv list from the config (no shell): NULL-terminated. */
+struct zsync_argv {
+	char **argv;
+	size_t argc;
+};
+
+struct zsync_argvs {
+	struct zsync_argv *v;
+	size_t n;
+};
+
+enum zsync_unsupported { ZSYNC_UNSUPPORTED_ERROR, ZSYNC_UNSUPPORTED_SKIP };
+
+struct zsync_provider_conf {
+	char *name;                      /* the NAME of [providers.NAME] */
+	char *type;
+	unsigned line;
+	const struct zsync_toml *table;  /* the raw table, for the provider's own keys */
+	struct zsync_strlist nameservers;
+	struct zsync_strlist ignore;     /* owner globs ("_acme-challenge.*") and type names */
+	enum zsync_unsupported unsupported;
+	double rate_per_sec;             /* 0: no limit */
+	long timeout;                    /* seconds */
+	long retries;
+	bool manage_apex_ns;
+	bool create_zones;
+	struct zsync_limits limits;
+};
+
+struct zsync_zone_conf {
+	char *name;                      /* lower case, with the trailing dot */
+	char *file;                      /* repository-relative path */
+	unsigned line;                   /* 0 for zones found by all_zones */
+	struct zsync_strlist providers;
+	struct zsync_strlist ignore;
+	struct zsync_limits limits;
+};
+
+struct zsync_config {
+	char *path;                      /* the file read */
+	char *dir;                       /* its directory: relative paths start there */
+	struct {
+		char *path;              /* absolute */
+		char *ref;
+		char *zones_dir;
+		bool all_zones;
+	} repo;
+	struct {
+		char *path;              /* absolute */
+	} state;
+	struct {
+		struct zsync_limits limits;  /* always fully set */
+		struct zsync_strlist providers;
+		long jobs;
+	} defaults;
+	struct zsync_provider_conf *providers;
+	size_t nproviders;
+	struct zsync_zone_conf *zones;
+	size_t nzones;
+	struct {
+		struct zsync_argvs pre_apply, post_apply, on_failure;
+	} hooks;
+	struct zsync_toml *doc;
+};
+
+/*
+ * The config file to use: explicit (-c), else $ZONESYNC_CONFIG, else ./zonesync.toml.
+ * Sets *explicit_choice when the user named it (a missing file is then an error).
+ */
+const char *zsync_config_locate(const char *explicit_path, bool *explicit_choice);
+
+/*
+ * Reads and validates a config. Every problem is added to diags as
+ * `file:line: error: KEY.PATH: message`; returns NULL when there was any error
+ * (or the file cannot be read: err). Secret references are checked for syntax only.
+ */
+struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *diags,
+				       struct zsync_err *err);
+void zsync_config_free(struct zsync_config *cfg);
+
+/* Lookups; NULL when absent. Zone names with or without the trailing dot, any case. */
+const struct zsync_provider_conf *zsync_config_provider(const struct zsync_config *cfg,
+							const char *name);
+const struct zsync_zone_conf *zsync_config_zone(const struct zsync_config *cfg, const char *name);
+
+/*
+ * Adds a zone found in the zones folder when [repo] all_zones is set (deployed to
+ * [defaults] providers). Returns the entry.
+ */
+const struct zsync_zone_conf *zsync_config_add_found_zone(struct zsync_config *cfg,
+							  const char *name, const char *file);
+
+/*
+ * Matches the configured zones with the zone files of a tree (files: repository-relative
+ * paths of every *.zone under zones_dir). With [repo] all_zones, files without an entry
+ * are added (zone name from the file name); without it they get a warning (not deployed).
+ * A configured zone whose file is missing is an error at its config line.
+ */
+void zsync_config_match_files(struct zsync_config *cfg, const struct zsync_strlist *files,
+			      const char *where, struct zsync_diags *diags);
+
+/* Effective limit for zone z at provider p (zone overrides provider overrides defaults). */
+struct zsync_limits zsync_config_limits(const struct zsync_config *cfg,
+					const struct zsync_provider_conf *p,
+					const struct zsync_zone_conf *z);
+
+/*
+ * Resolves a secret reference ("env:VAR" or "file:PATH") into a malloc'ed string.
+ * what names the key for messages ("provider 'pdns': api_key"); the value never
+ * appears in err.
+ */
+int zsync_config_secret(const struct zsync_config *cfg, const char *what, const char *ref,
+			char **out, struct zsync_err *err);
+
+/* True for key names that hold secrets: ...password, ...secret, ...token, ...api_key. */
+bool zsync_config_is_secret_key(const char *key);
+
+/* Normalises a zone name: lower case, trailing dot. malloc'ed. */
+char *zsync_config_zone_name(const char *name);
+
+#endif
