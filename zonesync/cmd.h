@@ -46,9 +46,25 @@ struct zsync_cmd {
 int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage, const struct zsync_opt *opts,
 		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code);
 
+struct zsync_config;
+
+/*
+ * Loads the configuration for a command that needs one: prints every problem and
+ * returns NULL (exit 1) when there is none or it is invalid.
+ */
+struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx);
+
+/* Maps an error code to the exit code contract (ZSYNC_ELOCKED -> 5, others -> 1). */
+int zsync_cmd_exit_for(int code);
+
+/* Formats a Unix time as an RFC 3339 UTC string ("-" for 0). */
+const char *zsync_cmd_time(long long t, char *buf, size_t len);
+
 /* Paint s in an SGR colour ("31" red...) when ctx->color; returns a static buffer slot. */
 const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char *s);
 
 int cmd_check(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_status(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_history(int argc, char **argv, struct zsync_ctx *ctx);
 
 #endif

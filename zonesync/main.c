@@ -7,6 +7,8 @@
 
 static const struct zsync_cmd commands[] = {
 	{ "check", cmd_check, "parse and lint every zone at a ref, the index or the work tree" },
+	{ "status", cmd_status, "health of every provider x zone, from the state database" },
+	{ "history", cmd_history, "past runs and the changes they made" },
 };
 
 static int usage(FILE *out, const struct zsync_ctx *ctx)
@@ -102,40 +104,4 @@ int main(int argc, char **argv)
 		return ZSYNC_EXIT_USAGE;
 	}
 	return c->fn(argc - i - 1, argv + i + 1, &ctx);
-}
-
-int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage_line, const struct zsync_opt *opts,
-		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code)
-{
-	const struct zsync_opt *const tables[] = { opts, ctx->global_opts, NULL };
-	struct zsync_err err = { 0 };
-
-	if (zsync_opt_parse(tables, argc, argv, positional, &err) < 0) {
-		fprintf(stderr, "zonesync: %s\nusage: %s\n", err.msg, usage_line);
-		*exit_code = ZSYNC_EXIT_USAGE;
-		return 1;
-	}
-	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
-	if (ctx->help) {
-		printf("usage: %s\n\nOptions:\n", usage_line);
-		zsync_opt_print(stdout, opts);
-		printf("\nGlobal options:\n");
-		zsync_opt_print(stdout, ctx->global_opts);
-		*exit_code = ZSYNC_EXIT_OK;
-		return 1;
-	}
-	return 0;
-}
-
-const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char *s)
-{
-	static __thread char bufs[4][256];
-	static __thread int next;
-	char *b;
-
-	if (!ctx->color)
-		return s;
-	b = bufs[next++ & 3];
-	snprintf(b, sizeof(bufs[0]), "\033[%sm%s\033[0m", sgr, s);
-	return b;
 }

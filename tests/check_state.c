@@ -1,0 +1,379 @@
+/* check_state.c - the state database: creation, migration, refusal of foreign files, lock, crash safety */
+#include "testutil.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include "state.h"
+
+static char *dir, *db;
+
+static void setup(void)
+{
+	dir = tu_tmpdir();
+	db = tu_fmt("%s/sub/dir/state.db", dir);
+}
+
+static void teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+	free(db);
+}
+
+static int count_rows(const char *sql)
+{
+	int st;
+	char *out = tu_sh_out(&st, "sqlite3 '%s' \"%s\"", db, sql);
+	int n = atoi(out);
+	free(out);
+	return n;
+}
+
+START_TEST(test_create)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	struct stat sb;
+	char *parent = tu_fmt("%s/sub/dir", dir);
+
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_version(st), ZSYNC_STATE_SCHEMA);
+	zsync_state_close(st);
+	ck_assert_int_eq(stat(db, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	ck_assert_int_eq(stat(parent, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0700);
+	int s;
+	char *mode = tu_sh_out(&s, "sqlite3 '%s' 'PRAGMA journal_mode'", db);
+	ck_assert_str_eq(mode, "wal\n");
+	free(mode);
+	free(parent);
+	/* reopening an up-to-date database changes nothing */
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	zsync_state_close(st);
+}
+END_TEST
+
+START_TEST(test_migrate_from_v1)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int64_t run, id;
+
+	ck_assert_int_eq(zsync_state_open_version(&st, db, 1, &err), 0);
+	ck_assert_int_eq(zsync_state_version(st), 1);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc123", "cli", &run, &err), 0);
+	struct zsync_journal_entry e = { "example.com.", "bind", "create", "www.example.com.", "A", NULL, "300 192.0.2.1" };
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'drift'"), 0);
+	/* a v1 pair row written the v1 way */
+	tu_sh("sqlite3 '%s' \"INSERT INTO pair_status (zone, provider, consecutive_failures) VALUES ('example.com.', 'bind', 2)\"", db);
+
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_version(st), 2);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE owner = 'www.example.com.'"), 1);
+	ck_assert_int_eq(count_rows("SELECT consecutive_failures * 10 + drift_count FROM pair_status"), 20);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'drift'"), 1);
+}
+END_TEST
+
+static char *file_sum(const char *path)
+{
+	int st;
+	return tu_sh_out(&st, "sha256sum '%s' | cut -c1-64", path);
+}
+
+START_TEST(test_refuses_foreign_files)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	char *before, *after;
+
+	tu_sh("mkdir -p '%s/sub/dir'", dir);
+	/* another application's sqlite database */
+	tu_sh("sqlite3 '%s' 'CREATE TABLE invoices (id INTEGER); INSERT INTO invoices VALUES (1)'", db);
+	before = file_sum(db);
+	ck_assert_int_lt(zsync_state_open(&st, db, &err), 0);
+	ck_assert_msg(strstr(err.msg, "not a zonesync state database") && strstr(err.msg, "left untouched"), "%s", err.msg);
+	after = file_sum(db);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+
+	/* not sqlite at all */
+	tu_write(db, "these are my notes, not a database\n");
+	before = file_sum(db);
+	ck_assert_int_lt(zsync_state_open(&st, db, &err), 0);
+	ck_assert_msg(strstr(err.msg, "cannot be read") && strstr(err.msg, "left untouched"), "%s", err.msg);
+	after = file_sum(db);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+
+	/* ours, but from a newer zonesync */
+	unlink(db);
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	zsync_state_close(st);
+	tu_sh("sqlite3 '%s' 'PRAGMA user_version = 99'", db);
+	ck_assert_int_lt(zsync_state_open(&st, db, &err), 0);
+	ck_assert_msg(strstr(err.msg, "schema version 99 is newer"), "%s", err.msg);
+
+	/* ours, damaged: a page overwritten in the middle */
+	tu_sh("sqlite3 '%s' 'PRAGMA user_version = 2; PRAGMA journal_mode=DELETE' >/dev/null", db);
+	tu_sh("dd if=/dev/urandom of='%s' bs=1024 seek=1 count=2 conv=notrunc 2>/dev/null", db);
+	before = file_sum(db);
+	ck_assert_int_lt(zsync_state_open(&st, db, &err), 0);
+	ck_assert_msg(strstr(err.msg, "left untouched"), "%s", err.msg);
+	after = file_sum(db);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+}
+END_TEST
+
+/* A child takes the lock and reports through a pipe; returns its pid. hold_ms < 0: forever. */
+static pid_t lock_in_child(int hold_ms)
+{
+	int p[2];
+	char c;
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct zsync_lock *l = NULL;
+		struct zsync_err err = { 0 };
+		close(p[0]);
+		if (zsync_state_lock(&l, db, -1, &err) < 0)
+			_exit(3);
+		if (write(p[1], "L", 1) != 1)
+			_exit(4);
+		if (hold_ms < 0)
+			for (;;)
+				pause();
+		struct timespec ts = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
+		nanosleep(&ts, NULL);
+		zsync_state_unlock(l);
+		_exit(0);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	return pid;
+}
+
+START_TEST(test_lock)
+{
+	struct zsync_lock *l = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_state *st = NULL;
+	char want[64];
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0); /* creates the folder */
+	zsync_state_close(st);
+	pid_t child = lock_in_child(-1);
+	ck_assert_int_eq(zsync_state_lock(&l, db, -1, &err), ZSYNC_ELOCKED);
+	snprintf(want, sizeof(want), "locked by pid %d since 20", (int)child);
+	ck_assert_msg(strstr(err.msg, want), "%s", err.msg);
+	/* bounded wait gives up */
+	time_t t0 = time(NULL);
+	ck_assert_int_eq(zsync_state_lock(&l, db, 1.0, &err), ZSYNC_ELOCKED);
+	ck_assert_int_ge(time(NULL) - t0, 1);
+	/* the holder dies hard: no stale lock */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	ck_assert_msg(zsync_state_lock(&l, db, -1, &err) == 0, "%s", err.msg);
+	zsync_state_unlock(l);
+	/* waiting works when the holder lets go in time */
+	child = lock_in_child(500);
+	ck_assert_int_eq(zsync_state_lock(&l, db, -1, &err), ZSYNC_ELOCKED);
+	ck_assert_msg(zsync_state_lock(&l, db, 10.0, &err) == 0, "%s", err.msg);
+	zsync_state_unlock(l);
+	waitpid(child, NULL, 0);
+}
+END_TEST
+
+START_TEST(test_journal_survives_kill)
+{
+	int p[2];
+	char c;
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct zsync_state *st = NULL;
+		struct zsync_err err = { 0 };
+		int64_t run, id;
+		close(p[0]);
+		if (zsync_state_open(&st, db, &err) < 0 ||
+		    zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err) < 0)
+			_exit(3);
+		for (int i = 0;; i++) {
+			char owner[64];
+			snprintf(owner, sizeof(owner), "h%d.example.com.", i);
+			struct zsync_journal_entry e = { "example.com.", "bind", "create", owner, "A", NULL, "300 192.0.2.1" };
+			if (zsync_state_journal_add(st, run, &e, &id, &err) < 0 ||
+			    zsync_state_journal_set(st, id, "sent", NULL, &err) < 0)
+				_exit(4);
+			if (i == 20 && write(p[1], "x", 1) != 1)
+				_exit(5);
+		}
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	close(p[0]);
+	kill(pid, SIGKILL);
+	int status;
+	waitpid(pid, &status, 0);
+	ck_assert(WIFSIGNALED(status));
+
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_recover(st, &err), 1);
+	zsync_state_close(st);
+	ck_assert_int_ge(count_rows("SELECT count(*) FROM journal WHERE status = 'sent'"), 21);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status NOT IN ('planned', 'sent')"), 0);
+	int s;
+	char *ok = tu_sh_out(&s, "sqlite3 '%s' 'PRAGMA integrity_check'", db);
+	ck_assert_str_eq(ok, "ok\n");
+	free(ok);
+}
+END_TEST
+
+struct collect {
+	char buf[4096];
+};
+
+static int pair_cb(void *ctx, const struct zsync_pair_status *p)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->buf);
+	snprintf(c->buf + n, sizeof(c->buf) - n, "%s %s fails=%d drift=%d commit=%s err=%s\n", p->zone,
+		 p->provider, p->consecutive_failures, p->drift_count, p->last_commit ? p->last_commit : "-",
+		 p->last_error ? p->last_error : "-");
+	return 0;
+}
+
+static int run_cb(void *ctx, const struct zsync_run_info *r)
+{
+	struct collect *c = ctx;
+	size_t n = strlen(c->buf);
+	snprintf(c->buf + n, sizeof(c->buf) - n, "%s %s %s %d\n", r->command, r->commit, r->status, r->changes);
+	return 0;
+}
+
+START_TEST(test_health_and_history)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	struct collect c = { "" };
+	int64_t run, id;
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "a.", "dyn", false, NULL, "HTTP 500", &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "a.", "dyn", false, NULL, "timeout", &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "a.", "bind", true, "c1", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "reconcile", "c1", "cron", &run, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_drift(st, run, "a.", "bind", "www A", 1, &err), 0);
+	zsync_state_pairs(st, pair_cb, &c, &err);
+	ck_assert_str_eq(c.buf, "a. bind fails=0 drift=1 commit=c1 err=-\na. dyn fails=2 drift=0 commit=- err=timeout\n");
+	ck_assert_int_eq(zsync_state_pair_result(st, "a.", "dyn", true, "c1", NULL, &err), 0);
+	c.buf[0] = '\0';
+	zsync_state_pairs(st, pair_cb, &c, &err);
+	ck_assert_msg(strstr(c.buf, "a. dyn fails=0 drift=0 commit=c1"), "%s", c.buf);
+
+	struct zsync_journal_entry e = { "a.", "bind", "update", "www.a.", "A", "300 192.0.2.1", "300 192.0.2.2" };
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_set(st, id, "applied", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_run_end(st, run, "ok", "1 change", &err), 0);
+	int64_t run2;
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "c2", "ci", &run2, &err), 0);
+	c.buf[0] = '\0';
+	zsync_state_runs(st, 10, NULL, NULL, run_cb, &c, &err);
+	ck_assert_str_eq(c.buf, "apply c2 running 0\nreconcile c1 ok 1\n");
+	c.buf[0] = '\0';
+	zsync_state_runs(st, 10, NULL, "dyn", run_cb, &c, &err);
+	ck_assert_str_eq(c.buf, "");
+	c.buf[0] = '\0';
+	zsync_state_runs(st, 1, "a.", "bind", run_cb, &c, &err);
+	ck_assert_str_eq(c.buf, "reconcile c1 ok 1\n");
+	/* a bad status is refused by the schema, not stored */
+	ck_assert_int_lt(zsync_state_journal_set(st, id, "maybe", NULL, &err), 0);
+	zsync_state_close(st);
+}
+END_TEST
+
+START_TEST(test_cli_status_history)
+{
+	const char *bin = getenv("ZONESYNC");
+	static char abs[4096];
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int64_t run, id;
+	int rc;
+	char *out;
+
+	if (!bin)
+		bin = realpath("build/zonesync", abs) ? abs : "build/zonesync";
+	char *cfg = tu_fmt("%s/zonesync.toml", dir);
+	tu_write(cfg, "[state]\npath = \"sub/dir/state.db\"\n"
+		      "[providers.bind]\ntype = \"rfc2136\"\nserver = \"127.0.0.1:53\"\n"
+		      "[providers.dyn]\ntype = \"dyn\"\ncustomer = \"c\"\nuser = \"u\"\npassword = \"env:DYN_PW\"\n"
+		      "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\", \"dyn\"]\n");
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "0123456789abcdef", "cli", &run, &err), 0);
+	struct zsync_journal_entry e = { "example.com.", "bind", "create", "www.example.com.", "A", NULL, "300 192.0.2.1" };
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_set(st, id, "applied", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "bind", true, "0123456789abcdef", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "dyn", false, NULL, "provider 'dyn': HTTP 503", &err), 0);
+	ck_assert_int_eq(zsync_state_run_end(st, run, "partial", "1 change, 1 provider failed", &err), 0);
+	zsync_state_close(st);
+
+	out = tu_sh_out(&rc, "'%s' --no-color -c '%s' status", bin, cfg);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(out, "example.com.             bind         ok              0123456789ab"), "%s", out);
+	ck_assert_msg(strstr(out, "dyn          failing") && strstr(out, "provider 'dyn': HTTP 503"), "%s", out);
+	free(out);
+	out = tu_sh_out(&rc, "'%s' -c '%s' status --json", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "\"consecutive_failures\": 1") && strstr(out, "\"health\": \"failing\""), "%s", out);
+	free(out);
+	out = tu_sh_out(&rc, "'%s' --no-color -c '%s' history", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "apply     0123456789ab partial (1 change, 1 provider failed)") &&
+		      strstr(out, "+ www.example.com. A @bind [applied]"), "%s", out);
+	free(out);
+	out = tu_sh_out(&rc, "'%s' -c '%s' history --provider dyn", bin, cfg);
+	ck_assert_msg(rc == 0 && !strstr(out, "apply"), "%s", out);
+	free(out);
+	out = tu_sh_out(&rc, "'%s' -c '%s' history -n 1 --zone EXAMPLE.com --json", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "\"owner\": \"www.example.com.\""), "%s", out);
+	free(out);
+	/* no configuration: a clear message and exit 1 */
+	out = tu_sh_out(&rc, "cd '%s/sub' && env -u ZONESYNC_CONFIG '%s' status 2>&1", dir, bin);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_msg(strstr(out, "no configuration found"), "%s", out);
+	free(out);
+	free(cfg);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("state");
+	TCase *tc = tcase_create("state");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_create);
+	tcase_add_test(tc, test_migrate_from_v1);
+	tcase_add_test(tc, test_refuses_foreign_files);
+	tcase_add_test(tc, test_lock);
+	tcase_add_test(tc, test_journal_survives_kill);
+	tcase_add_test(tc, test_health_and_history);
+	tcase_add_test(tc, test_cli_status_history);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}

@@ -1,0 +1,563 @@
+/* state.c - sqlite state: versioned schema, journal, health, history; flock run lock */
+#include "state.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+/* PRAGMA application_id: 'zsyn' - tells our databases from any other sqlite file */
+#define APP_ID 0x7a73796e
+
+struct zsync_state {
+	sqlite3 *db;
+	char *path;
+};
+
+struct zsync_lock {
+	int fd;
+};
+
+/* Forward migrations: migrations[i] takes the schema from version i to i + 1. */
+static const char *const migrations[ZSYNC_STATE_SCHEMA] = {
+	/* 1: runs, change journal, provider x zone health */
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  command TEXT NOT NULL,"
+	"  commit_id TEXT,"
+	"  trigger TEXT,"
+	"  pid INTEGER,"
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  status TEXT NOT NULL DEFAULT 'running',"
+	"  summary TEXT);"
+	"CREATE TABLE journal ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  zone TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete')),"
+	"  owner TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  old_rdata TEXT,"
+	"  new_rdata TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('planned', 'sent', 'applied', 'failed')),"
+	"  error TEXT,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX journal_run ON journal(run_id);"
+	"CREATE INDEX journal_pair ON journal(zone, provider, status);"
+	"CREATE TABLE pair_status ("
+	"  zone TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  last_commit TEXT,"
+	"  last_success INTEGER,"
+	"  last_error TEXT,"
+	"  last_error_at INTEGER,"
+	"  consecutive_failures INTEGER NOT NULL DEFAULT 0,"
+	"  last_checked INTEGER,"
+	"  PRIMARY KEY (zone, provider));",
+	/* 2: drift seen by reconcile: a count per pair and the details per run */
+	"ALTER TABLE pair_status ADD COLUMN drift_count INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE drift ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER REFERENCES runs(id),"
+	"  zone TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  rrsets INTEGER NOT NULL,"
+	"  details TEXT,"
+	"  seen_at INTEGER NOT NULL);"
+	"CREATE INDEX drift_pair ON drift(zone, provider);",
+};
+
+static int db_fail(struct zsync_state *st, struct zsync_err *err, const char *what)
+{
+	return zsync_err_set(err, ZSYNC_EIO, "state database %s: %s: %s", st->path, what,
+			     sqlite3_errmsg(st->db));
+}
+
+static int exec(struct zsync_state *st, const char *sql, struct zsync_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		zsync_err_set(err, ZSYNC_EIO, "state database %s: %s", st->path,
+			      msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return ZSYNC_EIO;
+	}
+	return 0;
+}
+
+static int pragma_int(struct zsync_state *st, const char *sql, int *out)
+{
+	sqlite3_stmt *s = NULL;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			*out = sqlite3_column_int(s, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+int zsync_state_version(struct zsync_state *st)
+{
+	int v = -1;
+	pragma_int(st, "PRAGMA user_version", &v);
+	return v;
+}
+
+/* Creates a missing parent folder 0700 and the file 0600 before sqlite touches it. */
+static int prepare_file(const char *path, struct zsync_err *err)
+{
+	char *dir = zsync_xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		/* create each missing level */
+		for (char *p = dir + 1; *p; p++) {
+			if (*p != '/')
+				continue;
+			*p = '\0';
+			if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+				zsync_err_set(err, ZSYNC_EIO, "state database %s: cannot create %s: %s",
+					      path, dir, strerror(errno));
+				free(dir);
+				return ZSYNC_EIO;
+			}
+			*p = '/';
+		}
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			zsync_err_set(err, ZSYNC_EIO, "state database %s: cannot create %s: %s", path,
+				      dir, strerror(errno));
+			free(dir);
+			return ZSYNC_EIO;
+		}
+	}
+	free(dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return zsync_err_set(err, ZSYNC_EIO, "state database %s: %s", path, strerror(errno));
+	close(fd);
+	return 0;
+}
+
+int zsync_state_open_version(struct zsync_state **out, const char *path, int max_version,
+			     struct zsync_err *err)
+{
+	struct zsync_state *st = zsync_xcalloc(1, sizeof(*st));
+	int version = 0, app = 0, objects = 0, rc;
+	int ret = 0;
+
+	*out = NULL;
+	st->path = zsync_xstrdup(path);
+	if ((ret = prepare_file(path, err)) < 0)
+		goto fail;
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(st, err, "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* read before writing anything: a foreign or damaged file must stay untouched */
+	rc = pragma_int(st, "PRAGMA application_id", &app);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(st, "PRAGMA user_version", &version);
+	if (rc == SQLITE_OK)
+		rc = pragma_int(st, "SELECT count(*) FROM sqlite_master", &objects);
+	if (rc != SQLITE_OK) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL,
+				    "state database %s: cannot be read (%s); it was left untouched",
+				    path, sqlite3_errmsg(st->db));
+		goto fail;
+	}
+	if (objects > 0 && app != APP_ID) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL,
+				    "state database %s: not a zonesync state database (another application's sqlite file); it was left untouched",
+				    path);
+		goto fail;
+	}
+	if (version > ZSYNC_STATE_SCHEMA) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL,
+				    "state database %s: schema version %d is newer than this zonesync knows (%d); upgrade zonesync",
+				    path, version, ZSYNC_STATE_SCHEMA);
+		goto fail;
+	}
+	if (objects > 0) {
+		sqlite3_stmt *q = NULL;
+		char verdict[256] = "";
+		if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			snprintf(verdict, sizeof(verdict), "%s", (const char *)sqlite3_column_text(q, 0));
+		else
+			snprintf(verdict, sizeof(verdict), "%s", sqlite3_errmsg(st->db));
+		sqlite3_finalize(q);
+		if (strcmp(verdict, "ok") != 0) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL,
+					    "state database %s: damaged (%s); it was left untouched",
+					    path, verdict);
+			goto fail;
+		}
+	}
+	if ((ret = exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;", err)) < 0)
+		goto fail;
+	if (max_version > ZSYNC_STATE_SCHEMA)
+		max_version = ZSYNC_STATE_SCHEMA;
+	/* each step and its version bump commit together, so a crash never half-migrates */
+	for (int v = version; v < max_version; v++) {
+		char bump[160];
+		snprintf(bump, sizeof(bump), "PRAGMA application_id = %d; PRAGMA user_version = %d;",
+			 APP_ID, v + 1);
+		if ((ret = exec(st, "BEGIN IMMEDIATE", err)) < 0)
+			goto fail;
+		if ((ret = exec(st, migrations[v], err)) < 0 || (ret = exec(st, bump, err)) < 0) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			zsync_err_prefix(err, "migrating to schema version %d", v + 1);
+			goto fail;
+		}
+		if ((ret = exec(st, "COMMIT", err)) < 0)
+			goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	zsync_state_close(st);
+	return ret ? ret : ZSYNC_EIO;
+}
+
+int zsync_state_open(struct zsync_state **out, const char *path, struct zsync_err *err)
+{
+	return zsync_state_open_version(out, path, ZSYNC_STATE_SCHEMA, err);
+}
+
+void zsync_state_close(struct zsync_state *st)
+{
+	if (!st)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
+
+/* ---- lock ---- */
+
+static void iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int zsync_state_lock(struct zsync_lock **out, const char *path, double wait_seconds,
+		     struct zsync_err *err)
+{
+	char *lpath = zsync_xasprintf("%s.lock", path);
+	struct timespec start, now;
+	int fd, ret = 0;
+
+	*out = NULL;
+	/* O_CLOEXEC: hooks and reload commands must not inherit (and so prolong) the lock */
+	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "lock %s: %s", lpath, strerror(errno));
+		goto out;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			ret = zsync_err_set(err, ZSYNC_EIO, "lock %s: %s", lpath, strerror(errno));
+			goto out;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		double waited = (now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9;
+		if (wait_seconds < 0 || (wait_seconds > 0 && waited >= wait_seconds)) {
+			char info[256] = "";
+			ssize_t n = pread(fd, info, sizeof(info) - 1, 0);
+			long pid = 0;
+			char since[64] = "?";
+			info[n > 0 ? n : 0] = '\0';
+			sscanf(info, "pid %ld since %63s", &pid, since);
+			ret = zsync_err_set(err, ZSYNC_ELOCKED,
+					    "another zonesync run holds the lock: locked by pid %ld since %s (%s)%s",
+					    pid, since, lpath,
+					    wait_seconds < 0 ? "; use --wait to queue" : "; gave up waiting");
+			goto out;
+		}
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	{
+		char info[128], when[40];
+		iso_time(time(NULL), when, sizeof(when));
+		int n = snprintf(info, sizeof(info), "pid %ld since %s\n", (long)getpid(), when);
+		if (ftruncate(fd, 0) < 0 || pwrite(fd, info, (size_t)n, 0) != n) {
+			/* the lock holds anyway; the note is only for the message of others */
+		}
+	}
+	*out = zsync_xcalloc(1, sizeof(**out));
+	(*out)->fd = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(lpath);
+	return ret;
+}
+
+void zsync_state_unlock(struct zsync_lock *lock)
+{
+	if (!lock)
+		return;
+	if (ftruncate(lock->fd, 0) < 0) {
+		/* nothing to do: closing releases the lock */
+	}
+	close(lock->fd);
+	free(lock);
+}
+
+/* ---- writes ---- */
+
+static int run_stmt(struct zsync_state *st, struct zsync_err *err, const char *what,
+		    const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *s = NULL;
+	va_list ap;
+	int rc, i = 1;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, what);
+	va_start(ap, types);
+	for (const char *t = types; *t; t++, i++) {
+		switch (*t) {
+		case 's': {
+			const char *v = va_arg(ap, const char *);
+			if (v)
+				sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(s, i);
+			break;
+		}
+		case 'i':
+			sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		}
+	}
+	va_end(ap);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(st, err, what);
+	return 0;
+}
+
+int zsync_state_begin(struct zsync_state *st, struct zsync_err *err)
+{
+	return exec(st, "BEGIN IMMEDIATE", err);
+}
+
+int zsync_state_commit(struct zsync_state *st, struct zsync_err *err)
+{
+	return exec(st, "COMMIT", err);
+}
+
+int zsync_state_rollback(struct zsync_state *st)
+{
+	return sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK ? 0 : ZSYNC_EIO;
+}
+
+int zsync_state_recover(struct zsync_state *st, struct zsync_err *err)
+{
+	int ret = run_stmt(st, err, "recovering interrupted runs",
+			   "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+			   "summary = coalesce(summary || '; ', '') || 'interrupted: the process ended without finishing' "
+			   "WHERE status = 'running'",
+			   "i", (int64_t)time(NULL));
+	return ret < 0 ? ret : sqlite3_changes(st->db);
+}
+
+int zsync_state_run_begin(struct zsync_state *st, const char *command, const char *commit,
+			  const char *trigger, int64_t *run_id, struct zsync_err *err)
+{
+	int ret = run_stmt(st, err, "starting a run",
+			   "INSERT INTO runs (command, commit_id, trigger, pid, started_at) VALUES (?, ?, ?, ?, ?)",
+			   "sssii", command, commit, trigger, (int64_t)getpid(), (int64_t)time(NULL));
+	*run_id = ret < 0 ? 0 : sqlite3_last_insert_rowid(st->db);
+	return ret;
+}
+
+int zsync_state_run_end(struct zsync_state *st, int64_t run_id, const char *status,
+			const char *summary, struct zsync_err *err)
+{
+	return run_stmt(st, err, "finishing a run",
+			"UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE id = ?", "ssii",
+			status, summary, (int64_t)time(NULL), run_id);
+}
+
+int zsync_state_journal_add(struct zsync_state *st, int64_t run_id,
+			    const struct zsync_journal_entry *e, int64_t *id, struct zsync_err *err)
+{
+	int ret = run_stmt(st, err, "journalling a change",
+			   "INSERT INTO journal (run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, updated_at) "
+			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)",
+			   "isssssssi", run_id, e->zone, e->provider, e->op, e->owner, e->type,
+			   e->old_rdata, e->new_rdata, (int64_t)time(NULL));
+	if (id)
+		*id = ret < 0 ? 0 : sqlite3_last_insert_rowid(st->db);
+	return ret;
+}
+
+int zsync_state_journal_set(struct zsync_state *st, int64_t id, const char *status,
+			    const char *error, struct zsync_err *err)
+{
+	return run_stmt(st, err, "updating the journal",
+			"UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?", "ssii",
+			status, error, (int64_t)time(NULL), id);
+}
+
+int zsync_state_pair_result(struct zsync_state *st, const char *zone, const char *provider,
+			    bool ok, const char *commit, const char *error, struct zsync_err *err)
+{
+	int64_t now = time(NULL);
+	if (ok)
+		return run_stmt(st, err, "recording a result",
+				"INSERT INTO pair_status (zone, provider, last_commit, last_success, last_checked, consecutive_failures) "
+				"VALUES (?, ?, ?, ?, ?, 0) ON CONFLICT (zone, provider) DO UPDATE SET "
+				"last_commit = excluded.last_commit, last_success = excluded.last_success, "
+				"last_checked = excluded.last_checked, consecutive_failures = 0",
+				"sssii", zone, provider, commit, now, now);
+	return run_stmt(st, err, "recording a failure",
+			"INSERT INTO pair_status (zone, provider, last_error, last_error_at, last_checked, consecutive_failures) "
+			"VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (zone, provider) DO UPDATE SET "
+			"last_error = excluded.last_error, last_error_at = excluded.last_error_at, "
+			"last_checked = excluded.last_checked, consecutive_failures = consecutive_failures + 1",
+			"sssii", zone, provider, error, now, now);
+}
+
+int zsync_state_pair_drift(struct zsync_state *st, int64_t run_id, const char *zone,
+			   const char *provider, const char *details, int n, struct zsync_err *err)
+{
+	int64_t now = time(NULL);
+	int ret = run_stmt(st, err, "recording drift",
+			   "INSERT INTO drift (run_id, zone, provider, rrsets, details, seen_at) VALUES (?, ?, ?, ?, ?, ?)",
+			   "issisi", run_id, zone, provider, (int64_t)n, details, now);
+	if (ret < 0)
+		return ret;
+	return run_stmt(st, err, "recording drift",
+			"INSERT INTO pair_status (zone, provider, drift_count) VALUES (?, ?, 1) "
+			"ON CONFLICT (zone, provider) DO UPDATE SET drift_count = drift_count + 1",
+			"ss", zone, provider);
+}
+
+/* ---- reads ---- */
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+int zsync_state_pairs(struct zsync_state *st,
+		      int (*fn)(void *ctx, const struct zsync_pair_status *p), void *ctx,
+		      struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT zone, provider, last_commit, last_error, last_success, last_error_at, "
+			       "last_checked, consecutive_failures, drift_count FROM pair_status ORDER BY zone, provider",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading provider status");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct zsync_pair_status p = {
+			.zone = col_text(s, 0), .provider = col_text(s, 1),
+			.last_commit = col_text(s, 2), .last_error = col_text(s, 3),
+			.last_success = sqlite3_column_int64(s, 4),
+			.last_error_at = sqlite3_column_int64(s, 5),
+			.last_checked = sqlite3_column_int64(s, 6),
+			.consecutive_failures = sqlite3_column_int(s, 7),
+			.drift_count = sqlite3_column_int(s, 8),
+		};
+		if (fn(ctx, &p) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading provider status");
+}
+
+int zsync_state_runs(struct zsync_state *st, int limit, const char *zone, const char *provider,
+		     int (*fn)(void *ctx, const struct zsync_run_info *r), void *ctx,
+		     struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+	/* a run matches a filter when it journalled a change for that zone/provider */
+	const char *sql =
+		"SELECT r.id, r.started_at, r.finished_at, r.command, r.commit_id, r.trigger, r.status, r.summary, "
+		"(SELECT count(*) FROM journal j WHERE j.run_id = r.id AND (?1 IS NULL OR j.zone = ?1) AND (?2 IS NULL OR j.provider = ?2)) AS n "
+		"FROM runs r WHERE (?1 IS NULL AND ?2 IS NULL) OR n > 0 "
+		"ORDER BY r.id DESC LIMIT ?3";
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading run history");
+	if (zone)
+		sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
+	if (provider)
+		sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct zsync_run_info r = {
+			.id = sqlite3_column_int64(s, 0), .started_at = sqlite3_column_int64(s, 1),
+			.finished_at = sqlite3_column_int64(s, 2), .command = col_text(s, 3),
+			.commit = col_text(s, 4), .trigger = col_text(s, 5), .status = col_text(s, 6),
+			.summary = col_text(s, 7), .changes = sqlite3_column_int(s, 8),
+		};
+		if (fn(ctx, &r) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading run history");
+}
+
+int zsync_state_changes(struct zsync_state *st, int64_t run_id, const char *zone,
+			const char *provider,
+			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
+			struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error "
+			       "FROM journal WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR provider = ?3) "
+			       "ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading the journal");
+	sqlite3_bind_int64(s, 1, run_id);
+	if (zone)
+		sqlite3_bind_text(s, 2, zone, -1, SQLITE_TRANSIENT);
+	if (provider)
+		sqlite3_bind_text(s, 3, provider, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct zsync_change_info c = {
+			.run_id = sqlite3_column_int64(s, 0), .zone = col_text(s, 1),
+			.provider = col_text(s, 2), .op = col_text(s, 3), .owner = col_text(s, 4),
+			.type = col_text(s, 5), .old_rdata = col_text(s, 6), .new_rdata = col_text(s, 7),
+			.status = col_text(s, 8), .error = col_text(s, 9),
+		};
+		if (fn(ctx, &c) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading the journal");
+}

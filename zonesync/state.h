@@ -1,0 +1,107 @@
+/* state.h - the sqlite state store: runs, the change journal, provider x zone health, the run lock */
+#ifndef ZSYNC_STATE_H
+#define ZSYNC_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "err.h"
+
+#define ZSYNC_STATE_SCHEMA 2
+
+struct zsync_state;
+struct zsync_lock;
+
+/*
+ * Opens (creating if needed: file 0600, missing parent folder 0700) and migrates the
+ * database at path. A file that is not a zonesync state database (another sqlite
+ * database, not sqlite at all, corrupt, or from a newer zonesync) is reported and
+ * never written to. Free with zsync_state_close().
+ */
+int zsync_state_open(struct zsync_state **out, const char *path, struct zsync_err *err);
+/* For tests of migrations: open but migrate only up to schema version max_version. */
+int zsync_state_open_version(struct zsync_state **out, const char *path, int max_version,
+			     struct zsync_err *err);
+void zsync_state_close(struct zsync_state *st);
+int zsync_state_version(struct zsync_state *st);
+
+/*
+ * One run at a time per state database: an exclusive flock on "<path>.lock".
+ * wait_seconds < 0: fail at once; 0: wait as long as it takes; > 0: wait that long.
+ * Busy: ZSYNC_ELOCKED and "locked by pid N since TIME". The kernel drops the lock
+ * when the holder dies, so a crash never leaves a stale lock.
+ */
+int zsync_state_lock(struct zsync_lock **out, const char *path, double wait_seconds,
+		     struct zsync_err *err);
+void zsync_state_unlock(struct zsync_lock *lock);
+
+/*
+ * Marks runs left "running" by a process that died as "interrupted" (call with the
+ * lock held). Returns how many; their journal rows keep their last status
+ * (planned/sent), which says which changes may have been in flight.
+ */
+int zsync_state_recover(struct zsync_state *st, struct zsync_err *err);
+
+/* Runs. status: running, ok, partial, refused, failed, interrupted. */
+int zsync_state_run_begin(struct zsync_state *st, const char *command, const char *commit,
+			  const char *trigger, int64_t *run_id, struct zsync_err *err);
+int zsync_state_run_end(struct zsync_state *st, int64_t run_id, const char *status,
+			const char *summary, struct zsync_err *err);
+
+/* Journal. op: create, update, delete; status: planned, sent, applied, failed. */
+struct zsync_journal_entry {
+	const char *zone, *provider, *op, *owner, *type;
+	const char *old_rdata, *new_rdata; /* presentation text, one record a line; NULL if none */
+};
+
+/* Batches: everything between begin and commit lands together or not at all. */
+int zsync_state_begin(struct zsync_state *st, struct zsync_err *err);
+int zsync_state_commit(struct zsync_state *st, struct zsync_err *err);
+int zsync_state_rollback(struct zsync_state *st);
+
+int zsync_state_journal_add(struct zsync_state *st, int64_t run_id,
+			    const struct zsync_journal_entry *e, int64_t *id, struct zsync_err *err);
+int zsync_state_journal_set(struct zsync_state *st, int64_t id, const char *status,
+			    const char *error, struct zsync_err *err);
+
+/* Provider x zone health after an attempt: success resets the failure count. */
+int zsync_state_pair_result(struct zsync_state *st, const char *zone, const char *provider,
+			    bool ok, const char *commit, const char *error, struct zsync_err *err);
+/* Records that drift (changes made outside zonesync) was found: n RRsets differed. */
+int zsync_state_pair_drift(struct zsync_state *st, int64_t run_id, const char *zone,
+			   const char *provider, const char *details, int n, struct zsync_err *err);
+
+struct zsync_pair_status {
+	const char *zone, *provider, *last_commit, *last_error;
+	int64_t last_success, last_error_at, last_checked;
+	int consecutive_failures, drift_count;
+};
+
+/* Calls fn for each provider x zone known to the database, ordered by zone, provider. */
+int zsync_state_pairs(struct zsync_state *st,
+		      int (*fn)(void *ctx, const struct zsync_pair_status *p), void *ctx,
+		      struct zsync_err *err);
+
+struct zsync_run_info {
+	int64_t id, started_at, finished_at;
+	const char *command, *commit, *trigger, *status, *summary;
+	int changes;
+};
+
+struct zsync_change_info {
+	int64_t run_id;
+	const char *zone, *provider, *op, *owner, *type, *old_rdata, *new_rdata, *status, *error;
+};
+
+/* The last `limit` runs (newest first) touching zone/provider (NULL: any). */
+int zsync_state_runs(struct zsync_state *st, int limit, const char *zone, const char *provider,
+		     int (*fn)(void *ctx, const struct zsync_run_info *r), void *ctx,
+		     struct zsync_err *err);
+/* The journal rows of one run, filtered likewise. */
+int zsync_state_changes(struct zsync_state *st, int64_t run_id, const char *zone,
+			const char *provider,
+			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
+			struct zsync_err *err);
+
+#endif
