@@ -4,11 +4,11 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3
+PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3 gnutls
 
 # Debian 12 packages: to build, to test (real servers), to fuzz
 BUILD_DEBS := gcc make pkg-config git libknot-dev libgit2-dev libcurl4-openssl-dev \
-	libjansson-dev libsqlite3-dev check
+	libjansson-dev libsqlite3-dev libgnutls28-dev check
 TEST_DEBS := bind9 bind9-utils bind9-dnsutils knot knot-dnsutils pdns-server \
 	pdns-backend-sqlite3 nsd sqlite3 iproute2 curl python3
 

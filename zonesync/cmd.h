@@ -65,6 +65,26 @@ const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char
 
 int cmd_check(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_status(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_diff(int argc, char **argv, struct zsync_ctx *ctx);
+
+struct zsync_repo;
+struct zsync_tree;
+struct zsync_plan;
+struct zsync_strlist;
+
+/* plan and apply: open the repository at ref, build the plan, print zone errors. 0 or an exit code. */
+int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
+			 struct zsync_strlist *zones, struct zsync_strlist *providers,
+			 struct zsync_repo **repo, struct zsync_tree **tree, struct zsync_plan **plan);
+/* Prints the plan in format (text/json/markdown) and saves it as JSON to out_path if set. */
+int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const char *format,
+			 const char *out_path);
+/* --wait value to seconds for zsync_state_lock(). */
+double zsync_cmd_wait_seconds(const char *wait);
+/* Why this run happens: $ZONESYNC_TRIGGER, else "ci" under CI, else "cli". */
+const char *zsync_cmd_trigger(void);
 int cmd_history(int argc, char **argv, struct zsync_ctx *ctx);
 
 #endif

@@ -39,6 +39,9 @@ static int set_value(const struct zsync_opt *o, const char *arg, const char *sho
 	case ZSYNC_OPT_OPTSTR:
 		*(const char **)o->value = arg;
 		return 0;
+	case ZSYNC_OPT_LIST:
+		zsync_strlist_add(o->value, arg);
+		return 0;
 	case ZSYNC_OPT_INT: {
 		char *end;
 		long v;

@@ -14,6 +14,7 @@ enum zsync_opt_type {
 	ZSYNC_OPT_INT,    /* long *; required argument, decimal */
 	ZSYNC_OPT_COUNT,  /* int *; incremented each time */
 	ZSYNC_OPT_OPTSTR, /* const char **; optional argument, only as --name=VALUE; "" without one */
+	ZSYNC_OPT_LIST,   /* struct zsync_strlist *; required argument, may be repeated */
 };
 
 struct zsync_opt {

@@ -500,6 +500,147 @@ int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, ui
 	return 0;
 }
 
+void zsync_zone_put_rrset(struct zsync_zone *z, const struct zsync_rrset *src, uint32_t ttl)
+{
+	size_t olen = src->owner_len, size = zsync_rrset_rdata_size(src), slot;
+	uint64_t h = rrset_hash(src->owner, olen, src->type);
+	struct zsync_rrset *r;
+
+	if ((z->used + z->tombstones + 1) * 4 > z->cap * 3)
+		zone_grow(z);
+	slot = zone_probe(z, src->owner, olen, src->type, h);
+	r = slot_rrset(z, slot);
+	if (!r) {
+		if (z->slots[slot] == TOMBSTONE)
+			z->tombstones--;
+		if (z->nrrsets == z->rrsets_cap) {
+			z->rrsets_cap *= 2;
+			z->rrsets = zsync_xrealloc(z->rrsets, z->rrsets_cap * sizeof(*z->rrsets));
+		}
+		r = &z->rrsets[z->nrrsets];
+		uint8_t *o = zsync_arena_alloc(&z->arena, olen, 1);
+		memcpy(o, src->owner, olen);
+		r->owner = o;
+		r->owner_len = (uint8_t)olen;
+		r->type = src->type;
+		r->file = 0;
+		z->slots[slot] = ((uint64_t)(uint32_t)(h >> 32) << 32) | (uint64_t)(z->nrrsets + 1);
+		z->nrrsets++;
+		z->used++;
+	} else {
+		z->records -= r->count;
+	}
+	r->rdata = zsync_arena_alloc(&z->arena, size ? size : 1, 2);
+	memcpy(r->rdata, src->rdata, size);
+	r->count = src->count;
+	r->ttl = ttl;
+	r->line = src->line;
+	r->flags = 0;
+	z->records += r->count;
+	free(z->sorted);
+	z->sorted = NULL;
+}
+
+int zsync_zone_set_soa_serial(struct zsync_zone *z, uint32_t serial)
+{
+	struct zsync_rrset *r = slot_rrset(z, zone_probe(z, z->origin, knot_dname_size(z->origin),
+							  ZSYNC_TYPE_SOA,
+							  rrset_hash(z->origin, knot_dname_size(z->origin),
+								     ZSYNC_TYPE_SOA)));
+	if (!r || r->count < 1)
+		return ZSYNC_ENOTFOUND;
+	zsync_soa_set_serial(r->rdata, serial);
+	return 0;
+}
+
+uint32_t zsync_soa_serial(const uint8_t *rd)
+{
+	const uint8_t *d = zsync_rdata_data(rd);
+	size_t off = knot_dname_size(d);
+	off += knot_dname_size(d + off);
+	return ((uint32_t)d[off] << 24) | ((uint32_t)d[off + 1] << 16) | ((uint32_t)d[off + 2] << 8) |
+	       d[off + 3];
+}
+
+void zsync_soa_set_serial(uint8_t *rd, uint32_t serial)
+{
+	uint8_t *d = rd + 2;
+	size_t off = knot_dname_size(d);
+	off += knot_dname_size(d + off);
+	d[off] = (uint8_t)(serial >> 24);
+	d[off + 1] = (uint8_t)(serial >> 16);
+	d[off + 2] = (uint8_t)(serial >> 8);
+	d[off + 3] = (uint8_t)serial;
+}
+
+bool zsync_soa_equal_but_serial(const uint8_t *a, const uint8_t *b)
+{
+	uint16_t la = zsync_rdata_len(a), lb = zsync_rdata_len(b);
+	const uint8_t *da = zsync_rdata_data(a), *db = zsync_rdata_data(b);
+	size_t off;
+
+	if (la != lb)
+		return false;
+	off = knot_dname_size(da);
+	off += knot_dname_size(da + off);
+	/* names, then skip the 4 serial octets, then refresh/retry/expire/minimum */
+	return memcmp(da, db, off) == 0 && memcmp(da + off + 4, db + off + 4, la - off - 4) == 0;
+}
+
+/* Owner text relative to the origin ("www", "@") when below it, else absolute. */
+static void owner_text(const struct zsync_zone *z, const uint8_t *owner, char *buf, size_t len)
+{
+	char full[ZSYNC_NAME_TXT_MAXLEN + 1];
+	size_t fl, ol = strlen(z->name);
+
+	zsync_name_to_text(owner, full, sizeof(full));
+	fl = strlen(full);
+	if (knot_dname_is_equal(owner, z->origin))
+		snprintf(buf, len, "@");
+	else if (strcmp(z->name, ".") != 0 && fl > ol && full[fl - ol - 1] == '.' &&
+		 knot_dname_in_bailiwick(owner, z->origin) > 0)
+		snprintf(buf, len, "%.*s", (int)(fl - ol - 1), full);
+	else
+		snprintf(buf, len, "%s", full);
+}
+
+int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
+{
+	size_t n;
+	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
+	size_t cap = 4 * 65536 + 4096; /* rdata text: every octet may become \DDD */
+	char *txt = zsync_xmalloc(cap);
+	char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	const uint8_t *prev = NULL;
+
+	if (header)
+		for (const char *p = header; *p;) {
+			const char *e = strchr(p, '\n');
+			size_t l = e ? (size_t)(e - p) : strlen(p);
+			fprintf(out, "; %.*s\n", (int)l, p);
+			p += l + (e ? 1 : 0);
+		}
+	fprintf(out, "$ORIGIN %s\n", z->name);
+	for (size_t i = 0; i < n; i++) {
+		const struct zsync_rrset *r = rs[i];
+		const uint8_t *rd = r->rdata;
+		owner_text(z, r->owner, owner, sizeof(owner));
+		zsync_type_to_text(r->type, type, sizeof(type));
+		if (prev && !knot_dname_is_equal(prev, r->owner))
+			fputc('\n', out);
+		prev = r->owner;
+		for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
+			if (zsync_rdata_to_text(r->type, rd, txt, cap) < 0) {
+				free(txt);
+				return ZSYNC_EINVAL;
+			}
+			fprintf(out, "%s\t%u\tIN\t%s\t%s\n", owner, r->ttl, type, txt);
+		}
+	}
+	free(txt);
+	return ferror(out) ? ZSYNC_EIO : 0;
+}
+
 int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)
 {
 	uint8_t o[KNOT_DNAME_MAXLEN];

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -131,6 +132,12 @@ int zsync_zone_add(struct zsync_zone *zone, const uint8_t *owner, uint16_t type,
 int zsync_zone_add_text(struct zsync_zone *zone, const char *text, size_t len,
 			struct zsync_err *err);
 
+/*
+ * Adds a whole RRset (from another zone) with the given TTL, as is (it is already
+ * canonical). An RRset already present with the same owner and type is replaced.
+ */
+void zsync_zone_put_rrset(struct zsync_zone *zone, const struct zsync_rrset *rrset, uint32_t ttl);
+
 /* Removes the RRset (owner, type) if present; returns 1 if removed, 0 if absent. */
 int zsync_zone_remove(struct zsync_zone *zone, const uint8_t *owner, uint16_t type);
 
@@ -157,6 +164,23 @@ const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *zone, size_t 
 bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b);
 /* Same set of RRsets with the same TTLs and rdata. */
 bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b);
+
+/*
+ * Writes the zone as a master file: $ORIGIN and a header comment, then every RRset in
+ * canonical order, owners relative to the origin where possible, absolute rdata names,
+ * TXT as quoted strings of at most 255 octets. Deterministic: same model, same bytes.
+ * Returns 0 or ZSYNC_EIO.
+ */
+int zsync_zone_write(struct zsync_zone *zone, FILE *out, const char *header_comment);
+
+/* Sets the serial of the zone's apex SOA; ZSYNC_ENOTFOUND when there is none. */
+int zsync_zone_set_soa_serial(struct zsync_zone *zone, uint32_t serial);
+
+/* SOA fields (rdata item of an SOA RRset): the serial, and a copy with another serial. */
+uint32_t zsync_soa_serial(const uint8_t *rd);
+void zsync_soa_set_serial(uint8_t *rd, uint32_t serial);
+/* SOA rdata equal apart from the serial. */
+bool zsync_soa_equal_but_serial(const uint8_t *a, const uint8_t *b);
 
 /* Domain names (wire form). */
 size_t zsync_name_len(const uint8_t *name);

@@ -1,0 +1,77 @@
+/*
+ * provider.h - the provider plugin interface: everything a provider author needs.
+ *
+ * A provider is one .c file in providers/ that exports one `const struct
+ * zsync_provider_type` and is listed in registry.c. zonesync calls it like this,
+ * for one run:
+ *
+ *   open(conf)  once per configured provider; resolve secrets here
+ *   fetch(zone) once per zone: what the provider serves now, as a zone model
+ *   apply(req)  once per zone with changes: make the provider serve `desired`,
+ *               given the changes computed against `base` (what fetch returned)
+ *   close()
+ *
+ * Calls on one priv never overlap; different providers run in parallel, so keep all
+ * state in priv. Errors: return a negative ZSYNC_E* code and describe the problem in
+ * err (without secrets; zonesync adds "provider 'NAME': zone 'Z': " in front).
+ */
+#ifndef ZSYNC_PROVIDER_H
+#define ZSYNC_PROVIDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "diff.h"
+#include "err.h"
+#include "zone.h"
+
+enum zsync_provider_caps {
+	ZSYNC_CAP_APEX_NS = 1 << 0,     /* can edit the apex NS RRset */
+	ZSYNC_CAP_CREATE_ZONE = 1 << 1, /* apply can create a missing zone (with create_zones) */
+	ZSYNC_CAP_LIST_ZONES = 1 << 2,  /* list_zones works (import --all) */
+	ZSYNC_CAP_ATOMIC = 1 << 3,      /* one apply is all-or-nothing */
+	ZSYNC_CAP_OWNS_SOA = 1 << 4,    /* holds zonesync's SOA (zonefile); else the provider's own */
+	ZSYNC_CAP_READ_ONLY = 1 << 5,   /* never pushed to (secondary): verified only */
+};
+
+/* One apply: make the provider serve `desired` (normalised by the plan). */
+struct zsync_apply_req {
+	const char *zone;                     /* "example.com." */
+	struct zsync_zone *desired;           /* from git */
+	struct zsync_zone *base;              /* what fetch returned; the changes were computed against it */
+	const struct zsync_changeset *changes;
+	bool create_zone;                     /* the zone does not exist at the provider yet */
+	const char *commit;                   /* git commit id, for headers and logs */
+};
+
+struct zsync_provider_type {
+	const char *name;             /* `type = "..."` in the config */
+	unsigned caps;                /* enum zsync_provider_caps */
+	const uint16_t *rrtypes;      /* supported types, 0-terminated; NULL: any type */
+	uint32_t ttl_min, ttl_max;    /* 0: no limit */
+
+	/* Validates provider-specific config (already type-checked) and connects if needed. */
+	int (*open)(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
+		    void **priv, struct zsync_err *err);
+	/*
+	 * What the provider serves for zone. *out: a new zone (caller frees). The zone does
+	 * not exist there: ZSYNC_ENOTFOUND (for providers that can create zones).
+	 */
+	int (*fetch)(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err);
+	/* Pushes the changes; on failure nothing or (non-atomic providers) part was applied. */
+	int (*apply)(void *priv, const struct zsync_apply_req *req, struct zsync_err *err);
+	/* Optional (ZSYNC_CAP_LIST_ZONES): zone names with the trailing dot. */
+	int (*list_zones)(void *priv, struct zsync_strlist *out, struct zsync_err *err);
+	/* Frees priv; accepts NULL. */
+	void (*close)(void *priv);
+};
+
+/* The registry (registry.c). */
+const struct zsync_provider_type *zsync_provider_find(const char *type);
+extern const struct zsync_provider_type *const zsync_provider_types[];
+
+/* Applies req's changes to a copy of req->base: the zone the provider should end up with. */
+struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err);
+
+#endif

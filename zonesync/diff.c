@@ -1,0 +1,224 @@
+/* diff.c - RRset-level diff of two canonical zones under a provider's policy */
+#include "diff.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool zsync_diff_glob(const char *pattern, const char *name)
+{
+	return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
+}
+
+static bool is_dnssec_type(uint16_t t)
+{
+	return t == ZSYNC_TYPE_RRSIG || t == ZSYNC_TYPE_NSEC || t == ZSYNC_TYPE_NSEC3 ||
+	       t == ZSYNC_TYPE_NSEC3PARAM || t == ZSYNC_TYPE_DNSKEY || t == ZSYNC_TYPE_CDS ||
+	       t == ZSYNC_TYPE_CDNSKEY;
+}
+
+static bool supported(const struct zsync_diff_policy *p, uint16_t type)
+{
+	if (!p->rrtypes)
+		return true;
+	for (const uint16_t *t = p->rrtypes; *t; t++)
+		if (*t == type)
+			return true;
+	return false;
+}
+
+/* An ignore entry is a type name ("TXT") or an owner glob, matched relative and absolute. */
+static bool ignored(const struct zsync_diff_policy *p, const struct zsync_zone *z,
+		    const struct zsync_rrset *r)
+{
+	char abs[ZSYNC_NAME_TXT_MAXLEN + 1], rel[ZSYNC_NAME_TXT_MAXLEN + 1];
+	bool named = false;
+
+	for (int k = 0; k < 2; k++) {
+		const struct zsync_strlist *l = p->ignore[k];
+		for (size_t i = 0; l && i < l->n; i++) {
+			uint16_t t;
+			const char *pat = l->v[i];
+			if (!strpbrk(pat, ".*?[") && zsync_type_from_text(pat, &t) == 0) {
+				if (t == r->type)
+					return true;
+				continue;
+			}
+			if (!named) {
+				size_t al, zl = strlen(zsync_zone_name(z));
+				zsync_name_to_text(r->owner, abs, sizeof(abs));
+				al = strlen(abs);
+				if (al > zl && strcasecmp(abs + al - zl, zsync_zone_name(z)) == 0 &&
+				    abs[al - zl - 1] == '.')
+					snprintf(rel, sizeof(rel), "%.*s", (int)(al - zl - 1), abs);
+				else
+					snprintf(rel, sizeof(rel), "%s", al == zl ? "@" : abs);
+				named = true;
+			}
+			if (zsync_diff_glob(pat, rel) || zsync_diff_glob(pat, abs))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void add_change(struct zsync_changeset *cs, enum zsync_change_op op, unsigned flags,
+		       uint32_t ttl, const struct zsync_rrset *old, const struct zsync_rrset *new)
+{
+	if (cs->n == cs->alloc) {
+		cs->alloc = cs->alloc ? cs->alloc * 2 : 16;
+		cs->v = zsync_xrealloc(cs->v, cs->alloc * sizeof(*cs->v));
+	}
+	cs->v[cs->n++] = (struct zsync_change){ op, flags, ttl, old, new };
+	if (op == ZSYNC_CHANGE_CREATE)
+		cs->creates++;
+	else if (op == ZSYNC_CHANGE_UPDATE)
+		cs->updates++;
+	else
+		cs->deletes++;
+}
+
+static void add_na(struct zsync_changeset *cs, const struct zsync_rrset *r, const char *reason)
+{
+	cs->na = zsync_xrealloc(cs->na, (cs->nna + 1) * sizeof(*cs->na));
+	cs->na[cs->nna].owner = r->owner;
+	cs->na[cs->nna].type = r->type;
+	cs->na[cs->nna].reason = zsync_xstrdup(reason);
+	cs->nna++;
+}
+
+static void describe(const struct zsync_rrset *r, char *buf, size_t len)
+{
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	snprintf(buf, len, "%s %s", zsync_name_to_text(r->owner, name, sizeof(name)),
+		 zsync_type_to_text(r->type, type, sizeof(type)));
+}
+
+static int rrset_cmp(const struct zsync_rrset *a, const struct zsync_rrset *b)
+{
+	int c = a->owner == b->owner ? 0 : zsync_name_cmp(a->owner, b->owner);
+	if (c)
+		return c;
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+/* Does the desired zone hold any RRset of this type (then zonesync manages it)? */
+static bool desired_has_type(const struct zsync_rrset *const *d, size_t nd, uint16_t type)
+{
+	for (size_t i = 0; i < nd; i++)
+		if (d[i]->type == type)
+			return true;
+	return false;
+}
+
+void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
+		const struct zsync_diff_policy *p, struct zsync_changeset *cs)
+{
+	size_t nd = 0, nc = 0, i = 0, j = 0;
+	const struct zsync_rrset *const *d = zsync_zone_sorted(desired, &nd);
+	const struct zsync_rrset *const *c = current ? zsync_zone_sorted(current, &nc) : NULL;
+	const uint8_t *apex = zsync_zone_origin(desired);
+	bool dnssec_managed[8] = { 0 };
+	const uint16_t dnssec_types[] = { ZSYNC_TYPE_RRSIG, ZSYNC_TYPE_NSEC, ZSYNC_TYPE_NSEC3,
+					  ZSYNC_TYPE_NSEC3PARAM, ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_CDS,
+					  ZSYNC_TYPE_CDNSKEY };
+	char what[ZSYNC_NAME_TXT_MAXLEN + 64];
+
+	memset(cs, 0, sizeof(*cs));
+	for (size_t k = 0; k < sizeof(dnssec_types) / sizeof(dnssec_types[0]); k++)
+		dnssec_managed[k] = desired_has_type(d, nd, dnssec_types[k]);
+
+	while (i < nd || j < nc) {
+		int cmp = i >= nd ? 1 : j >= nc ? -1 : rrset_cmp(d[i], c[j]);
+		const struct zsync_rrset *dr = cmp <= 0 ? d[i] : NULL;
+		const struct zsync_rrset *cr = cmp >= 0 ? c[j] : NULL;
+		const struct zsync_rrset *any = dr ? dr : cr;
+		bool at_apex = zsync_name_equal(any->owner, apex);
+		unsigned flags = 0;
+
+		if (cmp <= 0)
+			i++;
+		if (cmp >= 0)
+			j++;
+		if (any->type == ZSYNC_TYPE_SOA) {
+			if (!p->manage_soa || !at_apex || !dr)
+				continue;
+			flags |= ZSYNC_CHANGE_SOA;
+			if (!cr)
+				add_change(cs, ZSYNC_CHANGE_CREATE, flags, dr->ttl, NULL, dr);
+			else if (dr->ttl != cr->ttl ||
+				 !zsync_soa_equal_but_serial(dr->rdata, cr->rdata))
+				add_change(cs, ZSYNC_CHANGE_UPDATE, flags, dr->ttl, cr, dr);
+			continue;
+		}
+		if (ignored(p, desired, any))
+			continue;
+		if (is_dnssec_type(any->type)) {
+			size_t k = 0;
+			while (dnssec_types[k] != any->type)
+				k++;
+			if (!dnssec_managed[k])
+				continue; /* signed by the provider: not ours */
+		}
+		if (any->type == ZSYNC_TYPE_NS && at_apex) {
+			flags |= ZSYNC_CHANGE_APEX_NS;
+			if (!p->manage_apex_ns) {
+				if (dr && (!cr || !zsync_rrset_rdata_equal(dr, cr)))
+					add_na(cs, any, "apex NS belongs to the provider");
+				continue;
+			}
+		}
+		if (cr)
+			cs->existing++;
+		if (dr && !supported(p, dr->type)) {
+			describe(dr, what, sizeof(what));
+			if (p->skip_unsupported) {
+				add_na(cs, dr, "record type not supported by the provider (skipped)");
+			} else {
+				char *e = zsync_xasprintf("%s: record type not supported by provider '%s' "
+							  "(set unsupported = \"skip\" to leave it out)",
+							  what, p->provider ? p->provider : "?");
+				zsync_strlist_add_owned(&cs->errors, e);
+			}
+			continue;
+		}
+		if (!dr) {
+			add_change(cs, ZSYNC_CHANGE_DELETE, flags, cr->ttl, cr, NULL);
+			continue;
+		}
+		uint32_t ttl = dr->ttl;
+		if (p->ttl_min && ttl < p->ttl_min)
+			ttl = p->ttl_min;
+		if (p->ttl_max && ttl > p->ttl_max)
+			ttl = p->ttl_max;
+		if (ttl != dr->ttl) {
+			describe(dr, what, sizeof(what));
+			zsync_strlist_add_owned(&cs->warnings,
+						zsync_xasprintf("%s: TTL %u %s to %u (provider %s %u)", what,
+								dr->ttl, ttl > dr->ttl ? "raised" : "lowered", ttl,
+								ttl > dr->ttl ? "minimum" : "maximum", ttl));
+		}
+		if (!cr) {
+			add_change(cs, ZSYNC_CHANGE_CREATE, flags, ttl, NULL, dr);
+			continue;
+		}
+		bool same_rdata = zsync_rrset_rdata_equal(dr, cr);
+		if (same_rdata && cr->ttl == ttl && !(cr->flags & ZSYNC_RRSET_TTL_MIXED))
+			continue;
+		if (same_rdata)
+			flags |= ZSYNC_CHANGE_TTL_ONLY;
+		add_change(cs, ZSYNC_CHANGE_UPDATE, flags, ttl, cr, dr);
+	}
+}
+
+void zsync_changeset_release(struct zsync_changeset *cs)
+{
+	free(cs->v);
+	for (size_t i = 0; i < cs->nna; i++)
+		free(cs->na[i].reason);
+	free(cs->na);
+	zsync_strlist_release(&cs->warnings);
+	zsync_strlist_release(&cs->errors);
+	memset(cs, 0, sizeof(*cs));
+}

@@ -1,0 +1,567 @@
+/* plan.c - building a plan (zones x providers), safety limits, JSON/text/Markdown rendering, plan hash */
+#include "plan.h"
+#include "lint.h"
+#include "provider.h"
+
+#include <gnutls/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *zsync_plan_error(const char *provider, const char *zone, const char *msg)
+{
+	if (zone)
+		return zsync_xasprintf("provider '%s': zone '%s': %s", provider, zone, msg);
+	return zsync_xasprintf("provider '%s': %s", provider, msg);
+}
+
+static bool in_list(const struct zsync_strlist *l, const char *s, bool zone_name)
+{
+	if (!l || l->n == 0)
+		return true;
+	for (size_t i = 0; i < l->n; i++) {
+		if (zone_name) {
+			char *n = zsync_config_zone_name(l->v[i]);
+			bool eq = strcmp(n, s) == 0;
+			free(n);
+			if (eq)
+				return true;
+		} else if (strcmp(l->v[i], s) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static struct zsync_plan_provider *get_provider(struct zsync_plan *p, const char *name)
+{
+	for (size_t i = 0; i < p->nproviders; i++)
+		if (strcmp(p->providers[i].conf->name, name) == 0)
+			return &p->providers[i];
+	return NULL;
+}
+
+/* Safety limits (DESIGN section 6): mark the entry refused, with the reason. */
+static void check_limits(struct zsync_plan *p, struct zsync_plan_entry *e)
+{
+	struct zsync_limits l = zsync_config_limits(p->cfg, e->provider->conf, e->zone->conf);
+	const struct zsync_changeset *cs = &e->cs;
+	size_t existing = cs->existing, updates = 0;
+	char why[512] = "";
+
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct zsync_change *c = &cs->v[i];
+		if (c->op == ZSYNC_CHANGE_UPDATE)
+			updates++;
+		/* the apex NS set is what makes the providers secondaries of one another */
+		if ((c->flags & ZSYNC_CHANGE_APEX_NS) &&
+		    ((c->op == ZSYNC_CHANGE_UPDATE && !(c->flags & ZSYNC_CHANGE_TTL_ONLY)) ||
+		     c->op == ZSYNC_CHANGE_DELETE)) {
+			snprintf(why, sizeof(why), "protected change: %s the apex NS records",
+				 c->op == ZSYNC_CHANGE_DELETE ? "deletes" : "changes");
+			break;
+		}
+	}
+	if (!*why && l.max_changes >= 0 && cs->n > (size_t)l.max_changes)
+		snprintf(why, sizeof(why), "%zu changes exceed max_changes = %ld", cs->n, l.max_changes);
+	if (!*why && existing >= (size_t)l.min_existing && existing > 0) {
+		if (updates * 100 > (size_t)l.max_update_pct * existing)
+			snprintf(why, sizeof(why), "updates %zu of %zu RRsets (%zu%%), over max_update_pct = %ld%%",
+				 updates, existing, updates * 100 / existing, l.max_update_pct);
+		else if (cs->deletes * 100 > (size_t)l.max_delete_pct * existing)
+			snprintf(why, sizeof(why), "deletes %zu of %zu RRsets (%zu%%), over max_delete_pct = %ld%%",
+				 cs->deletes, existing, cs->deletes * 100 / existing, l.max_delete_pct);
+	}
+	if (*why)
+		e->refused = zsync_xstrdup(why);
+}
+
+static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
+{
+	const struct zsync_provider_type *t = e->provider->type;
+	const struct zsync_provider_conf *pc = e->provider->conf;
+	const char *zone = e->zone->conf->name;
+	struct zsync_err err = { 0 };
+	int r;
+
+	if (e->zone->invalid) {
+		e->status = ZSYNC_ENTRY_INVALID_ZONE;
+		e->error = zsync_xasprintf("zone '%s' has errors in %s: nothing is pushed", zone,
+					   p->source);
+		return;
+	}
+	if (!e->provider->priv) {
+		e->status = ZSYNC_ENTRY_FAILED;
+		e->error = zsync_plan_error(pc->name, NULL, e->provider->error);
+		return;
+	}
+	if (t->caps & ZSYNC_CAP_READ_ONLY) {
+		e->status = ZSYNC_ENTRY_READ_ONLY;
+		return;
+	}
+	r = t->fetch(e->provider->priv, zone, &e->current, &err);
+	if (r == ZSYNC_ENOTFOUND) {
+		if (!(t->caps & ZSYNC_CAP_CREATE_ZONE) || !pc->create_zones) {
+			e->status = ZSYNC_ENTRY_FAILED;
+			e->error = zsync_plan_error(pc->name, zone,
+						    (t->caps & ZSYNC_CAP_CREATE_ZONE)
+							    ? "the zone does not exist there (set create_zones = true to let zonesync create it)"
+							    : "the zone does not exist there, and this provider cannot create zones");
+			return;
+		}
+		e->create_zone = true;
+		e->current = NULL;
+	} else if (r < 0) {
+		e->status = ZSYNC_ENTRY_FAILED;
+		e->error = zsync_plan_error(pc->name, zone, err.msg);
+		return;
+	}
+	struct zsync_diff_policy pol = {
+		.rrtypes = t->rrtypes,
+		.ttl_min = t->ttl_min,
+		.ttl_max = t->ttl_max,
+		.manage_apex_ns = pc->manage_apex_ns && (t->caps & ZSYNC_CAP_APEX_NS),
+		.manage_soa = (t->caps & ZSYNC_CAP_OWNS_SOA) != 0,
+		.skip_unsupported = pc->unsupported == ZSYNC_UNSUPPORTED_SKIP,
+		.provider = pc->name,
+		.ignore = { &pc->ignore, &e->zone->conf->ignore },
+	};
+	zsync_diff(e->zone->desired, e->current, &pol, &e->cs);
+	if (e->cs.errors.n) {
+		e->status = ZSYNC_ENTRY_FAILED;
+		e->error = zsync_plan_error(pc->name, zone, e->cs.errors.v[0]);
+		return;
+	}
+	check_limits(p, e);
+}
+
+int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct zsync_tree *tree,
+		     const struct zsync_plan_filter *f, struct zsync_err *err)
+{
+	struct zsync_plan *p = zsync_xcalloc(1, sizeof(*p));
+	struct zsync_strlist files = { 0 };
+	int ret = 0;
+
+	*out = NULL;
+	p->cfg = cfg;
+	p->commit = zsync_xstrdup(zsync_tree_id(tree));
+	p->source = zsync_xstrdup(zsync_tree_describe(tree));
+	if ((ret = zsync_tree_list(tree, cfg->repo.zones_dir, ".zone", &files, err)) < 0)
+		goto out;
+	zsync_config_match_files(cfg, &files, p->source, &p->diags);
+
+	p->zones = zsync_xcalloc(cfg->nzones ? cfg->nzones : 1, sizeof(*p->zones));
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zsync_zone_conf *zc = &cfg->zones[i];
+		struct zsync_plan_zone *pz;
+		struct zsync_err zerr = { 0 };
+		bool present = false;
+
+		if (!in_list(f ? f->zones : NULL, zc->name, true))
+			continue;
+		for (size_t j = 0; j < files.n && !present; j++)
+			present = strcmp(files.v[j], zc->file) == 0;
+		pz = &p->zones[p->nzones++];
+		pz->conf = zc;
+		if (!present) {
+			pz->invalid = true; /* reported by zsync_config_match_files */
+			continue;
+		}
+		if (zsync_lint_load(&pz->desired, tree, zc->file, zc->name, &p->diags, &zerr) < 0) {
+			if (zerr.code)
+				zsync_diags_add(&p->diags, zc->file, 0, ZSYNC_SEV_ERROR, NULL, "%s", zerr.msg);
+			pz->invalid = true;
+			zsync_zone_free(pz->desired);
+			pz->desired = NULL;
+		}
+	}
+	if (f && f->zones && f->zones->n && p->nzones == 0) {
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no configured zone matches '%s'", f->zones->v[0]);
+		goto out;
+	}
+	if (f && f->providers) {
+		for (size_t i = 0; i < f->providers->n; i++)
+			if (!zsync_config_provider(cfg, f->providers->v[i])) {
+				ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no provider named '%s' in %s",
+						    f->providers->v[i], cfg->path);
+				goto out;
+			}
+	}
+	/* open each provider used by a selected zone, once */
+	p->providers = zsync_xcalloc(cfg->nproviders ? cfg->nproviders : 1, sizeof(*p->providers));
+	for (size_t i = 0; i < p->nzones; i++) {
+		const struct zsync_zone_conf *zc = p->zones[i].conf;
+		for (size_t j = 0; j < zc->providers.n; j++) {
+			const char *name = zc->providers.v[j];
+			struct zsync_plan_provider *pp;
+			struct zsync_err perr = { 0 };
+			if (!in_list(f ? f->providers : NULL, name, false) || get_provider(p, name))
+				continue;
+			pp = &p->providers[p->nproviders++];
+			pp->conf = zsync_config_provider(cfg, name);
+			pp->type = zsync_provider_find(pp->conf->type);
+			if (!pp->type)
+				pp->error = zsync_xasprintf("provider type '%s' is not built in this zonesync yet",
+							    pp->conf->type);
+			else if (pp->type->open(pp->conf, cfg, &pp->priv, &perr) < 0)
+				pp->error = zsync_xstrdup(perr.msg);
+		}
+	}
+	for (size_t i = 0; i < p->nzones; i++) {
+		const struct zsync_zone_conf *zc = p->zones[i].conf;
+		for (size_t j = 0; j < zc->providers.n; j++) {
+			struct zsync_plan_provider *pp = get_provider(p, zc->providers.v[j]);
+			if (!pp)
+				continue;
+			p->entries = zsync_xrealloc(p->entries, (p->nentries + 1) * sizeof(*p->entries));
+			struct zsync_plan_entry *e = &p->entries[p->nentries++];
+			memset(e, 0, sizeof(*e));
+			e->zone = &p->zones[i];
+			e->provider = pp;
+		}
+	}
+	for (size_t i = 0; i < p->nentries; i++)
+		plan_entry(p, &p->entries[i]);
+	json_decref(zsync_plan_json(p)); /* computes the hash */
+out:
+	zsync_strlist_release(&files);
+	if (ret < 0)
+		zsync_plan_free(p);
+	else
+		*out = p;
+	return ret;
+}
+
+void zsync_plan_free(struct zsync_plan *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nentries; i++) {
+		struct zsync_plan_entry *e = &p->entries[i];
+		zsync_changeset_release(&e->cs);
+		zsync_zone_free(e->current);
+		free(e->error);
+		free(e->refused);
+		free(e->result_error);
+	}
+	free(p->entries);
+	for (size_t i = 0; i < p->nproviders; i++) {
+		if (p->providers[i].priv)
+			p->providers[i].type->close(p->providers[i].priv);
+		free(p->providers[i].error);
+	}
+	free(p->providers);
+	for (size_t i = 0; i < p->nzones; i++)
+		zsync_zone_free(p->zones[i].desired);
+	free(p->zones);
+	zsync_diags_release(&p->diags);
+	free(p->commit);
+	free(p->source);
+	free(p);
+}
+
+size_t zsync_plan_changes(const struct zsync_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nentries; i++)
+		if (p->entries[i].status == ZSYNC_ENTRY_READY)
+			n += p->entries[i].cs.n;
+	return n;
+}
+
+size_t zsync_plan_failed(const struct zsync_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nentries; i++)
+		n += p->entries[i].status == ZSYNC_ENTRY_FAILED;
+	return n;
+}
+
+size_t zsync_plan_refused(const struct zsync_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nentries; i++)
+		n += p->entries[i].status == ZSYNC_ENTRY_READY && p->entries[i].refused != NULL;
+	return n;
+}
+
+size_t zsync_plan_invalid(const struct zsync_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nzones; i++)
+		n += p->zones[i].invalid;
+	return n;
+}
+
+/* ---- rendering ---- */
+
+static const char *op_name(enum zsync_change_op op)
+{
+	return op == ZSYNC_CHANGE_CREATE ? "create" : op == ZSYNC_CHANGE_UPDATE ? "update" : "delete";
+}
+
+static json_t *records_json(const struct zsync_rrset *r)
+{
+	json_t *a = json_array();
+	char *buf = zsync_xmalloc(4 * 65536 + 4096);
+	const uint8_t *rd = r->rdata;
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd))
+		if (zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096) == 0)
+			json_array_append_new(a, json_string(buf));
+	free(buf);
+	return a;
+}
+
+json_t *zsync_plan_change_json(const struct zsync_change *c)
+{
+	const struct zsync_rrset *any = c->new ? c->new : c->old;
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	json_t *o = json_pack("{s:s, s:s, s:s}", "op", op_name(c->op), "owner",
+			      zsync_name_to_text(any->owner, name, sizeof(name)), "type",
+			      zsync_type_to_text(any->type, type, sizeof(type)));
+	if (c->new) {
+		json_object_set_new(o, "ttl", json_integer(c->ttl));
+		json_object_set_new(o, "records", records_json(c->new));
+	}
+	if (c->old) {
+		json_object_set_new(o, "old_ttl", json_integer(c->old->ttl));
+		json_object_set_new(o, "old_records", records_json(c->old));
+	}
+	if (c->flags & ZSYNC_CHANGE_TTL_ONLY)
+		json_object_set_new(o, "ttl_only", json_true());
+	return o;
+}
+
+static const char *entry_state(const struct zsync_plan_entry *e)
+{
+	switch (e->status) {
+	case ZSYNC_ENTRY_FAILED: return "error";
+	case ZSYNC_ENTRY_INVALID_ZONE: return "invalid-zone";
+	case ZSYNC_ENTRY_READ_ONLY: return "read-only";
+	case ZSYNC_ENTRY_READY: break;
+	}
+	if (e->refused)
+		return "refused";
+	return e->cs.n ? "changes" : "in-sync";
+}
+
+static void compute_hash(json_t *plan, char out[65])
+{
+	char *s = json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	unsigned char d[32];
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), d);
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	free(s);
+}
+
+json_t *zsync_plan_json(const struct zsync_plan *pc)
+{
+	struct zsync_plan *p = (struct zsync_plan *)pc;
+	json_t *root = json_object(), *zones = json_array();
+	size_t creates = 0, updates = 0, deletes = 0;
+
+	json_object_set_new(root, "format", json_string("zonesync-plan/1"));
+	json_object_set_new(root, "commit", json_string(p->commit));
+	for (size_t i = 0; i < p->nzones; i++) {
+		const struct zsync_plan_zone *z = &p->zones[i];
+		json_t *zo = json_pack("{s:s, s:s, s:b}", "zone", z->conf->name, "file", z->conf->file,
+				       "valid", !z->invalid);
+		json_t *provs = json_array();
+		for (size_t k = 0; k < p->nentries; k++) {
+			const struct zsync_plan_entry *e = &p->entries[k];
+			if (e->zone != z)
+				continue;
+			json_t *po = json_pack("{s:s, s:s, s:s}", "provider", e->provider->conf->name,
+					       "type", e->provider->conf->type, "state", entry_state(e));
+			if (e->error)
+				json_object_set_new(po, "error", json_string(e->error));
+			if (e->status == ZSYNC_ENTRY_READY) {
+				json_t *ch = json_array(), *na = json_array(), *w = json_array();
+				for (size_t c = 0; c < e->cs.n; c++)
+					json_array_append_new(ch, zsync_plan_change_json(&e->cs.v[c]));
+				for (size_t c = 0; c < e->cs.nna; c++) {
+					char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+					json_array_append_new(na, json_pack("{s:s, s:s, s:s}", "owner",
+						zsync_name_to_text(e->cs.na[c].owner, name, sizeof(name)),
+						"type", zsync_type_to_text(e->cs.na[c].type, type, sizeof(type)),
+						"reason", e->cs.na[c].reason));
+				}
+				for (size_t c = 0; c < e->cs.warnings.n; c++)
+					json_array_append_new(w, json_string(e->cs.warnings.v[c]));
+				json_object_set_new(po, "create_zone", json_boolean(e->create_zone));
+				json_object_set_new(po, "existing_rrsets", json_integer((json_int_t)e->cs.existing));
+				json_object_set_new(po, "changes", ch);
+				json_object_set_new(po, "not_applicable", na);
+				json_object_set_new(po, "warnings", w);
+				if (e->refused)
+					json_object_set_new(po, "refused", json_string(e->refused));
+				creates += e->cs.creates;
+				updates += e->cs.updates;
+				deletes += e->cs.deletes;
+			}
+			json_array_append_new(provs, po);
+		}
+		json_object_set_new(zo, "providers", provs);
+		json_array_append_new(zones, zo);
+	}
+	json_object_set_new(root, "zones", zones);
+	json_object_set_new(root, "summary", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"changes", (json_int_t)(creates + updates + deletes), "creates", (json_int_t)creates,
+		"updates", (json_int_t)updates, "deletes", (json_int_t)deletes,
+		"failed", (json_int_t)zsync_plan_failed(p), "refused", (json_int_t)zsync_plan_refused(p),
+		"invalid_zones", (json_int_t)zsync_plan_invalid(p)));
+	compute_hash(root, p->hash);
+	json_object_set_new(root, "hash", json_string(p->hash));
+	return root;
+}
+
+static const char *paint(bool color, const char *sgr, const char *s, char *buf, size_t len)
+{
+	if (!color)
+		return s;
+	snprintf(buf, len, "\033[%sm%s\033[0m", sgr, s);
+	return buf;
+}
+
+static void print_records(FILE *out, bool color, const char *indent, const char *mark,
+			  const char *sgr, const char *owner, const char *type, uint32_t ttl,
+			  const struct zsync_rrset *r)
+{
+	char *buf = zsync_xmalloc(4 * 65536 + 4096), line[8192], pbuf[8300];
+	const uint8_t *rd = r->rdata;
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		snprintf(line, sizeof(line), "%s%s %s %u %s %s", indent, mark, owner, ttl, type, buf);
+		fprintf(out, "%s\n", paint(color, sgr, line, pbuf, sizeof(pbuf)));
+	}
+	free(buf);
+}
+
+void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool color,
+			      const char *indent)
+{
+	char pb[1300], sub[64];
+
+	snprintf(sub, sizeof(sub), "%s  ", indent);
+	for (size_t c = 0; c < cs->n; c++) {
+		const struct zsync_change *ch = &cs->v[c];
+		const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], msg[1200];
+		zsync_name_to_text(any->owner, name, sizeof(name));
+		zsync_type_to_text(any->type, type, sizeof(type));
+		if (ch->op == ZSYNC_CHANGE_CREATE) {
+			print_records(out, color, indent, "+", "32", name, type, ch->ttl, ch->new);
+		} else if (ch->op == ZSYNC_CHANGE_DELETE) {
+			print_records(out, color, indent, "-", "31", name, type, ch->old->ttl, ch->old);
+		} else if (ch->flags & ZSYNC_CHANGE_TTL_ONLY) {
+			snprintf(msg, sizeof(msg), "%s~ %s %s TTL %u -> %u", indent, name, type, ch->old->ttl, ch->ttl);
+			fprintf(out, "%s\n", paint(color, "33", msg, pb, sizeof(pb)));
+		} else {
+			snprintf(msg, sizeof(msg), "%s~ %s %s", indent, name, type);
+			fprintf(out, "%s\n", paint(color, "33", msg, pb, sizeof(pb)));
+			print_records(out, color, sub, "-", "31", name, type, ch->old->ttl, ch->old);
+			print_records(out, color, sub, "+", "32", name, type, ch->ttl, ch->new);
+		}
+	}
+}
+
+void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, int verbose)
+{
+	char pb[1200];
+
+	for (size_t i = 0; i < p->nzones; i++) {
+		const struct zsync_plan_zone *z = &p->zones[i];
+		fprintf(out, "zone %s (%s, %s)\n", paint(color, "1", z->conf->name, pb, sizeof(pb)),
+			z->conf->file, p->source);
+		for (size_t k = 0; k < p->nentries; k++) {
+			const struct zsync_plan_entry *e = &p->entries[k];
+			if (e->zone != z)
+				continue;
+			fprintf(out, "  %s (%s): ", e->provider->conf->name, e->provider->conf->type);
+			if (e->status == ZSYNC_ENTRY_INVALID_ZONE) {
+				fprintf(out, "%s\n", paint(color, "1;31", "not planned: the zone has errors", pb, sizeof(pb)));
+				continue;
+			}
+			if (e->status == ZSYNC_ENTRY_READ_ONLY) {
+				fprintf(out, "secondary (not pushed)\n");
+				continue;
+			}
+			if (e->status == ZSYNC_ENTRY_FAILED) {
+				char msg[1100];
+				snprintf(msg, sizeof(msg), "FAILED: %s", e->error);
+				fprintf(out, "%s\n", paint(color, "1;31", msg, pb, sizeof(pb)));
+				continue;
+			}
+			if (e->cs.n == 0)
+				fprintf(out, "%s\n", paint(color, "32", "in sync", pb, sizeof(pb)));
+			else
+				fprintf(out, "%zu change%s (%zu create, %zu update, %zu delete)%s\n", e->cs.n,
+					e->cs.n == 1 ? "" : "s", e->cs.creates, e->cs.updates, e->cs.deletes,
+					e->create_zone ? "; the zone will be created" : "");
+			if (e->refused) {
+				char msg[700];
+				snprintf(msg, sizeof(msg), "    REFUSED by safety limits: %s (apply --force to override)", e->refused);
+				fprintf(out, "%s\n", paint(color, "1;33", msg, pb, sizeof(pb)));
+			}
+			zsync_plan_print_changes(&e->cs, out, color, "    ");
+			for (size_t c = 0; c < e->cs.warnings.n; c++)
+				fprintf(out, "    warning: %s\n", e->cs.warnings.v[c]);
+			if (verbose || e->cs.nna <= 5)
+				for (size_t c = 0; c < e->cs.nna; c++) {
+					char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+					fprintf(out, "    not applicable: %s %s: %s\n",
+						zsync_name_to_text(e->cs.na[c].owner, name, sizeof(name)),
+						zsync_type_to_text(e->cs.na[c].type, type, sizeof(type)),
+						e->cs.na[c].reason);
+				}
+			else
+				fprintf(out, "    %zu not applicable items (-v lists them)\n", e->cs.nna);
+		}
+	}
+	fprintf(out, "plan %.12s: %zu change%s, %zu provider%s failed, %zu refused, %zu invalid zone%s\n",
+		p->hash, zsync_plan_changes(p), zsync_plan_changes(p) == 1 ? "" : "s", zsync_plan_failed(p),
+		zsync_plan_failed(p) == 1 ? "" : "s", zsync_plan_refused(p), zsync_plan_invalid(p),
+		zsync_plan_invalid(p) == 1 ? "" : "s");
+}
+
+void zsync_plan_print_markdown(const struct zsync_plan *p, FILE *out)
+{
+	fprintf(out, "### zonesync plan for `%.12s`\n\n", p->commit);
+	fprintf(out, "| zone | provider | result |\n|---|---|---|\n");
+	for (size_t k = 0; k < p->nentries; k++) {
+		const struct zsync_plan_entry *e = &p->entries[k];
+		fprintf(out, "| `%s` | %s | ", e->zone->conf->name, e->provider->conf->name);
+		if (e->status != ZSYNC_ENTRY_READY)
+			fprintf(out, "%s %s |\n", e->status == ZSYNC_ENTRY_READ_ONLY ? "secondary" : "**failed**:",
+				e->error ? e->error : "");
+		else if (e->refused)
+			fprintf(out, "**refused**: %s (%zu changes) |\n", e->refused, e->cs.n);
+		else if (e->cs.n == 0)
+			fprintf(out, "in sync |\n");
+		else
+			fprintf(out, "%zu create, %zu update, %zu delete |\n", e->cs.creates, e->cs.updates,
+				e->cs.deletes);
+	}
+	for (size_t k = 0; k < p->nentries; k++) {
+		const struct zsync_plan_entry *e = &p->entries[k];
+		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0)
+			continue;
+		fprintf(out, "\n<details><summary><code>%s</code> on %s: %zu change%s</summary>\n\n```diff\n",
+			e->zone->conf->name, e->provider->conf->name, e->cs.n, e->cs.n == 1 ? "" : "s");
+		for (size_t c = 0; c < e->cs.n; c++) {
+			const struct zsync_change *ch = &e->cs.v[c];
+			const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
+			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+			zsync_name_to_text(any->owner, name, sizeof(name));
+			zsync_type_to_text(any->type, type, sizeof(type));
+			if (ch->old)
+				print_records(out, false, "", "-", "", name, type, ch->old->ttl, ch->old);
+			if (ch->new)
+				print_records(out, false, "", "+", "", name, type, ch->ttl, ch->new);
+		}
+		fprintf(out, "```\n</details>\n");
+	}
+	fprintf(out, "\n%zu change%s; %zu failed, %zu refused, %zu invalid zone%s. Plan `%.12s`.\n",
+		zsync_plan_changes(p), zsync_plan_changes(p) == 1 ? "" : "s", zsync_plan_failed(p),
+		zsync_plan_refused(p), zsync_plan_invalid(p), zsync_plan_invalid(p) == 1 ? "" : "s", p->hash);
+}

@@ -1,0 +1,108 @@
+/* plan.h - zones x providers: fetch what each serves, diff, apply safety limits, render */
+#ifndef ZSYNC_PLAN_H
+#define ZSYNC_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "diff.h"
+#include "err.h"
+#include "repo.h"
+#include "zone.h"
+
+struct zsync_provider_type;
+
+struct zsync_plan_zone {
+	const struct zsync_zone_conf *conf;
+	struct zsync_zone *desired;  /* NULL when the zone has errors */
+	bool invalid;                /* errors in the zone: never pushed */
+};
+
+struct zsync_plan_provider {
+	const struct zsync_provider_conf *conf;
+	const struct zsync_provider_type *type;
+	void *priv;                  /* open instance; NULL when open failed */
+	char *error;                 /* why it could not be opened */
+};
+
+enum zsync_entry_status {
+	ZSYNC_ENTRY_READY,           /* planned: cs holds the changes (maybe none) */
+	ZSYNC_ENTRY_FAILED,          /* the provider could not be planned: error */
+	ZSYNC_ENTRY_INVALID_ZONE,    /* the zone in git has errors */
+	ZSYNC_ENTRY_READ_ONLY,       /* a secondary: verified, never pushed */
+};
+
+struct zsync_plan_entry {
+	struct zsync_plan_zone *zone;
+	struct zsync_plan_provider *provider;
+	enum zsync_entry_status status;
+	char *error;
+	struct zsync_zone *current;  /* what the provider serves (the plan's base) */
+	struct zsync_changeset cs;
+	bool create_zone;            /* the zone does not exist there yet */
+	char *refused;               /* a safety limit it exceeds, or NULL */
+	/* filled by apply */
+	enum zsync_entry_result {
+		ZSYNC_RESULT_NONE,       /* not applied (plan only) */
+		ZSYNC_RESULT_IN_SYNC,
+		ZSYNC_RESULT_CHANGED,
+		ZSYNC_RESULT_FAILED,
+		ZSYNC_RESULT_REFUSED,
+		ZSYNC_RESULT_SKIPPED,    /* invalid zone, secondary, vetoed by a hook */
+	} result;
+	char *result_error;
+};
+
+struct zsync_plan {
+	struct zsync_config *cfg;    /* borrowed */
+	char *commit;                /* commit id of the zones */
+	char *source;                /* "commit 1a2b3c (HEAD)" */
+	struct zsync_plan_zone *zones;
+	size_t nzones;
+	struct zsync_plan_provider *providers;
+	size_t nproviders;
+	struct zsync_plan_entry *entries;
+	size_t nentries;
+	struct zsync_diags diags;    /* findings of the zones' lint */
+	char hash[65];
+};
+
+struct zsync_plan_filter {
+	const struct zsync_strlist *zones;     /* names; empty: all */
+	const struct zsync_strlist *providers; /* names; empty: all */
+};
+
+/*
+ * Loads and lints every configured zone of the tree, opens the providers, fetches each
+ * zone from each of its providers and diffs it. A provider that fails fails only its
+ * own entries. Returns ZSYNC_ENOTFOUND when a filter matches nothing (err says which).
+ */
+int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct zsync_tree *tree,
+		     const struct zsync_plan_filter *filter, struct zsync_err *err);
+void zsync_plan_free(struct zsync_plan *plan);
+
+/* Counts over entries. */
+size_t zsync_plan_changes(const struct zsync_plan *plan);   /* pending RRset changes */
+size_t zsync_plan_failed(const struct zsync_plan *plan);    /* entries that could not be planned */
+size_t zsync_plan_refused(const struct zsync_plan *plan);   /* entries over a safety limit */
+size_t zsync_plan_invalid(const struct zsync_plan *plan);   /* zones with errors */
+
+/* The plan as JSON (schema: docs/plan-format.md), with its hash. */
+json_t *zsync_plan_json(const struct zsync_plan *plan);
+/* Text with +/~/- lines (colour when color), or Markdown for a pull-request comment. */
+void zsync_plan_print_text(const struct zsync_plan *plan, FILE *out, bool color, int verbose);
+void zsync_plan_print_markdown(const struct zsync_plan *plan, FILE *out);
+
+/* One change as JSON ({op, owner, type, ttl, records, old_ttl, old_records}). */
+json_t *zsync_plan_change_json(const struct zsync_change *c);
+/* The +/~/- lines of a changeset, each line starting with indent. */
+void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool color,
+			      const char *indent);
+
+/* "provider 'NAME': zone 'Z': " + message, the form every provider error takes. */
+char *zsync_plan_error(const char *provider, const char *zone, const char *msg);
+
+#endif

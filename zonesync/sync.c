@@ -1,0 +1,195 @@
+/* sync.c - apply: journal, provider calls, health; one failing provider never stops the others */
+#include "sync.h"
+#include "cmd.h"
+#include "provider.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* "TTL rdata" lines of an RRset, for the journal. */
+static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl)
+{
+	size_t cap = 256, len = 0;
+	char *out = zsync_xmalloc(cap), *buf = zsync_xmalloc(4 * 65536 + 4096);
+	const uint8_t *rd = r->rdata;
+
+	out[0] = '\0';
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		size_t need = strlen(buf) + 16;
+		if (len + need + 1 > cap)
+			out = zsync_xrealloc(out, cap = (len + need + 1) * 2);
+		len += (size_t)snprintf(out + len, cap - len, "%s%u %s", i ? "\n" : "", ttl, buf);
+	}
+	free(buf);
+	return out;
+}
+
+static const char *op_name(enum zsync_change_op op)
+{
+	return op == ZSYNC_CHANGE_CREATE ? "create" : op == ZSYNC_CHANGE_UPDATE ? "update" : "delete";
+}
+
+/* Writes the entry's changes as `planned`; ids get the journal row ids. */
+static int journal_plan(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
+			int64_t *ids, struct zsync_err *err)
+{
+	if (!st)
+		return 0;
+	if (zsync_state_begin(st, err) < 0)
+		return ZSYNC_EIO;
+	for (size_t i = 0; i < e->cs.n; i++) {
+		const struct zsync_change *c = &e->cs.v[i];
+		const struct zsync_rrset *any = c->new ? c->new : c->old;
+		char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+		char *old = c->old ? rrset_text(c->old, c->old->ttl) : NULL;
+		char *new = c->new ? rrset_text(c->new, c->ttl) : NULL;
+		struct zsync_journal_entry je = {
+			e->zone->conf->name, e->provider->conf->name, op_name(c->op),
+			zsync_name_to_text(any->owner, owner, sizeof(owner)),
+			zsync_type_to_text(any->type, type, sizeof(type)), old, new,
+		};
+		int r = zsync_state_journal_add(st, run, &je, &ids[i], err);
+		free(old);
+		free(new);
+		if (r < 0) {
+			zsync_state_rollback(st);
+			return r;
+		}
+	}
+	return zsync_state_commit(st, err);
+}
+
+static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, const int64_t *ids,
+			   const char *status, const char *error)
+{
+	struct zsync_err err = { 0 };
+	if (!st)
+		return;
+	if (zsync_state_begin(st, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < e->cs.n; i++)
+		if (zsync_state_journal_set(st, ids[i], status, error, &err) < 0) {
+			zsync_state_rollback(st);
+			goto fail;
+		}
+	if (zsync_state_commit(st, &err) == 0)
+		return;
+fail:
+	fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+}
+
+static void record(struct zsync_state *st, const struct zsync_plan *p,
+		   const struct zsync_plan_entry *e, bool ok, const char *error)
+{
+	struct zsync_err err = { 0 };
+	if (st && zsync_state_pair_result(st, e->zone->conf->name, e->provider->conf->name, ok,
+					  ok ? p->commit : NULL, error, &err) < 0)
+		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+}
+
+void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
+		      const struct zsync_apply_opts *o, struct zsync_apply_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t k = 0; k < p->nentries; k++) {
+		struct zsync_plan_entry *e = &p->entries[k];
+		struct zsync_err err = { 0 };
+		int64_t *ids;
+
+		switch (e->status) {
+		case ZSYNC_ENTRY_INVALID_ZONE:
+		case ZSYNC_ENTRY_READ_ONLY:
+			e->result = ZSYNC_RESULT_SKIPPED;
+			t->skipped++;
+			continue;
+		case ZSYNC_ENTRY_FAILED:
+			e->result = ZSYNC_RESULT_FAILED;
+			e->result_error = zsync_xstrdup(e->error);
+			record(st, p, e, false, e->error);
+			t->failed++;
+			continue;
+		case ZSYNC_ENTRY_READY:
+			break;
+		}
+		if (e->cs.n == 0 && !e->create_zone) {
+			e->result = ZSYNC_RESULT_IN_SYNC;
+			record(st, p, e, true, NULL);
+			t->in_sync++;
+			continue;
+		}
+		if (e->refused && !o->force) {
+			e->result = ZSYNC_RESULT_REFUSED;
+			e->result_error = zsync_xasprintf("refused by safety limits: %s", e->refused);
+			t->refused++;
+			continue;
+		}
+		ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
+		if (journal_plan(st, run, e, ids, &err) < 0) {
+			/* never send what could not be journalled */
+			e->result = ZSYNC_RESULT_FAILED;
+			e->result_error = zsync_xasprintf("not sent: cannot journal the changes: %s", err.msg);
+			t->failed++;
+			free(ids);
+			continue;
+		}
+		journal_result(st, e, ids, "sent", NULL);
+		struct zsync_apply_req req = {
+			.zone = e->zone->conf->name,
+			.desired = e->zone->desired,
+			.base = e->current,
+			.changes = &e->cs,
+			.create_zone = e->create_zone,
+			.commit = p->commit,
+		};
+		if (e->provider->type->apply(e->provider->priv, &req, &err) < 0) {
+			char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
+			journal_result(st, e, ids, "failed", msg);
+			record(st, p, e, false, msg);
+			e->result = ZSYNC_RESULT_FAILED;
+			e->result_error = msg;
+			t->failed++;
+		} else {
+			journal_result(st, e, ids, "applied", NULL);
+			record(st, p, e, true, NULL);
+			e->result = ZSYNC_RESULT_CHANGED;
+			t->changed++;
+			t->changes += e->cs.n;
+		}
+		free(ids);
+	}
+}
+
+void zsync_sync_print_matrix(const struct zsync_plan *p, FILE *out, bool color)
+{
+	fprintf(out, "\n%-24s %-12s %s\n", "ZONE", "PROVIDER", "RESULT");
+	for (size_t k = 0; k < p->nentries; k++) {
+		const struct zsync_plan_entry *e = &p->entries[k];
+		char res[1400];
+		const char *sgr = "0";
+		switch (e->result) {
+		case ZSYNC_RESULT_IN_SYNC: snprintf(res, sizeof(res), "ok (in sync)"); sgr = "32"; break;
+		case ZSYNC_RESULT_CHANGED: snprintf(res, sizeof(res), "ok, changed %zu", e->cs.n); sgr = "32"; break;
+		case ZSYNC_RESULT_FAILED: snprintf(res, sizeof(res), "failed: %s", e->result_error); sgr = "1;31"; break;
+		case ZSYNC_RESULT_REFUSED: snprintf(res, sizeof(res), "%s", e->result_error); sgr = "1;33"; break;
+		case ZSYNC_RESULT_SKIPPED:
+			snprintf(res, sizeof(res), "skipped%s", e->status == ZSYNC_ENTRY_INVALID_ZONE ? ": the zone has errors" : e->status == ZSYNC_ENTRY_READ_ONLY ? ": secondary" : "");
+			sgr = "33";
+			break;
+		case ZSYNC_RESULT_NONE: snprintf(res, sizeof(res), "-"); break;
+		}
+		if (color)
+			fprintf(out, "%-24s %-12s \033[%sm%s\033[0m\n", e->zone->conf->name, e->provider->conf->name, sgr, res);
+		else
+			fprintf(out, "%-24s %-12s %s\n", e->zone->conf->name, e->provider->conf->name, res);
+	}
+}
+
+int zsync_sync_exit_code(const struct zsync_apply_totals *t)
+{
+	if (t->failed)
+		return ZSYNC_EXIT_PARTIAL;
+	if (t->refused)
+		return ZSYNC_EXIT_REFUSED;
+	return ZSYNC_EXIT_OK;
+}

@@ -1,0 +1,35 @@
+/* sync.h - applying a plan: journal every change, push through the providers, record health */
+#ifndef ZSYNC_SYNC_H
+#define ZSYNC_SYNC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plan.h"
+#include "state.h"
+
+struct zsync_apply_opts {
+	bool force;       /* apply plans over the safety limits */
+};
+
+struct zsync_apply_totals {
+	size_t changed, in_sync, failed, refused, skipped;
+	size_t changes;   /* RRset changes applied */
+};
+
+/*
+ * Applies every entry of the plan: each change is journalled `planned` before it is
+ * sent and `applied` or `failed` after; provider x zone health is recorded. A failing
+ * provider fails only its own entries. Sets entry->result for the matrix.
+ */
+void zsync_sync_apply(struct zsync_plan *plan, struct zsync_state *st, int64_t run_id,
+		      const struct zsync_apply_opts *opts, struct zsync_apply_totals *totals);
+
+/* Prints the provider x zone result matrix. */
+void zsync_sync_print_matrix(const struct zsync_plan *plan, FILE *out, bool color);
+
+/* The exit code of apply/reconcile: 3 if any failed, else 4 if any refused, else 0. */
+int zsync_sync_exit_code(const struct zsync_apply_totals *t);
+
+#endif
