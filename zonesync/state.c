@@ -116,11 +116,10 @@ int zsync_state_version(struct zsync_state *st)
 	return v;
 }
 
-/* Creates a missing parent folder 0700 and the file 0600 before sqlite touches it. */
-static int prepare_file(const char *path, struct zsync_err *err)
+/* Creates the missing folders above path, 0700. */
+static int make_parent(const char *path, struct zsync_err *err)
 {
 	char *dir = zsync_xstrdup(path), *slash = strrchr(dir, '/');
-	int fd;
 
 	if (slash && slash != dir) {
 		*slash = '\0';
@@ -145,6 +144,16 @@ static int prepare_file(const char *path, struct zsync_err *err)
 		}
 	}
 	free(dir);
+	return 0;
+}
+
+/* Creates a missing parent folder 0700 and the file 0600 before sqlite touches it. */
+static int prepare_file(const char *path, struct zsync_err *err)
+{
+	int fd;
+
+	if (make_parent(path, err) < 0)
+		return ZSYNC_EIO;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return zsync_err_set(err, ZSYNC_EIO, "state database %s: %s", path, strerror(errno));
@@ -264,9 +273,11 @@ int zsync_state_lock(struct zsync_lock **out, const char *path, double wait_seco
 {
 	char *lpath = zsync_xasprintf("%s.lock", path);
 	struct timespec start, now;
-	int fd, ret = 0;
+	int fd = -1, ret = 0;
 
 	*out = NULL;
+	if ((ret = make_parent(lpath, err)) < 0)
+		goto out;
 	/* O_CLOEXEC: hooks and reload commands must not inherit (and so prolong) the lock */
 	fd = open(lpath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {

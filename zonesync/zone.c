@@ -135,8 +135,11 @@ int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 	rr.rrs.count = 1;
 	rr.rrs.size = knot_rdata_size(zsync_rdata_len(rd));
 	rr.rrs.rdata = (knot_rdata_t *)rd;
-	if (knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT) < 0)
+	int n = knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT);
+	if (n < 0)
 		return ZSYNC_EINVAL;
+	while (n > 0 && buf[n - 1] == ' ') /* knot leaves a separator after some types (CAA) */
+		buf[--n] = '\0';
 	return 0;
 }
 
@@ -621,8 +624,13 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 			p += l + (e ? 1 : 0);
 		}
 	fprintf(out, "$ORIGIN %s\n", z->name);
+	/* the SOA first, as people expect to read it; then canonical order */
+	for (size_t pass = 0; pass < 2; pass++)
 	for (size_t i = 0; i < n; i++) {
 		const struct zsync_rrset *r = rs[i];
+		bool is_soa = r->type == ZSYNC_TYPE_SOA && knot_dname_is_equal(r->owner, z->origin);
+		if (is_soa != (pass == 0))
+			continue;
 		const uint8_t *rd = r->rdata;
 		owner_text(z, r->owner, owner, sizeof(owner));
 		zsync_type_to_text(r->type, type, sizeof(type));

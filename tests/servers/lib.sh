@@ -1,0 +1,72 @@
+# tests/servers/lib.sh - shared by the start/stop scripts and the integration tests (source it).
+# Servers bind to 127.0.0.1 only, run from a temp dir, and are stopped by their recorded PID.
+
+die() { echo "ERROR: $*" >&2; exit 1; }
+
+now_ms() { date +%s%3N; }
+
+# port_free PORT: nothing listens on it (TCP or UDP)
+port_free() {
+	[ -z "$(ss -Hlntu "( sport = :$1 )" 2>/dev/null)" ]
+}
+
+# free_port: a random free high port (also keeps PORT+1000 free for control channels)
+free_port() {
+	local p i
+	for i in $(seq 1 200); do
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
+		if port_free "$p" && port_free $((p + 1000)); then
+			echo "$p"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# alive PID: running and not a zombie
+alive() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# wait_until PID TIMEOUT_S CMD...: poll CMD every 50 ms while PID lives
+wait_until() {
+	local pid=$1 timeout=$2 deadline
+	shift 2
+	deadline=$(( $(now_ms) + timeout * 1000 ))
+	while :; do
+		alive "$pid" || return 1
+		"$@" >/dev/null 2>&1 && return 0
+		[ "$(now_ms)" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# stop_pid DIR COMM: SIGTERM the PID in DIR/server.pid if its /proc comm matches, then SIGKILL
+stop_pid() {
+	local dir=$1 comm=$2 pid actual i
+	[ -f "$dir/server.pid" ] || return 0
+	pid=$(cat "$dir/server.pid")
+	case "$pid" in ''|*[!0-9]*) return 1;; esac
+	if alive "$pid"; then
+		actual=$(cat "/proc/$pid/comm" 2>/dev/null)
+		# shellcheck disable=SC2254
+		case "$actual" in $comm) ;; *) echo "pid $pid is '$actual', not $comm: not killed" >&2; return 1;; esac
+		kill -TERM "$pid" 2>/dev/null
+		for i in $(seq 1 150); do alive "$pid" || break; sleep 0.1; done
+		alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	fi
+	rm -f "$dir/server.pid"
+}
+
+# tsig_setup DIR NAME: DIR/tsig.key (BIND syntax) and DIR/tsig.secret (alg:name:secret)
+tsig_setup() {
+	local dir=$1 name=$2 secret
+	if [ -f "$dir/tsig.secret" ]; then return 0; fi
+	secret=${TSIG_SECRET:-$(head -c 32 /dev/urandom | base64)}
+	umask 077
+	printf 'hmac-sha256:%s:%s\n' "$name" "$secret" > "$dir/tsig.secret"
+	printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$name" "$secret" > "$dir/tsig.key"
+	umask 022
+}
