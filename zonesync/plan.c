@@ -423,18 +423,46 @@ static const char *paint(bool color, const char *sgr, const char *s, char *buf, 
 	return buf;
 }
 
-static void print_records(FILE *out, bool color, const char *indent, const char *mark,
-			  const char *sgr, const char *owner, const char *type, uint32_t ttl,
-			  const struct zsync_rrset *r)
+/* Prints the records of r, or with `except` only those not in except (an update's difference). */
+static void print_records_except(FILE *out, bool color, const char *indent, const char *mark,
+				 const char *sgr, const char *owner, const char *type, uint32_t ttl,
+				 const struct zsync_rrset *r, const struct zsync_rrset *except)
 {
 	char *buf = zsync_xmalloc(4 * 65536 + 4096), line[8192], pbuf[8300];
-	const uint8_t *rd = r->rdata;
+	const uint8_t *rd = r->rdata, *ex = except ? except->rdata : NULL;
+	uint16_t exi = 0;
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		/* both lists are in canonical order: walk them together */
+		int c = 1;
+		while (ex && exi < except->count && (c = zsync_rdata_cmp(ex, rd)) < 0) {
+			ex = zsync_rdata_next(ex);
+			exi++;
+		}
+		if (ex && exi < except->count && c == 0)
+			continue;
 		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
 		snprintf(line, sizeof(line), "%s%s %s %u %s %s", indent, mark, owner, ttl, type, buf);
 		fprintf(out, "%s\n", paint(color, sgr, line, pbuf, sizeof(pbuf)));
 	}
 	free(buf);
+}
+
+static void print_records(FILE *out, bool color, const char *indent, const char *mark,
+			  const char *sgr, const char *owner, const char *type, uint32_t ttl,
+			  const struct zsync_rrset *r)
+{
+	print_records_except(out, color, indent, mark, sgr, owner, type, ttl, r, NULL);
+}
+
+/* An update: with the same TTL only the records that go and come, else all of both. */
+static void print_update(FILE *out, bool color, const char *indent, const char *owner,
+			 const char *type, const struct zsync_change *ch)
+{
+	bool same_ttl = ch->old->ttl == ch->ttl;
+	print_records_except(out, color, indent, "-", "31", owner, type, ch->old->ttl, ch->old,
+			     same_ttl ? ch->new : NULL);
+	print_records_except(out, color, indent, "+", "32", owner, type, ch->ttl, ch->new,
+			     same_ttl ? ch->old : NULL);
 }
 
 void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool color,
@@ -459,8 +487,7 @@ void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool 
 		} else {
 			snprintf(msg, sizeof(msg), "%s~ %s %s", indent, name, type);
 			fprintf(out, "%s\n", paint(color, "33", msg, pb, sizeof(pb)));
-			print_records(out, color, sub, "-", "31", name, type, ch->old->ttl, ch->old);
-			print_records(out, color, sub, "+", "32", name, type, ch->ttl, ch->new);
+			print_update(out, color, sub, name, type, ch);
 		}
 	}
 }
@@ -554,9 +581,11 @@ void zsync_plan_print_markdown(const struct zsync_plan *p, FILE *out)
 			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
 			zsync_name_to_text(any->owner, name, sizeof(name));
 			zsync_type_to_text(any->type, type, sizeof(type));
-			if (ch->old)
+			if (ch->old && ch->new)
+				print_update(out, false, "", name, type, ch);
+			else if (ch->old)
 				print_records(out, false, "", "-", "", name, type, ch->old->ttl, ch->old);
-			if (ch->new)
+			else
 				print_records(out, false, "", "+", "", name, type, ch->ttl, ch->new);
 		}
 		fprintf(out, "```\n</details>\n");

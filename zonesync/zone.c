@@ -331,6 +331,8 @@ static void zone_grow(struct zsync_zone *z)
 	zsync_big_free(old, oldcap * sizeof(*old));
 }
 
+static int rdata_cmp(const uint8_t *a, const uint8_t *b);
+
 /* Gives back the unused tail of the RRset vector once a zone is loaded. */
 static void zone_shrink(struct zsync_zone *z)
 {
@@ -338,6 +340,11 @@ static void zone_shrink(struct zsync_zone *z)
 		z->rrsets = zsync_xrealloc(z->rrsets, z->nrrsets * sizeof(*z->rrsets));
 		z->rrsets_cap = z->nrrsets;
 	}
+}
+
+int zsync_rdata_cmp(const uint8_t *a, const uint8_t *b)
+{
+	return rdata_cmp(a, b);
 }
 
 static int rdata_cmp(const uint8_t *a, const uint8_t *b)

@@ -160,6 +160,9 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *zone, size
 size_t zsync_zone_iter_count(const struct zsync_zone *zone);
 const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *zone, size_t i);
 
+/* Canonical order of two rdata items (RFC 4034 section 6.3): <0, 0, >0. */
+int zsync_rdata_cmp(const uint8_t *a, const uint8_t *b);
+
 /* Same rdata set (order and duplicates do not exist in the model). */
 bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b);
 /* Same set of RRsets with the same TTLs and rdata. */

@@ -1,0 +1,207 @@
+/* check_diff.c - the changeset: what counts as a change, what does not, and provider policy */
+#include "testutil.h"
+
+#include "diff.h"
+#include "zone.h"
+
+#define HDR "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n"
+
+static struct zsync_zone *zone(const char *text)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_zone *z = zsync_zone_new("example.com.", &err);
+	zsync_zone_parse(z, "t.zone", text, strlen(text), NULL, NULL, &d);
+	ck_assert_msg(d.errors == 0, "%s", d.n ? d.v[0].msg : "");
+	zsync_diags_release(&d);
+	return z;
+}
+
+/* "create www.example.com. A" lines for the changes, in order */
+static char *describe(const struct zsync_changeset *cs)
+{
+	char *out = calloc(1, 1);
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct zsync_change *c = &cs->v[i];
+		const struct zsync_rrset *r = c->new ? c->new : c->old;
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[16];
+		char *n = tu_fmt("%s%s %s %s ttl=%u%s\n", out,
+				 c->op == ZSYNC_CHANGE_CREATE ? "create" : c->op == ZSYNC_CHANGE_UPDATE ? "update" : "delete",
+				 zsync_name_to_text(r->owner, name, sizeof(name)), zsync_type_to_text(r->type, type, sizeof(type)),
+				 c->ttl, c->flags & ZSYNC_CHANGE_TTL_ONLY ? " ttl-only" : "");
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+static char *run(const char *desired, const char *current, const struct zsync_diff_policy *pol,
+		 struct zsync_changeset *keep)
+{
+	struct zsync_zone *d = zone(desired), *c = current ? zone(current) : NULL;
+	struct zsync_diff_policy all = { .manage_apex_ns = true, .provider = "p" };
+	struct zsync_changeset cs;
+	zsync_diff(d, c, pol ? pol : &all, &cs);
+	char *s = describe(&cs);
+	if (keep) {
+		/* the caller inspects errors, warnings and n/a only (pointers die with the zones) */
+		memset(keep, 0, sizeof(*keep));
+		keep->existing = cs.existing;
+		keep->nna = cs.nna;
+		keep->na = calloc(cs.nna + 1, sizeof(*keep->na));
+		for (size_t i = 0; i < cs.nna; i++)
+			keep->na[i].reason = strdup(cs.na[i].reason);
+		for (size_t i = 0; i < cs.errors.n; i++)
+			zsync_strlist_add(&keep->errors, cs.errors.v[i]);
+		for (size_t i = 0; i < cs.warnings.n; i++)
+			zsync_strlist_add(&keep->warnings, cs.warnings.v[i]);
+		for (size_t i = 0; i < cs.nna; i++)
+			zsync_strlist_add(&keep->warnings, cs.na[i].reason);
+	}
+	zsync_changeset_release(&cs);
+	zsync_zone_free(d);
+	zsync_zone_free(c);
+	return s;
+}
+
+#define EXPECT(want, desired, current, pol) do { \
+	char *got_ = run(desired, current, pol, NULL); \
+	ck_assert_msg(strcmp(got_, want) == 0, "want:\n%sgot:\n%s", want, got_); \
+	free(got_); } while (0)
+
+START_TEST(test_no_change_forms)
+{
+	/* in sync: no writes at all, whatever the spelling */
+	EXPECT("", HDR "www A 192.0.2.2\n", HDR "WWW.example.COM. 300 IN A 192.0.2.2\n", NULL);
+	EXPECT("", HDR "t TXT \"a very long value\"\n", HDR "t TXT \"a very\" \" long value\"\n", NULL);
+	EXPECT("", HDR "@ MX 10 Mail\nmail A 192.0.2.3\n", HDR "@ MX 10 mail.example.com.\nmail A 192.0.2.3\n", NULL);
+	EXPECT("", HDR "@ CAA 0 issue \"ca.example\"\n", HDR "@ CAA 0 issue ca.example\n", NULL);
+	/* the SOA belongs to the provider: a different serial or timers is no change */
+	EXPECT("", HDR, "$TTL 300\n@ SOA other. x. 99 1 1 1 1\n@ NS ns1\nns1 A 192.0.2.1\n", NULL);
+}
+END_TEST
+
+START_TEST(test_changes)
+{
+	EXPECT("update www.example.com. A ttl=600 ttl-only\n", HDR "www 600 A 192.0.2.2\n", HDR "www A 192.0.2.2\n", NULL);
+	EXPECT("update www.example.com. A ttl=300\n", HDR "www A 192.0.2.2\nwww A 192.0.2.3\n", HDR "www A 192.0.2.2\n", NULL);
+	EXPECT("create a.example.com. A ttl=300\ndelete z.example.com. A ttl=300\n",
+	       HDR "a A 192.0.2.9\n", HDR "z A 192.0.2.9\n", NULL);
+	/* canonical order: owner (labels from the right), then type */
+	EXPECT("create example.com. TXT ttl=300\ncreate a.example.com. A ttl=300\ncreate a.example.com. TXT ttl=300\ncreate b.a.example.com. A ttl=300\n",
+	       HDR "b.a A 192.0.2.1\na TXT x\na A 192.0.2.1\n@ TXT y\n", HDR, NULL);
+	/* everything is a create against an empty provider (but not the SOA) */
+	EXPECT("create example.com. NS ttl=300\ncreate ns1.example.com. A ttl=300\n", HDR, NULL, NULL);
+	/* text case matters in TXT */
+	EXPECT("update t.example.com. TXT ttl=300\n", HDR "t TXT Hello\n", HDR "t TXT hello\n", NULL);
+}
+END_TEST
+
+START_TEST(test_policy)
+{
+	static const uint16_t only_a[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_NS, 0 };
+	struct zsync_strlist globs = { 0 };
+	struct zsync_changeset cs;
+	struct zsync_diff_policy pol = { .manage_apex_ns = true, .provider = "cf", .rrtypes = only_a };
+
+	/* unsupported type: a plan error naming owner, type and provider */
+	char *got = run(HDR "@ CAA 0 issue \"x\"\n", HDR, &pol, &cs);
+	ck_assert_str_eq(got, "");
+	ck_assert_uint_eq(cs.errors.n, 1);
+	ck_assert_str_eq(cs.errors.v[0], "example.com. CAA: record type not supported by provider 'cf' (set unsupported = \"skip\" to leave it out)");
+	zsync_changeset_release(&cs);
+	free(got);
+	pol.skip_unsupported = true;
+	got = run(HDR "@ CAA 0 issue \"x\"\n", HDR, &pol, &cs);
+	ck_assert_str_eq(got, "");
+	ck_assert_uint_eq(cs.errors.n, 0);
+	ck_assert_uint_eq(cs.nna, 1);
+	zsync_changeset_release(&cs);
+	free(got);
+
+	/* TTL limits normalise the desired zone, with a warning, and reach a fixed point */
+	struct zsync_diff_policy ttl = { .manage_apex_ns = true, .provider = "cf", .ttl_min = 60 };
+	got = run(HDR "w 30 A 192.0.2.1\n", HDR, &ttl, &cs);
+	ck_assert_str_eq(got, "create w.example.com. A ttl=60\n");
+	ck_assert_str_eq(cs.warnings.v[0], "w.example.com. A: TTL 30 raised to 60 (provider minimum 60)");
+	zsync_changeset_release(&cs);
+	free(got);
+	EXPECT("", HDR "w 30 A 192.0.2.1\n", HDR "w 60 A 192.0.2.1\n", &ttl);
+
+	/* ignore: owner globs and types are left alone on both sides */
+	zsync_strlist_add(&globs, "_acme-challenge.*");
+	zsync_strlist_add(&globs, "SSHFP");
+	struct zsync_diff_policy ign = { .manage_apex_ns = true, .provider = "p", .ignore = { &globs, NULL } };
+	EXPECT("", HDR, HDR "_acme-challenge.www TXT token\nh SSHFP 1 1 0123456789abcdef0123456789abcdef01234567\n", &ign);
+	EXPECT("delete _acme.www.example.com. TXT ttl=300\n", HDR, HDR "_acme.www TXT token\n", &ign);
+	zsync_strlist_release(&globs);
+
+	/* apex NS owned by the provider: not applicable, never a change */
+	struct zsync_diff_policy ns = { .manage_apex_ns = false, .provider = "dyn" };
+	got = run(HDR "@ NS ns2\nns2 A 192.0.2.2\n", "$TTL 300\n@ SOA a. b. 1 1 1 1 1\n@ NS ns1.dynect.net.\nns1 A 192.0.2.1\n", &ns, &cs);
+	ck_assert_str_eq(got, "create ns2.example.com. A ttl=300\n");
+	ck_assert_uint_eq(cs.nna, 1);
+	ck_assert_str_eq(cs.warnings.v[0], "apex NS belongs to the provider");
+	zsync_changeset_release(&cs);
+	free(got);
+
+	/* DNSSEC records the provider signs with are not ours, unless git has them */
+	EXPECT("", HDR, HDR "@ DNSKEY 257 3 13 AwEAAa==\n", NULL);
+	EXPECT("delete example.com. DNSKEY ttl=300\n", HDR "x DNSKEY 257 3 13 AwEAAa==\n",
+	       HDR "x DNSKEY 257 3 13 AwEAAa==\n@ DNSKEY 257 3 13 AwEAAa==\n", NULL);
+
+	/* a provider that owns our SOA (zonefile) sees SOA field changes, not serial changes */
+	struct zsync_diff_policy soa = { .manage_apex_ns = true, .manage_soa = true, .provider = "files" };
+	EXPECT("", HDR, "$TTL 300\n@ SOA ns1 hostmaster 77 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n", &soa);
+	EXPECT("update example.com. SOA ttl=300\n", HDR, "$TTL 300\n@ SOA ns1 hostmaster 1 7200 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n", &soa);
+}
+END_TEST
+
+START_TEST(test_existing_and_mixed_ttl)
+{
+	struct zsync_changeset cs;
+	char *got = run(HDR "a A 192.0.2.1\n", HDR "a A 192.0.2.1\nb A 192.0.2.2\n", NULL, &cs);
+	ck_assert_str_eq(got, "delete b.example.com. A ttl=300\n");
+	ck_assert_uint_eq(cs.existing, 4); /* NS, ns1 A, a A, b A: the SOA is not counted */
+	zsync_changeset_release(&cs);
+	free(got);
+
+	/* a provider holding records of one RRset with different TTLs is brought to one TTL */
+	struct zsync_err err = { 0 };
+	struct zsync_zone *d = zone(HDR "w A 192.0.2.1\nw A 192.0.2.2\n"), *c = zone(HDR);
+	uint8_t owner[ZSYNC_NAME_MAXLEN], a1[] = { 192, 0, 2, 1 }, a2[] = { 192, 0, 2, 2 };
+	zsync_name_from_text("w.example.com.", NULL, owner);
+	zsync_zone_add(c, owner, ZSYNC_TYPE_A, 300, a1, 4, &err);
+	zsync_zone_add(c, owner, ZSYNC_TYPE_A, 600, a2, 4, &err);
+	struct zsync_diff_policy all = { .manage_apex_ns = true, .provider = "p" };
+	zsync_diff(d, c, &all, &cs);
+	got = describe(&cs);
+	ck_assert_str_eq(got, "update w.example.com. A ttl=300 ttl-only\n");
+	free(got);
+	zsync_changeset_release(&cs);
+	zsync_zone_free(d);
+	zsync_zone_free(c);
+}
+END_TEST
+
+START_TEST(test_glob)
+{
+	ck_assert(zsync_diff_glob("_acme-challenge.*", "_acme-challenge.www"));
+	ck_assert(zsync_diff_glob("_ACME-challenge", "_acme-challenge"));
+	ck_assert(!zsync_diff_glob("_acme-challenge", "_acme-challenge.www"));
+	ck_assert(zsync_diff_glob("*.dev", "a.b.dev"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("diff");
+	TCase *tc = tcase_create("diff");
+	tcase_add_test(tc, test_no_change_forms);
+	tcase_add_test(tc, test_changes);
+	tcase_add_test(tc, test_policy);
+	tcase_add_test(tc, test_existing_and_mixed_ttl);
+	tcase_add_test(tc, test_glob);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}

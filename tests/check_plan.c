@@ -1,0 +1,202 @@
+/* check_plan.c - plans: golden renderings, determinism, safety limits */
+#include "testutil.h"
+
+#include "config.h"
+#include "plan.h"
+#include "repo.h"
+
+static char *dir;
+
+#define SOA "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
+#define BASE SOA "@ NS ns1\n@ NS ns2\nns1 A 192.0.2.1\nns2 A 192.0.2.2\n"
+
+static void setup(void)
+{
+	dir = tu_tmpdir();
+	tu_sh("cd '%s' && mkdir -p repo/zones served && git init -q repo", dir);
+}
+
+static void teardown(void)
+{
+	tu_rmtree(dir);
+	free(dir);
+}
+
+/* Commits zone text as zones/example.com.zone with a fixed date, so commit ids are stable. */
+static void commit(const char *zone_text)
+{
+	char *p = tu_fmt("%s/repo/zones/example.com.zone", dir);
+	tu_write(p, zone_text);
+	free(p);
+	ck_assert_int_eq(tu_sh("cd '%s/repo' && git add -A && GIT_AUTHOR_DATE='2026-11-26T12:00:00Z' "
+			       "GIT_COMMITTER_DATE='2026-11-26T12:00:00Z' git -c user.name=t -c user.email=t@t "
+			       "commit -q -m zone", dir), 0);
+}
+
+/* What the zonefile provider serves now. */
+static void serve(const char *zone_text)
+{
+	char *p = tu_fmt("%s/served/example.com.zone", dir);
+	tu_write(p, zone_text);
+	free(p);
+}
+
+static struct zsync_config *config(const char *extra)
+{
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	char *text = tu_fmt("[providers.files]\ntype = \"zonefile\"\ndirectory = \"../served\"\n"
+			    "[providers.gone]\ntype = \"zonefile\"\ndirectory = \"../nonexistent\"\n"
+			    "[defaults]\nproviders = [\"files\"]\n%s%s"
+			    "[[zones]]\nname = \"example.com\"\n",
+			    strstr(extra, "min_existing") ? "" : "min_existing = 4\n", extra);
+	tu_write(p, text);
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_msg(cfg != NULL, "%s %s", err.msg, d.n ? d.v[0].msg : "");
+	zsync_diags_release(&d);
+	free(text);
+	free(p);
+	return cfg;
+}
+
+static struct zsync_plan *plan(struct zsync_config *cfg)
+{
+	struct zsync_repo *repo = NULL;
+	struct zsync_tree *tree = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_plan *p = NULL;
+	ck_assert_int_eq(zsync_repo_open(&repo, cfg->repo.path, &err), 0);
+	ck_assert_int_eq(zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, "HEAD", &err), 0);
+	ck_assert_msg(zsync_plan_build(&p, cfg, tree, NULL, &err) == 0, "%s", err.msg);
+	zsync_tree_free(tree);
+	zsync_repo_close(repo);
+	return p;
+}
+
+/* Renders to a string with the temp dir replaced by $TMP. */
+static char *render(struct zsync_plan *p, int kind)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (kind == 0) {
+		zsync_plan_print_text(p, f, false, 0);
+	} else if (kind == 1) {
+		zsync_plan_print_markdown(p, f);
+	} else {
+		json_t *j = zsync_plan_json(p);
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fprintf(f, "%s\n", s);
+		free(s);
+		json_decref(j);
+	}
+	fclose(f);
+	char *real = realpath(dir, NULL), h12[13];
+	/* the temp dir differs per run, and with it the plan hash (errors name paths) */
+	snprintf(h12, sizeof(h12), "%.12s", p->hash);
+	const char *from[] = { real, p->hash, h12 }, *to[] = { "$TMP", "HASH", "HASH" };
+	for (int k = 0; k < 3; k++)
+		for (char *m; (m = strstr(buf, from[k]));) {
+			char *n = tu_fmt("%.*s%s%s", (int)(m - buf), buf, to[k], m + strlen(from[k]));
+			free(buf);
+			buf = n;
+		}
+	free(real);
+	return buf;
+}
+
+static void golden(const char *name, const char *got)
+{
+	char *path = tu_fmt("tests/data/plan/%s", name);
+	if (getenv("UPDATE_GOLDEN"))
+		tu_write(path, got);
+	char *want = tu_read(path, NULL);
+	ck_assert_msg(want != NULL, "missing %s", path);
+	ck_assert_msg(strcmp(want, got) == 0, "%s differs:\n--- want\n%s--- got\n%s", path, want, got);
+	free(want);
+	free(path);
+}
+
+START_TEST(test_golden_renderings)
+{
+	commit(BASE "www 600 A 192.0.2.10\napi A 192.0.2.20\napi A 192.0.2.21\nnew TXT \"hello world\"\n"
+		    "@ MX 10 mail\nmail A 192.0.2.25\n");
+	serve(BASE "www 300 A 192.0.2.10\napi A 192.0.2.20\nold CNAME www\n@ MX 10 mail\nmail A 192.0.2.25\n");
+	struct zsync_config *cfg = config("");
+	/* a second provider that cannot be opened: planned as failed, the rest goes on */
+	zsync_strlist_add(&cfg->zones[0].providers, "gone");
+	struct zsync_plan *p = plan(cfg);
+	ck_assert_uint_eq(zsync_plan_changes(p), 4);
+	ck_assert_uint_eq(zsync_plan_failed(p), 1);
+	char *t = render(p, 0), *m = render(p, 1), *j = render(p, 2);
+	golden("changes.txt", t);
+	golden("changes.md", m);
+	golden("changes.json", j);
+	/* same inputs, same bytes */
+	struct zsync_plan *p2 = plan(cfg);
+	char *j2 = render(p2, 2);
+	ck_assert_str_eq(j, j2);
+	ck_assert_str_eq(p->hash, p2->hash);
+	free(t);
+	free(m);
+	free(j);
+	free(j2);
+	zsync_plan_free(p);
+	zsync_plan_free(p2);
+	zsync_config_free(cfg);
+}
+END_TEST
+
+/* Plans the committed zone against the served one; returns the refusal ("" if none). */
+static char *refusal(const char *desired, const char *served, const char *extra)
+{
+	commit(desired);
+	serve(served);
+	struct zsync_config *cfg = config(extra);
+	struct zsync_plan *p = plan(cfg);
+	ck_assert_uint_eq(p->nentries, 1);
+	ck_assert_int_eq(p->entries[0].status, ZSYNC_ENTRY_READY);
+	char *r = strdup(p->entries[0].refused ? p->entries[0].refused : "");
+	zsync_plan_free(p);
+	zsync_config_free(cfg);
+	return r;
+}
+
+#define REFUSED(want, desired, served, extra) do { \
+	char *r_ = refusal(desired, served, extra); \
+	ck_assert_msg(strcmp(r_, want) == 0, "want '%s', got '%s'", want, r_); \
+	free(r_); } while (0)
+
+START_TEST(test_safety_limits)
+{
+	const char *five = BASE "a A 192.0.2.11\nb A 192.0.2.12\nc A 192.0.2.13\nd A 192.0.2.14\ne A 192.0.2.15\n";
+	/* 8 RRsets (NS, ns1, ns2, a-e); deleting 3 is 37 % > 30 % */
+	REFUSED("deletes 3 of 8 RRsets (37%), over max_delete_pct = 30%", BASE "a A 192.0.2.11\nb A 192.0.2.12\n", five, "");
+	REFUSED("", BASE "a A 192.0.2.11\nb A 192.0.2.12\nc A 192.0.2.13\n", five, "");
+	REFUSED("", BASE "a A 192.0.2.11\nb A 192.0.2.12\n", five, "max_delete_pct = 50\n");
+	REFUSED("updates 3 of 8 RRsets (37%), over max_update_pct = 30%",
+		BASE "a A 192.0.2.21\nb A 192.0.2.22\nc A 192.0.2.23\nd A 192.0.2.14\ne A 192.0.2.15\n", five, "");
+	REFUSED("5 changes exceed max_changes = 4", five, BASE, "max_changes = 4\n");
+	/* below min_existing the percentages do not apply */
+	REFUSED("", SOA "@ NS ns1\nns1 A 192.0.2.1\n", SOA "@ NS ns1\nns1 A 192.0.2.1\nx A 192.0.2.9\n", "");
+	REFUSED("deletes 1 of 3 RRsets (33%), over max_delete_pct = 30%", SOA "@ NS ns1\nns1 A 192.0.2.1\n",
+		SOA "@ NS ns1\nns1 A 192.0.2.1\nx A 192.0.2.9\n", "min_existing = 3\n");
+	/* protected: changing the apex NS set (a zone without one does not pass check); creating it or a TTL change is fine */
+	REFUSED("protected change: changes the apex NS records", SOA "@ NS ns1\n@ NS ns3.example.net.\nns1 A 192.0.2.1\nns2 A 192.0.2.2\n", BASE, "");
+	REFUSED("", BASE, SOA "ns1 A 192.0.2.1\nns2 A 192.0.2.2\n", "");
+	REFUSED("", SOA "@ 900 NS ns1\n@ 900 NS ns2\nns1 A 192.0.2.1\nns2 A 192.0.2.2\n", BASE, "");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("plan");
+	TCase *tc = tcase_create("plan");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_golden_renderings);
+	tcase_add_test(tc, test_safety_limits);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
