@@ -4,6 +4,9 @@
 #include "config.h"
 #include "plan.h"
 #include "repo.h"
+#include "provider.h"
+#include "state.h"
+#include "sync.h"
 
 static char *dir;
 
@@ -189,6 +192,47 @@ START_TEST(test_safety_limits)
 }
 END_TEST
 
+/* The whole apply path on the in-memory provider: journal, health, the provider's result. */
+START_TEST(test_apply_memory)
+{
+	char *db = tu_fmt("%s/state.db", dir);
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	commit(BASE "www A 192.0.2.10\nt TXT \"x\"\n");
+	tu_write(p, "[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_ptr_nonnull(cfg);
+	struct zsync_plan *pl = plan(cfg);
+	ck_assert(pl->entries[0].create_zone);
+	ck_assert_uint_eq(pl->entries[0].cs.creates, 5);
+	struct zsync_state *st = NULL;
+	int64_t run;
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", pl->commit, "test", &run, &err), 0);
+	struct zsync_apply_totals t;
+	zsync_sync_apply(pl, st, run, &(struct zsync_apply_opts){ 0 }, &t);
+	ck_assert_uint_eq(t.changed, 1);
+	ck_assert_uint_eq(t.changes, 5);
+	ck_assert_int_eq(pl->entries[0].result, ZSYNC_RESULT_CHANGED);
+	/* the provider now serves every RRset of git except the SOA (which it owns) */
+	struct zsync_zone *now = NULL;
+	ck_assert_int_eq(pl->providers[0].type->fetch(pl->providers[0].priv, "example.com.", &now, &err), 0);
+	ck_assert_uint_eq(zsync_zone_rrset_count(now), zsync_zone_rrset_count(pl->zones[0].desired) - 1);
+	zsync_zone_free(now);
+	zsync_state_close(st);
+	int rc;
+	char *out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT count(*) || ' ' || group_concat(DISTINCT status) FROM journal; SELECT consecutive_failures, last_commit = '%s' FROM pair_status\"", db, pl->commit);
+	ck_assert_str_eq(out, "5 applied\n0|1\n");
+	free(out);
+	zsync_plan_free(pl);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(p);
+	free(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -197,6 +241,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_golden_renderings);
 	tcase_add_test(tc, test_safety_limits);
+	tcase_add_test(tc, test_apply_memory);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -124,6 +124,19 @@ same "nothing deleted" "$(answers "$PORT" www.example.org A)" "192.0.2.111"
 expect_exit 0 "--force applies it" "$ZONESYNC" apply --zone example.org --force
 same "deleted" "$(answers "$PORT" www.example.org A)" ""
 
+# one run at a time: a second apply exits 5 while the first holds the lock, or queues with --wait
+sed -i "s|^reload_command = .*|reload_command = [\"sleep\", \"3\"]|" "$R/zonesync.toml"
+echo 'slow 300 IN TXT "slow"' >> zones/example.org.zone
+git_commit "$R" "slow"
+"$ZONESYNC" -q apply --zone example.org >/dev/null 2>&1 &
+first=$!
+for i in $(seq 1 50); do [ -s "$T/state/state.db.lock" ] && break; sleep 0.1; done
+expect_exit 5 "a concurrent apply exits 5" "$ZONESYNC" apply --zone example.org
+contains "it names the holder" "$OUT" "locked by pid $first since"
+expect_exit 0 "apply --wait queues behind it" "$ZONESYNC" -q apply --zone example.org --wait=30
+wait "$first"
+same "the first apply succeeded" "$?" "0"
+
 expect_exit 0 "history lists the runs" "$ZONESYNC" --no-color history
 contains "history shows a change" "$OUT" "~ api.example.com. A @bind [applied]"
 expect_exit 0 "diff between two commits" "$ZONESYNC" --no-color diff change~1 change
