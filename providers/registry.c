@@ -5,10 +5,12 @@
 
 extern const struct zsync_provider_type zsync_provider_zonefile;
 extern const struct zsync_provider_type zsync_provider_memory;
+extern const struct zsync_provider_type zsync_provider_rfc2136;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
 	&zsync_provider_memory,
+	&zsync_provider_rfc2136,
 	NULL,
 };
 

@@ -134,6 +134,19 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	check_limits(p, e);
 }
 
+void zsync_plan_replan(struct zsync_plan *p, struct zsync_plan_entry *e)
+{
+	zsync_changeset_release(&e->cs);
+	zsync_zone_free(e->current);
+	e->current = NULL;
+	free(e->error);
+	free(e->refused);
+	e->error = e->refused = NULL;
+	e->create_zone = false;
+	e->status = ZSYNC_ENTRY_READY;
+	plan_entry(p, e);
+}
+
 int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct zsync_tree *tree,
 		     const struct zsync_plan_filter *f, struct zsync_err *err)
 {

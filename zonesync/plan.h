@@ -84,6 +84,9 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		     const struct zsync_plan_filter *filter, struct zsync_err *err);
 void zsync_plan_free(struct zsync_plan *plan);
 
+/* Fetches and diffs one entry again (after a conflict): the safety limits are checked anew. */
+void zsync_plan_replan(struct zsync_plan *plan, struct zsync_plan_entry *entry);
+
 /* Counts over entries. */
 size_t zsync_plan_changes(const struct zsync_plan *plan);   /* pending RRset changes */
 size_t zsync_plan_failed(const struct zsync_plan *plan);    /* entries that could not be planned */

@@ -1,6 +1,7 @@
 /* sync.c - apply: journal, provider calls, health; one failing provider never stops the others */
 #include "sync.h"
 #include "cmd.h"
+#include "dns.h"
 #include "provider.h"
 
 #include <stdlib.h>
@@ -124,37 +125,70 @@ void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 			t->refused++;
 			continue;
 		}
-		ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
-		if (journal_plan(st, run, e, ids, &err) < 0) {
-			/* never send what could not be journalled */
-			e->result = ZSYNC_RESULT_FAILED;
-			e->result_error = zsync_xasprintf("not sent: cannot journal the changes: %s", err.msg);
-			t->failed++;
-			free(ids);
-			continue;
-		}
-		journal_result(st, e, ids, "sent", NULL);
-		struct zsync_apply_req req = {
-			.zone = e->zone->conf->name,
-			.desired = e->zone->desired,
-			.base = e->current,
-			.changes = &e->cs,
-			.create_zone = e->create_zone,
-			.commit = p->commit,
-		};
-		if (e->provider->type->apply(e->provider->priv, &req, &err) < 0) {
+		for (int attempt = 0;; attempt++) {
+			int r;
+			ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
+			if (journal_plan(st, run, e, ids, &err) < 0) {
+				/* never send what could not be journalled */
+				e->result = ZSYNC_RESULT_FAILED;
+				e->result_error = zsync_xasprintf("not sent: cannot journal the changes: %s", err.msg);
+				t->failed++;
+				break;
+			}
+			journal_result(st, e, ids, "sent", NULL);
+			struct zsync_apply_req req = {
+				.zone = e->zone->conf->name,
+				.desired = e->zone->desired,
+				.base = e->current,
+				.changes = &e->cs,
+				.create_zone = e->create_zone,
+				.commit = p->commit,
+			};
+			r = e->provider->type->apply(e->provider->priv, &req, &err);
+			if (r == 0) {
+				journal_result(st, e, ids, "applied", NULL);
+				record(st, p, e, true, NULL);
+				e->result = ZSYNC_RESULT_CHANGED;
+				t->changed++;
+				t->changes += e->cs.n;
+				break;
+			}
 			char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
 			journal_result(st, e, ids, "failed", msg);
+			if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
+				/* someone changed the zone (or the outcome is unknown): read it again,
+				 * re-plan once, and hold the new plan to the safety limits too */
+				fprintf(stderr, "zonesync: %s; re-reading and re-planning\n", msg);
+				free(msg);
+				free(ids);
+				ids = NULL;
+				zsync_plan_replan(p, e);
+				if (e->status != ZSYNC_ENTRY_READY) {
+					e->result = ZSYNC_RESULT_FAILED;
+					e->result_error = zsync_xstrdup(e->error);
+					record(st, p, e, false, e->error);
+					t->failed++;
+					break;
+				}
+				if (e->cs.n == 0) {
+					e->result = ZSYNC_RESULT_IN_SYNC;
+					record(st, p, e, true, NULL);
+					t->in_sync++;
+					break;
+				}
+				if (e->refused && !o->force) {
+					e->result = ZSYNC_RESULT_REFUSED;
+					e->result_error = zsync_xasprintf("refused by safety limits after re-planning: %s", e->refused);
+					t->refused++;
+					break;
+				}
+				continue;
+			}
 			record(st, p, e, false, msg);
 			e->result = ZSYNC_RESULT_FAILED;
 			e->result_error = msg;
 			t->failed++;
-		} else {
-			journal_result(st, e, ids, "applied", NULL);
-			record(st, p, e, true, NULL);
-			e->result = ZSYNC_RESULT_CHANGED;
-			t->changed++;
-			t->changes += e->cs.n;
+			break;
 		}
 		free(ids);
 	}

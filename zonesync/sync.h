@@ -11,6 +11,7 @@
 
 struct zsync_apply_opts {
 	bool force;       /* apply plans over the safety limits */
+	bool no_replan;   /* apply --plan: a conflict fails instead of being re-planned */
 };
 
 struct zsync_apply_totals {

@@ -1,0 +1,510 @@
+/* dns.c - DNS messages and transport: AXFR with a verified TSIG chain, UPDATE, over TCP (libknot) */
+#include "dns.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libknot/libknot.h>
+
+struct zsync_tsig {
+	knot_tsig_key_t key;
+	char name[256];
+};
+
+int zsync_tsig_new(struct zsync_tsig **out, const char *algorithm, const char *name,
+		   const char *secret_b64, struct zsync_err *err)
+{
+	struct zsync_tsig *t = zsync_xcalloc(1, sizeof(*t));
+	int r;
+
+	*out = NULL;
+	if (!algorithm || !*algorithm)
+		algorithm = "hmac-sha256";
+	r = knot_tsig_key_init(&t->key, algorithm, name, secret_b64);
+	if (r != KNOT_EOK) {
+		free(t);
+		/* knot's message may quote the input; name the key and the problem only */
+		return zsync_err_set(err, ZSYNC_EINVAL, "TSIG key '%s' (%s): %s", name, algorithm,
+				     r == KNOT_EMALF || r == KNOT_EINVAL ? "invalid algorithm, name or base64 secret"
+									 : knot_strerror(r));
+	}
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	*out = t;
+	return 0;
+}
+
+void zsync_tsig_free(struct zsync_tsig *t)
+{
+	if (!t)
+		return;
+	knot_tsig_key_deinit(&t->key);
+	free(t);
+}
+
+const char *zsync_tsig_name(const struct zsync_tsig *t)
+{
+	return t->name;
+}
+
+/* ---- transport ---- */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+int zsync_dns_split_server(const char *server, char *host, size_t hostlen, uint16_t *port,
+			   struct zsync_err *err)
+{
+	const char *p = server, *colon;
+	size_t n;
+	long pv = 53;
+
+	if (*p == '[') {
+		const char *e = strchr(p, ']');
+		if (!e)
+			return zsync_err_set(err, ZSYNC_EINVAL, "server '%s': missing ']'", server);
+		n = (size_t)(e - p - 1);
+		p++;
+		colon = e[1] == ':' ? e + 1 : NULL;
+	} else {
+		colon = strrchr(p, ':');
+		if (colon && strchr(p, ':') != colon)
+			colon = NULL; /* a bare IPv6 address */
+		n = colon ? (size_t)(colon - p) : strlen(p);
+	}
+	if (n == 0 || n >= hostlen)
+		return zsync_err_set(err, ZSYNC_EINVAL, "server '%s': bad host", server);
+	memcpy(host, p, n);
+	host[n] = '\0';
+	if (colon) {
+		char *end;
+		pv = strtol(colon + 1, &end, 10);
+		if (*end || pv < 1 || pv > 65535)
+			return zsync_err_set(err, ZSYNC_EINVAL, "server '%s': bad port", server);
+	}
+	*port = (uint16_t)pv;
+	return 0;
+}
+
+static int tcp_connect(const char *server, long long deadline, struct zsync_err *err)
+{
+	char host[256], port_s[8];
+	uint16_t port;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV }, *res = NULL;
+	int fd = -1, r;
+
+	if (zsync_dns_split_server(server, host, sizeof(host), &port, err) < 0)
+		return ZSYNC_EINVAL;
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	if ((r = getaddrinfo(host, port_s, &hints, &res)) != 0)
+		return zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server, gai_strerror(r));
+	for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) < 0 && errno != EINPROGRESS) {
+			zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server, strerror(errno));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		struct pollfd pfd = { fd, POLLOUT, 0 };
+		long long left = deadline - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+			zsync_err_set(err, ZSYNC_EIO, "server %s: connection timed out", server);
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+		if (soerr) {
+			zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server, strerror(soerr));
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd >= 0 ? fd : ZSYNC_EIO;
+}
+
+static int io_all(int fd, uint8_t *buf, size_t len, bool writing, long long deadline,
+		  const char *server, struct zsync_err *err)
+{
+	size_t done = 0;
+	while (done < len) {
+		struct pollfd pfd = { fd, writing ? POLLOUT : POLLIN, 0 };
+		long long left = deadline - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			return zsync_err_set(err, ZSYNC_EIO, "server %s: timed out", server);
+		ssize_t n = writing ? send(fd, buf + done, len - done, MSG_NOSIGNAL)
+				    : recv(fd, buf + done, len - done, 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (n <= 0)
+			return zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server,
+					     n == 0 ? "connection closed" : strerror(errno));
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static int tcp_send(int fd, const uint8_t *msg, size_t len, long long deadline, const char *server,
+		    struct zsync_err *err)
+{
+	uint8_t *buf = zsync_xmalloc(len + 2);
+	buf[0] = (uint8_t)(len >> 8);
+	buf[1] = (uint8_t)len;
+	memcpy(buf + 2, msg, len);
+	int r = io_all(fd, buf, len + 2, true, deadline, server, err);
+	free(buf);
+	return r;
+}
+
+/* Reads one length-prefixed message into buf (65535 bytes). */
+static int tcp_recv(int fd, uint8_t *buf, size_t *len, long long deadline, const char *server,
+		    struct zsync_err *err)
+{
+	uint8_t l[2];
+	if (io_all(fd, l, 2, false, deadline, server, err) < 0)
+		return ZSYNC_EIO;
+	*len = ((size_t)l[0] << 8) | l[1];
+	if (*len < KNOT_WIRE_HEADER_SIZE)
+		return zsync_err_set(err, ZSYNC_EINVAL, "server %s: message too short", server);
+	return io_all(fd, buf, *len, false, deadline, server, err);
+}
+
+static uint16_t random_id(void)
+{
+	uint16_t id = 0;
+	if (getrandom(&id, sizeof(id), 0) != sizeof(id))
+		id = (uint16_t)(now_ms() ^ getpid());
+	return id;
+}
+
+/* TSIG errors (RFC 8945) and rcodes as words, for messages. */
+static const char *tsig_error_name(uint16_t e)
+{
+	switch (e) {
+	case 16: return "BADSIG: the secret does not match";
+	case 17: return "BADKEY: the server does not know this key";
+	case 18: return "BADTIME: the clocks differ by more than the fudge";
+	case 22: return "BADTRUNC";
+	default: return NULL;
+	}
+}
+
+/* Builds the query (header, question), signs it; mac receives the request MAC. */
+static knot_pkt_t *new_query(const char *zone, uint16_t qtype, uint16_t opcode,
+			     const struct zsync_tsig *key, struct zsync_err *err)
+{
+	knot_pkt_t *q = knot_pkt_new(NULL, KNOT_WIRE_MAX_PKTSIZE, NULL);
+	uint8_t qname[KNOT_DNAME_MAXLEN];
+
+	if (!q) {
+		zsync_err_set(err, ZSYNC_ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (!knot_dname_from_str(qname, zone, sizeof(qname))) {
+		zsync_err_set(err, ZSYNC_EINVAL, "bad zone name '%s'", zone);
+		knot_pkt_free(q);
+		return NULL;
+	}
+	knot_wire_set_id(q->wire, random_id());
+	knot_wire_set_opcode(q->wire, opcode);
+	if (key)
+		knot_pkt_reserve(q, (uint16_t)knot_tsig_wire_size(&key->key));
+	knot_pkt_put_question(q, qname, KNOT_CLASS_IN, qtype);
+	return q;
+}
+
+static int sign(knot_pkt_t *q, const struct zsync_tsig *key, uint8_t *mac, size_t *mac_len,
+		struct zsync_err *err)
+{
+	int r;
+	if (!key) {
+		*mac_len = 0;
+		return 0;
+	}
+	knot_pkt_reclaim(q, (uint16_t)knot_tsig_wire_size(&key->key));
+	r = knot_tsig_sign(q->wire, &q->size, q->max_size, NULL, 0, mac, mac_len, &key->key, 0, 0);
+	if (r != KNOT_EOK)
+		return zsync_err_set(err, ZSYNC_EINVAL, "cannot sign with TSIG key '%s': %s", key->name,
+				     knot_strerror(r));
+	return 0;
+}
+
+/* ---- AXFR ---- */
+
+int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig *key,
+		   int timeout_ms, struct zsync_zone **out, struct zsync_err *err)
+{
+	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+	uint8_t mac[64], prev[64], *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	size_t mac_len = sizeof(mac), prev_len = 0, len;
+	uint8_t *chain = NULL; /* unsigned messages since the last signed one, for the next MAC */
+	size_t chain_len = 0, chain_cap = 0;
+	knot_pkt_t *q = NULL;
+	struct zsync_zone *z = NULL;
+	int fd = -1, ret = 0, soas = 0, unsigned_run = 0, messages = 0;
+	bool done = false, last_signed = false;
+	uint16_t id;
+
+	*out = NULL;
+	if (!(q = new_query(zone, KNOT_RRTYPE_AXFR, KNOT_OPCODE_QUERY, key, err)) ||
+	    sign(q, key, mac, &mac_len, err) < 0) {
+		ret = ZSYNC_EINVAL;
+		goto out;
+	}
+	id = knot_wire_get_id(q->wire);
+	if (!(z = zsync_zone_new(zone, err))) {
+		ret = ZSYNC_EINVAL;
+		goto out;
+	}
+	if ((fd = tcp_connect(server, deadline, err)) < 0 ||
+	    tcp_send(fd, q->wire, q->size, deadline, server, err) < 0) {
+		ret = ZSYNC_EIO;
+		goto out;
+	}
+	while (!done) {
+		knot_pkt_t *p;
+		if (tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
+			ret = ZSYNC_EIO;
+			goto out;
+		}
+		messages++;
+		p = knot_pkt_new(buf, (uint16_t)len, NULL);
+		if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
+			knot_pkt_free(p);
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: malformed message %d",
+					    zone, server, messages);
+			goto out;
+		}
+		if (knot_wire_get_id(p->wire) != id || !knot_wire_get_qr(p->wire)) {
+			knot_pkt_free(p);
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: unexpected message %d",
+					    zone, server, messages);
+			goto out;
+		}
+		if (knot_pkt_ext_rcode(p) != KNOT_RCODE_NOERROR) {
+			const char *te = p->tsig_rr ? tsig_error_name(knot_tsig_rdata_error(p->tsig_rr)) : NULL;
+			ret = zsync_err_set(err, ZSYNC_EIO, "AXFR of %s from %s refused: %s%s%s%s", zone,
+					    server, knot_pkt_ext_rcode_name(p), te ? " (" : "", te ? te : "",
+					    te ? ")" : "");
+			if (key && (knot_pkt_ext_rcode(p) == KNOT_RCODE_NOTAUTH || te))
+				zsync_err_prefix(err, "TSIG key '%s'", key->name);
+			knot_pkt_free(p);
+			goto out;
+		}
+		if (key) {
+			/* RFC 8945 5.3.1: MACs cover every message since the previous MAC */
+			if (chain_len + p->size > chain_cap)
+				chain = zsync_xrealloc(chain, chain_cap = (chain_len + p->size) * 2);
+			memcpy(chain + chain_len, p->wire, p->size);
+			chain_len += p->size;
+			if (p->tsig_rr) {
+				int r = messages == 1 ? knot_tsig_client_check(p->tsig_rr, chain, chain_len, mac, mac_len, &key->key, 0)
+						      : knot_tsig_client_check_next(p->tsig_rr, chain, chain_len, prev, prev_len, &key->key, 0);
+				if (r != KNOT_EOK) {
+					knot_pkt_free(p);
+					ret = zsync_err_set(err, ZSYNC_EINVAL,
+							    "AXFR of %s from %s: message %d fails TSIG verification with key '%s' (%s); transfer rejected",
+							    zone, server, messages, key->name, knot_strerror(r));
+					goto out;
+				}
+				prev_len = knot_tsig_rdata_mac_length(p->tsig_rr);
+				if (prev_len > sizeof(prev))
+					prev_len = sizeof(prev);
+				memcpy(prev, knot_tsig_rdata_mac(p->tsig_rr), prev_len);
+				chain_len = 0;
+				unsigned_run = 0;
+				last_signed = true;
+			} else {
+				last_signed = false;
+				if (messages == 1 || ++unsigned_run > 99) {
+					knot_pkt_free(p);
+					ret = zsync_err_set(err, ZSYNC_EINVAL,
+							    "AXFR of %s from %s: %s unsigned; transfer rejected",
+							    zone, server, messages == 1 ? "the first message is" : "more than 99 messages in a row are");
+					goto out;
+				}
+			}
+		}
+		const knot_pktsection_t *an = knot_pkt_section(p, KNOT_ANSWER);
+		for (uint16_t i = 0; i < an->count && !done; i++) {
+			const knot_rrset_t *rr = knot_pkt_rr(an, i);
+			if (rr->type == KNOT_RRTYPE_SOA) {
+				if (++soas == 2) {
+					done = true;
+					if (i + 1 != an->count) {
+						knot_pkt_free(p);
+						ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: data after the closing SOA", zone, server);
+						goto out;
+					}
+					break;
+				}
+			} else if (soas == 0) {
+				knot_pkt_free(p);
+				ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: does not start with the SOA", zone, server);
+				goto out;
+			}
+			for (uint16_t k = 0; k < rr->rrs.count; k++) {
+				const knot_rdata_t *rd = knot_rdataset_at(&rr->rrs, k);
+				if (zsync_zone_add(z, rr->owner, rr->type, rr->ttl, rd->data, rd->len, err) < 0) {
+					knot_pkt_free(p);
+					ret = ZSYNC_EINVAL;
+					goto out;
+				}
+			}
+		}
+		knot_pkt_free(p);
+	}
+	if (key && !last_signed) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: the last message is unsigned; transfer rejected",
+				    zone, server);
+		goto out;
+	}
+	*out = z;
+	z = NULL;
+out:
+	if (fd >= 0)
+		close(fd);
+	knot_pkt_free(q);
+	zsync_zone_free(z);
+	free(chain);
+	free(buf);
+	return ret;
+}
+
+/* ---- UPDATE ---- */
+
+size_t zsync_dns_rr_size(const struct zsync_dns_rr *rr)
+{
+	return knot_dname_size(rr->owner) + 10 + rr->rdlen;
+}
+
+size_t zsync_dns_update_overhead(const char *zone, const struct zsync_tsig *key)
+{
+	return KNOT_WIRE_HEADER_SIZE + strlen(zone) + 2 + 4 + (key ? knot_tsig_wire_size(&key->key) : 0);
+}
+
+static int put_rrs(knot_pkt_t *q, const struct zsync_dns_rr *rrs, size_t n, struct zsync_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		knot_rrset_t rr;
+		knot_dname_t *owner = knot_dname_copy(rrs[i].owner, NULL);
+		knot_rrset_init(&rr, owner, rrs[i].type, rrs[i].rclass, rrs[i].ttl);
+		if (knot_rrset_add_rdata(&rr, rrs[i].rdata, rrs[i].rdlen, NULL) != KNOT_EOK ||
+		    knot_pkt_put(q, KNOT_COMPR_HINT_NONE, &rr, KNOT_PF_FREE) != KNOT_EOK) {
+			knot_rrset_clear(&rr, NULL);
+			return zsync_err_set(err, ZSYNC_EINVAL, "UPDATE message too large (%zu RRs)", n);
+		}
+	}
+	return 0;
+}
+
+int zsync_dns_update(const char *server, const char *zone, const struct zsync_tsig *key,
+		     int timeout_ms, const struct zsync_dns_rr *prereq, size_t nprereq,
+		     const struct zsync_dns_rr *upd, size_t nupd, struct zsync_err *err)
+{
+	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+	uint8_t mac[64], *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	size_t mac_len = sizeof(mac), len;
+	knot_pkt_t *q = NULL, *p = NULL;
+	int fd = -1, ret = 0;
+	uint16_t rcode;
+
+	if (!(q = new_query(zone, KNOT_RRTYPE_SOA, KNOT_OPCODE_UPDATE, key, err))) {
+		ret = ZSYNC_EINVAL;
+		goto out;
+	}
+	/* prerequisites go in the answer section, updates in the authority section */
+	knot_pkt_begin(q, KNOT_ANSWER);
+	if ((ret = put_rrs(q, prereq, nprereq, err)) < 0)
+		goto out;
+	knot_pkt_begin(q, KNOT_AUTHORITY);
+	if ((ret = put_rrs(q, upd, nupd, err)) < 0)
+		goto out;
+	knot_pkt_begin(q, KNOT_ADDITIONAL);
+	if ((ret = sign(q, key, mac, &mac_len, err)) < 0)
+		goto out;
+	if ((fd = tcp_connect(server, deadline, err)) < 0 ||
+	    tcp_send(fd, q->wire, q->size, deadline, server, err) < 0 ||
+	    tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
+		ret = ZSYNC_EIO;
+		goto out;
+	}
+	p = knot_pkt_new(buf, (uint16_t)len, NULL);
+	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK ||
+	    knot_wire_get_id(p->wire) != knot_wire_get_id(q->wire)) {
+		ret = zsync_err_set(err, ZSYNC_EUNKNOWN, "UPDATE of %s at %s: malformed answer; the outcome is unknown", zone, server);
+		goto out;
+	}
+	rcode = knot_pkt_ext_rcode(p);
+	if (key && p->tsig_rr && knot_tsig_rdata_error(p->tsig_rr)) {
+		const char *te = tsig_error_name(knot_tsig_rdata_error(p->tsig_rr));
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "TSIG key '%s' rejected by %s: %s", key->name, server,
+				    te ? te : knot_pkt_ext_rcode_name(p));
+		goto out;
+	}
+	if (key && rcode == KNOT_RCODE_NOERROR) {
+		/* a positive answer must prove it came from the server: else the outcome is unknown */
+		if (!p->tsig_rr || knot_tsig_client_check(p->tsig_rr, p->wire, p->size, mac, mac_len, &key->key, 0) != KNOT_EOK) {
+			ret = zsync_err_set(err, ZSYNC_EUNKNOWN,
+					    "UPDATE of %s at %s: the answer fails TSIG verification; the update may or may not have been applied",
+					    zone, server);
+			goto out;
+		}
+	}
+	switch (rcode) {
+	case KNOT_RCODE_NOERROR:
+		break;
+	case KNOT_RCODE_NXRRSET:
+	case KNOT_RCODE_YXRRSET:
+	case KNOT_RCODE_NXDOMAIN:
+	case KNOT_RCODE_YXDOMAIN:
+		ret = zsync_err_set(err, ZSYNC_ECONFLICT,
+				    "conflict (%s): the zone changed at the server since zonesync read it",
+				    knot_pkt_ext_rcode_name(p));
+		break;
+	case KNOT_RCODE_REFUSED:
+		ret = zsync_err_set(err, ZSYNC_EIO,
+				    "update refused by %s (REFUSED): no update permission for %s, or the server refused the content (BIND refuses an MX/SRV whose in-zone target has no address)",
+				    server, key ? key->name : "unsigned updates");
+		break;
+	case KNOT_RCODE_NOTAUTH:
+		ret = zsync_err_set(err, ZSYNC_EIO, "%s is not authoritative for %s, or rejected %s (NOTAUTH)",
+				    server, zone, key ? "the TSIG key" : "an unsigned update");
+		if (key)
+			zsync_err_prefix(err, "TSIG key '%s'", key->name);
+		break;
+	case KNOT_RCODE_NOTZONE:
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "a name in the update is outside zone %s (NOTZONE)", zone);
+		break;
+	default:
+		ret = zsync_err_set(err, ZSYNC_EIO, "UPDATE of %s at %s failed: %s", zone, server,
+				    knot_pkt_ext_rcode_name(p));
+		break;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	knot_pkt_free(p);
+	knot_pkt_free(q);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,68 @@
+/* dns.h - DNS over TCP with TSIG: AXFR into a zone model, UPDATE messages, SOA queries (libknot) */
+#ifndef ZSYNC_DNS_H
+#define ZSYNC_DNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "zone.h"
+
+/* Returned when a prerequisite failed (NXRRSET, YXRRSET, NXDOMAIN, YXDOMAIN): someone else changed the zone. */
+#define ZSYNC_ECONFLICT (-20)
+/* The server's answer could not be verified (TSIG): the update may or may not have happened. */
+#define ZSYNC_EUNKNOWN (-21)
+
+#define ZSYNC_DNS_CLASS_IN 1
+#define ZSYNC_DNS_CLASS_NONE 254
+#define ZSYNC_DNS_CLASS_ANY 255
+#define ZSYNC_DNS_MAX_MESSAGE 65535
+
+struct zsync_tsig;
+
+/* A TSIG key: algorithm "hmac-sha256" (default when NULL), "hmac-sha1", "hmac-sha512"... */
+int zsync_tsig_new(struct zsync_tsig **out, const char *algorithm, const char *name,
+		   const char *secret_b64, struct zsync_err *err);
+void zsync_tsig_free(struct zsync_tsig *key);
+const char *zsync_tsig_name(const struct zsync_tsig *key);
+
+/*
+ * Transfers zone (presentation name) from server ("host:port", port 53 by default) by
+ * AXFR over TCP, signed with key when not NULL. Every message is parsed and, with a key,
+ * the TSIG chain is verified (RFC 8945 5.3.1: at most 99 unsigned messages in a row, the
+ * last one signed); records count only once the whole transfer verified. *out holds the
+ * zone, its SOA included.
+ */
+int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig *key,
+		   int timeout_ms, struct zsync_zone **out, struct zsync_err *err);
+
+/* One resource record of an UPDATE (RFC 2136 forms: class IN/NONE/ANY, rdata may be empty). */
+struct zsync_dns_rr {
+	const uint8_t *owner;
+	uint16_t type, rclass;
+	uint32_t ttl;
+	const uint8_t *rdata;
+	uint16_t rdlen;
+};
+
+/* Wire bytes one RR takes in a message (no name compression assumed). */
+size_t zsync_dns_rr_size(const struct zsync_dns_rr *rr);
+
+/*
+ * Sends one UPDATE for zone with prerequisites and updates, over TCP, TSIG-signed with key.
+ * 0 on NOERROR; ZSYNC_ECONFLICT when a prerequisite failed; ZSYNC_EUNKNOWN when the
+ * response could not be verified; another error with err naming the rcode and, for key
+ * problems, the key (never the secret).
+ */
+int zsync_dns_update(const char *server, const char *zone, const struct zsync_tsig *key,
+		     int timeout_ms, const struct zsync_dns_rr *prereq, size_t nprereq,
+		     const struct zsync_dns_rr *upd, size_t nupd, struct zsync_err *err);
+
+/* Message bytes taken by everything but the RRs (header, zone section, TSIG). */
+size_t zsync_dns_update_overhead(const char *zone, const struct zsync_tsig *key);
+
+/* Parses "host", "host:port", "[v6]:port"; writes host (without brackets) and port. */
+int zsync_dns_split_server(const char *server, char *host, size_t hostlen, uint16_t *port,
+			   struct zsync_err *err);
+
+#endif
