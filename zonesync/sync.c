@@ -4,6 +4,8 @@
 #include "dns.h"
 #include "provider.h"
 
+#include "hook.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,6 +91,61 @@ static void record(struct zsync_state *st, const struct zsync_plan *p,
 		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
 
+/*
+ * Runs the lifecycle hooks of one event for an entry: argv lists, no shell, the entry's
+ * plan (or result) JSON on stdin, ZONESYNC_* in the environment, a time limit. Returns
+ * the first non-zero exit status (a veto for pre_apply) with why set, or 0.
+ */
+static int run_hooks(const struct zsync_plan *p, const struct zsync_plan_entry *e, int64_t run,
+		     const char *event, const struct zsync_argvs *hooks, char **why)
+{
+	char env_event[64], env_zone[600], env_prov[300], env_commit[100], env_run[64];
+	char *const env[] = { env_event, env_zone, env_prov, env_commit, env_run, NULL };
+	json_t *j;
+	char *input;
+	int veto = 0;
+
+	if (!hooks || hooks->n == 0)
+		return 0;
+	snprintf(env_event, sizeof(env_event), "ZONESYNC_EVENT=%s", event);
+	snprintf(env_zone, sizeof(env_zone), "ZONESYNC_ZONE=%s", e->zone->conf->name);
+	snprintf(env_prov, sizeof(env_prov), "ZONESYNC_PROVIDER=%s", e->provider->conf->name);
+	snprintf(env_commit, sizeof(env_commit), "ZONESYNC_COMMIT=%s", p->commit);
+	snprintf(env_run, sizeof(env_run), "ZONESYNC_RUN_ID=%lld", (long long)run);
+	j = json_pack("{s:s, s:s, s:s, s:s, s:I}", "event", event, "zone", e->zone->conf->name,
+		      "provider", e->provider->conf->name, "commit", p->commit, "run_id", (json_int_t)run);
+	json_t *ch = json_array();
+	for (size_t i = 0; i < e->cs.n; i++)
+		json_array_append_new(ch, zsync_plan_change_json(&e->cs.v[i]));
+	json_object_set_new(j, "changes", ch);
+	if (e->result_error)
+		json_object_set_new(j, "error", json_string(e->result_error));
+	input = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	for (size_t i = 0; i < hooks->n && !veto; i++) {
+		struct zsync_hook_result res;
+		struct zsync_err err = { 0 };
+		char **argv = hooks->v[i].argv;
+		if (zsync_hook_run(argv, env, input, strlen(input), 60, &res, &err) < 0) {
+			veto = 127;
+			*why = zsync_xasprintf("%s hook %s: %s", event, argv[0], err.msg);
+		} else {
+			/* what a hook prints goes to our log */
+			if (res.output && *res.output)
+				fprintf(stderr, "zonesync: %s hook %s: %s%s", event, argv[0], res.output,
+					res.output[strlen(res.output) - 1] == '\n' ? "" : "\n");
+			if (res.status != 0) {
+				veto = res.status;
+				*why = zsync_xasprintf("%s hook %s %s (exit %d)", event, argv[0],
+						       res.timed_out ? "timed out" : "said no", res.status);
+			}
+		}
+		free(res.output);
+	}
+	free(input);
+	return veto;
+}
+
 void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 		      const struct zsync_apply_opts *o, struct zsync_apply_totals *t)
 {
@@ -125,6 +182,13 @@ void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 			t->refused++;
 			continue;
 		}
+		char *why = NULL;
+		if (run_hooks(p, e, run, "pre_apply", &p->cfg->hooks.pre_apply, &why)) {
+			e->result = ZSYNC_RESULT_SKIPPED;
+			e->result_error = why;
+			t->skipped++;
+			continue;
+		}
 		for (int attempt = 0;; attempt++) {
 			int r;
 			ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
@@ -151,6 +215,9 @@ void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 				e->result = ZSYNC_RESULT_CHANGED;
 				t->changed++;
 				t->changes += e->cs.n;
+				char *ignored = NULL;
+				run_hooks(p, e, run, "post_apply", &p->cfg->hooks.post_apply, &ignored);
+				free(ignored);
 				break;
 			}
 			char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
@@ -188,6 +255,9 @@ void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 			e->result = ZSYNC_RESULT_FAILED;
 			e->result_error = msg;
 			t->failed++;
+			char *ignored = NULL;
+			run_hooks(p, e, run, "on_failure", &p->cfg->hooks.on_failure, &ignored);
+			free(ignored);
 			break;
 		}
 		free(ids);
@@ -207,7 +277,8 @@ void zsync_sync_print_matrix(const struct zsync_plan *p, FILE *out, bool color)
 		case ZSYNC_RESULT_FAILED: snprintf(res, sizeof(res), "failed: %s", e->result_error); sgr = "1;31"; break;
 		case ZSYNC_RESULT_REFUSED: snprintf(res, sizeof(res), "%s", e->result_error); sgr = "1;33"; break;
 		case ZSYNC_RESULT_SKIPPED:
-			snprintf(res, sizeof(res), "skipped%s", e->status == ZSYNC_ENTRY_INVALID_ZONE ? ": the zone has errors" : e->status == ZSYNC_ENTRY_READ_ONLY ? ": secondary" : "");
+			snprintf(res, sizeof(res), "skipped%s%s%s", e->status == ZSYNC_ENTRY_INVALID_ZONE ? ": the zone has errors" : e->status == ZSYNC_ENTRY_READ_ONLY ? ": secondary" : "",
+				 e->result_error ? ": " : "", e->result_error ? e->result_error : "");
 			sgr = "33";
 			break;
 		case ZSYNC_RESULT_NONE: snprintf(res, sizeof(res), "-"); break;

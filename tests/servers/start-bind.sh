@@ -5,6 +5,8 @@
 #   DYNAMIC_ZONES="c.example"           zones updatable by RFC 2136 with the TSIG key, AXFR allowed
 #                                       with it; started from a minimal zone (DIR/dyn/ZONE.zone)
 #   TSIG_NAME (zonesync-key), TSIG_SECRET (random)
+#   READER_KEY=name                     a second key, allowed to transfer but not to update
+#                                       (its secret in DIR/reader.secret)
 # Writes DIR/named.conf, DIR/rndc.key, DIR/tsig.key, DIR/tsig.secret, DIR/server.pid, DIR/named.log.
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -18,11 +20,18 @@ port_free "$PORT" || die "port $PORT is in use"
 port_free "$RNDC_PORT" || die "port $RNDC_PORT is in use"
 mkdir -p "$DIR/zones" "$DIR/dyn"
 tsig_setup "$DIR" "$TSIG_NAME"
+READER_ACL=""
+if [ -n "${READER_KEY:-}" ]; then
+	[ -f "$DIR/reader.secret" ] || head -c 32 /dev/urandom | base64 > "$DIR/reader.secret"
+	printf 'key "%s" {\n\talgorithm hmac-sha256;\n\tsecret "%s";\n};\n' "$READER_KEY" "$(cat "$DIR/reader.secret")" > "$DIR/reader.key"
+	READER_ACL=" key \"$READER_KEY\";"
+fi
 [ -f "$DIR/rndc.key" ] || rndc-confgen -a -A hmac-sha256 -k rndc-key -c "$DIR/rndc.key" >/dev/null 2>&1
 
 {
 	echo "include \"$DIR/tsig.key\";"
 	echo "include \"$DIR/rndc.key\";"
+	[ -n "${READER_KEY:-}" ] && echo "include \"$DIR/reader.key\";"
 	cat <<CONF
 options {
 	directory "$DIR";
@@ -49,7 +58,7 @@ CONF
 			rm -f "$DIR/dyn/$z.zone.jnl"
 		fi
 		echo "zone \"$z\" { type primary; file \"$DIR/dyn/$z.zone\"; journal \"$DIR/dyn/$z.zone.jnl\";"
-		echo "  allow-update { key \"$TSIG_NAME\"; }; allow-transfer { key \"$TSIG_NAME\"; }; };"
+		echo "  allow-update { key \"$TSIG_NAME\"; }; allow-transfer { key \"$TSIG_NAME\";$READER_ACL }; };"
 	done
 } > "$DIR/named.conf"
 named-checkconf "$DIR/named.conf" || die "named-checkconf failed"

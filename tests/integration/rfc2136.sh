@@ -1,0 +1,129 @@
+#!/bin/bash
+# rfc2136.sh - the rfc2136 provider against real BIND and Knot: TSIG AXFR + UPDATE of many
+# types, no-op second run, a concurrent edit detected and re-planned, key problems, a zone
+# too big for one UPDATE, a tampered AXFR rejected.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-2136-XXXXXX)
+BPORT=$(free_port) || exit 1
+KPORT=$(free_port) || exit 1
+PPORT=$(free_port) || exit 1
+PROXY=
+cleanup() {
+	[ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+DYNAMIC_ZONES="example.com big.example" READER_KEY=reader bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+ZONES="example.com big.example" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
+export ZS_TSIG=$TSIG_SECRET
+
+R=$T/repo
+git init -q -b main "$R"
+mkdir -p "$R/zones"
+cp "$TOP/zones/example.com.zone" "$R/zones/"
+# 5,000 address and text records: far more than one 64 KiB UPDATE holds
+python3 - > "$R/zones/big.example.zone" <<'PY'
+print("$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1")
+for i in range(4999):
+    print(f"h{i:05d} A 10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}" if i % 3 else f'h{i:05d} TXT "text record number {i}"')
+PY
+git_commit "$R" zones
+cd "$R"
+
+CFG=$T/zonesync.toml
+write_config() { # NAME PORT [extra provider lines]
+	cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state-$1.db"
+[providers.$1]
+type = "rfc2136"
+server = "127.0.0.1:$2"
+tsig_name = "${KEYNAME:-zonesync-key}"
+tsig_secret = "env:ZS_TSIG"
+${3:-}
+[defaults]
+providers = ["$1"]
+max_changes = 10000
+[[zones]]
+name = "example.com"
+[[zones]]
+name = "big.example"
+max_update_pct = 100
+max_delete_pct = 100
+CONF
+}
+
+for server in bind knot; do
+	[ $server = bind ] && PORT=$BPORT || PORT=$KPORT
+	echo "== rfc2136 against $server on 127.0.0.1:$PORT"
+	git -C "$R" checkout -q main -- zones 2>/dev/null
+	write_config "$server" "$PORT"
+	expect_exit 4 "$server: replacing the placeholder apex NS is refused without --force" "$ZONESYNC" -c "$CFG" --no-color apply
+	contains "$server: protected change named" "$OUT" "protected change: changes the apex NS records"
+	expect_exit 0 "$server: apply --force" "$ZONESYNC" -c "$CFG" --no-color apply --force
+	contains "$server: both zones changed" "$OUT" "0 failed"
+	same "$server: CNAME" "$(answers "$PORT" www.example.com CNAME)" "example.com."
+	same "$server: two A" "$(answers "$PORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.21')"
+	same "$server: SRV" "$(answers "$PORT" _sip._tcp.example.com SRV)" "10 60 5060 sip.example.com."
+	same "$server: CAA" "$(answers "$PORT" example.com CAA | wc -l)" "2"
+	same "$server: apex NS of both providers" "$(answers "$PORT" example.com NS | wc -l)" "4"
+	dkim=$(dig @127.0.0.1 -p "$PORT" +norec +short selector1._domainkey.example.com TXT | tr -d '" \n')
+	check "$server: TXT over 255 bytes" [ "${#dkim}" -gt 300 ]
+	contains "$server: delegation" "$(dig @127.0.0.1 -p "$PORT" +norec dev.example.com NS)" "ns1.dev.example.com."
+	big=$(dig @127.0.0.1 -p "$PORT" big.example AXFR -y "hmac-sha256:zonesync-key:$TSIG_SECRET" +noall +answer | grep -vc SOA)
+	same "$server: a zone larger than one 64 KiB UPDATE arrived whole (NS, ns1 and 4,999 records)" "$big" "5001"
+	expect_exit 0 "$server: second apply" "$ZONESYNC" -c "$CFG" --no-color apply
+	contains "$server: nothing to do" "$OUT" "0 changes applied; 0 changed, 2 in sync"
+
+	# a change made behind zonesync's back between its read and its write
+	sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.23/' zones/example.com.zone
+	git_commit "$R" "api .23"
+	cat > "$T/hook-$server" <<HOOK
+#!/bin/sh
+printf 'server 127.0.0.1 $PORT\nzone example.com\nupdate add api.example.com. 300 IN A 192.0.2.99\nsend\n' | nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+HOOK
+	chmod +x "$T/hook-$server"
+	printf '[hooks]\npre_apply = [["%s"]]\n' "$T/hook-$server" >> "$CFG"
+	expect_exit 0 "$server: apply with a concurrent edit" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	contains "$server: the conflict is detected" "$OUT" "conflict (NXRRSET)"
+	contains "$server: and re-planned" "$OUT" "re-reading and re-planning"
+	same "$server: git wins after the re-plan" "$(answers "$PORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.23')"
+	git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
+	write_config "$server" "$PORT"
+	expect_exit 0 "$server: back to the first version" "$ZONESYNC" -c "$CFG" apply
+
+	# key problems: clear errors that name the key and never show the secret
+	ZS_TSIG=$(head -c 32 /dev/urandom | base64) expect_exit 3 "$server: wrong secret" "$ZONESYNC" -c "$CFG" --no-color plan
+	contains "$server: wrong secret names the key" "$OUT" "TSIG key 'zonesync-key'"
+	check "$server: no secret in the output" sh -c "! printf '%s' \"\$1\" | grep -qF \"\$2\"" _ "$OUT" "$TSIG_SECRET"
+	KEYNAME=nosuchkey write_config "$server" "$PORT"
+	expect_exit 3 "$server: unknown key" "$ZONESYNC" -c "$CFG" --no-color plan
+	contains "$server: unknown key named" "$OUT" "TSIG key 'nosuchkey'"
+done
+
+# BIND only: a key that may transfer but not update
+if [ -f "$T/bind/reader.secret" ]; then
+	KEYNAME=reader write_config bind "$BPORT"
+	sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.24/' zones/example.com.zone
+	git_commit "$R" "api .24"
+	ZS_TSIG=$(cat "$T/bind/reader.secret") expect_exit 3 "bind: no update permission" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	contains "bind: REFUSED explained" "$OUT" "no update permission for reader"
+fi
+
+# an AXFR whose 2nd message was altered in transit is rejected, never used
+python3 "$TOP/tests/fakes/tamperproxy.py" "$PPORT" "$BPORT" 2 >/dev/null 2>&1 </dev/null &
+PROXY=$!
+for i in $(seq 1 50); do port_free "$PPORT" || break; sleep 0.1; done
+write_config bind "$BPORT" "axfr_server = \"127.0.0.1:$PPORT\""
+expect_exit 3 "tampered AXFR rejected" "$ZONESYNC" -c "$CFG" --no-color plan --zone big.example
+contains "tampering reported" "$OUT" "big.example"
+check "the reason is TSIG or a malformed message" sh -c "printf '%s' \"\$1\" | grep -qE 'fails TSIG verification|malformed'" _ "$OUT"
+finish
