@@ -198,6 +198,33 @@ static int send_batch(struct rfc2136 *r, const char *zone, const struct zsync_rr
 	return ret;
 }
 
+/*
+ * BIND refuses a whole UPDATE that adds an MX/SRV/NS whose target inside the zone has no
+ * address (check-integrity). Name such a target, so the operator knows what to fix.
+ */
+static void explain_refusal(struct zsync_zone *desired, struct zsync_err *err)
+{
+	const uint8_t *apex = zsync_zone_origin(desired);
+	for (size_t i = 0; i < zsync_zone_iter_count(desired); i++) {
+		const struct zsync_rrset *r = zsync_zone_iter(desired, i);
+		const uint8_t *rd;
+		if (!r || (r->type != ZSYNC_TYPE_MX && r->type != ZSYNC_TYPE_SRV && r->type != ZSYNC_TYPE_NS))
+			continue;
+		rd = r->rdata;
+		for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
+			const uint8_t *t = zsync_rdata_target(r->type, rd);
+			if (!t || !*t || !zsync_name_in_zone(t, apex) ||
+			    zsync_zone_find(desired, t, ZSYNC_TYPE_A) || zsync_zone_find(desired, t, ZSYNC_TYPE_AAAA))
+				continue;
+			char tn[ZSYNC_NAME_TXT_MAXLEN + 1], on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+			zsync_err_prefix(err, "%s (%s of %s) has no address record in the zone, which BIND refuses",
+					 zsync_name_to_text(t, tn, sizeof(tn)), zsync_type_to_text(r->type, ty, sizeof(ty)),
+					 zsync_name_to_text(r->owner, on, sizeof(on)));
+			return;
+		}
+	}
+}
+
 static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
 {
 	struct rfc2136 *r = priv;
@@ -268,6 +295,8 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		}
 	}
 out:
+	if (ret == ZSYNC_EIO && strstr(err->msg, "(REFUSED)"))
+		explain_refusal(req->desired, err);
 	if (ret < 0 && messages > 1 && ret != ZSYNC_ECONFLICT)
 		zsync_err_prefix(err, "after %zu of %zu messages", messages - 1, messages);
 	zsync_zone_free(now);

@@ -118,6 +118,16 @@ if [ -f "$T/bind/reader.secret" ]; then
 	contains "bind: REFUSED explained" "$OUT" "no update permission for reader"
 fi
 
+# BIND refuses an MX whose in-zone target has no address: the message names it
+write_config bind "$BPORT"
+git -C "$R" checkout -q HEAD~1 -- zones/example.com.zone
+echo '@ 3600 IN MX 30 nowhere' >> zones/example.com.zone
+git_commit "$R" "dangling MX"
+expect_exit 0 "check only warns about the dangling MX" "$ZONESYNC" -c "$CFG" --no-color check
+contains "the warning names the target" "$OUT" "MX target nowhere.example.com. has no A or AAAA record"
+expect_exit 3 "bind refuses the update" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+contains "the error names the target" "$OUT" "nowhere.example.com. (MX of example.com.) has no address record in the zone, which BIND refuses"
+
 # an AXFR whose 2nd message was altered in transit is rejected, never used
 python3 "$TOP/tests/fakes/tamperproxy.py" "$PPORT" "$BPORT" 2 >/dev/null 2>&1 </dev/null &
 PROXY=$!
