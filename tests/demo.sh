@@ -1,30 +1,89 @@
 #!/bin/bash
-# tests/demo.sh BUILD_DIR - what `make demo` shows. Today: zonesync check on the example
-# zones of this repository, in a scratch clone, including a broken commit being caught.
-# It grows with zonesync (plan/apply/verify against real BIND and PowerDNS servers).
-set -eu
-BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")/zonesync
+# tests/demo.sh BUILD_DIR - what `make demo` shows: zonesync keeping a real DNS server in
+# step with a git repository of zone files. Everything runs on 127.0.0.1 from a temp dir
+# and is stopped (by PID) on exit or Ctrl-C.
+set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=$TOP/$1/zonesync
+. "$TOP/tests/servers/lib.sh"
 WORK=$(mktemp -d /tmp/zonesync-demo-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+cleanup() {
+	bash "$TOP/tests/servers/stop-bind.sh" "$WORK/bind" >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@" || printf '(exit %d)\n' $?; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; rc=$?; [ $rc = 0 ] || printf '(exit %d)\n' $rc; return 0; }
+zs() { run "$BIN" -c "$WORK/zonesync.toml" "$@"; }
+ask() { printf '\033[2m$ dig @127.0.0.1 -p %s +short %s %s\033[0m\n' "$PORT" "$1" "$2"; dig @127.0.0.1 -p "$PORT" +short +norec "$1" "$2"; }
 
-say "a scratch zone repository with the example zones"
+PORT=$(free_port) || { echo "no free port" >&2; exit 1; }
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+export ZONESYNC_TSIG_SECRET=$TSIG_SECRET
+
+say "a real BIND (named) on 127.0.0.1:$PORT, zones updatable by RFC 2136 with a TSIG key"
+DYNAMIC_ZONES="example.com example.org" bash "$TOP/tests/servers/start-bind.sh" "$WORK/bind" "$PORT" $((PORT + 1000)) || exit 1
+ask example.com NS
+
+say "a zone repository: the example zones of this project, in a scratch git repository"
 git init -q -b main "$WORK/zones-repo"
 cp -r "$TOP/zones" "$WORK/zones-repo/"
 git -C "$WORK/zones-repo" add -A
 git -C "$WORK/zones-repo" -c user.name=demo -c user.email=demo@example.com commit -q -m "example zones"
-cd "$WORK/zones-repo"
-run ls zones
-run "$BIN" check
+cat > "$WORK/zonesync.toml" <<CONF
+[repo]
+path = "$WORK/zones-repo"
+[state]
+path = "$WORK/state.db"
+[providers.bind]
+type = "rfc2136"
+server = "127.0.0.1:$PORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZONESYNC_TSIG_SECRET"   # the secret itself is never in the config
+[defaults]
+providers = ["bind"]
+[[zones]]
+name = "example.com"
+[[zones]]
+name = "example.org"
+CONF
+run cat "$WORK/zonesync.toml"
+zs check
 
-say "a one-line change that breaks the zone, staged for commit: the pre-commit check catches it"
-printf 'www.example.org. 300 IN A 192.0.2.111\n' >> zones/example.org.zone
-git add zones/example.org.zone
-run "$BIN" check --index
-say "HEAD is still fine"
-run "$BIN" check
+say "plan: what would change at the server (it serves a one-record placeholder)"
+zs plan --zone example.org
+say "apply: the placeholder's apex NS differs from git's, a change zonesync protects: --force"
+zs apply --force -q
+ask www.example.com CNAME
+ask api.example.com A
+ask example.com MX
+ask selector1._domainkey.example.com TXT
+ask www.example.org A
+
+say "a second apply has nothing to do"
+zs apply
+
+say "a one-line change, committed to git, planned and applied"
+sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.42/' "$WORK/zones-repo/zones/example.com.zone"
+git -C "$WORK/zones-repo" -c user.name=demo -c user.email=demo@example.com commit -q -am "api: move .21 to .42"
+run git -C "$WORK/zones-repo" log --oneline -2
+zs plan --exit-code
+zs apply
+ask api.example.com A
+
+say "a broken commit is caught and never pushed"
+echo 'oops 300 IN A 192.0.2.300' >> "$WORK/zones-repo/zones/example.com.zone"
+git -C "$WORK/zones-repo" -c user.name=demo -c user.email=demo@example.com commit -q -am "broken"
+zs apply -q
+ask api.example.com A
+
+say "health and history from the state database"
+zs status
+zs history -n 3
+
 echo
 echo "zonesync binary: $BIN"
+echo "configuration:   $TOP/zonesync.toml.example (every key), docs/configuration.md"
+echo "the servers started here are stopped and $WORK is removed on exit."
