@@ -101,8 +101,10 @@ int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
 		char summary[256];
 		snprintf(summary, sizeof(summary), "%zu change%s applied; %zu changed, %zu in sync, %zu failed, %zu refused, %zu skipped",
 			 t.changes, t.changes == 1 ? "" : "s", t.changed, t.in_sync, t.failed, t.refused, t.skipped);
-		if (!ctx->quiet)
+		if (!ctx->quiet) {
 			printf("%s\n", summary);
+			zsync_sync_print_usage(plan, stdout);
+		}
 		zsync_state_run_end(st, run,
 				    code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
 					: code == ZSYNC_EXIT_REFUSED ? "refused" : "failed",

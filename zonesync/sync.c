@@ -290,6 +290,18 @@ void zsync_sync_print_matrix(const struct zsync_plan *p, FILE *out, bool color)
 	}
 }
 
+void zsync_sync_print_usage(const struct zsync_plan *p, FILE *out)
+{
+	for (size_t i = 0; i < p->nproviders; i++) {
+		char buf[256] = "";
+		const struct zsync_plan_provider *pp = &p->providers[i];
+		if (!pp->priv || !pp->type->usage)
+			continue;
+		pp->type->usage(pp->priv, buf, sizeof(buf));
+		fprintf(out, "provider %s: %s\n", pp->conf->name, buf);
+	}
+}
+
 int zsync_sync_exit_code(const struct zsync_apply_totals *t)
 {
 	if (t->failed)

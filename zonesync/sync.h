@@ -30,6 +30,9 @@ void zsync_sync_apply(struct zsync_plan *plan, struct zsync_state *st, int64_t r
 /* Prints the provider x zone result matrix. */
 void zsync_sync_print_matrix(const struct zsync_plan *plan, FILE *out, bool color);
 
+/* Prints what each provider was asked (requests per method), for API economy. */
+void zsync_sync_print_usage(const struct zsync_plan *plan, FILE *out);
+
 /* The exit code of apply/reconcile: 3 if any failed, else 4 if any refused, else 0. */
 int zsync_sync_exit_code(const struct zsync_apply_totals *t);
 

@@ -1,0 +1,87 @@
+#!/bin/bash
+# powerdns.sh - the powerdns provider against a real pdns_server: zones created through the
+# API, one PATCH per zone, no request that writes when in sync, a rejected PATCH changes
+# nothing, key and connection errors.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-pdns-XXXXXX)
+PORT=$(free_port) || exit 1
+API=$(free_port) || exit 1
+cleanup() { bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1; rm -rf "$T"; }
+trap cleanup EXIT
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PORT" "$API" >/dev/null || exit 1
+export PDNS_KEY=$(cat "$T/pdns/api.key")
+
+R=$T/repo
+git init -q -b main "$R"
+mkdir -p "$R/zones"
+cp "$TOP/zones/example.com.zone" "$TOP/zones/example.org.zone" "$R/zones/"
+git_commit "$R" zones
+CFG=$T/zonesync.toml
+cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state.db"
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$API"
+api_key = "env:PDNS_KEY"
+create_zones = true
+[defaults]
+providers = ["pdns"]
+[[zones]]
+name = "example.com"
+[[zones]]
+name = "example.org"
+CONF
+cd "$R"
+echo "== powerdns provider against pdns_server on 127.0.0.1:$PORT (API $API)"
+expect_exit 0 "first apply creates both zones" "$ZONESYNC" -c "$CFG" --no-color apply
+contains "one PATCH per zone, one POST to create each" "$OUT" "provider pdns: 6 requests (2 GET, 2 PATCH, 2 POST)"
+same "CNAME" "$(answers "$PORT" www.example.com CNAME)" "example.com."
+same "two A" "$(answers "$PORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.21')"
+same "MX" "$(answers "$PORT" example.com MX)" "$(printf '10 mx1.example.com.\n20 mx2.example.com.')"
+same "CAA" "$(answers "$PORT" example.com CAA | wc -l)" "2"
+same "SRV" "$(answers "$PORT" _sip._tcp.example.com SRV)" "10 60 5060 sip.example.com."
+dkim=$(dig @127.0.0.1 -p "$PORT" +norec +short selector1._domainkey.example.com TXT | tr -d '" \n')
+check "TXT over 255 bytes" [ "${#dkim}" -gt 300 ]
+same "null MX of the second zone" "$(answers "$PORT" example.org MX)" "0 ."
+
+expect_exit 0 "second apply" "$ZONESYNC" -c "$CFG" --no-color apply
+contains "in sync: reads only" "$OUT" "provider pdns: 2 requests (2 GET, 0 PATCH, 0 POST)"
+
+# a TXT written in other chunks and names in other case are the same records: no change
+sed -i 's/^_dmarc               IN TXT  "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"$/_DMARC IN TXT "v=DMARC1; " "p=reject; rua=mailto:dmarc@example.com"/' zones/example.com.zone
+git_commit "$R" "same data, other spelling"
+expect_exit 0 "a respelled zone plans to nothing" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
+
+sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.31/' zones/example.com.zone
+echo 'added 300 IN AAAA 2001:db8::31' >> zones/example.com.zone
+git_commit "$R" change
+expect_exit 0 "a change" "$ZONESYNC" -c "$CFG" --no-color apply
+contains "one PATCH for the zone" "$OUT" "(2 GET, 1 PATCH, 0 POST)"
+same "changed" "$(answers "$PORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.31')"
+same "added" "$(answers "$PORT" added.example.com AAAA)" "2001:db8::31"
+
+# PowerDNS refuses a DS at the apex: the whole PATCH is rolled back, the good record too
+echo 'good 300 IN A 192.0.2.77' >> zones/example.com.zone
+echo '@ 300 IN DS 2371 13 2 1F987CC6583E92DF0890718C42C4F4BDC4B83F2B07BD4E6E2345E9C3A6E6B5AC' >> zones/example.com.zone
+git_commit "$R" "DS at the apex"
+expect_exit 3 "a rejected PATCH fails the provider" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+contains "the error names provider, zone and HTTP status" "$OUT" "provider 'pdns': zone 'example.com.': HTTP 422: Record example.com. IN DS is not allowed at apex"
+same "nothing of that PATCH was applied" "$(answers "$PORT" good.example.com A)" ""
+git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
+
+PDNS_KEY=wrong-key-123 expect_exit 3 "a wrong API key" "$ZONESYNC" -c "$CFG" --no-color plan
+contains "says the key was rejected" "$OUT" "API key rejected: HTTP 401"
+check "the key is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-key-123" _ "$OUT"
+env -u PDNS_KEY "$ZONESYNC" -c "$CFG" plan >"$T/err" 2>&1; rc=$?
+same "a missing key variable fails the provider" "$rc" "3"
+contains "and names the variable" "$(cat "$T/err")" "environment variable PDNS_KEY is not set"
+
+bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null
+expect_exit 3 "the API is down" "$ZONESYNC" -c "$CFG" --no-color plan
+contains "connection failure named" "$OUT" "provider 'pdns': zone 'example.com.'"
+finish
