@@ -9,6 +9,7 @@ BIN=$TOP/$1/zonesync
 WORK=$(mktemp -d /tmp/zonesync-demo-XXXXXX)
 cleanup() {
 	bash "$TOP/tests/servers/stop-bind.sh" "$WORK/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-pdns.sh" "$WORK/pdns" >/dev/null 2>&1
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -17,14 +18,24 @@ trap 'exit 130' INT TERM
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; rc=$?; [ $rc = 0 ] || printf '(exit %d)\n' $rc; return 0; }
 zs() { run "$BIN" -c "$WORK/zonesync.toml" "$@"; }
-ask() { printf '\033[2m$ dig @127.0.0.1 -p %s +short %s %s\033[0m\n' "$PORT" "$1" "$2"; dig @127.0.0.1 -p "$PORT" +short +norec "$1" "$2"; }
+# the same question to both providers' servers, answers side by side
+ask() {
+	printf '\033[2m$ dig %s %s   @bind (port %s) | @powerdns (port %s)\033[0m\n' "$1" "$2" "$PORT" "$PPORT"
+	paste <(dig @127.0.0.1 -p "$PORT" +short +norec "$1" "$2" | sort) <(dig @127.0.0.1 -p "$PPORT" +short +norec "$1" "$2" | sort) |
+		awk -F'\t' '{ printf "  %-44s | %s\n", $1, $2 }'
+}
 
 PORT=$(free_port) || { echo "no free port" >&2; exit 1; }
+PPORT=$(free_port) || exit 1
+APIPORT=$(free_port) || exit 1
 export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
 export ZONESYNC_TSIG_SECRET=$TSIG_SECRET
 
 say "a real BIND (named) on 127.0.0.1:$PORT, zones updatable by RFC 2136 with a TSIG key"
 DYNAMIC_ZONES="example.com example.org" bash "$TOP/tests/servers/start-bind.sh" "$WORK/bind" "$PORT" $((PORT + 1000)) || exit 1
+say "and an independent PowerDNS on 127.0.0.1:$PPORT, driven through its HTTP API (port $APIPORT)"
+bash "$TOP/tests/servers/start-pdns.sh" "$WORK/pdns" "$PPORT" "$APIPORT" || exit 1
+export PDNS_API_KEY=$(cat "$WORK/pdns/api.key")
 ask example.com NS
 
 say "a zone repository: the example zones of this project, in a scratch git repository"
@@ -42,8 +53,14 @@ type = "rfc2136"
 server = "127.0.0.1:$PORT"
 tsig_name = "zonesync-key"
 tsig_secret = "env:ZONESYNC_TSIG_SECRET"   # the secret itself is never in the config
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$APIPORT"
+api_key = "env:PDNS_API_KEY"
+create_zones = true                        # PowerDNS zones are created through the API
+
 [defaults]
-providers = ["bind"]
+providers = ["bind", "pdns"]
 [[zones]]
 name = "example.com"
 [[zones]]
@@ -52,17 +69,17 @@ CONF
 run cat "$WORK/zonesync.toml"
 zs check
 
-say "plan: what would change at the server (it serves a one-record placeholder)"
+say "plan: what would change at each provider (BIND serves a placeholder, PowerDNS nothing yet)"
 zs plan --zone example.org
-say "apply: the placeholder's apex NS differs from git's, a change zonesync protects: --force"
+say "apply to both at once: BIND's placeholder apex NS differs from git's, a change zonesync protects: --force"
 zs apply --force -q
 ask www.example.com CNAME
 ask api.example.com A
 ask example.com MX
-ask selector1._domainkey.example.com TXT
+ask _dmarc.example.com TXT
 ask www.example.org A
 
-say "a second apply has nothing to do"
+say "a second apply has nothing to do: it reads, and writes nothing"
 zs apply
 
 say "a one-line change, committed to git, planned and applied"
