@@ -53,11 +53,13 @@ type = "rfc2136"
 server = "127.0.0.1:$PORT"
 tsig_name = "zonesync-key"
 tsig_secret = "env:ZONESYNC_TSIG_SECRET"   # the secret itself is never in the config
+nameservers = ["127.0.0.1:$PORT"]          # what verify asks
 [providers.pdns]
 type = "powerdns"
 url = "http://127.0.0.1:$APIPORT"
 api_key = "env:PDNS_API_KEY"
 create_zones = true                        # PowerDNS zones are created through the API
+nameservers = ["127.0.0.1:$PPORT"]
 
 [defaults]
 providers = ["bind", "pdns"]
@@ -79,6 +81,9 @@ ask example.com MX
 ask _dmarc.example.com TXT
 ask www.example.org A
 
+say "verify: every provider's nameservers asked over DNS for every RRset git has"
+zs verify
+
 say "a second apply has nothing to do: it reads, and writes nothing"
 zs apply
 
@@ -95,6 +100,16 @@ echo 'oops 300 IN A 192.0.2.300' >> "$WORK/zones-repo/zones/example.com.zone"
 git -C "$WORK/zones-repo" -c user.name=demo -c user.email=demo@example.com commit -q -am "broken"
 zs apply -q
 ask api.example.com A
+
+say "someone edits PowerDNS behind zonesync's back: verify sees it (exit 2), apply repairs it"
+printf '\033[2m$ curl -X PATCH .../zones/example.org. (www A -> 203.0.113.66)\033[0m\n'
+curl -s -X PATCH -H "X-API-Key: $PDNS_API_KEY" -H 'Content-Type: application/json' \
+	"http://127.0.0.1:$APIPORT/api/v1/servers/localhost/zones/example.org." \
+	-d '{"rrsets":[{"name":"www.example.org.","type":"A","ttl":3600,"changetype":"REPLACE","records":[{"content":"203.0.113.66","disabled":false}]}]}'
+zs verify -q --zone example.org
+git -C "$WORK/zones-repo" -c user.name=demo -c user.email=demo@example.com revert --no-edit HEAD >/dev/null
+zs apply -q --zone example.org
+zs verify --zone example.org
 
 say "health and history from the state database"
 zs status

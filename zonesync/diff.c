@@ -18,7 +18,7 @@ static bool is_dnssec_type(uint16_t t)
 	       t == ZSYNC_TYPE_CDNSKEY;
 }
 
-static bool supported(const struct zsync_diff_policy *p, uint16_t type)
+bool zsync_diff_supported(const struct zsync_diff_policy *p, uint16_t type)
 {
 	if (!p->rrtypes)
 		return true;
@@ -29,8 +29,8 @@ static bool supported(const struct zsync_diff_policy *p, uint16_t type)
 }
 
 /* An ignore entry is a type name ("TXT") or an owner glob, matched relative and absolute. */
-static bool ignored(const struct zsync_diff_policy *p, const struct zsync_zone *z,
-		    const struct zsync_rrset *r)
+bool zsync_diff_ignored(const struct zsync_diff_policy *p, const struct zsync_zone *z,
+			const struct zsync_rrset *r)
 {
 	char abs[ZSYNC_NAME_TXT_MAXLEN + 1], rel[ZSYNC_NAME_TXT_MAXLEN + 1];
 	bool named = false;
@@ -112,6 +112,15 @@ static bool desired_has_type(const struct zsync_rrset *const *d, size_t nd, uint
 	return false;
 }
 
+uint32_t zsync_diff_ttl(const struct zsync_diff_policy *p, uint32_t ttl)
+{
+	if (p->ttl_min && ttl < p->ttl_min)
+		ttl = p->ttl_min;
+	if (p->ttl_max && ttl > p->ttl_max)
+		ttl = p->ttl_max;
+	return ttl;
+}
+
 void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 		const struct zsync_diff_policy *p, struct zsync_changeset *cs)
 {
@@ -152,7 +161,7 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 				add_change(cs, ZSYNC_CHANGE_UPDATE, flags, dr->ttl, cr, dr);
 			continue;
 		}
-		if (ignored(p, desired, any))
+		if (zsync_diff_ignored(p, desired, any))
 			continue;
 		if (is_dnssec_type(any->type)) {
 			size_t k = 0;
@@ -171,7 +180,7 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 		}
 		if (cr)
 			cs->existing++;
-		if (dr && !supported(p, dr->type)) {
+		if (dr && !zsync_diff_supported(p, dr->type)) {
 			describe(dr, what, sizeof(what));
 			if (p->skip_unsupported) {
 				add_na(cs, dr, "record type not supported by the provider (skipped)");
@@ -187,11 +196,7 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 			add_change(cs, ZSYNC_CHANGE_DELETE, flags, cr->ttl, cr, NULL);
 			continue;
 		}
-		uint32_t ttl = dr->ttl;
-		if (p->ttl_min && ttl < p->ttl_min)
-			ttl = p->ttl_min;
-		if (p->ttl_max && ttl > p->ttl_max)
-			ttl = p->ttl_max;
+		uint32_t ttl = zsync_diff_ttl(p, dr->ttl);
 		if (ttl != dr->ttl) {
 			describe(dr, what, sizeof(what));
 			zsync_strlist_add_owned(&cs->warnings,

@@ -72,6 +72,12 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 		const struct zsync_diff_policy *policy, struct zsync_changeset *out);
 void zsync_changeset_release(struct zsync_changeset *cs);
 
+/* The policy's pieces, for verify: ignored by the provider/zone, a type it holds, the TTL it serves. */
+bool zsync_diff_ignored(const struct zsync_diff_policy *policy, const struct zsync_zone *zone,
+			const struct zsync_rrset *rrset);
+bool zsync_diff_supported(const struct zsync_diff_policy *policy, uint16_t type);
+uint32_t zsync_diff_ttl(const struct zsync_diff_policy *policy, uint32_t ttl);
+
 /* Shell-style glob on presentation names ("_acme-challenge.*"), case-insensitive. */
 bool zsync_diff_glob(const char *pattern, const char *name);
 

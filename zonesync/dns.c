@@ -508,3 +508,123 @@ out:
 	free(buf);
 	return ret;
 }
+
+/* ---- queries ---- */
+
+static int udp_exchange(const char *server, const uint8_t *q, size_t qlen, uint8_t *buf,
+			size_t *len, long long deadline, struct zsync_err *err)
+{
+	char host[256], port_s[8];
+	uint16_t port;
+	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM, .ai_flags = AI_NUMERICSERV }, *res = NULL;
+	int fd = -1, r, ret = ZSYNC_EIO;
+
+	if (zsync_dns_split_server(server, host, sizeof(host), &port, err) < 0)
+		return ZSYNC_EINVAL;
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	if ((r = getaddrinfo(host, port_s, &hints, &res)) != 0)
+		return zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server, gai_strerror(r));
+	fd = socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) < 0 || send(fd, q, qlen, 0) < 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		long long left = deadline - now_ms();
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0) {
+			ret = zsync_err_set(err, ZSYNC_EIO, "server %s: no answer (timed out)", server);
+			goto out;
+		}
+		ssize_t n = recv(fd, buf, ZSYNC_DNS_MAX_MESSAGE, 0);
+		if (n < 0) {
+			ret = zsync_err_set(err, ZSYNC_EIO, "server %s: %s", server, strerror(errno));
+			goto out;
+		}
+		/* ignore stray datagrams with another id */
+		if ((size_t)n >= KNOT_WIRE_HEADER_SIZE && knot_wire_get_id(buf) == knot_wire_get_id(q)) {
+			*len = (size_t)n;
+			ret = 0;
+			goto out;
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	freeaddrinfo(res);
+	return ret;
+}
+
+static int collect(const knot_pktsection_t *sec, struct zsync_zone *z, struct zsync_err *err)
+{
+	for (uint16_t i = 0; i < sec->count; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(sec, i);
+		if (rr->type == KNOT_RRTYPE_OPT || rr->type == KNOT_RRTYPE_TSIG)
+			continue;
+		for (uint16_t k = 0; k < rr->rrs.count; k++) {
+			const knot_rdata_t *rd = knot_rdataset_at(&rr->rrs, k);
+			if (zsync_zone_add(z, rr->owner, rr->type, rr->ttl, rd->data, rd->len, err) < 0)
+				return ZSYNC_EINVAL;
+		}
+	}
+	return 0;
+}
+
+int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, uint16_t qtype,
+		    int timeout_ms, struct zsync_dns_answer *out, struct zsync_err *err)
+{
+	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
+	uint8_t *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	knot_pkt_t *q = knot_pkt_new(NULL, 512, NULL), *p = NULL;
+	knot_rrset_t opt;
+	size_t len = 0;
+	int ret = 0, fd = -1;
+
+	memset(out, 0, sizeof(*out));
+	knot_wire_set_id(q->wire, random_id());
+	knot_pkt_put_question(q, qname, KNOT_CLASS_IN, qtype);
+	knot_pkt_begin(q, KNOT_ADDITIONAL);
+	if (knot_edns_init(&opt, 1232, 0, 0, NULL) == KNOT_EOK)
+		knot_pkt_put(q, KNOT_COMPR_HINT_NONE, &opt, KNOT_PF_FREE);
+	if ((ret = udp_exchange(server, q->wire, q->size, buf, &len, deadline, err)) < 0)
+		goto out;
+	if (knot_wire_get_tc(buf)) {
+		/* the full answer only fits a TCP stream */
+		out->truncated_retried = true;
+		if ((fd = tcp_connect(server, deadline, err)) < 0 ||
+		    tcp_send(fd, q->wire, q->size, deadline, server, err) < 0 ||
+		    tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
+			ret = ZSYNC_EIO;
+			goto out;
+		}
+	}
+	p = knot_pkt_new(buf, (uint16_t)len, NULL);
+	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK || knot_wire_get_id(p->wire) != knot_wire_get_id(q->wire)) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "server %s: malformed answer", server);
+		goto out;
+	}
+	out->rcode = knot_pkt_ext_rcode(p);
+	out->authoritative = knot_wire_get_aa(p->wire);
+	out->answer = zsync_zone_new(zone, err);
+	out->authority = zsync_zone_new(zone, err);
+	if (!out->answer || !out->authority ||
+	    collect(knot_pkt_section(p, KNOT_ANSWER), out->answer, err) < 0 ||
+	    collect(knot_pkt_section(p, KNOT_AUTHORITY), out->authority, err) < 0) {
+		zsync_dns_answer_release(out);
+		ret = ZSYNC_EINVAL;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	knot_pkt_free(p);
+	knot_pkt_free(q);
+	free(buf);
+	return ret;
+}
+
+void zsync_dns_answer_release(struct zsync_dns_answer *a)
+{
+	zsync_zone_free(a->answer);
+	zsync_zone_free(a->authority);
+	memset(a, 0, sizeof(*a));
+}

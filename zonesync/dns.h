@@ -2,6 +2,7 @@
 #ifndef ZSYNC_DNS_H
 #define ZSYNC_DNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,24 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 
 /* Message bytes taken by everything but the RRs (header, zone section, TSIG). */
 size_t zsync_dns_update_overhead(const char *zone, const struct zsync_tsig *key);
+
+/* The answer to one query. */
+struct zsync_dns_answer {
+	int rcode;                 /* 0 NOERROR, 3 NXDOMAIN, ... */
+	bool authoritative;        /* the AA bit */
+	bool truncated_retried;    /* UDP answer was truncated and TCP was used */
+	struct zsync_zone *answer;    /* answer-section records (owner may be anything) */
+	struct zsync_zone *authority; /* authority-section records (referrals) */
+};
+
+/*
+ * Asks server for (qname, qtype) without recursion: UDP with EDNS (1232 bytes), again
+ * over TCP when the answer is truncated. zone names the model the records go into.
+ * Free the answer with zsync_dns_answer_release().
+ */
+int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, uint16_t qtype,
+		    int timeout_ms, struct zsync_dns_answer *out, struct zsync_err *err);
+void zsync_dns_answer_release(struct zsync_dns_answer *a);
 
 /* Parses "host", "host:port", "[v6]:port"; writes host (without brackets) and port. */
 int zsync_dns_split_server(const char *server, char *host, size_t hostlen, uint16_t *port,

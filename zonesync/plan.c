@@ -75,6 +75,21 @@ static void check_limits(struct zsync_plan *p, struct zsync_plan_entry *e)
 		e->refused = zsync_xstrdup(why);
 }
 
+void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_provider_conf *pc,
+		       const struct zsync_zone_conf *zc, struct zsync_diff_policy *pol)
+{
+	*pol = (struct zsync_diff_policy){
+		.rrtypes = t->rrtypes,
+		.ttl_min = t->ttl_min,
+		.ttl_max = t->ttl_max,
+		.manage_apex_ns = pc->manage_apex_ns && (t->caps & ZSYNC_CAP_APEX_NS),
+		.manage_soa = (t->caps & ZSYNC_CAP_OWNS_SOA) != 0,
+		.skip_unsupported = pc->unsupported == ZSYNC_UNSUPPORTED_SKIP,
+		.provider = pc->name,
+		.ignore = { &pc->ignore, &zc->ignore },
+	};
+}
+
 static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 {
 	const struct zsync_provider_type *t = e->provider->type;
@@ -115,16 +130,8 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 		e->error = zsync_plan_error(pc->name, zone, err.msg);
 		return;
 	}
-	struct zsync_diff_policy pol = {
-		.rrtypes = t->rrtypes,
-		.ttl_min = t->ttl_min,
-		.ttl_max = t->ttl_max,
-		.manage_apex_ns = pc->manage_apex_ns && (t->caps & ZSYNC_CAP_APEX_NS),
-		.manage_soa = (t->caps & ZSYNC_CAP_OWNS_SOA) != 0,
-		.skip_unsupported = pc->unsupported == ZSYNC_UNSUPPORTED_SKIP,
-		.provider = pc->name,
-		.ignore = { &pc->ignore, &e->zone->conf->ignore },
-	};
+	struct zsync_diff_policy pol;
+	zsync_plan_policy(t, pc, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, e->current, &pol, &e->cs);
 	if (e->cs.errors.n) {
 		e->status = ZSYNC_ENTRY_FAILED;

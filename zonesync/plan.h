@@ -105,6 +105,10 @@ json_t *zsync_plan_change_json(const struct zsync_change *c);
 void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool color,
 			      const char *indent);
 
+/* The diff policy of a provider for a zone: what it holds, what is left alone. */
+void zsync_plan_policy(const struct zsync_provider_type *type, const struct zsync_provider_conf *pconf,
+		       const struct zsync_zone_conf *zconf, struct zsync_diff_policy *policy);
+
 /* "provider 'NAME': zone 'Z': " + message, the form every provider error takes. */
 char *zsync_plan_error(const char *provider, const char *zone, const char *msg);
 

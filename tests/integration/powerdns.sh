@@ -29,6 +29,7 @@ type = "powerdns"
 url = "http://127.0.0.1:$API"
 api_key = "env:PDNS_KEY"
 create_zones = true
+nameservers = ["127.0.0.1:$PORT"]
 [defaults]
 providers = ["pdns"]
 [[zones]]
@@ -49,6 +50,8 @@ dkim=$(dig @127.0.0.1 -p "$PORT" +norec +short selector1._domainkey.example.com 
 check "TXT over 255 bytes" [ "${#dkim}" -gt 300 ]
 same "null MX of the second zone" "$(answers "$PORT" example.org MX)" "0 ."
 
+expect_exit 0 "verify: PowerDNS serves what git says" "$ZONESYNC" -c "$CFG" --no-color verify
+contains "both zones consistent" "$OUT" "2 consistent, 0 with mismatches, 0 unreachable"
 expect_exit 0 "second apply" "$ZONESYNC" -c "$CFG" --no-color apply
 contains "in sync: reads only" "$OUT" "provider pdns: 2 requests (2 GET, 0 PATCH, 0 POST)"
 
@@ -84,4 +87,6 @@ contains "and names the variable" "$(cat "$T/err")" "environment variable PDNS_K
 bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null
 expect_exit 3 "the API is down" "$ZONESYNC" -c "$CFG" --no-color plan
 contains "connection failure named" "$OUT" "provider 'pdns': zone 'example.com.'"
+expect_exit 2 "verify with the server down: the outage case" "$ZONESYNC" -c "$CFG" --no-color verify --timeout 500
+contains "reported unreachable" "$OUT" "pdns @127.0.0.1:$PORT: UNREACHABLE"
 finish

@@ -48,6 +48,7 @@ type = "rfc2136"
 server = "127.0.0.1:$2"
 tsig_name = "${KEYNAME:-zonesync-key}"
 tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$2"]
 ${3:-}
 [defaults]
 providers = ["$1"]
@@ -82,6 +83,15 @@ for server in bind knot; do
 	same "$server: a zone larger than one 64 KiB UPDATE arrived whole (NS, ns1 and 4,999 records)" "$big" "5001"
 	expect_exit 0 "$server: second apply" "$ZONESYNC" -c "$CFG" --no-color apply
 	contains "$server: nothing to do" "$OUT" "0 changes applied; 0 changed, 2 in sync"
+	expect_exit 0 "$server: verify finds the server consistent" "$ZONESYNC" -c "$CFG" --no-color verify
+	contains "$server: every RRset asked" "$OUT" "example.com. $server @127.0.0.1:$PORT: consistent (21 RRsets"
+	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete www.example.com. CNAME\nupdate add www.example.com. 300 IN CNAME elsewhere.example.net.\nsend\n' "$PORT" |
+		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+	expect_exit 2 "$server: verify sees a change made behind zonesync's back" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	contains "$server: and names provider, server and RRset" "$OUT" "example.com. $server @127.0.0.1:$PORT: MISMATCH"
+	contains "$server: with both values" "$OUT" "www.example.com. CNAME: different: served 300 elsewhere.example.net.; git says 300 example.com."
+	expect_exit 0 "$server: apply repairs it" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	expect_exit 0 "$server: verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
 
 	# a change made behind zonesync's back between its read and its write
 	sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.23/' zones/example.com.zone

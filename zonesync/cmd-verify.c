@@ -1,0 +1,342 @@
+/*
+ * cmd-verify.c - `zonesync verify`: ask every provider's nameservers, over DNS, for every
+ * RRset git says the zone has, and compare. An unreachable server or a wrong answer is
+ * the outage zonesync exists for: exit 2.
+ */
+#include "cmd.h"
+#include "config.h"
+#include "dns.h"
+#include "lint.h"
+#include "plan.h"
+#include "provider.h"
+#include "repo.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage_line[] =
+	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--json]";
+
+/* One nameserver of one provider for one zone. */
+struct job {
+	const struct zsync_zone_conf *zc;
+	struct zsync_zone *desired;
+	const struct zsync_provider_conf *pc;
+	struct zsync_diff_policy pol;
+	const char *server;
+	int timeout_ms;
+	/* results */
+	bool unreachable;
+	char *unreachable_why;
+	uint32_t serial;
+	size_t matched, checked, na;
+	struct zsync_strlist problems;
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n, next;
+	pthread_mutex_t lock;
+};
+
+static char *rrset_line(const struct zsync_rrset *r, uint32_t ttl)
+{
+	char *out = zsync_xstrdup(""), *buf = zsync_xmalloc(4 * 65536 + 4096);
+	const uint8_t *rd = r->rdata;
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		char *n = zsync_xasprintf("%s%s%u %s", out, i ? ", " : "", ttl, buf);
+		free(out);
+		out = n;
+	}
+	free(buf);
+	return out;
+}
+
+/* The delegation point (non-apex NS owner) at or above name, or NULL. */
+static const uint8_t *delegation(struct zsync_zone *z, const uint8_t *name)
+{
+	const uint8_t *apex = zsync_zone_origin(z), *p = name;
+	while (*p && zsync_name_below(p, apex)) {
+		if (zsync_zone_find(z, p, ZSYNC_TYPE_NS))
+			return p;
+		p += *p + 1;
+	}
+	return NULL;
+}
+
+static void check_rrset(struct job *j, const struct zsync_rrset *want)
+{
+	struct zsync_dns_answer a;
+	struct zsync_err err = { 0 };
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	const uint8_t *deleg = delegation(j->desired, want->owner);
+	uint32_t ttl = zsync_diff_ttl(&j->pol, want->ttl);
+	const struct zsync_rrset *got;
+
+	zsync_name_to_text(want->owner, name, sizeof(name));
+	zsync_type_to_text(want->type, type, sizeof(type));
+	if (zsync_dns_query(j->server, j->zc->name, want->owner, want->type, j->timeout_ms, &a, &err) < 0) {
+		j->unreachable = true;
+		j->unreachable_why = zsync_xstrdup(err.msg);
+		return;
+	}
+	j->checked++;
+	/* a delegation is answered by a referral: its NS come in the authority section */
+	got = zsync_zone_find(deleg ? a.authority : a.answer, want->owner, want->type);
+	if (!got) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: missing (%s)", name, type,
+			a.rcode == 3 ? "NXDOMAIN" : a.rcode ? "error answer" : "no data"));
+	} else if (!zsync_rrset_rdata_equal(got, want) || (!deleg && got->ttl != ttl)) {
+		char *g = rrset_line(got, got->ttl), *w = rrset_line(want, ttl);
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: different: served %s; git says %s",
+								      name, type, g, w));
+		free(g);
+		free(w);
+	} else if (!deleg && !a.authoritative) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: answer not authoritative", name, type));
+	} else {
+		j->matched++;
+	}
+	zsync_dns_answer_release(&a);
+}
+
+static void run_job(struct job *j)
+{
+	size_t n;
+	const struct zsync_rrset *const *rs = zsync_zone_sorted(j->desired, &n);
+	const uint8_t *apex = zsync_zone_origin(j->desired);
+	struct zsync_dns_answer a;
+	struct zsync_err err = { 0 };
+
+	/* the SOA first: it tells whether the server serves the zone at all, and its serial */
+	if (zsync_dns_query(j->server, j->zc->name, apex, ZSYNC_TYPE_SOA, j->timeout_ms, &a, &err) < 0) {
+		j->unreachable = true;
+		j->unreachable_why = zsync_xstrdup(err.msg);
+		return;
+	}
+	const struct zsync_rrset *soa = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_SOA);
+	if (!soa || !a.authoritative) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s SOA: the server does not serve the zone (%s)",
+			j->zc->name, a.rcode == 5 ? "REFUSED" : a.rcode == 2 ? "SERVFAIL" : "no authoritative SOA"));
+		zsync_dns_answer_release(&a);
+		return;
+	}
+	j->serial = zsync_soa_serial(soa->rdata);
+	zsync_dns_answer_release(&a);
+	for (size_t i = 0; i < n && !j->unreachable; i++) {
+		const struct zsync_rrset *r = rs[i];
+		const uint8_t *deleg;
+		bool apex_ns = r->type == ZSYNC_TYPE_NS && zsync_name_equal(r->owner, apex);
+		if (r->type == ZSYNC_TYPE_SOA)
+			continue;
+		/* what the provider is not expected to serve is not a mismatch */
+		if (zsync_diff_ignored(&j->pol, j->desired, r) || (apex_ns && !j->pol.manage_apex_ns) ||
+		    !zsync_diff_supported(&j->pol, r->type)) {
+			j->na++;
+			continue;
+		}
+		deleg = delegation(j->desired, r->owner);
+		if (deleg && !(r->type == ZSYNC_TYPE_NS && zsync_name_equal(r->owner, deleg)))
+			continue; /* glue and occluded data: not answered authoritatively */
+		check_rrset(j, r);
+	}
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			return NULL;
+		run_job(&p->jobs[i]);
+	}
+}
+
+static bool selected(const struct zsync_strlist *l, const char *s, bool zone)
+{
+	if (l->n == 0)
+		return true;
+	for (size_t i = 0; i < l->n; i++) {
+		char *n = zone ? zsync_config_zone_name(l->v[i]) : zsync_xstrdup(l->v[i]);
+		bool eq = strcmp(n, s) == 0;
+		free(n);
+		if (eq)
+			return true;
+	}
+	return false;
+}
+
+int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
+{
+	const char *ref = NULL;
+	long timeout = 3000;
+	bool json = false;
+	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
+	const struct zsync_opt opts[] = {
+		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
+		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
+		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
+		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
+		{ 0, "json", ZSYNC_OPT_FLAG, &json, NULL, "print JSON" },
+		{ 0 },
+	};
+	struct zsync_config *cfg = NULL;
+	struct zsync_repo *repo = NULL;
+	struct zsync_tree *tree = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_diags diags = { 0 };
+	struct zsync_zone **desired = NULL;
+	struct pool pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	size_t cap = 0, bad = 0, unreachable = 0, skipped = 0;
+	int code = ZSYNC_EXIT_OK;
+	json_t *jout = NULL;
+
+	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
+		goto out;
+	for (size_t i = 0; i < pos.n; i++)
+		zsync_strlist_add(&zones, pos.v[i]);
+	if (!(cfg = zsync_cmd_config(ctx))) {
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	if (zsync_repo_open(&repo, cfg->repo.path, &err) < 0 ||
+	    zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	desired = zsync_xcalloc(cfg->nzones + 1, sizeof(*desired));
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zsync_zone_conf *zc = &cfg->zones[i];
+		if (!selected(&zones, zc->name, true))
+			continue;
+		if (zsync_lint_load(&desired[i], tree, zc->file, zc->name, &diags, &err) < 0) {
+			if (err.code)
+				fprintf(stderr, "zonesync: %s\n", err.msg);
+			zsync_zone_free(desired[i]);
+			desired[i] = NULL;
+			code = ZSYNC_EXIT_ERROR;
+			continue;
+		}
+		for (size_t k = 0; k < zc->providers.n; k++) {
+			const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[k]);
+			const struct zsync_provider_type *pt = pc ? zsync_provider_find(pc->type) : NULL;
+			if (!pc || !selected(&providers, pc->name, false))
+				continue;
+			if (pc->nameservers.n == 0) {
+				if (!ctx->quiet)
+					fprintf(stderr, "zonesync: provider '%s' has no nameservers configured: not verified\n", pc->name);
+				skipped++;
+				continue;
+			}
+			for (size_t s = 0; s < pc->nameservers.n; s++) {
+				if (pool.n == cap)
+					pool.jobs = zsync_xrealloc(pool.jobs, (cap = cap * 2 + 8) * sizeof(*pool.jobs));
+				struct job *j = &pool.jobs[pool.n++];
+				memset(j, 0, sizeof(*j));
+				j->zc = zc;
+				j->desired = desired[i];
+				j->pc = pc;
+				j->server = pc->nameservers.v[s];
+				j->timeout_ms = (int)timeout;
+				if (pt)
+					zsync_plan_policy(pt, pc, zc, &j->pol);
+				else
+					j->pol = (struct zsync_diff_policy){ .manage_apex_ns = pc->manage_apex_ns,
+									     .provider = pc->name,
+									     .ignore = { &pc->ignore, &zc->ignore } };
+				/* sorting is not thread-safe: do it before the workers start */
+				size_t dummy;
+				zsync_zone_sorted(desired[i], &dummy);
+			}
+		}
+	}
+	for (size_t i = 0; i < diags.n; i++)
+		if (diags.v[i].severity == ZSYNC_SEV_ERROR) {
+			char line[4096];
+			zsync_diag_format(&diags.v[i], line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+	{
+		/* bounded parallelism: servers are queried side by side, each one's RRsets in turn */
+		pthread_t th[8];
+		size_t nt = pool.n < 8 ? pool.n : 8;
+		for (size_t i = 0; i < nt; i++)
+			pthread_create(&th[i], NULL, worker, &pool);
+		for (size_t i = 0; i < nt; i++)
+			pthread_join(th[i], NULL);
+	}
+	if (json)
+		jout = json_array();
+	for (size_t i = 0; i < pool.n; i++) {
+		struct job *j = &pool.jobs[i];
+		const char *state = j->unreachable ? "unreachable" : j->problems.n ? "mismatch" : "consistent";
+		if (j->unreachable)
+			unreachable++;
+		else if (j->problems.n)
+			bad++;
+		if (jout) {
+			json_t *pr = json_array();
+			for (size_t k = 0; k < j->problems.n; k++)
+				json_array_append_new(pr, json_string(j->problems.v[k]));
+			json_array_append_new(jout, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:s?}",
+				"zone", j->zc->name, "provider", j->pc->name, "server", j->server, "state", state,
+				"serial", (json_int_t)j->serial, "checked", (json_int_t)j->checked,
+				"matched", (json_int_t)j->matched, "not_applicable", (json_int_t)j->na,
+				"problems", pr, "error", j->unreachable_why));
+			continue;
+		}
+		if (j->unreachable)
+			printf("%s %s @%s: %s: %s\n", j->zc->name, j->pc->name, j->server,
+			       zsync_paint(ctx, "1;31", "UNREACHABLE"), j->unreachable_why);
+		else if (j->problems.n)
+			printf("%s %s @%s: %s: %zu of %zu RRsets differ (serial %u)\n", j->zc->name, j->pc->name,
+			       j->server, zsync_paint(ctx, "1;31", "MISMATCH"), j->problems.n, j->checked, j->serial);
+		else if (!ctx->quiet)
+			printf("%s %s @%s: %s (%zu RRsets, serial %u%s)\n", j->zc->name, j->pc->name, j->server,
+			       zsync_paint(ctx, "32", "consistent"), j->matched, j->serial,
+			       j->na ? ", some not applicable" : "");
+		for (size_t k = 0; k < j->problems.n; k++)
+			printf("    %s\n", j->problems.v[k]);
+	}
+	if (jout) {
+		char *s = json_dumps(jout, JSON_INDENT(2));
+		puts(s);
+		free(s);
+	} else if (!ctx->quiet) {
+		printf("verified %zu server%s: %zu consistent, %zu with mismatches, %zu unreachable%s\n", pool.n,
+		       pool.n == 1 ? "" : "s", pool.n - bad - unreachable, bad, unreachable,
+		       skipped ? " (some providers have no nameservers configured)" : "");
+	}
+	if (code == ZSYNC_EXIT_OK) {
+		if (bad || unreachable)
+			code = ZSYNC_EXIT_CHANGES;
+		else if (pool.n == 0) {
+			fprintf(stderr, "zonesync: nothing to verify (set nameservers for the providers)\n");
+			code = ZSYNC_EXIT_ERROR;
+		}
+	}
+out:
+	json_decref(jout);
+	for (size_t i = 0; i < pool.n; i++) {
+		free(pool.jobs[i].unreachable_why);
+		zsync_strlist_release(&pool.jobs[i].problems);
+	}
+	free(pool.jobs);
+	for (size_t i = 0; cfg && desired && i < cfg->nzones; i++)
+		zsync_zone_free(desired[i]);
+	free(desired);
+	zsync_diags_release(&diags);
+	zsync_tree_free(tree);
+	zsync_repo_close(repo);
+	zsync_config_free(cfg);
+	zsync_strlist_release(&zones);
+	zsync_strlist_release(&providers);
+	zsync_strlist_release(&pos);
+	return code;
+}
