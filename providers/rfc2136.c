@@ -136,11 +136,19 @@ static bool is_address(uint16_t t)
  * replace them), address creates and updates, other creates and updates, address
  * deletes last: a name pointed at by an MX/SRV/NS is never missing in between.
  */
-static int phase(const struct zsync_change *c)
+static int phase(const struct zsync_changeset *cs, const struct zsync_change *c)
 {
 	uint16_t t = (c->new ? c->new : c->old)->type;
-	if (c->op == ZSYNC_CHANGE_DELETE)
-		return is_address(t) ? 3 : 0;
+	if (c->op == ZSYNC_CHANGE_DELETE) {
+		if (!is_address(t))
+			return 0;
+		/* an address replaced by a CNAME must go first: servers drop a CNAME beside data */
+		for (size_t i = 0; i < cs->n; i++)
+			if (cs->v[i].new && cs->v[i].new->type == ZSYNC_TYPE_CNAME &&
+			    zsync_name_equal(cs->v[i].new->owner, c->old->owner))
+				return 0;
+		return 3;
+	}
 	return is_address(t) ? 1 : 2;
 }
 
@@ -242,7 +250,7 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		for (size_t i = 0; i < cs->n; i++) {
 			const struct zsync_change *c = &cs->v[i];
 			struct rrlist p1 = { 0 }, u1 = { 0 };
-			if (phase(c) != ph)
+			if (phase(cs, c) != ph)
 				continue;
 			change_rrs(c, &p1, &u1);
 			/* a change never straddles two messages: it travels with its own guards */

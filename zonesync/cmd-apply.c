@@ -8,9 +8,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char usage_line[] =
-	"zonesync apply [--ref REF] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--wait[=SECONDS]] [ZONE...]";
+	"zonesync apply [--ref REF] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--wait[=SECONDS]] [-j N] [ZONE...]";
+static const char reconcile_usage[] =
+	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N]";
 
 /* --wait: "" waits as long as it takes; --wait=N at most N seconds; absent: fail at once */
 double zsync_cmd_wait_seconds(const char *wait)
@@ -31,10 +34,94 @@ const char *zsync_cmd_trigger(void)
 	return getenv("CI") ? "ci" : "cli";
 }
 
-int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
+/*
+ * Drift: a provider that zonesync had brought to this very commit serves something else
+ * now (a change made behind its back). Recorded before it is repaired.
+ */
+static void record_drift(struct zsync_plan *plan, struct zsync_state *st, int64_t run, bool quiet)
 {
-	const char *ref = NULL, *wait = NULL, *format = NULL;
+	for (size_t i = 0; i < plan->nentries; i++) {
+		struct zsync_plan_entry *e = &plan->entries[i];
+		struct zsync_err err = { 0 };
+		char *last = NULL, *details = zsync_xstrdup("");
+		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0)
+			continue;
+		if (zsync_state_pair_commit(st, e->zone->conf->name, e->provider->conf->name, &last, &err) < 0 ||
+		    !last || strcmp(last, plan->commit) != 0) {
+			free(last);
+			free(details);
+			continue;
+		}
+		for (size_t c = 0; c < e->cs.n; c++) {
+			const struct zsync_rrset *any = e->cs.v[c].new ? e->cs.v[c].new : e->cs.v[c].old;
+			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+			char *n = zsync_xasprintf("%s%s%s %s", details, c ? ", " : "",
+						  zsync_name_to_text(any->owner, name, sizeof(name)),
+						  zsync_type_to_text(any->type, type, sizeof(type)));
+			free(details);
+			details = n;
+		}
+		if (!quiet)
+			fprintf(stderr, "zonesync: drift at %s for %s: %s\n", e->provider->conf->name,
+				e->zone->conf->name, details);
+		zsync_state_pair_drift(st, run, e->zone->conf->name, e->provider->conf->name, details,
+				       (int)e->cs.n, &err);
+		free(details);
+		free(last);
+	}
+}
+
+struct metrics_ctx {
+	FILE *f;
+	const char *what;
+};
+
+static int metric_cb(void *arg, const struct zsync_pair_status *p)
+{
+	struct metrics_ctx *m = arg;
+	long long v = !strcmp(m->what, "last_success") ? p->last_success
+		: !strcmp(m->what, "drift") ? p->drift_count : p->consecutive_failures;
+	fprintf(m->f, "zonesync_%s{zone=\"%s\",provider=\"%s\"} %lld\n",
+		!strcmp(m->what, "last_success") ? "last_success_timestamp_seconds"
+		: !strcmp(m->what, "drift") ? "drift_total" : "consecutive_failures",
+		p->zone, p->provider, v);
+	return 0;
+}
+
+/* A Prometheus textfile (node_exporter's textfile collector), written atomically. */
+static int write_metrics(const char *path, struct zsync_state *st, double seconds, int code)
+{
+	char *tmp = zsync_xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	struct zsync_err err = { 0 };
+	static const char *const what[] = { "last_success", "drift", "failures" };
+	static const char *const help[] = {
+		"# HELP zonesync_last_success_timestamp_seconds Last successful apply or check of a zone at a provider.\n# TYPE zonesync_last_success_timestamp_seconds gauge\n",
+		"# HELP zonesync_drift_total Times reconcile found a provider changed behind zonesync's back.\n# TYPE zonesync_drift_total counter\n",
+		"# HELP zonesync_consecutive_failures Failed attempts in a row for a zone at a provider.\n# TYPE zonesync_consecutive_failures gauge\n",
+	};
+	if (!f) {
+		free(tmp);
+		return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		struct metrics_ctx m = { f, what[i] };
+		fputs(help[i], f);
+		zsync_state_pairs(st, metric_cb, &m, &err);
+	}
+	fprintf(f, "# HELP zonesync_run_duration_seconds Duration of the last reconcile.\n# TYPE zonesync_run_duration_seconds gauge\nzonesync_run_duration_seconds %.3f\n", seconds);
+	fprintf(f, "# HELP zonesync_run_exit_code Exit code of the last reconcile.\n# TYPE zonesync_run_exit_code gauge\nzonesync_run_exit_code %d\n", code);
+	int bad = fclose(f) != 0 || rename(tmp, path) != 0;
+	free(tmp);
+	return bad ? -1 : 0;
+}
+
+static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
+{
+	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL;
+	struct timespec t0, t1;
 	bool force = false, dry_run = false;
+	long jobs = 0;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
 	const struct zsync_opt opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "apply this commit (default: [repo] ref)" },
@@ -44,6 +131,8 @@ int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
 		{ 0, "dry-run", ZSYNC_OPT_FLAG, &dry_run, NULL, "plan only (the same as zonesync plan)" },
 		{ 0, "wait", ZSYNC_OPT_OPTSTR, &wait, "SECONDS", "queue behind a running zonesync instead of exiting 5" },
 		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "how to print the plan: text (default), json, markdown" },
+		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers worked on at once (default: [defaults] jobs)" },
+		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -57,8 +146,14 @@ int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
 	int64_t run = 0;
 	int code = ZSYNC_EXIT_OK;
 
-	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (zsync_cmd_options(ctx, reconcile ? reconcile_usage : usage_line, opts, argc, argv, &pos, &code))
 		goto out;
+	if (reconcile && (dry_run || ref)) {
+		fprintf(stderr, "zonesync: reconcile always applies [repo] ref (use apply for --ref and --dry-run)\n");
+		code = ZSYNC_EXIT_USAGE;
+		goto out;
+	}
 	for (size_t i = 0; i < pos.n; i++)
 		zsync_strlist_add(&zones, pos.v[i]);
 	if (!(cfg = zsync_cmd_config(ctx))) {
@@ -79,19 +174,23 @@ int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
 	}
 	if ((code = zsync_cmd_build_plan(ctx, cfg, ref, &zones, &providers, &repo, &tree, &plan)))
 		goto out;
-	if ((code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
+	/* reconcile runs from cron: it prints only what is wrong unless asked */
+	if ((!reconcile || ctx->verbose) && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
 		goto out;
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR
 			: zsync_plan_failed(plan) ? ZSYNC_EXIT_PARTIAL : ZSYNC_EXIT_OK;
 		goto out;
 	}
-	if (zsync_state_run_begin(st, "apply", plan->commit, zsync_cmd_trigger(), &run, &err) < 0) {
+	if (zsync_state_run_begin(st, reconcile ? "reconcile" : "apply", plan->commit,
+				  reconcile && !getenv("ZONESYNC_TRIGGER") ? "cron" : zsync_cmd_trigger(), &run, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
-	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force }, &t);
+	if (reconcile)
+		record_drift(plan, st, run, ctx->quiet);
+	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs }, &t);
 	if (!ctx->quiet || t.failed || t.refused)
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
 	code = zsync_sync_exit_code(&t);
@@ -110,6 +209,11 @@ int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
 					: code == ZSYNC_EXIT_REFUSED ? "refused" : "failed",
 				    summary, &err);
 	}
+	if (metrics && st) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		if (write_metrics(metrics, st, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, code) < 0)
+			fprintf(stderr, "zonesync: cannot write metrics to %s\n", metrics);
+	}
 out:
 	zsync_plan_free(plan);
 	zsync_tree_free(tree);
@@ -121,4 +225,14 @@ out:
 	zsync_strlist_release(&providers);
 	zsync_strlist_release(&pos);
 	return code;
+}
+
+int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx)
+{
+	return run_apply(argc, argv, ctx, false);
+}
+
+int cmd_reconcile(int argc, char **argv, struct zsync_ctx *ctx)
+{
+	return run_apply(argc, argv, ctx, true);
 }

@@ -9,6 +9,7 @@ static const struct zsync_cmd commands[] = {
 	{ "check", cmd_check, "parse and lint every zone at a ref, the index or the work tree" },
 	{ "plan", cmd_plan, "what apply would change at each provider (--exit-code: 2 when changes are pending)" },
 	{ "apply", cmd_apply, "plan, then push the changes to every provider" },
+	{ "reconcile", cmd_reconcile, "for cron: compare every zone x provider, repair drift, catch up failed providers" },
 	{ "verify", cmd_verify, "ask every provider's nameservers over DNS whether they serve what git says" },
 	{ "diff", cmd_diff, "record-level difference between two commits (no provider contacted)" },
 	{ "status", cmd_status, "health of every provider x zone, from the state database" },

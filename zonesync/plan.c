@@ -4,6 +4,7 @@
 #include "provider.h"
 
 #include <gnutls/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,66 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	check_limits(p, e);
 }
 
+/*
+ * Runs fn on every entry, providers side by side on up to `jobs` threads, each provider's
+ * entries one after the other (a provider instance is never called concurrently).
+ */
+struct par {
+	struct zsync_plan *p;
+	void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *);
+	void *arg;
+	size_t next;
+	pthread_mutex_t lock;
+};
+
+static void *par_worker(void *a)
+{
+	struct par *w = a;
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		size_t i = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (i >= w->p->nproviders)
+			return NULL;
+		for (size_t k = 0; k < w->p->nentries; k++)
+			if (w->p->entries[k].provider == &w->p->providers[i])
+				w->fn(w->p, &w->p->entries[k], w->arg);
+	}
+}
+
+void zsync_plan_each(struct zsync_plan *p, long jobs,
+		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
+{
+	struct par w = { p, fn, arg, 0, PTHREAD_MUTEX_INITIALIZER };
+	size_t n = jobs < 1 ? 1 : (size_t)jobs;
+	pthread_t th[64];
+
+	if (n > p->nproviders)
+		n = p->nproviders;
+	if (n > 64)
+		n = 64;
+	/* desired zones are shared: sort them now, the workers then only read */
+	for (size_t i = 0; i < p->nzones; i++) {
+		size_t dummy;
+		if (p->zones[i].desired)
+			zsync_zone_sorted(p->zones[i].desired, &dummy);
+	}
+	if (n <= 1) {
+		par_worker(&w);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		pthread_create(&th[i], NULL, par_worker, &w);
+	for (size_t i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+}
+
+static void plan_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
+{
+	(void)arg;
+	plan_entry(p, e);
+}
+
 void zsync_plan_replan(struct zsync_plan *p, struct zsync_plan_entry *e)
 {
 	zsync_changeset_release(&e->cs);
@@ -239,8 +300,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			e->provider = pp;
 		}
 	}
-	for (size_t i = 0; i < p->nentries; i++)
-		plan_entry(p, &p->entries[i]);
+	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, plan_entry_cb, NULL);
 	json_decref(zsync_plan_json(p)); /* computes the hash */
 out:
 	zsync_strlist_release(&files);

@@ -73,6 +73,7 @@ struct zsync_plan {
 struct zsync_plan_filter {
 	const struct zsync_strlist *zones;     /* names; empty: all */
 	const struct zsync_strlist *providers; /* names; empty: all */
+	long jobs;                             /* worker threads; 0: [defaults] jobs */
 };
 
 /*
@@ -83,6 +84,10 @@ struct zsync_plan_filter {
 int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct zsync_tree *tree,
 		     const struct zsync_plan_filter *filter, struct zsync_err *err);
 void zsync_plan_free(struct zsync_plan *plan);
+
+/* Runs fn on every entry: providers in parallel on up to jobs threads, one provider's entries in turn. */
+void zsync_plan_each(struct zsync_plan *plan, long jobs,
+		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg);
 
 /* Fetches and diffs one entry again (after a conflict): the safety limits are checked anew. */
 void zsync_plan_replan(struct zsync_plan *plan, struct zsync_plan_entry *entry);

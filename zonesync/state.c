@@ -572,3 +572,22 @@ int zsync_state_changes(struct zsync_state *st, int64_t run_id, const char *zone
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading the journal");
 }
+
+int zsync_state_pair_commit(struct zsync_state *st, const char *zone, const char *provider,
+			    char **commit, struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*commit = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT last_commit FROM pair_status WHERE zone = ? AND provider = ?",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading provider status");
+	sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+		*commit = zsync_xstrdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading provider status");
+}

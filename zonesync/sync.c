@@ -6,8 +6,12 @@
 
 #include "hook.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* One sqlite connection serves every worker: its transactions must not interleave. */
+static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* "TTL rdata" lines of an RRset, for the journal. */
 static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl)
@@ -34,8 +38,20 @@ static const char *op_name(enum zsync_change_op op)
 }
 
 /* Writes the entry's changes as `planned`; ids get the journal row ids. */
+static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
+			       int64_t *ids, struct zsync_err *err);
+
 static int journal_plan(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
 			int64_t *ids, struct zsync_err *err)
+{
+	pthread_mutex_lock(&state_lock);
+	int r = journal_plan_locked(st, run, e, ids, err);
+	pthread_mutex_unlock(&state_lock);
+	return r;
+}
+
+static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
+			       int64_t *ids, struct zsync_err *err)
 {
 	if (!st)
 		return 0;
@@ -69,6 +85,7 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 	struct zsync_err err = { 0 };
 	if (!st)
 		return;
+	pthread_mutex_lock(&state_lock);
 	if (zsync_state_begin(st, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < e->cs.n; i++)
@@ -76,9 +93,12 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 			zsync_state_rollback(st);
 			goto fail;
 		}
-	if (zsync_state_commit(st, &err) == 0)
+	if (zsync_state_commit(st, &err) == 0) {
+		pthread_mutex_unlock(&state_lock);
 		return;
+	}
 fail:
+	pthread_mutex_unlock(&state_lock);
 	fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
 
@@ -86,8 +106,14 @@ static void record(struct zsync_state *st, const struct zsync_plan *p,
 		   const struct zsync_plan_entry *e, bool ok, const char *error)
 {
 	struct zsync_err err = { 0 };
-	if (st && zsync_state_pair_result(st, e->zone->conf->name, e->provider->conf->name, ok,
-					  ok ? p->commit : NULL, error, &err) < 0)
+	int r = 0;
+	if (!st)
+		return;
+	pthread_mutex_lock(&state_lock);
+	r = zsync_state_pair_result(st, e->zone->conf->name, e->provider->conf->name, ok,
+				    ok ? p->commit : NULL, error, &err);
+	pthread_mutex_unlock(&state_lock);
+	if (r < 0)
 		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
 
@@ -146,122 +172,138 @@ static int run_hooks(const struct zsync_plan *p, const struct zsync_plan_entry *
 	return veto;
 }
 
-void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
-		      const struct zsync_apply_opts *o, struct zsync_apply_totals *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (size_t k = 0; k < p->nentries; k++) {
-		struct zsync_plan_entry *e = &p->entries[k];
-		struct zsync_err err = { 0 };
-		int64_t *ids;
+struct apply_ctx {
+	struct zsync_state *st;
+	int64_t run;
+	const struct zsync_apply_opts *o;
+	struct zsync_apply_totals *t;
+};
 
-		switch (e->status) {
-		case ZSYNC_ENTRY_INVALID_ZONE:
-		case ZSYNC_ENTRY_READ_ONLY:
-			e->result = ZSYNC_RESULT_SKIPPED;
-			t->skipped++;
-			continue;
-		case ZSYNC_ENTRY_FAILED:
+static void apply_entry(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
+{
+	struct apply_ctx *a = arg;
+	struct zsync_state *st = a->st;
+	int64_t run = a->run;
+	const struct zsync_apply_opts *o = a->o;
+	struct zsync_apply_totals *t = a->t;
+
+	struct zsync_err err = { 0 };
+	int64_t *ids = NULL;
+
+	switch (e->status) {
+	case ZSYNC_ENTRY_INVALID_ZONE:
+	case ZSYNC_ENTRY_READ_ONLY:
+		e->result = ZSYNC_RESULT_SKIPPED;
+		__atomic_fetch_add(&t->skipped, 1, __ATOMIC_RELAXED);
+		return;
+	case ZSYNC_ENTRY_FAILED:
+		e->result = ZSYNC_RESULT_FAILED;
+		e->result_error = zsync_xstrdup(e->error);
+		record(st, p, e, false, e->error);
+		__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
+		return;
+	case ZSYNC_ENTRY_READY:
+		break;
+	}
+	if (e->cs.n == 0 && !e->create_zone) {
+		e->result = ZSYNC_RESULT_IN_SYNC;
+		record(st, p, e, true, NULL);
+		__atomic_fetch_add(&t->in_sync, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (e->refused && !o->force) {
+		e->result = ZSYNC_RESULT_REFUSED;
+		e->result_error = zsync_xasprintf("refused by safety limits: %s", e->refused);
+		__atomic_fetch_add(&t->refused, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	char *why = NULL;
+	if (run_hooks(p, e, run, "pre_apply", &p->cfg->hooks.pre_apply, &why)) {
+		e->result = ZSYNC_RESULT_SKIPPED;
+		e->result_error = why;
+		__atomic_fetch_add(&t->skipped, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	for (int attempt = 0;; attempt++) {
+		int r;
+		ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
+		if (journal_plan(st, run, e, ids, &err) < 0) {
+			/* never send what could not be journalled */
 			e->result = ZSYNC_RESULT_FAILED;
-			e->result_error = zsync_xstrdup(e->error);
-			record(st, p, e, false, e->error);
-			t->failed++;
-			continue;
-		case ZSYNC_ENTRY_READY:
+			e->result_error = zsync_xasprintf("not sent: cannot journal the changes: %s", err.msg);
+			__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		if (e->cs.n == 0 && !e->create_zone) {
-			e->result = ZSYNC_RESULT_IN_SYNC;
+		journal_result(st, e, ids, "sent", NULL);
+		struct zsync_apply_req req = {
+			.zone = e->zone->conf->name,
+			.desired = e->zone->desired,
+			.base = e->current,
+			.changes = &e->cs,
+			.create_zone = e->create_zone,
+			.commit = p->commit,
+		};
+		r = e->provider->type->apply(e->provider->priv, &req, &err);
+		if (r == 0) {
+			journal_result(st, e, ids, "applied", NULL);
 			record(st, p, e, true, NULL);
-			t->in_sync++;
-			continue;
-		}
-		if (e->refused && !o->force) {
-			e->result = ZSYNC_RESULT_REFUSED;
-			e->result_error = zsync_xasprintf("refused by safety limits: %s", e->refused);
-			t->refused++;
-			continue;
-		}
-		char *why = NULL;
-		if (run_hooks(p, e, run, "pre_apply", &p->cfg->hooks.pre_apply, &why)) {
-			e->result = ZSYNC_RESULT_SKIPPED;
-			e->result_error = why;
-			t->skipped++;
-			continue;
-		}
-		for (int attempt = 0;; attempt++) {
-			int r;
-			ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
-			if (journal_plan(st, run, e, ids, &err) < 0) {
-				/* never send what could not be journalled */
-				e->result = ZSYNC_RESULT_FAILED;
-				e->result_error = zsync_xasprintf("not sent: cannot journal the changes: %s", err.msg);
-				t->failed++;
-				break;
-			}
-			journal_result(st, e, ids, "sent", NULL);
-			struct zsync_apply_req req = {
-				.zone = e->zone->conf->name,
-				.desired = e->zone->desired,
-				.base = e->current,
-				.changes = &e->cs,
-				.create_zone = e->create_zone,
-				.commit = p->commit,
-			};
-			r = e->provider->type->apply(e->provider->priv, &req, &err);
-			if (r == 0) {
-				journal_result(st, e, ids, "applied", NULL);
-				record(st, p, e, true, NULL);
-				e->result = ZSYNC_RESULT_CHANGED;
-				t->changed++;
-				t->changes += e->cs.n;
-				char *ignored = NULL;
-				run_hooks(p, e, run, "post_apply", &p->cfg->hooks.post_apply, &ignored);
-				free(ignored);
-				break;
-			}
-			char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
-			journal_result(st, e, ids, "failed", msg);
-			if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
-				/* someone changed the zone (or the outcome is unknown): read it again,
-				 * re-plan once, and hold the new plan to the safety limits too */
-				fprintf(stderr, "zonesync: %s; re-reading and re-planning\n", msg);
-				free(msg);
-				free(ids);
-				ids = NULL;
-				zsync_plan_replan(p, e);
-				if (e->status != ZSYNC_ENTRY_READY) {
-					e->result = ZSYNC_RESULT_FAILED;
-					e->result_error = zsync_xstrdup(e->error);
-					record(st, p, e, false, e->error);
-					t->failed++;
-					break;
-				}
-				if (e->cs.n == 0) {
-					e->result = ZSYNC_RESULT_IN_SYNC;
-					record(st, p, e, true, NULL);
-					t->in_sync++;
-					break;
-				}
-				if (e->refused && !o->force) {
-					e->result = ZSYNC_RESULT_REFUSED;
-					e->result_error = zsync_xasprintf("refused by safety limits after re-planning: %s", e->refused);
-					t->refused++;
-					break;
-				}
-				continue;
-			}
-			record(st, p, e, false, msg);
-			e->result = ZSYNC_RESULT_FAILED;
-			e->result_error = msg;
-			t->failed++;
+			e->result = ZSYNC_RESULT_CHANGED;
+			__atomic_fetch_add(&t->changed, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&t->changes, e->cs.n, __ATOMIC_RELAXED);
 			char *ignored = NULL;
-			run_hooks(p, e, run, "on_failure", &p->cfg->hooks.on_failure, &ignored);
+			run_hooks(p, e, run, "post_apply", &p->cfg->hooks.post_apply, &ignored);
 			free(ignored);
 			break;
 		}
-		free(ids);
+		char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
+		journal_result(st, e, ids, "failed", msg);
+		if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
+			/* someone changed the zone (or the outcome is unknown): read it again,
+			 * re-plan once, and hold the new plan to the safety limits too */
+			fprintf(stderr, "zonesync: %s; re-reading and re-planning\n", msg);
+			free(msg);
+			free(ids);
+			ids = NULL;
+			zsync_plan_replan(p, e);
+			if (e->status != ZSYNC_ENTRY_READY) {
+				e->result = ZSYNC_RESULT_FAILED;
+				e->result_error = zsync_xstrdup(e->error);
+				record(st, p, e, false, e->error);
+				__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
+				break;
+			}
+			if (e->cs.n == 0) {
+				e->result = ZSYNC_RESULT_IN_SYNC;
+				record(st, p, e, true, NULL);
+				__atomic_fetch_add(&t->in_sync, 1, __ATOMIC_RELAXED);
+				break;
+			}
+			if (e->refused && !o->force) {
+				e->result = ZSYNC_RESULT_REFUSED;
+				e->result_error = zsync_xasprintf("refused by safety limits after re-planning: %s", e->refused);
+				__atomic_fetch_add(&t->refused, 1, __ATOMIC_RELAXED);
+				break;
+			}
+			continue;
+		}
+		record(st, p, e, false, msg);
+		e->result = ZSYNC_RESULT_FAILED;
+		e->result_error = msg;
+		__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
+		char *ignored = NULL;
+		run_hooks(p, e, run, "on_failure", &p->cfg->hooks.on_failure, &ignored);
+		free(ignored);
+		break;
 	}
+	free(ids);
+}
+
+void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
+		      const struct zsync_apply_opts *o, struct zsync_apply_totals *t)
+{
+	struct apply_ctx a = { st, run, o, t };
+	memset(t, 0, sizeof(*t));
+	zsync_plan_each(p, o->jobs > 0 ? o->jobs : p->cfg->defaults.jobs, apply_entry, &a);
 }
 
 void zsync_sync_print_matrix(const struct zsync_plan *p, FILE *out, bool color)

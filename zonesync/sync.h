@@ -12,6 +12,7 @@
 struct zsync_apply_opts {
 	bool force;       /* apply plans over the safety limits */
 	bool no_replan;   /* apply --plan: a conflict fails instead of being re-planned */
+	long jobs;        /* worker threads; 0: [defaults] jobs */
 };
 
 struct zsync_apply_totals {

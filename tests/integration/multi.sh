@@ -1,0 +1,119 @@
+#!/bin/bash
+# multi.sh - one zone on three independent providers at once (BIND by RFC 2136, Knot by
+# RFC 2136, PowerDNS by its API): a provider that is down fails alone, reconcile catches it
+# up, drift is repaired and recorded, a pre_apply hook vetoes exactly its zone x provider.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-multi-XXXXXX)
+BPORT=$(free_port) || exit 1
+KPORT=$(free_port) || exit 1
+PPORT=$(free_port) || exit 1
+APORT=$(free_port) || exit 1
+cleanup() {
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+
+R=$T/repo
+git init -q -b main "$R"
+mkdir -p "$R/zones"
+cp "$TOP/zones/example.com.zone" "$R/zones/"
+git_commit "$R" zones
+CFG=$T/zonesync.toml
+cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state.db"
+[defaults]
+providers = ["bind", "knot", "pdns"]
+jobs = 3
+[providers.bind]
+type = "rfc2136"
+server = "127.0.0.1:$BPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$BPORT"]
+[providers.knot]
+type = "rfc2136"
+server = "127.0.0.1:$KPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$KPORT"]
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$APORT"
+api_key = "env:PDNS_KEY"
+create_zones = true
+retries = 1
+timeout = 5
+nameservers = ["127.0.0.1:$PPORT"]
+[[zones]]
+name = "example.com"
+CONF
+Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
+cd "$R"
+echo "== one zone, three providers: bind :$BPORT, knot :$KPORT, pdns :$PPORT"
+expect_exit 0 "apply to all three (apex NS of the placeholders replaced: --force)" Z apply --force
+expect_exit 0 "verify: all three serve git" Z verify
+contains "three servers consistent" "$OUT" "verified 3 servers: 3 consistent"
+
+# PowerDNS goes down; the others still get the change
+bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null
+sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.51/' zones/example.com.zone
+git_commit "$R" "api .51"
+expect_exit 3 "one provider down: exit 3" Z apply
+contains "the matrix names it" "$OUT" "example.com.             pdns         failed: provider 'pdns': zone 'example.com.'"
+contains "bind still changed" "$OUT" "example.com.             bind         ok, changed 1"
+contains "knot still changed" "$OUT" "example.com.             knot         ok, changed 1"
+same "bind serves the change" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+same "knot serves the change" "$(answers "$KPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+expect_exit 0 "status" Z status
+contains "status shows pdns failing" "$OUT" "pdns         failing"
+expect_exit 2 "verify reports the outage" Z verify --timeout 500
+contains "pdns unreachable" "$OUT" "pdns @127.0.0.1:$PPORT: UNREACHABLE"
+
+# it comes back: reconcile catches it up
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+expect_exit 0 "reconcile converges the provider that was down" Z reconcile
+same "pdns serves the change" "$(answers "$PPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+expect_exit 0 "status after reconcile" Z status
+check "no provider failing any more" sh -c "! printf '%s' \"\$1\" | grep -q failing" _ "$OUT"
+
+# drift: a record changed behind zonesync's back on BIND is restored and recorded
+printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete www.example.com. CNAME\nupdate add www.example.com. 300 IN A 203.0.113.9\nsend\n' "$BPORT" |
+	nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+expect_exit 0 "reconcile repairs drift" Z reconcile --metrics "$T/zonesync.prom"
+contains "drift reported" "$OUT" "drift at bind for example.com.: www.example.com. A, www.example.com. CNAME"
+same "restored" "$(answers "$BPORT" www.example.com CNAME)" "example.com."
+contains "drift counted in the metrics" "$(cat "$T/zonesync.prom")" 'zonesync_drift_total{zone="example.com.",provider="bind"} 1'
+contains "last success in the metrics" "$(cat "$T/zonesync.prom")" 'zonesync_last_success_timestamp_seconds{zone="example.com.",provider="knot"}'
+expect_exit 0 "history" Z history -n 1
+contains "the reconcile run is in the history" "$OUT" "reconcile"
+
+# a pre_apply hook that vetoes one provider: exactly that zone x provider is skipped
+cat > "$T/veto" <<'HOOK'
+#!/bin/sh
+cat > /dev/null
+[ "$ZONESYNC_PROVIDER" = knot ] && { echo "change window closed for knot"; exit 1; }
+exit 0
+HOOK
+chmod +x "$T/veto"
+printf '[hooks]\npre_apply = [["%s"]]\n' "$T/veto" >> "$CFG"
+sed -i 's/192.0.2.51/192.0.2.52/' zones/example.com.zone
+git_commit "$R" "api .52"
+expect_exit 0 "apply with a vetoing hook" Z apply
+contains "knot skipped, with the hook's reason" "$OUT" "knot         skipped: pre_apply hook $T/veto said no (exit 1)"
+contains "the hook's words are logged" "$OUT" "change window closed for knot"
+same "bind changed" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.52')"
+same "knot did not" "$(answers "$KPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+finish
