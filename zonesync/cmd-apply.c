@@ -43,15 +43,15 @@ static void record_drift(struct zsync_plan *plan, struct zsync_state *st, int64_
 	for (size_t i = 0; i < plan->nentries; i++) {
 		struct zsync_plan_entry *e = &plan->entries[i];
 		struct zsync_err err = { 0 };
-		char *last = NULL, *details = zsync_xstrdup("");
+		char *last = NULL, *details;
 		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0)
 			continue;
 		if (zsync_state_pair_commit(st, e->zone->conf->name, e->provider->conf->name, &last, &err) < 0 ||
 		    !last || strcmp(last, plan->commit) != 0) {
 			free(last);
-			free(details);
 			continue;
 		}
+		details = zsync_xstrdup("");
 		for (size_t c = 0; c < e->cs.n; c++) {
 			const struct zsync_rrset *any = e->cs.v[c].new ? e->cs.v[c].new : e->cs.v[c].old;
 			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
