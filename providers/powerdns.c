@@ -154,6 +154,33 @@ out:
 	return ret;
 }
 
+static int p_list(void *priv, struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct pdns *p = priv;
+	struct zsync_http_resp r;
+	char *url = zsync_xasprintf("%s/zones?dnssec=false", p->base);
+	int ret = zsync_http_request(p->http, "GET", url, NULL, &r, err);
+	json_t *z;
+	size_t i;
+
+	free(url);
+	if (ret < 0)
+		return ret;
+	if (r.status != 200 || !json_is_array(r.json)) {
+		ret = r.status == 200 ? zsync_err_set(err, ZSYNC_EINVAL, "malformed zone list") : fail(&r, err);
+		zsync_http_resp_release(&r);
+		return ret;
+	}
+	json_array_foreach(r.json, i, z) {
+		const char *name = json_string_value(json_object_get(z, "name"));
+		if (name)
+			zsync_strlist_add(out, name);
+	}
+	zsync_strlist_sort(out);
+	zsync_http_resp_release(&r);
+	return 0;
+}
+
 static char *owner_text(const uint8_t *o)
 {
 	char buf[ZSYNC_NAME_TXT_MAXLEN + 1];
@@ -263,8 +290,9 @@ out:
 
 const struct zsync_provider_type zsync_provider_powerdns = {
 	.name = "powerdns",
-	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC,
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_LIST_ZONES,
 	.open = p_open,
+	.list_zones = p_list,
 	.fetch = p_fetch,
 	.apply = p_apply,
 	.usage = p_usage,

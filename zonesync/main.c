@@ -11,6 +11,7 @@ static const struct zsync_cmd commands[] = {
 	{ "apply", cmd_apply, "plan, then push the changes to every provider" },
 	{ "reconcile", cmd_reconcile, "for cron: compare every zone x provider, repair drift, catch up failed providers" },
 	{ "verify", cmd_verify, "ask every provider's nameservers over DNS whether they serve what git says" },
+	{ "import", cmd_import, "write what a provider serves as a zone file (onboarding)" },
 	{ "diff", cmd_diff, "record-level difference between two commits (no provider contacted)" },
 	{ "status", cmd_status, "health of every provider x zone, from the state database" },
 	{ "history", cmd_history, "past runs and the changes they made" },

@@ -631,6 +631,11 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 			p += l + (e ? 1 : 0);
 		}
 	fprintf(out, "$ORIGIN %s\n", z->name);
+	{
+		/* a default for records added by hand later; every record below has its own TTL */
+		const struct zsync_rrset *soa = zsync_zone_find(z, z->origin, ZSYNC_TYPE_SOA);
+		fprintf(out, "$TTL %u\n", soa ? soa->ttl : (n ? rs[0]->ttl : 3600));
+	}
 	/* the SOA first, as people expect to read it; then canonical order */
 	for (size_t pass = 0; pass < 2; pass++)
 	for (size_t i = 0; i < n; i++) {

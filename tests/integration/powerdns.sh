@@ -77,6 +77,20 @@ contains "the error names provider, zone and HTTP status" "$OUT" "provider 'pdns
 same "nothing of that PATCH was applied" "$(answers "$PORT" good.example.com A)" ""
 git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
 
+# onboarding: import what PowerDNS serves; the file passes check and re-plans to nothing
+I=$T/imported
+git init -q -b main "$I"
+mkdir -p "$I/zones"
+expect_exit 0 "import --all" "$ZONESYNC" -c "$CFG" import --provider pdns --all --dir "$I/zones" --config-snippet
+contains "a config snippet per zone" "$OUT" 'name = "example.org."'
+check "one file per zone" [ -s "$I/zones/example.com.zone" ] && [ -s "$I/zones/example.org.zone" ]
+contains "long TXT in quoted strings of 255 bytes" "$(grep selector1 "$I/zones/example.com.zone")" '" "'
+check "named-checkzone accepts the imported zone" named-checkzone -q example.com "$I/zones/example.com.zone"
+git_commit "$I" imported
+sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
+expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
+expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
+
 PDNS_KEY=wrong-key-123 expect_exit 3 "a wrong API key" "$ZONESYNC" -c "$CFG" --no-color plan
 contains "says the key was rejected" "$OUT" "API key rejected: HTTP 401"
 check "the key is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-key-123" _ "$OUT"

@@ -93,6 +93,14 @@ for server in bind knot; do
 	expect_exit 0 "$server: apply repairs it" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
 	expect_exit 0 "$server: verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
 
+	# onboarding: the zone read by AXFR, written as a file, plans to nothing
+	expect_exit 0 "$server: import by AXFR" "$ZONESYNC" -c "$CFG" import --provider $server --zone example.com -o "$T/imported-$server.zone"
+	check "$server: named-checkzone accepts the import" named-checkzone -q example.com "$T/imported-$server.zone"
+	cp "$T/imported-$server.zone" "$R/zones/example.com.zone"
+	git_commit "$R" "imported from $server"
+	expect_exit 0 "$server: the imported zone re-plans to no change" "$ZONESYNC" -c "$CFG" plan --zone example.com --exit-code
+	git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
+
 	# a change made behind zonesync's back between its read and its write
 	sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.23/' zones/example.com.zone
 	git_commit "$R" "api .23"

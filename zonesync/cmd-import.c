@@ -1,0 +1,123 @@
+/* cmd-import.c - `zonesync import`: write what a provider serves as a canonical zone file (onboarding) */
+#include "cmd.h"
+#include "config.h"
+#include "provider.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char usage_line[] =
+	"zonesync import --provider NAME (--zone ZONE | --all) [-o FILE | --dir DIR] [--config-snippet]";
+
+static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t, void *priv,
+		      const struct zsync_provider_conf *pc, const char *zone, const char *out_path,
+		      bool snippet)
+{
+	struct zsync_zone *z = NULL;
+	struct zsync_err err = { 0 };
+	char header[512], *name = zsync_config_zone_name(zone);
+	FILE *f = stdout;
+	int code = ZSYNC_EXIT_OK;
+
+	if (t->fetch(priv, name, &z, &err) < 0) {
+		fprintf(stderr, "zonesync: provider '%s': zone '%s': %s\n", pc->name, name,
+			err.code == ZSYNC_ENOTFOUND && !*err.msg ? "the zone does not exist there" : err.msg);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	if (out_path && !(f = fopen(out_path, "w"))) {
+		fprintf(stderr, "zonesync: %s: %s\n", out_path, strerror(errno));
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	snprintf(header, sizeof(header), "%s imported by zonesync from provider '%s' (%s)\n"
+		 "review it, then commit it: from now on git is the source of truth",
+		 name, pc->name, pc->type);
+	if (zsync_zone_write(z, f, header) < 0) {
+		fprintf(stderr, "zonesync: cannot write the zone\n");
+		code = ZSYNC_EXIT_ERROR;
+	}
+	if (out_path && fclose(f) != 0)
+		code = ZSYNC_EXIT_ERROR;
+	if (out_path && !ctx->quiet)
+		fprintf(stderr, "zonesync: wrote %s (%zu records in %zu RRsets)\n", out_path,
+			zsync_zone_record_count(z), zsync_zone_rrset_count(z));
+	if (snippet)
+		printf("%s[[zones]]\nname = \"%s\"\nproviders = [\"%s\"]\n", out_path ? "" : "\n", name, pc->name);
+out:
+	zsync_zone_free(z);
+	free(name);
+	return code;
+}
+
+int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
+{
+	const char *provider = NULL, *zone = NULL, *out_path = NULL, *dir = NULL;
+	bool all = false, snippet = false;
+	const struct zsync_opt opts[] = {
+		{ 0, "provider", ZSYNC_OPT_STRING, &provider, "NAME", "the provider to read from" },
+		{ 0, "zone", ZSYNC_OPT_STRING, &zone, "ZONE", "the zone to import" },
+		{ 0, "all", ZSYNC_OPT_FLAG, &all, NULL, "every zone the provider has (where it can list them)" },
+		{ 'o', "output", ZSYNC_OPT_STRING, &out_path, "FILE", "write the zone file here (default: standard output)" },
+		{ 0, "dir", ZSYNC_OPT_STRING, &dir, "DIR", "with --all: write ZONE.zone files into DIR" },
+		{ 0, "config-snippet", ZSYNC_OPT_FLAG, &snippet, NULL, "also print the [[zones]] entry for zonesync.toml" },
+		{ 0 },
+	};
+	struct zsync_strlist pos = { 0 }, names = { 0 };
+	struct zsync_config *cfg = NULL;
+	const struct zsync_provider_conf *pc;
+	const struct zsync_provider_type *t = NULL;
+	struct zsync_err err = { 0 };
+	void *priv = NULL;
+	int code = ZSYNC_EXIT_OK;
+
+	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
+		goto out;
+	if (!provider || (!zone == !all) || pos.n || (all && out_path)) {
+		fprintf(stderr, "zonesync: import needs --provider and one of --zone or --all\nusage: %s\n", usage_line);
+		code = ZSYNC_EXIT_USAGE;
+		goto out;
+	}
+	if (!(cfg = zsync_cmd_config(ctx))) {
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	if (!(pc = zsync_config_provider(cfg, provider)) || !(t = zsync_provider_find(pc->type))) {
+		fprintf(stderr, "zonesync: %s '%s'\n", pc ? "cannot import from provider type" : "no provider named",
+			pc ? pc->type : provider);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	if (t->open(pc, cfg, &priv, &err) < 0) {
+		fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	if (!all) {
+		code = import_one(ctx, t, priv, pc, zone, out_path, snippet);
+		goto out;
+	}
+	if (!t->list_zones || t->list_zones(priv, &names, &err) < 0) {
+		fprintf(stderr, "zonesync: provider '%s' cannot list its zones%s%s\n", pc->name,
+			err.code ? ": " : "", err.code ? err.msg : "");
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < names.n; i++) {
+		char *path = NULL;
+		if (dir)
+			path = zsync_xasprintf("%s/%.*s.zone", dir, (int)strlen(names.v[i]) - 1, names.v[i]);
+		if (import_one(ctx, t, priv, pc, names.v[i], path, snippet) != ZSYNC_EXIT_OK)
+			code = ZSYNC_EXIT_ERROR;
+		free(path);
+	}
+out:
+	if (priv)
+		t->close(priv);
+	zsync_config_free(cfg);
+	zsync_strlist_release(&names);
+	zsync_strlist_release(&pos);
+	return code;
+}
