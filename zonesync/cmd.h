@@ -71,6 +71,7 @@ int cmd_diff(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_reconcile(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_import(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_hooks(int argc, char **argv, struct zsync_ctx *ctx);
 
 struct zsync_repo;
 struct zsync_tree;

@@ -13,6 +13,7 @@ static const struct zsync_cmd commands[] = {
 	{ "verify", cmd_verify, "ask every provider's nameservers over DNS whether they serve what git says" },
 	{ "import", cmd_import, "write what a provider serves as a zone file (onboarding)" },
 	{ "diff", cmd_diff, "record-level difference between two commits (no provider contacted)" },
+	{ "hooks", cmd_hooks, "install the git hooks (pre-commit: check --index; pre-push: plan) into a repository" },
 	{ "status", cmd_status, "health of every provider x zone, from the state database" },
 	{ "history", cmd_history, "past runs and the changes they made" },
 };

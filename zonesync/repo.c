@@ -67,6 +67,11 @@ void zsync_repo_close(struct zsync_repo *repo)
 	git_libgit2_shutdown();
 }
 
+const char *zsync_repo_gitdir(const struct zsync_repo *repo)
+{
+	return git_repository_path(repo->git);
+}
+
 const char *zsync_repo_workdir(const struct zsync_repo *repo)
 {
 	return git_repository_workdir(repo->git);

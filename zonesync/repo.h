@@ -18,6 +18,8 @@ enum zsync_tree_kind {
 /* Opens the repository at path or the nearest one above it (bare or not). Free with zsync_repo_close(). */
 int zsync_repo_open(struct zsync_repo **out, const char *path, struct zsync_err *err);
 void zsync_repo_close(struct zsync_repo *repo);
+/* The .git folder (or the bare repository itself), with a trailing slash. */
+const char *zsync_repo_gitdir(const struct zsync_repo *repo);
 /* The work tree (with a trailing slash), or NULL for a bare repository. */
 const char *zsync_repo_workdir(const struct zsync_repo *repo);
 
