@@ -26,3 +26,33 @@ for n in $SIZES; do
 	/usr/bin/time -f "  peak RSS of the whole run: %M KiB" "$BUILD/bench/zoneload" "$DATA/repo" \
 		"zones/bench$n.example.zone" "bench$n.example." 1 >/dev/null
 done
+
+# plan: a zone against the zonefile provider, with the provider empty and with one record changed
+ZS=$(cd "$BUILD" && pwd)/zonesync
+for n in $SIZES; do
+	served=$DATA/served-$n
+	rm -rf "$served" && mkdir -p "$served"
+	cat > "$DATA/plan-$n.toml" <<CONF
+[repo]
+path = "$DATA/repo"
+[state]
+path = "$DATA/state-$n.db"
+[defaults]
+max_changes = 10000000
+max_update_pct = 100
+max_delete_pct = 100
+[providers.files]
+type = "zonefile"
+directory = "$served"
+create_zones = true
+[[zones]]
+name = "bench$n.example"
+providers = ["files"]
+CONF
+	echo "== plan, $n records, zonefile provider empty (every RRset a create)"
+	/usr/bin/time -f "  wall %e s, peak RSS %M KiB" "$ZS" -q -c "$DATA/plan-$n.toml" plan
+	# the provider holds the same zone but one record
+	sed '0,/ IN A 10\./s/ IN A 10\.[0-9]*\.[0-9]*\.[0-9]*/ IN A 192.0.2.99/' "$DATA/repo/zones/bench$n.example.zone" > "$served/bench$n.example.zone"
+	echo "== plan, $n records, provider differs by one record"
+	/usr/bin/time -f "  wall %e s, peak RSS %M KiB" "$ZS" -c "$DATA/plan-$n.toml" plan | tail -1
+done

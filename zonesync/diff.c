@@ -121,99 +121,150 @@ uint32_t zsync_diff_ttl(const struct zsync_diff_policy *p, uint32_t ttl)
 	return ttl;
 }
 
+struct visit {
+	const struct zsync_diff_policy *p;
+	struct zsync_zone *desired;
+	const uint8_t *apex;
+	bool dnssec_managed[8];
+};
+
+static const uint16_t dnssec_types[] = { ZSYNC_TYPE_RRSIG, ZSYNC_TYPE_NSEC, ZSYNC_TYPE_NSEC3,
+					 ZSYNC_TYPE_NSEC3PARAM, ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_CDS,
+					 ZSYNC_TYPE_CDNSKEY };
+
+/* One RRset as git has it (dr) and as the provider has it (cr); either may be NULL. */
+static void visit(const struct visit *v, const struct zsync_rrset *dr, const struct zsync_rrset *cr,
+		  struct zsync_changeset *cs)
+{
+	const struct zsync_diff_policy *p = v->p;
+	const struct zsync_rrset *any = dr ? dr : cr;
+	bool at_apex = zsync_name_equal(any->owner, v->apex);
+	unsigned flags = 0;
+	char what[ZSYNC_NAME_TXT_MAXLEN + 64];
+
+	if (any->type == ZSYNC_TYPE_SOA) {
+		if (!p->manage_soa || !at_apex || !dr)
+			return;
+		flags |= ZSYNC_CHANGE_SOA;
+		if (!cr)
+			add_change(cs, ZSYNC_CHANGE_CREATE, flags, dr->ttl, NULL, dr);
+		else if (dr->ttl != cr->ttl || !zsync_soa_equal_but_serial(dr->rdata, cr->rdata))
+			add_change(cs, ZSYNC_CHANGE_UPDATE, flags, dr->ttl, cr, dr);
+		return;
+	}
+	if (zsync_diff_ignored(p, v->desired, any))
+		return;
+	if (is_dnssec_type(any->type)) {
+		size_t k = 0;
+		while (dnssec_types[k] != any->type)
+			k++;
+		if (!v->dnssec_managed[k])
+			return; /* signed by the provider: not ours */
+	}
+	if (any->type == ZSYNC_TYPE_NS && at_apex) {
+		flags |= ZSYNC_CHANGE_APEX_NS;
+		if (!p->manage_apex_ns) {
+			if (dr && (!cr || !zsync_rrset_rdata_equal(dr, cr)))
+				add_na(cs, any, "apex NS belongs to the provider");
+			return;
+		}
+	}
+	if (cr)
+		cs->existing++;
+	if (dr && !zsync_diff_supported(p, dr->type)) {
+		describe(dr, what, sizeof(what));
+		if (p->skip_unsupported) {
+			add_na(cs, dr, "record type not supported by the provider (skipped)");
+		} else {
+			char *e = zsync_xasprintf("%s: record type not supported by provider '%s' "
+						  "(set unsupported = \"skip\" to leave it out)",
+						  what, p->provider ? p->provider : "?");
+			zsync_strlist_add_owned(&cs->errors, e);
+		}
+		return;
+	}
+	if (!dr) {
+		add_change(cs, ZSYNC_CHANGE_DELETE, flags, cr->ttl, cr, NULL);
+		return;
+	}
+	uint32_t ttl = zsync_diff_ttl(p, dr->ttl);
+	if (ttl != dr->ttl) {
+		describe(dr, what, sizeof(what));
+		zsync_strlist_add_owned(&cs->warnings,
+					zsync_xasprintf("%s: TTL %u %s to %u (provider %s %u)", what,
+							dr->ttl, ttl > dr->ttl ? "raised" : "lowered", ttl,
+							ttl > dr->ttl ? "minimum" : "maximum", ttl));
+	}
+	if (!cr) {
+		add_change(cs, ZSYNC_CHANGE_CREATE, flags, ttl, NULL, dr);
+		return;
+	}
+	bool same_rdata = zsync_rrset_rdata_equal(dr, cr);
+	if (same_rdata && cr->ttl == ttl && !(cr->flags & ZSYNC_RRSET_TTL_MIXED))
+		return;
+	if (same_rdata)
+		flags |= ZSYNC_CHANGE_TTL_ONLY;
+	add_change(cs, ZSYNC_CHANGE_UPDATE, flags, ttl, cr, dr);
+}
+
+static int rrset_pcmp(const void *a, const void *b)
+{
+	return rrset_cmp(*(const struct zsync_rrset *const *)a, *(const struct zsync_rrset *const *)b);
+}
+
+static const struct zsync_rrset *change_rrset(const struct zsync_change *c)
+{
+	return c->new ? c->new : c->old;
+}
+
+/*
+ * Git's zone is walked in canonical order and each RRset looked up at the provider by
+ * hash; only what the provider has beyond git is sorted (usually nothing), then both
+ * runs are merged: the provider's zone never needs a full sort.
+ */
 void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 		const struct zsync_diff_policy *p, struct zsync_changeset *cs)
 {
-	size_t nd = 0, nc = 0, i = 0, j = 0;
+	size_t nd = 0, nextra = 0, split;
 	const struct zsync_rrset *const *d = zsync_zone_sorted(desired, &nd);
-	const struct zsync_rrset *const *c = current ? zsync_zone_sorted(current, &nc) : NULL;
-	const uint8_t *apex = zsync_zone_origin(desired);
-	bool dnssec_managed[8] = { 0 };
-	const uint16_t dnssec_types[] = { ZSYNC_TYPE_RRSIG, ZSYNC_TYPE_NSEC, ZSYNC_TYPE_NSEC3,
-					  ZSYNC_TYPE_NSEC3PARAM, ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_CDS,
-					  ZSYNC_TYPE_CDNSKEY };
-	char what[ZSYNC_NAME_TXT_MAXLEN + 64];
+	const struct zsync_rrset **extra = NULL;
+	struct visit v = { p, desired, zsync_zone_origin(desired), { 0 } };
 
 	memset(cs, 0, sizeof(*cs));
 	for (size_t k = 0; k < sizeof(dnssec_types) / sizeof(dnssec_types[0]); k++)
-		dnssec_managed[k] = desired_has_type(d, nd, dnssec_types[k]);
-
-	while (i < nd || j < nc) {
-		int cmp = i >= nd ? 1 : j >= nc ? -1 : rrset_cmp(d[i], c[j]);
-		const struct zsync_rrset *dr = cmp <= 0 ? d[i] : NULL;
-		const struct zsync_rrset *cr = cmp >= 0 ? c[j] : NULL;
-		const struct zsync_rrset *any = dr ? dr : cr;
-		bool at_apex = zsync_name_equal(any->owner, apex);
-		unsigned flags = 0;
-
-		if (cmp <= 0)
-			i++;
-		if (cmp >= 0)
-			j++;
-		if (any->type == ZSYNC_TYPE_SOA) {
-			if (!p->manage_soa || !at_apex || !dr)
-				continue;
-			flags |= ZSYNC_CHANGE_SOA;
-			if (!cr)
-				add_change(cs, ZSYNC_CHANGE_CREATE, flags, dr->ttl, NULL, dr);
-			else if (dr->ttl != cr->ttl ||
-				 !zsync_soa_equal_but_serial(dr->rdata, cr->rdata))
-				add_change(cs, ZSYNC_CHANGE_UPDATE, flags, dr->ttl, cr, dr);
-			continue;
-		}
-		if (zsync_diff_ignored(p, desired, any))
-			continue;
-		if (is_dnssec_type(any->type)) {
-			size_t k = 0;
-			while (dnssec_types[k] != any->type)
-				k++;
-			if (!dnssec_managed[k])
-				continue; /* signed by the provider: not ours */
-		}
-		if (any->type == ZSYNC_TYPE_NS && at_apex) {
-			flags |= ZSYNC_CHANGE_APEX_NS;
-			if (!p->manage_apex_ns) {
-				if (dr && (!cr || !zsync_rrset_rdata_equal(dr, cr)))
-					add_na(cs, any, "apex NS belongs to the provider");
-				continue;
+		v.dnssec_managed[k] = desired_has_type(d, nd, dnssec_types[k]);
+	for (size_t i = 0; i < nd; i++)
+		visit(&v, d[i], current ? zsync_zone_find_canonical(current, d[i]) : NULL, cs);
+	split = cs->n;
+	if (current) {
+		size_t n = zsync_zone_iter_count(current);
+		for (size_t i = 0; i < n; i++) {
+			const struct zsync_rrset *r = zsync_zone_iter(current, i);
+			if (r && !zsync_zone_find_canonical(desired, r)) {
+				if (!(nextra & (nextra + 1)))
+					extra = zsync_xrealloc(extra, (nextra * 2 + 1) * sizeof(*extra));
+				extra[nextra++] = r;
 			}
 		}
-		if (cr)
-			cs->existing++;
-		if (dr && !zsync_diff_supported(p, dr->type)) {
-			describe(dr, what, sizeof(what));
-			if (p->skip_unsupported) {
-				add_na(cs, dr, "record type not supported by the provider (skipped)");
-			} else {
-				char *e = zsync_xasprintf("%s: record type not supported by provider '%s' "
-							  "(set unsupported = \"skip\" to leave it out)",
-							  what, p->provider ? p->provider : "?");
-				zsync_strlist_add_owned(&cs->errors, e);
-			}
-			continue;
+		if (nextra > 1)
+			qsort(extra, nextra, sizeof(*extra), rrset_pcmp);
+		for (size_t i = 0; i < nextra; i++)
+			visit(&v, NULL, extra[i], cs);
+		free(extra);
+	}
+	if (split > 0 && split < cs->n) {
+		/* merge the two ordered runs [0, split) and [split, n) */
+		struct zsync_change *m = zsync_xmalloc(cs->n * sizeof(*m));
+		size_t a = 0, b = split, o = 0;
+		while (a < split || b < cs->n) {
+			if (b >= cs->n || (a < split && rrset_cmp(change_rrset(&cs->v[a]), change_rrset(&cs->v[b])) <= 0))
+				m[o++] = cs->v[a++];
+			else
+				m[o++] = cs->v[b++];
 		}
-		if (!dr) {
-			add_change(cs, ZSYNC_CHANGE_DELETE, flags, cr->ttl, cr, NULL);
-			continue;
-		}
-		uint32_t ttl = zsync_diff_ttl(p, dr->ttl);
-		if (ttl != dr->ttl) {
-			describe(dr, what, sizeof(what));
-			zsync_strlist_add_owned(&cs->warnings,
-						zsync_xasprintf("%s: TTL %u %s to %u (provider %s %u)", what,
-								dr->ttl, ttl > dr->ttl ? "raised" : "lowered", ttl,
-								ttl > dr->ttl ? "minimum" : "maximum", ttl));
-		}
-		if (!cr) {
-			add_change(cs, ZSYNC_CHANGE_CREATE, flags, ttl, NULL, dr);
-			continue;
-		}
-		bool same_rdata = zsync_rrset_rdata_equal(dr, cr);
-		if (same_rdata && cr->ttl == ttl && !(cr->flags & ZSYNC_RRSET_TTL_MIXED))
-			continue;
-		if (same_rdata)
-			flags |= ZSYNC_CHANGE_TTL_ONLY;
-		add_change(cs, ZSYNC_CHANGE_UPDATE, flags, ttl, cr, dr);
+		free(cs->v);
+		cs->v = m;
+		cs->alloc = cs->n;
 	}
 }
 

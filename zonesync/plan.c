@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void compute_hash(const struct zsync_plan *p, char out[65]);
+
 char *zsync_plan_error(const char *provider, const char *zone, const char *msg)
 {
 	if (zone)
@@ -91,7 +93,8 @@ void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_p
 	};
 }
 
-static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
+/* What the provider serves (no need of git's zone: runs while git's zones load). */
+static void fetch_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 {
 	const struct zsync_provider_type *t = e->provider->type;
 	const struct zsync_provider_conf *pc = e->provider->conf;
@@ -99,12 +102,7 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	struct zsync_err err = { 0 };
 	int r;
 
-	if (e->zone->invalid) {
-		e->status = ZSYNC_ENTRY_INVALID_ZONE;
-		e->error = zsync_xasprintf("zone '%s' has errors in %s: nothing is pushed", zone,
-					   p->source);
-		return;
-	}
+	(void)p;
 	if (!e->provider->priv) {
 		e->status = ZSYNC_ENTRY_FAILED;
 		e->error = zsync_plan_error(pc->name, NULL, e->provider->error);
@@ -129,10 +127,26 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	} else if (r < 0) {
 		e->status = ZSYNC_ENTRY_FAILED;
 		e->error = zsync_plan_error(pc->name, zone, err.msg);
+	}
+}
+
+static void diff_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
+{
+	const struct zsync_provider_conf *pc = e->provider->conf;
+	const char *zone = e->zone->conf->name;
+
+	if (e->zone->invalid) {
+		/* a zone with errors is never pushed: whatever the provider said does not matter */
+		free(e->error);
+		e->status = ZSYNC_ENTRY_INVALID_ZONE;
+		e->error = zsync_xasprintf("zone '%s' has errors in %s: nothing is pushed", zone,
+					   p->source);
 		return;
 	}
+	if (e->status != ZSYNC_ENTRY_READY)
+		return;
 	struct zsync_diff_policy pol;
-	zsync_plan_policy(t, pc, e->zone->conf, &pol);
+	zsync_plan_policy(e->provider->type, pc, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, e->current, &pol, &e->cs);
 	if (e->cs.errors.n) {
 		e->status = ZSYNC_ENTRY_FAILED;
@@ -140,6 +154,13 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 		return;
 	}
 	check_limits(p, e);
+}
+
+static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
+{
+	if (!e->zone->invalid)
+		fetch_entry(p, e);
+	diff_entry(p, e);
 }
 
 /*
@@ -196,10 +217,28 @@ void zsync_plan_each(struct zsync_plan *p, long jobs,
 		pthread_join(th[i], NULL);
 }
 
-static void plan_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
+static void fetch_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
 {
 	(void)arg;
-	plan_entry(p, e);
+	fetch_entry(p, e);
+}
+
+static void diff_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
+{
+	(void)arg;
+	diff_entry(p, e);
+}
+
+struct fetch_all {
+	struct zsync_plan *p;
+	long jobs;
+};
+
+static void *fetch_all(void *arg)
+{
+	struct fetch_all *fa = arg;
+	zsync_plan_each(fa->p, fa->jobs, fetch_entry_cb, NULL);
+	return NULL;
 }
 
 void zsync_plan_replan(struct zsync_plan *p, struct zsync_plan_entry *e)
@@ -233,27 +272,15 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	p->zones = zsync_xcalloc(cfg->nzones ? cfg->nzones : 1, sizeof(*p->zones));
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
-		struct zsync_plan_zone *pz;
-		struct zsync_err zerr = { 0 };
 		bool present = false;
 
 		if (!in_list(f ? f->zones : NULL, zc->name, true))
 			continue;
 		for (size_t j = 0; j < files.n && !present; j++)
 			present = strcmp(files.v[j], zc->file) == 0;
-		pz = &p->zones[p->nzones++];
-		pz->conf = zc;
-		if (!present) {
-			pz->invalid = true; /* reported by zsync_config_match_files */
-			continue;
-		}
-		if (zsync_lint_load(&pz->desired, tree, zc->file, zc->name, &p->diags, &zerr) < 0) {
-			if (zerr.code)
-				zsync_diags_add(&p->diags, zc->file, 0, ZSYNC_SEV_ERROR, NULL, "%s", zerr.msg);
-			pz->invalid = true;
-			zsync_zone_free(pz->desired);
-			pz->desired = NULL;
-		}
+		p->zones[p->nzones].conf = zc;
+		/* a missing file is reported by zsync_config_match_files */
+		p->zones[p->nzones++].invalid = !present;
 	}
 	if (f && f->zones && f->zones->n && p->nzones == 0) {
 		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no configured zone matches '%s'", f->zones->v[0]);
@@ -300,8 +327,31 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			e->provider = pp;
 		}
 	}
-	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, plan_entry_cb, NULL);
-	json_decref(zsync_plan_json(p)); /* computes the hash */
+	{
+		/* providers are read while git's zones load and lint: the two take about as long */
+		struct fetch_all fa = { p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs };
+		pthread_t th;
+		bool threaded = pthread_create(&th, NULL, fetch_all, &fa) == 0;
+		if (!threaded)
+			fetch_all(&fa);
+		for (size_t i = 0; i < p->nzones; i++) {
+			struct zsync_plan_zone *pz = &p->zones[i];
+			struct zsync_err zerr = { 0 };
+			if (pz->invalid)
+				continue;
+			if (zsync_lint_load(&pz->desired, tree, pz->conf->file, pz->conf->name, &p->diags, &zerr) < 0) {
+				if (zerr.code)
+					zsync_diags_add(&p->diags, pz->conf->file, 0, ZSYNC_SEV_ERROR, NULL, "%s", zerr.msg);
+				pz->invalid = true;
+				zsync_zone_free(pz->desired);
+				pz->desired = NULL;
+			}
+		}
+		if (threaded)
+			pthread_join(th, NULL);
+	}
+	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, diff_entry_cb, NULL);
+	compute_hash(p, p->hash);
 out:
 	zsync_strlist_release(&files);
 	if (ret < 0)
@@ -424,14 +474,77 @@ static const char *entry_state(const struct zsync_plan_entry *e)
 	return e->cs.n ? "changes" : "in-sync";
 }
 
-static void compute_hash(json_t *plan, char out[65])
+/* Feeds one NUL-terminated field (the NUL separates fields unambiguously). */
+static void hfield(gnutls_hash_hd_t h, const char *s)
 {
-	char *s = json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+	gnutls_hash(h, s ? s : "", s ? strlen(s) + 1 : 1);
+}
+
+static void hrrset(gnutls_hash_hd_t h, const struct zsync_rrset *r, uint32_t ttl, char *buf)
+{
+	char num[32];
+	const uint8_t *rd = r->rdata;
+	snprintf(num, sizeof(num), "%u", ttl);
+	hfield(h, num);
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		hfield(h, buf);
+	}
+}
+
+/*
+ * The plan hash: SHA-256 over every field of the plan in a fixed order, streamed, so
+ * that a plan of a million changes needs no JSON in memory to be hashed.
+ */
+static void compute_hash(const struct zsync_plan *p, char out[65])
+{
+	gnutls_hash_hd_t h;
 	unsigned char d[32];
-	gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), d);
+	char *buf = zsync_xmalloc(4 * 65536 + 4096), name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+
+	gnutls_hash_init(&h, GNUTLS_DIG_SHA256);
+	hfield(h, "zonesync-plan/1");
+	hfield(h, p->commit);
+	for (size_t i = 0; i < p->nzones; i++) {
+		const struct zsync_plan_zone *z = &p->zones[i];
+		hfield(h, z->conf->name);
+		hfield(h, z->conf->file);
+		hfield(h, z->invalid ? "invalid" : "valid");
+		for (size_t k = 0; k < p->nentries; k++) {
+			const struct zsync_plan_entry *e = &p->entries[k];
+			if (e->zone != z)
+				continue;
+			hfield(h, e->provider->conf->name);
+			hfield(h, e->provider->conf->type);
+			hfield(h, entry_state(e));
+			hfield(h, e->error);
+			hfield(h, e->refused);
+			hfield(h, e->create_zone ? "create-zone" : "");
+			for (size_t c = 0; c < e->cs.n; c++) {
+				const struct zsync_change *ch = &e->cs.v[c];
+				const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
+				hfield(h, op_name(ch->op));
+				hfield(h, zsync_name_to_text(any->owner, name, sizeof(name)));
+				hfield(h, zsync_type_to_text(any->type, type, sizeof(type)));
+				if (ch->new)
+					hrrset(h, ch->new, ch->ttl, buf);
+				hfield(h, "|");
+				if (ch->old)
+					hrrset(h, ch->old, ch->old->ttl, buf);
+			}
+			for (size_t c = 0; c < e->cs.nna; c++) {
+				hfield(h, zsync_name_to_text(e->cs.na[c].owner, name, sizeof(name)));
+				hfield(h, zsync_type_to_text(e->cs.na[c].type, type, sizeof(type)));
+				hfield(h, e->cs.na[c].reason);
+			}
+			for (size_t c = 0; c < e->cs.warnings.n; c++)
+				hfield(h, e->cs.warnings.v[c]);
+		}
+	}
+	gnutls_hash_deinit(h, d);
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
-	free(s);
+	free(buf);
 }
 
 json_t *zsync_plan_json(const struct zsync_plan *pc)
@@ -490,7 +603,6 @@ json_t *zsync_plan_json(const struct zsync_plan *pc)
 		"updates", (json_int_t)updates, "deletes", (json_int_t)deletes,
 		"failed", (json_int_t)zsync_plan_failed(p), "refused", (json_int_t)zsync_plan_refused(p),
 		"invalid_zones", (json_int_t)zsync_plan_invalid(p)));
-	compute_hash(root, p->hash);
 	json_object_set_new(root, "hash", json_string(p->hash));
 	return root;
 }

@@ -683,6 +683,14 @@ int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)
 	return 1;
 }
 
+const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *z,
+						    const struct zsync_rrset *like)
+{
+	/* owners in a model are lower case already: no copy, no lowering */
+	return slot_rrset(z, zone_probe(z, like->owner, like->owner_len, like->type,
+					rrset_hash(like->owner, like->owner_len, like->type)));
+}
+
 const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *z, const uint8_t *owner,
 					  uint16_t type)
 {
@@ -722,6 +730,12 @@ bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b)
 
 /* Sort entry: the owner in knot's lookup format (labels reversed, memcmp gives canonical order). */
 struct sort_ent {
+	/*
+	 * For names inside the zone, the 8 octets of lf that follow the origin's (which all of
+	 * them share), big-endian: most comparisons end on this integer.
+	 */
+	uint64_t key, key2;
+	bool in_zone;
 	const uint8_t *lf;
 	const struct zsync_rrset *r;
 };
@@ -729,6 +743,12 @@ struct sort_ent {
 static int sort_ent_cmp(const void *pa, const void *pb)
 {
 	const struct sort_ent *a = pa, *b = pb;
+	if (a->in_zone && b->in_zone) {
+		if (a->key != b->key)
+			return a->key < b->key ? -1 : 1;
+		if (a->key2 != b->key2)
+			return a->key2 < b->key2 ? -1 : 1;
+	}
 	if (a->lf != b->lf) {
 		unsigned la = a->lf[0], lb = b->lf[0];
 		int c = memcmp(a->lf + 1, b->lf + 1, la < lb ? la : lb);
@@ -747,9 +767,15 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 	const uint8_t *prev_owner = NULL, *prev_lf = NULL;
 	size_t n = 0;
 
+	knot_dname_storage_t ost;
+	const uint8_t *origin_lf;
+	unsigned olf_len;
+
 	*count = z->used;
 	if (z->sorted)
 		return z->sorted;
+	origin_lf = knot_dname_lf(z->origin, ost);
+	olf_len = origin_lf[0];
 	ents = zsync_xmalloc((z->used ? z->used : 1) * sizeof(*ents));
 	for (size_t i = 0; i < z->nrrsets; i++) {
 		const struct zsync_rrset *r = zsync_zone_iter(z, i);
@@ -765,6 +791,19 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 		}
 		ents[n].lf = prev_lf;
 		ents[n].r = r;
+		ents[n].in_zone = prev_lf[0] >= olf_len &&
+				  memcmp(prev_lf + 1, origin_lf + 1, olf_len) == 0;
+		uint64_t k = 0, k2 = 0;
+		for (unsigned b = 0; b < 16; b++) {
+			unsigned at = olf_len + b;
+			uint64_t byte = at < prev_lf[0] ? prev_lf[1 + at] : 0;
+			if (b < 8)
+				k = (k << 8) | byte;
+			else
+				k2 = (k2 << 8) | byte;
+		}
+		ents[n].key = k;
+		ents[n].key2 = k2;
 		n++;
 	}
 	qsort(ents, n, sizeof(*ents), sort_ent_cmp);

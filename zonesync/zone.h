@@ -151,6 +151,10 @@ const char *zsync_zone_file(const struct zsync_zone *zone, uint16_t idx);
 /* Finds the RRset; owner in wire form, any case. NULL when absent. */
 const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *zone, const uint8_t *owner,
 					  uint16_t type);
+/* The RRset of `like`'s owner and type in zone, `like` coming from a model (faster than zsync_zone_find). */
+const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *zone,
+						    const struct zsync_rrset *like);
+
 /*
  * RRsets in canonical DNS order (RFC 4034 section 6.1) by owner, then by type.
  * The array belongs to the zone and stays valid until the zone changes.

@@ -60,7 +60,8 @@ nameservers = ["127.0.0.1:$PPORT"]
 [[zones]]
 name = "example.com"
 CONF
-Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
+# every output of every run is kept, to prove no secret ever appears in it
+Z() { "$ZONESYNC" -c "$CFG" --no-color "$@" 2>&1 | tee -a "$T/all-output"; return "${PIPESTATUS[0]}"; }
 cd "$R"
 echo "== one zone, three providers: bind :$BPORT, knot :$KPORT, pdns :$PPORT"
 expect_exit 0 "apply to all three (apex NS of the placeholders replaced: --force)" Z apply --force
@@ -116,4 +117,11 @@ contains "knot skipped, with the hook's reason" "$OUT" "knot         skipped: pr
 contains "the hook's words are logged" "$OUT" "change window closed for knot"
 same "bind changed" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.52')"
 same "knot did not" "$(answers "$KPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+# the secrets: never in any output, the state database or the journal
+for secret in "$TSIG_SECRET" "$PDNS_KEY"; do
+	check "a secret (${#secret} chars) appears in no output" sh -c "! grep -qF -- \"\$1\" \"\$2\"" _ "$secret" "$T/all-output"
+	check "nor in the state database" sh -c "! sqlite3 \"\$2\" .dump | grep -qF -- \"\$1\"" _ "$secret" "$T/state.db"
+done
+Z -v -v plan >/dev/null
+check "nor in verbose output" sh -c "! grep -qF -- \"\$1\" \"\$2\" && ! grep -qF -- \"\$3\" \"\$2\"" _ "$TSIG_SECRET" "$T/all-output" "$PDNS_KEY"
 finish
