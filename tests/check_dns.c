@@ -1,0 +1,298 @@
+/*
+ * check_dns.c - DNS transport and AXFR logic against hand-built messages from a local
+ * TCP server thread: length framing (split writes, several messages), the SOA bracketing
+ * of a transfer, and the TSIG rules that must reject a transfer.
+ */
+#include "testutil.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
+
+#include "dns.h"
+
+/* What the fake server sends back, as a list of DNS messages (without length prefix). */
+struct script {
+	int listen_fd;
+	int port;
+	uint8_t msgs[4][512];
+	size_t lens[4];
+	int n;
+	bool dribble;      /* write one octet at a time */
+	bool wrong_id;
+	bool close_early;  /* stop after the first message */
+};
+
+static size_t put_name(uint8_t *p, const char *labels[])
+{
+	size_t o = 0;
+	for (int i = 0; labels[i]; i++) {
+		size_t l = strlen(labels[i]);
+		p[o++] = (uint8_t)l;
+		memcpy(p + o, labels[i], l);
+		o += l;
+	}
+	p[o++] = 0;
+	return o;
+}
+
+static size_t put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return 2;
+}
+
+static size_t put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+	return 4;
+}
+
+static const char *apex[] = { "example", "com", NULL };
+static const char *www[] = { "www", "example", "com", NULL };
+static const char *ns1[] = { "ns1", "example", "com", NULL };
+static const char *host[] = { "hostmaster", "example", "com", NULL };
+
+/* A response header + question (AXFR example.com IN); ancount filled in by the caller. */
+static size_t header(uint8_t *m, uint16_t an)
+{
+	size_t o = 0;
+	o += put16(m + o, 0);      /* id: the server copies the query's */
+	o += put16(m + o, 0x8400); /* QR, AA */
+	o += put16(m + o, 1);
+	o += put16(m + o, an);
+	o += put16(m + o, 0);
+	o += put16(m + o, 0);
+	o += put_name(m + o, apex);
+	o += put16(m + o, 252);
+	o += put16(m + o, 1);
+	return o;
+}
+
+static size_t soa_rr(uint8_t *m, uint32_t serial)
+{
+	size_t o = put_name(m, apex), rdl;
+	o += put16(m + o, 6);
+	o += put16(m + o, 1);
+	o += put32(m + o, 300);
+	size_t lenpos = o;
+	o += 2;
+	rdl = o;
+	o += put_name(m + o, ns1);
+	o += put_name(m + o, host);
+	o += put32(m + o, serial);
+	for (int i = 0; i < 4; i++)
+		o += put32(m + o, 3600);
+	put16(m + lenpos, (unsigned)(o - rdl));
+	return o;
+}
+
+static size_t a_rr(uint8_t *m, const char *labels[], uint8_t last)
+{
+	size_t o = put_name(m, labels);
+	o += put16(m + o, 1);
+	o += put16(m + o, 1);
+	o += put32(m + o, 300);
+	o += put16(m + o, 4);
+	m[o++] = 192;
+	m[o++] = 0;
+	m[o++] = 2;
+	m[o++] = last;
+	return o;
+}
+
+static void *serve(void *arg)
+{
+	struct script *s = arg;
+	int c = accept(s->listen_fd, NULL, NULL);
+	uint8_t q[1024], lp[2];
+	if (c < 0)
+		return NULL;
+	if (recv(c, lp, 2, MSG_WAITALL) != 2) {
+		close(c);
+		return NULL;
+	}
+	size_t ql = (size_t)lp[0] << 8 | lp[1];
+	if (ql > sizeof(q) || recv(c, q, ql, MSG_WAITALL) != (ssize_t)ql) {
+		close(c);
+		return NULL;
+	}
+	for (int i = 0; i < s->n; i++) {
+		uint8_t out[520];
+		memcpy(out + 2, s->msgs[i], s->lens[i]);
+		out[0] = (uint8_t)(s->lens[i] >> 8);
+		out[1] = (uint8_t)s->lens[i];
+		out[2] = q[0] ^ (s->wrong_id ? 0xff : 0);
+		out[3] = q[1];
+		if (s->dribble)
+			for (size_t k = 0; k < s->lens[i] + 2; k++)
+				send(c, out + k, 1, MSG_NOSIGNAL);
+		else
+			send(c, out, s->lens[i] + 2, MSG_NOSIGNAL);
+		if (s->close_early)
+			break;
+	}
+	close(c);
+	return NULL;
+}
+
+static void start(struct script *s, pthread_t *th)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	s->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_eq(bind(s->listen_fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(s->listen_fd, 1), 0);
+	getsockname(s->listen_fd, (struct sockaddr *)&a, &al);
+	s->port = ntohs(a.sin_port);
+	pthread_create(th, NULL, serve, s);
+}
+
+/* SOA, www A / ns1 A, SOA in two messages. */
+static void two_messages(struct script *s)
+{
+	size_t o = header(s->msgs[0], 2);
+	o += soa_rr(s->msgs[0] + o, 7);
+	o += a_rr(s->msgs[0] + o, www, 10);
+	s->lens[0] = o;
+	o = header(s->msgs[1], 2);
+	o += a_rr(s->msgs[1] + o, ns1, 1);
+	o += soa_rr(s->msgs[1] + o, 7);
+	s->lens[1] = o;
+	s->n = 2;
+}
+
+static int transfer(struct script *s, const struct zsync_tsig *key, struct zsync_zone **z,
+		    struct zsync_err *err)
+{
+	pthread_t th;
+	char server[64];
+	start(s, &th);
+	snprintf(server, sizeof(server), "127.0.0.1:%d", s->port);
+	int r = zsync_dns_axfr(server, "example.com.", key, 3000, z, err);
+	pthread_join(th, NULL);
+	close(s->listen_fd);
+	return r;
+}
+
+START_TEST(test_axfr_two_messages)
+{
+	struct script s = { 0 };
+	struct zsync_zone *z = NULL;
+	struct zsync_err err = { 0 };
+	two_messages(&s);
+	ck_assert_msg(transfer(&s, NULL, &z, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(zsync_zone_rrset_count(z), 3); /* SOA once, www A, ns1 A */
+	zsync_zone_free(z);
+}
+END_TEST
+
+START_TEST(test_axfr_framing_byte_by_byte)
+{
+	struct script s = { .dribble = true };
+	struct zsync_zone *z = NULL;
+	struct zsync_err err = { 0 };
+	two_messages(&s);
+	ck_assert_msg(transfer(&s, NULL, &z, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(zsync_zone_record_count(z), 3);
+	zsync_zone_free(z);
+}
+END_TEST
+
+START_TEST(test_axfr_rejections)
+{
+	struct zsync_zone *z = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_tsig *key = NULL;
+
+	/* the connection closes before the closing SOA */
+	struct script s1 = { .close_early = true };
+	two_messages(&s1);
+	ck_assert_int_lt(transfer(&s1, NULL, &z, &err), 0);
+	ck_assert_ptr_null(z);
+	ck_assert_msg(strstr(err.msg, "connection closed"), "%s", err.msg);
+
+	/* an answer to another query */
+	struct script s2 = { .wrong_id = true };
+	two_messages(&s2);
+	ck_assert_int_lt(transfer(&s2, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "unexpected message 1"), "%s", err.msg);
+
+	/* records before the SOA */
+	struct script s3 = { 0 };
+	size_t o = header(s3.msgs[0], 2);
+	o += a_rr(s3.msgs[0] + o, www, 10);
+	o += soa_rr(s3.msgs[0] + o, 7);
+	s3.lens[0] = o;
+	s3.n = 1;
+	ck_assert_int_lt(transfer(&s3, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "does not start with the SOA"), "%s", err.msg);
+
+	/* data after the closing SOA */
+	struct script s4 = { 0 };
+	o = header(s4.msgs[0], 3);
+	o += soa_rr(s4.msgs[0] + o, 7);
+	o += soa_rr(s4.msgs[0] + o, 7);
+	o += a_rr(s4.msgs[0] + o, www, 10);
+	s4.lens[0] = o;
+	s4.n = 1;
+	ck_assert_int_lt(transfer(&s4, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "data after the closing SOA"), "%s", err.msg);
+
+	/* a garbled message */
+	struct script s5 = { 0 };
+	two_messages(&s5);
+	s5.lens[1] -= 3;
+	ck_assert_int_lt(transfer(&s5, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "malformed message 2"), "%s", err.msg);
+
+	/* with a key, an unsigned transfer is refused outright: records are never used */
+	ck_assert_int_eq(zsync_tsig_new(&key, "hmac-sha256", "zonesync-key", "c2VjcmV0c2VjcmV0c2VjcmV0", &err), 0);
+	struct script s6 = { 0 };
+	two_messages(&s6);
+	ck_assert_int_lt(transfer(&s6, key, &z, &err), 0);
+	ck_assert_ptr_null(z);
+	ck_assert_msg(strstr(err.msg, "the first message is unsigned; transfer rejected"), "%s", err.msg);
+	zsync_tsig_free(key);
+}
+END_TEST
+
+START_TEST(test_tsig_keys_and_servers)
+{
+	struct zsync_tsig *key = NULL;
+	struct zsync_err err = { 0 };
+	char host[64];
+	uint16_t port;
+
+	ck_assert_int_eq(zsync_tsig_new(&key, NULL, "k", "c2VjcmV0", &err), 0); /* hmac-sha256 by default */
+	zsync_tsig_free(key);
+	ck_assert_int_eq(zsync_tsig_new(&key, "hmac-sha512", "k", "c2VjcmV0", &err), 0);
+	zsync_tsig_free(key);
+	ck_assert_int_lt(zsync_tsig_new(&key, "hmac-nonsense", "k", "c2VjcmV0", &err), 0);
+	ck_assert_msg(strstr(err.msg, "TSIG key 'k'") && !strstr(err.msg, "c2VjcmV0"), "%s", err.msg);
+	ck_assert_int_eq(zsync_dns_split_server("127.0.0.1:5301", host, sizeof(host), &port, &err), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_uint_eq(port, 5301);
+	ck_assert_int_eq(zsync_dns_split_server("[::1]:53", host, sizeof(host), &port, &err), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_int_eq(zsync_dns_split_server("ns1.example.net", host, sizeof(host), &port, &err), 0);
+	ck_assert_uint_eq(port, 53);
+	ck_assert_int_lt(zsync_dns_split_server("host:99999", host, sizeof(host), &port, &err), 0);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dns");
+	TCase *tc = tcase_create("dns");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_axfr_two_messages);
+	tcase_add_test(tc, test_axfr_framing_byte_by_byte);
+	tcase_add_test(tc, test_axfr_rejections);
+	tcase_add_test(tc, test_tsig_keys_and_servers);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
