@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ int zsync_hook_run(char *const argv[], char *const env[], const char *input, siz
 	size_t cap = 4096, len = 0, written = 0;
 	pid_t pid;
 	int status = 0, errnum = 0;
+	char **free_envp = NULL;
 	double deadline = now() + (timeout_sec > 0 ? timeout_sec : 60);
 
 	memset(res, 0, sizeof(*res));
@@ -38,7 +40,30 @@ int zsync_hook_run(char *const argv[], char *const env[], const char *input, siz
 		zsync_err_set(err, ZSYNC_EIO, "%s: cannot create pipes: %s", argv[0], strerror(errno));
 		goto fail;
 	}
+	/* the environment is built before fork: after it, in a threaded process, only
+	 * async-signal-safe calls are allowed (no malloc, no putenv) */
+	size_t ne = 0, nx = 0;
+	while (environ[ne])
+		ne++;
+	while (env && env[nx])
+		nx++;
+	char **envp = zsync_xcalloc(ne + nx + 1, sizeof(*envp));
+	size_t k = 0;
+	for (size_t i = 0; i < nx; i++)
+		envp[k++] = env[i];
+	for (size_t i = 0; i < ne; i++) {
+		/* ours win over inherited variables of the same name */
+		bool shadowed = false;
+		for (size_t j = 0; j < nx && !shadowed; j++) {
+			const char *eq = strchr(env[j], '=');
+			size_t l = eq ? (size_t)(eq - env[j]) : strlen(env[j]);
+			shadowed = strncmp(environ[i], env[j], l) == 0 && environ[i][l] == '=';
+		}
+		if (!shadowed)
+			envp[k++] = environ[i];
+	}
 	pid = fork();
+	free_envp = envp;
 	if (pid < 0) {
 		zsync_err_set(err, ZSYNC_EIO, "%s: cannot fork: %s", argv[0], strerror(errno));
 		goto fail;
@@ -47,10 +72,8 @@ int zsync_hook_run(char *const argv[], char *const env[], const char *input, siz
 		dup2(in[0], 0);
 		dup2(out[1], 1);
 		dup2(out[1], 2);
-		for (size_t i = 0; env && env[i]; i++)
-			putenv(env[i]);
 		signal(SIGPIPE, SIG_DFL);
-		execvp(argv[0], argv);
+		execvpe(argv[0], argv, envp);
 		errnum = errno;
 		if (write(exec_err[1], &errnum, sizeof(errnum)) < 0)
 			_exit(127);
@@ -127,11 +150,13 @@ int zsync_hook_run(char *const argv[], char *const env[], const char *input, siz
 	for (int *fd = (int[]){ in[1], out[0] }, k = 0; k < 2; k++)
 		if (fd[k] >= 0)
 			close(fd[k]);
+	free(free_envp);
 	return 0;
 fail:
 	for (int *fd = (int[]){ in[0], in[1], out[0], out[1], exec_err[0], exec_err[1] }, k = 0; k < 6; k++)
 		if (fd[k] >= 0)
 			close(fd[k]);
+	free(free_envp);
 	return ZSYNC_EIO;
 }
 
