@@ -11,7 +11,7 @@
 #include <time.h>
 
 static const char usage_line[] =
-	"zonesync apply [--ref REF] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--wait[=SECONDS]] [-j N] [ZONE...]";
+	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--wait[=SECONDS]] [-j N] [ZONE...]";
 static const char reconcile_usage[] =
 	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N]";
 
@@ -118,7 +118,8 @@ static int write_metrics(const char *path, struct zsync_state *st, double second
 
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
 {
-	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL;
+	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL;
+	json_t *reviewed = NULL;
 	struct timespec t0, t1;
 	bool force = false, dry_run = false;
 	long jobs = 0;
@@ -133,6 +134,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "how to print the plan: text (default), json, markdown" },
 		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers worked on at once (default: [defaults] jobs)" },
 		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
+		{ 0, "plan", ZSYNC_OPT_STRING, &plan_file, "FILE", "apply only if live state still gives this reviewed plan (from plan --out)" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -149,6 +151,24 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (zsync_cmd_options(ctx, reconcile ? reconcile_usage : usage_line, opts, argc, argv, &pos, &code))
 		goto out;
+	if (plan_file) {
+		json_error_t je;
+		const char *c;
+		if (reconcile || ref) {
+			fprintf(stderr, "zonesync: --plan applies the reviewed plan's commit; it goes with neither --ref nor reconcile\n");
+			code = ZSYNC_EXIT_USAGE;
+			goto out;
+		}
+		reviewed = json_load_file(plan_file, 0, &je);
+		c = json_string_value(json_object_get(reviewed, "commit"));
+		if (!reviewed || !c || !json_is_string(json_object_get(reviewed, "hash"))) {
+			fprintf(stderr, "zonesync: %s: not a zonesync plan%s%s\n", plan_file,
+				reviewed ? "" : ": ", reviewed ? "" : je.text);
+			code = ZSYNC_EXIT_ERROR;
+			goto out;
+		}
+		ref = c; /* what was reviewed, not whatever the branch says now */
+	}
 	if (reconcile && (dry_run || ref)) {
 		fprintf(stderr, "zonesync: reconcile always applies [repo] ref (use apply for --ref and --dry-run)\n");
 		code = ZSYNC_EXIT_USAGE;
@@ -177,6 +197,33 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	/* reconcile runs from cron: it prints only what is wrong unless asked */
 	if ((!reconcile || ctx->verbose) && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
 		goto out;
+	if (reviewed && strcmp(plan->hash, json_string_value(json_object_get(reviewed, "hash"))) != 0) {
+		/* say what moved: per zone x provider, the reviewed change count against today's */
+		fprintf(stderr, "zonesync: live state changed since the plan in %s was reviewed (plan %.12s, now %.12s); nothing applied:\n",
+			plan_file, json_string_value(json_object_get(reviewed, "hash")), plan->hash);
+		json_t *zs = json_object_get(reviewed, "zones"), *z;
+		size_t i;
+		for (size_t k = 0; k < plan->nentries; k++) {
+			const struct zsync_plan_entry *e = &plan->entries[k];
+			long before = -1;
+			json_array_foreach(zs, i, z) {
+				json_t *ps = json_object_get(z, "providers"), *pv;
+				size_t j;
+				if (strcmp(json_string_value(json_object_get(z, "zone")) ?: "", e->zone->conf->name))
+					continue;
+				json_array_foreach(ps, j, pv)
+					if (!strcmp(json_string_value(json_object_get(pv, "provider")) ?: "", e->provider->conf->name))
+						before = (long)json_array_size(json_object_get(pv, "changes"));
+			}
+			long now = e->status == ZSYNC_ENTRY_READY ? (long)e->cs.n : -1;
+			if (before != now)
+				fprintf(stderr, "  %s at %s: %ld change%s reviewed, %ld now\n", e->zone->conf->name,
+					e->provider->conf->name, before, before == 1 ? "" : "s", now);
+		}
+		fprintf(stderr, "  (run zonesync plan again and review it)\n");
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR
 			: zsync_plan_failed(plan) ? ZSYNC_EXIT_PARTIAL : ZSYNC_EXIT_OK;
@@ -190,7 +237,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	}
 	if (reconcile)
 		record_drift(plan, st, run, ctx->quiet);
-	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs }, &t);
+	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,
+								   .no_replan = reviewed != NULL }, &t);
 	if (!ctx->quiet || t.failed || t.refused)
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
 	code = zsync_sync_exit_code(&t);
@@ -215,6 +263,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			fprintf(stderr, "zonesync: cannot write metrics to %s\n", metrics);
 	}
 out:
+	json_decref(reviewed);
 	zsync_plan_free(plan);
 	zsync_tree_free(tree);
 	zsync_repo_close(repo);

@@ -77,6 +77,23 @@ contains "the error names provider, zone and HTTP status" "$OUT" "provider 'pdns
 same "nothing of that PATCH was applied" "$(answers "$PORT" good.example.com A)" ""
 git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
 
+# review, then apply exactly the reviewed plan; refused when live state moved meanwhile
+echo 'reviewed 300 IN A 192.0.2.88' >> zones/example.com.zone
+git_commit "$R" "reviewed change"
+expect_exit 2 "plan --out for review" "$ZONESYNC" -c "$CFG" plan --exit-code --out "$T/reviewed.json"
+expect_exit 0 "apply --plan applies the reviewed plan" "$ZONESYNC" -c "$CFG" --no-color apply --plan "$T/reviewed.json"
+same "reviewed change served" "$(answers "$PORT" reviewed.example.com A)" "192.0.2.88"
+echo 'second 300 IN A 192.0.2.89' >> zones/example.com.zone
+git_commit "$R" "second reviewed change"
+expect_exit 2 "another plan for review" "$ZONESYNC" -c "$CFG" plan --exit-code --out "$T/reviewed2.json"
+curl -s -X PATCH -H "X-API-Key: $PDNS_KEY" -H 'Content-Type: application/json' \
+	"http://127.0.0.1:$API/api/v1/servers/localhost/zones/example.com." \
+	-d '{"rrsets":[{"name":"intruder.example.com.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"203.0.113.1","disabled":false}]}]}'
+expect_exit 1 "apply --plan refuses when live state changed since review" "$ZONESYNC" -c "$CFG" --no-color apply --plan "$T/reviewed2.json"
+contains "and says what moved" "$OUT" "example.com. at pdns: 1 change reviewed, 2 now"
+same "nothing applied" "$(answers "$PORT" second.example.com A)" ""
+expect_exit 0 "a fresh apply converges" "$ZONESYNC" -c "$CFG" apply
+
 # onboarding: import what PowerDNS serves; the file passes check and re-plans to nothing
 I=$T/imported
 git init -q -b main "$I"
