@@ -1,4 +1,5 @@
 # zonesync - GNU make build. `make test` and `make demo` install what they need (make deps).
+SHELL := /bin/bash
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -38,27 +39,32 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps build test run-tests check-headers bench run-bench install clean fmt demo
+.PHONY: all deps build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-deps run-fuzz valgrind run-valgrind
 
 all: deps
 	@$(MAKE) --no-print-directory build
 
 build: $(BUILD)/zonesync
 
-deps:
-	@missing=$$(for p in $(BUILD_DEBS) $(TEST_DEBS); do \
+# $(call install_debs,PACKAGES): apt-get install what is missing (as root; else say how)
+define install_debs
+	@missing=$$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
-			echo "make deps: missing Debian packages:" $$missing >&2; \
-			echo "make deps: run 'sudo make deps' (or install them with apt-get) and try again" >&2; \
+			echo "make: missing Debian packages:" $$missing >&2; \
+			echo "make: run 'sudo make deps' (or install them with apt-get) and try again" >&2; \
 			exit 1; \
 		fi; \
-		echo "make deps: installing" $$missing; \
+		echo "make: installing" $$missing; \
 		apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
 			install -y -q --no-install-recommends $$missing || exit 1; \
 	fi
+endef
+
+deps:
+	$(call install_debs,$(BUILD_DEBS) $(TEST_DEBS))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -124,10 +130,59 @@ fmt:
 	clang-format -i zonesync/*.c zonesync/*.h providers/*.c providers/*.h tests/*.c tests/*.h 2>/dev/null || true
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/zonesync/main.d
 
 $(BUILD)/tests/toml-decoder: tests/toml-decoder.c $(BUILD)/libzonesync.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libzonesync.a $(ALL_LDLIBS) $(SAN_FLAGS)
+
+# valgrind memcheck: the unit tests (in-process) and the zonefile integration test
+valgrind: deps
+	$(call install_debs,valgrind)
+	@$(MAKE) --no-print-directory run-valgrind
+
+run-valgrind: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+		echo "== valgrind $$t"; \
+		CK_FORK=no ZONESYNC=$(CURDIR)/$(BUILD)/zonesync TOML_DECODER=$(CURDIR)/$(BUILD)/tests/toml-decoder \
+			valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+			--suppressions=tests/valgrind.supp $$t || fail=1; \
+	done; \
+	ZONESYNC=$(CURDIR)/tests/valgrind-zonesync bash tests/integration/zonefile-bind.sh || fail=1; \
+	if [ $$fail = 0 ]; then echo "make valgrind: clean"; else echo "make valgrind: FAILED"; fi; exit $$fail
+
+# libFuzzer targets (clang): the TOML parser, zone loading with $INCLUDE, PowerDNS zone
+# JSON, DNS response messages. `make fuzz FUZZ_SECONDS=N` replays tests/fuzz/corpus and
+# then fuzzes each target for N seconds; new inputs go to build-fuzz/corpus.
+FUZZ_DEBS := clang libclang-rt-14-dev
+FUZZ_SECONDS ?= 30
+FUZZERS := toml zone pdns_json dns
+FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-I. -Izonesync -Iproviders $(shell $(PKG_CONFIG) --cflags $(PKGS))
+FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
+
+fuzz-deps:
+	$(call install_debs,$(FUZZ_DEBS))
+
+fuzz: deps fuzz-deps
+	@$(MAKE) --no-print-directory run-fuzz
+
+build-fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(ALL_LDLIBS)
+
+run-fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
+	@for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus/$$f; \
+		echo "== fuzz_$$f: replaying tests/fuzz/corpus/$$f, then $(FUZZ_SECONDS) s"; \
+		build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+			-print_final_stats=1 build-fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
+			grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus|==[0-9]+==ERROR|SUMMARY|Done)' || true; \
+		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz_$$f FAILED"; exit 1; }; \
+	done; echo "make fuzz: no crash"
+.SECONDARY:

@@ -5,6 +5,7 @@
  */
 #include "provider.h"
 #include "http.h"
+#include "powerdns.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -91,13 +92,65 @@ static int fail(const struct zsync_http_resp *r, struct zsync_err *err)
 	return err->code ? err->code : ZSYNC_EIO;
 }
 
+int zsync_powerdns_zone(const json_t *rrsets, const char *zone, struct zsync_zone **out,
+			struct zsync_err *err)
+{
+	char *text = NULL;
+	size_t cap = 0, len = 0, i;
+	json_t *rs;
+	int ret = 0;
+
+	*out = NULL;
+	if (!json_is_array(rrsets))
+		return zsync_err_set(err, ZSYNC_EINVAL, "malformed zone answer (no rrsets)");
+	/* the records in zone-file form, parsed by the same scanner as git's zones */
+	json_array_foreach(rrsets, i, rs) {
+		const char *name = json_string_value(json_object_get(rs, "name"));
+		const char *type = json_string_value(json_object_get(rs, "type"));
+		json_t *recs = json_object_get(rs, "records"), *rec;
+		json_int_t ttl = json_integer_value(json_object_get(rs, "ttl"));
+		uint16_t tnum;
+		size_t k;
+		if (!name || !type || !json_is_array(recs) || ttl < 0 || ttl > 0x7fffffff) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed rrset in the zone answer");
+			goto out;
+		}
+		if (zsync_type_from_text(type, &tnum) < 0)
+			continue; /* PowerDNS-only types (ALIAS, LUA): not ours */
+		json_array_foreach(recs, k, rec) {
+			const char *content = json_string_value(json_object_get(rec, "content"));
+			if (!content || json_is_true(json_object_get(rec, "disabled")))
+				continue;
+			/* one record a line: a newline or a zone-file directive in the data is refused */
+			if (strpbrk(name, "\n\r;$()") || strpbrk(content, "\n\r") || strpbrk(type, " \t\n")) {
+				ret = zsync_err_set(err, ZSYNC_EINVAL, "rrset %.100s: unexpected characters", name);
+				goto out;
+			}
+			size_t need = strlen(name) + strlen(type) + strlen(content) + 40;
+			if (len + need + 1 > cap)
+				text = zsync_xrealloc(text, cap = (len + need + 1) * 2);
+			len += (size_t)snprintf(text + len, cap - len, "%s %lld IN %s %s\n", name, (long long)ttl, type, content);
+		}
+	}
+	*out = zsync_zone_new(zone, err);
+	if (!*out) {
+		ret = ZSYNC_EINVAL;
+	} else if (len && zsync_zone_add_text(*out, text, len, err) < 0) {
+		zsync_err_prefix(err, "a record PowerDNS returned cannot be read");
+		zsync_zone_free(*out);
+		*out = NULL;
+		ret = ZSYNC_EINVAL;
+	}
+out:
+	free(text);
+	return ret;
+}
+
 static int p_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
 {
 	struct pdns *p = priv;
 	struct zsync_http_resp r;
 	char *url = zone_url(p, zone, NULL);
-	char *text = NULL;
-	size_t cap = 0, len = 0;
 	int ret;
 
 	*out = NULL;
@@ -115,41 +168,7 @@ static int p_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		zsync_http_resp_release(&r);
 		return ret;
 	}
-	/* the records in zone-file form, parsed by the same scanner as git's zones */
-	json_t *rrsets = json_object_get(r.json, "rrsets"), *rs;
-	size_t i;
-	json_array_foreach(rrsets, i, rs) {
-		const char *name = json_string_value(json_object_get(rs, "name"));
-		const char *type = json_string_value(json_object_get(rs, "type"));
-		json_t *recs = json_object_get(rs, "records"), *rec;
-		json_int_t ttl = json_integer_value(json_object_get(rs, "ttl"));
-		uint16_t tnum;
-		size_t k;
-		if (!name || !type || !json_is_array(recs)) {
-			ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed rrset in the zone answer");
-			goto out;
-		}
-		if (zsync_type_from_text(type, &tnum) < 0)
-			continue; /* PowerDNS-only types (ALIAS, LUA): not ours */
-		json_array_foreach(recs, k, rec) {
-			const char *content = json_string_value(json_object_get(rec, "content"));
-			if (!content || json_is_true(json_object_get(rec, "disabled")))
-				continue;
-			size_t need = strlen(name) + strlen(type) + strlen(content) + 40;
-			if (len + need + 1 > cap)
-				text = zsync_xrealloc(text, cap = (len + need + 1) * 2);
-			len += (size_t)snprintf(text + len, cap - len, "%s %lld IN %s %s\n", name, (long long)ttl, type, content);
-		}
-	}
-	*out = zsync_zone_new(zone, err);
-	if (len && zsync_zone_add_text(*out, text, len, err) < 0) {
-		zsync_err_prefix(err, "a record PowerDNS returned cannot be read");
-		zsync_zone_free(*out);
-		*out = NULL;
-		ret = ZSYNC_EINVAL;
-	}
-out:
-	free(text);
+	ret = zsync_powerdns_zone(json_object_get(r.json, "rrsets"), zone, out, err);
 	zsync_http_resp_release(&r);
 	return ret;
 }

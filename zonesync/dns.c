@@ -570,12 +570,45 @@ static int collect(const knot_pktsection_t *sec, struct zsync_zone *z, struct zs
 	return 0;
 }
 
+int zsync_dns_parse_answer(const uint8_t *wire, size_t len, const char *zone,
+			   struct zsync_dns_answer *out, struct zsync_err *err)
+{
+	uint8_t *copy;
+	knot_pkt_t *p;
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (len < KNOT_WIRE_HEADER_SIZE || len > ZSYNC_DNS_MAX_MESSAGE)
+		return zsync_err_set(err, ZSYNC_EINVAL, "malformed answer (%zu octets)", len);
+	copy = zsync_xmalloc(len);
+	memcpy(copy, wire, len);
+	p = knot_pkt_new(copy, (uint16_t)len, NULL);
+	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed answer");
+		goto out;
+	}
+	out->rcode = knot_pkt_ext_rcode(p);
+	out->authoritative = knot_wire_get_aa(p->wire);
+	out->answer = zsync_zone_new(zone, err);
+	out->authority = zsync_zone_new(zone, err);
+	if (!out->answer || !out->authority ||
+	    collect(knot_pkt_section(p, KNOT_ANSWER), out->answer, err) < 0 ||
+	    collect(knot_pkt_section(p, KNOT_AUTHORITY), out->authority, err) < 0) {
+		zsync_dns_answer_release(out);
+		ret = ZSYNC_EINVAL;
+	}
+out:
+	knot_pkt_free(p);
+	free(copy);
+	return ret;
+}
+
 int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, uint16_t qtype,
 		    int timeout_ms, struct zsync_dns_answer *out, struct zsync_err *err)
 {
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 5000);
 	uint8_t *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
-	knot_pkt_t *q = knot_pkt_new(NULL, 512, NULL), *p = NULL;
+	knot_pkt_t *q = knot_pkt_new(NULL, 512, NULL);
 	knot_rrset_t opt;
 	size_t len = 0;
 	int ret = 0, fd = -1;
@@ -598,25 +631,17 @@ int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, 
 			goto out;
 		}
 	}
-	p = knot_pkt_new(buf, (uint16_t)len, NULL);
-	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK || knot_wire_get_id(p->wire) != knot_wire_get_id(q->wire)) {
-		ret = zsync_err_set(err, ZSYNC_EINVAL, "server %s: malformed answer", server);
+	if (knot_wire_get_id(buf) != knot_wire_get_id(q->wire)) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "server %s: answer to another query", server);
 		goto out;
 	}
-	out->rcode = knot_pkt_ext_rcode(p);
-	out->authoritative = knot_wire_get_aa(p->wire);
-	out->answer = zsync_zone_new(zone, err);
-	out->authority = zsync_zone_new(zone, err);
-	if (!out->answer || !out->authority ||
-	    collect(knot_pkt_section(p, KNOT_ANSWER), out->answer, err) < 0 ||
-	    collect(knot_pkt_section(p, KNOT_AUTHORITY), out->authority, err) < 0) {
-		zsync_dns_answer_release(out);
-		ret = ZSYNC_EINVAL;
-	}
+	bool retried = out->truncated_retried;
+	if ((ret = zsync_dns_parse_answer(buf, len, zone, out, err)) < 0)
+		zsync_err_prefix(err, "server %s", server);
+	out->truncated_retried = retried;
 out:
 	if (fd >= 0)
 		close(fd);
-	knot_pkt_free(p);
 	knot_pkt_free(q);
 	free(buf);
 	return ret;

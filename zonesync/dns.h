@@ -79,6 +79,9 @@ struct zsync_dns_answer {
 int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, uint16_t qtype,
 		    int timeout_ms, struct zsync_dns_answer *out, struct zsync_err *err);
 void zsync_dns_answer_release(struct zsync_dns_answer *a);
+/* Parses one response message (untrusted bytes) into out; ZSYNC_EINVAL when malformed. */
+int zsync_dns_parse_answer(const uint8_t *wire, size_t len, const char *zone,
+			   struct zsync_dns_answer *out, struct zsync_err *err);
 
 /* Parses "host", "host:port", "[v6]:port"; writes host (without brackets) and port. */
 int zsync_dns_split_server(const char *server, char *host, size_t hostlen, uint16_t *port,

@@ -966,8 +966,10 @@ static struct zsync_toml *parse_header(struct parser *ps)
 	unsigned line = ps->line, col = (unsigned)(ps->p - ps->line_start) + 1;
 
 	ps->p += aot ? 2 : 1;
-	if (parse_key(ps, &k) < 0)
+	if (parse_key(ps, &k) < 0) {
+		keypath_release(&k);
 		return NULL;
+	}
 	if (peek(ps, 0) != ']' || (aot && peek(ps, 1) != ']')) {
 		fail(ps, aot ? "expected ']]' to close the table header" : "expected ']' to close the table header");
 		goto out;
