@@ -7,12 +7,14 @@ extern const struct zsync_provider_type zsync_provider_zonefile;
 extern const struct zsync_provider_type zsync_provider_memory;
 extern const struct zsync_provider_type zsync_provider_rfc2136;
 extern const struct zsync_provider_type zsync_provider_powerdns;
+extern const struct zsync_provider_type zsync_provider_cloudflare;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
 	&zsync_provider_memory,
 	&zsync_provider_rfc2136,
 	&zsync_provider_powerdns,
+	&zsync_provider_cloudflare,
 	NULL,
 };
 

@@ -200,7 +200,8 @@ static void visit(const struct visit *v, const struct zsync_rrset *dr, const str
 		return;
 	}
 	bool same_rdata = zsync_rrset_rdata_equal(dr, cr);
-	if (same_rdata && cr->ttl == ttl && !(cr->flags & ZSYNC_RRSET_TTL_MIXED))
+	if (same_rdata && (cr->ttl == ttl || (cr->flags & ZSYNC_RRSET_TTL_ANY)) &&
+	    !(cr->flags & ZSYNC_RRSET_TTL_MIXED))
 		return;
 	if (same_rdata)
 		flags |= ZSYNC_CHANGE_TTL_ONLY;

@@ -551,6 +551,15 @@ void zsync_zone_put_rrset(struct zsync_zone *z, const struct zsync_rrset *src, u
 	z->sorted = NULL;
 }
 
+int zsync_zone_flag(struct zsync_zone *z, const uint8_t *owner, uint16_t type, uint8_t flags)
+{
+	struct zsync_rrset *r = (struct zsync_rrset *)zsync_zone_find(z, owner, type);
+	if (!r)
+		return ZSYNC_ENOTFOUND;
+	r->flags |= flags;
+	return 0;
+}
+
 int zsync_zone_set_soa_serial(struct zsync_zone *z, uint32_t serial)
 {
 	struct zsync_rrset *r = slot_rrset(z, zone_probe(z, z->origin, knot_dname_size(z->origin),

@@ -41,6 +41,8 @@ enum {
 enum zsync_rrset_flags {
 	/* the source held records of this RRset with different TTLs; ttl is the first seen */
 	ZSYNC_RRSET_TTL_MIXED = 1 << 0,
+	/* the provider sets the TTL itself (Cloudflare "automatic"/proxied): never a TTL change */
+	ZSYNC_RRSET_TTL_ANY = 1 << 1,
 };
 
 /*
@@ -137,6 +139,9 @@ int zsync_zone_add_text(struct zsync_zone *zone, const char *text, size_t len,
  * canonical). An RRset already present with the same owner and type is replaced.
  */
 void zsync_zone_put_rrset(struct zsync_zone *zone, const struct zsync_rrset *rrset, uint32_t ttl);
+
+/* Sets flags (enum zsync_rrset_flags) on the RRset (owner, type); 0 or ZSYNC_ENOTFOUND. */
+int zsync_zone_flag(struct zsync_zone *zone, const uint8_t *owner, uint16_t type, uint8_t flags);
 
 /* Removes the RRset (owner, type) if present; returns 1 if removed, 0 if absent. */
 int zsync_zone_remove(struct zsync_zone *zone, const uint8_t *owner, uint16_t type);

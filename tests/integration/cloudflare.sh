@@ -1,0 +1,134 @@
+#!/bin/bash
+# cloudflare.sh - the cloudflare provider against a fake of the documented API v4
+# (tests/fakes/cloudflare.py): paginated reads grouped into RRsets, one batch call per
+# <= 200 changes, nothing written when in sync, quoted and bare TXT read alike, proxied
+# records left proxied, faults (429 with Retry-After, 500s, malformed JSON, dropped
+# connections, a rejected batch) give clear errors and no partial state.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-cf-XXXXXX)
+PORT=$(free_port) || exit 1
+TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+FAKE=
+start_fake() {
+	python3 "$TOP/tests/fakes/cloudflare.py" "$PORT" "$TOKEN" "$@" >"$T/fake.log" 2>&1 </dev/null &
+	FAKE=$!
+	for i in $(seq 1 50); do port_free "$PORT" || break; sleep 0.1; done
+}
+stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
+cleanup() { stop_fake; rm -rf "$T"; }
+trap cleanup EXIT
+control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }
+writes() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; r=json.load(sys.stdin); print(sum(1 for x in r if x["method"]!="GET"), sum(1 for x in r if x["path"].endswith("/batch")))'; }
+
+start_fake --per-page-max 10
+control '{"zone": "example.com"}'
+export CF_TOKEN=$TOKEN
+R=$T/repo
+git init -q -b main "$R"
+mkdir -p "$R/zones"
+cp "$TOP/zones/example.com.zone" "$R/zones/"
+git_commit "$R" zones
+CFG=$T/zonesync.toml
+cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state.db"
+[providers.cf]
+type = "cloudflare"
+url = "http://127.0.0.1:$PORT/client/v4"
+api_token = "env:CF_TOKEN"
+retries = 2
+timeout = 5
+[[zones]]
+name = "example.com"
+providers = ["cf"]
+CONF
+Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
+echo "== cloudflare provider against the fake API on 127.0.0.1:$PORT"
+expect_exit 0 "first apply" Z apply
+contains "the apex NS is Cloudflare's: not applicable" "$OUT" "not applicable: example.com. NS: apex NS belongs to the provider"
+same "one batch call wrote everything" "$(writes)" "1 1"
+expect_exit 0 "second apply" Z apply
+contains "in sync" "$OUT" "cf           ok (in sync)"
+contains "reads only: the zone lookup and pages of 10, no batch" "$OUT" "GET, 0 POST batch)"
+same "no write in sync" "$(writes)" "1 1"
+
+# a TTL below Cloudflare's minimum is raised, with a warning, and then stays in sync
+echo 'short 30 IN A 192.0.2.30' >> "$R/zones/example.com.zone"
+git_commit "$R" "short TTL"
+expect_exit 0 "a 30 s TTL" Z apply
+contains "raised with a warning" "$OUT" "warning: short.example.com. A: TTL 30 raised to 60 (provider minimum 60)"
+expect_exit 0 "and it plans to nothing afterwards" Z plan --exit-code
+
+# the same data read back bare (an older API's TXT form) is no change
+stop_fake
+start_fake --per-page-max 10 --txt-bare
+control '{"zone": "example.com"}'
+expect_exit 0 "reload into a fresh fake returning bare TXT" Z apply
+expect_exit 0 "bare TXT plans to nothing" Z plan --exit-code
+
+# proxied in the dashboard: stays proxied, its TTL is Cloudflare's, and a new value inherits it
+control '{"proxied": {"name": "api.example.com", "type": "A"}}'
+expect_exit 0 "a proxied record is no change" Z plan --exit-code
+sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.61/' "$R/zones/example.com.zone"
+git_commit "$R" "api .61"
+expect_exit 0 "change a proxied RRset" Z apply
+check "the new value is proxied too" sh -c "curl -s 'http://127.0.0.1:$PORT/client/v4/zones/'\$(curl -s -H 'Authorization: Bearer $TOKEN' 'http://127.0.0.1:$PORT/client/v4/zones?name=example.com' | python3 -c 'import json,sys;print(json.load(sys.stdin)[\"result\"][0][\"id\"])')'/dns_records?per_page=100' -H 'Authorization: Bearer $TOKEN' | python3 -c 'import json,sys; r=json.load(sys.stdin)[\"result\"]; v=[x for x in r if x[\"name\"]==\"api.example.com\" and x[\"content\"]==\"192.0.2.61\"]; sys.exit(0 if v and v[0][\"proxied\"] else 1)'"
+
+# faults
+control '{"fail_next": 2, "status": 429}'
+sed -i 's/192.0.2.61/192.0.2.62/' "$R/zones/example.com.zone"
+git_commit "$R" "api .62"
+expect_exit 0 "429 with Retry-After is waited out" Z apply
+control '{"fail_next": 10, "status": 500}'
+expect_exit 3 "500s beyond the retries fail the provider" Z plan
+contains "with provider, zone and status" "$OUT" "provider 'cf': zone 'example.com.': HTTP 500: 10000: Internal error"
+control '{"fail_next": 0}'
+control '{"fail_next": 3, "status": "garbage"}'
+expect_exit 3 "malformed JSON" Z plan
+contains "said clearly" "$OUT" "the answer is not JSON"
+control '{"fail_next": 0}'
+control '{"fail_next": 3, "status": "drop"}'
+expect_exit 3 "a dropped connection" Z plan
+control '{"fail_next": 0}'
+CF_TOKEN=not-the-token expect_exit 3 "a wrong token" Z plan
+contains "explained" "$OUT" "HTTP 403: 10000: Authentication error (check api_token and its DNS permission)"
+check "the token is not printed" sh -c "! printf '%s' \"\$1\" | grep -q not-the-token" _ "$OUT"
+
+# a batch Cloudflare rejects changes nothing (one transaction)
+echo 'dup 300 IN A 192.0.2.70' >> "$R/zones/example.com.zone"
+echo 'www2 300 IN CNAME example.com.' >> "$R/zones/example.com.zone"
+git_commit "$R" "two new records"
+# someone adds an A at www2 between zonesync's read and its batch (a pre_apply hook does it)
+ZID=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones?name=example.com" | python3 -c 'import json,sys;print(json.load(sys.stdin)["result"][0]["id"])')
+cat > "$T/hook" <<HOOK
+#!/bin/sh
+cat >/dev/null
+curl -s -X POST -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones/$ZID/dns_records" -d '{"name":"www2","type":"A","content":"198.51.100.1","ttl":300}' >/dev/null
+HOOK
+chmod +x "$T/hook"
+cp "$CFG" "$T/hooked.toml"
+printf '[hooks]\npre_apply = [["%s"]]\n' "$T/hook" >> "$T/hooked.toml"
+expect_exit 3 "a batch rejected by Cloudflare" "$ZONESYNC" -c "$T/hooked.toml" --no-color apply
+contains "with Cloudflare's code and message" "$OUT" "81053: An A, AAAA, or CNAME record with that host already exists."
+expect_exit 2 "nothing of that batch was applied" Z plan --exit-code
+contains "dup still to create" "$OUT" "+ dup.example.com. 300 A 192.0.2.70"
+
+# more changes than one call may carry: split in calls of 200
+python3 - "$R/zones/example.com.zone" <<'PY'
+import sys
+with open(sys.argv[1], "a") as f:
+    for i in range(450):
+        f.write(f"h{i:04d} 300 IN A 10.9.{i >> 8}.{i & 255}\n")
+PY
+sed -i '/^www2 /d;/^dup /d' "$R/zones/example.com.zone"
+git_commit "$R" "450 more"
+before=$(writes | cut -d' ' -f2)
+expect_exit 0 "450 creates" Z apply --force
+after=$(writes | cut -d' ' -f2)
+same "in 3 batch calls" "$((after - before))" "3"
+expect_exit 0 "read back in pages: in sync" Z plan --exit-code
+finish
