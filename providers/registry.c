@@ -8,6 +8,7 @@ extern const struct zsync_provider_type zsync_provider_memory;
 extern const struct zsync_provider_type zsync_provider_rfc2136;
 extern const struct zsync_provider_type zsync_provider_powerdns;
 extern const struct zsync_provider_type zsync_provider_cloudflare;
+extern const struct zsync_provider_type zsync_provider_dyn;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
@@ -15,6 +16,7 @@ const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_rfc2136,
 	&zsync_provider_powerdns,
 	&zsync_provider_cloudflare,
+	&zsync_provider_dyn,
 	NULL,
 };
 

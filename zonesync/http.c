@@ -20,6 +20,7 @@
 struct zsync_http {
 	struct zsync_http_opts o;
 	struct curl_slist *headers;
+	char *session;
 	char *ca_file;
 	/* token bucket */
 	double tokens, last;
@@ -77,6 +78,7 @@ void zsync_http_free(struct zsync_http *h)
 	if (!h)
 		return;
 	curl_slist_free_all(h->headers);
+	zsync_http_session_header(h, NULL);
 	free(h->ca_file);
 	free(h);
 }
@@ -84,6 +86,15 @@ void zsync_http_free(struct zsync_http *h)
 void zsync_http_header(struct zsync_http *h, const char *header)
 {
 	h->headers = curl_slist_append(h->headers, header);
+}
+
+void zsync_http_session_header(struct zsync_http *h, const char *header)
+{
+	if (h->session) {
+		memset(h->session, 0, strlen(h->session));
+		free(h->session);
+	}
+	h->session = header ? zsync_xstrdup(header) : NULL;
 }
 
 size_t zsync_http_count(const struct zsync_http *h, const char *method)
@@ -186,7 +197,14 @@ int zsync_http_request(struct zsync_http *h, const char *method, const char *url
 		h->counts[method_index(method)]++;
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h->headers);
+		struct curl_slist *hdrs = h->headers, *with_session = NULL;
+		if (h->session) {
+			for (struct curl_slist *s = h->headers; s; s = s->next)
+				with_session = curl_slist_append(with_session, s->data);
+			with_session = curl_slist_append(with_session, h->session);
+			hdrs = with_session;
+		}
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, h->o.timeout);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->o.timeout < 10 ? h->o.timeout : 10);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -203,6 +221,7 @@ int zsync_http_request(struct zsync_http *h, const char *method, const char *url
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_cleanup(c);
+		curl_slist_free_all(with_session);
 
 		if (s.too_big) {
 			free(s.buf);

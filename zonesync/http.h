@@ -48,6 +48,12 @@ void zsync_http_resp_release(struct zsync_http_resp *resp);
 /* "HTTP 422: <message from the body>" for a failed response. */
 void zsync_http_error(const struct zsync_http_resp *resp, struct zsync_err *err);
 
+/*
+ * Sets (or with NULL clears) one more header sent with every request, replaced by the next
+ * call: a session token. Treated as a secret like the others.
+ */
+void zsync_http_session_header(struct zsync_http *h, const char *header);
+
 /* Requests made so far, in total or for one method ("PATCH"). */
 size_t zsync_http_count(const struct zsync_http *h, const char *method);
 

@@ -1,0 +1,469 @@
+/*
+ * dyn.c - Dyn Managed DNS REST API: a session token, the zone read whole (AllRecord,
+ * detail=Y), each changed RRset staged with one call at its node (replace or delete all
+ * of a type), one publish per zone. Staged changes belong to the session: if the session
+ * dies half-way, nothing is published and the zone is re-read and re-planned.
+ */
+#include "provider.h"
+#include "dns.h"
+#include "http.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const uint16_t dyn_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CNAME, ZSYNC_TYPE_MX,
+				       ZSYNC_TYPE_NS, ZSYNC_TYPE_PTR, ZSYNC_TYPE_TXT, ZSYNC_TYPE_SRV,
+				       ZSYNC_TYPE_CAA, ZSYNC_TYPE_DS, ZSYNC_TYPE_SPF, 0 };
+
+struct dyn {
+	struct zsync_http *http;
+	char *base;     /* https://api.dynect.net */
+	char *login;    /* the JSON body of a login (holds the password: never printed) */
+	char token[128];
+	int relogins;   /* sessions opened by this run */
+};
+
+static int d_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
+		  void **priv, struct zsync_err *err)
+{
+	const struct zsync_toml *t = conf->table, *v;
+	struct zsync_http_opts o = { conf->rate_per_sec, conf->timeout, conf->retries, NULL };
+	const char *url = (v = zsync_toml_get(t, "url")) ? v->str.s : "https://api.dynect.net";
+	char *pw = NULL;
+	struct dyn *d;
+	int ret;
+
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "url '%s' is not http(s)", url);
+	if ((v = zsync_toml_get(t, "ca_file")))
+		o.ca_file = v->str.s;
+	if ((ret = zsync_config_secret(cfg, "password", zsync_toml_get(t, "password")->str.s, &pw, err)) < 0)
+		return ret;
+	d = zsync_xcalloc(1, sizeof(*d));
+	zsync_http_new(&d->http, &o, err);
+	d->base = zsync_xasprintf("%.*s", (int)(strlen(url) - (url[strlen(url) - 1] == '/')), url);
+	json_t *body = json_pack("{s:s, s:s, s:s}", "customer_name", zsync_toml_get(t, "customer")->str.s,
+				 "user_name", zsync_toml_get(t, "user")->str.s, "password", pw);
+	d->login = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	memset(pw, 0, strlen(pw));
+	free(pw);
+	*priv = d;
+	return 0;
+}
+
+/* The first message of the envelope, for errors. */
+static const char *first_info(json_t *j)
+{
+	json_t *m = json_array_get(json_object_get(j, "msgs"), 0);
+	const char *s = json_string_value(json_object_get(m, "INFO"));
+	return s ? s : "(no message)";
+}
+
+static bool mentions(json_t *j, const char *needle)
+{
+	json_t *m;
+	size_t i;
+	json_array_foreach(json_object_get(j, "msgs"), i, m) {
+		const char *s = json_string_value(json_object_get(m, "INFO"));
+		if (s && strstr(s, needle))
+			return true;
+	}
+	return false;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth,
+		       struct zsync_http_resp *r, struct zsync_err *err);
+
+static int login(struct dyn *d, struct zsync_err *err)
+{
+	struct zsync_http_resp r;
+	json_t *body = json_loads(d->login, 0, NULL);
+	int ret;
+	const char *tok;
+
+	for (int attempt = 0;; attempt++) {
+		ret = request_raw(d, "POST", "/REST/Session/", body, false, &r, err);
+		if (ret < 0 || !r.json || !mentions(r.json, "Operation blocked by current task") || attempt >= 5)
+			break;
+		zsync_http_resp_release(&r);
+		sleep_ms(1000L << attempt > 8000 ? 8000 : 1000L << attempt);
+	}
+	json_decref(body);
+	if (ret < 0)
+		return ret;
+	tok = json_string_value(json_object_get(json_object_get(r.json, "data"), "token"));
+	if (strcmp(json_string_value(json_object_get(r.json, "status")) ?: "", "success") != 0 || !tok ||
+	    strlen(tok) >= sizeof(d->token)) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "login %s (HTTP %ld): %s",
+				    r.json && mentions(r.json, "login:") ? "refused" : "failed", r.status,
+				    r.json ? first_info(r.json) : "the answer is not JSON");
+	} else {
+		snprintf(d->token, sizeof(d->token), "%s", tok);
+		d->relogins++;
+	}
+	zsync_http_resp_release(&r);
+	return ret;
+}
+
+/* One call; follows Dyn's jobs (307 to /REST/Job/ID/, or "incomplete") until they end. */
+static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth,
+		       struct zsync_http_resp *r, struct zsync_err *err)
+{
+	char *url = zsync_xasprintf("%s%s", d->base, path), hdr[200];
+	int ret, polls = 0;
+
+	/* the session token: a header of its own, replaced at each login */
+	struct zsync_http *h = d->http;
+	snprintf(hdr, sizeof(hdr), "Auth-Token: %s", d->token);
+	zsync_http_session_header(h, auth ? hdr : NULL);
+	memset(hdr, 0, sizeof(hdr));
+	ret = zsync_http_request(h, method, url, body, r, err);
+	free(url);
+	while (ret == 0 && (r->status == 307 ||
+			    (r->json && !strcmp(json_string_value(json_object_get(r->json, "status")) ?: "", "incomplete")))) {
+		char *job = NULL;
+		if (r->status == 307 && r->location) {
+			const char *loc = strstr(r->location, "/REST/");
+			job = zsync_xstrdup(loc ? loc : r->location);
+		} else {
+			job = zsync_xasprintf("/REST/Job/%lld/", (long long)json_integer_value(json_object_get(r->json, "job_id")));
+		}
+		zsync_http_resp_release(r);
+		if (++polls > 240) {
+			free(job);
+			return zsync_err_set(err, ZSYNC_EIO, "%s %s: the job did not finish in time", method, path);
+		}
+		sleep_ms(polls < 5 ? 200 : 1000);
+		url = zsync_xasprintf("%s%s", d->base, job);
+		free(job);
+		ret = zsync_http_request(h, "GET", url, NULL, r, err);
+		free(url);
+	}
+	zsync_http_session_header(h, NULL);
+	return ret;
+}
+
+/*
+ * A call with the session: logs in when there is none, logs in again once when the token
+ * died (*relogged says so: staged changes are gone then), retries "blocked by a task".
+ */
+static int call(struct dyn *d, const char *method, const char *path, json_t *body,
+		struct zsync_http_resp *r, bool *relogged, struct zsync_err *err)
+{
+	int ret;
+	for (int attempt = 0;; attempt++) {
+		if (!d->token[0] && (ret = login(d, err)) < 0)
+			return ret;
+		if ((ret = request_raw(d, method, path, body, true, r, err)) < 0)
+			return ret;
+		if (r->json && mentions(r->json, "login:") && attempt == 0) {
+			zsync_http_resp_release(r);
+			d->token[0] = '\0';
+			if (relogged)
+				*relogged = true;
+			continue;
+		}
+		if (r->json && mentions(r->json, "Operation blocked by current task") && attempt < 5) {
+			zsync_http_resp_release(r);
+			sleep_ms(1000L << attempt > 8000 ? 8000 : 1000L << attempt);
+			continue;
+		}
+		if (!r->json)
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "%s %s: HTTP %ld: the answer is not JSON", method, path, r->status);
+		else if (strcmp(json_string_value(json_object_get(r->json, "status")) ?: "", "success") != 0)
+			ret = zsync_err_set(err, r->status == 404 ? ZSYNC_ENOTFOUND : ZSYNC_EIO, "HTTP %ld: %s", r->status,
+					    first_info(r->json));
+		if (ret < 0)
+			zsync_http_resp_release(r);
+		return ret;
+	}
+}
+
+static void d_close(void *priv)
+{
+	struct dyn *d = priv;
+	if (!d)
+		return;
+	if (d->token[0]) {
+		/* log out: what is staged and unpublished dies with the session */
+		struct zsync_http_resp r;
+		struct zsync_err err = { 0 };
+		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, &r, &err) == 0)
+			zsync_http_resp_release(&r);
+	}
+	if (d->login) {
+		memset(d->login, 0, strlen(d->login));
+		free(d->login);
+	}
+	zsync_http_free(d->http);
+	free(d->base);
+	free(d);
+}
+
+static void d_usage(void *priv, char *buf, size_t len)
+{
+	struct dyn *d = priv;
+	snprintf(buf, len, "%zu requests (%zu GET, %zu PUT, %zu DELETE, %zu POST), %d session%s",
+		 zsync_http_count(d->http, NULL), zsync_http_count(d->http, "GET"), zsync_http_count(d->http, "PUT"),
+		 zsync_http_count(d->http, "DELETE"), zsync_http_count(d->http, "POST"), d->relogins,
+		 d->relogins == 1 ? "" : "s");
+}
+
+static char *no_dot(const char *s)
+{
+	size_t n = strlen(s);
+	return zsync_xasprintf("%.*s", (int)(n > 1 && s[n - 1] == '.' ? n - 1 : n), s);
+}
+
+/* rdata object -> zone-file text (NULL when it cannot be read) */
+static char *rdata_text(const char *type, json_t *rd)
+{
+#define S(k) json_string_value(json_object_get(rd, k))
+#define I(k) (long long)(json_is_string(json_object_get(rd, k)) ? atoll(S(k)) : json_integer_value(json_object_get(rd, k)))
+	const char *a;
+	if (!strcmp(type, "A") || !strcmp(type, "AAAA"))
+		return (a = S("address")) ? zsync_xstrdup(a) : NULL;
+	if (!strcmp(type, "CNAME"))
+		return (a = S("cname")) ? zsync_xasprintf("%s%s", a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+	if (!strcmp(type, "NS"))
+		return (a = S("nsdname")) ? zsync_xasprintf("%s%s", a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+	if (!strcmp(type, "PTR"))
+		return (a = S("ptrdname")) ? zsync_xasprintf("%s%s", a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+	if (!strcmp(type, "MX"))
+		return (a = S("exchange")) ? zsync_xasprintf("%lld %s%s", I("preference"), a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+	if (!strcmp(type, "SRV"))
+		return (a = S("target")) ? zsync_xasprintf("%lld %lld %lld %s%s", I("priority"), I("weight"), I("port"), a,
+							  a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+	if (!strcmp(type, "CAA"))
+		return S("tag") && S("value") && !strpbrk(S("value"), "\"\\\r\n") && !strpbrk(S("tag"), " \"")
+			       ? zsync_xasprintf("%lld %s \"%s\"", I("flags"), S("tag"), S("value")) : NULL;
+	if (!strcmp(type, "DS"))
+		return (a = S("digest")) && !strpbrk(a, " \r\n") ? zsync_xasprintf("%lld %lld %lld %s", I("keytag"), I("algorithm"), I("digtype"), a) : NULL;
+	if (!strcmp(type, "TXT") || !strcmp(type, "SPF")) {
+		/* written as zone-file strings (quoted chunks); a bare value from elsewhere is quoted */
+		if (!(a = S("txtdata")) || strpbrk(a, "\r\n"))
+			return NULL;
+		size_t n = strlen(a);
+		if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
+			return zsync_xstrdup(a);
+		char *v = zsync_xmalloc(n * 4 + n / 200 * 4 + 8);
+		size_t o = 0, run = 0;
+		v[o++] = '"';
+		for (size_t i = 0; i < n; i++, run++) {
+			if (run == 255)
+				o += (size_t)sprintf(v + o, "\" \""), run = 0;
+			unsigned char c = (unsigned char)a[i];
+			if (c == '"' || c == '\\')
+				v[o++] = '\\', v[o++] = (char)c;
+			else if (c < 0x20 || c >= 0x7f)
+				o += (size_t)sprintf(v + o, "\\%03u", c);
+			else
+				v[o++] = (char)c;
+		}
+		v[o++] = '"';
+		v[o] = '\0';
+		return v;
+	}
+	return NULL;
+#undef S
+#undef I
+}
+
+static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+{
+	struct dyn *d = priv;
+	struct zsync_http_resp r;
+	char *z = no_dot(zone), *path = zsync_xasprintf("/REST/Zone/%s/", z);
+	char *text = NULL;
+	size_t cap = 0, len = 0;
+	int ret = call(d, "GET", path, NULL, &r, NULL, err);
+
+	*out = NULL;
+	free(path);
+	if (ret < 0) {
+		free(z);
+		return ret;
+	}
+	zsync_http_resp_release(&r);
+	path = zsync_xasprintf("/REST/AllRecord/%s/%s/?detail=Y", z, z);
+	ret = call(d, "GET", path, NULL, &r, NULL, err);
+	free(path);
+	free(z);
+	if (ret < 0)
+		return ret;
+	json_t *data = json_object_get(r.json, "data"), *list;
+	const char *key;
+	if (!json_is_object(data)) {
+		zsync_http_resp_release(&r);
+		return zsync_err_set(err, ZSYNC_EINVAL, "malformed AllRecord answer");
+	}
+	json_object_foreach(data, key, list) {
+		json_t *rec;
+		size_t i;
+		json_array_foreach(list, i, rec) {
+			const char *fqdn = json_string_value(json_object_get(rec, "fqdn"));
+			const char *type = json_string_value(json_object_get(rec, "record_type"));
+			json_int_t ttl = json_integer_value(json_object_get(rec, "ttl"));
+			uint16_t tn;
+			char *value;
+			if (!fqdn || !type || !strcmp(type, "SOA") || zsync_type_from_text(type, &tn) < 0 ||
+			    strpbrk(fqdn, " \t\r\n;()$\""))
+				continue;
+			if (!(value = rdata_text(type, json_object_get(rec, "rdata"))))
+				continue;
+			size_t need = strlen(fqdn) + strlen(type) + strlen(value) + 40;
+			if (len + need + 1 > cap)
+				text = zsync_xrealloc(text, cap = (len + need + 1) * 2);
+			len += (size_t)snprintf(text + len, cap - len, "%s. %lld IN %s %s\n", fqdn,
+						(long long)(ttl > 0 ? ttl : 3600), type, value);
+			free(value);
+		}
+	}
+	zsync_http_resp_release(&r);
+	*out = zsync_zone_new(zone, err);
+	if (*out && len && zsync_zone_add_text(*out, text, len, err) < 0) {
+		zsync_err_prefix(err, "a record Dyn returned cannot be read");
+		zsync_zone_free(*out);
+		*out = NULL;
+		ret = ZSYNC_EINVAL;
+	}
+	free(text);
+	return *out ? 0 : (ret ? ret : ZSYNC_EINVAL);
+}
+
+/* The rdata object Dyn expects for one value. */
+static json_t *rdata_json(uint16_t type, const uint8_t *item)
+{
+	char *t = zsync_xmalloc(4 * 65536 + 4096), a[ZSYNC_NAME_TXT_MAXLEN + 1], tag[64];
+	long p = 0, w = 0, port = 0, alg = 0, dt = 0;
+	int used = 0;
+	json_t *o = NULL;
+
+	zsync_rdata_to_text(type, item, t, 4 * 65536 + 4096);
+	switch (type) {
+	case ZSYNC_TYPE_A:
+	case ZSYNC_TYPE_AAAA: o = json_pack("{s:s}", "address", t); break;
+	case ZSYNC_TYPE_CNAME: o = json_pack("{s:s}", "cname", t); break;
+	case ZSYNC_TYPE_NS: o = json_pack("{s:s}", "nsdname", t); break;
+	case ZSYNC_TYPE_PTR: o = json_pack("{s:s}", "ptrdname", t); break;
+	case ZSYNC_TYPE_MX:
+		if (sscanf(t, "%ld %1005s", &p, a) == 2)
+			o = json_pack("{s:I, s:s}", "preference", (json_int_t)p, "exchange", a);
+		break;
+	case ZSYNC_TYPE_SRV:
+		if (sscanf(t, "%ld %ld %ld %1005s", &p, &w, &port, a) == 4)
+			o = json_pack("{s:I, s:I, s:I, s:s}", "priority", (json_int_t)p, "weight", (json_int_t)w,
+				      "port", (json_int_t)port, "target", a);
+		break;
+	case ZSYNC_TYPE_CAA:
+		if (sscanf(t, "%ld %63s %n", &p, tag, &used) == 2) {
+			char *v = zsync_xstrdup(t[used] == '"' ? t + used + 1 : t + used);
+			size_t l = strlen(v);
+			if (l && v[l - 1] == '"')
+				v[l - 1] = '\0';
+			o = json_pack("{s:I, s:s, s:s}", "flags", (json_int_t)p, "tag", tag, "value", v);
+			free(v);
+		}
+		break;
+	case ZSYNC_TYPE_DS:
+		if (sscanf(t, "%ld %ld %ld %n", &p, &alg, &dt, &used) == 3) {
+			char *dg = zsync_xstrdup(t + used);
+			for (char *s = dg; *s; s++)
+				if (*s == ' ')
+					memmove(s, s + 1, strlen(s));
+			o = json_pack("{s:I, s:I, s:I, s:s}", "keytag", (json_int_t)p, "algorithm", (json_int_t)alg,
+				      "digtype", (json_int_t)dt, "digest", dg);
+			free(dg);
+		}
+		break;
+	default: /* TXT, SPF: zone-file strings, the chunked form octoDNS also writes */
+		o = json_pack("{s:s}", "txtdata", t);
+		break;
+	}
+	free(t);
+	return o;
+}
+
+static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	struct dyn *d = priv;
+	const struct zsync_changeset *cs = req->changes;
+	char *z = no_dot(req->zone), tname[32], owner[ZSYNC_NAME_TXT_MAXLEN + 1];
+	bool relogged = false;
+	int ret = 0;
+
+	/* a session that was opened for reading may have idled out: staging starts fresh */
+	for (size_t i = 0; i < cs->n && ret == 0; i++) {
+		const struct zsync_change *c = &cs->v[i];
+		const struct zsync_rrset *any = c->new ? c->new : c->old;
+		struct zsync_http_resp r;
+		char *fq = no_dot(zsync_name_to_text(any->owner, owner, sizeof(owner)));
+		char *path = zsync_xasprintf("/REST/%sRecord/%s/%s/", zsync_type_to_text(any->type, tname, sizeof(tname)), z, fq);
+		json_t *body = NULL;
+
+		if (c->new) {
+			json_t *recs = json_array();
+			const uint8_t *rd = c->new->rdata;
+			for (uint16_t k = 0; k < c->new->count; k++, rd = zsync_rdata_next(rd))
+				json_array_append_new(recs, json_pack("{s:o, s:I}", "rdata", rdata_json(any->type, rd),
+								      "ttl", (json_int_t)c->ttl));
+			char key[48];
+			snprintf(key, sizeof(key), "%sRecords", tname);
+			body = json_pack("{s:o}", key, recs);
+		}
+		ret = call(d, c->new ? "PUT" : "DELETE", path, body, &r, &relogged, err);
+		if (ret == 0)
+			zsync_http_resp_release(&r);
+		else
+			zsync_err_prefix(err, "staging %s %s", fq, tname);
+		json_decref(body);
+		free(path);
+		free(fq);
+		if (relogged && ret == 0 && i > 0) {
+			/* the earlier staged changes died with the old session: never publish a part */
+			ret = zsync_err_set(err, ZSYNC_ECONFLICT, "the Dyn session expired while staging; the zone is re-read");
+		}
+	}
+	if (ret == 0) {
+		struct zsync_http_resp r;
+		char *path = zsync_xasprintf("/REST/Zone/%s/", z);
+		json_t *body = json_pack("{s:b, s:s}", "publish", 1, "notes", req->commit ? req->commit : "zonesync");
+		ret = call(d, "PUT", path, body, &r, &relogged, err);
+		if (ret == 0)
+			zsync_http_resp_release(&r);
+		else
+			zsync_err_prefix(err, "publish");
+		json_decref(body);
+		free(path);
+	}
+	if (ret < 0 && d->token[0]) {
+		/* drop the session: its staged changes go with it, nothing half-done is published later */
+		struct zsync_http_resp r;
+		struct zsync_err e2 = { 0 };
+		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, &r, &e2) == 0)
+			zsync_http_resp_release(&r);
+		d->token[0] = '\0';
+	}
+	free(z);
+	return ret;
+}
+
+const struct zsync_provider_type zsync_provider_dyn = {
+	.name = "dyn",
+	.caps = ZSYNC_CAP_ATOMIC,
+	.rrtypes = dyn_types,
+	.open = d_open,
+	.fetch = d_fetch,
+	.apply = d_apply,
+	.usage = d_usage,
+	.close = d_close,
+};

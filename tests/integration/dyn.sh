@@ -1,0 +1,110 @@
+#!/bin/bash
+# dyn.sh - the dyn provider against a fake of the documented Dyn REST API
+# (tests/fakes/dyn.py): a session, one call per changed RRset + one publish, nothing
+# published until the publish, nothing written in sync, job redirects, "incomplete",
+# "blocked by a task", 429, malformed answers, an expired session, a wrong password.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-dyn-XXXXXX)
+PORT=$(free_port) || exit 1
+export DYN_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+python3 "$TOP/tests/fakes/dyn.py" "$PORT" acme zonesync "$DYN_PW" >"$T/fake.log" 2>&1 </dev/null &
+FAKE=$!
+cleanup() { kill "$FAKE" 2>/dev/null; wait "$FAKE" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+for i in $(seq 1 50); do port_free "$PORT" || break; sleep 0.1; done
+control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }
+count() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c "import json,sys; r=json.load(sys.stdin); print(sum(1 for x in r if x['method']=='$1' and '$2' in x['path']))"; }
+published() { curl -s "http://127.0.0.1:$PORT/__published/example.com" | python3 -c "import json,sys; r=json.load(sys.stdin); print(' '.join(sorted(str(x['rdata'].get('$3', '')) for x in r if x['fqdn']=='$1' and x['record_type']=='$2')))"; }
+control '{"zone": "example.com"}'
+
+R=$T/repo
+git init -q -b main "$R"
+mkdir -p "$R/zones"
+cp "$TOP/zones/example.com.zone" "$R/zones/"
+git_commit "$R" zones
+CFG=$T/zonesync.toml
+cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state.db"
+[providers.dyn]
+type = "dyn"
+url = "http://127.0.0.1:$PORT"
+customer = "acme"
+user = "zonesync"
+password = "env:DYN_PW"
+retries = 2
+timeout = 5
+[[zones]]
+name = "example.com"
+providers = ["dyn"]
+CONF
+Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
+echo "== dyn provider against the fake API on 127.0.0.1:$PORT"
+expect_exit 0 "first apply" Z apply
+changes=$(printf '%s' "$OUT" | sed -n 's/^plan [0-9a-f]*: \([0-9]*\) changes.*/\1/p')
+contains "Dyn's apex NS are not ours" "$OUT" "not applicable: example.com. NS: apex NS belongs to the provider"
+same "one call per changed RRset, one publish ($changes RRsets)" "$(count PUT /REST/)" "$((changes + 1))"
+same "published after the publish" "$(published www.example.com CNAME cname)" "example.com."
+same "two A at api" "$(published api.example.com A address)" "192.0.2.20 192.0.2.21"
+same "the session was closed at the end" "$(count DELETE /REST/Session/)" "1"
+expect_exit 0 "second apply" Z apply
+same "nothing staged or published in sync" "$(count PUT /REST/)" "$((changes + 1))"
+
+# Dyn's long operations: 307 to a job, "incomplete", "blocked by a task", 429
+sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.71/' "$R/zones/example.com.zone"
+git_commit "$R" "api .71"
+control '{"fail_next": 1, "status": "job"}'
+expect_exit 0 "apply through a 307 job redirect" Z apply
+same "applied through the job" "$(published api.example.com A address)" "192.0.2.20 192.0.2.71"
+sed -i 's/192.0.2.71/192.0.2.72/' "$R/zones/example.com.zone"
+git_commit "$R" "api .72"
+control '{"fail_next": 2, "status": "incomplete"}'
+expect_exit 0 "apply through 'incomplete' answers" Z apply
+same "applied" "$(published api.example.com A address)" "192.0.2.20 192.0.2.72"
+sed -i 's/192.0.2.72/192.0.2.73/' "$R/zones/example.com.zone"
+git_commit "$R" "api .73"
+control '{"fail_next": 1, "status": "blocked"}'
+expect_exit 0 "apply retried when blocked by a task" Z apply
+same "applied" "$(published api.example.com A address)" "192.0.2.20 192.0.2.73"
+sed -i 's/192.0.2.73/192.0.2.74/' "$R/zones/example.com.zone"
+git_commit "$R" "api .74"
+control '{"fail_next": 2, "status": 429}'
+expect_exit 0 "429s waited out" Z apply
+same "applied" "$(published api.example.com A address)" "192.0.2.20 192.0.2.74"
+
+# the session expires between the read and the write: log in again, stage, publish
+cat > "$T/expire" <<HOOK
+#!/bin/sh
+cat >/dev/null
+curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"expire_sessions": true}' >/dev/null
+HOOK
+chmod +x "$T/expire"
+sed -i 's/192.0.2.74/192.0.2.75/' "$R/zones/example.com.zone"
+git_commit "$R" "api .75"
+cp "$CFG" "$T/expire.toml"
+printf '[hooks]\npre_apply = [["%s"]]\n' "$T/expire" >> "$T/expire.toml"
+expect_exit 0 "an expired session is replaced" "$ZONESYNC" -c "$T/expire.toml" --no-color apply
+contains "with a second session" "$OUT" "2 sessions"
+same "applied" "$(published api.example.com A address)" "192.0.2.20 192.0.2.75"
+
+# failures: clear errors, nothing published
+sed -i 's/192.0.2.75/192.0.2.76/' "$R/zones/example.com.zone"
+git_commit "$R" "api .76"
+control '{"fail_next": 20, "status": 500}'
+expect_exit 3 "500s beyond the retries" Z apply
+contains "named provider and zone" "$OUT" "provider 'dyn': zone 'example.com.': login failed (HTTP 500): internal error"
+same "nothing published" "$(published api.example.com A address)" "192.0.2.20 192.0.2.75"
+control '{"fail_next": 20, "status": "garbage"}'
+expect_exit 3 "malformed answers" Z plan
+contains "said clearly" "$OUT" "the answer is not JSON"
+control '{"fail_next": 0}'
+DYN_PW=wrong-password-1 expect_exit 3 "a wrong password" Z plan
+contains "login refused" "$OUT" "login refused (HTTP 400): login: Credentials you entered did not match"
+check "the password is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-password-1" _ "$OUT"
+expect_exit 0 "recovered" Z apply
+same "converged" "$(published api.example.com A address)" "192.0.2.20 192.0.2.76"
+finish
