@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""cloudflare.py PORT TOKEN [--txt-bare] [--batch-limit N] [--per-page-max N]
+"""cloudflare.py PORT TOKEN [--txt-bare] [--batch-limit N] [--per-page-max N] [--delay-ms N]
 
 A fake of the Cloudflare API v4 DNS endpoints, written from the documented contract
 (../shared/reference/PROVIDER-APIS.md section 3), not from zonesync's client:
@@ -19,6 +19,7 @@ import json
 import secrets
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -26,6 +27,7 @@ PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
 TXT_BARE = "--txt-bare" in sys.argv
 BATCH_LIMIT = int(sys.argv[sys.argv.index("--batch-limit") + 1]) if "--batch-limit" in sys.argv else 200
 PER_PAGE_MAX = int(sys.argv[sys.argv.index("--per-page-max") + 1]) if "--per-page-max" in sys.argv else 100
+DELAY = int(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000.0 if "--delay-ms" in sys.argv else 0.0
 
 lock = threading.Lock()
 zones = {}      # id -> {"name": ..., "records": {id: record}}
@@ -171,6 +173,8 @@ class Handler(BaseHTTPRequestHandler):
         if parts[:1] == ["__requests"]:
             with lock:
                 return self.reply(200, list(requests_seen))
+        if DELAY:
+            time.sleep(DELAY)  # a slow API (benchmarks): outside the lock, requests overlap
         with lock:
             requests_seen.append({"method": method, "path": url.path})
             if faults["n"] > 0:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""dyn.py PORT CUSTOMER USER PASSWORD - a fake of the Dyn Managed DNS REST API ("DynECT"),
+"""dyn.py PORT CUSTOMER USER PASSWORD [--delay-ms N] - a fake of the Dyn Managed DNS REST API ("DynECT"),
 written from the documented contract (../shared/reference/PROVIDER-APIS.md section 1):
 sessions (POST/GET/DELETE /REST/Session/, Auth-Token header, "login:" messages when the
 token is bad or expired); the envelope {status, data, job_id, msgs[{INFO, SOURCE, ERR_CD, LVL}]};
@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
 PORT, CUSTOMER, USER, PASSWORD = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+DELAY = int(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000.0 if "--delay-ms" in sys.argv else 0.0
 lock = threading.Lock()
 sessions = {}   # token -> {"pending": {zone: [ops]}}
 zones = {}      # zone -> {"serial": n, "records": [record]}
@@ -134,6 +135,8 @@ class Handler(BaseHTTPRequestHandler):
         if parts[:1] == ["__published"]:
             with lock:
                 return self.send(200, zones.get(parts[1], {}).get("records", []))
+        if DELAY:
+            time.sleep(DELAY)  # a slow API (benchmarks, crash tests): outside the lock
         with lock:
             requests_seen.append({"method": method, "path": url.path})
             if parts[:2] != ["REST", "Job"] and faults["n"] > 0:

@@ -14,7 +14,7 @@ FAKE=
 start_fake() {
 	python3 "$TOP/tests/fakes/cloudflare.py" "$PORT" "$TOKEN" "$@" >"$T/fake.log" 2>&1 </dev/null &
 	FAKE=$!
-	for i in $(seq 1 50); do port_free "$PORT" || break; sleep 0.1; done
+	wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
 }
 stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
 cleanup() { stop_fake; rm -rf "$T"; }

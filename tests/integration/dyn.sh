@@ -13,7 +13,7 @@ python3 "$TOP/tests/fakes/dyn.py" "$PORT" acme zonesync "$DYN_PW" >"$T/fake.log"
 FAKE=$!
 cleanup() { kill "$FAKE" 2>/dev/null; wait "$FAKE" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
-for i in $(seq 1 50); do port_free "$PORT" || break; sleep 0.1; done
+wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
 control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }
 count() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c "import json,sys; r=json.load(sys.stdin); print(sum(1 for x in r if x['method']=='$1' and '$2' in x['path']))"; }
 published() { curl -s "http://127.0.0.1:$PORT/__published/example.com" | python3 -c "import json,sys; r=json.load(sys.stdin); print(' '.join(sorted(str(x['rdata'].get('$3', '')) for x in r if x['fqdn']=='$1' and x['record_type']=='$2')))"; }

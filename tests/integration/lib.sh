@@ -50,3 +50,14 @@ finish() {
 git_commit() {
 	git -C "$1" add -A && git -C "$1" -c user.name=test -c user.email=test@example.com commit -q -m "$2"
 }
+
+# wait_fake PID URL: until the fake answers URL (10 s); says why when it died
+wait_fake() {
+	local i
+	for i in $(seq 1 100); do
+		curl -sf -o /dev/null "$2" && return 0
+		alive "$1" || { echo "the fake (pid $1) exited:"; cat "$T/fake.log" 2>/dev/null | tail -5; return 1; }
+		sleep 0.1
+	done
+	echo "the fake did not answer $2"; return 1
+}
