@@ -56,3 +56,4 @@ CONF
 	echo "== plan, $n records, provider differs by one record"
 	/usr/bin/time -f "  wall %e s, peak RSS %M KiB" "$ZS" -c "$DATA/plan-$n.toml" plan | tail -1
 done
+bash "$HERE/api.sh" "$BUILD"
