@@ -34,9 +34,9 @@ zone() { # N: a zone with N address RRsets
 git init -q -b main "$T/repo"
 mkdir -p "$T/repo/zones"
 
-CFP=$(free_port); start_cf "$CFP"
-DYP=$(free_port); start_dyn "$DYP"
-PP=$(free_port); PA=$(free_port)
+take_port CFP; start_cf "$CFP"
+take_port DYP; start_dyn "$DYP"
+take_port PP; take_port PA
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PP" "$PA" >/dev/null
 export PDNS_KEY=$(cat "$T/pdns/api.key")
 cat > "$T/econ.toml" <<CONF
@@ -85,7 +85,7 @@ printf '%s\n' "$out" | grep '^provider ' | sed 's/^/    /'
 
 echo "== fan-out: 4 providers answering in 200 ms each, against 1"
 ports=()
-for k in 1 2 3 4; do p=$(free_port); start_cf "$p" --delay-ms 200; ports+=("$p"); done
+for k in 1 2 3 4; do take_port p; start_cf "$p" --delay-ms 200; ports+=("$p"); done
 fan_conf() { # NPROVIDERS
 	printf '[repo]\npath = "%s"\n[state]\npath = "%s/fan-%s.db"\n[defaults]\njobs = 4\nmax_changes = 100000\nmax_update_pct = 100\nmax_delete_pct = 100\n' "$T/repo" "$T" "$1"
 	list=""

@@ -25,9 +25,9 @@ ask() {
 		awk -F'\t' '{ printf "  %-44s | %s\n", $1, $2 }'
 }
 
-PORT=$(free_port) || { echo "no free port" >&2; exit 1; }
-PPORT=$(free_port) || exit 1
-APIPORT=$(free_port) || exit 1
+take_port PORT || exit 1
+take_port PPORT || exit 1
+take_port APIPORT || exit 1
 export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
 export ZONESYNC_TSIG_SECRET=$TSIG_SECRET
 

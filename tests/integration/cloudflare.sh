@@ -8,7 +8,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-cf-XXXXXX)
-PORT=$(free_port) || exit 1
+take_port PORT || exit 1
 TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 FAKE=
 start_fake() {

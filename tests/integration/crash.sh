@@ -5,7 +5,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 T=$(mktemp -d /tmp/zonesync-crash-XXXXXX)
-PORT=$(free_port) || exit 1
+take_port PORT || exit 1
 export DYN_PW=pw-$$
 python3 "$TOP/tests/fakes/dyn.py" "$PORT" acme zonesync "$DYN_PW" --delay-ms 150 >"$T/fake.log" 2>&1 </dev/null &
 FAKE=$!

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-dyn-XXXXXX)
-PORT=$(free_port) || exit 1
+take_port PORT || exit 1
 export DYN_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 python3 "$TOP/tests/fakes/dyn.py" "$PORT" acme zonesync "$DYN_PW" >"$T/fake.log" 2>&1 </dev/null &
 FAKE=$!

@@ -6,11 +6,14 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-multi-XXXXXX)
-BPORT=$(free_port) || exit 1
-KPORT=$(free_port) || exit 1
-PPORT=$(free_port) || exit 1
-APORT=$(free_port) || exit 1
+take_port BPORT || exit 1
+take_port KPORT || exit 1
+take_port PPORT || exit 1
+take_port APORT || exit 1
+take_port DPORT || exit 1
+FAKE=
 cleanup() {
+	[ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
@@ -21,7 +24,13 @@ export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
 DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
 ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key") DYN_PW=dyn-$$-pw
+python3 "$TOP/tests/fakes/dyn.py" "$DPORT" acme zonesync "$DYN_PW" >"$T/fake.log" 2>&1 </dev/null &
+FAKE=$!
+wait_fake "$FAKE" "http://127.0.0.1:$DPORT/__requests" || exit 1
+curl -s -X POST "http://127.0.0.1:$DPORT/__control" -d '{"zone": "example.com"}' >/dev/null
+dyn_ctl() { curl -s -X POST "http://127.0.0.1:$DPORT/__control" -d "$1" >/dev/null; }
+dyn_api() { curl -s "http://127.0.0.1:$DPORT/__published/example.com" | python3 -c "import json,sys; print(' '.join(sorted(x['rdata']['address'] for x in json.load(sys.stdin) if x['fqdn']=='api.example.com' and x['record_type']=='A')))"; }
 
 R=$T/repo
 git init -q -b main "$R"
@@ -35,8 +44,8 @@ path = "$R"
 [state]
 path = "$T/state.db"
 [defaults]
-providers = ["bind", "knot", "pdns"]
-jobs = 3
+providers = ["bind", "knot", "pdns", "dyn"]
+jobs = 4
 [providers.bind]
 type = "rfc2136"
 server = "127.0.0.1:$BPORT"
@@ -57,14 +66,23 @@ create_zones = true
 retries = 1
 timeout = 5
 nameservers = ["127.0.0.1:$PPORT"]
+[providers.dyn]
+type = "dyn"
+url = "http://127.0.0.1:$DPORT"
+customer = "acme"
+user = "zonesync"
+password = "env:DYN_PW"
+retries = 1
+timeout = 5
 [[zones]]
 name = "example.com"
 CONF
 # every output of every run is kept, to prove no secret ever appears in it
 Z() { "$ZONESYNC" -c "$CFG" --no-color "$@" 2>&1 | tee -a "$T/all-output"; return "${PIPESTATUS[0]}"; }
 cd "$R"
-echo "== one zone, three providers: bind :$BPORT, knot :$KPORT, pdns :$PPORT"
-expect_exit 0 "apply to all three (apex NS of the placeholders replaced: --force)" Z apply --force
+echo "== one zone, four providers: bind :$BPORT, knot :$KPORT, pdns :$PPORT, dyn (fake) :$DPORT"
+expect_exit 0 "apply to all four (apex NS of the placeholders replaced: --force)" Z apply --force
+same "the Dyn fake published it" "$(dyn_api)" "192.0.2.20 192.0.2.21"
 expect_exit 0 "verify: all three serve git" Z verify
 contains "three servers consistent" "$OUT" "verified 3 servers: 3 consistent"
 
@@ -75,6 +93,7 @@ git_commit "$R" "api .51"
 expect_exit 3 "one provider down: exit 3" Z apply
 contains "the matrix names it" "$OUT" "example.com.             pdns         failed: provider 'pdns': zone 'example.com.'"
 contains "bind still changed" "$OUT" "example.com.             bind         ok, changed 1"
+contains "dyn still changed" "$OUT" "example.com.             dyn          ok, changed 1"
 contains "knot still changed" "$OUT" "example.com.             knot         ok, changed 1"
 same "bind serves the change" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
 same "knot serves the change" "$(answers "$KPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
@@ -83,10 +102,26 @@ contains "status shows pdns failing" "$OUT" "pdns         failing"
 expect_exit 2 "verify reports the outage" Z verify --timeout 500
 contains "pdns unreachable" "$OUT" "pdns @127.0.0.1:$PPORT: UNREACHABLE"
 
+# Dyn fails every request: the others still converge
+sed -i 's/192.0.2.51/192.0.2.53/' zones/example.com.zone
+git_commit "$R" "api .53"
+dyn_ctl '{"fail_next": 1000, "status": 500}'
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+expect_exit 3 "Dyn failing every request: exit 3" Z apply
+contains "the matrix names Dyn" "$OUT" "example.com.             dyn          failed: provider 'dyn'"
+same "bind converged" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.53')"
+same "pdns converged" "$(answers "$PPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.53')"
+expect_exit 0 "status" Z status
+contains "status shows Dyn failing" "$OUT" "dyn          failing"
+dyn_ctl '{"fail_next": 0}'
+expect_exit 0 "the fault cleared, reconcile converges Dyn" Z reconcile
+same "Dyn published the change" "$(dyn_api)" "192.0.2.20 192.0.2.53"
+bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null
+
 # it comes back: reconcile catches it up
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
 expect_exit 0 "reconcile converges the provider that was down" Z reconcile
-same "pdns serves the change" "$(answers "$PPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+same "pdns serves the change" "$(answers "$PPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.53')"
 expect_exit 0 "status after reconcile" Z status
 check "no provider failing any more" sh -c "! printf '%s' \"\$1\" | grep -q failing" _ "$OUT"
 
@@ -110,15 +145,15 @@ exit 0
 HOOK
 chmod +x "$T/veto"
 printf '[hooks]\npre_apply = [["%s"]]\n' "$T/veto" >> "$CFG"
-sed -i 's/192.0.2.51/192.0.2.52/' zones/example.com.zone
-git_commit "$R" "api .52"
+sed -i 's/192.0.2.53/192.0.2.54/' zones/example.com.zone
+git_commit "$R" "api .54"
 expect_exit 0 "apply with a vetoing hook" Z apply
 contains "knot skipped, with the hook's reason" "$OUT" "knot         skipped: pre_apply hook $T/veto said no (exit 1)"
 contains "the hook's words are logged" "$OUT" "change window closed for knot"
-same "bind changed" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.52')"
-same "knot did not" "$(answers "$KPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.51')"
+same "bind changed" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.54')"
+same "knot did not" "$(answers "$KPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.53')"
 # the secrets: never in any output, the state database or the journal
-for secret in "$TSIG_SECRET" "$PDNS_KEY"; do
+for secret in "$TSIG_SECRET" "$PDNS_KEY" "$DYN_PW"; do
 	check "a secret (${#secret} chars) appears in no output" sh -c "! grep -qF -- \"\$1\" \"\$2\"" _ "$secret" "$T/all-output"
 	check "nor in the state database" sh -c "! sqlite3 \"\$2\" .dump | grep -qF -- \"\$1\"" _ "$secret" "$T/state.db"
 done

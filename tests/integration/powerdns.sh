@@ -6,8 +6,8 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-pdns-XXXXXX)
-PORT=$(free_port) || exit 1
-API=$(free_port) || exit 1
+take_port PORT || exit 1
+take_port API || exit 1
 cleanup() { bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PORT" "$API" >/dev/null || exit 1

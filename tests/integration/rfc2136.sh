@@ -6,9 +6,9 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-2136-XXXXXX)
-BPORT=$(free_port) || exit 1
-KPORT=$(free_port) || exit 1
-PPORT=$(free_port) || exit 1
+take_port BPORT || exit 1
+take_port KPORT || exit 1
+take_port PPORT || exit 1
 PROXY=
 cleanup() {
 	[ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null

@@ -6,7 +6,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-it-XXXXXX)
-PORT=$(free_port) || { echo "no free port"; exit 1; }
+take_port PORT || exit 1
 RNDC=$((PORT + 1000))
 cleanup() { bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT

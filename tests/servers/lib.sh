@@ -10,17 +10,33 @@ port_free() {
 	[ -z "$(ss -Hlntu "( sport = :$1 )" 2>/dev/null)" ]
 }
 
-# free_port: a random free high port (also keeps PORT+1000 free for control channels)
+# free_port: a random free high port (also keeps PORT+1000 free for control channels).
+# Ports handed out before in this shell are not handed out again (nor within 1000 of
+# one another's control port): servers are started only after all ports are chosen.
+ZS_PORTS_TAKEN=${ZS_PORTS_TAKEN:-}
 free_port() {
-	local p i
+	local p i q clash
 	for i in $(seq 1 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 30000 ))
-		if port_free "$p" && port_free $((p + 1000)); then
+		# below the ephemeral range (32768+ on Linux): a client's source port never takes it
+		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 11700 ))
+		clash=0
+		for q in $ZS_PORTS_TAKEN; do
+			if [ $p = $q ] || [ $p = $((q + 1000)) ] || [ $((p + 1000)) = $q ]; then clash=1; fi
+		done
+		if [ $clash = 0 ] && port_free "$p" && port_free $((p + 1000)); then
 			echo "$p"
 			return 0
 		fi
 	done
 	return 1
+}
+
+# take_port VAR: like VAR=$(free_port), but remembered (a subshell could not remember)
+take_port() {
+	local p
+	p=$(free_port) || return 1
+	ZS_PORTS_TAKEN="$ZS_PORTS_TAKEN $p"
+	printf -v "$1" '%s' "$p"
 }
 
 # alive PID: running and not a zombie
