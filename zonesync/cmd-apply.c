@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char usage_line[] =
 	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--wait[=SECONDS]] [-j N] [ZONE...]";
@@ -121,7 +122,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL;
 	json_t *reviewed = NULL;
 	struct timespec t0, t1;
-	bool force = false, dry_run = false;
+	bool force = false, dry_run = false, json_out = false;
 	long jobs = 0;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
 	const struct zsync_opt opts[] = {
@@ -135,6 +136,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers worked on at once (default: [defaults] jobs)" },
 		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
 		{ 0, "plan", ZSYNC_OPT_STRING, &plan_file, "FILE", "apply only if live state still gives this reviewed plan (from plan --out)" },
+		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -195,7 +197,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if ((code = zsync_cmd_build_plan(ctx, cfg, ref, &zones, &providers, &repo, &tree, &plan)))
 		goto out;
 	/* reconcile runs from cron: it prints only what is wrong unless asked */
-	if ((!reconcile || ctx->verbose) && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
+	if ((!reconcile || ctx->verbose) && !json_out && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
 		goto out;
 	if (reviewed && strcmp(plan->hash, json_string_value(json_object_get(reviewed, "hash"))) != 0) {
 		/* say what moved: per zone x provider, the reviewed change count against today's */
@@ -238,8 +240,9 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if (reconcile)
 		record_drift(plan, st, run, ctx->quiet);
 	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,
-								   .no_replan = reviewed != NULL }, &t);
-	if (!ctx->quiet || t.failed || t.refused)
+								   .no_replan = reviewed != NULL,
+								   .progress = !ctx->quiet && isatty(STDERR_FILENO) }, &t);
+	if (!json_out && (!ctx->quiet || t.failed || t.refused))
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
 	code = zsync_sync_exit_code(&t);
 	if (zsync_plan_invalid(plan) && code == ZSYNC_EXIT_OK)
@@ -248,7 +251,15 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		char summary[256];
 		snprintf(summary, sizeof(summary), "%zu change%s applied; %zu changed, %zu in sync, %zu failed, %zu refused, %zu skipped",
 			 t.changes, t.changes == 1 ? "" : "s", t.changed, t.in_sync, t.failed, t.refused, t.skipped);
-		if (!ctx->quiet) {
+		if (json_out) {
+			json_t *j = zsync_sync_json(plan, code);
+			json_object_set_new(j, "run_id", json_integer(run));
+			json_object_set_new(j, "summary", json_string(summary));
+			char *s = json_dumps(j, JSON_INDENT(2));
+			puts(s);
+			free(s);
+			json_decref(j);
+		} else if (!ctx->quiet) {
 			printf("%s\n", summary);
 			zsync_sync_print_usage(plan, stdout);
 		}

@@ -177,9 +177,55 @@ struct apply_ctx {
 	int64_t run;
 	const struct zsync_apply_opts *o;
 	struct zsync_apply_totals *t;
+	size_t done, total;
 };
 
+static const char *result_word(enum zsync_entry_result r)
+{
+	switch (r) {
+	case ZSYNC_RESULT_IN_SYNC: return "in-sync";
+	case ZSYNC_RESULT_CHANGED: return "changed";
+	case ZSYNC_RESULT_FAILED: return "failed";
+	case ZSYNC_RESULT_REFUSED: return "refused";
+	case ZSYNC_RESULT_SKIPPED: return "skipped";
+	case ZSYNC_RESULT_NONE: break;
+	}
+	return "not-run";
+}
+
+static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg);
+
+/* Each entry, then a progress line (zones x providers done / total) on a terminal. */
 static void apply_entry(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
+{
+	struct apply_ctx *a = arg;
+	apply_entry_inner(p, e, arg);
+	size_t done = __atomic_add_fetch(&a->done, 1, __ATOMIC_RELAXED);
+	if (a->o->progress) {
+		flockfile(stderr);
+		fprintf(stderr, "\r\033[K[%zu/%zu] %s at %s: %s", done, a->total, e->zone->conf->name,
+			e->provider->conf->name, result_word(e->result));
+		if (done == a->total)
+			fputc('\n', stderr);
+		funlockfile(stderr);
+	}
+}
+
+json_t *zsync_sync_json(const struct zsync_plan *p, int exit_code)
+{
+	json_t *res = json_array();
+	for (size_t k = 0; k < p->nentries; k++) {
+		const struct zsync_plan_entry *e = &p->entries[k];
+		json_array_append_new(res, json_pack("{s:s, s:s, s:s, s:I, s:s?}", "zone", e->zone->conf->name,
+			"provider", e->provider->conf->name, "result", result_word(e->result),
+			"changes", (json_int_t)(e->result == ZSYNC_RESULT_CHANGED ? e->cs.n : 0),
+			"error", e->result_error));
+	}
+	return json_pack("{s:s, s:s, s:i, s:o}", "format", "zonesync-run/1", "commit", p->commit,
+			 "exit_code", exit_code, "results", res);
+}
+
+static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
 {
 	struct apply_ctx *a = arg;
 	struct zsync_state *st = a->st;
@@ -301,7 +347,7 @@ static void apply_entry(struct zsync_plan *p, struct zsync_plan_entry *e, void *
 void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 		      const struct zsync_apply_opts *o, struct zsync_apply_totals *t)
 {
-	struct apply_ctx a = { st, run, o, t };
+	struct apply_ctx a = { st, run, o, t, 0, p->nentries };
 	memset(t, 0, sizeof(*t));
 	zsync_plan_each(p, o->jobs > 0 ? o->jobs : p->cfg->defaults.jobs, apply_entry, &a);
 }

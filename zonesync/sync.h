@@ -13,6 +13,7 @@ struct zsync_apply_opts {
 	bool force;       /* apply plans over the safety limits */
 	bool no_replan;   /* apply --plan: a conflict fails instead of being re-planned */
 	long jobs;        /* worker threads; 0: [defaults] jobs */
+	bool progress;    /* a progress line on stderr (a terminal) */
 };
 
 struct zsync_apply_totals {
@@ -27,6 +28,9 @@ struct zsync_apply_totals {
  */
 void zsync_sync_apply(struct zsync_plan *plan, struct zsync_state *st, int64_t run_id,
 		      const struct zsync_apply_opts *opts, struct zsync_apply_totals *totals);
+
+/* The run's results as JSON: {commit, exit_code, results: [{zone, provider, result, changes, error}]}. */
+json_t *zsync_sync_json(const struct zsync_plan *plan, int exit_code);
 
 /* Prints the provider x zone result matrix. */
 void zsync_sync_print_matrix(const struct zsync_plan *plan, FILE *out, bool color);

@@ -107,4 +107,14 @@ contains "login refused" "$OUT" "login refused (HTTP 400): login: Credentials yo
 check "the password is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-password-1" _ "$OUT"
 expect_exit 0 "recovered" Z apply
 same "converged" "$(published api.example.com A address)" "192.0.2.20 192.0.2.76"
+
+# machine-readable results, and progress on a terminal
+sed -i 's/192.0.2.76/192.0.2.77/' "$R/zones/example.com.zone"
+git_commit "$R" "api .77"
+"$ZONESYNC" -c "$CFG" apply --json > "$T/run.json" 2>/dev/null
+same "--json: results of the run" "$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); r=j["results"][0]; print(j["exit_code"], r["zone"], r["provider"], r["result"], r["changes"])' "$T/run.json")" "0 example.com. dyn changed 1"
+sed -i 's/192.0.2.77/192.0.2.78/' "$R/zones/example.com.zone"
+git_commit "$R" "api .78"
+script -qec "\"$ZONESYNC\" -c \"$CFG\" apply" /dev/null > "$T/tty.out" 2>&1
+contains "a progress line on a terminal" "$(cat "$T/tty.out")" "[1/1] example.com. at dyn: changed"
 finish
