@@ -9,6 +9,7 @@ extern const struct zsync_provider_type zsync_provider_rfc2136;
 extern const struct zsync_provider_type zsync_provider_powerdns;
 extern const struct zsync_provider_type zsync_provider_cloudflare;
 extern const struct zsync_provider_type zsync_provider_dyn;
+extern const struct zsync_provider_type zsync_provider_secondary;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
@@ -17,6 +18,7 @@ const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_powerdns,
 	&zsync_provider_cloudflare,
 	&zsync_provider_dyn,
+	&zsync_provider_secondary,
 	NULL,
 };
 

@@ -119,7 +119,7 @@ static int write_metrics(const char *path, struct zsync_state *st, double second
 
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
 {
-	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL;
+	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL, *verify = NULL;
 	json_t *reviewed = NULL;
 	struct timespec t0, t1;
 	bool force = false, dry_run = false, json_out = false;
@@ -137,6 +137,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
 		{ 0, "plan", ZSYNC_OPT_STRING, &plan_file, "FILE", "apply only if live state still gives this reviewed plan (from plan --out)" },
 		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
+		{ 0, "verify", ZSYNC_OPT_OPTSTR, &verify, "SECONDS", "then verify over DNS, waiting up to SECONDS (default 30) for propagation" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -267,6 +268,12 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 				    code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
 					: code == ZSYNC_EXIT_REFUSED ? "refused" : "failed",
 				    summary, &err);
+	}
+	if (verify && code == ZSYNC_EXIT_OK && !json_out) {
+		/* what was pushed must be what every provider's nameservers answer; secondaries
+		 * and caches get a bounded time to catch up */
+		double w = *verify ? atof(verify) : 30;
+		code = zsync_cmd_verify(ctx, cfg, plan->commit, &zones, &providers, 3000, false, w > 0 ? w : 30);
 	}
 	if (metrics && st) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);

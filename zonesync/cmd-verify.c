@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 static const char usage_line[] =
 	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--json]";
 
@@ -171,21 +173,11 @@ static bool selected(const struct zsync_strlist *l, const char *s, bool zone)
 	return false;
 }
 
-int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
+static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
+			struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
+			bool json, bool print)
 {
-	const char *ref = NULL;
-	long timeout = 3000;
-	bool json = false;
-	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
-	const struct zsync_opt opts[] = {
-		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
-		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
-		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
-		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
-		{ 0, "json", ZSYNC_OPT_FLAG, &json, NULL, "print JSON" },
-		{ 0 },
-	};
-	struct zsync_config *cfg = NULL;
+	struct zsync_strlist zones = *zones_in, providers = *providers_in;
 	struct zsync_repo *repo = NULL;
 	struct zsync_tree *tree = NULL;
 	struct zsync_err err = { 0 };
@@ -196,14 +188,6 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 	int code = ZSYNC_EXIT_OK;
 	json_t *jout = NULL;
 
-	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
-		goto out;
-	for (size_t i = 0; i < pos.n; i++)
-		zsync_strlist_add(&zones, pos.v[i]);
-	if (!(cfg = zsync_cmd_config(ctx))) {
-		code = ZSYNC_EXIT_ERROR;
-		goto out;
-	}
 	if (zsync_repo_open(&repo, cfg->repo.path, &err) < 0 ||
 	    zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);
@@ -229,7 +213,7 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 			if (!pc || !selected(&providers, pc->name, false))
 				continue;
 			if (pc->nameservers.n == 0) {
-				if (!ctx->quiet)
+				if (!ctx->quiet && print)
 					fprintf(stderr, "zonesync: provider '%s' has no nameservers configured: not verified\n", pc->name);
 				skipped++;
 				continue;
@@ -273,6 +257,16 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 	}
 	if (json)
 		jout = json_array();
+	if (!print) {
+		/* a round before the last: print only when it is the good news */
+		size_t wrong = 0;
+		for (size_t i = 0; i < pool.n; i++)
+			wrong += pool.jobs[i].unreachable || pool.jobs[i].problems.n;
+		if (wrong) {
+			code = code == ZSYNC_EXIT_OK ? ZSYNC_EXIT_CHANGES : code;
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < pool.n; i++) {
 		struct job *j = &pool.jobs[i];
 		const char *state = j->unreachable ? "unreachable" : j->problems.n ? "mismatch" : "consistent";
@@ -334,9 +328,60 @@ out:
 	zsync_diags_release(&diags);
 	zsync_tree_free(tree);
 	zsync_repo_close(repo);
+	return code;
+}
+
+int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
+{
+	const char *ref = NULL;
+	long timeout = 3000;
+	bool json = false;
+	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
+	const struct zsync_opt opts[] = {
+		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
+		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
+		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
+		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
+		{ 0, "json", ZSYNC_OPT_FLAG, &json, NULL, "print JSON" },
+		{ 0 },
+	};
+	struct zsync_config *cfg = NULL;
+	int code = ZSYNC_EXIT_OK;
+
+	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
+		goto out;
+	for (size_t i = 0; i < pos.n; i++)
+		zsync_strlist_add(&zones, pos.v[i]);
+	if (!(cfg = zsync_cmd_config(ctx))) {
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, json, 0);
+out:
 	zsync_config_free(cfg);
 	zsync_strlist_release(&zones);
 	zsync_strlist_release(&providers);
 	zsync_strlist_release(&pos);
 	return code;
+}
+
+int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
+		     struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
+		     bool json, double wait_seconds)
+{
+	struct timespec t0, now;
+	int code;
+
+	/* after an apply, secondaries and caches need a moment: ask again until consistent */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		bool last = wait_seconds <= 0 ||
+			    (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= wait_seconds;
+		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, json, last);
+		if (code != ZSYNC_EXIT_CHANGES || last)
+			return code;
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
 }

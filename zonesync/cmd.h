@@ -85,6 +85,15 @@ int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const 
 /* Prints the plan in format (text/json/markdown) and saves it as JSON to out_path if set. */
 int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const char *format,
 			 const char *out_path);
+/*
+ * verify: asks every provider's nameservers for every RRset of the zones; with
+ * wait_seconds > 0, asks again every second until consistent or the time is up (after an
+ * apply). Prints the last round; returns the exit code (0, 2 or 1).
+ */
+int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
+		     struct zsync_strlist *zones, struct zsync_strlist *providers, long timeout_ms,
+		     bool json, double wait_seconds);
+
 /* --wait value to seconds for zsync_state_lock(). */
 double zsync_cmd_wait_seconds(const char *wait);
 /* Why this run happens: $ZONESYNC_TRIGGER, else "ci" under CI, else "cli". */

@@ -5,6 +5,7 @@
 #   DYNAMIC_ZONES="c.example"           zones updatable by RFC 2136 with the TSIG key, AXFR allowed
 #                                       with it; started from a minimal zone (DIR/dyn/ZONE.zone)
 #   TSIG_NAME (zonesync-key), TSIG_SECRET (random)
+#   NOTIFY_PORTS="5304 ..."            send NOTIFY (signed) for the dynamic zones to 127.0.0.1 on these ports
 #   READER_KEY=name                     a second key, allowed to transfer but not to update
 #                                       (its secret in DIR/reader.secret)
 # Writes DIR/named.conf, DIR/rndc.key, DIR/tsig.key, DIR/tsig.secret, DIR/server.pid, DIR/named.log.
@@ -58,6 +59,12 @@ CONF
 			rm -f "$DIR/dyn/$z.zone.jnl"
 		fi
 		echo "zone \"$z\" { type primary; file \"$DIR/dyn/$z.zone\"; journal \"$DIR/dyn/$z.zone.jnl\";"
+		if [ -n "${NOTIFY_PORTS:-}" ]; then
+			# notify-delay 0: BIND otherwise waits up to 5 s between NOTIFY rounds
+			printf '  notify explicit; notify-delay 0; also-notify {'
+			for np in $NOTIFY_PORTS; do printf ' 127.0.0.1 port %s key "%s";' "$np" "$TSIG_NAME"; done
+			printf ' };\n'
+		fi
 		echo "  allow-update { key \"$TSIG_NAME\"; }; allow-transfer { key \"$TSIG_NAME\";$READER_ACL }; };"
 	done
 } > "$DIR/named.conf"

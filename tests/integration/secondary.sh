@@ -1,0 +1,54 @@
+#!/bin/bash
+# secondary.sh - an NSD secondary of named (TSIG AXFR, NOTIFY) declared type = "secondary":
+# apply never pushes to it, `apply --verify` waits until it serves the change, and
+# `verify` reports it when it lags.
+set -u
+. "$(dirname "$0")/lib.sh"
+T=$(mktemp -d /tmp/zonesync-sec-XXXXXX)
+take_port BPORT || exit 1
+take_port NPORT || exit 1
+cleanup() {
+	bash "$TOP/tests/servers/stop-nsd.sh" "$T/nsd" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+NOTIFY_PORTS="$NPORT" DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+bash "$TOP/tests/servers/start-nsd.sh" "$T/nsd" "$NPORT" "$BPORT" "$T/bind/tsig.secret" example.com >/dev/null || exit 1
+export ZS_TSIG=$TSIG_SECRET
+R=$T/repo
+git init -q -b main "$R"
+mkdir -p "$R/zones"
+cp "$TOP/zones/example.com.zone" "$R/zones/"
+git_commit "$R" zones
+CFG=$T/zonesync.toml
+cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state.db"
+[providers.bind]
+type = "rfc2136"
+server = "127.0.0.1:$BPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$BPORT"]
+[providers.nsd]
+type = "secondary"
+nameservers = ["127.0.0.1:$NPORT"]
+[[zones]]
+name = "example.com"
+providers = ["bind", "nsd"]
+CONF
+Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
+echo "== NSD secondary :$NPORT of named :$BPORT"
+expect_exit 0 "apply --verify: pushed to BIND, verified on both after NOTIFY" Z apply --force --verify=30
+contains "the secondary is never pushed to" "$OUT" "example.com.             nsd          skipped: secondary"
+contains "both consistent" "$OUT" "verified 2 servers: 2 consistent"
+same "NSD serves the change" "$(answers "$NPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.21')"
+# NSD stops: verify reports the secondary unreachable (exit 2)
+bash "$TOP/tests/servers/stop-nsd.sh" "$T/nsd" >/dev/null
+expect_exit 2 "a secondary down is an outage for verify" Z verify --timeout 500
+contains "named" "$OUT" "example.com. nsd @127.0.0.1:$NPORT: UNREACHABLE"
+finish
