@@ -175,7 +175,7 @@ static bool selected(const struct zsync_strlist *l, const char *s, bool zone)
 
 static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
-			bool json, bool print)
+			bool json, bool print, bool allow_empty)
 {
 	struct zsync_strlist zones = *zones_in, providers = *providers_in;
 	struct zsync_repo *repo = NULL;
@@ -310,7 +310,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 	if (code == ZSYNC_EXIT_OK) {
 		if (bad || unreachable)
 			code = ZSYNC_EXIT_CHANGES;
-		else if (pool.n == 0) {
+		else if (pool.n == 0 && !allow_empty) {
 			fprintf(stderr, "zonesync: nothing to verify (set nameservers for the providers)\n");
 			code = ZSYNC_EXIT_ERROR;
 		}
@@ -331,14 +331,111 @@ out:
 	return code;
 }
 
+/*
+ * The delegation: what the parent zone's server answers for the zone's NS (a referral),
+ * against the apex NS in git. A provider's nameserver missing from the delegation is
+ * never asked by resolvers: it gives no resilience. Returns 0, or ZSYNC_EXIT_CHANGES.
+ */
+static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
+			    struct zsync_strlist *zones, const struct zsync_strlist *parents, long timeout)
+{
+	struct zsync_repo *repo = NULL;
+	struct zsync_tree *tree = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_diags diags = { 0 };
+	int code = 0;
+
+	if (zsync_repo_open(&repo, cfg->repo.path, &err) < 0 ||
+	    zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zsync_zone_conf *zc = &cfg->zones[i];
+		struct zsync_zone *z = NULL;
+		if (!selected(zones, zc->name, true))
+			continue;
+		if (zsync_lint_load(&z, tree, zc->file, zc->name, &diags, &err) < 0) {
+			zsync_zone_free(z);
+			code = ZSYNC_EXIT_ERROR;
+			continue;
+		}
+		const struct zsync_rrset *git_ns = zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+		for (size_t p = 0; p < parents->n; p++) {
+			struct zsync_dns_answer a;
+			const char *server = parents->v[p];
+			if (zsync_dns_query(server, zc->name, zsync_zone_origin(z), ZSYNC_TYPE_NS, (int)timeout, &a, &err) < 0) {
+				printf("%s delegation @%s: %s: %s\n", zc->name, server, zsync_paint(ctx, "1;31", "UNREACHABLE"), err.msg);
+				code = ZSYNC_EXIT_CHANGES;
+				continue;
+			}
+			/* a referral carries the NS in the authority section; a parent that also
+			 * serves the child answers them directly */
+			const struct zsync_rrset *deleg = zsync_zone_find(a.authority, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+			if (!deleg)
+				deleg = zsync_zone_find(a.answer, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+			size_t missing = 0, extra = 0;
+			char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+			if (!deleg) {
+				printf("%s delegation @%s: %s: the parent does not delegate the zone\n", zc->name, server,
+				       zsync_paint(ctx, "1;31", "MISSING"));
+				code = ZSYNC_EXIT_CHANGES;
+				zsync_dns_answer_release(&a);
+				continue;
+			}
+			const uint8_t *rd = git_ns ? git_ns->rdata : NULL;
+			for (uint16_t k = 0; git_ns && k < git_ns->count; k++, rd = zsync_rdata_next(rd)) {
+				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, rd), *d = deleg->rdata;
+				bool found = false;
+				for (uint16_t m = 0; m < deleg->count && !found; m++, d = zsync_rdata_next(d))
+					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, d), t);
+				if (!found) {
+					printf("    %s: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience\n",
+					       zsync_name_to_text(t, tn, sizeof(tn)));
+					missing++;
+				}
+			}
+			const uint8_t *d = deleg->rdata;
+			for (uint16_t m = 0; m < deleg->count; m++, d = zsync_rdata_next(d)) {
+				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, d), *g = git_ns ? git_ns->rdata : NULL;
+				bool found = false;
+				for (uint16_t k = 0; git_ns && k < git_ns->count && !found; k++, g = zsync_rdata_next(g))
+					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, g), t);
+				if (!found) {
+					printf("    %s: delegated to, but not in the zone's NS\n", zsync_name_to_text(t, tn, sizeof(tn)));
+					extra++;
+				}
+			}
+			const struct zsync_rrset *ds = zsync_zone_find(a.answer, zsync_zone_origin(z), 43);
+			if (!ds)
+				ds = zsync_zone_find(a.authority, zsync_zone_origin(z), 43);
+			printf("%s delegation @%s: %s (%u NS%s%s)\n", zc->name, server,
+			       missing || extra ? zsync_paint(ctx, "1;31", "MISMATCH") : zsync_paint(ctx, "32", "consistent"),
+			       deleg->count, ds ? ", DS present" : "", missing ? "; see above" : "");
+			if (missing || extra)
+				code = ZSYNC_EXIT_CHANGES;
+			zsync_dns_answer_release(&a);
+		}
+		zsync_zone_free(z);
+	}
+out:
+	zsync_diags_release(&diags);
+	zsync_tree_free(tree);
+	zsync_repo_close(repo);
+	return code;
+}
+
 int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 {
 	const char *ref = NULL;
 	long timeout = 3000;
-	bool json = false;
-	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
+	bool json = false, delegation = false;
+	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 }, parents = { 0 };
 	const struct zsync_opt opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
+		{ 0, "delegation", ZSYNC_OPT_FLAG, &delegation, NULL, "also ask the parent zone's server for the delegation (NS, DS)" },
+		{ 0, "parent", ZSYNC_OPT_LIST, &parents, "SERVER", "the parent zone's nameserver for --delegation (repeatable)" },
 		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
 		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
 		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
@@ -356,8 +453,22 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
-	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, json, 0);
+	if (delegation && parents.n == 0) {
+		fprintf(stderr, "zonesync: --delegation needs --parent SERVER (a nameserver of the parent zone)\n");
+		code = ZSYNC_EXIT_USAGE;
+		goto out;
+	}
+	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, json, delegation ? -1 : 0);
+	if (delegation) {
+		/* an error wins, then a mismatch anywhere, then consistent */
+		int d = check_delegation(ctx, cfg, ref, &zones, &parents, timeout);
+		if (code == ZSYNC_EXIT_ERROR || d == ZSYNC_EXIT_ERROR)
+			code = ZSYNC_EXIT_ERROR;
+		else if (code == ZSYNC_EXIT_CHANGES || d == ZSYNC_EXIT_CHANGES)
+			code = ZSYNC_EXIT_CHANGES;
+	}
 out:
+	zsync_strlist_release(&parents);
 	zsync_config_free(cfg);
 	zsync_strlist_release(&zones);
 	zsync_strlist_release(&providers);
@@ -378,7 +489,7 @@ int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		bool last = wait_seconds <= 0 ||
 			    (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= wait_seconds;
-		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, json, last);
+		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, json, last, wait_seconds < 0);
 		if (code != ZSYNC_EXIT_CHANGES || last)
 			return code;
 		struct timespec ts = { 1, 0 };

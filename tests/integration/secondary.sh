@@ -7,9 +7,11 @@ set -u
 T=$(mktemp -d /tmp/zonesync-sec-XXXXXX)
 take_port BPORT || exit 1
 take_port NPORT || exit 1
+take_port CPORT || exit 1
 cleanup() {
 	bash "$TOP/tests/servers/stop-nsd.sh" "$T/nsd" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/parent" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -47,6 +49,27 @@ expect_exit 0 "apply --verify: pushed to BIND, verified on both after NOTIFY" Z 
 contains "the secondary is never pushed to" "$OUT" "example.com.             nsd          skipped: secondary"
 contains "both consistent" "$OUT" "verified 2 servers: 2 consistent"
 same "NSD serves the change" "$(answers "$NPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.21')"
+# the parent zone (com., on another named) delegates to BIND's servers only
+mkdir -p "$T/parent/zones"
+cat > "$T/parent/zones/com.zone" <<ZONE
+\$TTL 300
+@ SOA a.gtld.test. h.gtld.test. 1 3600 600 86400 300
+@ NS a.gtld.test.
+example NS ns1.example.com.
+example NS ns2.example.com.
+ns1.example A 192.0.2.53
+ns2.example A 198.51.100.53
+ZONE
+STATIC_ZONES="com" bash "$TOP/tests/servers/start-bind.sh" "$T/parent" "$CPORT" $((CPORT + 1000)) >/dev/null || exit 1
+expect_exit 2 "verify --delegation finds providers missing from the delegation" Z verify --delegation --parent "127.0.0.1:$CPORT"
+contains "names them" "$OUT" "pdns1.example.net.: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience"
+contains "and the parent" "$OUT" "example.com. delegation @127.0.0.1:$CPORT: MISMATCH (2 NS"
+sed -i 's/^ns2.example A 198.51.100.53$/ns2.example A 198.51.100.53\nexample NS pdns1.example.net.\nexample NS pdns2.example.net./; s/ 1 3600 600/ 2 3600 600/' "$T/parent/zones/com.zone"
+rndc -s 127.0.0.1 -p $((CPORT + 1000)) -k "$T/parent/rndc.key" reload com >/dev/null
+sleep 0.5
+expect_exit 0 "delegated to all four: consistent" Z verify --delegation --parent "127.0.0.1:$CPORT"
+contains "says so" "$OUT" "example.com. delegation @127.0.0.1:$CPORT: consistent (4 NS)"
+
 # NSD stops: verify reports the secondary unreachable (exit 2)
 bash "$TOP/tests/servers/stop-nsd.sh" "$T/nsd" >/dev/null
 expect_exit 2 "a secondary down is an outage for verify" Z verify --timeout 500
