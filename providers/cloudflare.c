@@ -35,6 +35,7 @@ struct cf {
 	char zone_id[64];
 	struct cf_rec *recs;
 	size_t nrecs;
+	char *apex_ns; /* the zone's assigned nameservers, as zone-file lines */
 };
 
 static void clear_recs(struct cf *c)
@@ -44,6 +45,30 @@ static void clear_recs(struct cf *c)
 	free(c->recs);
 	c->recs = NULL;
 	c->nrecs = 0;
+	free(c->apex_ns);
+	c->apex_ns = NULL;
+}
+
+/* Cloudflare serves its own apex NS and lists them on the zone, not among its
+ * records: they are live state all the same (import writes them; diff leaves
+ * them to the provider). Only host-name characters reach the scanner. */
+static char *apex_ns_lines(json_t *names)
+{
+	char *out = NULL;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(names, i, v) {
+		const char *n = json_string_value(v);
+		if (!n || !*n || strlen(n) > ZSYNC_NAME_TXT_MAXLEN || strspn(n, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(n))
+			continue;
+		char *more = zsync_xasprintf("%s@ 86400 IN NS %s%s\n", out ? out : "", n,
+					     n[strlen(n) - 1] == '.' ? "" : ".");
+		free(out);
+		out = more;
+	}
+	return out;
 }
 
 static int c_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
@@ -216,8 +241,10 @@ static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
 	if (!z0 || !json_is_string(json_object_get(z0, "id")) ||
 	    strlen(json_string_value(json_object_get(z0, "id"))) >= sizeof(c->zone_id))
 		ret = ZSYNC_ENOTFOUND;
-	else
+	else {
 		snprintf(c->zone_id, sizeof(c->zone_id), "%s", json_string_value(json_object_get(z0, "id")));
+		c->apex_ns = apex_ns_lines(json_object_get(z0, "name_servers"));
+	}
 	zsync_http_resp_release(&r);
 	return ret;
 }
@@ -235,6 +262,10 @@ static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		return ret;
 	if (!(z = zsync_zone_new(zone, err)))
 		return ZSYNC_EINVAL;
+	if (c->apex_ns && zsync_zone_add_text(z, c->apex_ns, strlen(c->apex_ns), err) < 0) {
+		zsync_zone_free(z);
+		return ZSYNC_EINVAL;
+	}
 	for (long page = 1;; page++) {
 		struct zsync_http_resp r;
 		char *url = zsync_xasprintf("%s/zones/%s/dns_records?page=%ld&per_page=%d", c->base, c->zone_id, page, PER_PAGE);

@@ -11,13 +11,40 @@
 static const char usage_line[] =
 	"zonesync import --provider NAME (--zone ZONE | --all) [-o FILE | --dir DIR] [--config-snippet]";
 
+/* Providers that keep the SOA to themselves (Dyn, Cloudflare) return none, yet a
+ * zone file needs one: write a conventional SOA naming the first apex NS, with a
+ * date serial. zonesync treats the SOA of such providers as theirs, so this one only
+ * matters for providers that take the SOA from git. Returns whether it did. */
+static bool add_soa(struct zsync_zone *z, const char *name)
+{
+	const uint8_t *apex = zsync_zone_origin(z);
+	const struct zsync_rrset *ns = zsync_zone_find(z, apex, ZSYNC_TYPE_NS);
+	char mname[ZSYNC_NAME_TXT_MAXLEN + 2], *line;
+	struct zsync_err err = { 0 };
+	time_t now = time(NULL);
+	struct tm tm;
+	int ret;
+
+	if (zsync_zone_find(z, apex, ZSYNC_TYPE_SOA))
+		return false;
+	if (!ns || !zsync_name_to_text(zsync_rdata_target(ZSYNC_TYPE_NS, ns->rdata), mname, sizeof(mname)))
+		snprintf(mname, sizeof(mname), "%s", name);
+	gmtime_r(&now, &tm);
+	line = zsync_xasprintf("@ 3600 IN SOA %s hostmaster.%s %04d%02d%02d01 3600 600 1209600 300\n", mname,
+			       name, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+	ret = zsync_zone_add_text(z, line, strlen(line), &err);
+	free(line);
+	return ret == 0;
+}
+
 static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t, void *priv,
 		      const struct zsync_provider_conf *pc, const char *zone, const char *out_path,
 		      bool snippet)
 {
 	struct zsync_zone *z = NULL;
 	struct zsync_err err = { 0 };
-	char header[512], *name = zsync_config_zone_name(zone);
+	char header[768], *name = zsync_config_zone_name(zone);
+	bool own_soa;
 	FILE *f = stdout;
 	int code = ZSYNC_EXIT_OK;
 
@@ -32,9 +59,14 @@ static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	own_soa = add_soa(z, name);
+	if (!zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS))
+		fprintf(stderr, "zonesync: warning: provider '%s' returned no apex NS for '%s': add them before "
+			"committing\n", pc->name, name);
 	snprintf(header, sizeof(header), "%s imported by zonesync from provider '%s' (%s)\n"
-		 "review it, then commit it: from now on git is the source of truth",
-		 name, pc->name, pc->type);
+		 "review it, then commit it: from now on git is the source of truth%s",
+		 name, pc->name, pc->type, own_soa ? "\nthe provider keeps its SOA to itself: the SOA "
+		 "below was written by zonesync" : "");
 	if (zsync_zone_write(z, f, header) < 0) {
 		fprintf(stderr, "zonesync: cannot write the zone\n");
 		code = ZSYNC_EXIT_ERROR;

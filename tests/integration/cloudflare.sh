@@ -131,4 +131,19 @@ expect_exit 0 "450 creates" Z apply --force
 after=$(writes | cut -d' ' -f2)
 same "in 3 batch calls" "$((after - before))" "3"
 expect_exit 0 "read back in pages: in sync" Z plan --exit-code
+
+# onboarding: import what the provider serves; the file passes check and re-plans to nothing
+I=$T/imported
+git init -q -b main "$I"
+mkdir -p "$I/zones"
+expect_exit 0 "import" Z import --provider cf --zone example.com -o "$I/zones/example.com.zone"
+contains "the zone's assigned nameservers are its apex NS" "$(grep -w NS "$I/zones/example.com.zone")" "ada.ns.cloudflare.com."
+contains "the SOA it keeps to itself is written, and said so" "$(cat "$I/zones/example.com.zone")" "the SOA
+; below was written by zonesync"
+check "named-checkzone accepts the imported zone" named-checkzone -q example.com "$I/zones/example.com.zone"
+git_commit "$I" imported
+sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
+expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
+expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
+
 finish

@@ -117,4 +117,15 @@ sed -i 's/192.0.2.77/192.0.2.78/' "$R/zones/example.com.zone"
 git_commit "$R" "api .78"
 script -qec "\"$ZONESYNC\" -c \"$CFG\" apply" /dev/null > "$T/tty.out" 2>&1
 contains "a progress line on a terminal" "$(cat "$T/tty.out")" "[1/1] example.com. at dyn: changed"
+# onboarding: import what the provider serves; the file passes check and re-plans to nothing
+I=$T/imported
+git init -q -b main "$I"
+mkdir -p "$I/zones"
+expect_exit 0 "import" Z import --provider dyn --zone example.com -o "$I/zones/example.com.zone"
+check "named-checkzone accepts the imported zone" named-checkzone -q example.com "$I/zones/example.com.zone"
+git_commit "$I" imported
+sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
+expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
+expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
+
 finish
