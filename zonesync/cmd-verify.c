@@ -18,7 +18,7 @@
 #include <time.h>
 
 static const char usage_line[] =
-	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--json]";
+	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--format text|json|markdown]";
 
 /* One nameserver of one provider for one zone. */
 struct job {
@@ -173,10 +173,57 @@ static bool selected(const struct zsync_strlist *l, const char *s, bool zone)
 	return false;
 }
 
+/* A markdown table cell: no pipe or line break may end it early. */
+static void md_cell(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '|')
+			fputs("\\|", stdout);
+		else
+			putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+/* For a pull-request or issue comment: a table of servers, the differences folded. */
+static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
+{
+	printf("### zonesync verify: %zu of %zu server%s consistent\n\n", good, pool->n, pool->n == 1 ? "" : "s");
+	printf("| zone | provider | server | state | serial | RRsets |\n|---|---|---|---|---:|---:|\n");
+	for (size_t i = 0; i < pool->n; i++) {
+		const struct job *j = &pool->jobs[i];
+		printf("| `%s` | ", j->zc->name);
+		md_cell(j->pc->name);
+		printf(" | `");
+		md_cell(j->server);
+		if (j->unreachable) {
+			printf("` | **unreachable**: ");
+			md_cell(j->unreachable_why);
+			printf(" | | |\n");
+		} else if (j->problems.n) {
+			printf("` | **mismatch** | %u | %zu of %zu differ |\n", j->serial, j->problems.n, j->checked);
+		} else {
+			printf("` | consistent | %u | %zu |\n", j->serial, j->matched);
+		}
+	}
+	for (size_t i = 0; i < pool->n; i++) {
+		const struct job *j = &pool->jobs[i];
+		if (!j->problems.n)
+			continue;
+		printf("\n<details><summary><code>%s</code> at %s @<code>%s</code>: %zu RRset%s differ%s</summary>\n\n```\n",
+		       j->zc->name, j->pc->name, j->server, j->problems.n, j->problems.n == 1 ? "" : "s",
+		       j->problems.n == 1 ? "s" : "");
+		for (size_t k = 0; k < j->problems.n; k++)
+			printf("%s\n", j->problems.v[k]);
+		printf("```\n</details>\n");
+	}
+	if (skipped)
+		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
+}
+
 static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
-			bool json, bool print, bool allow_empty)
+			enum zsync_verify_format format, bool print, bool allow_empty)
 {
+	bool json = format == ZSYNC_VERIFY_JSON, md = format == ZSYNC_VERIFY_MARKDOWN;
 	struct zsync_strlist zones = *zones_in, providers = *providers_in;
 	struct zsync_repo *repo = NULL;
 	struct zsync_tree *tree = NULL;
@@ -274,6 +321,8 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 			unreachable++;
 		else if (j->problems.n)
 			bad++;
+		if (md)
+			continue;
 		if (jout) {
 			json_t *pr = json_array();
 			for (size_t k = 0; k < j->problems.n; k++)
@@ -302,6 +351,8 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 		char *s = json_dumps(jout, JSON_INDENT(2));
 		puts(s);
 		free(s);
+	} else if (md) {
+		print_markdown(&pool, pool.n - bad - unreachable, skipped);
 	} else if (!ctx->quiet) {
 		printf("verified %zu server%s: %zu consistent, %zu with mismatches, %zu unreachable%s\n", pool.n,
 		       pool.n == 1 ? "" : "s", pool.n - bad - unreachable, bad, unreachable,
@@ -337,7 +388,7 @@ out:
  * never asked by resolvers: it gives no resilience. Returns 0, or ZSYNC_EXIT_CHANGES.
  */
 static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
-			    struct zsync_strlist *zones, const struct zsync_strlist *parents, long timeout)
+			    struct zsync_strlist *zones, const struct zsync_strlist *parents, long timeout, FILE *out)
 {
 	struct zsync_repo *repo = NULL;
 	struct zsync_tree *tree = NULL;
@@ -366,7 +417,7 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 			struct zsync_dns_answer a;
 			const char *server = parents->v[p];
 			if (zsync_dns_query(server, zc->name, zsync_zone_origin(z), ZSYNC_TYPE_NS, (int)timeout, &a, &err) < 0) {
-				printf("%s delegation @%s: %s: %s\n", zc->name, server, zsync_paint(ctx, "1;31", "UNREACHABLE"), err.msg);
+				fprintf(out, "%s delegation @%s: %s: %s\n", zc->name, server, zsync_paint(ctx, "1;31", "UNREACHABLE"), err.msg);
 				code = ZSYNC_EXIT_CHANGES;
 				continue;
 			}
@@ -378,7 +429,7 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 			size_t missing = 0, extra = 0;
 			char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
 			if (!deleg) {
-				printf("%s delegation @%s: %s: the parent does not delegate the zone\n", zc->name, server,
+				fprintf(out, "%s delegation @%s: %s: the parent does not delegate the zone\n", zc->name, server,
 				       zsync_paint(ctx, "1;31", "MISSING"));
 				code = ZSYNC_EXIT_CHANGES;
 				zsync_dns_answer_release(&a);
@@ -391,7 +442,7 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 				for (uint16_t m = 0; m < deleg->count && !found; m++, d = zsync_rdata_next(d))
 					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, d), t);
 				if (!found) {
-					printf("    %s: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience\n",
+					fprintf(out, "    %s: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience\n",
 					       zsync_name_to_text(t, tn, sizeof(tn)));
 					missing++;
 				}
@@ -403,14 +454,14 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 				for (uint16_t k = 0; git_ns && k < git_ns->count && !found; k++, g = zsync_rdata_next(g))
 					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, g), t);
 				if (!found) {
-					printf("    %s: delegated to, but not in the zone's NS\n", zsync_name_to_text(t, tn, sizeof(tn)));
+					fprintf(out, "    %s: delegated to, but not in the zone's NS\n", zsync_name_to_text(t, tn, sizeof(tn)));
 					extra++;
 				}
 			}
 			const struct zsync_rrset *ds = zsync_zone_find(a.answer, zsync_zone_origin(z), 43);
 			if (!ds)
 				ds = zsync_zone_find(a.authority, zsync_zone_origin(z), 43);
-			printf("%s delegation @%s: %s (%u NS%s%s)\n", zc->name, server,
+			fprintf(out, "%s delegation @%s: %s (%u NS%s%s)\n", zc->name, server,
 			       missing || extra ? zsync_paint(ctx, "1;31", "MISMATCH") : zsync_paint(ctx, "32", "consistent"),
 			       deleg->count, ds ? ", DS present" : "", missing ? "; see above" : "");
 			if (missing || extra)
@@ -431,6 +482,8 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 	const char *ref = NULL;
 	long timeout = 3000;
 	bool json = false, delegation = false;
+	const char *format = NULL;
+	enum zsync_verify_format fmt = ZSYNC_VERIFY_TEXT;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 }, parents = { 0 };
 	const struct zsync_opt opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
@@ -439,7 +492,8 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
 		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
 		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
-		{ 0, "json", ZSYNC_OPT_FLAG, &json, NULL, "print JSON" },
+		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "text (default), json or markdown (for a pull-request comment)" },
+		{ 0, "json", ZSYNC_OPT_FLAG, &json, NULL, "the same as --format json" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -453,15 +507,26 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	if (json || (format && !strcmp(format, "json")))
+		fmt = ZSYNC_VERIFY_JSON;
+	else if (format && !strcmp(format, "markdown"))
+		fmt = ZSYNC_VERIFY_MARKDOWN;
+	else if (format && strcmp(format, "text") != 0) {
+		fprintf(stderr, "zonesync: unknown format '%s' (text, json or markdown)\n", format);
+		code = ZSYNC_EXIT_USAGE;
+		goto out;
+	}
 	if (delegation && parents.n == 0) {
 		fprintf(stderr, "zonesync: --delegation needs --parent SERVER (a nameserver of the parent zone)\n");
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}
-	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, json, delegation ? -1 : 0);
+	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, fmt, delegation ? -1 : 0);
 	if (delegation) {
-		/* an error wins, then a mismatch anywhere, then consistent */
-		int d = check_delegation(ctx, cfg, ref, &zones, &parents, timeout);
+		/* an error wins, then a mismatch anywhere, then consistent; in JSON or markdown
+		 * the delegation report goes to stderr, so standard output stays one document */
+		int d = check_delegation(ctx, cfg, ref, &zones, &parents, timeout,
+					 fmt == ZSYNC_VERIFY_TEXT ? stdout : stderr);
 		if (code == ZSYNC_EXIT_ERROR || d == ZSYNC_EXIT_ERROR)
 			code = ZSYNC_EXIT_ERROR;
 		else if (code == ZSYNC_EXIT_CHANGES || d == ZSYNC_EXIT_CHANGES)
@@ -478,7 +543,7 @@ out:
 
 int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 		     struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
-		     bool json, double wait_seconds)
+		     enum zsync_verify_format format, double wait_seconds)
 {
 	struct timespec t0, now;
 	int code;
@@ -489,7 +554,7 @@ int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		bool last = wait_seconds <= 0 ||
 			    (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= wait_seconds;
-		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, json, last, wait_seconds < 0);
+		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, format, last, wait_seconds < 0);
 		if (code != ZSYNC_EXIT_CHANGES || last)
 			return code;
 		struct timespec ts = { 1, 0 };

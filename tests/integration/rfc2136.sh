@@ -90,6 +90,9 @@ for server in bind knot; do
 	expect_exit 2 "$server: verify sees a change made behind zonesync's back" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
 	contains "$server: and names provider, server and RRset" "$OUT" "example.com. $server @127.0.0.1:$PORT: MISMATCH"
 	contains "$server: with both values" "$OUT" "www.example.com. CNAME: different: served 300 elsewhere.example.net.; git says 300 example.com."
+	expect_exit 2 "$server: verify --format markdown, for a pull-request comment" "$ZONESYNC" -c "$CFG" verify --zone example.com --format markdown
+	contains "$server: a table row per server" "$OUT" "| \`example.com.\` | $server | \`127.0.0.1:$PORT\` | **mismatch** |"
+	contains "$server: the difference folded below" "$OUT" "<details><summary><code>example.com.</code> at $server @<code>127.0.0.1:$PORT</code>: 1 RRset differs</summary>"
 	expect_exit 0 "$server: apply repairs it" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
 	expect_exit 0 "$server: verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
 

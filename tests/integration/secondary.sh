@@ -64,6 +64,8 @@ STATIC_ZONES="com" bash "$TOP/tests/servers/start-bind.sh" "$T/parent" "$CPORT" 
 expect_exit 2 "verify --delegation finds providers missing from the delegation" Z verify --delegation --parent "127.0.0.1:$CPORT"
 contains "names them" "$OUT" "pdns1.example.net.: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience"
 contains "and the parent" "$OUT" "example.com. delegation @127.0.0.1:$CPORT: MISMATCH (2 NS"
+Z verify --delegation --parent "127.0.0.1:$CPORT" --json >"$T/v.json" 2>/dev/null
+check "with --json, standard output stays one JSON document" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/v.json"
 sed -i 's/^ns2.example A 198.51.100.53$/ns2.example A 198.51.100.53\nexample NS pdns1.example.net.\nexample NS pdns2.example.net./; s/ 1 3600 600/ 2 3600 600/' "$T/parent/zones/com.zone"
 rndc -s 127.0.0.1 -p $((CPORT + 1000)) -k "$T/parent/rndc.key" reload com >/dev/null
 sleep 0.5
