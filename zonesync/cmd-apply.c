@@ -273,7 +273,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		/* what was pushed must be what every provider's nameservers answer; secondaries
 		 * and caches get a bounded time to catch up */
 		double w = *verify ? atof(verify) : 30;
-		code = zsync_cmd_verify(ctx, cfg, plan->commit, &zones, &providers, 3000, ZSYNC_VERIFY_TEXT, w > 0 ? w : 30);
+		code = zsync_cmd_verify(ctx, cfg, plan->commit, &zones, &providers, 3000, ZSYNC_VERIFY_TEXT, false, w > 0 ? w : 30);
 	}
 	if (metrics && st) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);

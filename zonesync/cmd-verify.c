@@ -18,7 +18,7 @@
 #include <time.h>
 
 static const char usage_line[] =
-	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--format text|json|markdown]";
+	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--strict] [--format text|json|markdown]";
 
 /* One nameserver of one provider for one zone. */
 struct job {
@@ -28,7 +28,10 @@ struct job {
 	struct zsync_diff_policy pol;
 	const char *server;
 	int timeout_ms;
+	const struct zsync_tsig *key; /* --strict: the provider's TSIG key for AXFR, if any */
+	bool strict;
 	/* results */
+	char *strict_note; /* --strict: why extras were not looked for */
 	bool unreachable;
 	char *unreachable_why;
 	uint32_t serial;
@@ -104,6 +107,37 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want)
 	zsync_dns_answer_release(&a);
 }
 
+/*
+ * --strict: what the server serves beyond git. The transfer diffed against git with the
+ * provider's policy: what a plan would delete is extra; ignored names, DNSSEC records the
+ * provider signs and its own apex NS are not. Servers that refuse AXFR are noted, not
+ * counted as mismatches: extras cannot be seen over plain queries.
+ */
+static void find_extras(struct job *j)
+{
+	struct zsync_zone *served = NULL;
+	struct zsync_changeset cs = { 0 };
+	struct zsync_err err = { 0 };
+
+	if (zsync_dns_axfr(j->server, j->zc->name, j->key, j->timeout_ms, &served, &err) < 0) {
+		j->strict_note = zsync_xasprintf("extras not checked: %s", err.msg);
+		return;
+	}
+	zsync_diff(j->desired, served, &j->pol, &cs);
+	for (size_t i = 0; i < cs.n; i++) {
+		const struct zsync_rrset *r = cs.v[i].old;
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+		if (cs.v[i].op != ZSYNC_CHANGE_DELETE || !r)
+			continue;
+		char *line = rrset_line(r, r->ttl);
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: extra: served %s; not in git",
+			zsync_name_to_text(r->owner, name, sizeof(name)), zsync_type_to_text(r->type, type, sizeof(type)), line));
+		free(line);
+	}
+	zsync_changeset_release(&cs);
+	zsync_zone_free(served);
+}
+
 static void run_job(struct job *j)
 {
 	size_t n;
@@ -144,6 +178,8 @@ static void run_job(struct job *j)
 			continue; /* glue and occluded data: not answered authoritatively */
 		check_rrset(j, r);
 	}
+	if (j->strict && !j->unreachable)
+		find_extras(j);
 }
 
 static void *worker(void *arg)
@@ -215,14 +251,39 @@ static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
 			printf("%s\n", j->problems.v[k]);
 		printf("```\n</details>\n");
 	}
+	for (size_t i = 0; i < pool->n; i++)
+		if (pool->jobs[i].strict_note)
+			printf("\n_`%s` at %s @`%s`: %s._\n", pool->jobs[i].zc->name, pool->jobs[i].pc->name,
+			       pool->jobs[i].server, pool->jobs[i].strict_note);
 	if (skipped)
 		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
 }
 
+/* The TSIG key of a provider that has one (rfc2136, secondary): --strict transfers with it. */
+static int provider_key(const struct zsync_config *cfg, const struct zsync_provider_conf *pc,
+			struct zsync_tsig **key, struct zsync_err *err)
+{
+	const struct zsync_toml *name = zsync_toml_get(pc->table, "tsig_name");
+	const struct zsync_toml *sec = zsync_toml_get(pc->table, "tsig_secret");
+	const struct zsync_toml *alg = zsync_toml_get(pc->table, "tsig_algorithm");
+	char *secret = NULL;
+	int ret;
+
+	if (*key || !name || !sec)
+		return 0;
+	if ((ret = zsync_config_secret(cfg, "tsig_secret", sec->str.s, &secret, err)) < 0)
+		return ret;
+	ret = zsync_tsig_new(key, alg ? alg->str.s : NULL, name->str.s, secret, err);
+	memset(secret, 0, strlen(secret));
+	free(secret);
+	return ret;
+}
+
 static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
-			enum zsync_verify_format format, bool print, bool allow_empty)
+			enum zsync_verify_format format, bool strict, bool print, bool allow_empty)
 {
+	struct zsync_tsig **keys = zsync_xcalloc(cfg->nproviders + 1, sizeof(*keys));
 	bool json = format == ZSYNC_VERIFY_JSON, md = format == ZSYNC_VERIFY_MARKDOWN;
 	struct zsync_strlist zones = *zones_in, providers = *providers_in;
 	struct zsync_repo *repo = NULL;
@@ -275,6 +336,14 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 				j->pc = pc;
 				j->server = pc->nameservers.v[s];
 				j->timeout_ms = (int)timeout;
+				j->strict = strict;
+				if (strict && s == 0 && provider_key(cfg, pc, &keys[pc - cfg->providers], &err) < 0) {
+					fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
+					code = ZSYNC_EXIT_ERROR;
+					pool.n--;
+					break;
+				}
+				j->key = keys[pc - cfg->providers];
 				if (pt)
 					zsync_plan_policy(pt, pc, zc, &j->pol);
 				else
@@ -332,6 +401,9 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 				"serial", (json_int_t)j->serial, "checked", (json_int_t)j->checked,
 				"matched", (json_int_t)j->matched, "not_applicable", (json_int_t)j->na,
 				"problems", pr, "error", j->unreachable_why));
+			if (j->strict_note)
+				json_object_set_new(json_array_get(jout, json_array_size(jout) - 1), "strict_note",
+						    json_string(j->strict_note));
 			continue;
 		}
 		if (j->unreachable)
@@ -346,6 +418,8 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 			       j->na ? ", some not applicable" : "");
 		for (size_t k = 0; k < j->problems.n; k++)
 			printf("    %s\n", j->problems.v[k]);
+		if (j->strict_note && !ctx->quiet)
+			printf("    note: %s\n", j->strict_note);
 	}
 	if (jout) {
 		char *s = json_dumps(jout, JSON_INDENT(2));
@@ -368,7 +442,11 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 	}
 out:
 	json_decref(jout);
+	for (size_t i = 0; i < cfg->nproviders; i++)
+		zsync_tsig_free(keys[i]);
+	free(keys);
 	for (size_t i = 0; i < pool.n; i++) {
+		free(pool.jobs[i].strict_note);
 		free(pool.jobs[i].unreachable_why);
 		zsync_strlist_release(&pool.jobs[i].problems);
 	}
@@ -481,7 +559,7 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 {
 	const char *ref = NULL;
 	long timeout = 3000;
-	bool json = false, delegation = false;
+	bool json = false, delegation = false, strict = false;
 	const char *format = NULL;
 	enum zsync_verify_format fmt = ZSYNC_VERIFY_TEXT;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 }, parents = { 0 };
@@ -489,6 +567,7 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
 		{ 0, "delegation", ZSYNC_OPT_FLAG, &delegation, NULL, "also ask the parent zone's server for the delegation (NS, DS)" },
 		{ 0, "parent", ZSYNC_OPT_LIST, &parents, "SERVER", "the parent zone's nameserver for --delegation (repeatable)" },
+		{ 0, "strict", ZSYNC_OPT_FLAG, &strict, NULL, "also report what a server serves beyond git (by AXFR, where allowed)" },
 		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
 		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
 		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
@@ -521,7 +600,7 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}
-	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, fmt, delegation ? -1 : 0);
+	code = zsync_cmd_verify(ctx, cfg, ref, &zones, &providers, timeout, fmt, strict, delegation ? -1 : 0);
 	if (delegation) {
 		/* an error wins, then a mismatch anywhere, then consistent; in JSON or markdown
 		 * the delegation report goes to stderr, so standard output stays one document */
@@ -543,7 +622,7 @@ out:
 
 int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 		     struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
-		     enum zsync_verify_format format, double wait_seconds)
+		     enum zsync_verify_format format, bool strict, double wait_seconds)
 {
 	struct timespec t0, now;
 	int code;
@@ -554,7 +633,7 @@ int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		bool last = wait_seconds <= 0 ||
 			    (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= wait_seconds;
-		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, format, last, wait_seconds < 0);
+		code = verify_round(ctx, cfg, ref, zones_in, providers_in, timeout, format, strict, last, wait_seconds < 0);
 		if (code != ZSYNC_EXIT_CHANGES || last)
 			return code;
 		struct timespec ts = { 1, 0 };

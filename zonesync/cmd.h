@@ -88,12 +88,14 @@ int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const c
 /*
  * verify: asks every provider's nameservers for every RRset of the zones; with
  * wait_seconds > 0, asks again every second until consistent or the time is up (after an
- * apply). Prints the last round; returns the exit code (0, 2 or 1).
+ * apply). strict: also transfer the zone (AXFR, with the provider's TSIG key if it has
+ * one) and report what is served beyond git. Prints the last round; returns the exit
+ * code (0, 2 or 1).
  */
 enum zsync_verify_format { ZSYNC_VERIFY_TEXT, ZSYNC_VERIFY_JSON, ZSYNC_VERIFY_MARKDOWN };
 int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 		     struct zsync_strlist *zones, struct zsync_strlist *providers, long timeout_ms,
-		     enum zsync_verify_format format, double wait_seconds);
+		     enum zsync_verify_format format, bool strict, double wait_seconds);
 
 /* --wait value to seconds for zsync_state_lock(). */
 double zsync_cmd_wait_seconds(const char *wait);

@@ -75,7 +75,9 @@ static const struct kspec dyn_keys[] = {
 static const struct kspec cloudflare_keys[] = {
 	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "api_token", K_SECRET }, { "ca_file", K_STR }, { 0 },
 };
-static const struct kspec secondary_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
+static const struct kspec secondary_keys[] = {
+	COMMON_PROVIDER_KEYS, { "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET }, { 0 },
+};
 static const struct kspec memory_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
 
 static const struct ptype {

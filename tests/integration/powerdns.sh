@@ -52,6 +52,8 @@ same "null MX of the second zone" "$(answers "$PORT" example.org MX)" "0 ."
 
 expect_exit 0 "verify: PowerDNS serves what git says" "$ZONESYNC" -c "$CFG" --no-color verify
 contains "both zones consistent" "$OUT" "2 consistent, 0 with mismatches, 0 unreachable"
+expect_exit 0 "verify --strict: nothing served beyond git" "$ZONESYNC" -c "$CFG" --no-color verify --strict
+check "PowerDNS allows the transfer from 127.0.0.1: extras were looked for" sh -c "! printf '%s' \"\$1\" | grep -q 'extras not checked'" _ "$OUT"
 expect_exit 0 "second apply" "$ZONESYNC" -c "$CFG" --no-color apply
 contains "in sync: reads only" "$OUT" "provider pdns: 2 requests (2 GET, 0 PATCH, 0 POST)"
 

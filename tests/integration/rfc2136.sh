@@ -95,6 +95,13 @@ for server in bind knot; do
 	contains "$server: the difference folded below" "$OUT" "<details><summary><code>example.com.</code> at $server @<code>127.0.0.1:$PORT</code>: 1 RRset differs</summary>"
 	expect_exit 0 "$server: apply repairs it" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
 	expect_exit 0 "$server: verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	printf 'server 127.0.0.1 %s\nzone example.com\nupdate add extra.example.com. 300 IN A 192.0.2.99\nsend\n' "$PORT" |
+		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+	expect_exit 0 "$server: a record added behind zonesync's back is not asked for" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	expect_exit 2 "$server: verify --strict transfers the zone and finds it" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com --strict
+	contains "$server: named, with its value" "$OUT" "extra.example.com. A: extra: served 300 192.0.2.99; not in git"
+	expect_exit 0 "$server: apply removes it" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	expect_exit 0 "$server: verify --strict agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com --strict
 
 	# onboarding: the zone read by AXFR, written as a file, plans to nothing
 	expect_exit 0 "$server: import by AXFR" "$ZONESYNC" -c "$CFG" import --provider $server --zone example.com -o "$T/imported-$server.zone"

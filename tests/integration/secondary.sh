@@ -49,6 +49,8 @@ expect_exit 0 "apply --verify: pushed to BIND, verified on both after NOTIFY" Z 
 contains "the secondary is never pushed to" "$OUT" "example.com.             nsd          skipped: secondary"
 contains "both consistent" "$OUT" "verified 2 servers: 2 consistent"
 same "NSD serves the change" "$(answers "$NPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.21')"
+expect_exit 0 "verify --strict: NSD refuses AXFR to us, which is noted, not a mismatch" Z verify --strict --provider nsd
+contains "the note" "$OUT" "note: extras not checked: AXFR of example.com. from 127.0.0.1:$NPORT refused: REFUSED"
 # the parent zone (com., on another named) delegates to BIND's servers only
 mkdir -p "$T/parent/zones"
 cat > "$T/parent/zones/com.zone" <<ZONE
