@@ -173,6 +173,24 @@ static int p_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	return ret;
 }
 
+static int p_delete_zone(void *priv, const char *zone, struct zsync_err *err)
+{
+	struct pdns *p = priv;
+	struct zsync_http_resp r;
+	char *url = zone_url(p, zone, NULL);
+	int ret = zsync_http_request(p->http, "DELETE", url, NULL, &r, err);
+
+	free(url);
+	if (ret < 0)
+		return ret;
+	if (r.status == 404 || r.status == 422)
+		ret = ZSYNC_ENOTFOUND;
+	else if (r.status != 204 && r.status != 200)
+		ret = fail(&r, err);
+	zsync_http_resp_release(&r);
+	return ret;
+}
+
 static int p_list(void *priv, struct zsync_strlist *out, struct zsync_err *err)
 {
 	struct pdns *p = priv;
@@ -312,6 +330,7 @@ const struct zsync_provider_type zsync_provider_powerdns = {
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_LIST_ZONES,
 	.open = p_open,
 	.list_zones = p_list,
+	.delete_zone = p_delete_zone,
 	.fetch = p_fetch,
 	.apply = p_apply,
 	.usage = p_usage,

@@ -63,6 +63,11 @@ struct zsync_provider_type {
 	int (*apply)(void *priv, const struct zsync_apply_req *req, struct zsync_err *err);
 	/* Optional (ZSYNC_CAP_LIST_ZONES): zone names with the trailing dot. */
 	int (*list_zones)(void *priv, struct zsync_strlist *out, struct zsync_err *err);
+	/*
+	 * Optional: deletes the whole zone at the provider (apply --prune-zones, only for a
+	 * zone zonesync deployed there and git no longer has). Absent: ZSYNC_ENOTFOUND.
+	 */
+	int (*delete_zone)(void *priv, const char *zone, struct zsync_err *err);
 	/* Optional: what this run cost at the provider ("4 requests: 2 GET, 1 PATCH, 1 POST"). */
 	void (*usage)(void *priv, char *buf, size_t len);
 	/* Frees priv; accepts NULL. */

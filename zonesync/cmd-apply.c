@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "plan.h"
+#include "provider.h"
 #include "repo.h"
 #include "state.h"
 #include "sync.h"
@@ -12,7 +13,7 @@
 #include <unistd.h>
 
 static const char usage_line[] =
-	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--wait[=SECONDS]] [-j N] [ZONE...]";
+	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N] [ZONE...]";
 static const char reconcile_usage[] =
 	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N]";
 
@@ -117,12 +118,101 @@ static int write_metrics(const char *path, struct zsync_state *st, double second
 	return bad ? -1 : 0;
 }
 
+/*
+ * Zones zonesync deployed at a provider (the state db has applied a commit there) that the
+ * configuration no longer puts there: removed from git, or the provider dropped from the
+ * zone. Zones zonesync never deployed are never candidates, whatever the provider holds.
+ */
+struct prune_ctx {
+	const struct zsync_config *cfg;
+	const struct zsync_strlist *zones, *providers;
+	struct zsync_strlist found; /* "zone\tprovider" */
+};
+
+static int prune_cb(void *arg, const struct zsync_pair_status *p)
+{
+	struct prune_ctx *c = arg;
+	const struct zsync_zone_conf *zc = zsync_config_zone(c->cfg, p->zone);
+
+	if (!p->last_commit || !zsync_config_provider(c->cfg, p->provider) || !zsync_config_selected(c->zones, p->zone, true) ||
+	    !zsync_config_selected(c->providers, p->provider, false))
+		return 0;
+	for (size_t i = 0; zc && i < zc->providers.n; i++)
+		if (!strcmp(zc->providers.v[i], p->provider))
+			return 0; /* still deployed there */
+	zsync_strlist_add_owned(&c->found, zsync_xasprintf("%s\t%s", p->zone, p->provider));
+	return 0;
+}
+
+/*
+ * apply --prune-zones: deletes each candidate zone at its provider, journalled like any
+ * change (op delete, type ZONE). Without the flag, says what it would delete. Returns the
+ * number of zone x provider pairs that failed.
+ */
+static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg, struct zsync_state *st,
+			  int64_t run, const struct zsync_strlist *zones, const struct zsync_strlist *providers,
+			  bool act, bool dry_run, size_t *deleted, FILE *out)
+{
+	struct prune_ctx c = { cfg, zones, providers, { 0 } };
+	struct zsync_err err = { 0 };
+	size_t failed = 0;
+
+	if (zsync_state_pairs(st, prune_cb, &c, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		return 1;
+	}
+	for (size_t i = 0; i < c.found.n; i++) {
+		char *zone = c.found.v[i], *prov = strchr(zone, '\t');
+		*prov++ = 0;
+		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, prov);
+		const struct zsync_provider_type *t = zsync_provider_find(pc->type);
+		void *priv = NULL;
+		int64_t jid = 0;
+		int ret;
+		if (!act || dry_run) {
+			fprintf(stderr, "zonesync: zone %s at %s is no longer in git for that provider: %s\n", zone, prov,
+				dry_run && act ? "apply --prune-zones would delete it" : "apply --prune-zones deletes it");
+			continue;
+		}
+		memset(&err, 0, sizeof(err));
+		if (!t || !t->delete_zone) {
+			fprintf(stderr, "zonesync: provider '%s': zone '%s': this provider type cannot delete zones; delete it by hand\n",
+				prov, zone);
+			failed++;
+			continue;
+		}
+		if (t->open(pc, cfg, &priv, &err) < 0) {
+			fprintf(stderr, "zonesync: provider '%s': %s\n", prov, err.msg);
+			failed++;
+			continue;
+		}
+		struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
+		zsync_state_journal_add(st, run, &je, &jid, &err);
+		ret = t->delete_zone(priv, zone, &err);
+		if (ret == 0 || ret == ZSYNC_ENOTFOUND) {
+			zsync_state_journal_set(st, jid, "applied", NULL, &err);
+			zsync_state_pair_forget(st, zone, prov, &err);
+			(*deleted)++;
+			if (!ctx->quiet)
+				fprintf(out, "deleted zone %s at %s%s\n", zone, prov, ret ? " (it was already gone)" : "");
+		} else {
+			fprintf(stderr, "zonesync: provider '%s': zone '%s': deleting the zone: %s\n", prov, zone, err.msg);
+			zsync_state_journal_set(st, jid, "failed", err.msg, &err);
+			zsync_state_pair_result(st, zone, prov, false, NULL, err.msg, &err);
+			failed++;
+		}
+		t->close(priv);
+	}
+	zsync_strlist_release(&c.found);
+	return failed;
+}
+
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
 {
 	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL, *verify = NULL;
 	json_t *reviewed = NULL;
 	struct timespec t0, t1;
-	bool force = false, dry_run = false, json_out = false;
+	bool force = false, dry_run = false, json_out = false, prune = false;
 	long jobs = 0;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
 	const struct zsync_opt opts[] = {
@@ -138,6 +228,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 0, "plan", ZSYNC_OPT_STRING, &plan_file, "FILE", "apply only if live state still gives this reviewed plan (from plan --out)" },
 		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
 		{ 0, "verify", ZSYNC_OPT_OPTSTR, &verify, "SECONDS", "then verify over DNS, waiting up to SECONDS (default 30) for propagation" },
+		{ 0, "prune-zones", ZSYNC_OPT_FLAG, &prune, NULL, "delete zones zonesync deployed that git no longer has for that provider" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -148,6 +239,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	struct zsync_lock *lock = NULL;
 	struct zsync_err err = { 0 };
 	struct zsync_apply_totals t = { 0 };
+	size_t pruned = 0;
 	int64_t run = 0;
 	int code = ZSYNC_EXIT_OK;
 
@@ -172,8 +264,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		}
 		ref = c; /* what was reviewed, not whatever the branch says now */
 	}
-	if (reconcile && (dry_run || ref)) {
-		fprintf(stderr, "zonesync: reconcile always applies [repo] ref (use apply for --ref and --dry-run)\n");
+	if (reconcile && (dry_run || ref || prune)) {
+		fprintf(stderr, "zonesync: reconcile always applies [repo] ref and deletes no zone (use apply for --ref, --dry-run and --prune-zones)\n");
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}
@@ -230,6 +322,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR
 			: zsync_plan_failed(plan) ? ZSYNC_EXIT_PARTIAL : ZSYNC_EXIT_OK;
+		if (prune && zsync_state_open(&st, cfg->state.path, &err) == 0)
+			prune_zones(ctx, cfg, st, 0, &zones, &providers, true, true, &pruned, stderr);
 		goto out;
 	}
 	if (zsync_state_run_begin(st, reconcile ? "reconcile" : "apply", plan->commit,
@@ -248,10 +342,20 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	code = zsync_sync_exit_code(&t);
 	if (zsync_plan_invalid(plan) && code == ZSYNC_EXIT_OK)
 		code = ZSYNC_EXIT_ERROR;
+	if (!reconcile && zsync_plan_invalid(plan)) {
+		if (prune)
+			fprintf(stderr, "zonesync: --prune-zones: nothing deleted while a zone or the configuration has errors\n");
+	} else if (!reconcile && prune_zones(ctx, cfg, st, run, &zones, &providers, prune, false, &pruned,
+								       json_out ? stderr : stdout) && code == ZSYNC_EXIT_OK) {
+		code = ZSYNC_EXIT_PARTIAL;
+	}
 	{
-		char summary[256];
-		snprintf(summary, sizeof(summary), "%zu change%s applied; %zu changed, %zu in sync, %zu failed, %zu refused, %zu skipped",
-			 t.changes, t.changes == 1 ? "" : "s", t.changed, t.in_sync, t.failed, t.refused, t.skipped);
+		char summary[256], zones_deleted[64] = "";
+		if (pruned)
+			snprintf(zones_deleted, sizeof(zones_deleted), "; %zu zone%s deleted", pruned, pruned == 1 ? "" : "s");
+		snprintf(summary, sizeof(summary), "%zu change%s applied; %zu changed, %zu in sync, %zu failed, %zu refused, %zu skipped%s",
+			 t.changes, t.changes == 1 ? "" : "s", t.changed, t.in_sync, t.failed, t.refused, t.skipped,
+			 zones_deleted);
 		if (json_out) {
 			json_t *j = zsync_sync_json(plan, code);
 			json_object_set_new(j, "run_id", json_integer(run));

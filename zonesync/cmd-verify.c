@@ -195,20 +195,6 @@ static void *worker(void *arg)
 	}
 }
 
-static bool selected(const struct zsync_strlist *l, const char *s, bool zone)
-{
-	if (l->n == 0)
-		return true;
-	for (size_t i = 0; i < l->n; i++) {
-		char *n = zone ? zsync_config_zone_name(l->v[i]) : zsync_xstrdup(l->v[i]);
-		bool eq = strcmp(n, s) == 0;
-		free(n);
-		if (eq)
-			return true;
-	}
-	return false;
-}
-
 /* A markdown table cell: no pipe or line break may end it early. */
 static void md_cell(const char *s)
 {
@@ -305,7 +291,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 	desired = zsync_xcalloc(cfg->nzones + 1, sizeof(*desired));
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
-		if (!selected(&zones, zc->name, true))
+		if (!zsync_config_selected(&zones, zc->name, true))
 			continue;
 		if (zsync_lint_load(&desired[i], tree, zc->file, zc->name, &diags, &err) < 0) {
 			if (err.code)
@@ -318,7 +304,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 		for (size_t k = 0; k < zc->providers.n; k++) {
 			const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[k]);
 			const struct zsync_provider_type *pt = pc ? zsync_provider_find(pc->type) : NULL;
-			if (!pc || !selected(&providers, pc->name, false))
+			if (!pc || !zsync_config_selected(&providers, pc->name, false))
 				continue;
 			if (pc->nameservers.n == 0) {
 				if (!ctx->quiet && print)
@@ -483,7 +469,7 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
 		struct zsync_zone *z = NULL;
-		if (!selected(zones, zc->name, true))
+		if (!zsync_config_selected(zones, zc->name, true))
 			continue;
 		if (zsync_lint_load(&z, tree, zc->file, zc->name, &diags, &err) < 0) {
 			zsync_zone_free(z);

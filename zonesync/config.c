@@ -800,3 +800,17 @@ int zsync_config_secret(const struct zsync_config *cfg, const char *what, const 
 	return zsync_err_set(err, ZSYNC_EINVAL, "%s: not a secret reference (env:VAR or file:PATH)",
 			     what);
 }
+
+bool zsync_config_selected(const struct zsync_strlist *l, const char *s, bool zone_name)
+{
+	if (!l || l->n == 0)
+		return true;
+	for (size_t i = 0; i < l->n; i++) {
+		char *n = zone_name ? zsync_config_zone_name(l->v[i]) : NULL;
+		bool eq = strcmp(n ? n : l->v[i], s) == 0;
+		free(n);
+		if (eq)
+			return true;
+	}
+	return false;
+}

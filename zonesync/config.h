@@ -99,6 +99,9 @@ void zsync_config_free(struct zsync_config *cfg);
 const struct zsync_provider_conf *zsync_config_provider(const struct zsync_config *cfg,
 							const char *name);
 const struct zsync_zone_conf *zsync_config_zone(const struct zsync_config *cfg, const char *name);
+/* Whether s is in the --zone/--provider list l (an empty list selects everything); zone
+ * names in l are compared in canonical form (trailing dot, lower case). */
+bool zsync_config_selected(const struct zsync_strlist *l, const char *s, bool zone_name);
 
 /*
  * Adds a zone found in the zones folder when [repo] all_zones is set (deployed to

@@ -17,24 +17,6 @@ char *zsync_plan_error(const char *provider, const char *zone, const char *msg)
 	return zsync_xasprintf("provider '%s': %s", provider, msg);
 }
 
-static bool in_list(const struct zsync_strlist *l, const char *s, bool zone_name)
-{
-	if (!l || l->n == 0)
-		return true;
-	for (size_t i = 0; i < l->n; i++) {
-		if (zone_name) {
-			char *n = zsync_config_zone_name(l->v[i]);
-			bool eq = strcmp(n, s) == 0;
-			free(n);
-			if (eq)
-				return true;
-		} else if (strcmp(l->v[i], s) == 0) {
-			return true;
-		}
-	}
-	return false;
-}
-
 static struct zsync_plan_provider *get_provider(struct zsync_plan *p, const char *name)
 {
 	for (size_t i = 0; i < p->nproviders; i++)
@@ -274,7 +256,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
 		bool present = false;
 
-		if (!in_list(f ? f->zones : NULL, zc->name, true))
+		if (!zsync_config_selected(f ? f->zones : NULL, zc->name, true))
 			continue;
 		for (size_t j = 0; j < files.n && !present; j++)
 			present = strcmp(files.v[j], zc->file) == 0;
@@ -302,7 +284,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			const char *name = zc->providers.v[j];
 			struct zsync_plan_provider *pp;
 			struct zsync_err perr = { 0 };
-			if (!in_list(f ? f->providers : NULL, name, false) || get_provider(p, name))
+			if (!zsync_config_selected(f ? f->providers : NULL, name, false) || get_provider(p, name))
 				continue;
 			pp = &p->providers[p->nproviders++];
 			pp->conf = zsync_config_provider(cfg, name);

@@ -591,3 +591,19 @@ int zsync_state_pair_commit(struct zsync_state *st, const char *zone, const char
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading provider status");
 }
+
+int zsync_state_pair_forget(struct zsync_state *st, const char *zone, const char *provider,
+			    struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "DELETE FROM pair_status WHERE zone = ? AND provider = ?", -1, &s,
+			       NULL) != SQLITE_OK)
+		return db_fail(st, err, "updating provider status");
+	sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "updating provider status");
+}

@@ -72,6 +72,9 @@ int zsync_state_pair_result(struct zsync_state *st, const char *zone, const char
 int zsync_state_pair_drift(struct zsync_state *st, int64_t run_id, const char *zone,
 			   const char *provider, const char *details, int n, struct zsync_err *err);
 
+/* Forgets provider x zone (the zone was deleted there: apply --prune-zones). */
+int zsync_state_pair_forget(struct zsync_state *st, const char *zone, const char *provider,
+			    struct zsync_err *err);
 /* The commit last applied to provider x zone (malloc'ed), or NULL when none. */
 int zsync_state_pair_commit(struct zsync_state *st, const char *zone, const char *provider,
 			    char **commit, struct zsync_err *err);

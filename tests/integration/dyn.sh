@@ -128,4 +128,10 @@ sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
 expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
 expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
 
+# a provider that cannot delete zones: --prune-zones says so and fails that pair only
+head -n -3 "$CFG" > "$T/pruned.toml"
+expect_exit 3 "apply --prune-zones with the zone gone from the configuration" "$ZONESYNC" -c "$T/pruned.toml" --no-color apply --prune-zones
+contains "says it cannot, and what to do" "$OUT" "provider 'dyn': zone 'example.com.': this provider type cannot delete zones; delete it by hand"
+same "the zone is still published" "$(published www.example.com CNAME cname)" "example.com."
+
 finish

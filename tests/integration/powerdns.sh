@@ -110,6 +110,35 @@ sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
 expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
 expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
 
+# zone lifecycle: a zone removed from git stays at the provider unless apply --prune-zones;
+# a zone zonesync never deployed is never touched
+api() { curl -s -o /dev/null -w '%{http_code}' -H "X-API-Key: $PDNS_KEY" "$@"; }
+same "a zone created by someone else" "$(api -X POST "http://127.0.0.1:$API/api/v1/servers/localhost/zones" \
+	-d '{"name": "unmanaged.example.", "kind": "Native", "nameservers": ["ns1.example.net."]}')" "201"
+git -C "$R" rm -q zones/example.org.zone
+git_commit "$R" "example.org leaves"
+sed -i '/^\[\[zones\]\]$/{N;/example.org/d}' "$CFG"
+expect_exit 0 "apply after example.org left git" "$ZONESYNC" -c "$CFG" --no-color apply
+contains "says the zone is still at the provider" "$OUT" "zone example.org. at pdns is no longer in git for that provider: apply --prune-zones deletes it"
+check "not about the zone it never deployed" sh -c "! printf '%s' \"\$1\" | grep -q unmanaged" _ "$OUT"
+same "and leaves it served" "$(answers "$PORT" example.org MX)" "0 ."
+expect_exit 0 "apply --dry-run --prune-zones" "$ZONESYNC" -c "$CFG" --no-color apply --dry-run --prune-zones
+contains "says what it would delete" "$OUT" "apply --prune-zones would delete it"
+same "and deletes nothing" "$(answers "$PORT" example.org MX)" "0 ."
+expect_exit 0 "apply --prune-zones" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones
+contains "deletes it" "$OUT" "deleted zone example.org. at pdns"
+contains "and counts it" "$OUT" "0 skipped; 1 zone deleted"
+same "PowerDNS no longer has it" "$(api "http://127.0.0.1:$API/api/v1/servers/localhost/zones/example.org.")" "404"
+same "the zone zonesync never deployed is still there" "$(api "http://127.0.0.1:$API/api/v1/servers/localhost/zones/unmanaged.example.")" "200"
+same "example.com untouched" "$(answers "$PORT" www.example.com CNAME)" "example.com."
+expect_exit 0 "status" "$ZONESYNC" -c "$CFG" --no-color status
+check "status forgets the pruned pair" sh -c "! printf '%s' \"\$1\" | grep -q example.org" _ "$OUT"
+expect_exit 0 "history" "$ZONESYNC" -c "$CFG" --no-color history -n 1 -v
+contains "the journal has the zone's deletion" "$OUT" "- example.org. ZONE @pdns [applied]"
+expect_exit 0 "a second apply --prune-zones deletes nothing" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones
+check "nothing deleted" sh -c "! printf '%s' \"\$1\" | grep -q 'deleted zone'" _ "$OUT"
+expect_exit 64 "reconcile never deletes zones" "$ZONESYNC" -c "$CFG" reconcile --prune-zones
+
 PDNS_KEY=wrong-key-123 expect_exit 3 "a wrong API key" "$ZONESYNC" -c "$CFG" --no-color plan
 contains "says the key was rejected" "$OUT" "API key rejected: HTTP 401"
 check "the key is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-key-123" _ "$OUT"
