@@ -141,6 +141,13 @@ START_TEST(test_golden_renderings)
 	char *j2 = render(p2, 2);
 	ck_assert_str_eq(j, j2);
 	ck_assert_str_eq(p->hash, p2->hash);
+	/* the same shape of plan with one served value different: another hash (what
+	 * apply --plan relies on to refuse a plan reviewed against other live state) */
+	serve(BASE "www 300 A 192.0.2.11\napi A 192.0.2.20\nold CNAME www\n@ MX 10 mail\nmail A 192.0.2.25\n");
+	struct zsync_plan *p3 = plan(cfg);
+	ck_assert_uint_eq(zsync_plan_changes(p3), 4);
+	ck_assert_str_ne(p->hash, p3->hash);
+	zsync_plan_free(p3);
 	free(t);
 	free(m);
 	free(j);

@@ -32,8 +32,8 @@ static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_sever
 
 static bool has_address(struct lint *l, const uint8_t *name)
 {
-	return zsync_zone_find(l->z, name, ZSYNC_TYPE_A) ||
-	       zsync_zone_find(l->z, name, ZSYNC_TYPE_AAAA);
+	return zsync_zone_find_lower(l->z, name, ZSYNC_TYPE_A) ||
+	       zsync_zone_find_lower(l->z, name, ZSYNC_TYPE_AAAA);
 }
 
 /* The name of a delegation (non-apex NS owner) at or above name, or NULL. */
@@ -42,7 +42,7 @@ static const uint8_t *delegation_of(struct lint *l, const uint8_t *name)
 	const uint8_t *p = name;
 
 	while (*p && zsync_name_below(p, l->apex)) {
-		if (zsync_zone_find(l->z, p, ZSYNC_TYPE_NS))
+		if (zsync_zone_find_lower(l->z, p, ZSYNC_TYPE_NS))
 			return p;
 		p += *p + 1;
 	}
@@ -85,7 +85,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, const cha
 		if (!t || *t == 0 || !zsync_name_in_zone(t, l->apex))
 			continue; /* "." (null MX / no SRV service) or out of zone: not ours to check */
 		zsync_name_to_text(t, tname, sizeof(tname));
-		if (zsync_zone_find(l->z, t, ZSYNC_TYPE_CNAME)) {
+		if (zsync_zone_find_lower(l->z, t, ZSYNC_TYPE_CNAME)) {
 			report(l, r, ZSYNC_SEV_ERROR, "target-cname",
 			       "%s %s points at %s, which is a CNAME (RFC 2181 section 10.3)", owner,
 			       type, tname);

@@ -462,16 +462,29 @@ static void hfield(gnutls_hash_hd_t h, const char *s)
 	gnutls_hash(h, s ? s : "", s ? strlen(s) + 1 : 1);
 }
 
-static void hrrset(gnutls_hash_hd_t h, const struct zsync_rrset *r, uint32_t ttl, char *buf)
+/* Binary data, length first (big-endian), so fields cannot run into each other. */
+static void hbytes(gnutls_hash_hd_t h, const void *data, size_t len)
 {
-	char num[32];
+	uint8_t l[4] = { (uint8_t)(len >> 24), (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+	gnutls_hash(h, l, 4);
+	gnutls_hash(h, data, len);
+}
+
+/* Owner and type (and TTL and rdata) in canonical wire form: equal iff the text is. */
+static void hname_type(gnutls_hash_hd_t h, const uint8_t *owner, uint16_t type)
+{
+	uint8_t t[2] = { (uint8_t)(type >> 8), (uint8_t)type };
+	hbytes(h, owner, zsync_name_len(owner));
+	hbytes(h, t, 2);
+}
+
+static void hrrset(gnutls_hash_hd_t h, const struct zsync_rrset *r, uint32_t ttl)
+{
+	uint8_t t[4] = { (uint8_t)(ttl >> 24), (uint8_t)(ttl >> 16), (uint8_t)(ttl >> 8), (uint8_t)ttl };
 	const uint8_t *rd = r->rdata;
-	snprintf(num, sizeof(num), "%u", ttl);
-	hfield(h, num);
-	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
-		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
-		hfield(h, buf);
-	}
+	hbytes(h, t, 4);
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd))
+		hbytes(h, zsync_rdata_data(rd), zsync_rdata_len(rd));
 }
 
 /*
@@ -482,10 +495,9 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 {
 	gnutls_hash_hd_t h;
 	unsigned char d[32];
-	char *buf = zsync_xmalloc(4 * 65536 + 4096), name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
 
 	gnutls_hash_init(&h, GNUTLS_DIG_SHA256);
-	hfield(h, "zonesync-plan/1");
+	hfield(h, "zonesync-plan/2");
 	hfield(h, p->commit);
 	for (size_t i = 0; i < p->nzones; i++) {
 		const struct zsync_plan_zone *z = &p->zones[i];
@@ -506,17 +518,15 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 				const struct zsync_change *ch = &e->cs.v[c];
 				const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
 				hfield(h, op_name(ch->op));
-				hfield(h, zsync_name_to_text(any->owner, name, sizeof(name)));
-				hfield(h, zsync_type_to_text(any->type, type, sizeof(type)));
+				hname_type(h, any->owner, any->type);
 				if (ch->new)
-					hrrset(h, ch->new, ch->ttl, buf);
+					hrrset(h, ch->new, ch->ttl);
 				hfield(h, "|");
 				if (ch->old)
-					hrrset(h, ch->old, ch->old->ttl, buf);
+					hrrset(h, ch->old, ch->old->ttl);
 			}
 			for (size_t c = 0; c < e->cs.nna; c++) {
-				hfield(h, zsync_name_to_text(e->cs.na[c].owner, name, sizeof(name)));
-				hfield(h, zsync_type_to_text(e->cs.na[c].type, type, sizeof(type)));
+				hname_type(h, e->cs.na[c].owner, e->cs.na[c].type);
 				hfield(h, e->cs.na[c].reason);
 			}
 			for (size_t c = 0; c < e->cs.warnings.n; c++)
@@ -526,7 +536,6 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 	gnutls_hash_deinit(h, d);
 	for (int i = 0; i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", d[i]);
-	free(buf);
 }
 
 json_t *zsync_plan_json(const struct zsync_plan *pc)

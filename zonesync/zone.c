@@ -700,6 +700,13 @@ const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *z,
 					rrset_hash(like->owner, like->owner_len, like->type)));
 }
 
+const struct zsync_rrset *zsync_zone_find_lower(const struct zsync_zone *z, const uint8_t *owner,
+						uint16_t type)
+{
+	size_t olen = zsync_name_len(owner);
+	return slot_rrset(z, zone_probe(z, owner, olen, type, rrset_hash(owner, olen, type)));
+}
+
 const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *z, const uint8_t *owner,
 					  uint16_t type)
 {

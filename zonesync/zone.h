@@ -156,6 +156,10 @@ const char *zsync_zone_file(const struct zsync_zone *zone, uint16_t idx);
 /* Finds the RRset; owner in wire form, any case. NULL when absent. */
 const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *zone, const uint8_t *owner,
 					  uint16_t type);
+/* The same for an owner already in lower case (any name taken from a model: owners and
+ * rdata targets are canonical): no copy, no lowering. */
+const struct zsync_rrset *zsync_zone_find_lower(const struct zsync_zone *zone, const uint8_t *owner,
+						uint16_t type);
 /* The RRset of `like`'s owner and type in zone, `like` coming from a model (faster than zsync_zone_find). */
 const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *zone,
 						    const struct zsync_rrset *like);
