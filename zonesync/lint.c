@@ -30,6 +30,12 @@ static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_sever
 		l->errors++;
 }
 
+/* Names and types become text only for a report: a clean million-record zone needs none. */
+static const char *owner_text(const uint8_t *name, char *buf)
+{
+	return buf[0] ? buf : zsync_name_to_text(name, buf, ZSYNC_NAME_TXT_MAXLEN + 1);
+}
+
 static bool has_address(struct lint *l, const uint8_t *name)
 {
 	return zsync_zone_find_lower(l->z, name, ZSYNC_TYPE_A) ||
@@ -72,38 +78,39 @@ static bool resolves_to_address(struct lint *l, const uint8_t *name)
 	return false;
 }
 
-static void check_targets(struct lint *l, const struct zsync_rrset *r, const char *owner,
-			  const char *type)
+static void check_targets(struct lint *l, const struct zsync_rrset *r, char *owner)
 {
+	char type[32];
 	const uint8_t *rd = r->rdata;
 	bool is_delegation = r->type == ZSYNC_TYPE_NS && !zsync_name_equal(r->owner, l->apex);
 
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
 		const uint8_t *t = zsync_rdata_target(r->type, rd);
-		char tname[ZSYNC_NAME_TXT_MAXLEN + 1];
+		char tname[ZSYNC_NAME_TXT_MAXLEN + 1] = "";
 
 		if (!t || *t == 0 || !zsync_name_in_zone(t, l->apex))
 			continue; /* "." (null MX / no SRV service) or out of zone: not ours to check */
-		zsync_name_to_text(t, tname, sizeof(tname));
 		if (zsync_zone_find_lower(l->z, t, ZSYNC_TYPE_CNAME)) {
 			report(l, r, ZSYNC_SEV_ERROR, "target-cname",
-			       "%s %s points at %s, which is a CNAME (RFC 2181 section 10.3)", owner,
-			       type, tname);
+			       "%s %s points at %s, which is a CNAME (RFC 2181 section 10.3)", owner_text(r->owner, owner),
+			       zsync_type_to_text(r->type, type, sizeof(type)), owner_text(t, tname));
 			continue;
 		}
 		if (is_delegation && zsync_name_in_zone(t, r->owner)) {
-			if (!has_address(l, t))
+			if (!has_address(l, t)) {
+				owner_text(t, tname);
 				report(l, r, ZSYNC_SEV_ERROR, "missing-glue",
 				       "delegation %s NS %s needs glue: no A or AAAA record for %s",
-				       owner, tname, tname);
+				       owner_text(r->owner, owner), tname, tname);
+			}
 			continue;
 		}
 		if (delegation_of(l, t))
 			continue; /* served by the child zone */
 		if (!resolves_to_address(l, t))
 			report(l, r, ZSYNC_SEV_WARNING, "no-address",
-			       "%s %s target %s has no A or AAAA record in the zone", owner, type,
-			       tname);
+			       "%s %s target %s has no A or AAAA record in the zone", owner_text(r->owner, owner),
+			       zsync_type_to_text(r->type, type, sizeof(type)), owner_text(t, tname));
 	}
 }
 
@@ -118,17 +125,16 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 		/* one owner at a time: the sorted order groups an owner's RRsets */
 		size_t j = i;
 		const struct zsync_rrset *cname = NULL, *other = NULL;
-		char owner[ZSYNC_NAME_TXT_MAXLEN + 1];
+		char owner_buf[ZSYNC_NAME_TXT_MAXLEN + 1] = "";
 		const uint8_t *o = rs[i]->owner;
 		bool apex = zsync_name_equal(o, l.apex);
 		const uint8_t *deleg = NULL;
 
-		zsync_name_to_text(o, owner, sizeof(owner));
 		if (!zsync_name_in_zone(o, l.apex)) {
 			while (j < n && zsync_name_equal(rs[j]->owner, o))
 				j++;
 			report(&l, rs[i], ZSYNC_SEV_ERROR, "out-of-zone",
-			       "owner %s is outside the zone %s", owner, zsync_zone_name(z));
+			       "owner %s is outside the zone %s", owner_text(o, owner_buf), zsync_zone_name(z));
 			i = j;
 			continue;
 		}
@@ -137,28 +143,27 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 		}
 		for (; j < n && zsync_name_equal(rs[j]->owner, o); j++) {
 			const struct zsync_rrset *r = rs[j];
-			char type[32];
+			char type_buf[32];
 
-			zsync_type_to_text(r->type, type, sizeof(type));
 			switch (r->type) {
 			case ZSYNC_TYPE_SOA:
 				if (!apex)
 					report(&l, r, ZSYNC_SEV_ERROR, "soa-count",
-					       "SOA record at %s, below the apex %s", owner,
+					       "SOA record at %s, below the apex %s", owner_text(o, owner_buf),
 					       zsync_zone_name(z));
 				else
 					soa = r;
 				if (r->count > 1)
 					report(&l, r, ZSYNC_SEV_ERROR, "soa-count",
 					       "%u SOA records at %s; a zone has exactly one",
-					       r->count, owner);
+					       r->count, owner_text(o, owner_buf));
 				break;
 			case ZSYNC_TYPE_CNAME:
 				cname = r;
 				if (r->count > 1)
 					report(&l, r, ZSYNC_SEV_ERROR, "cname-multiple",
 					       "%u CNAME records at %s; a name has at most one",
-					       r->count, owner);
+					       r->count, owner_text(o, owner_buf));
 				break;
 			case ZSYNC_TYPE_NS:
 				if (apex)
@@ -176,7 +181,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 				other = r;
 			if (r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_MX ||
 			    r->type == ZSYNC_TYPE_SRV)
-				check_targets(&l, r, owner, type);
+				check_targets(&l, r, owner_buf);
 			/* below a delegation only the child's NS/DS and glue addresses belong */
 			if (deleg && !(zsync_name_equal(o, deleg) &&
 				       (r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_DS)) &&
@@ -184,17 +189,17 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 				char dn[ZSYNC_NAME_TXT_MAXLEN + 1];
 				report(&l, r, ZSYNC_SEV_WARNING, "occluded",
 				       "%s %s is at or below the delegation %s and will not be served",
-				       owner, type, zsync_name_to_text(deleg, dn, sizeof(dn)));
+				       owner_text(o, owner_buf), zsync_type_to_text(r->type, type_buf, sizeof(type_buf)), zsync_name_to_text(deleg, dn, sizeof(dn)));
 			}
 		}
 		if (cname && apex)
 			report(&l, cname, ZSYNC_SEV_ERROR, "cname-apex",
-			       "CNAME at the zone apex %s (the apex has SOA and NS records)", owner);
+			       "CNAME at the zone apex %s (the apex has SOA and NS records)", owner_text(o, owner_buf));
 		else if (cname && other) {
-			char type[32];
+			char other_type[32];
 			report(&l, cname, ZSYNC_SEV_ERROR, "cname-other",
-			       "CNAME beside other data at %s (%s at %s:%u)", owner,
-			       zsync_type_to_text(other->type, type, sizeof(type)),
+			       "CNAME beside other data at %s (%s at %s:%u)", owner_text(o, owner_buf),
+			       zsync_type_to_text(other->type, other_type, sizeof(other_type)),
 			       zsync_zone_file(z, other->file), other->line);
 		}
 		i = j;
