@@ -272,6 +272,21 @@ START_TEST(test_add_and_add_text_match_parse)
 }
 END_TEST
 
+START_TEST(test_name_equal)
+{
+	/* case-insensitive in ASCII only, label by label; length octets compared exactly */
+	const uint8_t *a = (const uint8_t *)"\3WwW\7example\3com", *b = (const uint8_t *)"\3www\7EXAMPLE\3CoM";
+	ck_assert(zsync_name_equal(a, b));
+	ck_assert(zsync_name_equal(a, a));
+	ck_assert(!zsync_name_equal(a, (const uint8_t *)"\3www\7exampla\3com"));
+	ck_assert(!zsync_name_equal(a, (const uint8_t *)"\3www\7example"));
+	ck_assert(!zsync_name_equal((const uint8_t *)"\3www\7example", a));
+	ck_assert(!zsync_name_equal((const uint8_t *)"\2ab\1c", (const uint8_t *)"\1a\2bc"));
+	ck_assert(!zsync_name_equal((const uint8_t *)"\1\xc4", (const uint8_t *)"\1\xe4")); /* not ASCII: exact */
+	ck_assert(zsync_name_equal((const uint8_t *)"", (const uint8_t *)""));
+}
+END_TEST
+
 START_TEST(test_bad_origin)
 {
 	struct zsync_err err = { 0 };
@@ -295,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, test_include_depth);
 	tcase_add_test(tc, test_add_and_add_text_match_parse);
 	tcase_add_test(tc, test_bad_origin);
+	tcase_add_test(tc, test_name_equal);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

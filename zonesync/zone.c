@@ -47,9 +47,28 @@ size_t zsync_name_len(const uint8_t *name)
 	return knot_dname_size(name);
 }
 
+static inline uint8_t ascii_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/* Case-insensitive (ASCII) equality of two uncompressed wire names, label by label:
+ * owners are often the same interned pointer, and unequal names usually differ early. */
 bool zsync_name_equal(const uint8_t *a, const uint8_t *b)
 {
-	return knot_dname_is_equal(a, b) || knot_dname_cmp(a, b) == 0;
+	if (a == b)
+		return true;
+	while (*a) {
+		uint8_t len = *a;
+		if (*b != len)
+			return false;
+		for (uint8_t i = 1; i <= len; i++)
+			if (a[i] != b[i] && ascii_lower(a[i]) != ascii_lower(b[i]))
+				return false;
+		a += len + 1;
+		b += len + 1;
+	}
+	return *b == 0;
 }
 
 int zsync_name_cmp(const uint8_t *a, const uint8_t *b)
