@@ -234,10 +234,16 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 	memset(cs, 0, sizeof(*cs));
 	for (size_t k = 0; k < sizeof(dnssec_types) / sizeof(dnssec_types[0]); k++)
 		v.dnssec_managed[k] = desired_has_type(d, nd, dnssec_types[k]);
-	for (size_t i = 0; i < nd; i++)
-		visit(&v, d[i], current ? zsync_zone_find_canonical(current, d[i]) : NULL, cs);
+	size_t matched = 0;
+	for (size_t i = 0; i < nd; i++) {
+		const struct zsync_rrset *cr = current ? zsync_zone_find_canonical(current, d[i]) : NULL;
+		matched += cr != NULL;
+		visit(&v, d[i], cr, cs);
+	}
 	split = cs->n;
-	if (current) {
+	/* each git RRset matches a distinct provider RRset: when all of the provider's were
+	 * matched it has nothing beyond git, and the second pass of lookups is skipped */
+	if (current && matched < zsync_zone_rrset_count(current)) {
 		size_t n = zsync_zone_iter_count(current);
 		for (size_t i = 0; i < n; i++) {
 			const struct zsync_rrset *r = zsync_zone_iter(current, i);

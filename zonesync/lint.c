@@ -120,6 +120,10 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 	size_t n, i = 0;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
 	const struct zsync_rrset *soa = NULL, *apex_ns = NULL;
+	/* the delegation points above the current owner: canonical order visits a name
+	 * before everything below it, and all of that before anything else */
+	const uint8_t *delegs[ZSYNC_NAME_MAXLEN / 2];
+	size_t ndelegs = 0;
 
 	while (i < n) {
 		/* one owner at a time: the sorted order groups an owner's RRsets */
@@ -139,7 +143,15 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 			continue;
 		}
 		if (!apex) {
-			deleg = delegation_of(&l, o);
+			while (ndelegs && !zsync_name_in_zone(o, delegs[ndelegs - 1]))
+				ndelegs--;
+			for (size_t k = i; k < n && zsync_name_equal(rs[k]->owner, o); k++)
+				if (rs[k]->type == ZSYNC_TYPE_NS) {
+					if (ndelegs < sizeof(delegs) / sizeof(delegs[0]))
+						delegs[ndelegs++] = o;
+					break;
+				}
+			deleg = ndelegs ? delegs[ndelegs - 1] : NULL; /* the closest, as delegation_of() */
 		}
 		for (; j < n && zsync_name_equal(rs[j]->owner, o); j++) {
 			const struct zsync_rrset *r = rs[j];
