@@ -20,8 +20,9 @@ import secrets
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from fakehttp import JSONHandler, serve
 
 PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
 TXT_BARE = "--txt-bare" in sys.argv
@@ -131,39 +132,28 @@ def shown(rec, zone):
     return out
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def reply(self, status, obj, raw=None, headers=None):
-        body = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(JSONHandler):
     def ok(self, result, info=None):
         env = {"success": True, "errors": [], "messages": [], "result": result}
         if info:
             env["result_info"] = info
-        self.reply(200, env)
+        self.send_json(200, env)
 
     def fail(self, status, code, message):
-        self.reply(status, {"success": False, "errors": [{"code": code, "message": message}],
+        self.send_json(status, {"success": False, "errors": [{"code": code, "message": message}],
                             "messages": [], "result": None})
 
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
         try:
-            return json.loads(raw) if raw else {}
+            return self.json_body()
         except ValueError:
             raise Invalid(9207, "Request body is invalid JSON")
+
+    def dispatch(self, method):
+        try:
+            self.handle_all(method)
+        except Invalid as e:
+            self.fail(e.status, e.code, e.message)
 
     def handle_all(self, method):
         url = urlparse(self.path)
@@ -172,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(method)
         if parts[:1] == ["__requests"]:
             with lock:
-                return self.reply(200, list(requests_seen))
+                return self.send_json(200, list(requests_seen))
         if DELAY:
             time.sleep(DELAY)  # a slow API (benchmarks): outside the lock, requests overlap
         with lock:
@@ -185,9 +175,9 @@ class Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(2)
                     return None
                 if st == "garbage":
-                    return self.reply(200, None, raw=b"{this is not json")
+                    return self.send_json(200, None, raw=b"{this is not json")
                 if st == 429:
-                    return self.reply(429, {"success": False, "errors": [{"code": 10100, "message": "More than 1200 requests per 300 seconds reached. Please wait and consider throttling your request speed"}], "messages": [], "result": None}, headers={"Retry-After": "1"})
+                    return self.send_json(429, {"success": False, "errors": [{"code": 10100, "message": "More than 1200 requests per 300 seconds reached. Please wait and consider throttling your request speed"}], "messages": [], "result": None}, headers={"Retry-After": "1"})
                 return self.fail(int(st), 10000, "Internal error")
         if self.headers.get("Authorization") != "Bearer " + TOKEN:
             return self.fail(403, 10000, "Authentication error")
@@ -280,28 +270,8 @@ class Handler(BaseHTTPRequestHandler):
                     for r in z["records"].values():
                         if r["name"] == b["proxied"]["name"] and r["type"] == b["proxied"]["type"]:
                             r["proxied"], r["ttl"] = True, 1
-        return self.reply(200, {"ok": True})
-
-    def do_GET(self):
-        try:
-            self.handle_all("GET")
-        except Invalid as e:
-            self.fail(e.status, e.code, e.message)
-
-    def do_POST(self):
-        try:
-            self.handle_all("POST")
-        except Invalid as e:
-            self.fail(e.status, e.code, e.message)
-
-    def do_DELETE(self):
-        self.handle_all("DELETE")
-
-    def do_PATCH(self):
-        self.handle_all("PATCH")
+        return self.send_json(200, {"ok": True})
 
 
 if __name__ == "__main__":
-    server = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    server.daemon_threads = True
-    server.serve_forever()
+    serve(PORT, Handler)

@@ -14,13 +14,13 @@ Test controls (not Dyn's): POST /__control {"zone": NAME} creates a zone;
 {"expire_sessions": true}; GET /__requests lists the API requests (method, path);
 GET /__published/<zone> the published records."""
 import copy
-import json
 import secrets
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from fakehttp import JSONHandler, serve
 
 PORT, CUSTOMER, USER, PASSWORD = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 DELAY = int(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000.0 if "--delay-ms" in sys.argv else 0.0
@@ -92,31 +92,14 @@ def apply_ops(zone, ops):
     return None
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send(self, status, obj, raw=None, headers=None):
-        body = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(body)
-
+class Handler(JSONHandler):
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(n) if n else b""
         try:
-            return json.loads(raw) if raw else {}
+            return self.json_body()
         except ValueError:
             return None
 
-    def handle_any(self, method):
+    def dispatch(self, method):
         url = urlparse(self.path)
         parts = [p for p in url.path.split("/") if p]
         b = self.body()
@@ -128,13 +111,13 @@ class Handler(BaseHTTPRequestHandler):
                     faults["n"], faults["status"] = b["fail_next"], b.get("status", 500)
                 if b.get("expire_sessions"):
                     sessions.clear()
-            return self.send(200, {"ok": True})
+            return self.send_json(200, {"ok": True})
         if parts[:1] == ["__requests"]:
             with lock:
-                return self.send(200, list(requests_seen))
+                return self.send_json(200, list(requests_seen))
         if parts[:1] == ["__published"]:
             with lock:
-                return self.send(200, zones.get(parts[1], {}).get("records", []))
+                return self.send_json(200, zones.get(parts[1], {}).get("records", []))
         if DELAY:
             time.sleep(DELAY)  # a slow API (benchmarks, crash tests): outside the lock
         with lock:
@@ -147,11 +130,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.connection.shutdown(2)
                     return None
                 if st == "garbage":
-                    return self.send(200, None, raw=b"<html>502 Bad Gateway</html>")
+                    return self.send_json(200, None, raw=b"<html>502 Bad Gateway</html>")
                 if st == 429:
-                    return self.send(429, failure("rate limit exceeded", "RATE_LIMIT_EXCEEDED"))
+                    return self.send_json(429, failure("rate limit exceeded", "RATE_LIMIT_EXCEEDED"))
                 if st == "blocked":
-                    return self.send(400, env("failure", {}, [
+                    return self.send_json(400, env("failure", {}, [
                         {"INFO": "Operation blocked by current task", "SOURCE": "BLL", "ERR_CD": "ILLEGAL_OPERATION", "LVL": "ERROR"},
                         {"INFO": "task_id: 4242", "SOURCE": "BLL", "ERR_CD": None, "LVL": "INFO"}]))
                 if st in ("job", "incomplete"):
@@ -160,11 +143,11 @@ class Handler(BaseHTTPRequestHandler):
                     jid = envl["job_id"]
                     jobs[jid] = [2 if st == "incomplete" else 0, status, envl]
                     if st == "job":
-                        return self.send(307, env("incomplete", {}, job=jid), headers={"Location": "/REST/Job/%d/" % jid})
-                    return self.send(200, env("incomplete", {}, job=jid))
-                return self.send(int(st), failure("internal error", "INTERNAL_ERROR"))
+                        return self.send_json(307, env("incomplete", {}, job=jid), headers={"Location": "/REST/Job/%d/" % jid})
+                    return self.send_json(200, env("incomplete", {}, job=jid))
+                return self.send_json(int(st), failure("internal error", "INTERNAL_ERROR"))
             status, envl = self.route(method, parts, url, b)
-            return self.send(status, envl)
+            return self.send_json(status, envl)
 
     def route(self, method, parts, url, b):
         if parts[:1] != ["REST"]:
@@ -252,20 +235,6 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, env("success", b)
         return 404, failure("no such resource", "NOT_FOUND")
 
-    def do_GET(self):
-        self.handle_any("GET")
-
-    def do_POST(self):
-        self.handle_any("POST")
-
-    def do_PUT(self):
-        self.handle_any("PUT")
-
-    def do_DELETE(self):
-        self.handle_any("DELETE")
-
 
 if __name__ == "__main__":
-    srv = ThreadingHTTPServer(("127.0.0.1", PORT), Handler)
-    srv.daemon_threads = True
-    srv.serve_forever()
+    serve(PORT, Handler)

@@ -26,10 +26,7 @@ start_fake --per-page-max 10
 control '{"zone": "example.com"}'
 export CF_TOKEN=$TOKEN
 R=$T/repo
-git init -q -b main "$R"
-mkdir -p "$R/zones"
-cp "$TOP/zones/example.com.zone" "$R/zones/"
-git_commit "$R" zones
+new_repo "$R" example.com
 CFG=$T/zonesync.toml
 cat > "$CFG" <<CONF
 [repo]
@@ -134,16 +131,11 @@ expect_exit 0 "read back in pages: in sync" Z plan --exit-code
 
 # onboarding: import what the provider serves; the file passes check and re-plans to nothing
 I=$T/imported
-git init -q -b main "$I"
-mkdir -p "$I/zones"
+new_repo "$I"
 expect_exit 0 "import" Z import --provider cf --zone example.com -o "$I/zones/example.com.zone"
 contains "the zone's assigned nameservers are its apex NS" "$(grep -w NS "$I/zones/example.com.zone")" "ada.ns.cloudflare.com."
 contains "the SOA it keeps to itself is written, and said so" "$(cat "$I/zones/example.com.zone")" "the SOA
 ; below was written by zonesync"
-check "named-checkzone accepts the imported zone" named-checkzone -q example.com "$I/zones/example.com.zone"
-git_commit "$I" imported
-sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
-expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
-expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
+imported_round_trip "$I" example.com
 
 finish

@@ -20,10 +20,7 @@ published() { curl -s "http://127.0.0.1:$PORT/__published/example.com" | python3
 control '{"zone": "example.com"}'
 
 R=$T/repo
-git init -q -b main "$R"
-mkdir -p "$R/zones"
-cp "$TOP/zones/example.com.zone" "$R/zones/"
-git_commit "$R" zones
+new_repo "$R" example.com
 CFG=$T/zonesync.toml
 cat > "$CFG" <<CONF
 [repo]
@@ -119,14 +116,9 @@ script -qec "\"$ZONESYNC\" -c \"$CFG\" apply" /dev/null > "$T/tty.out" 2>&1
 contains "a progress line on a terminal" "$(cat "$T/tty.out")" "[1/1] example.com. at dyn: changed"
 # onboarding: import what the provider serves; the file passes check and re-plans to nothing
 I=$T/imported
-git init -q -b main "$I"
-mkdir -p "$I/zones"
+new_repo "$I"
 expect_exit 0 "import" Z import --provider dyn --zone example.com -o "$I/zones/example.com.zone"
-check "named-checkzone accepts the imported zone" named-checkzone -q example.com "$I/zones/example.com.zone"
-git_commit "$I" imported
-sed "s|^path = \"$R\"|path = \"$I\"|" "$CFG" > "$T/imported.toml"
-expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
-expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
+imported_round_trip "$I" example.com
 
 # a provider that cannot delete zones: --prune-zones says so and fails that pair only
 head -n -3 "$CFG" > "$T/pruned.toml"

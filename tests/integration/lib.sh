@@ -51,6 +51,32 @@ git_commit() {
 	git -C "$1" add -A && git -C "$1" -c user.name=test -c user.email=test@example.com commit -q -m "$2"
 }
 
+# new_repo DIR [ZONE...]: a git repository with zones/, holding the named example zones
+# from the project's zones/ (committed when there are any)
+new_repo() {
+	local dir=$1 z
+	shift
+	git init -q -b main "$dir" && mkdir -p "$dir/zones" || return 1
+	[ $# -gt 0 ] || return 0
+	for z in "$@"; do cp "$TOP/zones/$z.zone" "$dir/zones/" || return 1; done
+	git_commit "$dir" zones
+}
+
+# imported_round_trip DIR ZONE...: zone files imported into DIR/zones pass named-checkzone
+# and `zonesync check`, and plan to no change against the provider they came from (the
+# configuration $CFG, pointed from $R to DIR)
+imported_round_trip() {
+	local dir=$1 z
+	shift
+	for z in "$@"; do
+		check "named-checkzone accepts the imported $z" named-checkzone -q "$z" "$dir/zones/$z.zone"
+	done
+	git_commit "$dir" imported
+	sed "s|^path = \"$R\"|path = \"$dir\"|" "$CFG" > "$T/imported.toml"
+	expect_exit 0 "zonesync check accepts it" "$ZONESYNC" -c "$T/imported.toml" check
+	expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
+}
+
 # wait_fake PID URL: until the fake answers URL (10 s); says why when it died
 wait_fake() {
 	local i

@@ -33,10 +33,7 @@ dyn_ctl() { curl -s -X POST "http://127.0.0.1:$DPORT/__control" -d "$1" >/dev/nu
 dyn_api() { curl -s "http://127.0.0.1:$DPORT/__published/example.com" | python3 -c "import json,sys; print(' '.join(sorted(x['rdata']['address'] for x in json.load(sys.stdin) if x['fqdn']=='api.example.com' and x['record_type']=='A')))"; }
 
 R=$T/repo
-git init -q -b main "$R"
-mkdir -p "$R/zones"
-cp "$TOP/zones/example.com.zone" "$R/zones/"
-git_commit "$R" zones
+new_repo "$R" example.com
 CFG=$T/zonesync.toml
 cat > "$CFG" <<CONF
 [repo]

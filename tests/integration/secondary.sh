@@ -20,10 +20,7 @@ NOTIFY_PORTS="$NPORT" DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start
 bash "$TOP/tests/servers/start-nsd.sh" "$T/nsd" "$NPORT" "$BPORT" "$T/bind/tsig.secret" example.com >/dev/null || exit 1
 export ZS_TSIG=$TSIG_SECRET
 R=$T/repo
-git init -q -b main "$R"
-mkdir -p "$R/zones"
-cp "$TOP/zones/example.com.zone" "$R/zones/"
-git_commit "$R" zones
+new_repo "$R" example.com
 CFG=$T/zonesync.toml
 cat > "$CFG" <<CONF
 [repo]
