@@ -5,6 +5,7 @@
  * record stays proxied (and its TTL is Cloudflare's).
  */
 #include "provider.h"
+#include "http-provider.h"
 #include "http.h"
 
 #include <ctype.h>
@@ -74,28 +75,19 @@ static char *apex_ns_lines(json_t *names)
 static int c_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 		  void **priv, struct zsync_err *err)
 {
-	const struct zsync_toml *t = conf->table, *v;
-	struct zsync_http_opts o = { conf->rate_per_sec, conf->timeout, conf->retries, NULL };
-	const char *url = (v = zsync_toml_get(t, "url")) ? v->str.s : "https://api.cloudflare.com/client/v4";
-	char *token = NULL, *hdr;
+	struct zsync_http *http;
+	char *token, *base;
 	struct cf *c;
 	int ret;
 
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return zsync_err_set(err, ZSYNC_EINVAL, "url '%s' is not http(s)", url);
-	if ((v = zsync_toml_get(t, "ca_file")))
-		o.ca_file = v->str.s;
-	if ((ret = zsync_config_secret(cfg, "api_token", zsync_toml_get(t, "api_token")->str.s, &token, err)) < 0)
+	if ((ret = zsync_http_provider_open(conf, cfg, "https://api.cloudflare.com/client/v4", "api_token", &http,
+					    &base, &token, err)) < 0)
 		return ret;
+	zsync_http_provider_auth_header(http, "Authorization: Bearer ", token);
+	zsync_http_provider_secret_free(token);
 	c = zsync_xcalloc(1, sizeof(*c));
-	zsync_http_new(&c->http, &o, err);
-	hdr = zsync_xasprintf("Authorization: Bearer %s", token);
-	zsync_http_header(c->http, hdr);
-	memset(hdr, 0, strlen(hdr));
-	memset(token, 0, strlen(token));
-	free(hdr);
-	free(token);
-	c->base = zsync_xasprintf("%.*s", (int)(strlen(url) - (url[strlen(url) - 1] == '/')), url);
+	c->http = http;
+	c->base = base;
 	*priv = c;
 	return 0;
 }

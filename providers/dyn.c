@@ -6,6 +6,7 @@
  */
 #include "provider.h"
 #include "dns.h"
+#include "http-provider.h"
 #include "http.h"
 
 #include <ctype.h>
@@ -28,28 +29,23 @@ struct dyn {
 static int d_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 		  void **priv, struct zsync_err *err)
 {
-	const struct zsync_toml *t = conf->table, *v;
-	struct zsync_http_opts o = { conf->rate_per_sec, conf->timeout, conf->retries, NULL };
-	const char *url = (v = zsync_toml_get(t, "url")) ? v->str.s : "https://api.dynect.net";
-	char *pw = NULL;
+	const struct zsync_toml *t = conf->table;
+	struct zsync_http *http;
+	char *pw, *base;
 	struct dyn *d;
 	int ret;
 
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return zsync_err_set(err, ZSYNC_EINVAL, "url '%s' is not http(s)", url);
-	if ((v = zsync_toml_get(t, "ca_file")))
-		o.ca_file = v->str.s;
-	if ((ret = zsync_config_secret(cfg, "password", zsync_toml_get(t, "password")->str.s, &pw, err)) < 0)
+	if ((ret = zsync_http_provider_open(conf, cfg, "https://api.dynect.net", "password", &http, &base, &pw,
+					    err)) < 0)
 		return ret;
 	d = zsync_xcalloc(1, sizeof(*d));
-	zsync_http_new(&d->http, &o, err);
-	d->base = zsync_xasprintf("%.*s", (int)(strlen(url) - (url[strlen(url) - 1] == '/')), url);
+	d->http = http;
+	d->base = base;
 	json_t *body = json_pack("{s:s, s:s, s:s}", "customer_name", zsync_toml_get(t, "customer")->str.s,
 				 "user_name", zsync_toml_get(t, "user")->str.s, "password", pw);
 	d->login = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	memset(pw, 0, strlen(pw));
-	free(pw);
+	zsync_http_provider_secret_free(pw);
 	*priv = d;
 	return 0;
 }

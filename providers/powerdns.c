@@ -4,6 +4,7 @@
  * (SOA-EDIT-API bumps the serial; a sent SOA can make it go backwards).
  */
 #include "provider.h"
+#include "http-provider.h"
 #include "http.h"
 #include "powerdns.h"
 
@@ -22,31 +23,22 @@ struct pdns {
 static int p_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 		  void **priv, struct zsync_err *err)
 {
-	const struct zsync_toml *t = conf->table, *v;
-	struct zsync_http_opts o = { conf->rate_per_sec, conf->timeout, conf->retries, NULL };
+	const struct zsync_toml *v = zsync_toml_get(conf->table, "server_id");
+	struct zsync_http *http;
+	char *key, *url, *sid;
 	struct pdns *p;
-	char *key = NULL, *hdr, *sid;
-	const char *url = zsync_toml_get(t, "url")->str.s;
 	int ret;
 
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return zsync_err_set(err, ZSYNC_EINVAL, "url '%s' is not http(s)", url);
-	if ((v = zsync_toml_get(t, "ca_file")))
-		o.ca_file = v->str.s;
-	if ((ret = zsync_config_secret(cfg, "api_key", zsync_toml_get(t, "api_key")->str.s, &key, err)) < 0)
+	if ((ret = zsync_http_provider_open(conf, cfg, NULL, "api_key", &http, &url, &key, err)) < 0)
 		return ret;
+	zsync_http_provider_auth_header(http, "X-API-Key: ", key);
+	zsync_http_provider_secret_free(key);
 	p = zsync_xcalloc(1, sizeof(*p));
-	zsync_http_new(&p->http, &o, err);
-	hdr = zsync_xasprintf("X-API-Key: %s", key);
-	zsync_http_header(p->http, hdr);
-	memset(hdr, 0, strlen(hdr));
-	memset(key, 0, strlen(key));
-	free(hdr);
-	free(key);
-	v = zsync_toml_get(t, "server_id");
+	p->http = http;
 	sid = zsync_http_escape(v ? v->str.s : "localhost");
-	p->base = zsync_xasprintf("%.*s/api/v1/servers/%s", (int)(strlen(url) - (url[strlen(url) - 1] == '/')), url, sid);
+	p->base = zsync_xasprintf("%s/api/v1/servers/%s", url, sid);
 	free(sid);
+	free(url);
 	*priv = p;
 	return 0;
 }
