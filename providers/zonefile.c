@@ -71,46 +71,25 @@ static char *zone_path(const struct zonefile *zf, const char *zone)
 	return zsync_xasprintf("%s/%.*s.zone", zf->dir, (int)(n - 1), zone);
 }
 
-static char *read_all(const char *path, size_t *len, int *errnum)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	*errnum = 0;
-	if (!f) {
-		*errnum = errno;
-		return NULL;
-	}
-	do {
-		if (n + 65536 > cap)
-			buf = zsync_xrealloc(buf, cap = (cap + 65536) * 2);
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0);
-	fclose(f);
-	*len = n;
-	return buf;
-}
-
 static int zf_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
 {
 	struct zonefile *zf = priv;
 	char *path = zone_path(zf, zone), *text;
 	struct zsync_diags d = { 0 };
+	struct zsync_err rerr = { 0 };
 	size_t len = 0;
-	int errnum, ret = 0;
+	int ret = 0;
 
 	*out = zsync_zone_new(zone, err);
 	if (!*out) {
 		free(path);
 		return ZSYNC_EINVAL;
 	}
-	text = read_all(path, &len, &errnum);
+	text = zsync_read_file(path, SIZE_MAX - 1, &len, &rerr);
 	if (!text) {
 		/* no file yet: an empty zone, which the first apply fills */
-		if (errnum != ENOENT)
-			ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errnum));
+		if (rerr.code != ZSYNC_ENOTFOUND)
+			ret = zsync_err_set(err, rerr.code, "%s", rerr.msg);
 		goto out;
 	}
 	if (zsync_zone_parse(*out, path, text, len, NULL, NULL, &d) < 0) {

@@ -156,6 +156,19 @@ START_TEST(test_secrets)
 	ck_assert_int_lt(zsync_config_secret(cfg, "k", "plain-secret", &v, &err), 0);
 	ck_assert_msg(!strstr(err.msg, "plain-secret"), "%s", err.msg);
 	free(f);
+	/* a configuration file is read whole or refused, never cut short */
+	char *big = tu_fmt("%s/big.toml", dir);
+	FILE *bf = fopen(big, "w");
+	ck_assert_ptr_nonnull(bf);
+	ck_assert_int_eq(fseek(bf, 17L << 20, SEEK_SET), 0);
+	fputc('#', bf);
+	fclose(bf);
+	struct zsync_diags d = { 0 };
+	memset(&err, 0, sizeof(err));
+	ck_assert_ptr_null(zsync_config_load(big, &d, &err));
+	ck_assert_msg(strstr(err.msg, "big.toml: larger than 16777216 bytes"), "%s", err.msg);
+	zsync_diags_release(&d);
+	free(big);
 	zsync_config_free(cfg);
 }
 END_TEST

@@ -474,27 +474,8 @@ static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsy
 	cfg->nzones++;
 }
 
-static char *read_file(const char *path, size_t *len, struct zsync_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f) {
-		zsync_err_set(err, errno == ENOENT ? ZSYNC_ENOTFOUND : ZSYNC_EIO, "%s: %s", path,
-			      strerror(errno));
-		return NULL;
-	}
-	do {
-		if (n + 4096 > cap)
-			buf = zsync_xrealloc(buf, cap = (cap + 4096) * 2);
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0 && n < 16 * 1024 * 1024);
-	fclose(f);
-	*len = n;
-	return buf;
-}
+/* the configuration and secret files: far smaller than this */
+#define CONFIG_FILE_MAX (16u << 20)
 
 struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *diags,
 				       struct zsync_err *err)
@@ -505,7 +486,7 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 	char *text, *slash, *real;
 	size_t len;
 
-	text = read_file(path, &len, err);
+	text = zsync_read_file(path, CONFIG_FILE_MAX, &len, err);
 	if (!text) {
 		free(cfg);
 		return NULL;
@@ -774,7 +755,7 @@ int zsync_config_secret(const struct zsync_config *cfg, const char *what, const 
 		char *path = abs_path(cfg ? cfg->dir : ".", ref + 5);
 		struct zsync_err ferr = { 0 };
 		size_t len;
-		char *buf = read_file(path, &len, &ferr);
+		char *buf = zsync_read_file(path, CONFIG_FILE_MAX, &len, &ferr);
 		if (!buf) {
 			/* the path is not secret; the content is */
 			int code = zsync_err_set(err, ferr.code ? ferr.code : ZSYNC_EIO,

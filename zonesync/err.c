@@ -1,6 +1,7 @@
 /* err.c - error detail, diagnostics lists and checked allocation */
 #include "err.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,4 +193,32 @@ void zsync_strlist_release(struct zsync_strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+char *zsync_read_file(const char *path, size_t max, size_t *len, struct zsync_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f) {
+		zsync_err_set(err, errno == ENOENT ? ZSYNC_ENOTFOUND : ZSYNC_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (n + 65536 > cap)
+			buf = zsync_xrealloc(buf, cap = (cap + 65536) * 2);
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r > 0 && n <= max);
+	if (ferror(f) || n > max) {
+		zsync_err_set(err, ZSYNC_EIO, n > max ? "%s: larger than %zu bytes" : "%s: read error", path, max);
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fclose(f);
+	buf[n] = 0;
+	*len = n;
+	return buf;
 }

@@ -82,4 +82,11 @@ void *zsync_xrealloc(void *p, size_t n);
 char *zsync_xstrdup(const char *s);
 char *zsync_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * A whole file from the filesystem (not from git), NUL-terminated; *len without the NUL.
+ * NULL with err: ZSYNC_ENOTFOUND when absent, ZSYNC_EIO when unreadable or larger than
+ * max bytes ("path: ..."): never a silently shortened file.
+ */
+char *zsync_read_file(const char *path, size_t max, size_t *len, struct zsync_err *err);
+
 #endif
