@@ -74,6 +74,14 @@ struct zsync_provider_type {
 	void (*close)(void *priv);
 };
 
+/*
+ * The TSIG key of a provider's `tsig_name`, `tsig_secret` (env:/file:) and
+ * `tsig_algorithm` (rfc2136, secondary); *key NULL when it has none (rfc2136.c).
+ */
+struct zsync_tsig;
+int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
+			    struct zsync_tsig **key, struct zsync_err *err);
+
 /* The registry (registry.c). */
 const struct zsync_provider_type *zsync_provider_find(const char *type);
 extern const struct zsync_provider_type *const zsync_provider_types[];

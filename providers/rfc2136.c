@@ -17,12 +17,33 @@ struct rfc2136 {
 	int timeout_ms;
 };
 
+int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
+			    struct zsync_tsig **key, struct zsync_err *err)
+{
+	const struct zsync_toml *name = zsync_toml_get(conf->table, "tsig_name");
+	const struct zsync_toml *sec = zsync_toml_get(conf->table, "tsig_secret");
+	const struct zsync_toml *alg = zsync_toml_get(conf->table, "tsig_algorithm");
+	char *secret = NULL;
+	int ret;
+
+	*key = NULL;
+	if (!name && !sec)
+		return 0;
+	if (!name || !sec)
+		return zsync_err_set(err, ZSYNC_EINVAL, "tsig_name and tsig_secret go together");
+	if ((ret = zsync_config_secret(cfg, "tsig_secret", sec->str.s, &secret, err)) < 0)
+		return ret;
+	ret = zsync_tsig_new(key, alg ? alg->str.s : NULL, name->str.s, secret, err);
+	memset(secret, 0, strlen(secret));
+	free(secret);
+	return ret;
+}
+
 static int r_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 		  void **priv, struct zsync_err *err)
 {
 	const struct zsync_toml *t = conf->table, *v;
 	struct rfc2136 *r = zsync_xcalloc(1, sizeof(*r));
-	char *secret = NULL, what[300];
 	int ret = 0;
 
 	r->name = conf->name;
@@ -40,25 +61,8 @@ static int r_open(const struct zsync_provider_conf *conf, const struct zsync_con
 		if ((ret = zsync_dns_split_server(r->servers.v[i], host, sizeof(host), &port, err)) < 0)
 			goto out;
 	}
-	v = zsync_toml_get(t, "tsig_name");
-	if (v || zsync_toml_get(t, "tsig_secret")) {
-		const struct zsync_toml *alg = zsync_toml_get(t, "tsig_algorithm");
-		const struct zsync_toml *sec = zsync_toml_get(t, "tsig_secret");
-		if (!v || !sec) {
-			ret = zsync_err_set(err, ZSYNC_EINVAL, "tsig_name and tsig_secret go together");
-			goto out;
-		}
-		snprintf(what, sizeof(what), "tsig_secret");
-		if ((ret = zsync_config_secret(cfg, what, sec->str.s, &secret, err)) < 0)
-			goto out;
-		if ((ret = zsync_tsig_new(&r->key, alg ? alg->str.s : NULL, v->str.s, secret, err)) < 0)
-			goto out;
-	}
+	ret = zsync_provider_tsig_key(conf, cfg, &r->key, err);
 out:
-	if (secret) {
-		memset(secret, 0, strlen(secret));
-		free(secret);
-	}
 	if (ret < 0) {
 		zsync_strlist_release(&r->servers);
 		free(r->axfr_server);

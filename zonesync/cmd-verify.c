@@ -245,26 +245,6 @@ static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
 		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
 }
 
-/* The TSIG key of a provider that has one (rfc2136, secondary): --strict transfers with it. */
-static int provider_key(const struct zsync_config *cfg, const struct zsync_provider_conf *pc,
-			struct zsync_tsig **key, struct zsync_err *err)
-{
-	const struct zsync_toml *name = zsync_toml_get(pc->table, "tsig_name");
-	const struct zsync_toml *sec = zsync_toml_get(pc->table, "tsig_secret");
-	const struct zsync_toml *alg = zsync_toml_get(pc->table, "tsig_algorithm");
-	char *secret = NULL;
-	int ret;
-
-	if (*key || !name || !sec)
-		return 0;
-	if ((ret = zsync_config_secret(cfg, "tsig_secret", sec->str.s, &secret, err)) < 0)
-		return ret;
-	ret = zsync_tsig_new(key, alg ? alg->str.s : NULL, name->str.s, secret, err);
-	memset(secret, 0, strlen(secret));
-	free(secret);
-	return ret;
-}
-
 static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			struct zsync_strlist *zones_in, struct zsync_strlist *providers_in, long timeout,
 			enum zsync_verify_format format, bool strict, bool print, bool allow_empty)
@@ -323,7 +303,9 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 				j->server = pc->nameservers.v[s];
 				j->timeout_ms = (int)timeout;
 				j->strict = strict;
-				if (strict && s == 0 && provider_key(cfg, pc, &keys[pc - cfg->providers], &err) < 0) {
+				/* --strict transfers with the provider's TSIG key, if it has one */
+				if (strict && s == 0 && !keys[pc - cfg->providers] &&
+				    zsync_provider_tsig_key(pc, cfg, &keys[pc - cfg->providers], &err) < 0) {
 					fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
 					code = ZSYNC_EXIT_ERROR;
 					pool.n--;
