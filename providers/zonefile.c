@@ -5,6 +5,7 @@
  * journal beside a rewritten file makes named fail the zone (SERVFAIL).
  */
 #include "provider.h"
+#include "dns.h"
 #include "hook.h"
 
 #include <errno.h>
@@ -19,15 +20,29 @@
 struct zonefile {
 	char *dir;
 	char **reload;  /* argv or NULL */
+	char **check;   /* argv or NULL: the server's checker, run on the new file first */
+	const struct zsync_strlist *nameservers; /* where the new serial must show */
 	long timeout;
 	const char *name;
 };
+
+static char **argv_copy(const struct zsync_toml *a)
+{
+	char **v;
+	if (!a)
+		return NULL;
+	v = zsync_xcalloc(a->arr.n + 1, sizeof(char *));
+	for (size_t i = 0; i < a->arr.n; i++)
+		v[i] = zsync_xstrdup(a->arr.v[i]->str.s);
+	return v;
+}
 
 static int zf_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 		   void **priv, struct zsync_err *err)
 {
 	const struct zsync_toml *d = zsync_toml_get(conf->table, "directory");
 	const struct zsync_toml *rc = zsync_toml_get(conf->table, "reload_command");
+	const struct zsync_toml *cc = zsync_toml_get(conf->table, "check_command");
 	struct zonefile *zf;
 	struct stat st;
 	char *dir;
@@ -43,11 +58,9 @@ static int zf_open(const struct zsync_provider_conf *conf, const struct zsync_co
 	zf->dir = dir;
 	zf->timeout = conf->timeout;
 	zf->name = conf->name;
-	if (rc) {
-		zf->reload = zsync_xcalloc(rc->arr.n + 1, sizeof(char *));
-		for (size_t i = 0; i < rc->arr.n; i++)
-			zf->reload[i] = zsync_xstrdup(rc->arr.v[i]->str.s);
-	}
+	zf->nameservers = &conf->nameservers;
+	zf->reload = argv_copy(rc);
+	zf->check = argv_copy(cc);
 	*priv = zf;
 	return 0;
 }
@@ -58,6 +71,7 @@ static void zf_close(void *priv)
 	if (!zf)
 		return;
 	zsync_hook_argv_free(zf->reload);
+	zsync_hook_argv_free(zf->check);
 	free(zf->dir);
 	free(zf);
 }
@@ -130,13 +144,15 @@ static uint32_t next_serial(uint32_t git, uint32_t current, bool have_current)
 	return s;
 }
 
-static int write_atomic(const char *path, struct zsync_zone *z, const char *header,
-			struct zsync_err *err)
+/* Writes z into a new temporary file beside path; *tmp_out: its name (caller frees). */
+static int write_temp(const char *path, struct zsync_zone *z, const char *header, char **tmp_out,
+		      struct zsync_err *err)
 {
 	char *tmp = zsync_xasprintf("%s.zonesync-XXXXXX", path);
 	int fd = mkstemp(tmp), ret = 0;
 	FILE *f;
 
+	*tmp_out = NULL;
 	if (fd < 0) {
 		ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", tmp, strerror(errno));
 		free(tmp);
@@ -152,12 +168,8 @@ static int write_atomic(const char *path, struct zsync_zone *z, const char *head
 		return ret;
 	}
 	fclose(f);
-	if (rename(tmp, path) < 0) {
-		ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-	}
-	free(tmp);
-	return ret;
+	*tmp_out = tmp;
+	return 0;
 }
 
 static void fsync_dir(const char *dir)
@@ -169,14 +181,149 @@ static void fsync_dir(const char *dir)
 	}
 }
 
+/* The command's output without trailing newlines, with `from` (a temporary path) shown as `to`. */
+static char *command_output(const char *out, const char *from, const char *to)
+{
+	size_t fl = from ? strlen(from) : 0, len = 0;
+	const char *p = out ? out : "";
+	char *buf = NULL;
+	FILE *b = open_memstream(&buf, &len);
+
+	if (!b)
+		return zsync_xstrdup(p);
+	while (*p) {
+		if (fl && strncmp(p, from, fl) == 0) {
+			fputs(to, b);
+			p += fl;
+			continue;
+		}
+		/* several lines read as one message */
+		if (*p == '\n' || *p == '\r') {
+			while (*p == '\n' || *p == '\r')
+				p++;
+			if (*p)
+				fputs("; ", b);
+			continue;
+		}
+		fputc(*p++, b);
+	}
+	fclose(b);
+	return buf;
+}
+
+/*
+ * Runs a configured command (check or reload) on file; 0 when it exited 0. Otherwise err
+ * says which command and what it printed (with shown_as in place of file's name).
+ */
+static int run_command(const struct zonefile *zf, char *const *tmpl, const char *what, const char *zone,
+		       const char *file, const char *shown_as, struct zsync_err *err)
+{
+	char **argv = zsync_hook_argv(tmpl, zone, file);
+	struct zsync_hook_result res = { 0 };
+	struct zsync_err herr = { 0 };
+	int ret = 0;
+
+	if (zsync_hook_run(argv, NULL, NULL, 0, (int)zf->timeout, &res, &herr) < 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "%s command: %s", what, herr.msg);
+	} else if (res.status != 0) {
+		char *o = command_output(res.output, file, shown_as);
+		char how[32];
+		snprintf(how, sizeof(how), res.timed_out ? "timed out" : "failed (exit %d)", res.status);
+		ret = zsync_err_set(err, ZSYNC_EIO, "%s command %s %s%s%s", what, argv[0], how, *o ? ": " : "", o);
+		free(o);
+	}
+	free(res.output);
+	zsync_hook_argv_free(argv);
+	return ret;
+}
+
+/* serial a is at least b in RFC 1982 serial number arithmetic */
+static bool serial_reached(uint32_t a, uint32_t b)
+{
+	return a == b || (int32_t)(a - b) > 0;
+}
+
+/*
+ * Waits (at most the provider's timeout) until every nameserver serves serial for zone.
+ * `rndc reload` of a loaded zone only queues the load and reports success, and named
+ * then refuses a file it does not like (check-names, max-records-per-type) in its log
+ * only: the serial served over DNS is the one answer that says the file was taken.
+ */
+static int confirm_serial(const struct zonefile *zf, const struct zsync_zone *z, uint32_t serial,
+			  struct zsync_err *err)
+{
+	const uint8_t *apex = zsync_zone_origin(z);
+	const char *zone = zsync_zone_name(z);
+	struct timespec start, now;
+	long limit_ms = (zf->timeout > 0 ? zf->timeout : 30) * 1000;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (size_t i = 0; i < zf->nameservers->n; i++) {
+		const char *ns = zf->nameservers->v[i];
+		char last[512] = "no answer yet";
+		for (;;) {
+			struct zsync_dns_answer a;
+			struct zsync_err qerr = { 0 };
+			long elapsed;
+			if (zsync_dns_query(ns, zone, apex, ZSYNC_TYPE_SOA, 1000, &a, &qerr) < 0) {
+				snprintf(last, sizeof(last), "%s", qerr.msg);
+			} else {
+				const struct zsync_rrset *soa = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_SOA);
+				if (soa && a.authoritative && serial_reached(zsync_soa_serial(soa->rdata), serial)) {
+					zsync_dns_answer_release(&a);
+					break;
+				}
+				if (soa)
+					snprintf(last, sizeof(last), "it still serves serial %u",
+						 zsync_soa_serial(soa->rdata));
+				else
+					snprintf(last, sizeof(last), "it does not serve the zone (rcode %d)", a.rcode);
+				zsync_dns_answer_release(&a);
+			}
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+			if (elapsed >= limit_ms)
+				return zsync_err_set(err, ZSYNC_EIO,
+						     "the server did not load the new file (serial %u): after %ld s nameserver %s: %s",
+						     serial, elapsed / 1000, ns, last);
+			usleep(200 * 1000);
+		}
+	}
+	return 0;
+}
+
+/*
+ * What in the file a server is known to refuse, as a hint after an unconfirmed load:
+ * BIND 9.18.28 and later refuse more than max-records-per-type (100 by default) records
+ * in one RRset. The server's log has the final word, so this is only said as likely.
+ */
+static void explain_unloaded(const struct zsync_zone *z, struct zsync_err *err)
+{
+	for (size_t i = 0; i < zsync_zone_iter_count(z); i++) {
+		const struct zsync_rrset *r = zsync_zone_iter(z, i);
+		char on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+		if (!r || r->count <= 100)
+			continue;
+		zsync_err_append(err, "; likely too many records in one RRset (the server's limit): %s %s has %u records, "
+				 "over BIND's default max-records-per-type of 100",
+				 zsync_name_to_text(r->owner, on, sizeof(on)), zsync_type_to_text(r->type, ty, sizeof(ty)),
+				 (unsigned)r->count);
+		return;
+	}
+	zsync_err_append(err, "; the server's log says why (named logs e.g. check-names refusals; "
+			 "set check_command to have them reported here)");
+}
+
 static int zf_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
 {
 	struct zonefile *zf = priv;
 	char *path = zone_path(zf, req->zone), *prev = zsync_xasprintf("%s.zonesync-prev", path);
+	char *tmp = NULL;
 	struct zsync_zone *result = NULL;
 	const struct zsync_rrset *git_soa, *cur_soa;
-	bool had_file;
+	bool had_file, installed = false;
 	char header[512];
+	uint32_t serial;
 	int ret = 0;
 
 	result = zsync_provider_result(req, err);
@@ -192,52 +339,56 @@ static int zf_apply(void *priv, const struct zsync_apply_req *req, struct zsync_
 	}
 	/* the SOA as in git (timers, RNAME), with a serial that only moves forward */
 	zsync_zone_put_rrset(result, git_soa, git_soa->ttl);
-	zsync_zone_set_soa_serial(result, next_serial(zsync_soa_serial(git_soa->rdata),
-						      cur_soa ? zsync_soa_serial(cur_soa->rdata) : 0,
-						      cur_soa != NULL));
+	serial = next_serial(zsync_soa_serial(git_soa->rdata), cur_soa ? zsync_soa_serial(cur_soa->rdata) : 0,
+			     cur_soa != NULL);
+	zsync_zone_set_soa_serial(result, serial);
 	snprintf(header, sizeof(header),
 		 "zone %s written by zonesync from commit %s\ndo not edit: changes here are overwritten",
 		 req->zone, req->commit ? req->commit : "?");
+	if ((ret = write_temp(path, result, header, &tmp, err)) < 0)
+		goto out;
+	/* the server's own checker, with the server's policy, before anything is installed */
+	if (zf->check && (ret = run_command(zf, zf->check, "check", req->zone, tmp, path, err)) < 0) {
+		zsync_err_prefix(err, "the server's checker refused the file");
+		goto out;
+	}
 	/* keep the previous file until the server accepted the new one */
 	unlink(prev);
 	had_file = link(path, prev) == 0;
-	if ((ret = write_atomic(path, result, header, err)) < 0)
+	if (rename(tmp, path) < 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errno));
 		goto out;
-	fsync_dir(zf->dir);
-	if (zf->reload) {
-		char **argv = zsync_hook_argv(zf->reload, req->zone, path);
-		struct zsync_hook_result res;
-		struct zsync_err herr = { 0 };
-		if (zsync_hook_run(argv, NULL, NULL, 0, (int)zf->timeout, &res, &herr) < 0 ||
-		    res.status != 0) {
-			char *o = res.output ? res.output : zsync_xstrdup("");
-			size_t ol = strlen(o);
-			while (ol && (o[ol - 1] == '\n' || o[ol - 1] == '\r'))
-				o[--ol] = '\0';
-			char how[32];
-			snprintf(how, sizeof(how), res.timed_out ? "timed out" : "failed (exit %d)",
-				 res.status);
-			if (herr.code)
-				ret = zsync_err_set(err, ZSYNC_EIO, "reload command: %s", herr.msg);
-			else
-				ret = zsync_err_set(err, ZSYNC_EIO, "reload command %s %s%s%s", argv[0],
-						    how, *o ? ": " : "", o);
-			/* put the old file back so that the next run retries the whole change */
-			if (had_file)
-				rename(prev, path);
-			else
-				unlink(path);
-			fsync_dir(zf->dir);
-			if (res.output == NULL)
-				free(o);
-		}
-		free(res.output);
-		zsync_hook_argv_free(argv);
 	}
-	if (ret == 0)
-		unlink(prev);
+	free(tmp);
+	tmp = NULL;
+	installed = true;
+	fsync_dir(zf->dir);
+	if (zf->reload && (ret = run_command(zf, zf->reload, "reload", req->zone, path, path, err)) < 0)
+		goto out;
+	if (zf->nameservers->n && (ret = confirm_serial(zf, result, serial, err)) < 0) {
+		explain_unloaded(result, err);
+		goto out;
+	}
 out:
+	if (ret < 0 && installed) {
+		/* put the old file back so that the next run retries the whole change, and a
+		 * restart of the server never loads a file it refused */
+		if (had_file)
+			rename(prev, path);
+		else
+			unlink(path);
+		fsync_dir(zf->dir);
+		if (zf->reload) {
+			struct zsync_err ignored = { 0 };
+			run_command(zf, zf->reload, "reload", req->zone, path, path, &ignored);
+		}
+	}
+	if (tmp)
+		unlink(tmp);
+	if (ret == 0 || !installed)
+		unlink(prev);
 	zsync_zone_free(result);
+	free(tmp);
 	free(prev);
 	free(path);
 	return ret;

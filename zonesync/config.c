@@ -57,7 +57,8 @@ static const struct kspec hook_keys[] = {
 
 /* Provider types and their own keys (DESIGN section 10; docs/configuration.md). */
 static const struct kspec zonefile_keys[] = {
-	COMMON_PROVIDER_KEYS, { "directory", K_STR }, { "reload_command", K_ARGV }, { 0 },
+	COMMON_PROVIDER_KEYS, { "directory", K_STR }, { "reload_command", K_ARGV },
+	{ "check_command", K_ARGV }, { 0 },
 };
 static const struct kspec rfc2136_keys[] = {
 	COMMON_PROVIDER_KEYS, { "server", K_STR }, { "servers", K_STRLIST },

@@ -32,6 +32,19 @@ void zsync_err_prefix(struct zsync_err *err, const char *fmt, ...)
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
 }
 
+void zsync_err_append(struct zsync_err *err, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!err)
+		return;
+	n = strlen(err->msg);
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
 void zsync_err_clear(struct zsync_err *err)
 {
 	if (err) {

@@ -30,6 +30,10 @@ int zsync_err_set(struct zsync_err *err, int code, const char *fmt, ...)
 void zsync_err_prefix(struct zsync_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Appends to the message already in err (keeps the code): a hint after the reason. */
+void zsync_err_append(struct zsync_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Clears err (code 0, empty message). */
 void zsync_err_clear(struct zsync_err *err);
 
