@@ -50,6 +50,13 @@ struct zsync_provider_type {
 	unsigned caps;                /* enum zsync_provider_caps */
 	const uint16_t *rrtypes;      /* supported types, 0-terminated; NULL: any type */
 	uint32_t ttl_min, ttl_max;    /* 0: no limit */
+	/*
+	 * Forms it cannot hold exactly (struct zsync_normaliser in diff.h), ended by an entry
+	 * with rrtype 0; NULL: it serves every record exactly as git has it, and then it must
+	 * stay NULL. Each entry cites the API documentation that says the provider cannot
+	 * keep that form (e.g. TXT stored as one string: zsync_norm_txt_join).
+	 */
+	const struct zsync_normaliser *normalisers;
 
 	/* Validates provider-specific config (already type-checked) and connects if needed. */
 	int (*open)(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,

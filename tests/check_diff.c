@@ -73,7 +73,7 @@ START_TEST(test_no_change_forms)
 {
 	/* in sync: no writes at all, whatever the spelling */
 	EXPECT("", HDR "www A 192.0.2.2\n", HDR "WWW.example.COM. 300 IN A 192.0.2.2\n", NULL);
-	EXPECT("", HDR "t TXT \"a very long value\"\n", HDR "t TXT \"a very\" \" long value\"\n", NULL);
+	EXPECT("", HDR "t TXT \"a very\" \" long value\"\n", HDR "t TXT ( \"a very\"\n \" long value\" )\n", NULL);
 	EXPECT("", HDR "@ MX 10 Mail\nmail A 192.0.2.3\n", HDR "@ MX 10 mail.example.com.\nmail A 192.0.2.3\n", NULL);
 	EXPECT("", HDR "@ CAA 0 issue \"ca.example\"\n", HDR "@ CAA 0 issue ca.example\n", NULL);
 	/* the SOA belongs to the provider: a different serial or timers is no change */
@@ -92,6 +92,10 @@ START_TEST(test_changes)
 	       HDR "b.a A 192.0.2.1\na TXT x\na A 192.0.2.1\n@ TXT y\n", HDR, NULL);
 	/* everything is a create against an empty provider (but not the SOA) */
 	EXPECT("create example.com. NS ttl=300\ncreate ns1.example.com. A ttl=300\n", HDR, NULL, NULL);
+	/* TXT string boundaries are data: another split is a change on an exact provider */
+	EXPECT("update t.example.com. TXT ttl=300\n", HDR "t TXT \"a very long value\"\n",
+	       HDR "t TXT \"a very\" \" long value\"\n", NULL);
+	EXPECT("update t.example.com. TXT ttl=300\n", HDR "t TXT \"a\" \"\" \"b\"\n", HDR "t TXT ab\n", NULL);
 	/* text case matters in TXT */
 	EXPECT("update t.example.com. TXT ttl=300\n", HDR "t TXT Hello\n", HDR "t TXT hello\n", NULL);
 }
@@ -184,6 +188,111 @@ START_TEST(test_existing_and_mixed_ttl)
 }
 END_TEST
 
+/* A provider that stores TXT as one string (declared): the diff compares in its form. */
+static const struct zsync_normaliser joins_txt[] = {
+	{ .rrtype = ZSYNC_TYPE_TXT, .served = "with their strings joined", .normalise = zsync_norm_txt_join },
+	{ 0 },
+};
+
+static int refuse_hinfo(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			uint16_t *outlen, struct zsync_err *err)
+{
+	(void)owner, (void)data, (void)len, (void)out, (void)outlen;
+	return zsync_err_set(err, ZSYNC_EINVAL, "its API has no HINFO");
+}
+
+START_TEST(test_normaliser)
+{
+	struct zsync_diff_policy pol = { .manage_apex_ns = true, .provider = "cf", .normalisers = joins_txt };
+	struct zsync_diff_policy exact = { .manage_apex_ns = true, .provider = "pdns" };
+	struct zsync_changeset cs;
+	const char *git = HDR "t TXT \"a\" \"\" \"b\"\nu TXT hello world\nv TXT \"one\"\nw A 192.0.2.1\n";
+	const char *joined = HDR "t TXT ab\nu TXT helloworld\nv TXT \"one\"\nw A 192.0.2.1\n";
+
+	/* what the provider serves after apply is its form: in sync, one warning for 2 RRsets */
+	char *got = run(git, joined, &pol, &cs);
+	ck_assert_str_eq(got, "");
+	ck_assert_uint_eq(cs.warnings.n, 1);
+	ck_assert_str_eq(cs.warnings.v[0], "cf: 2 TXT RRsets will be served with their strings joined");
+	zsync_changeset_release(&cs);
+	free(got);
+	/* the exact provider serving the joined form is out of sync (and gets no warning) */
+	got = run(git, joined, &exact, &cs);
+	ck_assert_str_eq(got, "update t.example.com. TXT ttl=300\nupdate u.example.com. TXT ttl=300\n");
+	ck_assert_uint_eq(cs.warnings.n, 0);
+	zsync_changeset_release(&cs);
+	free(got);
+	/* the joiner's own provider holding git's exact form is out of its form too */
+	EXPECT("update t.example.com. TXT ttl=300\nupdate u.example.com. TXT ttl=300\n", git, git, &pol);
+
+	/* the create sends the provider's form */
+	struct zsync_zone *d = zone(git), *c = zone(HDR);
+	zsync_diff(d, c, &pol, &cs);
+	char txt[512];
+	int found = 0;
+	for (size_t i = 0; i < cs.n; i++) {
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+		const struct zsync_rrset *r = cs.v[i].new;
+		if (!r || r->type != ZSYNC_TYPE_TXT)
+			continue;
+		zsync_name_to_text(r->owner, name, sizeof(name));
+		ck_assert_int_eq(zsync_rdata_to_text(r->type, r->rdata, txt, sizeof(txt)), 0);
+		if (!strcmp(name, "t.example.com.")) {
+			found++;
+			ck_assert_str_eq(txt, "\"ab\"");
+		}
+		if (!strcmp(name, "u.example.com.")) {
+			found++;
+			ck_assert_str_eq(txt, "\"helloworld\"");
+		}
+		if (!strcmp(name, "v.example.com.")) {
+			found++;
+			ck_assert_str_eq(txt, "\"one\"");
+		}
+		ck_assert_uint_gt(r->line, 0); /* messages still point at git's line */
+	}
+	ck_assert_int_eq(found, 3);
+	zsync_changeset_release(&cs);
+	zsync_zone_free(c);
+
+	/* joining splits again at 255: a 300-octet value in 3 strings is 255 + 45 */
+	char *big = tu_fmt(HDR "k TXT \"%0100d\" \"%0100d\" \"%0100d\"\n", 1, 2, 3);
+	struct zsync_zone *bz = zone(big);
+	struct zsync_zone *into = NULL;
+	const struct zsync_normaliser *used = NULL;
+	struct zsync_err err = { 0 };
+	uint8_t owner[ZSYNC_NAME_MAXLEN];
+	zsync_name_from_text("k.example.com.", NULL, owner);
+	const struct zsync_rrset *n = zsync_diff_normalise(&pol, bz, zsync_zone_find(bz, owner, ZSYNC_TYPE_TXT),
+							   &into, &used, &err);
+	ck_assert_ptr_nonnull(n);
+	ck_assert_ptr_eq(used, &joins_txt[0]);
+	ck_assert_uint_eq(zsync_rdata_len(n->rdata), 302);
+	ck_assert_uint_eq(zsync_rdata_data(n->rdata)[0], 255);
+	ck_assert_uint_eq(zsync_rdata_data(n->rdata)[256], 45);
+	/* an RRset the normaliser leaves as it is comes back itself */
+	zsync_name_from_text("ns1.example.com.", NULL, owner);
+	const struct zsync_rrset *a = zsync_zone_find(bz, owner, ZSYNC_TYPE_A);
+	ck_assert_ptr_eq(zsync_diff_normalise(&pol, bz, a, &into, &used, &err), a);
+	ck_assert_ptr_null(used);
+	zsync_zone_free(into);
+	zsync_zone_free(bz);
+	free(big);
+
+	/* a record the provider cannot hold is a refusal naming it, before anything is sent */
+	static const struct zsync_normaliser no_hinfo[] = {
+		{ .rrtype = 13, .served = "never", .normalise = refuse_hinfo }, { 0 },
+	};
+	struct zsync_diff_policy ref = { .manage_apex_ns = true, .provider = "dyn", .normalisers = no_hinfo };
+	got = run(HDR "h HINFO \"PC\" \"Linux\"\n", HDR, &ref, &cs);
+	ck_assert_uint_eq(cs.errors.n, 1);
+	ck_assert_str_eq(cs.errors.v[0], "h.example.com. HINFO: provider 'dyn' cannot hold it: its API has no HINFO");
+	zsync_changeset_release(&cs);
+	free(got);
+	zsync_zone_free(d);
+}
+END_TEST
+
 START_TEST(test_glob)
 {
 	ck_assert(zsync_diff_glob("_acme-challenge.*", "_acme-challenge.www"));
@@ -201,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, test_changes);
 	tcase_add_test(tc, test_policy);
 	tcase_add_test(tc, test_existing_and_mixed_ttl);
+	tcase_add_test(tc, test_normaliser);
 	tcase_add_test(tc, test_glob);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

@@ -53,23 +53,23 @@ static bool same(const char *a, const char *b)
 
 START_TEST(test_equal_forms)
 {
-	/* case, TXT chunking, whitespace, relative vs absolute, order: one model */
+	/* case, whitespace, relative vs absolute, order: one model */
 	ck_assert(same(HDR "www A 192.0.2.2\nWWW AAAA 2001:db8::1\n",
 		       HDR "www.EXAMPLE.com. AAAA 2001:0db8:0:0::1\nwww.example.com. A 192.0.2.2\n"));
-	ck_assert(same(HDR "t TXT \"hello world\"\n", HDR "t   TXT   (  \"hello\" \n  \" world\" )\n"));
-	ck_assert(same(HDR "t TXT \"v=spf1 -all\"\n", HDR "t TXT v=spf1 \" -all\"\n"));
+	ck_assert(same(HDR "t TXT \"hello\" \" world\"\n", HDR "t   TXT   (  \"hello\" \n  \" world\" )\n"));
+	ck_assert(same(HDR "t TXT \"v=spf1\" \" -all\"\n", HDR "t TXT v=spf1 \" -all\"\n"));
 	ck_assert(same(HDR "@ MX 10 Mail.Example.COM.\nmail A 192.0.2.3\n",
 		       HDR "mail A 192.0.2.3\n@ MX 10 mail\n"));
 	ck_assert(same(HDR "_s._tcp SRV 0 5 80 WEB\nweb A 192.0.2.4\n",
 		       HDR "web A 192.0.2.4\n_s._tcp.example.com. SRV 0 5 80 web.example.com.\n"));
 	ck_assert(same(HDR "@ CAA 0 issue \"letsencrypt.org\"\n",
 		       HDR "@ CAA 0 issue letsencrypt.org\n"));
-	/* a >255-byte TXT written as one long string splits the same way as chunks written by hand */
+	/* the same strings written with and without quotes and parentheses are one record */
 	char a[2048], b[2048], long1[301];
 	memset(long1, 'x', 300);
 	long1[300] = '\0';
 	snprintf(a, sizeof(a), HDR "dkim TXT \"%.255s\" \"%s\"\n", long1, long1 + 255);
-	snprintf(b, sizeof(b), HDR "dkim TXT ( \"%.100s\"\n \"%s\" )\n", long1, long1 + 100);
+	snprintf(b, sizeof(b), HDR "dkim TXT ( %.255s\n %s )\n", long1, long1 + 255);
 	ck_assert(same(a, b));
 	/* same records in another order and with $ORIGIN */
 	ck_assert(same(HDR "a A 192.0.2.5\nb A 192.0.2.6\na A 192.0.2.7\n",
@@ -84,6 +84,20 @@ START_TEST(test_unequal)
 	ck_assert(!same(HDR "www A 192.0.2.2\n", HDR "www A 192.0.2.2\nwww A 192.0.2.3\n"));
 	ck_assert(!same(HDR "t TXT \"Hello\"\n", HDR "t TXT \"hello\"\n"));  /* text is case-sensitive */
 	ck_assert(!same(HDR "t TXT \"a b\"\n", HDR "t TXT \"ab\"\n"));
+	/* TXT string boundaries are data (RFC 1035 3.3.14, RFC 6763 6): never joined */
+	ck_assert(!same(HDR "t TXT \"hello world\"\n", HDR "t TXT ( \"hello\" \" world\" )\n"));
+	ck_assert(!same(HDR "t TXT \"helloworld\"\n", HDR "t TXT hello world\n"));
+	ck_assert(!same(HDR "t TXT \"ab\"\n", HDR "t TXT \"a\" \"\" \"b\"\n"));
+	ck_assert(!same(HDR "t TXT \"a\" \"b\"\n", HDR "t TXT \"a\" \"\" \"b\"\n"));
+	ck_assert(!same(HDR "s SPF \"v=spf1 -all\"\n", HDR "s SPF \"v=spf1\" \" -all\"\n"));
+	{
+		char x[2048], y[2048], l[301];
+		memset(l, 'x', 300);
+		l[300] = '\0';
+		snprintf(x, sizeof(x), HDR "dkim TXT \"%.255s\" \"%s\"\n", l, l + 255);
+		snprintf(y, sizeof(y), HDR "dkim TXT ( \"%.100s\"\n \"%s\" )\n", l, l + 100);
+		ck_assert(!same(x, y));
+	}
 	ck_assert(!same(HDR "t TXT \"ab\"\n", HDR "t TXT \"ab\"\nt TXT \"cd\"\n"));
 	ck_assert(!same(HDR "w A 192.0.2.2\n", HDR "w2 A 192.0.2.2\n"));
 }

@@ -121,6 +121,147 @@ uint32_t zsync_diff_ttl(const struct zsync_diff_policy *p, uint32_t ttl)
 	return ttl;
 }
 
+int zsync_norm_txt_join(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			uint16_t *outlen, struct zsync_err *err)
+{
+	uint16_t total = 0, o = 0;
+
+	(void)owner;
+	(void)err;
+	/* the joined value first (it is never longer than the strings with their length octets) */
+	for (uint16_t i = 0; i < len;) {
+		uint8_t n = data[i];
+		if ((size_t)i + 1 + n > len) {
+			/* not a list of strings: nothing to join, the record goes as it is */
+			memcpy(out, data, len);
+			*outlen = len;
+			return 0;
+		}
+		memmove(out + total, data + i + 1, n);
+		total += n;
+		i += 1 + n;
+	}
+	if (len == 0) {
+		*outlen = 0;
+		return 0;
+	}
+	/* split again at 255 from the end backwards, so that out can be rewritten in place */
+	uint16_t chunks = total ? (uint16_t)((total + 254) / 255) : 1;
+	o = total + chunks;
+	for (uint16_t c = chunks; c-- > 0;) {
+		uint16_t start = (uint16_t)(c * 255), n = total - start > 255 ? 255 : total - start;
+		memmove(out + start + c + 1, out + start, n);
+		out[start + c] = (uint8_t)n;
+	}
+	*outlen = o;
+	return 0;
+}
+
+static const struct zsync_normaliser *normaliser_for(const struct zsync_diff_policy *p, uint16_t type)
+{
+	for (const struct zsync_normaliser *n = p->normalisers; n && n->rrtype; n++)
+		if (n->rrtype == type)
+			return n;
+	return NULL;
+}
+
+const struct zsync_rrset *zsync_diff_normalise(const struct zsync_diff_policy *p,
+					       const struct zsync_zone *desired,
+					       const struct zsync_rrset *r, struct zsync_zone **into,
+					       const struct zsync_normaliser **used,
+					       struct zsync_err *err)
+{
+	const struct zsync_normaliser *n = normaliser_for(p, r->type);
+	const struct zsync_rrset *res = r;
+	uint8_t *buf = NULL;
+	bool changed = false;
+	const uint8_t *rd;
+	uint16_t i, outlen;
+
+	*used = NULL;
+	if (!n)
+		return r;
+	buf = zsync_xmalloc(65536);
+	/* first see whether the provider's form differs at all: usually it does not */
+	for (i = 0, rd = r->rdata; i < r->count && !changed; i++, rd = zsync_rdata_next(rd)) {
+		if (n->normalise(r->owner, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, &outlen, err) < 0) {
+			res = NULL;
+			goto out;
+		}
+		changed = outlen != zsync_rdata_len(rd) || memcmp(buf, zsync_rdata_data(rd), outlen) != 0;
+	}
+	for (; i < r->count; i++, rd = zsync_rdata_next(rd))
+		if (n->normalise(r->owner, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, &outlen, err) < 0) {
+			res = NULL;
+			goto out;
+		}
+	if (!changed)
+		goto out;
+	if (!*into && !(*into = zsync_zone_new(zsync_zone_name(desired), err))) {
+		res = NULL;
+		goto out;
+	}
+	zsync_zone_remove(*into, r->owner, r->type);
+	for (i = 0, rd = r->rdata; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		n->normalise(r->owner, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, &outlen, err);
+		if (zsync_zone_add(*into, r->owner, r->type, r->ttl, buf, outlen, err) < 0) {
+			zsync_zone_remove(*into, r->owner, r->type);
+			res = NULL;
+			goto out;
+		}
+	}
+	struct zsync_rrset *nr = (struct zsync_rrset *)zsync_zone_find_canonical(*into, r);
+	nr->line = r->line; /* messages still point at git's lines (in git's file) */
+	nr->file = r->file;
+	res = nr;
+	*used = n;
+out:
+	free(buf);
+	return res;
+}
+
+/*
+ * Git's RRsets that the provider's normalisers change, in the provider's form, into
+ * cs->normalised before the diff looks anything up there (adding moves RRsets); a record
+ * the provider cannot hold is a refusal; one warning per normaliser says how many
+ * RRsets will be served differently.
+ */
+static void normalise_desired(const struct zsync_diff_policy *p, struct zsync_zone *desired,
+			      const struct zsync_rrset *const *d, size_t nd, struct zsync_changeset *cs)
+{
+	size_t counts[16] = { 0 };
+	size_t nn = 0;
+
+	while (nn < 16 && p->normalisers[nn].rrtype)
+		nn++;
+	for (size_t i = 0; i < nd; i++) {
+		const struct zsync_normaliser *used;
+		struct zsync_err err = { 0 };
+		char what[ZSYNC_NAME_TXT_MAXLEN + 64];
+		if (!normaliser_for(p, d[i]->type) || !zsync_diff_supported(p, d[i]->type) ||
+		    zsync_diff_ignored(p, desired, d[i]))
+			continue;
+		if (!zsync_diff_normalise(p, desired, d[i], &cs->normalised, &used, &err)) {
+			describe(d[i], what, sizeof(what));
+			zsync_strlist_add_owned(&cs->errors,
+				zsync_xasprintf("%s: provider '%s' cannot hold it: %s", what,
+						p->provider ? p->provider : "?", err.msg));
+			continue;
+		}
+		if (used && used - p->normalisers < 16)
+			counts[used - p->normalisers]++;
+	}
+	for (size_t k = 0; k < nn; k++) {
+		char type[32];
+		if (!counts[k])
+			continue;
+		zsync_strlist_add_owned(&cs->warnings,
+			zsync_xasprintf("%s: %zu %s RRset%s will be served %s", p->provider ? p->provider : "?",
+					counts[k], zsync_type_to_text(p->normalisers[k].rrtype, type, sizeof(type)),
+					counts[k] == 1 ? "" : "s", p->normalisers[k].served));
+	}
+}
+
 struct visit {
 	const struct zsync_diff_policy *p;
 	struct zsync_zone *desired;
@@ -234,11 +375,16 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 	memset(cs, 0, sizeof(*cs));
 	for (size_t k = 0; k < sizeof(dnssec_types) / sizeof(dnssec_types[0]); k++)
 		v.dnssec_managed[k] = desired_has_type(d, nd, dnssec_types[k]);
+	if (p->normalisers)
+		normalise_desired(p, desired, d, nd, cs);
 	size_t matched = 0;
 	for (size_t i = 0; i < nd; i++) {
 		const struct zsync_rrset *cr = current ? zsync_zone_find_canonical(current, d[i]) : NULL;
+		const struct zsync_rrset *dr = d[i], *nr;
+		if (cs->normalised && (nr = zsync_zone_find_canonical(cs->normalised, dr)))
+			dr = nr; /* what this provider will serve */
 		matched += cr != NULL;
-		visit(&v, d[i], cr, cs);
+		visit(&v, dr, cr, cs);
 	}
 	split = cs->n;
 	/* each git RRset matches a distinct provider RRset: when all of the provider's were
@@ -283,5 +429,6 @@ void zsync_changeset_release(struct zsync_changeset *cs)
 	free(cs->na);
 	zsync_strlist_release(&cs->warnings);
 	zsync_strlist_release(&cs->errors);
+	zsync_zone_free(cs->normalised);
 	memset(cs, 0, sizeof(*cs));
 }

@@ -49,7 +49,37 @@ struct zsync_changeset {
 	struct zsync_strlist warnings; /* e.g. TTL raised to the provider's minimum */
 	struct zsync_strlist errors;   /* e.g. a record type the provider cannot hold */
 	size_t existing;               /* RRsets at the provider that zonesync manages */
+	/* git's RRsets in the provider's form where a declared normaliser changed them; the
+	 * changes' `new` point here for those (owned, freed by zsync_changeset_release) */
+	struct zsync_zone *normalised;
 };
+
+/*
+ * A form a provider cannot hold exactly, declared by the provider (its type's
+ * `normalisers`, justified by its API documentation in a comment beside it): e.g. a
+ * provider that stores TXT as one string serves "a" "b" as "ab". The plan compares git's
+ * records in that provider's form and sends that form, verify accepts it (and says it
+ * did), and plan warns once per provider and zone ("cf: 3 TXT RRsets will be served with
+ * their strings joined"). A provider that keeps a form exactly declares nothing and never
+ * gets a normalised record; a normaliser must never be used to make a comparison pass.
+ */
+struct zsync_normaliser {
+	uint16_t rrtype;     /* the type it rewrites; 0 ends a list */
+	const char *served;  /* ends "N TXT RRsets will be served ...": "with their strings joined" */
+	/*
+	 * The provider's form of one record: data/len is git's canonical wire rdata of a
+	 * record of `owner` (canonical wire name). Writes the form the provider will serve,
+	 * canonical too, to out (room for 65535 octets) and its length to *outlen; returns 0.
+	 * A record the provider cannot hold at all: ZSYNC_EINVAL with the reason in err, which
+	 * becomes a per-record refusal in plan (nothing of the zone is sent).
+	 */
+	int (*normalise)(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			 uint16_t *outlen, struct zsync_err *err);
+};
+
+/* Stock normaliser: TXT/SPF strings joined into one value, split again at 255 octets. */
+int zsync_norm_txt_join(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			uint16_t *outlen, struct zsync_err *err);
 
 /* What a provider can hold and what zonesync leaves alone there. */
 struct zsync_diff_policy {
@@ -58,6 +88,7 @@ struct zsync_diff_policy {
 	bool manage_apex_ns;           /* false: apex NS belongs to the provider (not applicable) */
 	bool manage_soa;               /* true: the provider holds our SOA (zonefile) */
 	bool skip_unsupported;         /* unsupported = "skip" */
+	const struct zsync_normaliser *normalisers; /* the provider's declared forms; NULL: exact */
 	const char *provider;          /* for messages */
 	const struct zsync_strlist *ignore[2]; /* owner globs and type names (provider's, zone's) */
 };
@@ -71,6 +102,18 @@ struct zsync_diff_policy {
 void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 		const struct zsync_diff_policy *policy, struct zsync_changeset *out);
 void zsync_changeset_release(struct zsync_changeset *cs);
+
+/*
+ * git's RRset r in the provider's form (the policy's normalisers): r itself when no
+ * normaliser applies or none changes it, else an RRset added to *into (a zone created on
+ * first use, caller frees; RRsets of *into previously returned may move). *used: the
+ * normaliser that changed it, or NULL. NULL with err: the provider cannot hold r.
+ */
+const struct zsync_rrset *zsync_diff_normalise(const struct zsync_diff_policy *policy,
+					       const struct zsync_zone *desired,
+					       const struct zsync_rrset *r, struct zsync_zone **into,
+					       const struct zsync_normaliser **used,
+					       struct zsync_err *err);
 
 /* The policy's pieces, for verify: ignored by the provider/zone, a type it holds, the TTL it serves. */
 bool zsync_diff_ignored(const struct zsync_diff_policy *policy, const struct zsync_zone *zone,

@@ -70,6 +70,7 @@ void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_p
 		.manage_apex_ns = pc->manage_apex_ns && (t->caps & ZSYNC_CAP_APEX_NS),
 		.manage_soa = (t->caps & ZSYNC_CAP_OWNS_SOA) != 0,
 		.skip_unsupported = pc->unsupported == ZSYNC_UNSUPPORTED_SKIP,
+		.normalisers = t->normalisers,
 		.provider = pc->name,
 		.ignore = { &pc->ignore, &zc->ignore },
 	};
@@ -131,8 +132,22 @@ static void diff_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	zsync_plan_policy(e->provider->type, pc, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, e->current, &pol, &e->cs);
 	if (e->cs.errors.n) {
+		/* every record the provider cannot hold is named, not only the first */
+		char *all = zsync_xstrdup(e->cs.errors.v[0]);
+		size_t shown = e->cs.errors.n < 50 ? e->cs.errors.n : 50;
+		for (size_t i = 1; i < shown; i++) {
+			char *n = zsync_xasprintf("%s; %s", all, e->cs.errors.v[i]);
+			free(all);
+			all = n;
+		}
+		if (shown < e->cs.errors.n) {
+			char *n = zsync_xasprintf("%s; and %zu more", all, e->cs.errors.n - shown);
+			free(all);
+			all = n;
+		}
 		e->status = ZSYNC_ENTRY_FAILED;
-		e->error = zsync_plan_error(pc->name, zone, e->cs.errors.v[0]);
+		e->error = zsync_plan_error(pc->name, zone, all);
+		free(all);
 		return;
 	}
 	check_limits(p, e);

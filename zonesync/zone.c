@@ -466,38 +466,6 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 	return ADD_NEW;
 }
 
-/*
- * TXT/SPF rdata is a list of <=255-byte strings whose boundaries carry no meaning for
- * SPF, DKIM, DMARC and verification tokens, yet providers re-split long values as they
- * like. Joining the strings and splitting again at 255 gives one form for one value,
- * so a provider's re-chunking never shows as a change. Rewrites the scratch item.
- */
-static void txt_rechunk(uint8_t *item)
-{
-	uint16_t len = zsync_rdata_len(item), total = 0, out = 0;
-	uint8_t *d = item + 2, joined[KNOT_RDATA_MAXLEN];
-
-	for (uint16_t i = 0; i < len;) {
-		uint8_t n = d[i];
-		if ((size_t)i + 1 + n > len)
-			return; /* malformed: leave it for the caller to reject */
-		memcpy(joined + total, d + i + 1, n);
-		total += n;
-		i += 1 + n;
-	}
-	do {
-		uint16_t n = total - out > 255 ? 255 : total - out;
-		d[0] = (uint8_t)n;
-		memcpy(d + 1, joined + out, n);
-		d += 1 + n;
-		out += n;
-	} while (out < total);
-	len = (uint16_t)(d - (item + 2));
-	memcpy(item, &len, sizeof(len));
-	if (len & 1)
-		item[2 + len] = 0;
-}
-
 /* Copies owner+rdata into the scratch buffer in canonical form; owner is lowered in place. */
 static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uint8_t *rdata,
 			 uint16_t rdlen)
@@ -510,8 +478,6 @@ static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uin
 	rr.rrs.size = knot_rdata_size(rdlen);
 	rr.rrs.rdata = (knot_rdata_t *)item;
 	knot_rrset_rr_to_canonical(&rr);
-	if ((type == ZSYNC_TYPE_TXT || type == ZSYNC_TYPE_SPF) && rdlen > 0)
-		txt_rechunk(item);
 }
 
 int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, uint32_t ttl,

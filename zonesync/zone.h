@@ -50,8 +50,9 @@ enum zsync_rrset_flags {
  * canonical order without duplicates, each laid out as a host-order uint16_t
  * length, the octets (names inside lower-cased per RFC 4034 section 6.2) and
  * one pad octet when the length is odd. Walk them with zsync_rdata_next().
- * TXT and SPF strings are joined and split again at 255 octets, so that a value
- * chunked differently (by hand, or by a provider) is one value.
+ * Everything else is kept exactly as written: TXT and SPF character-string boundaries
+ * are data (RFC 1035 section 3.3.14, RFC 6763 section 6), so "a" "b" and "ab" are two
+ * different records. A provider that cannot keep a form declares a normaliser (diff.h).
  * Everything points into the zone's arena and lives as long as the zone; pointers
  * to RRsets stay valid until the next record is added to the zone.
  */

@@ -54,10 +54,17 @@ check "PowerDNS allows the transfer from 127.0.0.1: extras were looked for" sh -
 expect_exit 0 "second apply" "$ZONESYNC" -c "$CFG" --no-color apply
 contains "in sync: reads only" "$OUT" "provider pdns: 2 requests (2 GET, 0 PATCH, 0 POST)"
 
-# a TXT written in other chunks and names in other case are the same records: no change
-sed -i 's/^_dmarc               IN TXT  "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"$/_DMARC IN TXT "v=DMARC1; " "p=reject; rua=mailto:dmarc@example.com"/' zones/example.com.zone
+# names in other case and an unquoted string are the same records: no change
+sed -i 's/^_dmarc               IN TXT  "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"$/_DMARC IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"/' zones/example.com.zone
 git_commit "$R" "same data, other spelling"
 expect_exit 0 "a respelled zone plans to nothing" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
+# TXT string boundaries are data: the same text in two strings is another record, served so
+sed -i 's/^_DMARC IN TXT "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"$/_DMARC IN TXT "v=DMARC1; " "p=reject; rua=mailto:dmarc@example.com"/' zones/example.com.zone
+git_commit "$R" "two strings"
+expect_exit 2 "TXT split in two strings is a change" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
+expect_exit 0 "apply the split" "$ZONESYNC" -c "$CFG" --no-color apply
+same "PowerDNS serves the two strings" "$(answers "$PORT" _dmarc.example.com TXT)" '"v=DMARC1; " "p=reject; rua=mailto:dmarc@example.com"'
+expect_exit 0 "the split re-plans to nothing" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
 
 sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.31/' zones/example.com.zone
 echo 'added 300 IN AAAA 2001:db8::31' >> zones/example.com.zone
