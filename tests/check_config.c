@@ -81,6 +81,8 @@ static const struct {
 	  "zones[0].file: must be a path inside the zones folder, not '../../etc/passwd'" },
 	{ "[hooks]\npre_apply = [\"hooks/x\"]\n", "zonesync.toml:2: error: hooks.pre_apply[0]: expected a command as a non-empty array of strings" },
 	{ "[repo]\nall_zones = true\n", "zonesync.toml:2: error: repo.all_zones: needs [defaults] providers" },
+	{ "[repo]\nmax_include_files = 0\n", "zonesync.toml:2: error: repo.max_include_files: must be 1 to 65000" },
+	{ "[repo]\nmax_include_bytes = -1\n", "zonesync.toml:2: error: repo.max_include_bytes: -1 is out of range" },
 	{ "[defaults]\nproviders = [\"nope\"]\n", "zonesync.toml:2: error: defaults.providers: provider 'nope' is not defined" },
 	{ "[repo]\npath = \"a\"\npath = \"b\"\n", "zonesync.toml:3: error: TOML syntax: duplicate key 'path' (column 1)" },
 	{ "[repo\n", "zonesync.toml:1: error: TOML syntax:" },

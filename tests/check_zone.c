@@ -1,6 +1,8 @@
 /* check_zone.c - the zone model: canonical equality, errors with lines, $INCLUDE confinement */
 #include "testutil.h"
 
+#include <time.h>
+
 #include "zone.h"
 
 #define HDR "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n"
@@ -262,6 +264,108 @@ START_TEST(test_include_depth)
 }
 END_TEST
 
+/* libzscanner's pull mode leaks a stack frame per $INCLUDE: 17 or more in one file
+ * smashed its stack (exit 134). Any number works, and the file's context (origin, $TTL,
+ * last owner, line numbers) goes on after each include as before it. */
+START_TEST(test_include_many)
+{
+	struct memfs fs = { { "zones/b.inc" }, { "sub A 192.0.2.7\n" } };
+	struct zsync_diags d = { 0 };
+	char *text = NULL;
+	size_t tl = 0;
+	FILE *f = open_memstream(&text, &tl);
+	uint8_t n[ZSYNC_NAME_MAXLEN];
+	const struct zsync_rrset *r;
+
+	fputs(HDR "$ORIGIN in.example.com.\n$TTL 77\nowner A 192.0.2.1\n", f); /* lines 1-7 */
+	for (int i = 0; i < 40; i++)
+		fputs("$INCLUDE b.inc\n", f);           /* lines 8-47 */
+	fputs("  AAAA 2001:db8::1\nlast TXT \"x\"\n$INCLUDE b.inc", f); /* 48, 49; no final newline */
+	fclose(f);
+	struct zsync_zone *z = load("example.com", text, &d, &fs);
+	ck_assert_msg(d.errors == 0, "%s", d.n ? d.v[0].msg : "");
+	ck_assert_int_eq(fs.reads, 41);
+	zsync_name_from_text("sub.in.example.com.", NULL, n);
+	ck_assert_ptr_nonnull(zsync_zone_find(z, n, ZSYNC_TYPE_A));
+	/* a blank owner after the includes is the file's last owner, not the include's */
+	zsync_name_from_text("owner.in.example.com.", NULL, n);
+	r = zsync_zone_find(z, n, ZSYNC_TYPE_AAAA);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->ttl, 77);
+	ck_assert_uint_eq(r->line, 48);
+	ck_assert_str_eq(zsync_zone_file(z, r->file), "zones/test.zone");
+	zsync_name_from_text("last.in.example.com.", NULL, n);
+	r = zsync_zone_find(z, n, ZSYNC_TYPE_TXT);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->line, 49);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+	free(text);
+}
+END_TEST
+
+/* Eight files, each including the next six times: 6^7 parses within the depth limit.
+ * The zone's budget stops it at once with one error that names the chain. */
+START_TEST(test_include_fanout_budget)
+{
+	struct memfs fs = { { 0 } };
+	char names[8][32], texts[8][256];
+	for (int i = 0; i < 8; i++) {
+		snprintf(names[i], sizeof(names[i]), "zones/f%d.inc", i);
+		texts[i][0] = '\0';
+		for (int k = 0; k < 6 && i < 7; k++)
+			snprintf(texts[i] + strlen(texts[i]), sizeof(texts[i]) - strlen(texts[i]),
+				 "$INCLUDE f%d.inc\n", i + 1);
+		if (i == 7)
+			snprintf(texts[i], sizeof(texts[i]), "; leaf\n");
+		fs.path[i] = names[i];
+		fs.text[i] = texts[i];
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "$INCLUDE f0.inc\n", &d, &fs);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(secs < 1.0, "took %.2f s", secs);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_str_eq(d.v[0].rule, "include");
+	ck_assert_str_eq(d.v[0].file, "zones/f6.inc");
+	ck_assert_msg(strstr(d.v[0].msg, "exceeds the zone's budget of 10000 files") &&
+			      strstr(d.v[0].msg, "include chain: zones/test.zone:5 -> zones/f0.inc:"),
+		      "%s", d.v[0].msg);
+	ck_assert_int_eq(fs.reads, 9999); /* the top file is the 10000th */
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+
+	/* the budget is the zone's: smaller limits, for files and for bytes */
+	struct zsync_err err = { 0 };
+	struct zsync_include_budget b = { .max_files = 3, .max_bytes = 1 << 20 };
+	fs.reads = 0;
+	z = zsync_zone_new("example.com", &err);
+	zsync_zone_set_include_budget(z, &b);
+	ck_assert_int_lt(zsync_zone_parse(z, "zones/test.zone", HDR "$INCLUDE f6.inc\n",
+					  strlen(HDR "$INCLUDE f6.inc\n"), memfs_read, &fs, &d), 0);
+	ck_assert_int_eq(fs.reads, 2);
+	ck_assert_msg(strstr(d.v[0].msg, "budget of 3 files (3 files parsed so far; "
+					 "repo.max_include_files); include chain: zones/test.zone:5 -> "
+					 "zones/f6.inc:2 -> zones/f7.inc"),
+		      "%s", d.v[0].msg);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+	b.max_files = 100;
+	b.max_bytes = strlen(HDR "$INCLUDE f6.inc\n") + strlen(texts[6]) + 5;
+	z = zsync_zone_new("example.com", &err);
+	zsync_zone_set_include_budget(z, &b);
+	ck_assert_int_lt(zsync_zone_parse(z, "zones/test.zone", HDR "$INCLUDE f6.inc\n",
+					  strlen(HDR "$INCLUDE f6.inc\n"), memfs_read, &fs, &d), 0);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_msg(strstr(d.v[0].msg, "bytes read so far; repo.max_include_bytes)"), "%s", d.v[0].msg);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
 START_TEST(test_add_and_add_text_match_parse)
 {
 	struct zsync_diags d = { 0 };
@@ -322,6 +426,8 @@ int main(void)
 	tcase_add_test(tc, test_include_ok);
 	tcase_add_test(tc, test_include_confined);
 	tcase_add_test(tc, test_include_depth);
+	tcase_add_test(tc, test_include_many);
+	tcase_add_test(tc, test_include_fanout_budget);
 	tcase_add_test(tc, test_add_and_add_text_match_parse);
 	tcase_add_test(tc, test_bad_origin);
 	tcase_add_test(tc, test_name_equal);

@@ -110,7 +110,7 @@ int cmd_check(int argc, char **argv, struct zsync_ctx *ctx)
 		zones_dir = cfg ? cfg->repo.zones_dir : "zones";
 	if (!ref && cfg)
 		ref = cfg->repo.ref;
-	if (zsync_repo_open(&repo, repo_path, &err) < 0 ||
+	if (zsync_cmd_open_repo(&repo, repo_path, cfg, &err) < 0 ||
 	    zsync_repo_tree(&tree, repo,
 			    index ? ZSYNC_TREE_INDEX : worktree ? ZSYNC_TREE_WORKTREE : ZSYNC_TREE_COMMIT,
 			    index || worktree ? NULL : ref, &err) < 0 ||

@@ -71,7 +71,7 @@ int cmd_diff(int argc, char **argv, struct zsync_ctx *ctx)
 	}
 	if (!repo_path)
 		repo_path = cfg ? cfg->repo.path : ".";
-	if (zsync_repo_open(&repo, repo_path, &err) < 0 ||
+	if (zsync_cmd_open_repo(&repo, repo_path, cfg, &err) < 0 ||
 	    zsync_repo_tree(&ta, repo, ZSYNC_TREE_COMMIT, pos.v[0], &err) < 0 ||
 	    zsync_repo_tree(&tb, repo, ZSYNC_TREE_COMMIT, pos.v[1], &err) < 0 ||
 	    zsync_tree_list(ta, zones_dir, ".zone", &files, &err) < 0 ||

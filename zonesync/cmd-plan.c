@@ -17,7 +17,7 @@ int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const 
 	struct zsync_err err = { 0 };
 	struct zsync_plan_filter f = { zones, providers };
 
-	if (zsync_repo_open(repo, cfg->repo.path, &err) < 0 ||
+	if (zsync_cmd_open_repo(repo, NULL, cfg, &err) < 0 ||
 	    zsync_repo_tree(tree, *repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0 ||
 	    zsync_plan_build(plan, cfg, *tree, &f, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);

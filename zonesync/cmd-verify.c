@@ -262,7 +262,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 	int code = ZSYNC_EXIT_OK;
 	json_t *jout = NULL;
 
-	if (zsync_repo_open(&repo, cfg->repo.path, &err) < 0 ||
+	if (zsync_cmd_open_repo(&repo, NULL, cfg, &err) < 0 ||
 	    zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);
 		code = ZSYNC_EXIT_ERROR;
@@ -442,7 +442,7 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 	struct zsync_diags diags = { 0 };
 	int code = 0;
 
-	if (zsync_repo_open(&repo, cfg->repo.path, &err) < 0 ||
+	if (zsync_cmd_open_repo(&repo, NULL, cfg, &err) < 0 ||
 	    zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);
 		code = ZSYNC_EXIT_ERROR;

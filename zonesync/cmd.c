@@ -1,6 +1,7 @@
 /* cmd.c - what the commands share: option parsing with --help, config loading, output helpers */
 #include "cmd.h"
 #include "config.h"
+#include "repo.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,17 @@ struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx)
 		fprintf(stderr, "zonesync: %s\n", err.msg);
 	zsync_diags_release(&diags);
 	return cfg;
+}
+
+int zsync_cmd_open_repo(struct zsync_repo **out, const char *path,
+			const struct zsync_config *cfg, struct zsync_err *err)
+{
+	int r = zsync_repo_open(out, path ? path : cfg->repo.path, err);
+
+	if (r == 0 && cfg)
+		zsync_repo_set_include_budget(*out, cfg->repo.max_include_files,
+					      cfg->repo.max_include_bytes);
+	return r;
 }
 
 int zsync_cmd_exit_for(int code)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "err.h"
 #include "opt.h"
 
 #define ZSYNC_VERSION "0.1.0"
@@ -53,6 +54,15 @@ struct zsync_config;
  * returns NULL (exit 1) when there is none or it is invalid.
  */
 struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx);
+
+struct zsync_repo;
+
+/*
+ * Opens the repository at path (NULL: cfg's [repo] path) with cfg's settings for reading
+ * zones ($INCLUDE budget); cfg may be NULL (defaults).
+ */
+int zsync_cmd_open_repo(struct zsync_repo **out, const char *path,
+			const struct zsync_config *cfg, struct zsync_err *err);
 
 /* Maps an error code to the exit code contract (ZSYNC_ELOCKED -> 5, others -> 1). */
 int zsync_cmd_exit_for(int code);

@@ -1,5 +1,6 @@
 /* config.c - zonesync.toml schema and validation; every error names file:line and the key path */
 #include "config.h"
+#include "zone.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -41,7 +42,8 @@ static const struct kspec top_keys[] = {
 	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { 0 },
 };
 static const struct kspec repo_keys[] = {
-	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL }, { 0 },
+	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL },
+	{ "max_include_files", K_COUNT }, { "max_include_bytes", K_COUNT }, { 0 },
 };
 static const struct kspec state_keys[] = { { "path", K_STR }, { 0 } };
 static const struct kspec defaults_keys[] = {
@@ -542,6 +544,17 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 	if (cfg->repo.all_zones && !zsync_toml_get(zsync_toml_get(doc, "defaults"), "providers"))
 		verr(&v, zsync_toml_get(t, "all_zones")->line,
 		     "repo.all_zones: needs [defaults] providers (where to deploy the zones found)");
+	cfg->repo.max_include_files = (uint64_t)get_int(t, "max_include_files", ZSYNC_INCLUDE_MAX_FILES);
+	cfg->repo.max_include_bytes = (uint64_t)get_int(t, "max_include_bytes", (long)ZSYNC_INCLUDE_MAX_BYTES);
+	/* a negative value has its error from the schema check already */
+	if (get_int(t, "max_include_files", 1) >= 0 &&
+	    (cfg->repo.max_include_files < 1 || cfg->repo.max_include_files > ZSYNC_INCLUDE_MAX_FILES_LIMIT))
+		verr(&v, zsync_toml_get(t, "max_include_files")->line,
+		     "repo.max_include_files: must be 1 to %d (the zone file counts)",
+		     ZSYNC_INCLUDE_MAX_FILES_LIMIT);
+	if (get_int(t, "max_include_bytes", 1) == 0)
+		verr(&v, zsync_toml_get(t, "max_include_bytes")->line,
+		     "repo.max_include_bytes: must be at least 1");
 	if (cfg->repo.zones_dir[0] == '/' || strstr(cfg->repo.zones_dir, ".."))
 		verr(&v, zsync_toml_get(t, "zones_dir")->line,
 		     "repo.zones_dir: must be a folder inside the repository");

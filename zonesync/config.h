@@ -3,6 +3,7 @@
 #define ZSYNC_CONFIG_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "toml.h"
@@ -61,6 +62,8 @@ struct zsync_config {
 		char *ref;
 		char *zones_dir;
 		bool all_zones;
+		uint64_t max_include_files; /* a zone's $INCLUDE budget, the zone file counted */
+		uint64_t max_include_bytes;
 	} repo;
 	struct {
 		char *path;              /* absolute */

@@ -253,6 +253,7 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 {
 	struct zsync_zone *z = NULL;
 	struct zsync_file f;
+	struct zsync_include_budget budget;
 	size_t errors_before = diags->errors, diags_before = diags->n;
 	int r;
 
@@ -269,6 +270,9 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 		zsync_zone_free(z);
 		return r;
 	}
+	zsync_tree_include_budget(tree, &budget.max_files, &budget.max_bytes);
+	if (budget.max_files && budget.max_bytes)
+		zsync_zone_set_include_budget(z, &budget);
 	zsync_zone_parse(z, path, f.data, f.len, zsync_tree_read, tree, diags);
 	zsync_file_release(&f);
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):

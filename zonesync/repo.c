@@ -16,6 +16,7 @@
 
 struct zsync_repo {
 	git_repository *git;
+	uint64_t include_files, include_bytes; /* the $INCLUDE budget of a zone read from it */
 };
 
 struct zsync_tree {
@@ -154,6 +155,20 @@ void zsync_tree_free(struct zsync_tree *t)
 	git_index_free(t->index);
 	free(t->workdir);
 	free(t);
+}
+
+void zsync_repo_set_include_budget(struct zsync_repo *repo, uint64_t max_files,
+				   uint64_t max_bytes)
+{
+	repo->include_files = max_files;
+	repo->include_bytes = max_bytes;
+}
+
+void zsync_tree_include_budget(const struct zsync_tree *tree, uint64_t *max_files,
+			       uint64_t *max_bytes)
+{
+	*max_files = tree->repo->include_files;
+	*max_bytes = tree->repo->include_bytes;
 }
 
 const char *zsync_tree_id(const struct zsync_tree *t)

@@ -3,6 +3,7 @@
 #define ZSYNC_REPO_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -31,6 +32,15 @@ const char *zsync_repo_workdir(const struct zsync_repo *repo);
 int zsync_repo_tree(struct zsync_tree **out, struct zsync_repo *repo, enum zsync_tree_kind kind,
 		    const char *ref, struct zsync_err *err);
 void zsync_tree_free(struct zsync_tree *tree);
+
+/*
+ * The total $INCLUDE budget of one zone read from the repository's trees ([repo]
+ * max_include_files, max_include_bytes); 0 keeps zone.h's defaults.
+ */
+void zsync_repo_set_include_budget(struct zsync_repo *repo, uint64_t max_files,
+				   uint64_t max_bytes);
+void zsync_tree_include_budget(const struct zsync_tree *tree, uint64_t *max_files,
+			       uint64_t *max_bytes);
 
 /* Full commit id for a commit tree, "index" or "worktree" otherwise. */
 const char *zsync_tree_id(const struct zsync_tree *tree);

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -31,6 +32,7 @@ struct zsync_zone {
 	const struct zsync_rrset **sorted; /* cache for zsync_zone_sorted(); NULL when stale */
 	char **files;
 	uint16_t nfiles;
+	struct zsync_include_budget budget; /* for zsync_zone_parse */
 	const uint8_t *last_owner;   /* owner interning: zone files group records by owner */
 	size_t last_owner_len;
 	uint8_t *scratch;            /* knot_rdata_t-sized buffer for canonicalisation */
@@ -225,7 +227,16 @@ struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err)
 	z->rrsets_cap = 16;
 	z->rrsets = zsync_xmalloc(z->rrsets_cap * sizeof(*z->rrsets));
 	z->scratch = zsync_xmalloc(knot_rdata_size(KNOT_RDATA_MAXLEN));
+	z->budget.max_files = ZSYNC_INCLUDE_MAX_FILES;
+	z->budget.max_bytes = ZSYNC_INCLUDE_MAX_BYTES;
 	return z;
+}
+
+void zsync_zone_set_include_budget(struct zsync_zone *z, const struct zsync_include_budget *b)
+{
+	z->budget = *b;
+	if (z->budget.max_files > ZSYNC_INCLUDE_MAX_FILES_LIMIT)
+		z->budget.max_files = ZSYNC_INCLUDE_MAX_FILES_LIMIT;
 }
 
 void zsync_zone_free(struct zsync_zone *z)
@@ -827,7 +838,10 @@ struct parse_ctx {
 	zsync_read_fn read;
 	void *read_ctx;
 	const char *chain[ZSYNC_INCLUDE_DEPTH + 1]; /* files being parsed, outermost first */
+	unsigned chain_line[ZSYNC_INCLUDE_DEPTH + 1]; /* where chain[i] includes chain[i + 1] */
 	int depth;
+	uint64_t files, bytes;  /* parsed so far, the top file included: the zone's budget */
+	bool stop;              /* the budget is spent: every level stops parsing */
 };
 
 /* Normalises a repository-relative path ("a/./b/../c" -> "a/c"); -1 if it climbs out. */
@@ -879,6 +893,32 @@ static void set_scanner_dir(zs_scanner_t *s, const char *path)
 static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
 		       const char *origin, uint32_t default_ttl);
 
+/*
+ * The zone's total $INCLUDE budget is spent (a fan-out of files that include one another
+ * several times grows exponentially within the depth limit): one error naming the chain
+ * of files that led there, and parsing stops everywhere.
+ */
+static void budget_spent(struct parse_ctx *c, const char *next, const char *unit,
+			 uint64_t limit, const char *what, const char *key)
+{
+	char chain[2048];
+	size_t o = 0;
+
+	chain[0] = '\0';
+	for (int i = 0; i <= c->depth && o < sizeof(chain); i++)
+		o += (size_t)snprintf(chain + o, sizeof(chain) - o, "%s:%u -> ", c->chain[i],
+				      c->chain_line[i]);
+	if (o < sizeof(chain))
+		snprintf(chain + o, sizeof(chain) - o, "%s", next);
+	zsync_diags_add(c->d, c->chain[c->depth], c->chain_line[c->depth], ZSYNC_SEV_ERROR,
+			"include",
+			"$INCLUDE of '%s' exceeds the zone's budget of %" PRIu64 " %s (%" PRIu64
+			" %s so far; %s); include chain: %s",
+			next, limit, unit, strcmp(unit, "files") == 0 ? c->files : c->bytes, what,
+			key, chain);
+	c->stop = true;
+}
+
 static void handle_include(struct parse_ctx *c, zs_scanner_t *s, const char *path)
 {
 	const char *fn = s->include_filename;
@@ -920,6 +960,12 @@ static void handle_include(struct parse_ctx *c, zs_scanner_t *s, const char *pat
 				"$INCLUDE is not available here ('%s')", norm);
 		return;
 	}
+	c->chain_line[c->depth] = line;
+	if (c->files + 1 > c->z->budget.max_files) {
+		budget_spent(c, norm, "files", c->z->budget.max_files, "files parsed",
+			     "repo.max_include_files");
+		return;
+	}
 	r = c->read(c->read_ctx, norm, &buf, &blen, &err);
 	if (r == ZSYNC_ENOTFOUND) {
 		zsync_diags_add(c->d, path, line, ZSYNC_SEV_ERROR, "include",
@@ -931,6 +977,14 @@ static void handle_include(struct parse_ctx *c, zs_scanner_t *s, const char *pat
 				"$INCLUDE file '%s': %s", norm, err.msg);
 		return;
 	}
+	if (c->bytes + blen > c->z->budget.max_bytes) {
+		budget_spent(c, norm, "bytes", c->z->budget.max_bytes, "bytes read",
+			     "repo.max_include_bytes");
+		free(buf);
+		return;
+	}
+	c->files++;
+	c->bytes += blen;
 	c->chain[++c->depth] = norm;
 	parse_text(c, norm, buf, blen, (const char *)s->buffer, s->default_ttl);
 	c->depth--;
@@ -1017,6 +1071,45 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 	__builtin_prefetch(&z->slots[(uint32_t)(p->hash >> 32) & (z->cap - 1)]);
 }
 
+/*
+ * libzscanner in pull mode reports an $INCLUDE by breaking out of its state machine
+ * before the directive's call frame is popped (its fret never runs), so each $INCLUDE
+ * leaves one entry on the scanner's fixed Ragel stack (ZS_RAGEL_STACK_SIZE, 16, which
+ * parse() copies into a local array): the 17th include of one file wrote past it and
+ * smashed the C stack. So a scanner never reads past one $INCLUDE: the rest of the file
+ * goes on in a freshly initialised scanner that inherits the file's context, i.e. the
+ * origin ($ORIGIN), the default TTL ($TTL), the last owner (for lines that start blank)
+ * and the line number. Returns -1 (with a diagnostic) if libzscanner refuses.
+ */
+static int scanner_resume(struct parse_ctx *c, zs_scanner_t *s, const char *path,
+			  const char *text, size_t len)
+{
+	uint8_t origin[sizeof(s->zone_origin)], owner[sizeof(s->r_owner)];
+	uint32_t origin_len = s->zone_origin_length, owner_len = s->r_owner_length;
+	uint32_t ttl = s->default_ttl;
+	uint64_t line = s->line_counter;
+	uintptr_t cur = (uintptr_t)s->input.current, start = (uintptr_t)text;
+	/* after a last line without a newline, libzscanner reads from its own "\n" */
+	size_t off = cur >= start && cur <= start + len ? (size_t)(cur - start) : len;
+
+	memcpy(origin, s->zone_origin, origin_len);
+	memcpy(owner, s->r_owner, owner_len);
+	zs_deinit(s);
+	if (zs_init(s, ".", KNOT_CLASS_IN, ttl) != 0 ||
+	    zs_set_input_string(s, text + off, len - off) != 0) {
+		zsync_diags_add(c->d, path, (unsigned)line, ZSYNC_SEV_ERROR, "syntax", "%s",
+				zs_strerror(s->error.code));
+		return -1;
+	}
+	memcpy(s->zone_origin, origin, origin_len);
+	s->zone_origin_length = origin_len;
+	memcpy(s->r_owner, owner, owner_len);
+	s->r_owner_length = owner_len;
+	s->line_counter = line;
+	set_scanner_dir(s, path);
+	return 0;
+}
+
 static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
 		       const char *origin, uint32_t default_ttl)
 {
@@ -1048,6 +1141,8 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 		case ZS_STATE_INCLUDE:
 			batch_flush(c); /* keep the records of the file in order before the include's */
 			handle_include(c, s, path);
+			if (c->stop || scanner_resume(c, s, path, text, len) < 0)
+				goto out;
 			break;
 		default:
 			goto out;
@@ -1069,7 +1164,14 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 	c.chain[0] = normalise_path(path, norm, sizeof(norm)) == 0 ? norm : path;
 	c.batch = zsync_xmalloc(sizeof(*c.batch));
 	c.batch->n = c.batch->used = 0;
-	parse_text(&c, path, text, len, z->name, NO_TTL);
+	c.files = 1;
+	c.bytes = len;
+	if (len > z->budget.max_bytes)
+		zsync_diags_add(diags, path, 0, ZSYNC_SEV_ERROR, "include",
+				"%zu bytes exceed the zone's budget of %" PRIu64
+				" bytes (repo.max_include_bytes)", len, z->budget.max_bytes);
+	else
+		parse_text(&c, path, text, len, z->name, NO_TTL);
 	batch_flush(&c);
 	free(c.batch);
 	z->last_owner = NULL;

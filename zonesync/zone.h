@@ -13,6 +13,11 @@
 #define ZSYNC_NAME_MAXLEN 255      /* wire form */
 #define ZSYNC_NAME_TXT_MAXLEN 1005 /* presentation form, every octet escaped as \DDD */
 #define ZSYNC_INCLUDE_DEPTH 8
+/* A zone's total $INCLUDE budget by default, the top file counted: far above any real
+ * zone, low enough that a fan-out of includes stops within a second. */
+#define ZSYNC_INCLUDE_MAX_FILES 10000
+#define ZSYNC_INCLUDE_MAX_BYTES (1024ull * 1024 * 1024)
+#define ZSYNC_INCLUDE_MAX_FILES_LIMIT 65000 /* a zone names at most 65535 files */
 
 /* Well-known types used outside zone.c (values from the IANA registry). */
 enum {
@@ -98,6 +103,12 @@ struct zsync_zone;
 typedef int (*zsync_read_fn)(void *ctx, const char *path, char **buf, size_t *len,
 			     struct zsync_err *err);
 
+/* What parsing one zone may read in total through $INCLUDE, the top file counted. */
+struct zsync_include_budget {
+	uint64_t max_files;
+	uint64_t max_bytes;
+};
+
 /* Creates an empty zone for origin ("example.com" or "example.com."); NULL with err on a bad name. */
 struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err);
 /* Frees the zone and everything it holds; accepts NULL. */
@@ -111,7 +122,8 @@ const uint8_t *zsync_zone_origin(const struct zsync_zone *zone);
 /*
  * Parses zone text (RFC 1035 master file) named path (repository-relative, used in
  * messages) into zone. $INCLUDE is resolved through read (NULL: includes are an
- * error), confined to the repository, depth <= ZSYNC_INCLUDE_DEPTH, no loops.
+ * error), confined to the repository, depth <= ZSYNC_INCLUDE_DEPTH, no loops, within the
+ * zone's budget (zsync_zone_set_include_budget).
  * Every problem is added to diags as `path:line`; parsing goes on after an error
  * so that all of them are reported. A record without TTL and without $TTL is an
  * error. Returns 0 when no error was found, ZSYNC_EINVAL otherwise: such a zone
@@ -119,6 +131,12 @@ const uint8_t *zsync_zone_origin(const struct zsync_zone *zone);
  */
 int zsync_zone_parse(struct zsync_zone *zone, const char *path, const char *text, size_t len,
 		     zsync_read_fn read, void *read_ctx, struct zsync_diags *diags);
+/*
+ * Sets the total budget of the next zsync_zone_parse (default ZSYNC_INCLUDE_MAX_FILES and
+ * ZSYNC_INCLUDE_MAX_BYTES): past it parsing stops with one error naming the include chain.
+ */
+void zsync_zone_set_include_budget(struct zsync_zone *zone,
+				   const struct zsync_include_budget *budget);
 
 /*
  * Adds one record given in wire form (owner and rdata), canonicalising it. Used by
