@@ -1,5 +1,6 @@
 /* config.c - zonesync.toml schema and validation; every error names file:line and the key path */
 #include "config.h"
+#include "strmap.h"
 #include "zone.h"
 
 #include <ctype.h>
@@ -426,8 +427,9 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 		     prefix, rate);
 }
 
+/* seen: zone name -> index + 1 of the zones loaded so far (a hosting config lists 50,000) */
 static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsync_toml *t,
-		      size_t idx)
+		      size_t idx, struct zsync_strmap *seen)
 {
 	struct zsync_zone_conf *z = &cfg->zones[cfg->nzones];
 	char prefix[64];
@@ -446,10 +448,12 @@ static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsy
 	}
 	z->name = zsync_config_zone_name(name);
 	z->line = zsync_toml_get(t, "name")->line;
-	for (size_t i = 0; i < cfg->nzones; i++)
-		if (strcmp(cfg->zones[i].name, z->name) == 0)
-			verr(v, z->line, "%s.name: zone '%s' is already configured (line %u)", prefix,
-			     z->name, cfg->zones[i].line);
+	uintptr_t dup = (uintptr_t)zsync_strmap_get(seen, z->name);
+	if (dup)
+		verr(v, z->line, "%s.name: zone '%s' is already configured (line %u)", prefix,
+		     z->name, cfg->zones[dup - 1].line);
+	else
+		zsync_strmap_put(seen, z->name, (void *)(uintptr_t)(cfg->nzones + 1));
 	const char *file = get_str(t, "file", NULL);
 	if (file && (file[0] == '/' || strstr(file, "..")))
 		verr(v, zsync_toml_get(t, "file")->line,
@@ -601,9 +605,12 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 
 	t = zsync_toml_get(doc, "zones");
 	if (t) {
-		cfg->zones = zsync_xcalloc(t->arr.n ? t->arr.n : 1, sizeof(*cfg->zones));
+		struct zsync_strmap seen = { 0 };
+		cfg->zones_alloc = t->arr.n ? t->arr.n : 1;
+		cfg->zones = zsync_xcalloc(cfg->zones_alloc, sizeof(*cfg->zones));
 		for (size_t i = 0; i < t->arr.n; i++)
-			load_zone(&v, cfg, t->arr.v[i], i);
+			load_zone(&v, cfg, t->arr.v[i], i, &seen);
+		zsync_strmap_release(&seen);
 	}
 
 	t = zsync_toml_get(doc, "hooks");
@@ -682,7 +689,10 @@ const struct zsync_zone_conf *zsync_config_add_found_zone(struct zsync_config *c
 {
 	struct zsync_zone_conf *z;
 
-	cfg->zones = zsync_xrealloc(cfg->zones, (cfg->nzones + 1) * sizeof(*cfg->zones));
+	if (cfg->nzones == cfg->zones_alloc) {
+		cfg->zones_alloc = cfg->zones_alloc * 2 + 16;
+		cfg->zones = zsync_xrealloc(cfg->zones, cfg->zones_alloc * sizeof(*cfg->zones));
+	}
 	z = &cfg->zones[cfg->nzones++];
 	memset(z, 0, sizeof(*z));
 	z->name = zsync_config_zone_name(name);
@@ -697,31 +707,36 @@ void zsync_config_match_files(struct zsync_config *cfg, const struct zsync_strli
 			      const char *where, struct zsync_diags *diags)
 {
 	size_t configured = cfg->nzones;
+	/* hash sets, not nested loops: 50,000 zones against 50,000 files */
+	struct zsync_strmap present = { 0 }, known = { 0 }, names = { 0 };
 
+	for (size_t j = 0; j < files->n; j++)
+		zsync_strmap_put(&present, files->v[j], files->v[j]);
 	for (size_t i = 0; i < configured; i++) {
-		bool found = false;
-		for (size_t j = 0; j < files->n && !found; j++)
-			found = strcmp(files->v[j], cfg->zones[i].file) == 0;
-		if (!found)
+		zsync_strmap_put(&known, cfg->zones[i].file, &cfg->zones[i]);
+		zsync_strmap_put(&names, cfg->zones[i].name, cfg->zones[i].name);
+		if (!zsync_strmap_get(&present, cfg->zones[i].file))
 			zsync_diags_add(diags, cfg->path, cfg->zones[i].line, ZSYNC_SEV_ERROR, NULL,
 					"zone '%s': file %s not found in %s", cfg->zones[i].name,
 					cfg->zones[i].file, where);
 	}
 	for (size_t j = 0; j < files->n; j++) {
 		const char *base = strrchr(files->v[j], '/');
-		bool known = false;
 		base = base ? base + 1 : files->v[j];
-		for (size_t i = 0; i < cfg->nzones && !known; i++)
-			known = strcmp(cfg->zones[i].file, files->v[j]) == 0;
-		if (known)
+		if (zsync_strmap_get(&known, files->v[j]))
 			continue;
 		char *name = zsync_xasprintf("%.*s", (int)(strlen(base) - 5), base);
 		if (cfg->repo.all_zones) {
-			if (zsync_config_zone(cfg, name))
+			char *canon = zsync_config_zone_name(name);
+			if (zsync_strmap_get(&names, canon)) {
 				zsync_diags_add(diags, files->v[j], 0, ZSYNC_SEV_ERROR, NULL,
 						"zone '%s' also comes from another file", name);
-			else
-				zsync_config_add_found_zone(cfg, name, files->v[j]);
+			} else {
+				/* the zone's own copy of the name outlives this map */
+				const struct zsync_zone_conf *z = zsync_config_add_found_zone(cfg, name, files->v[j]);
+				zsync_strmap_put(&names, z->name, z->name);
+			}
+			free(canon);
 		} else {
 			zsync_diags_add(diags, files->v[j], 0, ZSYNC_SEV_WARNING, "not-deployed",
 					"no [[zones]] entry in %s: this zone is not deployed (add one, or set [repo] all_zones = true)",
@@ -729,6 +744,9 @@ void zsync_config_match_files(struct zsync_config *cfg, const struct zsync_strli
 		}
 		free(name);
 	}
+	zsync_strmap_release(&present);
+	zsync_strmap_release(&known);
+	zsync_strmap_release(&names);
 }
 
 struct zsync_limits zsync_config_limits(const struct zsync_config *cfg,

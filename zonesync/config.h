@@ -76,7 +76,7 @@ struct zsync_config {
 	struct zsync_provider_conf *providers;
 	size_t nproviders;
 	struct zsync_zone_conf *zones;
-	size_t nzones;
+	size_t nzones, zones_alloc;
 	struct {
 		struct zsync_argvs pre_apply, post_apply, on_failure;
 	} hooks;

@@ -2,6 +2,7 @@
 #include "plan.h"
 #include "lint.h"
 #include "provider.h"
+#include "strmap.h"
 
 #include <gnutls/crypto.h>
 #include <pthread.h>
@@ -256,6 +257,8 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 {
 	struct zsync_plan *p = zsync_xcalloc(1, sizeof(*p));
 	struct zsync_strlist files = { 0 };
+	struct zsync_strmap present = { 0 };
+	size_t nentries = 0;
 	int ret = 0;
 
 	*out = NULL;
@@ -266,18 +269,17 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		goto out;
 	zsync_config_match_files(cfg, &files, p->source, &p->diags);
 
+	for (size_t j = 0; j < files.n; j++)
+		zsync_strmap_put(&present, files.v[j], files.v[j]);
 	p->zones = zsync_xcalloc(cfg->nzones ? cfg->nzones : 1, sizeof(*p->zones));
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
-		bool present = false;
 
 		if (!zsync_config_selected(f ? f->zones : NULL, zc->name, true))
 			continue;
-		for (size_t j = 0; j < files.n && !present; j++)
-			present = strcmp(files.v[j], zc->file) == 0;
 		p->zones[p->nzones].conf = zc;
 		/* a missing file is reported by zsync_config_match_files */
-		p->zones[p->nzones++].invalid = !present;
+		p->zones[p->nzones++].invalid = !zsync_strmap_get(&present, zc->file);
 	}
 	if (f && f->zones && f->zones->n && p->nzones == 0) {
 		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no configured zone matches '%s'", f->zones->v[0]);
@@ -311,13 +313,18 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 				pp->error = zsync_xstrdup(perr.msg);
 		}
 	}
+	for (size_t i = 0; i < p->nzones; i++)
+		nentries += p->zones[i].conf->providers.n;
+	p->entries = zsync_xcalloc(nentries ? nentries : 1, sizeof(*p->entries));
 	for (size_t i = 0; i < p->nzones; i++) {
 		const struct zsync_zone_conf *zc = p->zones[i].conf;
+		/* a zone's entries are contiguous: renderers walk them without a scan of all */
+		p->zones[i].entry0 = p->nentries;
 		for (size_t j = 0; j < zc->providers.n; j++) {
 			struct zsync_plan_provider *pp = get_provider(p, zc->providers.v[j]);
 			if (!pp)
 				continue;
-			p->entries = zsync_xrealloc(p->entries, (p->nentries + 1) * sizeof(*p->entries));
+			p->zones[i].nentries++;
 			struct zsync_plan_entry *e = &p->entries[p->nentries++];
 			memset(e, 0, sizeof(*e));
 			e->zone = &p->zones[i];
@@ -350,6 +357,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);
 out:
+	zsync_strmap_release(&present);
 	zsync_strlist_release(&files);
 	if (ret < 0)
 		zsync_plan_free(p);
@@ -519,10 +527,8 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 		hfield(h, z->conf->name);
 		hfield(h, z->conf->file);
 		hfield(h, z->invalid ? "invalid" : "valid");
-		for (size_t k = 0; k < p->nentries; k++) {
+		for (size_t k = z->entry0; k < z->entry0 + z->nentries; k++) {
 			const struct zsync_plan_entry *e = &p->entries[k];
-			if (e->zone != z)
-				continue;
 			hfield(h, e->provider->conf->name);
 			hfield(h, e->provider->conf->type);
 			hfield(h, entry_state(e));
@@ -566,10 +572,8 @@ json_t *zsync_plan_json(const struct zsync_plan *pc)
 		json_t *zo = json_pack("{s:s, s:s, s:b}", "zone", z->conf->name, "file", z->conf->file,
 				       "valid", !z->invalid);
 		json_t *provs = json_array();
-		for (size_t k = 0; k < p->nentries; k++) {
+		for (size_t k = z->entry0; k < z->entry0 + z->nentries; k++) {
 			const struct zsync_plan_entry *e = &p->entries[k];
-			if (e->zone != z)
-				continue;
 			json_t *po = json_pack("{s:s, s:s, s:s}", "provider", e->provider->conf->name,
 					       "type", e->provider->conf->type, "state", entry_state(e));
 			if (e->error)
@@ -698,10 +702,8 @@ void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, in
 		const struct zsync_plan_zone *z = &p->zones[i];
 		fprintf(out, "zone %s (%s, %s)\n", paint(color, "1", z->conf->name, pb, sizeof(pb)),
 			z->conf->file, p->source);
-		for (size_t k = 0; k < p->nentries; k++) {
+		for (size_t k = z->entry0; k < z->entry0 + z->nentries; k++) {
 			const struct zsync_plan_entry *e = &p->entries[k];
-			if (e->zone != z)
-				continue;
 			fprintf(out, "  %s (%s): ", e->provider->conf->name, e->provider->conf->type);
 			if (e->status == ZSYNC_ENTRY_INVALID_ZONE) {
 				fprintf(out, "%s\n", paint(color, "1;31", "not planned: the zone has errors", pb, sizeof(pb)));

@@ -19,6 +19,7 @@ struct zsync_plan_zone {
 	const struct zsync_zone_conf *conf;
 	struct zsync_zone *desired;  /* NULL when the zone has errors */
 	bool invalid;                /* errors in the zone: never pushed */
+	size_t entry0, nentries;     /* its entries: p->entries[entry0 .. entry0 + nentries) */
 };
 
 struct zsync_plan_provider {

@@ -13,6 +13,9 @@
 #include <stdbool.h>
 
 #include <git2.h>
+#include <pthread.h>
+
+#include "strmap.h"
 
 struct zsync_repo {
 	git_repository *git;
@@ -27,6 +30,21 @@ struct zsync_tree {
 	char *workdir;    /* ZSYNC_TREE_WORKTREE: realpath, no trailing slash */
 	char id[GIT_OID_HEXSZ + 1];
 	char desc[256];
+	/*
+	 * ZSYNC_TREE_COMMIT: every folder looked up so far, by path ("" is the top,
+	 * "zones/" a folder). libgit2 does not cache trees over 4 KiB, so looking a
+	 * file up by its whole path re-read and re-inflated a 50,000-entry zones/ tree
+	 * for every zone; held here, each lookup is a binary search in a loaded tree.
+	 */
+	struct zsync_strmap dirs;
+	struct tree_dir *dirv;
+	size_t ndirs;
+	pthread_mutex_t dirs_lock; /* zones may be loaded by several threads */
+};
+
+struct tree_dir {
+	char *path;
+	git_tree *tree; /* NULL: no such folder */
 };
 
 #define MAX_FILE_SIZE (256u * 1024 * 1024)
@@ -89,6 +107,7 @@ int zsync_repo_tree(struct zsync_tree **out, struct zsync_repo *repo, enum zsync
 	*out = NULL;
 	t->repo = repo;
 	t->kind = kind;
+	pthread_mutex_init(&t->dirs_lock, NULL);
 	switch (kind) {
 	case ZSYNC_TREE_COMMIT:
 		if (!ref)
@@ -151,6 +170,13 @@ void zsync_tree_free(struct zsync_tree *t)
 {
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->ndirs; i++) {
+		git_tree_free(t->dirv[i].tree);
+		free(t->dirv[i].path);
+	}
+	free(t->dirv);
+	zsync_strmap_release(&t->dirs);
+	pthread_mutex_destroy(&t->dirs_lock);
 	git_tree_free(t->tree);
 	git_index_free(t->index);
 	free(t->workdir);
@@ -169,6 +195,72 @@ void zsync_tree_include_budget(const struct zsync_tree *tree, uint64_t *max_file
 {
 	*max_files = tree->repo->include_files;
 	*max_bytes = tree->repo->include_bytes;
+}
+
+/*
+ * The tree of folder dir ("" or "a/b/", with the slash), loaded once; NULL when there is
+ * no such folder. Called with dirs_lock held; the result lives as long as t.
+ */
+static git_tree *tree_dir(struct zsync_tree *t, const char *dir)
+{
+	uintptr_t slot = (uintptr_t)zsync_strmap_get(&t->dirs, dir);
+	git_tree *parent, *tree = NULL;
+	size_t n = strlen(dir);
+
+	if (slot)
+		return t->dirv[slot - 1].tree;
+	if (n == 0) {
+		tree = t->tree;
+	} else {
+		/* the parent of "a/b/" is "a/": its own last component is "b" */
+		char *copy = zsync_xstrdup(dir), *name;
+		copy[n - 1] = '\0';
+		name = strrchr(copy, '/');
+		name = name ? name + 1 : copy;
+		char saved = *name;
+		*name = '\0';
+		parent = tree_dir(t, copy);
+		*name = saved;
+		const git_tree_entry *e = parent ? git_tree_entry_byname(parent, name) : NULL;
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&tree, git_tree_owner(t->tree), git_tree_entry_id(e)) < 0)
+			tree = NULL;
+		free(copy);
+	}
+	if (t->ndirs % 16 == 0)
+		t->dirv = zsync_xrealloc(t->dirv, (t->ndirs + 16) * sizeof(*t->dirv));
+	t->dirv[t->ndirs].path = zsync_xstrdup(dir);
+	/* the top tree belongs to t itself: a copy keeps the free loop uniform */
+	if (tree == t->tree && git_tree_dup(&tree, t->tree) < 0)
+		tree = NULL;
+	t->dirv[t->ndirs].tree = tree;
+	t->ndirs++;
+	/* the map holds index + 1 (never NULL); the index array may move, the map's keys not */
+	zsync_strmap_put(&t->dirs, t->dirv[t->ndirs - 1].path, (void *)(uintptr_t)t->ndirs);
+	return tree;
+}
+
+/* The entry for path in a commit's tree (owned by the cached folder tree), or NULL. */
+static const git_tree_entry *tree_entry(struct zsync_tree *t, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	const git_tree_entry *e = NULL;
+	git_tree *dir;
+
+	if (!*path || (slash && !slash[1]))
+		return NULL;
+	pthread_mutex_lock(&t->dirs_lock);
+	if (slash) {
+		char *d = zsync_xasprintf("%.*s", (int)(slash - path + 1), path);
+		dir = tree_dir(t, d);
+		free(d);
+	} else {
+		dir = tree_dir(t, "");
+	}
+	if (dir)
+		e = git_tree_entry_byname(dir, slash ? slash + 1 : path);
+	pthread_mutex_unlock(&t->dirs_lock);
+	return e;
 }
 
 const char *zsync_tree_id(const struct zsync_tree *t)
@@ -381,22 +473,15 @@ int zsync_tree_file(struct zsync_tree *t, const char *path, struct zsync_file *o
 	memset(out, 0, sizeof(*out));
 	switch (t->kind) {
 	case ZSYNC_TREE_COMMIT: {
-		git_tree_entry *e = NULL;
-		int ret;
-		if (git_tree_entry_bypath(&e, t->tree, path) < 0)
+		const git_tree_entry *e = tree_entry(t, path);
+		if (!e)
 			return ZSYNC_ENOTFOUND;
-		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
-			git_tree_entry_free(e);
+		if (git_tree_entry_type(e) != GIT_OBJECT_BLOB)
 			return zsync_err_set(err, ZSYNC_EINVAL, "%s: not a file", path);
-		}
-		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK) {
-			git_tree_entry_free(e);
+		if (git_tree_entry_filemode(e) == GIT_FILEMODE_LINK)
 			return zsync_err_set(err, ZSYNC_EINVAL, "%s: is a symbolic link (refused)",
 					     path);
-		}
-		ret = read_blob(git_tree_owner(t->tree), git_tree_entry_id(e), path, out, err);
-		git_tree_entry_free(e);
-		return ret;
+		return read_blob(git_tree_owner(t->tree), git_tree_entry_id(e), path, out, err);
 	}
 	case ZSYNC_TREE_INDEX: {
 		const git_index_entry *e = git_index_get_bypath(t->index, path, 0);
