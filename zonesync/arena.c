@@ -13,7 +13,8 @@ struct zsync_arena_chunk {
 	_Alignas(16) unsigned char data[];
 };
 
-#define CHUNK_MIN (64 * 1024)
+/* small: a 20-RRset zone needs about 1 KiB, and a hosting repository holds 50,000 of them */
+#define CHUNK_MIN (1024 - 32)
 #define HUGE_PAGE (2 * 1024 * 1024)
 
 void *zsync_big_calloc(size_t size)

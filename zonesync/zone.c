@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -35,10 +36,15 @@ struct zsync_zone {
 	struct zsync_include_budget budget; /* for zsync_zone_parse */
 	const uint8_t *last_owner;   /* owner interning: zone files group records by owner */
 	size_t last_owner_len;
-	uint8_t *scratch;            /* knot_rdata_t-sized buffer for canonicalisation */
-	char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+	char *name;                  /* heap: most names are short, and 50,000 zones add up */
 	uint8_t origin[ZSYNC_NAME_MAXLEN];
 };
+
+/*
+ * knot_rdata_t-sized buffer for canonicalising one record at a time: one per thread,
+ * not one per zone (64 KiB in each of 50,000 small zones was most of their memory).
+ */
+static _Thread_local _Alignas(8) uint8_t scratch[KNOT_RDATA_MAXLEN + 8];
 
 #define TOMBSTONE UINT64_MAX
 #define SLOT_INDEX(s) ((uint32_t)(s)-1)
@@ -221,12 +227,15 @@ struct zsync_zone *zsync_zone_new(const char *origin, struct zsync_err *err)
 		return NULL;
 	}
 	knot_dname_to_lower(z->origin);
-	zsync_name_to_text(z->origin, z->name, sizeof(z->name));
-	z->cap = 64;
+	{
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+		z->name = zsync_xstrdup(zsync_name_to_text(z->origin, name, sizeof(name)));
+	}
+	/* small to start (an empty provider zone, a 20-RRset zone): both grow by doubling */
+	z->cap = 16;
 	z->slots = zsync_big_calloc(z->cap * sizeof(*z->slots));
-	z->rrsets_cap = 16;
+	z->rrsets_cap = 4;
 	z->rrsets = zsync_xmalloc(z->rrsets_cap * sizeof(*z->rrsets));
-	z->scratch = zsync_xmalloc(knot_rdata_size(KNOT_RDATA_MAXLEN));
 	z->budget.max_files = ZSYNC_INCLUDE_MAX_FILES;
 	z->budget.max_bytes = ZSYNC_INCLUDE_MAX_BYTES;
 	return z;
@@ -250,7 +259,7 @@ void zsync_zone_free(struct zsync_zone *z)
 	for (uint16_t i = 0; i < z->nfiles; i++)
 		free(z->files[i]);
 	free(z->files);
-	free(z->scratch);
+	free(z->name);
 	free(z);
 }
 
@@ -501,8 +510,8 @@ int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, ui
 	if (olen <= 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': malformed owner name", z->name);
 	memcpy(o, owner, olen);
-	canonicalise(z->scratch, o, type, rdata, rdlen);
-	zone_insert(z, o, olen, type, ttl, 0, 0, z->scratch, rrset_hash(o, olen, type), &r);
+	canonicalise(scratch, o, type, rdata, rdlen);
+	zone_insert(z, o, olen, type, ttl, 0, 0, scratch, rrset_hash(o, olen, type), &r);
 	return 0;
 }
 
@@ -1110,10 +1119,43 @@ static int scanner_resume(struct parse_ctx *c, zs_scanner_t *s, const char *path
 	return 0;
 }
 
+/*
+ * A scanner is ~200 KiB: never on the stack, and not a fresh (page-faulting) one for each
+ * of 50,000 small zones either. Each thread keeps one spare; $INCLUDE nesting takes more.
+ */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+
+static void spare_key_make(void)
+{
+	pthread_key_create(&spare_key, free);
+}
+
+static zs_scanner_t *scanner_get(void)
+{
+	zs_scanner_t *s;
+
+	pthread_once(&spare_once, spare_key_make);
+	s = pthread_getspecific(spare_key);
+	if (s) {
+		pthread_setspecific(spare_key, NULL);
+		return s;
+	}
+	return zsync_xmalloc(sizeof(*s));
+}
+
+/* After zs_deinit. */
+static void scanner_put(zs_scanner_t *s)
+{
+	if (!pthread_getspecific(spare_key) && pthread_setspecific(spare_key, s) == 0)
+		return;
+	free(s);
+}
+
 static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
 		       const char *origin, uint32_t default_ttl)
 {
-	zs_scanner_t *s = zsync_xmalloc(sizeof(*s)); /* ~200 KiB: never on the stack */
+	zs_scanner_t *s = scanner_get();
 	uint16_t file = zone_add_file(c->z, path);
 
 	if (zs_init(s, origin, KNOT_CLASS_IN, default_ttl) != 0) {
@@ -1150,7 +1192,7 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 	}
 out:
 	zs_deinit(s);
-	free(s);
+	scanner_put(s);
 }
 
 int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, size_t len,
@@ -1181,7 +1223,7 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 
 int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, struct zsync_err *err)
 {
-	zs_scanner_t *s = zsync_xmalloc(sizeof(*s));
+	zs_scanner_t *s = scanner_get();
 	int ret = 0;
 
 	if (zs_init(s, z->name, KNOT_CLASS_IN, NO_TTL) != 0 ||
@@ -1199,9 +1241,9 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 					    z->name);
 			goto out;
 		}
-		canonicalise(z->scratch, s->r_owner, s->r_type, s->r_data,
+		canonicalise(scratch, s->r_owner, s->r_type, s->r_data,
 			     (uint16_t)s->r_data_length);
-		zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, 0, 0, z->scratch,
+		zone_insert(z, s->r_owner, s->r_owner_length, s->r_type, s->r_ttl, 0, 0, scratch,
 			    rrset_hash(s->r_owner, s->r_owner_length, s->r_type), &r);
 	}
 	if (s->state == ZS_STATE_ERROR || s->state == ZS_STATE_INCLUDE) {
@@ -1213,6 +1255,6 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 out:
 	z->last_owner = NULL;
 	zs_deinit(s);
-	free(s);
+	scanner_put(s);
 	return ret;
 }
