@@ -279,6 +279,30 @@ START_TEST(test_normaliser)
 	zsync_zone_free(bz);
 	free(big);
 
+	/* verify: served rdata against git's exact rdata, the declared form allowed and said */
+	{
+		struct zsync_zone *g = zone(HDR "t TXT \"a\" \"b\"\n"), *joined_z = zone(HDR "t TXT ab\n"),
+				  *other = zone(HDR "t TXT \"a b\"\n"), *nz = NULL;
+		const struct zsync_rrset *nw;
+		uint8_t t[ZSYNC_NAME_MAXLEN];
+		zsync_name_from_text("t.example.com.", NULL, t);
+		const struct zsync_rrset *want = zsync_zone_find(g, t, ZSYNC_TYPE_TXT);
+		ck_assert_int_eq(zsync_diff_served(&pol, g, want, want, &nz, &nw, &used, &err), 1);
+		ck_assert_ptr_null(used);
+		ck_assert_int_eq(zsync_diff_served(&pol, g, want, zsync_zone_find(joined_z, t, ZSYNC_TYPE_TXT),
+						   &nz, &nw, &used, &err), 2);
+		ck_assert_ptr_eq(used, &joins_txt[0]);
+		ck_assert_int_eq(zsync_diff_served(&pol, g, want, zsync_zone_find(other, t, ZSYNC_TYPE_TXT),
+						   &nz, &nw, &used, &err), 0);
+		/* an exact provider serving the joined form: different */
+		ck_assert_int_eq(zsync_diff_served(&exact, g, want, zsync_zone_find(joined_z, t, ZSYNC_TYPE_TXT),
+						   &nz, &nw, &used, &err), 0);
+		zsync_zone_free(nz);
+		zsync_zone_free(g);
+		zsync_zone_free(joined_z);
+		zsync_zone_free(other);
+	}
+
 	/* a record the provider cannot hold is a refusal naming it, before anything is sent */
 	static const struct zsync_normaliser no_hinfo[] = {
 		{ .rrtype = 13, .served = "never", .normalise = refuse_hinfo }, { 0 },

@@ -37,6 +37,9 @@ struct job {
 	uint32_t serial;
 	size_t matched, checked, na;
 	struct zsync_strlist problems;
+	/* RRsets that matched only in the provider's declared form, per normaliser of pol */
+	size_t normalised[8];
+	struct zsync_zone *norm_zone; /* git's RRsets in that form (zsync_diff_normalise) */
 };
 
 struct pool {
@@ -57,6 +60,15 @@ static char *rrset_line(const struct zsync_rrset *r, uint32_t ttl)
 	}
 	free(buf);
 	return out;
+}
+
+/* "3 TXT RRsets served with their strings joined (declared by provider 'cf')"; caller frees. */
+static char *normalised_line(const struct job *j, size_t k)
+{
+	char type[32];
+	return zsync_xasprintf("%zu %s RRset%s served %s (declared by provider '%s')", j->normalised[k],
+			       zsync_type_to_text(j->pol.normalisers[k].rrtype, type, sizeof(type)),
+			       j->normalised[k] == 1 ? "" : "s", j->pol.normalisers[k].served, j->pc->name);
 }
 
 /* The delegation point (non-apex NS owner) at or above name, or NULL. */
@@ -90,6 +102,18 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want)
 	j->checked++;
 	/* a delegation is answered by a referral: its NS come in the authority section */
 	got = zsync_zone_find(deleg ? a.authority : a.answer, want->owner, want->type);
+	const struct zsync_normaliser *used = NULL;
+	if (got) {
+		/* served wire rdata against git's exact rdata; the only other form accepted is
+		 * the one the provider declares it serves (and the report says it was used) */
+		int same = zsync_diff_served(&j->pol, j->desired, want, got, &j->norm_zone, &want, &used, &err);
+		if (same < 0) {
+			zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: the provider cannot hold it: %s",
+									      name, type, err.msg));
+			zsync_dns_answer_release(&a);
+			return;
+		}
+	}
 	if (!got) {
 		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: missing (%s)", name, type,
 			a.rcode == 3 ? "NXDOMAIN" : a.rcode ? "error answer" : "no data"));
@@ -103,6 +127,8 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want)
 		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: answer not authoritative", name, type));
 	} else {
 		j->matched++;
+		if (used && used - j->pol.normalisers < 8)
+			j->normalised[used - j->pol.normalisers]++;
 	}
 	zsync_dns_answer_release(&a);
 }
@@ -241,6 +267,14 @@ static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
 		if (pool->jobs[i].strict_note)
 			printf("\n_`%s` at %s @`%s`: %s._\n", pool->jobs[i].zc->name, pool->jobs[i].pc->name,
 			       pool->jobs[i].server, pool->jobs[i].strict_note);
+	for (size_t i = 0; i < pool->n; i++)
+		for (size_t k = 0; k < 8; k++)
+			if (pool->jobs[i].normalised[k]) {
+				char *u = normalised_line(&pool->jobs[i], k);
+				printf("\n_`%s` at %s @`%s`: normalised: %s._\n", pool->jobs[i].zc->name,
+				       pool->jobs[i].pc->name, pool->jobs[i].server, u);
+				free(u);
+			}
 	if (skipped)
 		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
 }
@@ -369,9 +403,16 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 				"serial", (json_int_t)j->serial, "checked", (json_int_t)j->checked,
 				"matched", (json_int_t)j->matched, "not_applicable", (json_int_t)j->na,
 				"problems", pr, "error", j->unreachable_why));
+			json_t *jo = json_array_get(jout, json_array_size(jout) - 1), *nl = json_array();
 			if (j->strict_note)
-				json_object_set_new(json_array_get(jout, json_array_size(jout) - 1), "strict_note",
-						    json_string(j->strict_note));
+				json_object_set_new(jo, "strict_note", json_string(j->strict_note));
+			for (size_t k = 0; k < 8; k++)
+				if (j->normalised[k]) {
+					char *u = normalised_line(j, k);
+					json_array_append_new(nl, json_string(u));
+					free(u);
+				}
+			json_object_set_new(jo, "normalised", nl);
 			continue;
 		}
 		if (j->unreachable)
@@ -386,6 +427,12 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 			       j->na ? ", some not applicable" : "");
 		for (size_t k = 0; k < j->problems.n; k++)
 			printf("    %s\n", j->problems.v[k]);
+		for (size_t k = 0; k < 8 && !ctx->quiet; k++)
+			if (j->normalised[k]) {
+				char *u = normalised_line(j, k);
+				printf("    normalised: %s\n", u);
+				free(u);
+			}
 		if (j->strict_note && !ctx->quiet)
 			printf("    note: %s\n", j->strict_note);
 	}
@@ -417,6 +464,7 @@ out:
 		free(pool.jobs[i].strict_note);
 		free(pool.jobs[i].unreachable_why);
 		zsync_strlist_release(&pool.jobs[i].problems);
+		zsync_zone_free(pool.jobs[i].norm_zone);
 	}
 	free(pool.jobs);
 	for (size_t i = 0; cfg && desired && i < cfg->nzones; i++)

@@ -220,6 +220,26 @@ out:
 	return res;
 }
 
+int zsync_diff_served(const struct zsync_diff_policy *p, const struct zsync_zone *desired,
+		      const struct zsync_rrset *want, const struct zsync_rrset *got,
+		      struct zsync_zone **into, const struct zsync_rrset **norm_want,
+		      const struct zsync_normaliser **used, struct zsync_err *err)
+{
+	*used = NULL;
+	*norm_want = want;
+	if (zsync_rrset_rdata_equal(got, want))
+		return 1;
+	const struct zsync_normaliser *u;
+	const struct zsync_rrset *nw = zsync_diff_normalise(p, desired, want, into, &u, err);
+	if (!nw)
+		return ZSYNC_EINVAL;
+	if (!u || !zsync_rrset_rdata_equal(got, nw))
+		return 0;
+	*used = u;
+	*norm_want = nw;
+	return 2;
+}
+
 /*
  * Git's RRsets that the provider's normalisers change, in the provider's form, into
  * cs->normalised before the diff looks anything up there (adding moves RRsets); a record

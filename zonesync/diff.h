@@ -115,6 +115,17 @@ const struct zsync_rrset *zsync_diff_normalise(const struct zsync_diff_policy *p
 					       const struct zsync_normaliser **used,
 					       struct zsync_err *err);
 
+/*
+ * verify's comparison: the rdata a server serves (got) against git's exact rdata (want).
+ * Returns 1 when equal byte for byte, 2 when equal only in the provider's declared form
+ * (*used: that normaliser; *norm_want: git's RRset in that form, inside *into as above),
+ * 0 when different, ZSYNC_EINVAL with err when the provider cannot hold want at all.
+ */
+int zsync_diff_served(const struct zsync_diff_policy *policy, const struct zsync_zone *desired,
+		      const struct zsync_rrset *want, const struct zsync_rrset *got,
+		      struct zsync_zone **into, const struct zsync_rrset **norm_want,
+		      const struct zsync_normaliser **used, struct zsync_err *err);
+
 /* The policy's pieces, for verify: ignored by the provider/zone, a type it holds, the TTL it serves. */
 bool zsync_diff_ignored(const struct zsync_diff_policy *policy, const struct zsync_zone *zone,
 			const struct zsync_rrset *rrset);

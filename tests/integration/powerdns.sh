@@ -65,6 +65,15 @@ expect_exit 2 "TXT split in two strings is a change" "$ZONESYNC" -c "$CFG" --no-
 expect_exit 0 "apply the split" "$ZONESYNC" -c "$CFG" --no-color apply
 same "PowerDNS serves the two strings" "$(answers "$PORT" _dmarc.example.com TXT)" '"v=DMARC1; " "p=reject; rua=mailto:dmarc@example.com"'
 expect_exit 0 "the split re-plans to nothing" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
+expect_exit 0 "verify: the two strings are served" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+# served with the strings joined behind zonesync's back: verify compares wire rdata exactly
+curl -s -X PATCH -H "X-API-Key: $PDNS_KEY" -H 'Content-Type: application/json' \
+	"http://127.0.0.1:$API/api/v1/servers/localhost/zones/example.com." \
+	-d '{"rrsets":[{"name":"_dmarc.example.com.","type":"TXT","ttl":3600,"changetype":"REPLACE","records":[{"content":"\"v=DMARC1; p=reject; rua=mailto:dmarc@example.com\"","disabled":false}]}]}'
+expect_exit 2 "verify: joined strings are a mismatch" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+contains "named, both forms shown" "$OUT" '_dmarc.example.com. TXT: different: served 3600 "v=DMARC1; p=reject; rua=mailto:dmarc@example.com"; git says 3600 "v=DMARC1; " "p=reject; rua=mailto:dmarc@example.com"'
+expect_exit 2 "plan sees it too" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
+expect_exit 0 "apply repairs it" "$ZONESYNC" -c "$CFG" --no-color apply
 
 sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.31/' zones/example.com.zone
 echo 'added 300 IN AAAA 2001:db8::31' >> zones/example.com.zone
