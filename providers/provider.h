@@ -43,6 +43,12 @@ struct zsync_apply_req {
 	const struct zsync_changeset *changes;
 	bool create_zone;                     /* the zone does not exist at the provider yet */
 	const char *commit;                   /* git commit id, for headers and logs */
+	/*
+	 * Optional out (may be NULL), one per change, zeroed by the caller: a provider that
+	 * can fail part way (not ZSYNC_CAP_ATOMIC) sets 1 for each change the server took,
+	 * so that a failed apply is journalled and counted as what really happened.
+	 */
+	unsigned char *applied;
 };
 
 struct zsync_provider_type {

@@ -15,6 +15,7 @@ struct rfc2136 {
 	char *axfr_server;
 	struct zsync_tsig *key;
 	int timeout_ms;
+	const char *last_server; /* the server that answered the last UPDATE */
 };
 
 int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
@@ -121,6 +122,21 @@ static void rr_add(struct rrlist *l, const uint8_t *owner, uint16_t type, uint16
 	l->bytes += zsync_dns_rr_size(x);
 }
 
+/*
+ * An NS target that cannot exist (RFC 6761 .invalid), held for an instant inside one
+ * UPDATE: with it the apex NS RRset never has its last record deleted, which servers
+ * ignore (RFC 2136 3.4.2.4), so a new TTL can be set on every record of it.
+ */
+static const uint8_t ttl_placeholder_ns[] = "\x13zonesync-ttl-change\x07invalid";
+
+static void rr_add_placeholder(struct rrlist *l, const uint8_t *apex, uint16_t cls, uint32_t ttl)
+{
+	rr_add(l, apex, ZSYNC_TYPE_NS, cls, ttl, NULL);
+	l->v[l->n - 1].rdata = ttl_placeholder_ns;
+	l->v[l->n - 1].rdlen = sizeof(ttl_placeholder_ns);
+	l->bytes += sizeof(ttl_placeholder_ns);
+}
+
 static bool has_rdata(const struct zsync_rrset *r, const uint8_t *rd)
 {
 	const uint8_t *x = r->rdata;
@@ -157,7 +173,8 @@ static int phase(const struct zsync_changeset *cs, const struct zsync_change *c)
 }
 
 /* Prerequisites and updates of one change. */
-static void change_rrs(const struct zsync_change *c, struct rrlist *pre, struct rrlist *upd)
+static void change_rrs(const struct zsync_change *c, const uint8_t *apex, struct rrlist *pre,
+		       struct rrlist *upd)
 {
 	const struct zsync_rrset *o = c->old, *n = c->new, *any = n ? n : o;
 	const uint8_t *rd;
@@ -173,11 +190,33 @@ static void change_rrs(const struct zsync_change *c, struct rrlist *pre, struct 
 		rr_add(upd, o->owner, o->type, ZSYNC_DNS_CLASS_ANY, 0, NULL); /* delete the RRset */
 		return;
 	}
-	/* adds first (all of them when the TTL changes: re-adding sets the RRset's TTL), then
-	 * removals one by one: an apex NS set never goes empty, which servers refuse */
+	if (o && o->ttl != c->ttl) {
+		/* a new TTL: remove the records and add them again in the same message, under
+		 * the same prerequisites. Re-adding an existing record with another TTL is a
+		 * no-op that RFC 2136 3.4.2.2 allows (Knot does it), so it cannot carry the
+		 * change. The whole-RRset delete is ignored at the apex NS: there, every record
+		 * goes one by one while a placeholder keeps the RRset from going empty */
+		bool apex_ns = o->type == ZSYNC_TYPE_NS && zsync_name_equal(o->owner, apex);
+		if (apex_ns) {
+			rr_add_placeholder(upd, apex, ZSYNC_DNS_CLASS_IN, c->ttl);
+			rd = o->rdata;
+			for (uint16_t i = 0; i < o->count; i++, rd = zsync_rdata_next(rd))
+				rr_add(upd, o->owner, o->type, ZSYNC_DNS_CLASS_NONE, 0, rd);
+		} else {
+			rr_add(upd, o->owner, o->type, ZSYNC_DNS_CLASS_ANY, 0, NULL);
+		}
+		rd = n->rdata;
+		for (uint16_t i = 0; i < n->count; i++, rd = zsync_rdata_next(rd))
+			rr_add(upd, n->owner, n->type, ZSYNC_DNS_CLASS_IN, c->ttl, rd);
+		if (apex_ns)
+			rr_add_placeholder(upd, apex, ZSYNC_DNS_CLASS_NONE, 0);
+		return;
+	}
+	/* adds first, then removals one by one: an apex NS set never goes empty, which
+	 * servers refuse */
 	rd = n->rdata;
 	for (uint16_t i = 0; i < n->count; i++, rd = zsync_rdata_next(rd))
-		if (!o || o->ttl != c->ttl || !has_rdata(o, rd))
+		if (!o || !has_rdata(o, rd))
 			rr_add(upd, n->owner, n->type, ZSYNC_DNS_CLASS_IN, c->ttl, rd);
 	if (o) {
 		rd = o->rdata;
@@ -201,6 +240,7 @@ static int send_batch(struct rfc2136 *r, const char *zone, const struct zsync_rr
 		all.v[all.n++] = pre->v[i];
 	}
 	for (size_t i = 0; i < r->servers.n; i++) {
+		r->last_server = r->servers.v[i];
 		ret = zsync_dns_update(r->servers.v[i], zone, r->key, r->timeout_ms, all.v, all.n,
 				       upd->v, upd->n, err);
 		if (ret != ZSYNC_EIO || strstr(err->msg, "refused") || strstr(err->msg, "NOTAUTH"))
@@ -211,30 +251,120 @@ static int send_batch(struct rfc2136 *r, const char *zone, const struct zsync_rr
 }
 
 /*
- * BIND refuses a whole UPDATE that adds an MX/SRV/NS whose target inside the zone has no
- * address (check-integrity). Name such a target, so the operator knows what to fix.
+ * A host name as BIND's check-names wants it for the owner of A/AAAA/MX and the target
+ * of MX/NS/SRV (RFC 952/1123: letters, digits, inner hyphens; a leading `*` label for
+ * owners). BIND refuses other names there in primary zones, in updates too.
  */
-static void explain_refusal(struct zsync_zone *desired, struct zsync_err *err)
+static bool is_hostname(const uint8_t *name, bool wildcard)
 {
-	const uint8_t *apex = zsync_zone_origin(desired);
-	for (size_t i = 0; i < zsync_zone_iter_count(desired); i++) {
-		const struct zsync_rrset *r = zsync_zone_iter(desired, i);
-		const uint8_t *rd;
-		if (!r || (r->type != ZSYNC_TYPE_MX && r->type != ZSYNC_TYPE_SRV && r->type != ZSYNC_TYPE_NS))
-			continue;
-		rd = r->rdata;
-		for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
-			const uint8_t *t = zsync_rdata_target(r->type, rd);
-			if (!t || !*t || !zsync_name_in_zone(t, apex) ||
-			    zsync_zone_find(desired, t, ZSYNC_TYPE_A) || zsync_zone_find(desired, t, ZSYNC_TYPE_AAAA))
-				continue;
-			char tn[ZSYNC_NAME_TXT_MAXLEN + 1], on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
-			zsync_err_prefix(err, "%s (%s of %s) has no address record in the zone, which BIND refuses",
-					 zsync_name_to_text(t, tn, sizeof(tn)), zsync_type_to_text(r->type, ty, sizeof(ty)),
-					 zsync_name_to_text(r->owner, on, sizeof(on)));
-			return;
+	if (wildcard && name[0] == 1 && name[1] == '*')
+		name += 2;
+	for (; *name; name += 1 + *name) {
+		uint8_t n = *name;
+		for (uint8_t i = 1; i <= n; i++) {
+			uint8_t c = name[i];
+			bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+			if (!alnum && !(c == '-' && i != 1 && i != n))
+				return false;
 		}
 	}
+	return true;
+}
+
+/* What in one RRset a server is known to refuse on content; 0 when nothing. */
+static int content_reason(const struct zsync_rrset *r, const struct zsync_zone *desired, char *buf, size_t len)
+{
+	const uint8_t *apex = zsync_zone_origin(desired), *rd = r->rdata;
+	char on[ZSYNC_NAME_TXT_MAXLEN + 1], tn[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+
+	zsync_name_to_text(r->owner, on, sizeof(on));
+	zsync_type_to_text(r->type, ty, sizeof(ty));
+	if ((r->type == ZSYNC_TYPE_A || r->type == ZSYNC_TYPE_AAAA || r->type == ZSYNC_TYPE_MX) &&
+	    !is_hostname(r->owner, true))
+		return snprintf(buf, len, "check-names: %s %s: the owner is not a host name, which BIND refuses for A/AAAA/MX", on, ty);
+	if (r->type != ZSYNC_TYPE_MX && r->type != ZSYNC_TYPE_SRV && r->type != ZSYNC_TYPE_NS)
+		return 0;
+	for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
+		const uint8_t *t = zsync_rdata_target(r->type, rd);
+		if (!t || !*t)
+			continue;
+		zsync_name_to_text(t, tn, sizeof(tn));
+		if (!is_hostname(t, false))
+			return snprintf(buf, len, "check-names: %s %s: its target %s is not a host name, which BIND refuses", on, ty, tn);
+		/* check-integrity: an in-zone target needs an address */
+		if (zsync_name_in_zone(t, apex) && !zsync_zone_find(desired, t, ZSYNC_TYPE_A) &&
+		    !zsync_zone_find(desired, t, ZSYNC_TYPE_AAAA))
+			return snprintf(buf, len, "%s (%s of %s) has no address record in the zone, which BIND refuses", tn, ty, on);
+	}
+	return 0;
+}
+
+/*
+ * Says what the server refused, as far as its answer allows: the records of the refused
+ * message, and for the known refusals the reason (check-names and check-integrity on
+ * REFUSED, the per-RRset record limit on SERVFAIL). REFUSED is a permission problem only
+ * when the same key cannot even send an empty update.
+ */
+static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req, const size_t *idx,
+			    size_t n, struct zsync_err *err)
+{
+	const struct zsync_changeset *cs = req->changes;
+	bool refused = strstr(err->msg, "(REFUSED)") != NULL, servfail = strstr(err->msg, "SERVFAIL") != NULL;
+	char why[768] = "", list[400] = "";
+	const struct zsync_rrset *culprit = NULL;
+	size_t ll = 0;
+
+	if (!refused && !servfail)
+		return;
+	for (size_t i = 0; i < n && !culprit; i++) {
+		const struct zsync_rrset *w = cs->v[idx[i]].new;
+		char on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+		if (!w)
+			continue;
+		if (refused && content_reason(w, req->desired, why, sizeof(why)) > 0)
+			culprit = w;
+		else if (servfail && w->count > 100) {
+			snprintf(why, sizeof(why),
+				 "too many records in one RRset (the server's limit): %s %s has %u records, and BIND 9.18.28 and later refuse more than max-records-per-type (100 by default)",
+				 zsync_name_to_text(w->owner, on, sizeof(on)), zsync_type_to_text(w->type, ty, sizeof(ty)), (unsigned)w->count);
+			culprit = w;
+		}
+	}
+	if (refused && !why[0]) {
+		struct zsync_err perr = { 0 };
+		if (zsync_dns_update(r->last_server, req->zone, r->key, r->timeout_ms, NULL, 0, NULL, 0, &perr) ==
+		    ZSYNC_EIO && strstr(perr.msg, "(REFUSED)"))
+			snprintf(why, sizeof(why), "no update permission for %s",
+				 r->key ? zsync_tsig_name(r->key) : "unsigned updates");
+		else
+			snprintf(why, sizeof(why), "the server refused the content of the message (its log says why)");
+	}
+	if (why[0])
+		zsync_err_append(err, ": %s", why);
+	if (culprit) {
+		char on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+		zsync_err_append(err, "; the refused message held %zu change%s%s %s %s", n, n == 1 ? ":" : "s, among them",
+				 "", zsync_name_to_text(culprit->owner, on, sizeof(on)),
+				 zsync_type_to_text(culprit->type, ty, sizeof(ty)));
+		return;
+	}
+	for (size_t i = 0; i < n && i < 5; i++) {
+		const struct zsync_change *c = &cs->v[idx[i]];
+		const struct zsync_rrset *any = c->new ? c->new : c->old;
+		char on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+		ll += (size_t)snprintf(list + ll, ll < sizeof(list) ? sizeof(list) - ll : 0, "%s%s %s", i ? ", " : "",
+				       zsync_name_to_text(any->owner, on, sizeof(on)), zsync_type_to_text(any->type, ty, sizeof(ty)));
+	}
+	zsync_err_append(err, "; the refused message held %zu change%s: %s%s", n, n == 1 ? "" : "s", list,
+			 n > 5 ? ", ..." : "");
+}
+
+/* Marks the changes of the message just sent as applied (req->applied, when asked for). */
+static void mark_applied(const struct zsync_apply_req *req, const size_t *idx, size_t n)
+{
+	if (req->applied)
+		for (size_t i = 0; i < n; i++)
+			req->applied[idx[i]] = 1;
 }
 
 static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
@@ -244,11 +374,14 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	struct zsync_zone *now = NULL;
 	const struct zsync_rrset *soa;
 	struct rrlist pre = { 0 }, upd = { 0 };
-	size_t limit = 65000 - zsync_dns_update_overhead(req->zone, r->key), sent = 0, messages = 0;
+	size_t limit = 65000 - zsync_dns_update_overhead(req->zone, r->key), messages = 0;
+	size_t *batch = zsync_xcalloc(cs->n ? cs->n : 1, sizeof(*batch)), nbatch = 0;
 	int ret = 0;
 
-	if (req->create_zone || !req->base)
+	if (req->create_zone || !req->base) {
+		free(batch);
 		return zsync_err_set(err, ZSYNC_EINVAL, "RFC 2136 cannot create zones");
+	}
 	soa = zsync_zone_find(req->base, zsync_zone_origin(req->base), ZSYNC_TYPE_SOA);
 	for (int ph = 0; ph < 4; ph++) {
 		for (size_t i = 0; i < cs->n; i++) {
@@ -256,17 +389,19 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			struct rrlist p1 = { 0 }, u1 = { 0 };
 			if (phase(cs, c) != ph)
 				continue;
-			change_rrs(c, &p1, &u1);
+			change_rrs(c, zsync_zone_origin(req->base), &p1, &u1);
 			/* a change never straddles two messages: it travels with its own guards */
 			if (pre.n + upd.n && pre.bytes + upd.bytes + p1.bytes + u1.bytes + 300 > limit) {
 				ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, err);
-				messages++;
-				pre.n = upd.n = pre.bytes = upd.bytes = 0;
 				if (ret < 0) {
+					explain_message(r, req, batch, nbatch, err);
 					free(p1.v);
 					free(u1.v);
 					goto out;
 				}
+				messages++;
+				mark_applied(req, batch, nbatch);
+				pre.n = upd.n = pre.bytes = upd.bytes = nbatch = 0;
 			}
 			for (size_t k = 0; k < p1.n; k++)
 				rr_add(&pre, p1.v[k].owner, p1.v[k].type, p1.v[k].rclass, p1.v[k].ttl, NULL),
@@ -278,14 +413,17 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			upd.bytes += u1.bytes;
 			free(p1.v);
 			free(u1.v);
-			sent++;
+			batch[nbatch++] = i;
 		}
 	}
 	if (pre.n + upd.n) {
 		ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, err);
-		messages++;
-		if (ret < 0)
+		if (ret < 0) {
+			explain_message(r, req, batch, nbatch, err);
 			goto out;
+		}
+		messages++;
+		mark_applied(req, batch, nbatch);
 	}
 	/* servers may accept and silently drop data (BIND: a CNAME beside other data): read it back */
 	if ((ret = r_fetch(r, req->zone, &now, err)) < 0) {
@@ -299,22 +437,22 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		got = zsync_zone_find(now, any->owner, any->type);
 		if ((!want && got) || (want && (!got || got->ttl != c->ttl || !zsync_rrset_rdata_equal(got, want)))) {
 			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-			ret = zsync_err_set(err, ZSYNC_EIO,
-					    "the server accepted the update but does not serve %s %s as sent (a server drops, e.g., a CNAME beside other data)",
-					    zsync_name_to_text(any->owner, name, sizeof(name)),
-					    zsync_type_to_text(any->type, type, sizeof(type)));
-			break;
+			if (req->applied)
+				req->applied[i] = 0;
+			if (ret == 0)
+				ret = zsync_err_set(err, ZSYNC_EIO,
+						    "the server accepted the update but does not serve %s %s as sent (a server drops, e.g., a CNAME beside other data)",
+						    zsync_name_to_text(any->owner, name, sizeof(name)),
+						    zsync_type_to_text(any->type, type, sizeof(type)));
 		}
 	}
 out:
-	if (ret == ZSYNC_EIO && strstr(err->msg, "(REFUSED)"))
-		explain_refusal(req->desired, err);
-	if (ret < 0 && messages > 1 && ret != ZSYNC_ECONFLICT)
-		zsync_err_prefix(err, "after %zu of %zu messages", messages - 1, messages);
+	if (ret < 0 && messages > 0 && ret != ZSYNC_ECONFLICT)
+		zsync_err_prefix(err, "after %zu message%s applied", messages, messages == 1 ? "" : "s");
 	zsync_zone_free(now);
 	free(pre.v);
 	free(upd.v);
-	(void)sent;
+	free(batch);
 	return ret;
 }
 

@@ -483,8 +483,7 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 		break;
 	case KNOT_RCODE_REFUSED:
 		ret = zsync_err_set(err, ZSYNC_EIO,
-				    "update refused by %s (REFUSED): no update permission for %s, or the server refused the content (BIND refuses an MX/SRV whose in-zone target has no address)",
-				    server, key ? key->name : "unsigned updates");
+				    "update refused by %s (REFUSED)", server);
 		break;
 	case KNOT_RCODE_NOTAUTH:
 		ret = zsync_err_set(err, ZSYNC_EIO, "%s is not authoritative for %s, or rejected %s (NOTAUTH)",

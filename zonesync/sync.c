@@ -79,8 +79,9 @@ static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync
 	return zsync_state_commit(st, err);
 }
 
+/* Sets every change's journal status; those marked in applied (may be NULL) as `applied`. */
 static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, const int64_t *ids,
-			   const char *status, const char *error)
+			   const unsigned char *applied, const char *status, const char *error)
 {
 	struct zsync_err err = { 0 };
 	if (!st)
@@ -89,7 +90,8 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 	if (zsync_state_begin(st, &err) < 0)
 		goto fail;
 	for (size_t i = 0; i < e->cs.n; i++)
-		if (zsync_state_journal_set(st, ids[i], status, error, &err) < 0) {
+		if (zsync_state_journal_set(st, ids[i], applied && applied[i] ? "applied" : status,
+					    applied && applied[i] ? NULL : error, &err) < 0) {
 			zsync_state_rollback(st);
 			goto fail;
 		}
@@ -280,7 +282,8 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		journal_result(st, e, ids, "sent", NULL);
+		journal_result(st, e, ids, NULL, "sent", NULL);
+		unsigned char *applied = zsync_xcalloc(e->cs.n ? e->cs.n : 1, 1);
 		struct zsync_apply_req req = {
 			.zone = e->zone->conf->name,
 			.desired = e->zone->desired,
@@ -288,10 +291,15 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			.changes = &e->cs,
 			.create_zone = e->create_zone,
 			.commit = p->commit,
+			.applied = applied,
 		};
 		r = e->provider->type->apply(e->provider->priv, &req, &err);
+		size_t napplied = 0;
+		for (size_t i = 0; i < e->cs.n; i++)
+			napplied += applied[i] != 0;
 		if (r == 0) {
-			journal_result(st, e, ids, "applied", NULL);
+			free(applied);
+			journal_result(st, e, ids, NULL, "applied", NULL);
 			record(st, p, e, true, NULL);
 			e->result = ZSYNC_RESULT_CHANGED;
 			__atomic_fetch_add(&t->changed, 1, __ATOMIC_RELAXED);
@@ -302,7 +310,10 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			break;
 		}
 		char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
-		journal_result(st, e, ids, "failed", msg);
+		/* a provider that failed part way says what it applied: journalled and counted so */
+		journal_result(st, e, ids, applied, "failed", msg);
+		free(applied);
+		__atomic_fetch_add(&t->changes, napplied, __ATOMIC_RELAXED);
 		if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
 			/* someone changed the zone (or the outcome is unknown): read it again,
 			 * re-plan once, and hold the new plan to the safety limits too */

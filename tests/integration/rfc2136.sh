@@ -83,6 +83,18 @@ for server in bind knot; do
 	same "$server: a zone larger than one 64 KiB UPDATE arrived whole (NS, ns1 and 4,999 records)" "$big" "5001"
 	expect_exit 0 "$server: second apply" "$ZONESYNC" -c "$CFG" --no-color apply
 	contains "$server: nothing to do" "$OUT" "0 changes applied; 0 changed, 2 in sync"
+	# TTL-only changes take effect (Knot ignores a re-added record with a new TTL, RFC 2136 3.4.2.2)
+	sed -i -e 's/^api            300   IN A /api            900   IN A /' -e 's/^                     IN NS /                7200 IN NS /' zones/example.com.zone
+	git_commit "$R" "ttl only"
+	expect_exit 0 "$server: a TTL-only change is applied" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com --force
+	contains "$server: both RRsets counted" "$OUT" "2 changes applied"
+	same "$server: the new TTL is served" "$(dig @127.0.0.1 -p "$PORT" +norec +noall +answer api.example.com A | awk '{print $2}' | sort -u)" "900"
+	same "$server: the apex NS TTL too" "$(dig @127.0.0.1 -p "$PORT" +norec +noall +answer example.com NS | awk '{print $2}' | sort -u)" "7200"
+	same "$server: the records are all still there" "$(answers "$PORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.21')"
+	expect_exit 0 "$server: the next plan is empty" "$ZONESYNC" -c "$CFG" plan --zone example.com --exit-code
+	git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
+	expect_exit 0 "$server: and back" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com --force
+	expect_exit 0 "$server: the next plan is empty again" "$ZONESYNC" -c "$CFG" plan --zone example.com --exit-code
 	expect_exit 0 "$server: verify finds the server consistent" "$ZONESYNC" -c "$CFG" --no-color verify
 	contains "$server: every RRset asked" "$OUT" "example.com. $server @127.0.0.1:$PORT: consistent (21 RRsets"
 	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete www.example.com. CNAME\nupdate add www.example.com. 300 IN CNAME elsewhere.example.net.\nsend\n' "$PORT" |
@@ -155,6 +167,33 @@ expect_exit 0 "check only warns about the dangling MX" "$ZONESYNC" -c "$CFG" --n
 contains "the warning names the target" "$OUT" "MX target nowhere.example.com. has no A or AAAA record"
 expect_exit 3 "bind refuses the update" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
 contains "the error names the target" "$OUT" "nowhere.example.com. (MX of example.com.) has no address record in the zone, which BIND refuses"
+
+# BIND's refusals named for what they are, with the records of the refused message; the
+# messages sent before the refused one are counted and journalled as applied
+git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
+write_config bind "$BPORT"
+expect_exit 0 "bind: back in sync before the refusals" "$ZONESYNC" -c "$CFG" apply --force
+sed -i 's/^\(h[0-9]* A \)10\./\111./' zones/big.example.zone
+naddr=$(grep -c '^h[0-9]* A 11\.' zones/big.example.zone)
+echo 'under_score MX 10 ns1' >> zones/big.example.zone
+git_commit "$R" "many addresses, then a name BIND refuses"
+expect_exit 3 "bind: a check-names refusal fails the pair" "$ZONESYNC" -c "$CFG" --no-color apply --zone big.example
+contains "bind: it says check-names" "$OUT" "update refused by 127.0.0.1:$BPORT (REFUSED): check-names: under_score.big.example. MX: the owner is not a host name"
+contains "bind: it names the refused message and the record" "$OUT" "changes, among them under_score.big.example. MX"
+if printf '%s' "$OUT" | grep -q permission; then nok "bind: a check-names refusal suggests a permission problem"; else ok "bind: no permission problem suggested"; fi
+contains "bind: the messages before it are said in the error" "$OUT" "messages applied: update refused"
+napplied=$(printf '%s\n' "$OUT" | sed -n 's/^\([0-9]*\) changes applied; 0 changed, 0 in sync, 1 failed.*/\1/p')
+check "bind: the messages before it are counted as applied ($napplied of $naddr)" [ "${napplied:-0}" -gt 0 -a "${napplied:-0}" -lt "$naddr" ]
+same "bind: the journal agrees" "$(sqlite3 "$T/state-bind.db" "SELECT count(*) FROM journal WHERE zone = 'big.example.' AND status = 'applied' AND run_id = (SELECT max(run_id) FROM journal)")" "$napplied"
+same "bind: and has the rest failed" "$(sqlite3 "$T/state-bind.db" "SELECT count(*) FROM journal WHERE zone = 'big.example.' AND status = 'failed' AND run_id = (SELECT max(run_id) FROM journal)")" "$((naddr + 1 - ${napplied:-0}))"
+same "bind: the applied addresses are served" "$(answers "$BPORT" h00001.big.example A)" "11.0.0.1"
+sed -i '/^under_score MX/d' zones/big.example.zone
+for i in $(seq 1 101); do echo "many A 192.0.2.$i"; done >> zones/big.example.zone
+git_commit "$R" "101 addresses in one RRset"
+expect_exit 3 "bind: an RRset over BIND's limit fails the pair" "$ZONESYNC" -c "$CFG" --no-color apply --zone big.example
+contains "bind: it names the limit, not a bare SERVFAIL" "$OUT" "SERVFAIL: too many records in one RRset (the server's limit): many.big.example. A has 101 records"
+contains "bind: and the message's records" "$OUT" "changes, among them many.big.example. A"
+git -C "$R" checkout -q main -- zones
 
 # an AXFR whose 2nd message was altered in transit is rejected, never used
 python3 "$TOP/tests/fakes/tamperproxy.py" "$PPORT" "$BPORT" 2 >/dev/null 2>&1 </dev/null &
