@@ -95,6 +95,14 @@ struct zsync_tsig;
 int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 			    struct zsync_tsig **key, struct zsync_err *err);
 
+/*
+ * The zone transfer limits of a provider's `max_transfer_bytes` and `max_transfer_records`
+ * (rfc2136, secondary; 0 where unset: the defaults of dns.h) (rfc2136.c).
+ */
+struct zsync_axfr_limits;
+void zsync_provider_axfr_limits(const struct zsync_provider_conf *conf,
+				struct zsync_axfr_limits *limits);
+
 /* The registry (registry.c). */
 const struct zsync_provider_type *zsync_provider_find(const char *type);
 extern const struct zsync_provider_type *const zsync_provider_types[];

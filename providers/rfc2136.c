@@ -16,6 +16,7 @@ struct rfc2136 {
 	struct zsync_tsig *key;
 	int timeout_ms;
 	const char *last_server; /* the server that answered the last UPDATE */
+	struct zsync_axfr_limits limits;
 };
 
 int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
@@ -40,6 +41,17 @@ int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct
 	return ret;
 }
 
+void zsync_provider_axfr_limits(const struct zsync_provider_conf *conf,
+				struct zsync_axfr_limits *limits)
+{
+	const struct zsync_toml *b = zsync_toml_get(conf->table, "max_transfer_bytes");
+	const struct zsync_toml *n = zsync_toml_get(conf->table, "max_transfer_records");
+
+	/* the configuration's schema has checked that they are integers >= 1 */
+	limits->max_bytes = b && b->type == ZSYNC_TOML_INTEGER ? (uint64_t)b->i : 0;
+	limits->max_records = n && n->type == ZSYNC_TOML_INTEGER ? (uint64_t)n->i : 0;
+}
+
 static int r_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
 		  void **priv, struct zsync_err *err)
 {
@@ -62,6 +74,7 @@ static int r_open(const struct zsync_provider_conf *conf, const struct zsync_con
 		if ((ret = zsync_dns_split_server(r->servers.v[i], host, sizeof(host), &port, err)) < 0)
 			goto out;
 	}
+	zsync_provider_axfr_limits(conf, &r->limits);
 	ret = zsync_provider_tsig_key(conf, cfg, &r->key, err);
 out:
 	if (ret < 0) {
@@ -92,10 +105,11 @@ static int r_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	int ret = ZSYNC_EIO;
 
 	if (r->axfr_server)
-		return zsync_dns_axfr(r->axfr_server, zone, r->key, r->timeout_ms, out, err);
+		return zsync_dns_axfr(r->axfr_server, zone, r->key, r->timeout_ms, &r->limits, out, err);
 	/* the next server only when this one cannot be reached: an answer is an answer */
 	for (size_t i = 0; i < r->servers.n; i++) {
-		ret = zsync_dns_axfr(r->servers.v[i], zone, r->key, r->timeout_ms, out, err);
+		ret = zsync_dns_axfr(r->servers.v[i], zone, r->key, r->timeout_ms, &r->limits,
+				     out, err);
 		if (ret != ZSYNC_EIO || i + 1 == r->servers.n)
 			break;
 	}

@@ -22,6 +22,9 @@ struct script {
 	bool dribble;      /* write one octet at a time */
 	bool wrong_id;
 	bool close_early;  /* stop after the first message */
+	bool endless;      /* after the messages, send the last one again until the client leaves */
+	uint16_t flags;    /* when set: the header's flags word of every message */
+	uint64_t sent;     /* messages sent */
 };
 
 static size_t put_name(uint8_t *p, const char *labels[])
@@ -127,12 +130,21 @@ static void *serve(void *arg)
 		out[1] = (uint8_t)s->lens[i];
 		out[2] = q[0] ^ (s->wrong_id ? 0xff : 0);
 		out[3] = q[1];
+		if (s->flags) {
+			out[4] = (uint8_t)(s->flags >> 8);
+			out[5] = (uint8_t)s->flags;
+		}
+		s->sent++;
 		if (s->dribble)
 			for (size_t k = 0; k < s->lens[i] + 2; k++)
 				send(c, out + k, 1, MSG_NOSIGNAL);
-		else
-			send(c, out, s->lens[i] + 2, MSG_NOSIGNAL);
+		else if (send(c, out, s->lens[i] + 2, MSG_NOSIGNAL) < 0)
+			break;
 		if (s->close_early)
+			break;
+		if (s->endless && i == s->n - 1)
+			i--; /* the client closes when it has had enough; send() then fails */
+		if (s->endless && s->sent > 10000000)
 			break;
 	}
 	close(c);
@@ -165,17 +177,24 @@ static void two_messages(struct script *s)
 	s->n = 2;
 }
 
-static int transfer(struct script *s, const struct zsync_tsig *key, struct zsync_zone **z,
-		    struct zsync_err *err)
+static int transfer_limited(struct script *s, const struct zsync_tsig *key,
+			    const struct zsync_axfr_limits *limits, struct zsync_zone **z,
+			    struct zsync_err *err)
 {
 	pthread_t th;
 	char server[64];
 	start(s, &th);
 	snprintf(server, sizeof(server), "127.0.0.1:%d", s->port);
-	int r = zsync_dns_axfr(server, "example.com.", key, 3000, z, err);
+	int r = zsync_dns_axfr(server, "example.com.", key, 3000, limits, z, err);
 	pthread_join(th, NULL);
 	close(s->listen_fd);
 	return r;
+}
+
+static int transfer(struct script *s, const struct zsync_tsig *key, struct zsync_zone **z,
+		    struct zsync_err *err)
+{
+	return transfer_limited(s, key, NULL, z, err);
 }
 
 START_TEST(test_axfr_two_messages)
@@ -219,7 +238,22 @@ START_TEST(test_axfr_rejections)
 	struct script s2 = { .wrong_id = true };
 	two_messages(&s2);
 	ck_assert_int_lt(transfer(&s2, NULL, &z, &err), 0);
-	ck_assert_msg(strstr(err.msg, "unexpected message 1"), "%s", err.msg);
+	ck_assert_msg(strstr(err.msg, "message 1 is not an answer to the transfer (another message id)"), "%s", err.msg);
+
+	/* not a response, another opcode, another question: not the answer either */
+	struct script s2b = { .flags = 0x0400 };
+	two_messages(&s2b);
+	ck_assert_int_lt(transfer(&s2b, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "(not a response (QR bit clear))"), "%s", err.msg);
+	struct script s2c = { .flags = 0xa400 };
+	two_messages(&s2c);
+	ck_assert_int_lt(transfer(&s2c, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "(another opcode)"), "%s", err.msg);
+	struct script s2d = { 0 };
+	two_messages(&s2d);
+	s2d.msgs[0][12 + 13 + 1] = 6; /* the question's type: SOA instead of AXFR */
+	ck_assert_int_lt(transfer(&s2d, NULL, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "message 1 is not an answer to the transfer (another question)"), "%s", err.msg);
 
 	/* records before the SOA */
 	struct script s3 = { 0 };
@@ -260,6 +294,90 @@ START_TEST(test_axfr_rejections)
 }
 END_TEST
 
+/* A server that never ends the transfer: stopped at the record limit, then at the byte
+ * limit, long before the timeout and without holding what it sent. */
+START_TEST(test_axfr_endless)
+{
+	struct zsync_zone *z = NULL;
+	struct zsync_err err = { 0 };
+	struct script s = { .endless = true };
+	size_t o = header(s.msgs[0], 1);
+	o += soa_rr(s.msgs[0] + o, 7);
+	s.lens[0] = o;
+	o = header(s.msgs[1], 12);
+	for (int i = 0; i < 12; i++)
+		o += a_rr(s.msgs[1] + o, www, (uint8_t)i);
+	s.lens[1] = o;
+	s.n = 2;
+	struct zsync_axfr_limits l = { .max_records = 5000 };
+	ck_assert_int_lt(transfer_limited(&s, NULL, &l, &z, &err), 0);
+	ck_assert_ptr_null(z);
+	/* 1 + 12 per message: the 418th message brings the 5005th record */
+	ck_assert_msg(strstr(err.msg, "more than 5000 records (max_transfer_records) in 418 messages; transfer stopped"),
+		      "%s", err.msg);
+	struct script s2 = s;
+	s2.sent = 0;
+	l = (struct zsync_axfr_limits){ .max_bytes = 1000000 };
+	ck_assert_int_lt(transfer_limited(&s2, NULL, &l, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "more than 1000000 bytes (max_transfer_bytes)"), "%s", err.msg);
+}
+END_TEST
+
+/* An UPDATE answer header + zone section (example.com SOA IN, or none). */
+static size_t update_answer(uint8_t *m, uint16_t flags, uint16_t qtype, bool zone_section)
+{
+	size_t o = header(m, 0);
+	put16(m + 2, flags);
+	put16(m + o - 4, qtype);
+	if (!zone_section) {
+		put16(m + 4, 0);
+		o = 12;
+	}
+	return o;
+}
+
+/* Without TSIG, only the header and the zone section tie an answer to the UPDATE. */
+START_TEST(test_update_answer_checked)
+{
+	static const struct {
+		uint16_t flags, qtype;
+		bool zone, wrong_id;
+		const char *want; /* NULL: accepted */
+	} cases[] = {
+		{ 0xa800, 6, true, false, NULL },
+		{ 0xa800, 6, false, false, NULL }, /* RFC 2136 3.8: the zone section may be left out */
+		{ 0xa800, 6, true, true, "(another message id)" },
+		{ 0x8000, 6, true, false, "(another opcode)" },
+		{ 0x2800, 6, true, false, "(not a response (QR bit clear))" },
+		{ 0xa800, 1, true, false, "(another question)" },
+		{ 0xa808, 6, true, false, "conflict (NXRRSET)" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct script s = { .wrong_id = cases[i].wrong_id };
+		struct zsync_err err = { 0 };
+		pthread_t th;
+		char server[64];
+		s.lens[0] = update_answer(s.msgs[0], cases[i].flags, cases[i].qtype, cases[i].zone);
+		s.n = 1;
+		start(&s, &th);
+		snprintf(server, sizeof(server), "127.0.0.1:%d", s.port);
+		int r = zsync_dns_update(server, "example.com.", NULL, 3000, NULL, 0, NULL, 0, &err);
+		pthread_join(th, NULL);
+		close(s.listen_fd);
+		if (!cases[i].want) {
+			ck_assert_msg(r == 0, "case %zu: %s", i, err.msg);
+			continue;
+		}
+		ck_assert_msg(r < 0 && strstr(err.msg, cases[i].want), "case %zu: %d %s", i, r, err.msg);
+		if (strstr(cases[i].want, "conflict"))
+			ck_assert_int_eq(r, ZSYNC_ECONFLICT);
+		else
+			ck_assert_msg(r == ZSYNC_EUNKNOWN && strstr(err.msg, "the answer is not for this update") &&
+					      strstr(err.msg, "the outcome is unknown"), "case %zu: %s", i, err.msg);
+	}
+}
+END_TEST
+
 START_TEST(test_tsig_keys_and_servers)
 {
 	struct zsync_tsig *key = NULL;
@@ -292,6 +410,8 @@ int main(void)
 	tcase_add_test(tc, test_axfr_two_messages);
 	tcase_add_test(tc, test_axfr_framing_byte_by_byte);
 	tcase_add_test(tc, test_axfr_rejections);
+	tcase_add_test(tc, test_axfr_endless);
+	tcase_add_test(tc, test_update_answer_checked);
 	tcase_add_test(tc, test_tsig_keys_and_servers);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

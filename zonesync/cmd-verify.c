@@ -144,8 +144,10 @@ static void find_extras(struct job *j)
 	struct zsync_zone *served = NULL;
 	struct zsync_changeset cs = { 0 };
 	struct zsync_err err = { 0 };
+	struct zsync_axfr_limits limits;
 
-	if (zsync_dns_axfr(j->server, j->zc->name, j->key, j->timeout_ms, &served, &err) < 0) {
+	zsync_provider_axfr_limits(j->pc, &limits);
+	if (zsync_dns_axfr(j->server, j->zc->name, j->key, j->timeout_ms, &limits, &served, &err) < 0) {
 		j->strict_note = zsync_xasprintf("extras not checked: %s", err.msg);
 		return;
 	}

@@ -17,6 +17,7 @@ enum ktype {
 	K_STR,
 	K_BOOL,
 	K_COUNT,   /* integer >= 0 */
+	K_POSITIVE, /* integer >= 1 */
 	K_PCT,     /* integer 0..100 */
 	K_STRLIST, /* array of strings */
 	K_SECRET,  /* "env:VAR" or "file:PATH" */
@@ -38,13 +39,16 @@ struct kspec {
 		{ "retries", K_COUNT }, { "manage_apex_ns", K_BOOL }, { "create_zones", K_BOOL }, \
 		LIMIT_KEYS
 
+/* zone transfers (AXFR) from a provider's servers: at least 1 */
+#define TRANSFER_KEYS { "max_transfer_bytes", K_POSITIVE }, { "max_transfer_records", K_POSITIVE }
+
 static const struct kspec top_keys[] = {
 	{ "repo", K_STR }, { "state", K_STR }, { "defaults", K_STR },
 	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { 0 },
 };
 static const struct kspec repo_keys[] = {
 	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL },
-	{ "max_include_files", K_COUNT }, { "max_include_bytes", K_COUNT }, { 0 },
+	{ "max_include_files", K_POSITIVE }, { "max_include_bytes", K_POSITIVE }, { 0 },
 };
 static const struct kspec state_keys[] = { { "path", K_STR }, { 0 } };
 static const struct kspec defaults_keys[] = {
@@ -66,7 +70,7 @@ static const struct kspec zonefile_keys[] = {
 static const struct kspec rfc2136_keys[] = {
 	COMMON_PROVIDER_KEYS, { "server", K_STR }, { "servers", K_STRLIST },
 	{ "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET },
-	{ "axfr_server", K_STR }, { 0 },
+	{ "axfr_server", K_STR }, TRANSFER_KEYS, { 0 },
 };
 static const struct kspec powerdns_keys[] = {
 	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "server_id", K_STR }, { "api_key", K_SECRET },
@@ -80,7 +84,8 @@ static const struct kspec cloudflare_keys[] = {
 	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "api_token", K_SECRET }, { "ca_file", K_STR }, { 0 },
 };
 static const struct kspec secondary_keys[] = {
-	COMMON_PROVIDER_KEYS, { "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET }, { 0 },
+	COMMON_PROVIDER_KEYS, { "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET },
+	TRANSFER_KEYS, { 0 },
 };
 static const struct kspec memory_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
 
@@ -169,12 +174,13 @@ static void check_value(struct vctx *v, const char *path, const char *key,
 			verr(v, val->line, "%s: expected true or false, found %s", path, type_name(val));
 		break;
 	case K_COUNT:
+	case K_POSITIVE:
 	case K_PCT:
 		if (val->type != ZSYNC_TOML_INTEGER)
 			verr(v, val->line, "%s: expected an integer, found %s", path, type_name(val));
-		else if (val->i < 0 || (t == K_PCT && val->i > 100))
+		else if (val->i < (t == K_POSITIVE) || (t == K_PCT && val->i > 100))
 			verr(v, val->line, "%s: %lld is out of range (%s)", path, (long long)val->i,
-			     t == K_PCT ? "0 to 100" : "0 or more");
+			     t == K_PCT ? "0 to 100" : t == K_POSITIVE ? "1 or more" : "0 or more");
 		break;
 	case K_STRLIST:
 		if (!is_string_array(val))
@@ -550,15 +556,9 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 		     "repo.all_zones: needs [defaults] providers (where to deploy the zones found)");
 	cfg->repo.max_include_files = (uint64_t)get_int(t, "max_include_files", ZSYNC_INCLUDE_MAX_FILES);
 	cfg->repo.max_include_bytes = (uint64_t)get_int(t, "max_include_bytes", (long)ZSYNC_INCLUDE_MAX_BYTES);
-	/* a negative value has its error from the schema check already */
-	if (get_int(t, "max_include_files", 1) >= 0 &&
-	    (cfg->repo.max_include_files < 1 || cfg->repo.max_include_files > ZSYNC_INCLUDE_MAX_FILES_LIMIT))
+	if (get_int(t, "max_include_files", 1) > ZSYNC_INCLUDE_MAX_FILES_LIMIT)
 		verr(&v, zsync_toml_get(t, "max_include_files")->line,
-		     "repo.max_include_files: must be 1 to %d (the zone file counts)",
-		     ZSYNC_INCLUDE_MAX_FILES_LIMIT);
-	if (get_int(t, "max_include_bytes", 1) == 0)
-		verr(&v, zsync_toml_get(t, "max_include_bytes")->line,
-		     "repo.max_include_bytes: must be at least 1");
+		     "repo.max_include_files: at most %d", ZSYNC_INCLUDE_MAX_FILES_LIMIT);
 	if (cfg->repo.zones_dir[0] == '/' || strstr(cfg->repo.zones_dir, ".."))
 		verr(&v, zsync_toml_get(t, "zones_dir")->line,
 		     "repo.zones_dir: must be a folder inside the repository");

@@ -2,6 +2,7 @@
 #include "dns.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -248,12 +249,45 @@ static int sign(knot_pkt_t *q, const struct zsync_tsig *key, uint8_t *mac, size_
 	return 0;
 }
 
+/*
+ * Why message p is not the answer to query q, or NULL: the same id, the QR bit, the same
+ * opcode, and the question echoed (name in any case, type, class). question_required:
+ * a positive answer must carry it (a query's, the first AXFR message, RFC 5936 2.2);
+ * later AXFR messages and UPDATE answers may leave it out (RFC 5936 2.2, RFC 2136 3.8).
+ */
+static const char *not_the_answer(const knot_pkt_t *p, const knot_pkt_t *q, bool question_required)
+{
+	uint16_t qd = knot_wire_get_qdcount(p->wire);
+
+	if (knot_wire_get_id(p->wire) != knot_wire_get_id(q->wire))
+		return "another message id";
+	if (!knot_wire_get_qr(p->wire))
+		return "not a response (QR bit clear)";
+	if (knot_wire_get_opcode(p->wire) != knot_wire_get_opcode(q->wire))
+		return "another opcode";
+	if (qd == 0)
+		return question_required && knot_pkt_ext_rcode(p) == KNOT_RCODE_NOERROR
+			       ? "no question section"
+			       : NULL;
+	if (qd > 1)
+		return "more than one question";
+	if (!knot_dname_is_case_equal(knot_pkt_qname(p), knot_pkt_qname(q)) ||
+	    knot_pkt_qtype(p) != knot_pkt_qtype(q) || knot_pkt_qclass(p) != knot_pkt_qclass(q))
+		return "another question";
+	return NULL;
+}
+
 /* ---- AXFR ---- */
 
 int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig *key,
-		   int timeout_ms, struct zsync_zone **out, struct zsync_err *err)
+		   int timeout_ms, const struct zsync_axfr_limits *limits, struct zsync_zone **out,
+		   struct zsync_err *err)
 {
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+	uint64_t max_bytes = limits && limits->max_bytes ? limits->max_bytes : ZSYNC_AXFR_MAX_BYTES;
+	uint64_t max_records = limits && limits->max_records ? limits->max_records : ZSYNC_AXFR_MAX_RECORDS;
+	uint64_t bytes = 0, records = 0;
+	const char *why;
 	uint8_t mac[64], prev[64], *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
 	size_t mac_len = sizeof(mac), prev_len = 0, len;
 	uint8_t *chain = NULL; /* unsigned messages since the last signed one, for the next MAC */
@@ -262,7 +296,6 @@ int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig
 	struct zsync_zone *z = NULL;
 	int fd = -1, ret = 0, soas = 0, unsigned_run = 0, messages = 0;
 	bool done = false, last_signed = false;
-	uint16_t id;
 
 	*out = NULL;
 	if (!(q = new_query(zone, KNOT_RRTYPE_AXFR, KNOT_OPCODE_QUERY, key, err)) ||
@@ -270,7 +303,6 @@ int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig
 		ret = ZSYNC_EINVAL;
 		goto out;
 	}
-	id = knot_wire_get_id(q->wire);
 	if (!(z = zsync_zone_new(zone, err))) {
 		ret = ZSYNC_EINVAL;
 		goto out;
@@ -287,6 +319,13 @@ int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig
 			goto out;
 		}
 		messages++;
+		/* a server that never ends the transfer is cut off here, not at the timeout */
+		if ((bytes += len + 2) > max_bytes) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL,
+					    "AXFR of %s from %s: more than %" PRIu64 " bytes (max_transfer_bytes) in %d messages; transfer stopped",
+					    zone, server, max_bytes, messages);
+			goto out;
+		}
 		p = knot_pkt_new(buf, (uint16_t)len, NULL);
 		if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
 			knot_pkt_free(p);
@@ -294,10 +333,11 @@ int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig
 					    zone, server, messages);
 			goto out;
 		}
-		if (knot_wire_get_id(p->wire) != id || !knot_wire_get_qr(p->wire)) {
+		if ((why = not_the_answer(p, q, messages == 1))) {
 			knot_pkt_free(p);
-			ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: unexpected message %d",
-					    zone, server, messages);
+			ret = zsync_err_set(err, ZSYNC_EINVAL,
+					    "AXFR of %s from %s: message %d is not an answer to the transfer (%s)",
+					    zone, server, messages, why);
 			goto out;
 		}
 		if (knot_pkt_ext_rcode(p) != KNOT_RCODE_NOERROR) {
@@ -345,6 +385,13 @@ int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig
 			}
 		}
 		const knot_pktsection_t *an = knot_pkt_section(p, KNOT_ANSWER);
+		if ((records += an->count) > max_records) {
+			knot_pkt_free(p);
+			ret = zsync_err_set(err, ZSYNC_EINVAL,
+					    "AXFR of %s from %s: more than %" PRIu64 " records (max_transfer_records) in %d messages; transfer stopped",
+					    zone, server, max_records, messages);
+			goto out;
+		}
 		for (uint16_t i = 0; i < an->count && !done; i++) {
 			const knot_rrset_t *rr = knot_pkt_rr(an, i);
 			if (rr->type == KNOT_RRTYPE_SOA) {
@@ -427,6 +474,7 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 	knot_pkt_t *q = NULL, *p = NULL;
 	int fd = -1, ret = 0;
 	uint16_t rcode;
+	const char *why;
 
 	if (!(q = new_query(zone, KNOT_RRTYPE_SOA, KNOT_OPCODE_UPDATE, key, err))) {
 		ret = ZSYNC_EINVAL;
@@ -449,9 +497,15 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 		goto out;
 	}
 	p = knot_pkt_new(buf, (uint16_t)len, NULL);
-	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK ||
-	    knot_wire_get_id(p->wire) != knot_wire_get_id(q->wire)) {
+	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
 		ret = zsync_err_set(err, ZSYNC_EUNKNOWN, "UPDATE of %s at %s: malformed answer; the outcome is unknown", zone, server);
+		goto out;
+	}
+	/* without TSIG this is all that ties the answer to the update */
+	if ((why = not_the_answer(p, q, false))) {
+		ret = zsync_err_set(err, ZSYNC_EUNKNOWN,
+				    "UPDATE of %s at %s: the answer is not for this update (%s); the outcome is unknown",
+				    zone, server, why);
 		goto out;
 	}
 	rcode = knot_pkt_ext_rcode(p);
@@ -602,6 +656,29 @@ out:
 	return ret;
 }
 
+/* The answer in buf must be the one to q (parsed here only for the header and question). */
+static int check_query_answer(const uint8_t *buf, size_t len, const knot_pkt_t *q,
+			      const char *server, struct zsync_err *err)
+{
+	uint8_t *copy = zsync_xmalloc(len);
+	knot_pkt_t *p;
+	const char *why = NULL;
+	int ret = 0;
+
+	memcpy(copy, buf, len);
+	p = knot_pkt_new(copy, (uint16_t)len, NULL);
+	if (!p || knot_pkt_parse_question(p) != KNOT_EOK)
+		why = "malformed";
+	else
+		why = not_the_answer(p, q, true);
+	if (why)
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "server %s: not an answer to the query (%s)",
+				    server, why);
+	knot_pkt_free(p);
+	free(copy);
+	return ret;
+}
+
 int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, uint16_t qtype,
 		    int timeout_ms, struct zsync_dns_answer *out, struct zsync_err *err)
 {
@@ -630,10 +707,8 @@ int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, 
 			goto out;
 		}
 	}
-	if (knot_wire_get_id(buf) != knot_wire_get_id(q->wire)) {
-		ret = zsync_err_set(err, ZSYNC_EINVAL, "server %s: answer to another query", server);
+	if ((ret = check_query_answer(buf, len, q, server, err)) < 0)
 		goto out;
-	}
 	bool retried = out->truncated_retried;
 	if ((ret = zsync_dns_parse_answer(buf, len, zone, out, err)) < 0)
 		zsync_err_prefix(err, "server %s", server);

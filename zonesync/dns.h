@@ -27,15 +27,25 @@ int zsync_tsig_new(struct zsync_tsig **out, const char *algorithm, const char *n
 void zsync_tsig_free(struct zsync_tsig *key);
 const char *zsync_tsig_name(const struct zsync_tsig *key);
 
+/* What one zone transfer may bring: a server that never ends one is cut off there. */
+#define ZSYNC_AXFR_MAX_BYTES (1024ull * 1024 * 1024) /* message bytes in total */
+#define ZSYNC_AXFR_MAX_RECORDS 10000000ull            /* resource records in total */
+struct zsync_axfr_limits {
+	uint64_t max_bytes;   /* 0: ZSYNC_AXFR_MAX_BYTES */
+	uint64_t max_records; /* 0: ZSYNC_AXFR_MAX_RECORDS */
+};
+
 /*
  * Transfers zone (presentation name) from server ("host:port", port 53 by default) by
- * AXFR over TCP, signed with key when not NULL. Every message is parsed and, with a key,
- * the TSIG chain is verified (RFC 8945 5.3.1: at most 99 unsigned messages in a row, the
- * last one signed); records count only once the whole transfer verified. *out holds the
- * zone, its SOA included.
+ * AXFR over TCP, signed with key when not NULL. Every message is parsed and must answer
+ * the query (id, QR, opcode, question); with a key, the TSIG chain is verified (RFC 8945
+ * 5.3.1: at most 99 unsigned messages in a row, the last one signed); records count only
+ * once the whole transfer verified. The transfer stops with an error past limits (NULL:
+ * the defaults) or timeout_ms in total. *out holds the zone, its SOA included.
  */
 int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig *key,
-		   int timeout_ms, struct zsync_zone **out, struct zsync_err *err);
+		   int timeout_ms, const struct zsync_axfr_limits *limits, struct zsync_zone **out,
+		   struct zsync_err *err);
 
 /* One resource record of an UPDATE (RFC 2136 forms: class IN/NONE/ANY, rdata may be empty). */
 struct zsync_dns_rr {
@@ -50,10 +60,11 @@ struct zsync_dns_rr {
 size_t zsync_dns_rr_size(const struct zsync_dns_rr *rr);
 
 /*
- * Sends one UPDATE for zone with prerequisites and updates, over TCP, TSIG-signed with key.
- * 0 on NOERROR; ZSYNC_ECONFLICT when a prerequisite failed; ZSYNC_EUNKNOWN when the
- * response could not be verified; another error with err naming the rcode and, for key
- * problems, the key (never the secret).
+ * Sends one UPDATE for zone with prerequisites and updates, over TCP, TSIG-signed with key
+ * (or unsigned when NULL). 0 on NOERROR; ZSYNC_ECONFLICT when a prerequisite failed;
+ * ZSYNC_EUNKNOWN when the response could not be verified (malformed, not the answer to
+ * this UPDATE: id, QR, opcode, zone; with a key, its TSIG); another error with err naming
+ * the rcode and, for key problems, the key (never the secret).
  */
 int zsync_dns_update(const char *server, const char *zone, const struct zsync_tsig *key,
 		     int timeout_ms, const struct zsync_dns_rr *prereq, size_t nprereq,
@@ -73,7 +84,8 @@ struct zsync_dns_answer {
 
 /*
  * Asks server for (qname, qtype) without recursion: UDP with EDNS (1232 bytes), again
- * over TCP when the answer is truncated. zone names the model the records go into.
+ * over TCP when the answer is truncated. The answer must match the query (id, QR, opcode,
+ * question). zone names the model the records go into.
  * Free the answer with zsync_dns_answer_release().
  */
 int zsync_dns_query(const char *server, const char *zone, const uint8_t *qname, uint16_t qtype,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # hostile.sh - zonesync under hostile input: many and fanned-out $INCLUDEs, a FIFO as
-# configuration, a DNS server whose AXFR never ends, answers that do not match the query.
+# configuration, a DNS server whose AXFR never ends, UPDATE answers that do not match
+# the update (tests/fakes/hostile-dns.py).
 # Every case ends quickly with a clear error (or works), never a crash or a hang.
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -58,5 +59,82 @@ sed -i 's|^\[state\]|max_include_files = 20\n&|' "$T/zonesync.toml"
 expect_exit 1 "a smaller configured budget" "$ZONESYNC" -c "$T/zonesync.toml" -q check
 contains "is the one applied" "$OUT" "budget of 20 files (20 files parsed so far; repo.max_include_files)"
 sed -i '/^max_include_files/d' "$T/zonesync.toml"
+
+# start_hostile MODE: the misbehaving DNS server on a free port ($HPORT)
+start_hostile() {
+	take_port HPORT || return 1
+	python3 "$TOP/tests/fakes/hostile-dns.py" "$HPORT" "$1" 2>"$T/hostile-$1.log" </dev/null &
+	HPID=$!
+	PIDS="$PIDS $HPID"
+	for i in $(seq 1 50); do
+		python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $HPORT), 1)" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the hostile server did not start"; return 1
+}
+# rfc2136_config PORT [extra provider lines]: example.com to that server, unsigned
+rfc2136_config() {
+	cat > "$T/dns.toml" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/dns-state.db"
+[providers.ns]
+type = "rfc2136"
+server = "127.0.0.1:$1"
+timeout = 60
+${2:-}
+[[zones]]
+name = "example.com"
+providers = ["ns"]
+CONF
+}
+# peak_rss_mb CMD...: runs CMD (output to $OUT, status to $RC), prints its peak RSS in MiB
+peak_rss_mb() {
+	OUT=$(/usr/bin/time -f "RSS_KB=%M" "$@" 2>&1)
+	RC=$?
+	RSS_MB=$(( $(printf '%s\n' "$OUT" | sed -n 's/^RSS_KB=//p' | tail -1) / 1024 ))
+}
+
+printf '$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n' > "$R/zones/example.com.zone"
+git_commit "$R" "a small zone"
+
+echo "== an AXFR that never ends, with new records in every message"
+start_hostile endless-new || exit 1
+rfc2136_config "$HPORT" "max_transfer_records = 200000"
+start=$(date +%s%N)
+peak_rss_mb "$ZONESYNC" -c "$T/dns.toml" --no-color plan
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+same "plan says the provider could not be planned" "$RC" 3
+contains "the transfer stops at the record limit" "$OUT" \
+	"AXFR of example.com. from 127.0.0.1:$HPORT: more than 200000 records (max_transfer_records) in 81 messages; transfer stopped"
+check "long before the timeout (${ms} ms)" [ "$ms" -lt 20000 ]
+check "with bounded memory (peak RSS ${RSS_MB} MiB)" [ "$RSS_MB" -lt 150 ]
+kill "$HPID"; wait "$HPID" 2>/dev/null
+
+echo "== an AXFR that never ends, the same message again and again"
+start_hostile endless-same || exit 1
+rfc2136_config "$HPORT" "max_transfer_bytes = 50000000"
+peak_rss_mb "$ZONESYNC" -c "$T/dns.toml" --no-color plan
+same "plan says the provider could not be planned" "$RC" 3
+contains "the transfer stops at the size limit" "$OUT" \
+	"more than 50000000 bytes (max_transfer_bytes) in 801 messages; transfer stopped"
+check "with bounded memory (peak RSS ${RSS_MB} MiB for 50 MB received)" [ "$RSS_MB" -lt 60 ]
+kill "$HPID"; wait "$HPID" 2>/dev/null
+rfc2136_config "$HPORT" "max_transfer_bytes = 0"
+expect_exit 1 "a transfer limit of 0 is a configuration error" "$ZONESYNC" -c "$T/dns.toml" check
+contains "that names the key" "$OUT" "providers.ns.max_transfer_bytes: 0 is out of range (1 or more)"
+
+for mode in update-id update-opcode; do
+	echo "== an unsigned UPDATE answered NOERROR by a message that is not its answer ($mode)"
+	start_hostile "$mode" || exit 1
+	rfc2136_config "$HPORT"
+	expect_exit 3 "apply fails the pair" "$ZONESYNC" -c "$T/dns.toml" --no-color apply
+	want="another message id"
+	[ "$mode" = update-opcode ] && want="another opcode"
+	contains "the answer is not taken for a success" "$OUT" "the answer is not for this update ($want); the outcome is unknown"
+	kill "$HPID"; wait "$HPID" 2>/dev/null
+	rm -f "$T/dns-state.db"*
+done
 
 finish
