@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-deps run-fuzz valgrind run-valgrind
+.PHONY: provider-docs all deps build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-deps run-fuzz valgrind run-valgrind
 
 all: deps
 	@$(MAKE) --no-print-directory build
@@ -125,6 +125,10 @@ install: all
 	[ ! -f docs/zonesync.1 ] || install -m 0644 docs/zonesync.1 $(DESTDIR)$(PREFIX)/share/man/man1/zonesync.1
 	install -d $(DESTDIR)$(PREFIX)/share/zonesync/hooks
 	install -m 0755 hooks/pre-commit hooks/pre-push hooks/*.sample $(DESTDIR)$(PREFIX)/share/zonesync/hooks/
+
+# docs/providers.md's key tables from the providers' descriptors (check_provider fails when they differ)
+provider-docs: $(BUILD)/zonesync
+	python3 tests/provider-docs.py $(BUILD)/zonesync
 
 fmt:
 	clang-format -i zonesync/*.c zonesync/*.h providers/*.c providers/*.h tests/*.c tests/*.h 2>/dev/null || true

@@ -5,7 +5,7 @@
  * record stays proxied (and its TTL is Cloudflare's).
  */
 #include "provider.h"
-#include "http-provider.h"
+#include "support.h"
 #include "http.h"
 
 #include <ctype.h>
@@ -72,19 +72,22 @@ static char *apex_ns_lines(json_t *names)
 	return out;
 }
 
-static int c_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		  void **priv, struct zsync_err *err)
+static int c_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
 	struct zsync_http *http;
 	char *token, *base;
 	struct cf *c;
 	int ret;
 
-	if ((ret = zsync_http_provider_open(conf, cfg, "https://api.cloudflare.com/client/v4", "api_token", &http,
-					    &base, &token, err)) < 0)
+	if ((ret = zsync_provider_http_open(conf, &http, &base, err)) < 0)
 		return ret;
-	zsync_http_provider_auth_header(http, "Authorization: Bearer ", token);
-	zsync_http_provider_secret_free(token);
+	if ((ret = zsync_config_get_secret(conf, "api_token", &token, err)) < 0) {
+		zsync_http_free(http);
+		free(base);
+		return ret;
+	}
+	zsync_provider_auth_header(http, "Authorization: Bearer ", token);
+	zsync_config_secret_free(token);
 	c = zsync_xcalloc(1, sizeof(*c));
 	c->http = http;
 	c->base = base;
@@ -134,11 +137,6 @@ static int get(struct cf *c, const char *url, struct zsync_http_resp *r, struct 
 	return ret;
 }
 
-static char *no_dot(const char *s)
-{
-	size_t n = strlen(s);
-	return zsync_xasprintf("%.*s", (int)(n > 1 && s[n - 1] == '.' ? n - 1 : n), s);
-}
 
 /* A record object as a zone-file line; NULL for what zonesync does not manage. */
 static char *record_line(json_t *rec)
@@ -164,31 +162,8 @@ static char *record_line(json_t *rec)
 						content, strcmp(content, ".") ? "." : "");
 	} else if (!strcmp(type, "TXT")) {
 		if (content) {
-			size_t n = strlen(content);
-			if (n >= 2 && content[0] == '"' && content[n - 1] == '"') {
-				value = zsync_xstrdup(content); /* already zone-file strings */
-			} else {
-				/* bare: quote it, escaping, in strings of at most 255 octets */
-				size_t cap = n * 4 + n / 200 * 4 + 8, o = 0, run = 0;
-				value = zsync_xmalloc(cap);
-				value[o++] = '"';
-				for (size_t i = 0; i < n; i++) {
-					if (run == 255) {
-						o += (size_t)sprintf(value + o, "\" \"");
-						run = 0;
-					}
-					unsigned char ch = (unsigned char)content[i];
-					if (ch == '"' || ch == '\\')
-						value[o++] = '\\', value[o++] = (char)ch;
-					else if (ch < 0x20 || ch >= 0x7f)
-						o += (size_t)sprintf(value + o, "\\%03u", ch);
-					else
-						value[o++] = (char)ch;
-					run++;
-				}
-				value[o++] = '"';
-				value[o] = '\0';
-			}
+			/* quoted strings, or one bare string: Cloudflare has used both */
+			value = zsync_provider_txt_quote(content);
 		}
 	} else if (!strcmp(type, "SRV") && json_is_object(d)) {
 		const char *t = json_string_value(json_object_get(d, "target"));
@@ -219,7 +194,7 @@ static char *record_line(json_t *rec)
 static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
-	char *name = no_dot(zone), *esc = zsync_http_escape(name);
+	char *name = zsync_provider_no_dot(zone), *esc = zsync_http_escape(name);
 	char *url = zsync_xasprintf("%s/zones?name=%s", c->base, esc);
 	int ret = get(c, url, &r, err);
 	json_t *z0;
@@ -332,7 +307,7 @@ static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *i
 			   bool proxied)
 {
 	char name[ZSYNC_NAME_TXT_MAXLEN + 1], tname[32], *txt = zsync_xmalloc(4 * 65536 + 4096);
-	char *n = no_dot(zsync_name_to_text(owner, name, sizeof(name)));
+	char *n = zsync_provider_no_dot(zsync_name_to_text(owner, name, sizeof(name)));
 	json_t *o = json_pack("{s:s, s:s, s:I}", "name", n, "type", zsync_type_to_text(type, tname, sizeof(tname)),
 			      "ttl", (json_int_t)ttl);
 	long a = 0, b = 0, p = 0;
@@ -344,14 +319,14 @@ static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *i
 	case ZSYNC_TYPE_CNAME:
 	case ZSYNC_TYPE_NS:
 	case ZSYNC_TYPE_PTR: {
-		char *c = no_dot(txt);
+		char *c = zsync_provider_no_dot(txt);
 		json_object_set_new(o, "content", json_string(c));
 		free(c);
 		break;
 	}
 	case ZSYNC_TYPE_MX:
 		if (sscanf(txt, "%ld %n", &p, &used) >= 1) {
-			char *c = no_dot(txt + used);
+			char *c = zsync_provider_no_dot(txt + used);
 			json_object_set_new(o, "priority", json_integer(p));
 			json_object_set_new(o, "content", json_string(c));
 			free(c);
@@ -361,7 +336,7 @@ static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *i
 		char target[ZSYNC_NAME_TXT_MAXLEN + 1];
 		long port = 0;
 		if (sscanf(txt, "%ld %ld %ld %1005s", &p, &a, &port, target) == 4) {
-			char *t = no_dot(target);
+			char *t = zsync_provider_no_dot(target);
 			json_object_set_new(o, "data", json_pack("{s:I, s:I, s:I, s:s}", "priority", (json_int_t)p,
 								 "weight", (json_int_t)a, "port", (json_int_t)port, "target", t));
 			free(t);
@@ -505,8 +480,18 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	return ret;
 }
 
+static const struct zsync_conf_key c_keys[] = {
+	ZSYNC_PROVIDER_HTTP_KEYS(0, "https://api.cloudflare.com/client/v4"),
+	{ "api_token", ZSYNC_CONF_SECRET, ZSYNC_CONF_REQUIRED, NULL, NULL,
+	  "an API token with DNS read and edit permission (Authorization: Bearer)" },
+	{ 0 },
+};
+
 const struct zsync_provider_type zsync_provider_cloudflare = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "cloudflare",
+	.summary = "Cloudflare API v4 (records through the batch endpoint)",
+	.keys = c_keys,
 	.caps = ZSYNC_CAP_ATOMIC,
 	.rrtypes = cf_types,
 	.ttl_min = 60,

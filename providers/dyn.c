@@ -6,7 +6,7 @@
  */
 #include "provider.h"
 #include "dns.h"
-#include "http-provider.h"
+#include "support.h"
 #include "http.h"
 
 #include <ctype.h>
@@ -26,26 +26,28 @@ struct dyn {
 	int relogins;   /* sessions opened by this run */
 };
 
-static int d_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		  void **priv, struct zsync_err *err)
+static int d_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
-	const struct zsync_toml *t = conf->table;
 	struct zsync_http *http;
 	char *pw, *base;
 	struct dyn *d;
 	int ret;
 
-	if ((ret = zsync_http_provider_open(conf, cfg, "https://api.dynect.net", "password", &http, &base, &pw,
-					    err)) < 0)
+	if ((ret = zsync_provider_http_open(conf, &http, &base, err)) < 0)
 		return ret;
+	if ((ret = zsync_config_get_secret(conf, "password", &pw, err)) < 0) {
+		zsync_http_free(http);
+		free(base);
+		return ret;
+	}
 	d = zsync_xcalloc(1, sizeof(*d));
 	d->http = http;
 	d->base = base;
-	json_t *body = json_pack("{s:s, s:s, s:s}", "customer_name", zsync_toml_get(t, "customer")->str.s,
-				 "user_name", zsync_toml_get(t, "user")->str.s, "password", pw);
+	json_t *body = json_pack("{s:s, s:s, s:s}", "customer_name", zsync_config_get_str(conf, "customer"),
+				 "user_name", zsync_config_get_str(conf, "user"), "password", pw);
 	d->login = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	zsync_http_provider_secret_free(pw);
+	zsync_config_secret_free(pw);
 	*priv = d;
 	return 0;
 }
@@ -214,11 +216,6 @@ static void d_usage(void *priv, char *buf, size_t len)
 		 d->relogins == 1 ? "" : "s");
 }
 
-static char *no_dot(const char *s)
-{
-	size_t n = strlen(s);
-	return zsync_xasprintf("%.*s", (int)(n > 1 && s[n - 1] == '.' ? n - 1 : n), s);
-}
 
 /* rdata object -> zone-file text (NULL when it cannot be read) */
 static char *rdata_text(const char *type, json_t *rd)
@@ -229,11 +226,11 @@ static char *rdata_text(const char *type, json_t *rd)
 	if (!strcmp(type, "A") || !strcmp(type, "AAAA"))
 		return (a = S("address")) ? zsync_xstrdup(a) : NULL;
 	if (!strcmp(type, "CNAME"))
-		return (a = S("cname")) ? zsync_xasprintf("%s%s", a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+		return (a = S("cname")) ? zsync_provider_fqdn(a) : NULL;
 	if (!strcmp(type, "NS"))
-		return (a = S("nsdname")) ? zsync_xasprintf("%s%s", a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+		return (a = S("nsdname")) ? zsync_provider_fqdn(a) : NULL;
 	if (!strcmp(type, "PTR"))
-		return (a = S("ptrdname")) ? zsync_xasprintf("%s%s", a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
+		return (a = S("ptrdname")) ? zsync_provider_fqdn(a) : NULL;
 	if (!strcmp(type, "MX"))
 		return (a = S("exchange")) ? zsync_xasprintf("%lld %s%s", I("preference"), a, a[strlen(a) - 1] == '.' ? "" : ".") : NULL;
 	if (!strcmp(type, "SRV"))
@@ -248,26 +245,7 @@ static char *rdata_text(const char *type, json_t *rd)
 		/* written as zone-file strings (quoted chunks); a bare value from elsewhere is quoted */
 		if (!(a = S("txtdata")) || strpbrk(a, "\r\n"))
 			return NULL;
-		size_t n = strlen(a);
-		if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
-			return zsync_xstrdup(a);
-		char *v = zsync_xmalloc(n * 4 + n / 200 * 4 + 8);
-		size_t o = 0, run = 0;
-		v[o++] = '"';
-		for (size_t i = 0; i < n; i++, run++) {
-			if (run == 255)
-				o += (size_t)sprintf(v + o, "\" \""), run = 0;
-			unsigned char c = (unsigned char)a[i];
-			if (c == '"' || c == '\\')
-				v[o++] = '\\', v[o++] = (char)c;
-			else if (c < 0x20 || c >= 0x7f)
-				o += (size_t)sprintf(v + o, "\\%03u", c);
-			else
-				v[o++] = (char)c;
-		}
-		v[o++] = '"';
-		v[o] = '\0';
-		return v;
+		return zsync_provider_txt_quote(a);
 	}
 	return NULL;
 #undef S
@@ -278,7 +256,7 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 {
 	struct dyn *d = priv;
 	struct zsync_http_resp r;
-	char *z = no_dot(zone), *path = zsync_xasprintf("/REST/Zone/%s/", z);
+	char *z = zsync_provider_no_dot(zone), *path = zsync_xasprintf("/REST/Zone/%s/", z);
 	char *text = NULL;
 	size_t cap = 0, len = 0;
 	int ret = call(d, "GET", path, NULL, &r, NULL, err);
@@ -393,7 +371,7 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 {
 	struct dyn *d = priv;
 	const struct zsync_changeset *cs = req->changes;
-	char *z = no_dot(req->zone), tname[32], owner[ZSYNC_NAME_TXT_MAXLEN + 1];
+	char *z = zsync_provider_no_dot(req->zone), tname[32], owner[ZSYNC_NAME_TXT_MAXLEN + 1];
 	bool relogged = false;
 	int ret = 0;
 
@@ -402,7 +380,7 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		const struct zsync_change *c = &cs->v[i];
 		const struct zsync_rrset *any = c->new ? c->new : c->old;
 		struct zsync_http_resp r;
-		char *fq = no_dot(zsync_name_to_text(any->owner, owner, sizeof(owner)));
+		char *fq = zsync_provider_no_dot(zsync_name_to_text(any->owner, owner, sizeof(owner)));
 		char *path = zsync_xasprintf("/REST/%sRecord/%s/%s/", zsync_type_to_text(any->type, tname, sizeof(tname)), z, fq);
 		json_t *body = NULL;
 
@@ -453,8 +431,19 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	return ret;
 }
 
+static const struct zsync_conf_key d_keys[] = {
+	ZSYNC_PROVIDER_HTTP_KEYS(0, "https://api.dynect.net"),
+	{ "customer", ZSYNC_CONF_STR, ZSYNC_CONF_REQUIRED, NULL, NULL, "the Dyn customer name" },
+	{ "user", ZSYNC_CONF_STR, ZSYNC_CONF_REQUIRED, NULL, NULL, "the API user" },
+	{ "password", ZSYNC_CONF_SECRET, ZSYNC_CONF_REQUIRED, NULL, NULL, "the API user's password" },
+	{ 0 },
+};
+
 const struct zsync_provider_type zsync_provider_dyn = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "dyn",
+	.summary = "Dyn Managed DNS REST API (staged per session, one publish per zone)",
+	.keys = d_keys,
 	.caps = ZSYNC_CAP_ATOMIC,
 	.rrtypes = dyn_types,
 	.open = d_open,

@@ -1,5 +1,6 @@
 /* memory.c - a provider that keeps zones in memory: for tests of planning and applying */
 #include "provider.h"
+#include "support.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +10,9 @@ struct memory {
 	size_t n;
 };
 
-static int memory_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		       void **priv, struct zsync_err *err)
+static int memory_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
 	(void)conf;
-	(void)cfg;
 	(void)err;
 	*priv = zsync_xcalloc(1, sizeof(struct memory));
 	return 0;
@@ -88,7 +87,9 @@ static void memory_close(void *priv)
 }
 
 const struct zsync_provider_type zsync_provider_memory = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "memory",
+	.summary = "zones kept in memory, for tests",
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_ATOMIC,
 	.open = memory_open,
 	.fetch = memory_fetch,

@@ -4,7 +4,7 @@
  * (SOA-EDIT-API bumps the serial; a sent SOA can make it go backwards).
  */
 #include "provider.h"
-#include "http-provider.h"
+#include "support.h"
 #include "http.h"
 #include "powerdns.h"
 
@@ -20,22 +20,25 @@ struct pdns {
 	char *base; /* .../api/v1/servers/ID */
 };
 
-static int p_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		  void **priv, struct zsync_err *err)
+static int p_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
-	const struct zsync_toml *v = zsync_toml_get(conf->table, "server_id");
 	struct zsync_http *http;
 	char *key, *url, *sid;
 	struct pdns *p;
 	int ret;
 
-	if ((ret = zsync_http_provider_open(conf, cfg, NULL, "api_key", &http, &url, &key, err)) < 0)
+	if ((ret = zsync_provider_http_open(conf, &http, &url, err)) < 0)
 		return ret;
-	zsync_http_provider_auth_header(http, "X-API-Key: ", key);
-	zsync_http_provider_secret_free(key);
+	if ((ret = zsync_config_get_secret(conf, "api_key", &key, err)) < 0) {
+		zsync_http_free(http);
+		free(url);
+		return ret;
+	}
+	zsync_provider_auth_header(http, "X-API-Key: ", key);
+	zsync_config_secret_free(key);
 	p = zsync_xcalloc(1, sizeof(*p));
 	p->http = http;
-	sid = zsync_http_escape(v ? v->str.s : "localhost");
+	sid = zsync_http_escape(zsync_config_get_str(conf, "server_id"));
 	p->base = zsync_xasprintf("%s/api/v1/servers/%s", url, sid);
 	free(sid);
 	free(url);
@@ -317,8 +320,18 @@ out:
 	return ret;
 }
 
+static const struct zsync_conf_key p_keys[] = {
+	ZSYNC_PROVIDER_HTTP_KEYS(ZSYNC_CONF_REQUIRED, NULL),
+	{ "server_id", ZSYNC_CONF_STR, 0, NULL, "localhost", "the PowerDNS server id in the API's paths" },
+	{ "api_key", ZSYNC_CONF_SECRET, ZSYNC_CONF_REQUIRED, NULL, NULL, "the API key (X-API-Key)" },
+	{ 0 },
+};
+
 const struct zsync_provider_type zsync_provider_powerdns = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "powerdns",
+	.summary = "PowerDNS Authoritative through its HTTP API (one PATCH of RRsets per zone)",
+	.keys = p_keys,
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_LIST_ZONES,
 	.open = p_open,
 	.list_zones = p_list,

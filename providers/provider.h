@@ -2,10 +2,14 @@
  * provider.h - the provider plugin interface: everything a provider author needs.
  *
  * A provider is one .c file in providers/ that exports one `const struct
- * zsync_provider_type` and is listed in registry.c. zonesync calls it like this,
- * for one run:
+ * zsync_provider_type` (its descriptor: ABI version, name, summary, capabilities, types,
+ * TTL range, configuration schema and operations) and is listed in registry.c. Nothing in
+ * zonesync/ names a provider: config.c validates [providers.NAME] from the descriptor's
+ * keys, `zonesync help provider TYPE` and docs/providers.md show them.
+ * zonesync calls a provider like this, for one run:
  *
- *   open(conf)  once per configured provider; resolve secrets here
+ *   open(conf)  once per configured provider; read keys with zsync_config_get_*()
+ *               (config.h), resolve secrets here
  *   fetch(zone) once per zone: what the provider serves now, as a zone model
  *   apply(req)  once per zone with changes: make the provider serve `desired`,
  *               given the changes computed against `base` (what fetch returned)
@@ -20,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "config.h"
 #include "diff.h"
@@ -51,8 +56,13 @@ struct zsync_apply_req {
 	unsigned char *applied;
 };
 
+/* The descriptor layout; bumped whenever struct zsync_provider_type or an op changes. */
+#define ZSYNC_PROVIDER_ABI 2
+
 struct zsync_provider_type {
+	unsigned abi;                 /* ZSYNC_PROVIDER_ABI: the registry refuses another */
 	const char *name;             /* `type = "..."` in the config */
+	const char *summary;          /* one line, for `zonesync help providers` */
 	unsigned caps;                /* enum zsync_provider_caps */
 	const uint16_t *rrtypes;      /* supported types, 0-terminated; NULL: any type */
 	uint32_t ttl_min, ttl_max;    /* 0: no limit */
@@ -63,10 +73,18 @@ struct zsync_provider_type {
 	 * keep that form (e.g. TXT stored as one string: zsync_norm_txt_join).
 	 */
 	const struct zsync_normaliser *normalisers;
+	/*
+	 * The provider's own configuration keys, ended by { 0 }; the common keys
+	 * (nameservers, ignore, timeout, ...) are zonesync's and must not be repeated, except
+	 * to mark one ZSYNC_CONF_REQUIRED (a secondary's nameservers).
+	 */
+	const struct zsync_conf_key *keys;
 
-	/* Validates provider-specific config (already type-checked) and connects if needed. */
-	int (*open)(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		    void **priv, struct zsync_err *err);
+	/*
+	 * Reads its keys (already validated against `keys`) with zsync_config_get_*(), checks
+	 * what a schema cannot say (a url's scheme), resolves secrets and connects if needed.
+	 */
+	int (*open)(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err);
 	/*
 	 * What the provider serves for zone. *out: a new zone (caller frees). The zone does
 	 * not exist there: ZSYNC_ENOTFOUND (for providers that can create zones).
@@ -87,27 +105,16 @@ struct zsync_provider_type {
 	void (*close)(void *priv);
 };
 
-/*
- * The TSIG key of a provider's `tsig_name`, `tsig_secret` (env:/file:) and
- * `tsig_algorithm` (rfc2136, secondary); *key NULL when it has none (rfc2136.c).
- */
-struct zsync_tsig;
-int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-			    struct zsync_tsig **key, struct zsync_err *err);
-
-/*
- * The zone transfer limits of a provider's `max_transfer_bytes` and `max_transfer_records`
- * (rfc2136, secondary; 0 where unset: the defaults of dns.h) (rfc2136.c).
- */
-struct zsync_axfr_limits;
-void zsync_provider_axfr_limits(const struct zsync_provider_conf *conf,
-				struct zsync_axfr_limits *limits);
-
-/* The registry (registry.c). */
+/* The registry (registry.c): NULL for an unknown type or one built for another ABI. */
 const struct zsync_provider_type *zsync_provider_find(const char *type);
+/* Every registered type, NULL-terminated. */
 extern const struct zsync_provider_type *const zsync_provider_types[];
 
-/* Applies req's changes to a copy of req->base: the zone the provider should end up with. */
-struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err);
+/*
+ * `zonesync help providers` (type names and summaries) and `help provider TYPE` (caps,
+ * types, TTL range, keys) as text; as_markdown: the key table of docs/providers.md.
+ */
+void zsync_provider_describe_all(FILE *out);
+void zsync_provider_describe(FILE *out, const struct zsync_provider_type *t, bool as_markdown);
 
 #endif

@@ -26,30 +26,71 @@ const struct zsync_provider_type *zsync_provider_find(const char *type)
 {
 	for (size_t i = 0; zsync_provider_types[i]; i++)
 		if (strcmp(zsync_provider_types[i]->name, type) == 0)
-			return zsync_provider_types[i];
+			return zsync_provider_types[i]->abi == ZSYNC_PROVIDER_ABI ? zsync_provider_types[i] : NULL;
 	return NULL;
 }
 
-struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err)
+void zsync_provider_describe_all(FILE *out)
 {
-	struct zsync_zone *z = zsync_zone_new(req->zone, err);
-	const struct zsync_changeset *cs = req->changes;
+	fprintf(out, "Provider types (`type = \"...\"` in [providers.NAME]; zonesync help provider TYPE):\n");
+	for (size_t i = 0; zsync_provider_types[i]; i++)
+		fprintf(out, "  %-12s %s\n", zsync_provider_types[i]->name, zsync_provider_types[i]->summary);
+}
 
-	if (!z)
-		return NULL;
-	if (req->base) {
-		for (size_t i = 0; i < zsync_zone_iter_count(req->base); i++) {
-			const struct zsync_rrset *r = zsync_zone_iter(req->base, i);
-			if (r)
-				zsync_zone_put_rrset(z, r, r->ttl);
+static const struct {
+	unsigned bit;
+	const char *name;
+} cap_names[] = {
+	{ ZSYNC_CAP_APEX_NS, "apex-ns" },       { ZSYNC_CAP_CREATE_ZONE, "create-zone" },
+	{ ZSYNC_CAP_LIST_ZONES, "list-zones" }, { ZSYNC_CAP_ATOMIC, "atomic" },
+	{ ZSYNC_CAP_OWNS_SOA, "owns-soa" },     { ZSYNC_CAP_READ_ONLY, "read-only" },
+};
+
+static void describe_keys_md(FILE *out, const struct zsync_provider_type *t)
+{
+	fprintf(out, "| key | type | required | default | doc |\n|---|---|---|---|---|\n");
+	for (const struct zsync_conf_key *k = t->keys; k && k->key; k++)
+		fprintf(out, "| `%s` | %s | %s%s%s%s | %s%s%s | %s |\n", k->key, zsync_config_type_name(k->type),
+			k->flags & ZSYNC_CONF_REQUIRED ? "yes" : "no", k->or_key ? " (or `" : "",
+			k->or_key ? k->or_key : "", k->or_key ? "`)" : "", k->dflt ? "`" : "",
+			k->dflt ? k->dflt : "", k->dflt ? "`" : "", k->doc);
+}
+
+void zsync_provider_describe(FILE *out, const struct zsync_provider_type *t, bool as_markdown)
+{
+	char tname[32];
+	bool any = false;
+
+	if (as_markdown) {
+		describe_keys_md(out, t);
+		return;
+	}
+	fprintf(out, "%s - %s\n\ncapabilities:", t->name, t->summary);
+	for (size_t i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (t->caps & cap_names[i].bit) {
+			fprintf(out, " %s", cap_names[i].name);
+			any = true;
 		}
+	fprintf(out, "%s\nrecord types:", any ? "" : " none");
+	if (!t->rrtypes)
+		fprintf(out, " any");
+	for (const uint16_t *ty = t->rrtypes; ty && *ty; ty++)
+		fprintf(out, " %s", zsync_type_to_text(*ty, tname, sizeof(tname)));
+	fprintf(out, "\nttl:");
+	if (!t->ttl_min && !t->ttl_max)
+		fprintf(out, " any");
+	if (t->ttl_min)
+		fprintf(out, " min %u", t->ttl_min);
+	if (t->ttl_max)
+		fprintf(out, " max %u", t->ttl_max);
+	fprintf(out, "\n\nkeys (besides the common ones: docs/configuration.md):\n");
+	if (!t->keys || !t->keys[0].key)
+		fprintf(out, "  (none)\n");
+	for (const struct zsync_conf_key *k = t->keys; k && k->key; k++) {
+		fprintf(out, "  %-16s %s%s%s%s", k->key, zsync_config_type_name(k->type),
+			k->flags & ZSYNC_CONF_REQUIRED ? ", required" : "", k->or_key ? " (or " : "",
+			k->or_key ? k->or_key : "");
+		fprintf(out, "%s%s%s\n      %s\n", k->or_key ? ")" : "", k->dflt ? ", default " : "",
+			k->dflt ? k->dflt : "", k->doc);
 	}
-	for (size_t i = 0; i < cs->n; i++) {
-		const struct zsync_change *c = &cs->v[i];
-		if (c->op == ZSYNC_CHANGE_DELETE)
-			zsync_zone_remove(z, c->old->owner, c->old->type);
-		else
-			zsync_zone_put_rrset(z, c->new, c->ttl);
-	}
-	return z;
 }

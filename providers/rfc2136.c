@@ -5,6 +5,7 @@
  */
 #include "provider.h"
 #include "dns.h"
+#include "support.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -19,55 +20,19 @@ struct rfc2136 {
 	struct zsync_axfr_limits limits;
 };
 
-int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-			    struct zsync_tsig **key, struct zsync_err *err)
+static int r_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
-	const struct zsync_toml *name = zsync_toml_get(conf->table, "tsig_name");
-	const struct zsync_toml *sec = zsync_toml_get(conf->table, "tsig_secret");
-	const struct zsync_toml *alg = zsync_toml_get(conf->table, "tsig_algorithm");
-	char *secret = NULL;
-	int ret;
-
-	*key = NULL;
-	if (!name && !sec)
-		return 0;
-	if (!name || !sec)
-		return zsync_err_set(err, ZSYNC_EINVAL, "tsig_name and tsig_secret go together");
-	if ((ret = zsync_config_secret(cfg, "tsig_secret", sec->str.s, &secret, err)) < 0)
-		return ret;
-	ret = zsync_tsig_new(key, alg ? alg->str.s : NULL, name->str.s, secret, err);
-	memset(secret, 0, strlen(secret));
-	free(secret);
-	return ret;
-}
-
-void zsync_provider_axfr_limits(const struct zsync_provider_conf *conf,
-				struct zsync_axfr_limits *limits)
-{
-	const struct zsync_toml *b = zsync_toml_get(conf->table, "max_transfer_bytes");
-	const struct zsync_toml *n = zsync_toml_get(conf->table, "max_transfer_records");
-
-	/* the configuration's schema has checked that they are integers >= 1 */
-	limits->max_bytes = b && b->type == ZSYNC_TOML_INTEGER ? (uint64_t)b->i : 0;
-	limits->max_records = n && n->type == ZSYNC_TOML_INTEGER ? (uint64_t)n->i : 0;
-}
-
-static int r_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		  void **priv, struct zsync_err *err)
-{
-	const struct zsync_toml *t = conf->table, *v;
 	struct rfc2136 *r = zsync_xcalloc(1, sizeof(*r));
+	const char *v;
 	int ret = 0;
 
 	r->name = conf->name;
 	r->timeout_ms = (int)(conf->timeout > 0 ? conf->timeout : 30) * 1000;
-	if ((v = zsync_toml_get(t, "server")))
-		zsync_strlist_add(&r->servers, v->str.s);
-	if ((v = zsync_toml_get(t, "servers")))
-		for (size_t i = 0; i < v->arr.n; i++)
-			zsync_strlist_add(&r->servers, v->arr.v[i]->str.s);
-	if ((v = zsync_toml_get(t, "axfr_server")))
-		r->axfr_server = zsync_xstrdup(v->str.s);
+	if ((v = zsync_config_get_str(conf, "server")))
+		zsync_strlist_add(&r->servers, v);
+	zsync_config_get_strlist(conf, "servers", &r->servers);
+	if ((v = zsync_config_get_str(conf, "axfr_server")))
+		r->axfr_server = zsync_xstrdup(v);
 	for (size_t i = 0; i < r->servers.n; i++) {
 		char host[256];
 		uint16_t port;
@@ -75,7 +40,7 @@ static int r_open(const struct zsync_provider_conf *conf, const struct zsync_con
 			goto out;
 	}
 	zsync_provider_axfr_limits(conf, &r->limits);
-	ret = zsync_provider_tsig_key(conf, cfg, &r->key, err);
+	ret = zsync_provider_tsig_key(conf, &r->key, err);
 out:
 	if (ret < 0) {
 		zsync_strlist_release(&r->servers);
@@ -470,9 +435,23 @@ out:
 	return ret;
 }
 
+static const struct zsync_conf_key r_keys[] = {
+	{ "server", ZSYNC_CONF_STR, ZSYNC_CONF_REQUIRED, "servers", NULL,
+	  "the primary taking UPDATEs, HOST:PORT (port 53 by default)" },
+	{ "servers", ZSYNC_CONF_STRLIST, 0, NULL, NULL,
+	  "several servers, tried in order when one cannot be reached" },
+	ZSYNC_PROVIDER_TSIG_KEYS,
+	{ "axfr_server", ZSYNC_CONF_STR, 0, NULL, NULL, "read the zone by AXFR from this server instead" },
+	ZSYNC_PROVIDER_TRANSFER_KEYS,
+	{ 0 },
+};
+
 const struct zsync_provider_type zsync_provider_rfc2136 = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "rfc2136",
+	.summary = "any server taking RFC 2136 UPDATE and AXFR with TSIG (BIND, Knot, PowerDNS)",
 	.caps = ZSYNC_CAP_APEX_NS,
+	.keys = r_keys,
 	.open = r_open,
 	.fetch = r_fetch,
 	.apply = r_apply,

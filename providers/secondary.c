@@ -4,13 +4,12 @@
  * `nameservers` whether it serves what git says.
  */
 #include "provider.h"
+#include "support.h"
 
 #include <stdlib.h>
 
-static int s_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		  void **priv, struct zsync_err *err)
+static int s_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
-	(void)cfg;
 	if (conf->nameservers.n == 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "a secondary needs nameservers to be verified");
 	*priv = zsync_xcalloc(1, 1); /* nothing to hold: a non-NULL instance marks it opened */
@@ -38,8 +37,19 @@ static void s_close(void *priv)
 	free(priv);
 }
 
+static const struct zsync_conf_key s_keys[] = {
+	{ "nameservers", ZSYNC_CONF_STRLIST, ZSYNC_CONF_REQUIRED, NULL, NULL,
+	  "the servers verify asks (the secondary is never written)" },
+	ZSYNC_PROVIDER_TSIG_KEYS,
+	ZSYNC_PROVIDER_TRANSFER_KEYS,
+	{ 0 },
+};
+
 const struct zsync_provider_type zsync_provider_secondary = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "secondary",
+	.summary = "a server pulling the zone by AXFR/NOTIFY: verified over DNS, never pushed",
+	.keys = s_keys,
 	.caps = ZSYNC_CAP_READ_ONLY | ZSYNC_CAP_APEX_NS,
 	.open = s_open,
 	.fetch = s_fetch,

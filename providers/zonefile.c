@@ -7,6 +7,7 @@
 #include "provider.h"
 #include "dns.h"
 #include "hook.h"
+#include "support.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,28 +27,14 @@ struct zonefile {
 	const char *name;
 };
 
-static char **argv_copy(const struct zsync_toml *a)
+static int zf_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
 {
-	char **v;
-	if (!a)
-		return NULL;
-	v = zsync_xcalloc(a->arr.n + 1, sizeof(char *));
-	for (size_t i = 0; i < a->arr.n; i++)
-		v[i] = zsync_xstrdup(a->arr.v[i]->str.s);
-	return v;
-}
-
-static int zf_open(const struct zsync_provider_conf *conf, const struct zsync_config *cfg,
-		   void **priv, struct zsync_err *err)
-{
-	const struct zsync_toml *d = zsync_toml_get(conf->table, "directory");
-	const struct zsync_toml *rc = zsync_toml_get(conf->table, "reload_command");
-	const struct zsync_toml *cc = zsync_toml_get(conf->table, "check_command");
 	struct zonefile *zf;
 	struct stat st;
-	char *dir;
+	char *dir = zsync_config_get_path(conf, "directory");
 
-	dir = d->str.s[0] == '/' ? zsync_xstrdup(d->str.s) : zsync_xasprintf("%s/%s", cfg->dir, d->str.s);
+	if (!dir)
+		return zsync_err_set(err, ZSYNC_EINVAL, "directory is required");
 	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		int code = zsync_err_set(err, ZSYNC_ENOTFOUND, "directory %s: %s", dir,
 					 errno ? strerror(errno) : "not a directory");
@@ -59,8 +46,8 @@ static int zf_open(const struct zsync_provider_conf *conf, const struct zsync_co
 	zf->timeout = conf->timeout;
 	zf->name = conf->name;
 	zf->nameservers = &conf->nameservers;
-	zf->reload = argv_copy(rc);
-	zf->check = argv_copy(cc);
+	zf->reload = zsync_config_get_argv(conf, "reload_command");
+	zf->check = zsync_config_get_argv(conf, "check_command");
 	*priv = zf;
 	return 0;
 }
@@ -394,8 +381,21 @@ out:
 	return ret;
 }
 
+static const struct zsync_conf_key zf_keys[] = {
+	{ "directory", ZSYNC_CONF_STR, ZSYNC_CONF_REQUIRED, NULL, NULL,
+	  "where ZONE.zone files are written (relative: to the config file)" },
+	{ "reload_command", ZSYNC_CONF_ARGV, 0, NULL, NULL,
+	  "run after a file changed, {zone} and {file} substituted (e.g. [\"rndc\", \"reload\", \"{zone}\"])" },
+	{ "check_command", ZSYNC_CONF_ARGV, 0, NULL, NULL,
+	  "the server's checker, run on the new file ({file}) before it is installed; non-zero refuses it" },
+	{ 0 },
+};
+
 const struct zsync_provider_type zsync_provider_zonefile = {
+	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "zonefile",
+	.summary = "zone files in a directory (self-hosted BIND, NSD, Knot), then a reload command",
+	.keys = zf_keys,
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_OWNS_SOA,
 	.open = zf_open,
 	.fetch = zf_fetch,

@@ -181,7 +181,7 @@ static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg,
 			failed++;
 			continue;
 		}
-		if (t->open(pc, cfg, &priv, &err) < 0) {
+		if (t->open(pc, &priv, &err) < 0) {
 			fprintf(stderr, "zonesync: provider '%s': %s\n", prov, err.msg);
 			failed++;
 			continue;

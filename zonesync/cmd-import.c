@@ -122,7 +122,7 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
-	if (t->open(pc, cfg, &priv, &err) < 0) {
+	if (t->open(pc, &priv, &err) < 0) {
 		fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
 		code = ZSYNC_EXIT_ERROR;
 		goto out;

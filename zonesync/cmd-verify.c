@@ -9,6 +9,7 @@
 #include "lint.h"
 #include "plan.h"
 #include "provider.h"
+#include "support.h"
 #include "repo.h"
 
 #include <pthread.h>
@@ -341,7 +342,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 				j->strict = strict;
 				/* --strict transfers with the provider's TSIG key, if it has one */
 				if (strict && s == 0 && !keys[pc - cfg->providers] &&
-				    zsync_provider_tsig_key(pc, cfg, &keys[pc - cfg->providers], &err) < 0) {
+				    zsync_provider_tsig_key(pc, &keys[pc - cfg->providers], &err) < 0) {
 					fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
 					code = ZSYNC_EXIT_ERROR;
 					pool.n--;

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "strmap.h"
 #include "zone.h"
+#include "provider.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -40,7 +41,6 @@ struct kspec {
 		LIMIT_KEYS
 
 /* zone transfers (AXFR) from a provider's servers: at least 1 */
-#define TRANSFER_KEYS { "max_transfer_bytes", K_POSITIVE }, { "max_transfer_records", K_POSITIVE }
 
 static const struct kspec top_keys[] = {
 	{ "repo", K_STR }, { "state", K_STR }, { "defaults", K_STR },
@@ -62,47 +62,6 @@ static const struct kspec hook_keys[] = {
 	{ "pre_apply", K_ARGVLIST }, { "post_apply", K_ARGVLIST }, { "on_failure", K_ARGVLIST }, { 0 },
 };
 
-/* Provider types and their own keys (DESIGN section 10; docs/configuration.md). */
-static const struct kspec zonefile_keys[] = {
-	COMMON_PROVIDER_KEYS, { "directory", K_STR }, { "reload_command", K_ARGV },
-	{ "check_command", K_ARGV }, { 0 },
-};
-static const struct kspec rfc2136_keys[] = {
-	COMMON_PROVIDER_KEYS, { "server", K_STR }, { "servers", K_STRLIST },
-	{ "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET },
-	{ "axfr_server", K_STR }, TRANSFER_KEYS, { 0 },
-};
-static const struct kspec powerdns_keys[] = {
-	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "server_id", K_STR }, { "api_key", K_SECRET },
-	{ "ca_file", K_STR }, { 0 },
-};
-static const struct kspec dyn_keys[] = {
-	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "customer", K_STR }, { "user", K_STR },
-	{ "password", K_SECRET }, { "ca_file", K_STR }, { 0 },
-};
-static const struct kspec cloudflare_keys[] = {
-	COMMON_PROVIDER_KEYS, { "url", K_STR }, { "api_token", K_SECRET }, { "ca_file", K_STR }, { 0 },
-};
-static const struct kspec secondary_keys[] = {
-	COMMON_PROVIDER_KEYS, { "tsig_name", K_STR }, { "tsig_algorithm", K_STR }, { "tsig_secret", K_SECRET },
-	TRANSFER_KEYS, { 0 },
-};
-static const struct kspec memory_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
-
-static const struct ptype {
-	const char *type;
-	const struct kspec *keys;
-	const char *required[4]; /* "a|b" means one of them */
-} ptypes[] = {
-	{ "zonefile", zonefile_keys, { "directory" } },
-	{ "rfc2136", rfc2136_keys, { "server|servers" } },
-	{ "powerdns", powerdns_keys, { "url", "api_key" } },
-	{ "dyn", dyn_keys, { "customer", "user", "password" } },
-	{ "cloudflare", cloudflare_keys, { "api_token" } },
-	{ "secondary", secondary_keys, { "nameservers" } },
-	{ "memory", memory_keys, { 0 } },
-};
-
 struct vctx {
 	const char *file;
 	struct zsync_diags *d;
@@ -119,18 +78,6 @@ static void verr(struct vctx *v, unsigned line, const char *fmt, ...)
 	va_end(ap);
 	zsync_diags_add(v->d, v->file, line, ZSYNC_SEV_ERROR, NULL, "%s", msg);
 	v->errors++;
-}
-
-bool zsync_config_is_secret_key(const char *key)
-{
-	static const char *const ends[] = { "password", "secret", "token", "api_key" };
-	size_t n = strlen(key);
-	for (size_t i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
-		size_t m = strlen(ends[i]);
-		if (n >= m && strcmp(key + n - m, ends[i]) == 0)
-			return true;
-	}
-	return false;
 }
 
 static bool valid_env_name(const char *s)
@@ -166,8 +113,6 @@ static void check_value(struct vctx *v, const char *path, const char *key,
 	case K_STR:
 		if (val->type != ZSYNC_TOML_STRING)
 			verr(v, val->line, "%s: expected a string, found %s", path, type_name(val));
-		else if (zsync_config_is_secret_key(key))
-			verr(v, val->line, "%s: a secret must be a reference (env:VAR or file:PATH)", path);
 		break;
 	case K_BOOL:
 		if (val->type != ZSYNC_TOML_BOOL)
@@ -221,18 +166,25 @@ static void check_value(struct vctx *v, const char *path, const char *key,
 	}
 }
 
+static const struct kspec common_provider_keys[] = { COMMON_PROVIDER_KEYS, { 0 } };
+
+static const struct kspec *find_kspec(const struct kspec *spec, const char *key)
+{
+	for (; spec && spec->key; spec++)
+		if (strcmp(spec->key, key) == 0)
+			return spec;
+	return NULL;
+}
+
 /* Unknown keys and kinds; tables must be tables. */
 static void check_table(struct vctx *v, const char *prefix, const struct zsync_toml *t,
 			const struct kspec *spec)
 {
 	for (size_t i = 0; i < t->tab.n; i++) {
-		const struct kspec *k;
+		const struct kspec *k = find_kspec(spec, t->tab.kv[i].key);
 		char path[512];
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", t->tab.kv[i].key);
-		for (k = spec; k->key; k++)
-			if (strcmp(k->key, t->tab.kv[i].key) == 0)
-				break;
-		if (!k->key) {
+		if (!k) {
 			verr(v, t->tab.kv[i].val->line, "%s: unknown key", path);
 			continue;
 		}
@@ -240,12 +192,79 @@ static void check_table(struct vctx *v, const char *prefix, const struct zsync_t
 	}
 }
 
-static const struct ptype *find_ptype(const char *type)
+static enum ktype conf_ktype(enum zsync_conf_type t)
 {
-	for (size_t i = 0; i < sizeof(ptypes) / sizeof(ptypes[0]); i++)
-		if (strcmp(ptypes[i].type, type) == 0)
-			return &ptypes[i];
+	switch (t) {
+	case ZSYNC_CONF_BOOL: return K_BOOL;
+	case ZSYNC_CONF_COUNT: return K_COUNT;
+	case ZSYNC_CONF_POSITIVE: return K_POSITIVE;
+	case ZSYNC_CONF_STRLIST: return K_STRLIST;
+	case ZSYNC_CONF_SECRET: return K_SECRET;
+	case ZSYNC_CONF_ARGV: return K_ARGV;
+	case ZSYNC_CONF_STR: break;
+	}
+	return K_STR;
+}
+
+const char *zsync_config_type_name(enum zsync_conf_type t)
+{
+	switch (t) {
+	case ZSYNC_CONF_BOOL: return "true/false";
+	case ZSYNC_CONF_COUNT: return "integer";
+	case ZSYNC_CONF_POSITIVE: return "integer >= 1";
+	case ZSYNC_CONF_STRLIST: return "array of strings";
+	case ZSYNC_CONF_SECRET: return "secret (env:VAR or file:PATH)";
+	case ZSYNC_CONF_ARGV: return "command (array of strings)";
+	case ZSYNC_CONF_STR: break;
+	}
+	return "string";
+}
+
+static const struct zsync_conf_key *find_conf_key(const struct zsync_conf_key *schema, const char *key)
+{
+	for (; schema && schema->key; schema++)
+		if (strcmp(schema->key, key) == 0)
+			return schema;
 	return NULL;
+}
+
+/*
+ * A provider's table: the common keys (zonesync's) first, then the provider type's own
+ * schema; a schema may name a common key only to make it required (secondary's
+ * nameservers).
+ */
+static void check_provider_table(struct vctx *v, const char *prefix, const struct zsync_toml *t,
+				 const struct zsync_provider_type *pt)
+{
+	for (size_t i = 0; i < t->tab.n; i++) {
+		const char *key = t->tab.kv[i].key;
+		const struct kspec *k = find_kspec(common_provider_keys, key);
+		const struct zsync_conf_key *ck = k ? NULL : find_conf_key(pt->keys, key);
+		char path[512];
+		snprintf(path, sizeof(path), "%s.%s", prefix, key);
+		if (k)
+			check_value(v, path, key, t->tab.kv[i].val, k->type);
+		else if (ck)
+			check_value(v, path, key, t->tab.kv[i].val, conf_ktype(ck->type));
+		else
+			verr(v, t->tab.kv[i].val->line, "%s: unknown key", path);
+	}
+	for (const struct zsync_conf_key *ck = pt->keys; ck && ck->key; ck++) {
+		if (!(ck->flags & ZSYNC_CONF_REQUIRED) || zsync_toml_get(t, ck->key) ||
+		    (ck->or_key && zsync_toml_get(t, ck->or_key)))
+			continue;
+		verr(v, t->line, "%s: missing required key %s%s%s for type '%s'", prefix, ck->key,
+		     ck->or_key ? "/" : "", ck->or_key ? ck->or_key : "", pt->name);
+	}
+}
+
+/* "zonefile, rfc2136, ...": every registered type, for messages. */
+static void known_types(char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; zsync_provider_types[i] && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i ? ", " : "", zsync_provider_types[i]->name);
 }
 
 static const char *get_str(const struct zsync_toml *t, const char *key, const char *dflt)
@@ -373,44 +392,35 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 			  const struct zsync_toml *t)
 {
 	struct zsync_provider_conf *p = &cfg->providers[cfg->nproviders++];
-	char prefix[300];
-	const struct ptype *pt;
+	char prefix[300], known[512];
+	const struct zsync_provider_type *pt;
 	const char *type = get_str(t, "type", NULL);
+	size_t nkeys = 0;
 
 	snprintf(prefix, sizeof(prefix), "providers.%s", name);
 	p->name = zsync_xstrdup(name);
 	p->line = t->line;
-	p->table = t;
+	p->dir = cfg->dir;
+	known_types(known, sizeof(known));
 	if (!type) {
-		verr(v, t->line, "%s.type: missing (one of zonefile, rfc2136, powerdns, dyn, cloudflare, secondary)",
-		     prefix);
+		verr(v, t->line, "%s.type: missing (one of %s)", prefix, known);
 		p->type = zsync_xstrdup("");
 		return;
 	}
 	p->type = zsync_xstrdup(type);
-	pt = find_ptype(type);
+	pt = zsync_provider_find(type);
 	if (!pt) {
-		verr(v, zsync_toml_get(t, "type")->line,
-		     "%s.type: unknown provider type '%s' (known: zonefile, rfc2136, powerdns, dyn, cloudflare, secondary, memory)",
-		     prefix, type);
+		verr(v, zsync_toml_get(t, "type")->line, "%s.type: unknown provider type '%s' (known: %s)",
+		     prefix, type, known);
 		return;
 	}
-	check_table(v, prefix, t, pt->keys);
-	for (size_t i = 0; i < 4 && pt->required[i]; i++) {
-		char alt[64], *save = NULL;
-		bool found = false;
-		snprintf(alt, sizeof(alt), "%s", pt->required[i]);
-		for (char *k = strtok_r(alt, "|", &save); k; k = strtok_r(NULL, "|", &save))
-			found |= zsync_toml_get(t, k) != NULL;
-		if (!found) {
-			char shown[80];
-			snprintf(shown, sizeof(shown), "%s", pt->required[i]);
-			for (char *c = shown; *c; c++)
-				if (*c == '|')
-					*c = '/';
-			verr(v, t->line, "%s: missing required key %s for type '%s'", prefix, shown, type);
-		}
-	}
+	check_provider_table(v, prefix, t, pt);
+	p->schema = pt->keys;
+	for (const struct zsync_conf_key *k = pt->keys; k && k->key; k++)
+		nkeys++;
+	p->values = zsync_xcalloc(nkeys + 1, sizeof(*p->values));
+	for (size_t i = 0; i < nkeys; i++)
+		p->values[i] = zsync_toml_get(t, pt->keys[i].key);
 	get_strlist(t, "nameservers", &p->nameservers);
 	get_strlist(t, "ignore", &p->ignore);
 	p->timeout = get_int(t, "timeout", 30);
@@ -638,6 +648,7 @@ void zsync_config_free(struct zsync_config *cfg)
 		struct zsync_provider_conf *p = &cfg->providers[i];
 		free(p->name);
 		free(p->type);
+		free(p->values);
 		zsync_strlist_release(&p->nameservers);
 		zsync_strlist_release(&p->ignore);
 	}
@@ -826,4 +837,99 @@ bool zsync_config_selected(const struct zsync_strlist *l, const char *s, bool zo
 			return true;
 	}
 	return false;
+}
+
+/* The schema entry and the value of a provider's own key; aborts for a key not declared. */
+static const struct zsync_toml *conf_value(const struct zsync_provider_conf *p, const char *key,
+					   const struct zsync_conf_key **k)
+{
+	for (size_t i = 0; p->schema && p->schema[i].key; i++) {
+		if (strcmp(p->schema[i].key, key) == 0) {
+			*k = &p->schema[i];
+			return p->values ? p->values[i] : NULL;
+		}
+	}
+	fprintf(stderr, "zonesync: provider type '%s' reads key '%s' that its descriptor does not declare\n",
+		p->type, key);
+	abort();
+}
+
+bool zsync_config_declares(const struct zsync_provider_conf *p, const char *key)
+{
+	return find_conf_key(p->schema, key) != NULL;
+}
+
+bool zsync_config_has(const struct zsync_provider_conf *p, const char *key)
+{
+	const struct zsync_conf_key *k;
+	return conf_value(p, key, &k) != NULL;
+}
+
+const char *zsync_config_get_str(const struct zsync_provider_conf *p, const char *key)
+{
+	const struct zsync_conf_key *k;
+	const struct zsync_toml *v = conf_value(p, key, &k);
+	return v && v->type == ZSYNC_TOML_STRING ? v->str.s : k->dflt;
+}
+
+long zsync_config_get_count(const struct zsync_provider_conf *p, const char *key)
+{
+	const struct zsync_conf_key *k;
+	const struct zsync_toml *v = conf_value(p, key, &k);
+	if (v && v->type == ZSYNC_TOML_INTEGER)
+		return (long)v->i;
+	return k->dflt ? strtol(k->dflt, NULL, 10) : 0;
+}
+
+bool zsync_config_get_bool(const struct zsync_provider_conf *p, const char *key)
+{
+	const struct zsync_conf_key *k;
+	const struct zsync_toml *v = conf_value(p, key, &k);
+	if (v && v->type == ZSYNC_TOML_BOOL)
+		return v->b;
+	return k->dflt && strcmp(k->dflt, "true") == 0;
+}
+
+void zsync_config_get_strlist(const struct zsync_provider_conf *p, const char *key,
+			      struct zsync_strlist *out)
+{
+	const struct zsync_conf_key *k;
+	const struct zsync_toml *v = conf_value(p, key, &k);
+	if (v && is_string_array(v))
+		for (size_t i = 0; i < v->arr.n; i++)
+			zsync_strlist_add(out, v->arr.v[i]->str.s);
+}
+
+char **zsync_config_get_argv(const struct zsync_provider_conf *p, const char *key)
+{
+	const struct zsync_conf_key *k;
+	const struct zsync_toml *v = conf_value(p, key, &k);
+	char **argv;
+	if (!v || !is_string_array(v) || v->arr.n == 0)
+		return NULL;
+	argv = zsync_xcalloc(v->arr.n + 1, sizeof(char *));
+	for (size_t i = 0; i < v->arr.n; i++)
+		argv[i] = zsync_xstrdup(v->arr.v[i]->str.s);
+	return argv;
+}
+
+char *zsync_config_get_path(const struct zsync_provider_conf *p, const char *key)
+{
+	const char *s = zsync_config_get_str(p, key);
+	return s ? abs_path(p->dir ? p->dir : ".", s) : NULL;
+}
+
+int zsync_config_get_secret(const struct zsync_provider_conf *p, const char *key, char **out,
+			    struct zsync_err *err)
+{
+	struct zsync_config dir = { .dir = (char *)(p->dir ? p->dir : ".") };
+	return zsync_config_secret(&dir, key, zsync_config_get_str(p, key), out, err);
+}
+
+void zsync_config_secret_free(char *secret)
+{
+	if (!secret)
+		return;
+	memset(secret, 0, strlen(secret));
+	free(secret);
 }

@@ -29,11 +29,42 @@ struct zsync_argvs {
 
 enum zsync_unsupported { ZSYNC_UNSUPPORTED_ERROR, ZSYNC_UNSUPPORTED_SKIP };
 
+/* The kinds of value a configuration key holds. */
+enum zsync_conf_type {
+	ZSYNC_CONF_STR = 1,
+	ZSYNC_CONF_BOOL,
+	ZSYNC_CONF_COUNT,   /* integer >= 0 */
+	ZSYNC_CONF_POSITIVE, /* integer >= 1 */
+	ZSYNC_CONF_STRLIST, /* array of strings */
+	ZSYNC_CONF_SECRET,  /* "env:VAR" or "file:PATH", never the value itself */
+	ZSYNC_CONF_ARGV,    /* a command: non-empty array of strings, no shell */
+};
+
+enum zsync_conf_flags {
+	ZSYNC_CONF_REQUIRED = 1 << 0, /* the key (or its or_key) must be set */
+};
+
+/*
+ * One key of a provider's configuration schema (its descriptor's `keys`, ended by an
+ * entry with key NULL). config.c validates [providers.NAME] from it, `zonesync help
+ * provider TYPE` and docs/providers.md show it.
+ */
+struct zsync_conf_key {
+	const char *key;
+	enum zsync_conf_type type;
+	unsigned flags;      /* enum zsync_conf_flags */
+	const char *or_key;  /* with ZSYNC_CONF_REQUIRED: setting this other key is enough */
+	const char *dflt;    /* the default as the docs show it ("30", "true"); NULL: none */
+	const char *doc;     /* one line */
+};
+
 struct zsync_provider_conf {
 	char *name;                      /* the NAME of [providers.NAME] */
 	char *type;
 	unsigned line;
-	const struct zsync_toml *table;  /* the raw table, for the provider's own keys */
+	const char *dir;                 /* the config file's directory (relative paths start there) */
+	const struct zsync_conf_key *schema;   /* the provider type's own keys */
+	const struct zsync_toml **values;      /* parallel to schema: NULL when not set */
 	struct zsync_strlist nameservers;
 	struct zsync_strlist ignore;     /* owner globs ("_acme-challenge.*") and type names */
 	enum zsync_unsupported unsupported;
@@ -135,8 +166,36 @@ struct zsync_limits zsync_config_limits(const struct zsync_config *cfg,
 int zsync_config_secret(const struct zsync_config *cfg, const char *what, const char *ref,
 			char **out, struct zsync_err *err);
 
-/* True for key names that hold secrets: ...password, ...secret, ...token, ...api_key. */
-bool zsync_config_is_secret_key(const char *key);
+/*
+ * Typed access to a provider's own keys (those of its schema; asking for another key is a
+ * programming error and aborts). A key not set gives the schema's default.
+ */
+bool zsync_config_has(const struct zsync_provider_conf *p, const char *key);
+/* Whether the provider's schema declares key at all (asking never aborts). */
+bool zsync_config_declares(const struct zsync_provider_conf *p, const char *key);
+/* NULL when neither set nor defaulted. */
+const char *zsync_config_get_str(const struct zsync_provider_conf *p, const char *key);
+/* 0 when neither set nor defaulted. */
+long zsync_config_get_count(const struct zsync_provider_conf *p, const char *key);
+bool zsync_config_get_bool(const struct zsync_provider_conf *p, const char *key);
+/* Appends a string-list key's values to out. */
+void zsync_config_get_strlist(const struct zsync_provider_conf *p, const char *key,
+			      struct zsync_strlist *out);
+/* A command key as a NULL-terminated argv (free with zsync_hook_argv_free); NULL when unset. */
+char **zsync_config_get_argv(const struct zsync_provider_conf *p, const char *key);
+/* A path key made absolute against the config's directory; malloc'ed, NULL when unset. */
+char *zsync_config_get_path(const struct zsync_provider_conf *p, const char *key);
+/*
+ * Resolves a secret key (env:/file:) into *out (malloc'ed; wipe and free it with
+ * zsync_config_secret_free). An unset key without default is ZSYNC_EINVAL "KEY: not set";
+ * the value never appears in err.
+ */
+int zsync_config_get_secret(const struct zsync_provider_conf *p, const char *key, char **out,
+			    struct zsync_err *err);
+/* Wipes and frees a secret; accepts NULL. */
+void zsync_config_secret_free(char *secret);
+/* "string", "true/false", "integer", "array of strings", "secret (env:/file:)", "command". */
+const char *zsync_config_type_name(enum zsync_conf_type t);
 
 /* Normalises a zone name: lower case, trailing dot. malloc'ed. */
 char *zsync_config_zone_name(const char *name);

@@ -1,5 +1,6 @@
 /* main.c - zonesync entry point: global options and the one command table */
 #include "cmd.h"
+#include "provider.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@ static int usage(FILE *out, const struct zsync_ctx *ctx)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "  %-12s %s\n", "help", "show the help of a command (zonesync help COMMAND)");
+	fprintf(out, "  %-12s %s\n", "", "provider types and their keys: zonesync help providers, help provider TYPE");
 	fprintf(out, "\nGlobal options:\n");
 	zsync_opt_print(out, ctx->global_opts);
 	fprintf(out, "\nExit codes: 0 ok, 1 error or problems found, 2 changes pending or mismatch,\n"
@@ -97,6 +99,22 @@ int main(int argc, char **argv)
 	if (strcmp(argv[i], "help") == 0) {
 		if (i + 1 >= argc)
 			return usage(stdout, &ctx);
+		if (strcmp(argv[i + 1], "providers") == 0) {
+			zsync_provider_describe_all(stdout);
+			return ZSYNC_EXIT_OK;
+		}
+		if (strcmp(argv[i + 1], "provider") == 0) {
+			bool md = i + 3 < argc && strcmp(argv[i + 3], "--markdown") == 0;
+			const struct zsync_provider_type *t = i + 2 < argc ? zsync_provider_find(argv[i + 2]) : NULL;
+			if (!t) {
+				fprintf(stderr, "zonesync: help provider TYPE: %s%s%s (see zonesync help providers)\n",
+					i + 2 < argc ? "unknown provider type '" : "which type?", i + 2 < argc ? argv[i + 2] : "",
+					i + 2 < argc ? "'" : "");
+				return ZSYNC_EXIT_USAGE;
+			}
+			zsync_provider_describe(stdout, t, md);
+			return ZSYNC_EXIT_OK;
+		}
 		const struct zsync_cmd *c = find_cmd(argv[i + 1]);
 		if (!c) {
 			fprintf(stderr, "zonesync: unknown command '%s'\n", argv[i + 1]);

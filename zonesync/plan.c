@@ -309,7 +309,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			if (!pp->type)
 				pp->error = zsync_xasprintf("provider type '%s' is not built in this zonesync yet",
 							    pp->conf->type);
-			else if (pp->type->open(pp->conf, cfg, &pp->priv, &perr) < 0)
+			else if (pp->type->open(pp->conf, &pp->priv, &perr) < 0)
 				pp->error = zsync_xstrdup(perr.msg);
 		}
 	}

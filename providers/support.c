@@ -1,0 +1,151 @@
+/* support.c - helpers every provider may use: TSIG keys, secrets, HTTP setup, rdata text */
+#include "support.h"
+#include "dns.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, struct zsync_tsig **key,
+			    struct zsync_err *err)
+{
+	const char *name;
+	char *secret = NULL;
+	int ret;
+
+	*key = NULL;
+	if (!zsync_config_declares(conf, "tsig_name"))
+		return 0; /* a type without TSIG (verify --strict asks every provider) */
+	name = zsync_config_get_str(conf, "tsig_name");
+	if (!name && !zsync_config_has(conf, "tsig_secret"))
+		return 0;
+	if (!name || !zsync_config_has(conf, "tsig_secret"))
+		return zsync_err_set(err, ZSYNC_EINVAL, "tsig_name and tsig_secret go together");
+	if ((ret = zsync_config_get_secret(conf, "tsig_secret", &secret, err)) < 0)
+		return ret;
+	ret = zsync_tsig_new(key, zsync_config_get_str(conf, "tsig_algorithm"), name, secret, err);
+	zsync_config_secret_free(secret);
+	return ret;
+}
+
+void zsync_provider_axfr_limits(const struct zsync_provider_conf *conf, struct zsync_axfr_limits *limits)
+{
+	bool has = zsync_config_declares(conf, "max_transfer_bytes");
+	limits->max_bytes = has ? (uint64_t)zsync_config_get_count(conf, "max_transfer_bytes") : 0;
+	limits->max_records = has ? (uint64_t)zsync_config_get_count(conf, "max_transfer_records") : 0;
+}
+
+int zsync_provider_secrets(const struct zsync_provider_conf *conf, const char *const *keys, size_t n,
+			   char **out, struct zsync_err *err)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = NULL;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		ret = zsync_config_get_secret(conf, keys[i], &out[i], err);
+	if (ret < 0) {
+		for (size_t i = 0; i < n; i++) {
+			zsync_config_secret_free(out[i]);
+			out[i] = NULL;
+		}
+	}
+	return ret;
+}
+
+int zsync_provider_http_open(const struct zsync_provider_conf *conf, struct zsync_http **http,
+			     char **base, struct zsync_err *err)
+{
+	struct zsync_http_opts o = { conf->rate_per_sec, conf->timeout, conf->retries, NULL };
+	const char *url = zsync_config_get_str(conf, "url");
+	char *ca = zsync_config_get_path(conf, "ca_file");
+	int ret;
+
+	*http = NULL;
+	*base = NULL;
+	if (!url)
+		return zsync_err_set(err, ZSYNC_EINVAL, "url is required");
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "url '%s' is not http(s)", url);
+	o.ca_file = ca;
+	ret = zsync_http_new(http, &o, err);
+	free(ca);
+	if (ret < 0)
+		return ret;
+	*base = zsync_xasprintf("%.*s", (int)(strlen(url) - (url[strlen(url) - 1] == '/')), url);
+	return 0;
+}
+
+void zsync_provider_auth_header(struct zsync_http *http, const char *prefix, const char *secret)
+{
+	char *hdr = zsync_xasprintf("%s%s", prefix, secret);
+	zsync_http_header(http, hdr);
+	zsync_config_secret_free(hdr);
+}
+
+struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	struct zsync_zone *z = zsync_zone_new(req->zone, err);
+	const struct zsync_changeset *cs = req->changes;
+
+	if (!z)
+		return NULL;
+	if (req->base) {
+		for (size_t i = 0; i < zsync_zone_iter_count(req->base); i++) {
+			const struct zsync_rrset *r = zsync_zone_iter(req->base, i);
+			if (r)
+				zsync_zone_put_rrset(z, r, r->ttl);
+		}
+	}
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct zsync_change *c = &cs->v[i];
+		if (c->op == ZSYNC_CHANGE_DELETE)
+			zsync_zone_remove(z, c->old->owner, c->old->type);
+		else
+			zsync_zone_put_rrset(z, c->new, c->ttl);
+	}
+	return z;
+}
+
+char *zsync_provider_no_dot(const char *s)
+{
+	size_t n = strlen(s);
+	return zsync_xasprintf("%.*s", (int)(n > 1 && s[n - 1] == '.' ? n - 1 : n), s);
+}
+
+char *zsync_provider_fqdn(const char *s)
+{
+	size_t n = strlen(s);
+	return zsync_xasprintf("%s%s", s, n && s[n - 1] == '.' ? "" : ".");
+}
+
+char *zsync_provider_txt_quote(const char *a)
+{
+	size_t n = strlen(a), o = 0, run = 0;
+	char *v;
+
+	if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
+		return zsync_xstrdup(a);
+	/* worst case: every octet \DDD, plus '" "' every 255 octets */
+	v = zsync_xmalloc(n * 4 + n / 255 * 3 + 3);
+	v[o++] = '"';
+	for (size_t i = 0; i < n; i++, run++) {
+		unsigned char c = (unsigned char)a[i];
+		if (run == 255) {
+			memcpy(v + o, "\" \"", 3);
+			o += 3;
+			run = 0;
+		}
+		if (c == '"' || c == '\\') {
+			v[o++] = '\\';
+			v[o++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			o += (size_t)sprintf(v + o, "\\%03u", c);
+		} else {
+			v[o++] = (char)c;
+		}
+	}
+	v[o++] = '"';
+	v[o] = '\0';
+	return v;
+}

@@ -1,0 +1,77 @@
+/*
+ * support.h - what providers share: TSIG keys, secrets, the HTTP client setup, "apply
+ * the changes to a copy of base", rdata text helpers. Everything here is for the providers.
+ */
+#ifndef ZSYNC_PROVIDER_SUPPORT_H
+#define ZSYNC_PROVIDER_SUPPORT_H
+
+#include "http.h"
+#include "provider.h"
+
+/* The schema lines of an HTTP API provider's `url` (flags: 0 or ZSYNC_CONF_REQUIRED) and `ca_file`. */
+#define ZSYNC_PROVIDER_HTTP_KEYS(flags, default_url)                                           \
+	{ "url", ZSYNC_CONF_STR, (flags), NULL, (default_url), "the API's base URL (http or https)" }, \
+	{ "ca_file", ZSYNC_CONF_STR, 0, NULL, NULL,                                            \
+	  "an extra CA bundle (PEM) for the API's TLS certificate; verification is always on" }
+
+/* The schema lines of a TSIG key: `tsig_name`, `tsig_algorithm`, `tsig_secret`. */
+#define ZSYNC_PROVIDER_TSIG_KEYS                                                              \
+	{ "tsig_name", ZSYNC_CONF_STR, 0, NULL, NULL, "TSIG key name (with tsig_secret)" },      \
+	{ "tsig_algorithm", ZSYNC_CONF_STR, 0, NULL, "hmac-sha256", "TSIG algorithm" },           \
+	{ "tsig_secret", ZSYNC_CONF_SECRET, 0, NULL, NULL, "TSIG key secret, base64 (with tsig_name)" }
+
+/* The schema lines of zone transfer limits: `max_transfer_bytes`, `max_transfer_records`. */
+#define ZSYNC_PROVIDER_TRANSFER_KEYS                                                          \
+	{ "max_transfer_bytes", ZSYNC_CONF_POSITIVE, 0, NULL, NULL,                             \
+	  "the most bytes one zone transfer may bring (default 1 GiB)" },                          \
+	{ "max_transfer_records", ZSYNC_CONF_POSITIVE, 0, NULL, NULL,                           \
+	  "the most records one zone transfer may bring (default 10000000)" }
+
+/*
+ * The zone transfer limits of a provider whose schema has ZSYNC_PROVIDER_TRANSFER_KEYS
+ * (0 where unset, or for a type without them: the defaults of dns.h).
+ */
+struct zsync_axfr_limits;
+void zsync_provider_axfr_limits(const struct zsync_provider_conf *conf, struct zsync_axfr_limits *limits);
+
+/*
+ * The TSIG key of a provider whose schema has ZSYNC_PROVIDER_TSIG_KEYS; *key NULL when it
+ * has none (free with zsync_tsig_free).
+ */
+struct zsync_tsig;
+int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, struct zsync_tsig **key,
+			    struct zsync_err *err);
+
+/*
+ * Resolves n secret keys at once (a provider with several: an access key id and its
+ * secret, a client id and a client secret). On error none is left: every out[i] is NULL.
+ * Free each with zsync_config_secret_free.
+ */
+int zsync_provider_secrets(const struct zsync_provider_conf *conf, const char *const *keys, size_t n,
+			   char **out, struct zsync_err *err);
+
+/*
+ * The HTTP client of a provider whose schema has ZSYNC_PROVIDER_HTTP_KEYS: checks that
+ * `url` is http(s), makes the client with the provider's rate limit, timeout, retries and
+ * ca_file. *base: the url without a trailing slash (malloc'ed). Nothing left on error.
+ */
+int zsync_provider_http_open(const struct zsync_provider_conf *conf, struct zsync_http **http,
+			     char **base, struct zsync_err *err);
+/* Sends "<prefix><secret>" with every request; the formatted copy is wiped. */
+void zsync_provider_auth_header(struct zsync_http *http, const char *prefix, const char *secret);
+
+/* Applies req's changes to a copy of req->base: the zone the provider should end up with. */
+struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err);
+
+/* A name without its trailing dot ("." stays "."); malloc'ed. */
+char *zsync_provider_no_dot(const char *name);
+/* A name with a trailing dot; malloc'ed. */
+char *zsync_provider_fqdn(const char *name);
+/*
+ * TXT data from an API as zone-file strings: a value already in quotes is taken as it is;
+ * a bare one is quoted, '"' and '\' escaped, other non-printable octets as \DDD, split
+ * into strings of at most 255 octets. malloc'ed.
+ */
+char *zsync_provider_txt_quote(const char *value);
+
+#endif
