@@ -1,4 +1,4 @@
-/* http.c - libcurl + jansson client shared by the API providers: retries, backoff, rate limit, caps */
+/* http.c - libcurl client shared by the API providers: any body, signing, OAuth2, pooled connections, retries, caps */
 #include "http.h"
 
 #include <ctype.h>
@@ -16,21 +16,39 @@
 
 #define MAX_BODY (64u * 1024 * 1024)
 #define MAX_BACKOFF 30.0
+#define TOKEN_MARGIN 60 /* seconds before expiry that a token is renewed */
 
 struct zsync_http {
 	struct zsync_http_opts o;
+	char *ca_file;
+	pthread_mutex_t lock; /* everything below but the token */
 	struct curl_slist *headers;
 	char *session;
-	char *ca_file;
+	/* idle easy handles: each keeps its connection cache, so keep-alive connections are reused */
+	CURL **idle;
+	size_t nidle, idle_cap;
 	/* token bucket */
 	double tokens, last;
 	/* counts: GET POST PUT PATCH DELETE other */
 	size_t counts[6];
+	size_t connects;
+	/* AWS SigV4 */
+	char *sigv4, *sigv4_userpwd;
+	zsync_http_sign_fn sign;
+	void *sign_ud;
+	/* OAuth2 */
+	pthread_mutex_t token_lock; /* one fetch at a time; held while fetching */
+	struct zsync_http_token_source src;
+	bool has_src;
+	char *token;                /* "Authorization: Bearer ..." */
+	double token_expiry;
 };
 
 static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+/* the token source's own requests (on this thread) carry no token and fetch none */
+static __thread const struct zsync_http *fetching_token;
 
 static void curl_init(void)
 {
@@ -52,6 +70,21 @@ static void sleep_s(double s)
 	nanosleep(&ts, NULL);
 }
 
+static void wipe_free(char *s)
+{
+	if (!s)
+		return;
+	memset(s, 0, strlen(s));
+	free(s);
+}
+
+static void wipe_slist(struct curl_slist *l)
+{
+	for (struct curl_slist *s = l; s; s = s->next)
+		memset(s->data, 0, strlen(s->data));
+	curl_slist_free_all(l);
+}
+
 int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *o, struct zsync_err *err)
 {
 	struct zsync_http *h = zsync_xcalloc(1, sizeof(*h));
@@ -62,13 +95,15 @@ int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *o, str
 		h->o.timeout = 30;
 	if (h->o.retries < 0)
 		h->o.retries = 0;
+	if (!h->o.max_body)
+		h->o.max_body = MAX_BODY;
 	if (o->ca_file)
 		h->ca_file = zsync_xstrdup(o->ca_file);
 	h->o.ca_file = h->ca_file;
 	h->tokens = 1;
 	h->last = now_s();
-	h->headers = curl_slist_append(NULL, "Accept: application/json");
-	h->headers = curl_slist_append(h->headers, "Content-Type: application/json");
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->token_lock, NULL);
 	*out = h;
 	return 0;
 }
@@ -77,24 +112,54 @@ void zsync_http_free(struct zsync_http *h)
 {
 	if (!h)
 		return;
-	curl_slist_free_all(h->headers);
+	for (size_t i = 0; i < h->nidle; i++)
+		curl_easy_cleanup(h->idle[i]);
+	free(h->idle);
+	wipe_slist(h->headers);
 	zsync_http_session_header(h, NULL);
+	wipe_free(h->sigv4);
+	wipe_free(h->sigv4_userpwd);
+	wipe_free(h->token);
 	free(h->ca_file);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->token_lock);
 	free(h);
 }
 
 void zsync_http_header(struct zsync_http *h, const char *header)
 {
+	pthread_mutex_lock(&h->lock);
 	h->headers = curl_slist_append(h->headers, header);
+	pthread_mutex_unlock(&h->lock);
 }
 
 void zsync_http_session_header(struct zsync_http *h, const char *header)
 {
-	if (h->session) {
-		memset(h->session, 0, strlen(h->session));
-		free(h->session);
-	}
+	pthread_mutex_lock(&h->lock);
+	wipe_free(h->session);
 	h->session = header ? zsync_xstrdup(header) : NULL;
+	pthread_mutex_unlock(&h->lock);
+}
+
+void zsync_http_aws_sigv4(struct zsync_http *h, const char *provider, const char *access_key_id,
+			  const char *secret_key)
+{
+	wipe_free(h->sigv4);
+	wipe_free(h->sigv4_userpwd);
+	h->sigv4 = zsync_xstrdup(provider);
+	h->sigv4_userpwd = zsync_xasprintf("%s:%s", access_key_id, secret_key);
+}
+
+void zsync_http_sign_hook(struct zsync_http *h, zsync_http_sign_fn fn, void *ud)
+{
+	h->sign = fn;
+	h->sign_ud = ud;
+}
+
+void zsync_http_token_source(struct zsync_http *h, const struct zsync_http_token_source *src)
+{
+	h->src = *src;
+	h->has_src = true;
 }
 
 size_t zsync_http_count(const struct zsync_http *h, const char *method)
@@ -106,30 +171,96 @@ size_t zsync_http_count(const struct zsync_http *h, const char *method)
 	return n;
 }
 
-/* Waits for a token: at most rate_per_sec requests a second, bursts of one. */
+size_t zsync_http_connections(const struct zsync_http *h)
+{
+	return h->connects;
+}
+
+/* Waits for a token: at most rate_per_sec requests a second, bursts of one, across threads. */
 static void rate_wait(struct zsync_http *h)
 {
 	if (h->o.rate_per_sec <= 0)
 		return;
 	for (;;) {
-		double t = now_s();
+		double t, wait;
+		pthread_mutex_lock(&h->lock);
+		t = now_s();
 		h->tokens += (t - h->last) * h->o.rate_per_sec;
 		if (h->tokens > 1)
 			h->tokens = 1;
 		h->last = t;
 		if (h->tokens >= 1) {
 			h->tokens -= 1;
+			pthread_mutex_unlock(&h->lock);
 			return;
 		}
-		sleep_s((1 - h->tokens) / h->o.rate_per_sec);
+		wait = (1 - h->tokens) / h->o.rate_per_sec;
+		pthread_mutex_unlock(&h->lock);
+		sleep_s(wait);
 	}
+}
+
+/* The bearer header, fetched or renewed when needed (force: after a 401). */
+static int bearer(struct zsync_http *h, bool force, char **hdr, struct zsync_err *err)
+{
+	int ret = 0;
+
+	*hdr = NULL;
+	if (!h->has_src || fetching_token == h)
+		return 0;
+	pthread_mutex_lock(&h->token_lock);
+	if (force || !h->token || now_s() >= h->token_expiry - TOKEN_MARGIN) {
+		char *tok = NULL;
+		long ttl = 0;
+		fetching_token = h;
+		ret = h->src.fetch(h->src.ud, h, &tok, &ttl, err);
+		fetching_token = NULL;
+		if (ret == 0 && (!tok || !*tok || strpbrk(tok, "\r\n")))
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "the token source returned no usable token");
+		if (ret < 0) {
+			wipe_free(tok);
+			zsync_err_prefix(err, "cannot get an access token");
+			goto out;
+		}
+		wipe_free(h->token);
+		h->token = zsync_xasprintf("Authorization: Bearer %s", tok);
+		wipe_free(tok);
+		h->token_expiry = now_s() + (ttl > 0 ? ttl : 3600);
+	}
+	*hdr = zsync_xstrdup(h->token);
+out:
+	pthread_mutex_unlock(&h->token_lock);
+	return ret;
+}
+
+static CURL *take_handle(struct zsync_http *h)
+{
+	CURL *c = NULL;
+	pthread_mutex_lock(&h->lock);
+	if (h->nidle)
+		c = h->idle[--h->nidle];
+	pthread_mutex_unlock(&h->lock);
+	if (c)
+		curl_easy_reset(c); /* options go, the connection cache stays */
+	else
+		c = curl_easy_init();
+	return c;
+}
+
+static void give_handle(struct zsync_http *h, CURL *c)
+{
+	pthread_mutex_lock(&h->lock);
+	if (h->nidle == h->idle_cap)
+		h->idle = zsync_xrealloc(h->idle, (h->idle_cap = h->idle_cap * 2 + 2) * sizeof(*h->idle));
+	h->idle[h->nidle++] = c;
+	pthread_mutex_unlock(&h->lock);
 }
 
 struct sink {
 	char *buf;
-	size_t len, cap;
+	size_t len, cap, max;
 	bool too_big;
-	char *location;
+	char *location, *content_type;
 	double retry_after;
 };
 
@@ -137,7 +268,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 {
 	struct sink *s = ud;
 	size_t add = size * n;
-	if (s->len + add > MAX_BODY) {
+	if (s->len + add > s->max) {
 		s->too_big = true;
 		return 0; /* aborts the transfer */
 	}
@@ -150,23 +281,44 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	return add;
 }
 
+/* The value of header line p (len bytes) if it is `name:`, trimmed; malloc'ed. */
+static char *header_value(const char *p, size_t len, const char *name)
+{
+	size_t nl = strlen(name);
+	if (len <= nl || strncasecmp(p, name, nl) != 0)
+		return NULL;
+	const char *v = p + nl;
+	size_t vl = len - nl;
+	while (vl && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
+		vl--;
+	return zsync_xasprintf("%.*s", (int)vl, v);
+}
+
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
 {
 	struct sink *s = ud;
 	size_t len = size * n;
+	char *v;
 	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
 		s->retry_after = atof(p + 12);
-	if (len > 9 && strncasecmp(p, "Location:", 9) == 0) {
-		const char *v = p + 9;
-		size_t vl = len - 9;
-		while (vl && (*v == ' ' || *v == '\t'))
-			v++, vl--;
-		while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n' || v[vl - 1] == ' '))
-			vl--;
+	if ((v = header_value(p, len, "Location:"))) {
 		free(s->location);
-		s->location = zsync_xasprintf("%.*s", (int)vl, v);
+		s->location = v;
+	}
+	if ((v = header_value(p, len, "Content-Type:"))) {
+		free(s->content_type);
+		s->content_type = v;
 	}
 	return len;
+}
+
+static void sink_release(struct sink *s)
+{
+	free(s->buf);
+	free(s->location);
+	free(s->content_type);
 }
 
 static int method_index(const char *m)
@@ -177,37 +329,83 @@ static int method_index(const char *m)
 	return 5;
 }
 
-int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
-		       struct zsync_http_resp *resp, struct zsync_err *err)
+/* Every header of one attempt: the client's, the session's, the token, the request's, the signature. */
+static int attempt_headers(struct zsync_http *h, const struct zsync_http_req *req, bool renew_token,
+			   struct curl_slist **out, struct zsync_err *err)
 {
-	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct curl_slist *l = NULL;
+	char *tok = NULL, *line;
+	int ret;
+
+	if ((ret = bearer(h, renew_token, &tok, err)) < 0)
+		return ret;
+	line = zsync_xasprintf("Accept: %s", req->accept ? req->accept : "application/json");
+	l = curl_slist_append(l, line);
+	free(line);
+	if (req->content_type) {
+		line = zsync_xasprintf("Content-Type: %s", req->content_type);
+		l = curl_slist_append(l, line);
+		free(line);
+	}
+	pthread_mutex_lock(&h->lock);
+	for (struct curl_slist *s = h->headers; s; s = s->next)
+		l = curl_slist_append(l, s->data);
+	if (h->session)
+		l = curl_slist_append(l, h->session);
+	pthread_mutex_unlock(&h->lock);
+	if (tok)
+		l = curl_slist_append(l, tok);
+	wipe_free(tok);
+	for (const char *const *x = req->headers; x && *x; x++)
+		l = curl_slist_append(l, *x);
+	if (h->sign) {
+		struct zsync_strlist sig = { 0 };
+		ret = h->sign(h->sign_ud, req, &sig, err);
+		for (size_t i = 0; i < sig.n; i++) {
+			if (ret == 0)
+				l = curl_slist_append(l, sig.v[i]);
+			memset(sig.v[i], 0, strlen(sig.v[i]));
+		}
+		zsync_strlist_release(&sig);
+		if (ret < 0) {
+			wipe_slist(l);
+			return ret;
+		}
+	}
+	*out = l;
+	return 0;
+}
+
+int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, struct zsync_http_resp *resp,
+		    struct zsync_err *err)
+{
+	const char *method = req->method, *url = req->url;
+	bool renew_token = false, renewed = false;
 	int ret = 0;
 
 	memset(resp, 0, sizeof(*resp));
 	for (long attempt = 0;; attempt++) {
-		CURL *c = curl_easy_init();
-		struct sink s = { 0 };
+		struct sink s = { .max = h->o.max_body };
+		struct curl_slist *hdrs = NULL;
 		char curl_err[CURL_ERROR_SIZE] = "";
-		long status = 0;
+		long status = 0, connects = 0;
 		CURLcode rc;
+		CURL *c;
 		bool retry;
 		double wait;
 
+		if ((ret = attempt_headers(h, req, renew_token, &hdrs, err)) < 0)
+			break;
+		renew_token = false;
 		rate_wait(h);
-		h->counts[method_index(method)]++;
+		c = take_handle(h);
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-		struct curl_slist *hdrs = h->headers, *with_session = NULL;
-		if (h->session) {
-			for (struct curl_slist *s = h->headers; s; s = s->next)
-				with_session = curl_slist_append(with_session, s->data);
-			with_session = curl_slist_append(with_session, h->session);
-			hdrs = with_session;
-		}
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT, h->o.timeout);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, h->o.timeout < 10 ? h->o.timeout : 10);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
 		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 		curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
@@ -216,25 +414,43 @@ int zsync_http_request(struct zsync_http *h, const char *method, const char *url
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 		if (h->ca_file)
 			curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
-		if (payload)
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
+		if (req->body) {
+			curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body);
+			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+		}
+		if (h->sigv4) {
+			curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->sigv4);
+			curl_easy_setopt(c, CURLOPT_USERPWD, h->sigv4_userpwd);
+		}
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		curl_easy_cleanup(c);
-		curl_slist_free_all(with_session);
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		if (h->sigv4)
+			curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
+		give_handle(h, c);
+		wipe_slist(hdrs);
+		pthread_mutex_lock(&h->lock);
+		h->counts[method_index(method)]++;
+		h->connects += (size_t)connects;
+		pthread_mutex_unlock(&h->lock);
 
 		if (s.too_big) {
-			free(s.buf);
-			free(s.location);
-			ret = zsync_err_set(err, ZSYNC_EIO, "%s %s: response larger than %u bytes", method,
-					    url, MAX_BODY);
+			sink_release(&s);
+			ret = zsync_err_set(err, ZSYNC_EIO, "%s %s: response larger than %zu bytes", method, url,
+					    h->o.max_body);
 			break;
+		}
+		/* an expired or revoked token: one new token, not counted as a retry */
+		if (rc == CURLE_OK && status == 401 && h->has_src && fetching_token != h && !renewed) {
+			sink_release(&s);
+			renew_token = renewed = true;
+			attempt--;
+			continue;
 		}
 		retry = rc != CURLE_OK ? true : (status == 429 || status >= 500);
 		if (!retry || attempt >= h->o.retries) {
 			if (rc != CURLE_OK) {
-				free(s.buf);
-				free(s.location);
+				sink_release(&s);
 				/* curl's message names the host and the problem, never our headers */
 				ret = zsync_err_set(err, ZSYNC_EIO, "%s %s: %s", method, url,
 						    *curl_err ? curl_err : curl_easy_strerror(rc));
@@ -245,6 +461,7 @@ int zsync_http_request(struct zsync_http *h, const char *method, const char *url
 			resp->body[s.len] = '\0';
 			resp->len = s.len;
 			resp->location = s.location;
+			resp->content_type = s.content_type;
 			resp->json = s.len ? json_loadb(resp->body, s.len, 0, NULL) : NULL;
 			break;
 		}
@@ -255,11 +472,60 @@ int zsync_http_request(struct zsync_http *h, const char *method, const char *url
 		wait = fmin(MAX_BACKOFF, 0.2 * pow(2, (double)attempt)) * (0.5 + (r % 1000) / 1000.0);
 		if (s.retry_after > wait)
 			wait = fmin(s.retry_after, 120);
-		free(s.buf);
-		free(s.location);
+		sink_release(&s);
 		sleep_s(wait);
 	}
+	return ret;
+}
+
+int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
+		       struct zsync_http_resp *resp, struct zsync_err *err)
+{
+	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	struct zsync_http_req req = { .method = method,
+				      .url = url,
+				      .body = payload,
+				      .len = payload ? strlen(payload) : 0,
+				      .content_type = "application/json" };
+	int ret = zsync_http_send(h, &req, resp, err);
 	free(payload);
+	return ret;
+}
+
+int zsync_http_oauth2_token(struct zsync_http *h, const char *token_url, const char *form, char **token,
+			    long *ttl, struct zsync_err *err)
+{
+	struct zsync_http_req req = { .method = "POST",
+				      .url = token_url,
+				      .body = form,
+				      .len = strlen(form),
+				      .content_type = "application/x-www-form-urlencoded" };
+	struct zsync_http_resp r;
+	const char *tok;
+	int ret;
+
+	*token = NULL;
+	*ttl = 0;
+	if ((ret = zsync_http_send(h, &req, &r, err)) < 0)
+		return ret;
+	tok = json_string_value(json_object_get(r.json, "access_token"));
+	if (r.status != 200 || !tok) {
+		const char *e = json_string_value(json_object_get(r.json, "error"));
+		const char *d = json_string_value(json_object_get(r.json, "error_description"));
+		if (r.status == 200)
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "token endpoint: no access_token in the answer");
+		else if (e)
+			ret = zsync_err_set(err, ZSYNC_EIO, "token endpoint: HTTP %ld: %s%s%.200s", r.status, e,
+					    d ? ": " : "", d ? d : "");
+		else
+			ret = zsync_err_set(err, ZSYNC_EIO, "token endpoint: HTTP %ld", r.status);
+	} else {
+		*token = zsync_xstrdup(tok);
+		*ttl = (long)json_integer_value(json_object_get(r.json, "expires_in"));
+	}
+	if (r.body)
+		memset(r.body, 0, r.len); /* holds the token */
+	zsync_http_resp_release(&r);
 	return ret;
 }
 
@@ -267,6 +533,7 @@ void zsync_http_resp_release(struct zsync_http_resp *r)
 {
 	free(r->body);
 	free(r->location);
+	free(r->content_type);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
 }

@@ -1,7 +1,16 @@
-/* http.h - the one HTTP client every API provider uses: JSON, timeouts, retries, rate limit, caps */
+/*
+ * http.h - the one HTTP client every API provider uses: any body type (JSON, XML, form),
+ * request signing (AWS SigV4 through libcurl, or a hook), OAuth2 bearer tokens from a
+ * pluggable token source, connection reuse, and the same timeouts, retries, rate limit and
+ * size cap for every request.
+ *
+ * One struct zsync_http per provider instance; it may be used from several threads at
+ * once (connections are pooled, the rate limit and the token are shared).
+ */
 #ifndef ZSYNC_HTTP_H
 #define ZSYNC_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -15,6 +24,18 @@ struct zsync_http_opts {
 	long timeout;          /* seconds for one request (connect included) */
 	long retries;          /* extra attempts on 429, 5xx and connection errors */
 	const char *ca_file;   /* extra CA bundle; TLS verification is always on */
+	size_t max_body;       /* response size cap in bytes; 0: 64 MiB */
+};
+
+/* One request. Only method and url are required. */
+struct zsync_http_req {
+	const char *method;          /* "GET", "POST", ... */
+	const char *url;
+	const char *body;            /* NULL: no body */
+	size_t len;                  /* of body */
+	const char *content_type;    /* of body ("application/xml"); NULL: none sent */
+	const char *accept;          /* NULL: "application/json" */
+	const char *const *headers;  /* more headers for this request, NULL-terminated; may be NULL */
 };
 
 struct zsync_http_resp {
@@ -23,10 +44,12 @@ struct zsync_http_resp {
 	size_t len;
 	json_t *json;          /* parsed body when it is JSON, else NULL */
 	char *location;        /* Location header, if any */
+	char *content_type;    /* Content-Type header, if any */
 };
 
 int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *opts,
 		   struct zsync_err *err);
+/* Closes the pooled connections, wipes the headers and the token; accepts NULL. */
 void zsync_http_free(struct zsync_http *h);
 
 /*
@@ -36,11 +59,21 @@ void zsync_http_free(struct zsync_http *h);
 void zsync_http_header(struct zsync_http *h, const char *header);
 
 /*
- * One request; body (may be NULL) is sent as JSON. Retries 429, 5xx and connection
- * failures with exponential backoff and jitter, honouring Retry-After. Returns 0 when a
- * response arrived (whatever its status: look at resp->status), or a negative code with
- * err ("connection refused", "timed out", "response larger than N bytes").
+ * Sets (or with NULL clears) one more header sent with every request, replaced by the next
+ * call: a session token. Treated as a secret like the others.
  */
+void zsync_http_session_header(struct zsync_http *h, const char *header);
+
+/*
+ * One request. Retries 429, 5xx and connection failures with exponential backoff and
+ * jitter, honouring Retry-After; a 401 with a token source fetches a new token once.
+ * Returns 0 when a response arrived (whatever its status: look at resp->status), or a
+ * negative code with err ("connection refused", "timed out", "response larger than N
+ * bytes").
+ */
+int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req,
+		    struct zsync_http_resp *resp, struct zsync_err *err);
+/* The JSON form of zsync_http_send: body (may be NULL) is sent as application/json. */
 int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
 		       struct zsync_http_resp *resp, struct zsync_err *err);
 void zsync_http_resp_release(struct zsync_http_resp *resp);
@@ -49,15 +82,51 @@ void zsync_http_resp_release(struct zsync_http_resp *resp);
 void zsync_http_error(const struct zsync_http_resp *resp, struct zsync_err *err);
 
 /*
- * Sets (or with NULL clears) one more header sent with every request, replaced by the next
- * call: a session token. Treated as a secret like the others.
+ * Signs every request with AWS Signature Version 4 (libcurl's CURLOPT_AWS_SIGV4):
+ * provider is "aws:amz:REGION:SERVICE" ("aws:amz:us-east-1:route53"). The keys are copied
+ * and wiped on free.
  */
-void zsync_http_session_header(struct zsync_http *h, const char *header);
+void zsync_http_aws_sigv4(struct zsync_http *h, const char *provider, const char *access_key_id,
+			  const char *secret_key);
+
+/*
+ * A signing hook for other schemes: called before every attempt (retries included, so a
+ * timestamp is fresh) with the request as it will be sent; it adds header lines to
+ * headers ("Authorization: ..."), which are secrets like the others. Non-zero: the request
+ * fails with err.
+ */
+typedef int (*zsync_http_sign_fn)(void *ud, const struct zsync_http_req *req,
+				  struct zsync_strlist *headers, struct zsync_err *err);
+void zsync_http_sign_hook(struct zsync_http *h, zsync_http_sign_fn fn, void *ud);
+
+/*
+ * Where OAuth2 bearer tokens come from (client credentials, a JWT grant, a metadata
+ * server...). fetch puts a new token into *token (malloc'ed; http.c wipes and frees it)
+ * and its lifetime into *ttl (seconds; 0: unknown, one hour assumed); it may send its own
+ * requests with h (they carry no bearer token). A token is fetched before the first
+ * request, again a minute before it expires, and once more after a 401.
+ */
+struct zsync_http_token_source {
+	int (*fetch)(void *ud, struct zsync_http *h, char **token, long *ttl, struct zsync_err *err);
+	void *ud;
+};
+/* Sends "Authorization: Bearer TOKEN" from src with every request; src is copied. */
+void zsync_http_token_source(struct zsync_http *h, const struct zsync_http_token_source *src);
+
+/*
+ * One OAuth2 token request (RFC 6749 section 4.4, RFC 7523): POSTs form (already
+ * url-encoded, "grant_type=...&...") to token_url and reads access_token and expires_in.
+ * For a token source's fetch. The form is a secret: never in err.
+ */
+int zsync_http_oauth2_token(struct zsync_http *h, const char *token_url, const char *form, char **token,
+			    long *ttl, struct zsync_err *err);
 
 /* Requests made so far, in total or for one method ("PATCH"). */
 size_t zsync_http_count(const struct zsync_http *h, const char *method);
+/* TCP connections opened so far (a reused connection is not counted again). */
+size_t zsync_http_connections(const struct zsync_http *h);
 
-/* Percent-encodes s for a URL path segment. malloc'ed. */
+/* Percent-encodes s for a URL path segment or a form value. malloc'ed. */
 char *zsync_http_escape(const char *s);
 
 #endif

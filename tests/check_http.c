@@ -1,0 +1,296 @@
+/* check_http.c - the HTTP client against tests/fakes/httpecho.py on 127.0.0.1: bodies of any type, retries, caps, connection reuse, OAuth2 tokens, AWS SigV4 */
+#include "testutil.h"
+
+#include "http.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+static pid_t server_pid;
+static int port;
+
+static void server_start(void)
+{
+	int fd[2];
+	char line[32] = "";
+	FILE *f;
+
+	ck_assert_int_eq(pipe(fd), 0);
+	server_pid = fork();
+	if (server_pid == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		execlp("python3", "python3", "tests/fakes/httpecho.py", (char *)NULL);
+		_exit(127);
+	}
+	close(fd[1]);
+	f = fdopen(fd[0], "r");
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	port = atoi(line);
+	if (port <= 0) {
+		fprintf(stderr, "check_http: tests/fakes/httpecho.py did not start (run from the source tree)\n");
+		exit(1);
+	}
+}
+
+static void server_stop(void)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+	}
+}
+
+static char *url(const char *path)
+{
+	return tu_fmt("http://127.0.0.1:%d%s", port, path);
+}
+
+static struct zsync_http *client(long retries, size_t max_body)
+{
+	struct zsync_http *h = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_http_opts o = { .timeout = 10, .retries = retries, .max_body = max_body };
+	ck_assert_int_eq(zsync_http_new(&h, &o, &err), 0);
+	return h;
+}
+
+START_TEST(test_json_and_reuse)
+{
+	struct zsync_http *h = client(0, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	json_t *body = json_pack("{s:i}", "a", 1);
+	char *u = url("/echo");
+
+	zsync_http_header(h, "X-API-Key: k");
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(zsync_http_request(h, "PATCH", u, body, &r, &err), 0);
+		ck_assert_int_eq(r.status, 200);
+		json_t *hd = json_object_get(r.json, "headers");
+		ck_assert_str_eq(json_string_value(json_object_get(r.json, "method")), "PATCH");
+		ck_assert_str_eq(json_string_value(json_object_get(r.json, "body")), "{\"a\":1}");
+		ck_assert_str_eq(json_string_value(json_object_get(hd, "content-type")), "application/json");
+		ck_assert_str_eq(json_string_value(json_object_get(hd, "accept")), "application/json");
+		ck_assert_str_eq(json_string_value(json_object_get(hd, "x-api-key")), "k");
+		ck_assert_str_eq(r.content_type, "application/json");
+		zsync_http_resp_release(&r);
+	}
+	/* three requests, one keep-alive connection */
+	ck_assert_uint_eq(zsync_http_count(h, "PATCH"), 3);
+	ck_assert_uint_eq(zsync_http_connections(h), 1);
+	json_decref(body);
+	zsync_http_free(h);
+	free(u);
+}
+END_TEST
+
+START_TEST(test_xml_and_form)
+{
+	struct zsync_http *h = client(0, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	const char *xml = "<ChangeBatch><Comment>x</Comment></ChangeBatch>";
+	const char *hdrs[] = { "X-Per-Request: 1", NULL };
+	char *u = url("/xml"), *e = url("/echo");
+	struct zsync_http_req req = { .method = "POST", .url = u, .body = xml, .len = strlen(xml),
+				      .content_type = "text/xml", .accept = "application/xml" };
+
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_ptr_null(r.json);
+	ck_assert_str_eq(r.content_type, "application/xml");
+	ck_assert_str_eq(r.body, "<?xml version=\"1.0\"?><r ct=\"text/xml\"><ChangeBatch><Comment>x</Comment></ChangeBatch></r>");
+	zsync_http_resp_release(&r);
+	/* a form, and a header for one request only */
+	req = (struct zsync_http_req){ .method = "POST", .url = e, .body = "a=1&b=%20", .len = 9,
+				       .content_type = "application/x-www-form-urlencoded", .headers = hdrs };
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	json_t *hd = json_object_get(r.json, "headers");
+	ck_assert_str_eq(json_string_value(json_object_get(hd, "content-type")), "application/x-www-form-urlencoded");
+	ck_assert_str_eq(json_string_value(json_object_get(hd, "x-per-request")), "1");
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "body")), "a=1&b=%20");
+	zsync_http_resp_release(&r);
+	req = (struct zsync_http_req){ .method = "GET", .url = e };
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	hd = json_object_get(r.json, "headers");
+	ck_assert_ptr_null(json_object_get(hd, "x-per-request"));
+	ck_assert_ptr_null(json_object_get(hd, "content-type"));
+	zsync_http_resp_release(&r);
+	zsync_http_free(h);
+	free(u);
+	free(e);
+}
+END_TEST
+
+/* The same retry and size rules for every request. */
+START_TEST(test_retry_and_cap)
+{
+	struct zsync_http *h = client(3, 5000);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	char *u = url("/flaky"), *b = url("/big");
+	struct zsync_http_req req = { .method = "GET", .url = u, .accept = "*/*" };
+
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "attempt")), 3);
+	zsync_http_resp_release(&r);
+	req.url = b;
+	ck_assert_int_lt(zsync_http_send(h, &req, &r, &err), 0);
+	ck_assert_msg(strstr(err.msg, "response larger than 5000 bytes"), "%s", err.msg);
+	ck_assert_ptr_null(r.body);
+	zsync_http_free(h);
+	free(u);
+	free(b);
+}
+END_TEST
+
+/* A client-credentials token source, as Azure's would be. */
+struct creds {
+	char *token_url;
+	const char *secret;
+	int fetches;
+};
+
+static int fetch_token(void *ud, struct zsync_http *h, char **token, long *ttl, struct zsync_err *err)
+{
+	struct creds *c = ud;
+	char *sec = zsync_http_escape(c->secret);
+	char *form = tu_fmt("grant_type=client_credentials&client_id=zonesync&client_secret=%s", sec);
+	int ret = zsync_http_oauth2_token(h, c->token_url, form, token, ttl, err);
+	c->fetches++;
+	free(sec);
+	free(form);
+	return ret;
+}
+
+START_TEST(test_oauth2_bearer)
+{
+	struct zsync_http *h = client(0, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	struct creds c = { url("/token?ttl=3600"), "s3cret", 0 };
+	char *u = url("/bearer"), *rv = url("/revoke");
+
+	zsync_http_token_source(h, &(struct zsync_http_token_source){ fetch_token, &c });
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "authorization")), "Bearer tok1");
+	zsync_http_resp_release(&r);
+	/* still valid: no new fetch */
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	ck_assert_int_eq(c.fetches, 1);
+	zsync_http_resp_release(&r);
+	/* revoked at the server: the 401 brings one new token, the request succeeds */
+	ck_assert_int_eq(zsync_http_request(h, "POST", rv, NULL, &r, &err), 0);
+	zsync_http_resp_release(&r);
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "authorization")), "Bearer tok2");
+	ck_assert_int_eq(c.fetches, 2);
+	zsync_http_resp_release(&r);
+	zsync_http_free(h);
+
+	/* a token about to expire is renewed before the request */
+	h = client(0, 0);
+	free(c.token_url);
+	c = (struct creds){ url("/token?ttl=30"), "s3cret", 0 };
+	zsync_http_token_source(h, &(struct zsync_http_token_source){ fetch_token, &c });
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+		ck_assert_int_eq(r.status, 200);
+		zsync_http_resp_release(&r);
+	}
+	ck_assert_int_eq(c.fetches, 2);
+	zsync_http_free(h);
+
+	/* a refused client: the error names the token endpoint's answer, never the secret */
+	h = client(0, 0);
+	free(c.token_url);
+	c = (struct creds){ url("/token"), "wrong-secret-value", 0 };
+	zsync_http_token_source(h, &(struct zsync_http_token_source){ fetch_token, &c });
+	ck_assert_int_lt(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	ck_assert_str_eq(err.msg, "cannot get an access token: token endpoint: HTTP 401: invalid_client: bad client");
+	zsync_http_free(h);
+	free(c.token_url);
+	free(u);
+	free(rv);
+}
+END_TEST
+
+START_TEST(test_aws_sigv4)
+{
+	struct zsync_http *h = client(0, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	const char *xml = "<ChangeResourceRecordSetsRequest/>";
+	char *u = url("/sigv4/2013-04-01/hostedzone/Z1/rrset");
+	struct zsync_http_req req = { .method = "POST", .url = u, .body = xml, .len = strlen(xml),
+				      .content_type = "text/xml" };
+
+	zsync_http_aws_sigv4(h, "aws:amz:us-east-1:route53", "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	zsync_http_resp_release(&r);
+	req = (struct zsync_http_req){ .method = "GET", .url = u };
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+	zsync_http_resp_release(&r);
+	zsync_http_free(h);
+	/* the server does check: a wrong secret is refused */
+	h = client(0, 0);
+	zsync_http_aws_sigv4(h, "aws:amz:us-east-1:route53", "AKIDEXAMPLE", "not-the-secret");
+	ck_assert_int_eq(zsync_http_send(h, &req, &r, &err), 0);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_str_eq(json_string_value(json_object_get(r.json, "error")), "signature mismatch");
+	zsync_http_resp_release(&r);
+	zsync_http_free(h);
+	free(u);
+}
+END_TEST
+
+/* A signing hook adds its headers to every attempt, retries included. */
+static int sign_count(void *ud, const struct zsync_http_req *req, struct zsync_strlist *headers,
+		      struct zsync_err *err)
+{
+	int *n = ud;
+	(void)err;
+	zsync_strlist_add_owned(headers, zsync_xasprintf("X-Signature: %s-%d", req->method, ++*n));
+	return 0;
+}
+
+START_TEST(test_sign_hook)
+{
+	struct zsync_http *h = client(0, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	int n = 0;
+	char *u = url("/echo");
+
+	zsync_http_sign_hook(h, sign_count, &n);
+	ck_assert_int_eq(zsync_http_request(h, "DELETE", u, NULL, &r, &err), 0);
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(r.json, "headers"), "x-signature")), "DELETE-1");
+	zsync_http_resp_release(&r);
+	zsync_http_free(h);
+	free(u);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = tcase_create("http");
+	tcase_add_unchecked_fixture(tc, server_start, server_stop);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_json_and_reuse);
+	tcase_add_test(tc, test_xml_and_form);
+	tcase_add_test(tc, test_retry_and_cap);
+	tcase_add_test(tc, test_oauth2_bearer);
+	tcase_add_test(tc, test_aws_sigv4);
+	tcase_add_test(tc, test_sign_hook);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
