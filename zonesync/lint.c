@@ -114,6 +114,127 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 	}
 }
 
+/* ---- CNAME chains ---- */
+
+/* Per CNAME RRset of the zone, found by address (the zone's RRsets do not move). */
+struct cname_node {
+	const struct zsync_rrset *r;
+	const struct cname_node *next; /* the CNAME its target is, if in the zone */
+	unsigned len;                  /* CNAMEs to follow from here to an answer; LOOP_LEN: never */
+	bool on_path, done, targeted;
+};
+
+#define LOOP_LEN UINT32_MAX
+
+static int node_cmp(const void *a, const void *b)
+{
+	const struct zsync_rrset *x = ((const struct cname_node *)a)->r;
+	const struct zsync_rrset *y = ((const struct cname_node *)b)->r;
+	return x < y ? -1 : x > y;
+}
+
+static struct cname_node *node_of(struct cname_node *nodes, size_t n, const struct zsync_rrset *r)
+{
+	struct cname_node key = { .r = r };
+	return r ? bsearch(&key, nodes, n, sizeof(*nodes), node_cmp) : NULL;
+}
+
+/*
+ * "a. -> b. -> c." into buf: the owners of count CNAMEs from node on (the first 12 and
+ * the last 2 when there are more), then what the last one points at.
+ */
+static const char *chain_text(const struct cname_node *node, unsigned count, char *buf, size_t len)
+{
+	size_t o = 0;
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+	const uint8_t *last = NULL;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; node && i < count && o < len; i++, node = node->next) {
+		if (i < 12 || i + 2 >= count)
+			o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? " -> " : "",
+					      zsync_name_to_text(node->r->owner, name, sizeof(name)));
+		else if (i == 12)
+			o += (size_t)snprintf(buf + o, len - o, " -> ...");
+		last = zsync_rdata_target(ZSYNC_TYPE_CNAME, node->r->rdata);
+	}
+	if (last && o < len)
+		snprintf(buf + o, len - o, " -> %s", zsync_name_to_text(last, name, sizeof(name)));
+	return buf;
+}
+
+/*
+ * cname-loop: in-zone CNAMEs that lead back to themselves never resolve (error, once per
+ * loop). cname-chain: a chain of more than ZSYNC_LINT_MAX_CNAME_CHAIN CNAMEs from a name
+ * no CNAME points at: resolvers stop following after a few (BIND and Unbound give up
+ * somewhere past 8 to 16 restarts), so such names may not resolve (warning).
+ */
+static void check_cnames(struct lint *l, const struct zsync_rrset *const *rs, size_t n)
+{
+	struct cname_node *nodes = NULL, **path = NULL;
+	size_t nn = 0, cap = 0;
+	char chain[1024];
+
+	for (size_t i = 0; i < n; i++)
+		if (rs[i]->type == ZSYNC_TYPE_CNAME && rs[i]->count >= 1) {
+			if (nn == cap)
+				nodes = zsync_xrealloc(nodes, (cap = cap * 2 + 16) * sizeof(*nodes));
+			nodes[nn++] = (struct cname_node){ .r = rs[i] };
+		}
+	if (!nn)
+		return;
+	qsort(nodes, nn, sizeof(*nodes), node_cmp);
+	for (size_t i = 0; i < nn; i++) {
+		const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_CNAME, nodes[i].r->rdata);
+		struct cname_node *next = t && zsync_name_in_zone(t, l->apex)
+						  ? node_of(nodes, nn, zsync_zone_find_lower(l->z, t, ZSYNC_TYPE_CNAME))
+						  : NULL;
+		nodes[i].next = next;
+		if (next)
+			next->targeted = true;
+	}
+	path = zsync_xmalloc(nn * sizeof(*path));
+	/* each node is walked once: a path stops at a node already known */
+	for (size_t i = 0; i < nn; i++) {
+		struct cname_node *cur = &nodes[i];
+		size_t depth = 0;
+		unsigned len;
+
+		while (cur && !cur->done && !cur->on_path) {
+			cur->on_path = true;
+			path[depth++] = cur;
+			cur = (struct cname_node *)cur->next;
+		}
+		if (cur && cur->on_path) {
+			unsigned k = 1;
+			for (const struct cname_node *c = cur->next; c != cur; c = c->next)
+				k++;
+			report(l, cur->r, ZSYNC_SEV_ERROR, "cname-loop", "CNAME loop, never resolves: %s",
+			       chain_text(cur, k, chain, sizeof(chain)));
+			len = LOOP_LEN;
+		} else {
+			len = cur ? cur->len : 0;
+		}
+		while (depth) {
+			struct cname_node *p = path[--depth];
+			if (len != LOOP_LEN)
+				len++;
+			p->len = len;
+			p->on_path = false;
+			p->done = true;
+		}
+	}
+	for (size_t i = 0; i < nn; i++)
+		if (!nodes[i].targeted && nodes[i].len != LOOP_LEN &&
+		    nodes[i].len > ZSYNC_LINT_MAX_CNAME_CHAIN)
+			report(l, nodes[i].r, ZSYNC_SEV_WARNING, "cname-chain",
+			       "chain of %u CNAMEs (more than %d; resolvers may stop following): %s",
+			       nodes[i].len, ZSYNC_LINT_MAX_CNAME_CHAIN,
+			       chain_text(&nodes[i], nodes[i].len, chain, sizeof(chain)));
+	free(path);
+	free(nodes);
+}
+
 size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 {
 	struct lint l = { .z = z, .d = d, .apex = zsync_zone_origin(z) };
@@ -216,6 +337,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 		}
 		i = j;
 	}
+	check_cnames(&l, rs, n);
 	if (!soa)
 		report(&l, NULL, ZSYNC_SEV_ERROR, "missing-soa", "no SOA record at the apex %s",
 		       zsync_zone_name(z));

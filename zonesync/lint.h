@@ -6,10 +6,13 @@
 #include "repo.h"
 #include "zone.h"
 
+/* cname-chain: the most CNAMEs one name may lead through before a warning. */
+#define ZSYNC_LINT_MAX_CNAME_CHAIN 8
+
 /*
  * Runs every lint rule on a parsed zone and adds findings to diags (rule names:
  * out-of-zone, missing-soa, soa-count, missing-ns, cname-apex, cname-other,
- * cname-multiple, target-cname, no-address, missing-glue, occluded).
+ * cname-multiple, cname-loop, cname-chain, target-cname, no-address, missing-glue, occluded).
  * Returns the number of errors added.
  */
 size_t zsync_lint_zone(struct zsync_zone *zone, struct zsync_diags *diags);
