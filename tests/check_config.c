@@ -176,6 +176,18 @@ START_TEST(test_secrets)
 	ck_assert_msg(strstr(err.msg, "big.toml: larger than 16777216 bytes"), "%s", err.msg);
 	zsync_diags_release(&d);
 	free(big);
+	/* only regular files: a FIFO is refused at once (opening it would wait for a writer),
+	 * as a configuration and as a secret file */
+	char *fifo = tu_fmt("%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_ptr_null(zsync_config_load(fifo, &d, &err));
+	ck_assert_msg(strstr(err.msg, "fifo: a FIFO, not a regular file"), "%s", err.msg);
+	ck_assert_int_lt(zsync_config_secret(cfg, "x", "file:fifo", &v, &err), 0);
+	ck_assert_msg(strstr(err.msg, "a FIFO, not a regular file"), "%s", err.msg);
+	ck_assert_ptr_null(zsync_config_load(dir, &d, &err));
+	ck_assert_msg(strstr(err.msg, "a directory, not a regular file"), "%s", err.msg);
+	zsync_diags_release(&d);
+	free(fifo);
 	zsync_config_free(cfg);
 }
 END_TEST
@@ -241,8 +253,18 @@ START_TEST(test_cli)
 	free(out);
 	out = tu_sh_out(&st, "cd '%s' && '%s' -c nosuch.toml check 2>&1", dir, bin);
 	ck_assert_int_eq(st, 1);
-	ck_assert_msg(strstr(out, "nosuch.toml"), "%s", out);
+	ck_assert_msg(strcmp(out, "zonesync: nosuch.toml: No such file or directory\n") == 0, "%s", out);
 	free(out);
+	/* one message per problem: nothing about a repository the configuration did not name */
+	tu_write(cfg, "[repos]\n");
+	for (int i = 0; i < 2; i++) {
+		out = tu_sh_out(&st, "cd / && '%s' -c '%s' %s 2>&1", bin, cfg, i ? "plan" : "check");
+		ck_assert_int_eq(st, 1);
+		ck_assert_msg(strstr(out, "zonesync.toml:1: error: repos: unknown key") &&
+				      strchr(out, '\n') == out + strlen(out) - 1,
+			      "%s", out);
+		free(out);
+	}
 	free(cfg);
 }
 END_TEST

@@ -95,8 +95,18 @@ int cmd_check(int argc, char **argv, struct zsync_ctx *ctx)
 	cfg_path = zsync_config_locate(ctx->config_path, &explicit_cfg);
 	if (explicit_cfg || stat(cfg_path, &st) == 0) {
 		cfg = zsync_config_load(cfg_path, &diags, &err);
-		if (!cfg && diags.errors == 0)
-			zsync_diags_add(&diags, cfg_path, 0, ZSYNC_SEV_ERROR, NULL, "%s", err.msg);
+		if (!cfg) {
+			/* without it, which repository and zones to check is unknown: guessing '.'
+			 * would only add a misleading second error */
+			zsync_diags_sort(&diags);
+			for (size_t i = 0; i < diags.n; i++)
+				print_diag(ctx, &diags.v[i]);
+			fflush(stdout);
+			if (diags.errors == 0)
+				fprintf(stderr, "zonesync: %s\n", err.msg);
+			code = ZSYNC_EXIT_ERROR;
+			goto out;
+		}
 		if (cfg && zones_dir) {
 			fprintf(stderr, "zonesync: --zones-dir applies only without a configuration file (set [repo] zones_dir in %s)\n",
 				cfg_path);

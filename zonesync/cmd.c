@@ -65,7 +65,8 @@ struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx)
 		zsync_diag_format(&diags.v[i], line, sizeof(line));
 		fprintf(stderr, "%s\n", line);
 	}
-	if (!cfg)
+	/* one message per problem: err only sums up the findings printed above */
+	if (!cfg && diags.errors == 0)
 		fprintf(stderr, "zonesync: %s\n", err.msg);
 	zsync_diags_release(&diags);
 	return cfg;

@@ -800,10 +800,13 @@ int zsync_config_secret(const struct zsync_config *cfg, const char *what, const 
 		size_t len;
 		char *buf = zsync_read_file(path, CONFIG_FILE_MAX, &len, &ferr);
 		if (!buf) {
-			/* the path is not secret; the content is */
+			/* the path is not secret, nor why it cannot be read; the content is */
+			size_t pl = strlen(path);
+			const char *why = strncmp(ferr.msg, path, pl) == 0 && ferr.msg[pl] == ':'
+						  ? ferr.msg + pl + 2 : "unreadable";
 			int code = zsync_err_set(err, ferr.code ? ferr.code : ZSYNC_EIO,
 						 "%s: cannot read secret file %s: %s", what, path,
-						 ferr.code == ZSYNC_ENOTFOUND ? "no such file" : "unreadable");
+						 ferr.code == ZSYNC_ENOTFOUND ? "no such file" : why);
 			free(path);
 			return code;
 		}

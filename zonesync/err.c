@@ -2,6 +2,9 @@
 #include "err.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,14 +211,34 @@ void zsync_strlist_release(struct zsync_strlist *l)
 	memset(l, 0, sizeof(*l));
 }
 
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISFIFO(m) ? "a FIFO" : S_ISSOCK(m) ? "a socket"
+	       : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device" : "not a regular file";
+}
+
 char *zsync_read_file(const char *path, size_t max, size_t *len, struct zsync_err *err)
 {
-	FILE *f = fopen(path, "rb");
+	/* O_NONBLOCK: opening a FIFO would otherwise wait for a writer, forever */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	FILE *f = NULL;
+	struct stat st;
 	char *buf = NULL;
 	size_t cap = 0, n = 0, r;
 
-	if (!f) {
+	if (fd < 0) {
 		zsync_err_set(err, errno == ENOENT ? ZSYNC_ENOTFOUND : ZSYNC_EIO, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		zsync_err_set(err, ZSYNC_EIO, "%s: %s, not a regular file", path,
+			      fstat(fd, &st) < 0 ? strerror(errno) : file_kind(st.st_mode));
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0 || !(f = fdopen(fd, "rb"))) {
+		zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	do {

@@ -60,6 +60,20 @@ expect_exit 1 "a smaller configured budget" "$ZONESYNC" -c "$T/zonesync.toml" -q
 contains "is the one applied" "$OUT" "budget of 20 files (20 files parsed so far; repo.max_include_files)"
 sed -i '/^max_include_files/d' "$T/zonesync.toml"
 
+echo "== a FIFO as the configuration (nobody writes to it)"
+mkfifo "$T/fifo.toml"
+for cmd in check plan; do
+	start=$(date +%s%N)
+	expect_exit 1 "$cmd refuses it" timeout 10 "$ZONESYNC" -c "$T/fifo.toml" "$cmd"
+	ms=$(( ($(date +%s%N) - start) / 1000000 ))
+	check "at once (${ms} ms)" [ "$ms" -lt 2000 ]
+	same "with one message" "$OUT" "zonesync: $T/fifo.toml: a FIFO, not a regular file"
+done
+printf '[repo]\npath = "%s"\n[sate]\n' "$R" > "$T/typo.toml"
+expect_exit 1 "a configuration error" "$ZONESYNC" -c "$T/typo.toml" check
+same "is one message, no second one about a repository" "$OUT" \
+	"$T/typo.toml:3: error: sate: unknown key (sections: repo, state, defaults, providers, zones, hooks)"
+
 # start_hostile MODE: the misbehaving DNS server on a free port ($HPORT)
 start_hostile() {
 	take_port HPORT || return 1
