@@ -57,7 +57,7 @@ struct zsync_apply_req {
 };
 
 /* The descriptor layout; bumped whenever struct zsync_provider_type or an op changes. */
-#define ZSYNC_PROVIDER_ABI 2
+#define ZSYNC_PROVIDER_ABI 3
 
 struct zsync_provider_type {
 	unsigned abi;                 /* ZSYNC_PROVIDER_ABI: the registry refuses another */
@@ -73,6 +73,13 @@ struct zsync_provider_type {
 	 * keep that form (e.g. TXT stored as one string: zsync_norm_txt_join).
 	 */
 	const struct zsync_normaliser *normalisers;
+	/*
+	 * Types the server generates itself (0-terminated; NULL: zsync_diff_generated_dnssec,
+	 * the records a signing server makes): they belong to the provider, never deleted,
+	 * never "extra" in verify --strict, unless git holds records of that type. The
+	 * provider key `generated` replaces this list.
+	 */
+	const uint16_t *generated;
 	/*
 	 * The provider's own configuration keys, ended by { 0 }; the common keys
 	 * (nameservers, ignore, timeout, ...) are zonesync's and must not be repeated, except

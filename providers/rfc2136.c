@@ -452,6 +452,8 @@ const struct zsync_provider_type zsync_provider_rfc2136 = {
 	.summary = "any server taking RFC 2136 UPDATE and AXFR with TSIG (BIND, Knot, PowerDNS)",
 	.caps = ZSYNC_CAP_APEX_NS,
 	.keys = r_keys,
+	/* BIND keeps its signing state in TYPE65534 records beside DNSKEYs (sig-signing-type) */
+	.generated = zsync_diff_generated_bind,
 	.open = r_open,
 	.fetch = r_fetch,
 	.apply = r_apply,

@@ -397,6 +397,8 @@ const struct zsync_provider_type zsync_provider_zonefile = {
 	.summary = "zone files in a directory (self-hosted BIND, NSD, Knot), then a reload command",
 	.keys = zf_keys,
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_OWNS_SOA,
+	/* BIND keeps its signing state in TYPE65534 records beside DNSKEYs (sig-signing-type) */
+	.generated = zsync_diff_generated_bind,
 	.open = zf_open,
 	.fetch = zf_fetch,
 	.apply = zf_apply,

@@ -74,6 +74,7 @@ static const struct {
 	{ "[providers.f]\ntype = \"zonefile\"\ndirectory = \"/x\"\nurl = \"http://x\"\n",
 	  "zonesync.toml:4: error: providers.f.url: unknown key" },
 	{ BASE "unsupported = \"ignore\"\n", "zonesync.toml:5: error: providers.bind.unsupported: expected \"error\" or \"skip\", not 'ignore'" },
+	{ BASE "generated = [\"NSEC\", \"SIGNING\"]\n", "zonesync.toml:5: error: providers.bind.generated: 'SIGNING' is not a record type (a mnemonic such as \"NSEC\" or TYPEnnn)" },
 	{ BASE "rate_limit = \"fast\"\n", "providers.bind.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not 'fast'" },
 	{ BASE "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\", \"pdns\"]\n",
 	  "zonesync.toml:7: error: zones[0].providers: provider 'pdns' is not defined ([providers.pdns])" },

@@ -154,6 +154,23 @@ START_TEST(test_policy)
 	EXPECT("delete example.com. DNSKEY ttl=300\n", HDR "x DNSKEY 257 3 13 AwEAAa==\n",
 	       HDR "x DNSKEY 257 3 13 AwEAAa==\n@ DNSKEY 257 3 13 AwEAAa==\n", NULL);
 
+	/* records the server generates belong to it: BIND's TYPE65534 beside DNSKEYs */
+	const char *signing = HDR "@ DNSKEY 257 3 13 AwEAAa==\n@ TYPE65534 \\# 5 0D12340001\n";
+	struct zsync_diff_policy bind = { .manage_apex_ns = true, .provider = "bind", .generated = zsync_diff_generated_bind };
+	EXPECT("", HDR "@ DNSKEY 257 3 13 AwEAAa==\n", signing, &bind);
+	EXPECT("delete example.com. TYPE65534 ttl=300\n", HDR "@ DNSKEY 257 3 13 AwEAAa==\n", signing, NULL);
+	/* the list is overridable: a provider configured to generate nothing gets NSEC deleted */
+	static const uint16_t none[] = { 0 }, only_65534[] = { 65534, 0 };
+	struct zsync_diff_policy nothing = { .manage_apex_ns = true, .provider = "p", .generated = none };
+	EXPECT("delete example.com. NSEC ttl=300\n", HDR, HDR "@ NSEC ns1 A NS SOA\n", &nothing);
+	struct zsync_diff_policy only = { .manage_apex_ns = true, .provider = "p", .generated = only_65534 };
+	EXPECT("delete example.com. DNSKEY ttl=300\n", HDR, signing, &only);
+	/* git holding that type makes it zonesync's */
+	EXPECT("update example.com. TYPE65534 ttl=300\n", HDR "@ DNSKEY 257 3 13 AwEAAa==\n@ TYPE65534 \\# 5 0D12340000\n",
+	       signing, &bind);
+	ck_assert(zsync_diff_generated(&bind, 65534));
+	ck_assert(!zsync_diff_generated(&bind, ZSYNC_TYPE_TXT));
+
 	/* a provider that owns our SOA (zonefile) sees SOA field changes, not serial changes */
 	struct zsync_diff_policy soa = { .manage_apex_ns = true, .manage_soa = true, .provider = "files" };
 	EXPECT("", HDR, "$TTL 300\n@ SOA ns1 hostmaster 77 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n", &soa);

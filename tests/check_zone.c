@@ -3,6 +3,7 @@
 
 #include <time.h>
 
+#include "lint.h"
 #include "zone.h"
 
 #define HDR "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n"
@@ -413,6 +414,70 @@ START_TEST(test_bad_origin)
 }
 END_TEST
 
+/* Limits are checked, never truncated; a big RRset loads in linear time. */
+START_TEST(test_big_rrset_limits)
+{
+	size_t cap = 65540 * 32 + 4096, o = 0;
+	char *text = malloc(cap);
+	o += (size_t)snprintf(text + o, cap - o, HDR);
+	for (unsigned i = 0; i < 65540; i++) {
+		o += (size_t)snprintf(text + o, cap - o, "big A 10.%u.%u.%u\n", i >> 16, (i >> 8) & 255, i & 255);
+		if (i == 1000)
+			o += (size_t)snprintf(text + o, cap - o, "big A 10.0.0.7\n"); /* a duplicate, in bulk */
+	}
+	struct timespec t0, t1;
+	struct zsync_diags d = { 0 };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct zsync_zone *z = load("example.com", text, &d, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	/* sorted insertion took ~10 s here; linear is a few tens of milliseconds */
+	ck_assert_msg(secs < 3.0, "65,540 records of one RRset loaded in %.2f s", secs);
+	ck_assert_uint_eq(d.errors, 1);
+	ck_assert_uint_eq(d.warnings, 1);
+	int too_many = -1, dup = -1;
+	for (size_t i = 0; i < d.n; i++) {
+		if (strstr(d.v[i].msg, "RRset big.example.com. A has more than 65535 records"))
+			too_many = (int)i;
+		if (strstr(d.v[i].msg, "duplicate record big.example.com. A"))
+			dup = (int)i;
+	}
+	ck_assert_int_ge(too_many, 0);
+	ck_assert_uint_eq(d.v[too_many].line, 5 + 65535 + 1); /* the 65,536th record's line */
+	ck_assert_int_ge(dup, 0);
+	ck_assert_uint_eq(d.v[dup].line, 5 + 1001);
+	uint8_t owner[ZSYNC_NAME_MAXLEN];
+	zsync_name_from_text("big.example.com.", NULL, owner);
+	const struct zsync_rrset *r = zsync_zone_find(z, owner, ZSYNC_TYPE_A);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->count, 65535);
+	ck_assert(r->flags & ZSYNC_RRSET_TOO_MANY);
+	/* in canonical order, no duplicates, like any RRset */
+	const uint8_t *p = r->rdata, *q = zsync_rdata_next(p);
+	for (uint16_t i = 1; i < r->count; i++, p = q, q = zsync_rdata_next(q))
+		ck_assert_int_lt(zsync_rdata_cmp(p, q), 0);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+
+	/* 300 TXT records of 250 octets fit no DNS message: check says so, naming the RRset */
+	o = (size_t)snprintf(text, cap, HDR);
+	for (unsigned i = 0; i < 300; i++)
+		o += (size_t)snprintf(text + o, cap - o, "txt TXT \"%0250u\"\n", i);
+	o += (size_t)snprintf(text + o, cap - o, "fits TXT \"%0250u\"\n", 1u);
+	struct zsync_diags d2 = { 0 };
+	z = load("example.com", text, &d2, NULL);
+	ck_assert_uint_eq(d2.errors, 0);
+	ck_assert_uint_eq(zsync_lint_zone(z, &d2), 1);
+	ck_assert_str_eq(d2.v[0].rule, "rrset-size");
+	ck_assert_uint_eq(d2.v[0].line, 5);
+	ck_assert_msg(strstr(d2.v[0].msg, "RRset txt.example.com. TXT: 300 records need at least 78933 octets in one answer, over the 65535-octet DNS message limit"),
+		      "%s", d2.v[0].msg);
+	zsync_zone_free(z);
+	zsync_diags_release(&d2);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zone");
@@ -431,6 +496,7 @@ int main(void)
 	tcase_add_test(tc, test_add_and_add_text_match_parse);
 	tcase_add_test(tc, test_bad_origin);
 	tcase_add_test(tc, test_name_equal);
+	tcase_add_test(tc, test_big_rrset_limits);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -36,6 +36,7 @@ struct kspec {
 		{ "max_changes", K_COUNT }
 #define COMMON_PROVIDER_KEYS                                                                 \
 	{ "type", K_STR }, { "nameservers", K_STRLIST }, { "ignore", K_STRLIST },              \
+		{ "generated", K_STRLIST },                                                    \
 		{ "unsupported", K_STR }, { "rate_limit", K_STR }, { "timeout", K_COUNT },     \
 		{ "retries", K_COUNT }, { "manage_apex_ns", K_BOOL }, { "create_zones", K_BOOL }, \
 		LIMIT_KEYS
@@ -423,6 +424,21 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 		p->values[i] = zsync_toml_get(t, pt->keys[i].key);
 	get_strlist(t, "nameservers", &p->nameservers);
 	get_strlist(t, "ignore", &p->ignore);
+	if (zsync_toml_get(t, "generated")) {
+		/* replaces the provider type's list: [] says the server generates nothing */
+		struct zsync_strlist g = { 0 };
+		size_t n = 0;
+		get_strlist(t, "generated", &g);
+		p->generated = zsync_xcalloc(g.n + 1, sizeof(*p->generated));
+		for (size_t i = 0; i < g.n; i++)
+			if (zsync_type_from_text(g.v[i], &p->generated[n]) == 0)
+				n++;
+			else
+				verr(v, zsync_toml_get(t, "generated")->line,
+				     "%s.generated: '%s' is not a record type (a mnemonic such as \"NSEC\" or TYPEnnn)",
+				     prefix, g.v[i]);
+		zsync_strlist_release(&g);
+	}
 	p->timeout = get_int(t, "timeout", 30);
 	p->retries = get_int(t, "retries", 3);
 	p->manage_apex_ns = get_bool(t, "manage_apex_ns", true);
@@ -651,6 +667,7 @@ void zsync_config_free(struct zsync_config *cfg)
 		free(p->values);
 		zsync_strlist_release(&p->nameservers);
 		zsync_strlist_release(&p->ignore);
+		free(p->generated);
 	}
 	free(cfg->providers);
 	for (size_t i = 0; i < cfg->nzones; i++) {

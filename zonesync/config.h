@@ -67,6 +67,7 @@ struct zsync_provider_conf {
 	const struct zsync_toml **values;      /* parallel to schema: NULL when not set */
 	struct zsync_strlist nameservers;
 	struct zsync_strlist ignore;     /* owner globs ("_acme-challenge.*") and type names */
+	uint16_t *generated;             /* `generated`: types the server makes itself, 0-terminated; NULL: the type's list */
 	enum zsync_unsupported unsupported;
 	double rate_per_sec;             /* 0: no limit */
 	long timeout;                    /* seconds */

@@ -11,11 +11,28 @@ bool zsync_diff_glob(const char *pattern, const char *name)
 	return fnmatch(pattern, name, FNM_CASEFOLD) == 0;
 }
 
-static bool is_dnssec_type(uint16_t t)
+const uint16_t zsync_diff_generated_dnssec[] = {
+	ZSYNC_TYPE_RRSIG, ZSYNC_TYPE_NSEC, ZSYNC_TYPE_NSEC3, ZSYNC_TYPE_NSEC3PARAM,
+	ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_CDS, ZSYNC_TYPE_CDNSKEY, 0,
+};
+
+/* BIND's sig-signing-type default, 65534: "private-type records" of its key signing state */
+const uint16_t zsync_diff_generated_bind[] = {
+	ZSYNC_TYPE_RRSIG, ZSYNC_TYPE_NSEC, ZSYNC_TYPE_NSEC3, ZSYNC_TYPE_NSEC3PARAM,
+	ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_CDS, ZSYNC_TYPE_CDNSKEY, 65534, 0,
+};
+
+static const uint16_t *generated_list(const struct zsync_diff_policy *p)
 {
-	return t == ZSYNC_TYPE_RRSIG || t == ZSYNC_TYPE_NSEC || t == ZSYNC_TYPE_NSEC3 ||
-	       t == ZSYNC_TYPE_NSEC3PARAM || t == ZSYNC_TYPE_DNSKEY || t == ZSYNC_TYPE_CDS ||
-	       t == ZSYNC_TYPE_CDNSKEY;
+	return p->generated ? p->generated : zsync_diff_generated_dnssec;
+}
+
+bool zsync_diff_generated(const struct zsync_diff_policy *p, uint16_t type)
+{
+	for (const uint16_t *t = generated_list(p); *t; t++)
+		if (*t == type)
+			return true;
+	return false;
 }
 
 bool zsync_diff_supported(const struct zsync_diff_policy *p, uint16_t type)
@@ -282,16 +299,15 @@ static void normalise_desired(const struct zsync_diff_policy *p, struct zsync_zo
 	}
 }
 
+#define GENERATED_MAX 64
+
 struct visit {
 	const struct zsync_diff_policy *p;
 	struct zsync_zone *desired;
 	const uint8_t *apex;
-	bool dnssec_managed[8];
+	const uint16_t *generated;
+	bool managed[GENERATED_MAX]; /* git holds that generated type: then it is zonesync's */
 };
-
-static const uint16_t dnssec_types[] = { ZSYNC_TYPE_RRSIG, ZSYNC_TYPE_NSEC, ZSYNC_TYPE_NSEC3,
-					 ZSYNC_TYPE_NSEC3PARAM, ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_CDS,
-					 ZSYNC_TYPE_CDNSKEY };
 
 /* One RRset as git has it (dr) and as the provider has it (cr); either may be NULL. */
 static void visit(const struct visit *v, const struct zsync_rrset *dr, const struct zsync_rrset *cr,
@@ -315,13 +331,9 @@ static void visit(const struct visit *v, const struct zsync_rrset *dr, const str
 	}
 	if (zsync_diff_ignored(p, v->desired, any))
 		return;
-	if (is_dnssec_type(any->type)) {
-		size_t k = 0;
-		while (dnssec_types[k] != any->type)
-			k++;
-		if (!v->dnssec_managed[k])
-			return; /* signed by the provider: not ours */
-	}
+	for (size_t k = 0; k < GENERATED_MAX && v->generated[k]; k++)
+		if (v->generated[k] == any->type && !v->managed[k])
+			return; /* made by the server itself: not ours */
 	if (any->type == ZSYNC_TYPE_NS && at_apex) {
 		flags |= ZSYNC_CHANGE_APEX_NS;
 		if (!p->manage_apex_ns) {
@@ -390,11 +402,11 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 	size_t nd = 0, nextra = 0, split;
 	const struct zsync_rrset *const *d = zsync_zone_sorted(desired, &nd);
 	const struct zsync_rrset **extra = NULL;
-	struct visit v = { p, desired, zsync_zone_origin(desired), { 0 } };
+	struct visit v = { p, desired, zsync_zone_origin(desired), generated_list(p), { 0 } };
 
 	memset(cs, 0, sizeof(*cs));
-	for (size_t k = 0; k < sizeof(dnssec_types) / sizeof(dnssec_types[0]); k++)
-		v.dnssec_managed[k] = desired_has_type(d, nd, dnssec_types[k]);
+	for (size_t k = 0; k < GENERATED_MAX && v.generated[k]; k++)
+		v.managed[k] = desired_has_type(d, nd, v.generated[k]);
 	if (p->normalisers)
 		normalise_desired(p, desired, d, nd, cs);
 	size_t matched = 0;

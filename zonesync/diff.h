@@ -89,15 +89,24 @@ struct zsync_diff_policy {
 	bool manage_soa;               /* true: the provider holds our SOA (zonefile) */
 	bool skip_unsupported;         /* unsupported = "skip" */
 	const struct zsync_normaliser *normalisers; /* the provider's declared forms; NULL: exact */
+	const uint16_t *generated;     /* types the server makes itself, 0-terminated; NULL: zsync_diff_generated_dnssec */
 	const char *provider;          /* for messages */
 	const struct zsync_strlist *ignore[2]; /* owner globs and type names (provider's, zone's) */
 };
 
 /*
+ * Records a signing server makes itself (RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS,
+ * CDNSKEY): the default `generated` list. BIND adds its private signing-state type
+ * (TYPE65534) where a zone holds DNSKEYs: zsync_diff_generated_bind.
+ */
+extern const uint16_t zsync_diff_generated_dnssec[];
+extern const uint16_t zsync_diff_generated_bind[];
+
+/*
  * Computes the changes that make `current` equal `desired` under the policy, in
- * canonical order (owner, then type). SOA is left out unless manage_soa. DNSSEC records
- * signed by the provider (RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS, CDNSKEY) are left
- * alone unless the desired zone has that type. Release with zsync_changeset_release().
+ * canonical order (owner, then type). SOA is left out unless manage_soa. Records of the
+ * policy's generated types are the provider's: left alone unless the desired zone has
+ * that type. Release with zsync_changeset_release().
  */
 void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 		const struct zsync_diff_policy *policy, struct zsync_changeset *out);
@@ -130,6 +139,8 @@ int zsync_diff_served(const struct zsync_diff_policy *policy, const struct zsync
 bool zsync_diff_ignored(const struct zsync_diff_policy *policy, const struct zsync_zone *zone,
 			const struct zsync_rrset *rrset);
 bool zsync_diff_supported(const struct zsync_diff_policy *policy, uint16_t type);
+/* type is one the provider generates (policy's list). */
+bool zsync_diff_generated(const struct zsync_diff_policy *policy, uint16_t type);
 uint32_t zsync_diff_ttl(const struct zsync_diff_policy *policy, uint32_t ttl);
 
 /* Shell-style glob on presentation names ("_acme-challenge.*"), case-insensitive. */

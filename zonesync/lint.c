@@ -78,6 +78,37 @@ static bool resolves_to_address(struct lint *l, const uint8_t *name)
 	return false;
 }
 
+/*
+ * An RRset is answered whole in one DNS message (RFC 2181 section 5: never a part of
+ * it), at most 65535 octets over TCP (RFC 1035 section 4.2.2): header, question, then
+ * per record the owner as a 2-octet pointer, type, class, TTL, length and rdata. Names
+ * in the rdata of the RFC 1035 types may be compressed too: counted as pointers, so the
+ * size is the least any server could send. Over it, no server can answer the RRset.
+ */
+static void check_size(struct lint *l, const struct zsync_rrset *r, char *owner)
+{
+	size_t size = 12 + (size_t)r->owner_len + 4;
+	const uint8_t *rd = r->rdata;
+	bool compressible = r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_CNAME ||
+			    r->type == ZSYNC_TYPE_PTR || r->type == ZSYNC_TYPE_MX;
+
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		size_t len = zsync_rdata_len(rd);
+		const uint8_t *t = compressible ? zsync_rdata_target(r->type, rd) : NULL;
+		if (t && zsync_name_len(t) > 2)
+			len -= zsync_name_len(t) - 2;
+		size += 2 + 10 + len;
+	}
+	if (size > 65535) {
+		char type[32];
+		report(l, r, ZSYNC_SEV_ERROR, "rrset-size",
+		       "RRset %s %s: %u records need at least %zu octets in one answer, over the "
+		       "65535-octet DNS message limit (RFC 1035 4.2.2): no server can serve it",
+		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
+		       r->count, size);
+	}
+}
+
 static void check_targets(struct lint *l, const struct zsync_rrset *r, char *owner)
 {
 	char type[32];
@@ -310,6 +341,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 					other = r;
 				break;
 			}
+			check_size(&l, r, owner_buf);
 			if (r->type == ZSYNC_TYPE_NS && !apex && !other)
 				other = r;
 			if (r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_MX ||
@@ -352,7 +384,7 @@ bool zsync_lint_lost_lines(const struct zsync_diags *diags, size_t from)
 	for (size_t i = from; i < diags->n; i++) {
 		const char *r = diags->v[i].rule;
 		if (r && (strcmp(r, "syntax") == 0 || strcmp(r, "include") == 0 ||
-			  strcmp(r, "no-ttl") == 0))
+			  strcmp(r, "no-ttl") == 0 || strcmp(r, "ttl-range") == 0))
 			return true;
 	}
 	return false;

@@ -72,6 +72,7 @@ void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_p
 		.manage_soa = (t->caps & ZSYNC_CAP_OWNS_SOA) != 0,
 		.skip_unsupported = pc->unsupported == ZSYNC_UNSUPPORTED_SKIP,
 		.normalisers = t->normalisers,
+		.generated = pc->generated ? pc->generated : t->generated,
 		.provider = pc->name,
 		.ignore = { &pc->ignore, &zc->ignore },
 	};

@@ -12,7 +12,14 @@
 #include <libknot/libknot.h>
 #include <libzscanner/scanner.h>
 
-#define NO_TTL 0xFFFFFFFFu
+/*
+ * libzscanner gives a record without a TTL the default TTL it was started with: a value
+ * no zone file should hold stands for "none". Every TTL of 2^31 or more is an error
+ * (RFC 2181 section 8), so this one only decides the message: an odd value, so that the
+ * likely 4294967295 is reported as the TTL it is and not as a missing one.
+ */
+#define NO_TTL 0x9E3779B9u
+#define TTL_MAX 0x7FFFFFFFu
 /* Prefix given to libzscanner as the "directory" of a zone so that relative $INCLUDE
  * paths come back recognisable; an absolute path in the zone text will not have it. */
 #define INCLUDE_ROOT "/\x01zonesync-repository"
@@ -37,6 +44,7 @@ struct zsync_zone {
 	const uint8_t *last_owner;   /* owner interning: zone files group records by owner */
 	size_t last_owner_len;
 	char *name;                  /* heap: most names are short, and 50,000 zones add up */
+	struct bulk *bulk;           /* while a zone file loads: big RRsets (see zone_insert_bulk) */
 	uint8_t origin[ZSYNC_NAME_MAXLEN];
 };
 
@@ -395,7 +403,199 @@ static int rdata_cmp(const uint8_t *a, const uint8_t *b)
 	return la < lb ? -1 : la > lb;
 }
 
-enum add_result { ADD_NEW = 0, ADD_DUPLICATE = 1, ADD_TTL_DIFFERS = 2 };
+enum add_result { ADD_NEW = 0, ADD_DUPLICATE = 1, ADD_TTL_DIFFERS = 2, ADD_TOO_MANY = 3 };
+
+/*
+ * Big RRsets while a zone loads. Sorted insertion scans and moves the RRset for every
+ * record, quadratic in its size (a 65,535-record RRset took minutes); from BULK_MIN
+ * records on, an RRset takes its records at the end, a hash set of its records finds
+ * the duplicates, and bulk_finish() sorts each such RRset once at the end of the load.
+ */
+#define BULK_MIN 64
+
+struct bulk_set {
+	uint32_t rrset;              /* index in z->rrsets */
+	size_t size, cap;            /* bytes of rdata used and allocated */
+};
+
+struct bulk_item {
+	uint64_t hash;
+	uint32_t set;                /* index in sets + 1; 0: empty slot */
+	uint32_t off;                /* the record's offset in its RRset's rdata */
+};
+
+struct bulk {
+	struct bulk_set *sets;
+	size_t nsets;
+	uint32_t *by_rrset;          /* open addressing: rrset index + 1 -> ... set index, 0 empty */
+	uint32_t *by_rrset_set;
+	size_t map_cap;
+	struct bulk_item *items;
+	size_t items_cap, nitems;
+};
+
+static uint64_t bytes_hash(const uint8_t *p, size_t n, uint64_t seed)
+{
+	uint64_t h = seed ^ 0x9e3779b97f4a7c15ULL ^ n;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 32);
+}
+
+static struct bulk_set *bulk_find(struct bulk *b, uint32_t idx)
+{
+	if (!b->map_cap)
+		return NULL;
+	for (size_t i = (idx * 2654435761u) & (b->map_cap - 1);; i = (i + 1) & (b->map_cap - 1)) {
+		if (!b->by_rrset[i])
+			return NULL;
+		if (b->by_rrset[i] == idx + 1)
+			return &b->sets[b->by_rrset_set[i]];
+	}
+}
+
+static void bulk_map_put(struct bulk *b, uint32_t idx, uint32_t set)
+{
+	size_t i = (idx * 2654435761u) & (b->map_cap - 1);
+	while (b->by_rrset[i])
+		i = (i + 1) & (b->map_cap - 1);
+	b->by_rrset[i] = idx + 1;
+	b->by_rrset_set[i] = set;
+}
+
+static void bulk_item_put(struct bulk *b, uint64_t h, uint32_t set, uint32_t off);
+
+static void bulk_items_grow(struct bulk *b)
+{
+	struct bulk_item *old = b->items;
+	size_t oldcap = b->items_cap;
+	b->items_cap = oldcap ? oldcap * 2 : 1024;
+	b->items = zsync_xcalloc(b->items_cap, sizeof(*b->items));
+	b->nitems = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i].set)
+			bulk_item_put(b, old[i].hash, old[i].set, old[i].off);
+	free(old);
+}
+
+static void bulk_item_put(struct bulk *b, uint64_t h, uint32_t set, uint32_t off)
+{
+	if ((b->nitems + 1) * 4 > b->items_cap * 3)
+		bulk_items_grow(b);
+	size_t i = h & (b->items_cap - 1);
+	while (b->items[i].set)
+		i = (i + 1) & (b->items_cap - 1);
+	b->items[i] = (struct bulk_item){ h, set, off };
+	b->nitems++;
+}
+
+/* r (count == BULK_MIN, sorted) becomes a bulk RRset: its records go into the hash set. */
+static struct bulk_set *bulk_start(struct zsync_zone *z, struct zsync_rrset *r)
+{
+	struct bulk *b = z->bulk;
+	uint32_t idx = (uint32_t)(r - z->rrsets), set = (uint32_t)b->nsets;
+	const uint8_t *p = r->rdata;
+
+	if ((b->nsets + 1) * 2 > b->map_cap) {
+		uint32_t *ok = b->by_rrset, *os = b->by_rrset_set;
+		size_t oc = b->map_cap;
+		b->map_cap = oc ? oc * 2 : 64;
+		b->by_rrset = zsync_xcalloc(b->map_cap, sizeof(*b->by_rrset));
+		b->by_rrset_set = zsync_xcalloc(b->map_cap, sizeof(*b->by_rrset_set));
+		for (size_t i = 0; i < oc; i++)
+			if (ok[i])
+				bulk_map_put(b, ok[i] - 1, os[i]);
+		free(ok);
+		free(os);
+	}
+	b->sets = zsync_xrealloc(b->sets, (b->nsets + 1) * sizeof(*b->sets));
+	b->sets[set] = (struct bulk_set){ idx, zsync_rrset_rdata_size(r), zsync_rrset_rdata_size(r) };
+	b->nsets++;
+	bulk_map_put(b, idx, set);
+	for (uint16_t i = 0; i < r->count; i++, p = zsync_rdata_next(p))
+		bulk_item_put(b, bytes_hash(p, 2 + zsync_rdata_len(p), idx), set + 1,
+			      (uint32_t)(p - r->rdata));
+	return &b->sets[set];
+}
+
+/* zone_insert's path for an RRset of BULK_MIN records or more (while loading). */
+static int zone_insert_bulk(struct zsync_zone *z, struct zsync_rrset *r, struct bulk_set *bs,
+			    uint32_t ttl, const uint8_t *item, size_t isize)
+{
+	struct bulk *b = z->bulk;
+	uint32_t set = (uint32_t)(bs - b->sets) + 1, idx = bs->rrset;
+	uint64_t h = bytes_hash(item, 2 + zsync_rdata_len(item), idx);
+
+	for (size_t i = h & (b->items_cap - 1); b->items[i].set; i = (i + 1) & (b->items_cap - 1)) {
+		const struct bulk_item *it = &b->items[i];
+		if (it->hash == h && it->set == set &&
+		    rdata_cmp(r->rdata + it->off, item) == 0)
+			return ADD_DUPLICATE;
+	}
+	if (r->count == UINT16_MAX) {
+		bool first = !(r->flags & ZSYNC_RRSET_TOO_MANY);
+		r->flags |= ZSYNC_RRSET_TOO_MANY;
+		return first ? ADD_TOO_MANY : ADD_NEW;
+	}
+	if (bs->size + isize > bs->cap &&
+	    zsync_arena_extend(&z->arena, r->rdata, bs->cap, bs->size + isize) == 0) {
+		bs->cap = bs->size + isize; /* the RRset is at the arena's top: grown in place */
+	} else if (bs->size + isize > bs->cap) {
+		size_t cap = (bs->size + isize) * 2;
+		uint8_t *n = zsync_arena_alloc(&z->arena, cap, 2);
+		memcpy(n, r->rdata, bs->size);
+		r->rdata = n;
+		bs->cap = cap;
+	}
+	memcpy(r->rdata + bs->size, item, isize);
+	bulk_item_put(b, h, set, (uint32_t)bs->size);
+	bs->size += isize;
+	r->count++;
+	z->records++;
+	if (r->ttl != ttl) {
+		r->flags |= ZSYNC_RRSET_TTL_MIXED;
+		return ADD_TTL_DIFFERS;
+	}
+	return ADD_NEW;
+}
+
+static int item_pcmp(const void *a, const void *b)
+{
+	return rdata_cmp(*(const uint8_t *const *)a, *(const uint8_t *const *)b);
+}
+
+/* The end of a load: every bulk RRset sorted into canonical order, once. */
+static void bulk_finish(struct zsync_zone *z)
+{
+	struct bulk *b = z->bulk;
+
+	if (!b)
+		return;
+	for (size_t k = 0; k < b->nsets; k++) {
+		struct zsync_rrset *r = &z->rrsets[b->sets[k].rrset];
+		const uint8_t **v = zsync_xmalloc(r->count * sizeof(*v));
+		const uint8_t *p = r->rdata;
+		for (uint16_t i = 0; i < r->count; i++, p = zsync_rdata_next(p))
+			v[i] = p;
+		qsort(v, r->count, sizeof(*v), item_pcmp);
+		uint8_t *n = zsync_arena_alloc(&z->arena, b->sets[k].size, 2), *o = n;
+		for (uint16_t i = 0; i < r->count; i++) {
+			size_t sz = knot_rdata_size(zsync_rdata_len(v[i]));
+			memcpy(o, v[i], sz);
+			o += sz;
+		}
+		r->rdata = n;
+		free(v);
+	}
+	free(b->sets);
+	free(b->by_rrset);
+	free(b->by_rrset_set);
+	free(b->items);
+	free(b);
+	z->bulk = NULL;
+}
 
 /*
  * Adds one canonical record (owner lower-case, rdata item in knot_rdata_t layout, h its
@@ -455,6 +655,13 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 	}
 
 	*rrset_out = r;
+	if (z->bulk) {
+		struct bulk_set *bs = bulk_find(z->bulk, (uint32_t)(r - z->rrsets));
+		if (!bs && r->count >= BULK_MIN)
+			bs = bulk_start(z, r);
+		if (bs)
+			return zone_insert_bulk(z, r, bs, ttl, item, isize);
+	}
 	/* find the sorted position; equal means a duplicate record */
 	uint8_t *p = r->rdata;
 	uint16_t i;
@@ -466,8 +673,12 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 			break;
 		p = (uint8_t *)zsync_rdata_next(p);
 	}
-	if (r->count == UINT16_MAX)
-		return ADD_DUPLICATE; /* cannot happen with real data: an RRset is < 64 KiB on the wire */
+	if (r->count == UINT16_MAX) {
+		/* DNS messages count records in 16 bits (RFC 1035 4.1.1): the error says so once */
+		bool first = !(r->flags & ZSYNC_RRSET_TOO_MANY);
+		r->flags |= ZSYNC_RRSET_TOO_MANY;
+		return first ? ADD_TOO_MANY : ADD_NEW;
+	}
 	size_t before = (size_t)(p - r->rdata);
 	size_t total = zsync_rrset_rdata_size(r);
 	if (zsync_arena_extend(&z->arena, r->rdata, total, total + isize) != 0) {
@@ -1041,6 +1252,11 @@ static void batch_flush(struct parse_ctx *c)
 			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_WARNING,
 					"duplicate", "duplicate record %s %s (the RRset starts at %s:%u)",
 					name, type, zsync_zone_file(z, r->file), r->line);
+		else if (res == ADD_TOO_MANY)
+			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
+					"rrset-size",
+					"RRset %s %s has more than 65535 records (from %s:%u): the DNS wire format cannot carry it (RFC 1035 4.1.1)",
+					name, type, zsync_zone_file(z, r->file), r->line);
 		else
 			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
 					"ttl-mismatch",
@@ -1061,6 +1277,12 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 	if (s->r_ttl == NO_TTL) {
 		zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "no-ttl",
 				"record has no TTL and no $TTL precedes it (add a TTL or a $TTL line)");
+		return;
+	}
+	if (s->r_ttl > TTL_MAX) {
+		zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "ttl-range",
+				"TTL %u is over 2147483647: a TTL is 0 to 2^31-1 (RFC 2181 section 8; servers would serve it as 0)",
+				(unsigned)s->r_ttl);
 		return;
 	}
 	if (b->n == BATCH_RECORDS || b->used + need > sizeof(b->buf))
@@ -1212,9 +1434,12 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 		zsync_diags_add(diags, path, 0, ZSYNC_SEV_ERROR, "include",
 				"%zu bytes exceed the zone's budget of %" PRIu64
 				" bytes (repo.max_include_bytes)", len, z->budget.max_bytes);
-	else
+	else {
+		z->bulk = zsync_xcalloc(1, sizeof(*z->bulk));
 		parse_text(&c, path, text, len, z->name, NO_TTL);
+	}
 	batch_flush(&c);
+	bulk_finish(z);
 	free(c.batch);
 	z->last_owner = NULL;
 	zone_shrink(z);
@@ -1226,6 +1451,7 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 	zs_scanner_t *s = scanner_get();
 	int ret = 0;
 
+	z->bulk = zsync_xcalloc(1, sizeof(*z->bulk));
 	if (zs_init(s, z->name, KNOT_CLASS_IN, NO_TTL) != 0 ||
 	    zs_set_input_string(s, text, len) != 0) {
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': %s", z->name,
@@ -1253,6 +1479,7 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 								 : zs_strerror(s->error.code));
 	}
 out:
+	bulk_finish(z);
 	z->last_owner = NULL;
 	zs_deinit(s);
 	scanner_put(s);

@@ -48,6 +48,8 @@ enum zsync_rrset_flags {
 	ZSYNC_RRSET_TTL_MIXED = 1 << 0,
 	/* the provider sets the TTL itself (Cloudflare "automatic"/proxied): never a TTL change */
 	ZSYNC_RRSET_TTL_ANY = 1 << 1,
+	/* the source held more than 65535 records for it (an error was reported; the rest dropped) */
+	ZSYNC_RRSET_TOO_MANY = 1 << 2,
 };
 
 /*
