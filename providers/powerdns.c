@@ -9,6 +9,8 @@
 #include "powerdns.h"
 
 #include <ctype.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +221,119 @@ static char *owner_text(const uint8_t *o)
 	return zsync_xstrdup(zsync_name_to_text(o, buf, sizeof(buf)));
 }
 
+/*
+ * PowerDNS takes a record only in the text form it prints itself: its API parses the
+ * content, prints it again and refuses it ("Not in expected format (parsed as ...)")
+ * when the two differ. Where pdns prints a type differently from libknot, the content
+ * is written pdns's way here; the wire data stays git's.
+ */
+
+#define PDNS_TYPE_RT 21
+#define PDNS_TYPE_LOC 29
+#define PDNS_TYPE_SVCB 64
+#define PDNS_TYPE_HTTPS 65
+
+/* LOC the way pdns prints it (its LOCRecordContent: degrees as doubles, %.3f seconds,
+ * %.2f metres, N/E only when strictly positive): the same arithmetic gives the same text. */
+static int loc_text(const uint8_t *d, uint16_t len, char *out, size_t cap)
+{
+	uint32_t la, lo, al;
+	double lat, lon, alt, rem, sz[3];
+
+	if (len != 16 || d[0] != 0)
+		return -1;
+	la = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+	lo = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11];
+	al = (uint32_t)d[12] << 24 | (uint32_t)d[13] << 16 | (uint32_t)d[14] << 8 | d[15];
+	lat = (int32_t)(la - (1u << 31)) / 3600000.0;
+	lon = (int32_t)(lo - (1u << 31)) / 3600000.0;
+	alt = (int32_t)al / 100.0 - 100000;
+	for (int i = 0; i < 3; i++) {
+		int count = d[1 + i] & 0xf;
+		sz[i] = 0.01 * ((d[1 + i] >> 4) & 0xf);
+		while (count--)
+			sz[i] *= 10;
+	}
+	char a[64], b[64];
+	rem = 60.0 * (lat - (int)lat);
+	snprintf(a, sizeof(a), "%d %d %2.03f %c", abs((int)lat), abs((int)((lat - (int)lat) * 60)),
+		 fabs((rem - (int)rem) * 60.0), lat > 0 ? 'N' : 'S');
+	rem = 60.0 * (lon - (int)lon);
+	snprintf(b, sizeof(b), "%d %d %2.03f %c", abs((int)lon), abs((int)((lon - (int)lon) * 60)),
+		 fabs((rem - (int)rem) * 60.0), lon > 0 ? 'E' : 'W');
+	snprintf(out, cap, "%s %s %.2fm %.2fm %.2fm %.2fm", a, b, alt, sz[0], sz[1], sz[2]);
+	return 0;
+}
+
+/*
+ * SVCB/HTTPS parameters the way pdns prints them: `ech` quoted, a keyNNNNN without a
+ * value as keyNNNNN="". libknot's text is rewritten token by token (quotes and
+ * backslashes respected, so a value with a space stays one token).
+ */
+static void svcb_text(const char *in, char *out, size_t cap)
+{
+	size_t o = 0;
+	const char *p = in;
+
+	while (*p && o + 4 < cap) {
+		const char *t = p;
+		bool q = false;
+		while (*p && (q || *p != ' ')) {
+			if (*p == '\\' && p[1])
+				p++;
+			else if (*p == '"')
+				q = !q;
+			p++;
+		}
+		size_t n = (size_t)(p - t);
+		if (n > 4 && strncmp(t, "ech=", 4) == 0 && t[4] != '"')
+			o += (size_t)snprintf(out + o, cap - o, "ech=\"%.*s\"", (int)(n - 4), t + 4);
+		else if (n > 3 && strncmp(t, "key", 3) == 0 && strspn(t + 3, "0123456789") == n - 3)
+			o += (size_t)snprintf(out + o, cap - o, "%.*s=\"\"", (int)n, t);
+		else
+			o += (size_t)snprintf(out + o, cap - o, "%.*s", (int)n, t);
+		while (*p == ' ' && o + 1 < cap)
+			out[o++] = *p++;
+		if (o >= cap)
+			o = cap - 1;
+	}
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+/* RFC 3597 form: pdns writes an empty one as "\# 0 " (with the space) */
+static void generic_text(const uint8_t *rd, char *out, size_t cap)
+{
+	const uint8_t *d = zsync_rdata_data(rd);
+	uint16_t len = zsync_rdata_len(rd);
+	size_t o = (size_t)snprintf(out, cap, "\\# %u ", len);
+	for (uint16_t i = 0; i < len && o + 3 < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%02x", d[i]);
+}
+
+/* The type name and content pdns takes for one record of git's. */
+static void pdns_content(uint16_t type, const uint8_t *rd, char *tname, size_t tcap, char *buf, size_t cap,
+			 char *tmp)
+{
+	zsync_type_to_text(type, tname, tcap);
+	if (type == PDNS_TYPE_RT) {
+		/* pdns does not know RT: it keeps it as an unknown type, by number */
+		snprintf(tname, tcap, "TYPE%u", type);
+		generic_text(rd, buf, cap);
+		return;
+	}
+	if (type == PDNS_TYPE_LOC && loc_text(zsync_rdata_data(rd), zsync_rdata_len(rd), buf, cap) == 0)
+		return;
+	zsync_rdata_to_text(type, rd, buf, cap);
+	if (strncmp(buf, "\\# ", 3) == 0) {
+		generic_text(rd, buf, cap);
+	} else if (type == PDNS_TYPE_SVCB || type == PDNS_TYPE_HTTPS) {
+		strcpy(tmp, buf);
+		svcb_text(tmp, buf, cap);
+	}
+}
+
+#define CONTENT_MAX (4 * 65536 + 4096)
+
 static json_t *rrset_item(const struct zsync_change *c)
 {
 	const struct zsync_rrset *any = c->new ? c->new : c->old;
@@ -226,23 +341,74 @@ static json_t *rrset_item(const struct zsync_change *c)
 	json_t *o;
 
 	zsync_type_to_text(any->type, type, sizeof(type));
+	if (any->type == PDNS_TYPE_RT)
+		snprintf(type, sizeof(type), "TYPE%u", any->type);
 	if (!c->new) {
 		o = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "changetype", "DELETE");
 	} else {
 		json_t *recs = json_array();
-		char *buf = zsync_xmalloc(4 * 65536 + 4096);
+		char *buf = zsync_xmalloc(CONTENT_MAX), *tmp = zsync_xmalloc(CONTENT_MAX);
 		const uint8_t *rd = c->new->rdata;
 		for (uint16_t i = 0; i < c->new->count; i++, rd = zsync_rdata_next(rd)) {
-			zsync_rdata_to_text(c->new->type, rd, buf, 4 * 65536 + 4096);
+			pdns_content(c->new->type, rd, type, sizeof(type), buf, CONTENT_MAX, tmp);
 			json_array_append_new(recs, json_pack("{s:s, s:b}", "content", buf, "disabled", 0));
 		}
 		free(buf);
+		free(tmp);
 		o = json_pack("{s:s, s:s, s:I, s:s, s:o}", "name", name, "type", type, "ttl",
 			      (json_int_t)c->ttl, "changetype", "REPLACE", "records", recs);
 	}
 	free(name);
 	return o;
 }
+
+/*
+ * Types pdns knows by a name of its own but libknot does not: pdns refuses them in the
+ * RFC 3597 form ("expected digits", "trailing data was not parsed") and zonesync writes
+ * no other form of them. TYPE65401/65402 are pdns's ALIAS and LUA, which pdns resolves
+ * itself instead of serving the data. A record of these is refused in plan.
+ */
+static int pdns_native_only(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			    uint16_t *outlen, struct zsync_err *err)
+{
+	(void)owner, (void)data, (void)len, (void)out, (void)outlen;
+	return zsync_err_set(err, ZSYNC_EINVAL,
+			     "PowerDNS knows this type by a name of its own (MB, MG, MR, RKEY, DLV, ALIAS, LUA) and refuses it in RFC 3597 form");
+}
+
+/*
+ * LOC values pdns cannot print back (so cannot hold): it reads the altitude as a signed
+ * 32-bit number (a raw value from 2^31, 21,374,836.48 m and up, prints negative) and
+ * sizes and precisions in centimetres as 32-bit numbers (9e9 cm is clamped).
+ */
+static int pdns_loc(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen,
+		    struct zsync_err *err)
+{
+	(void)owner;
+	if (len == 16 && data[0] == 0) {
+		if (data[12] & 0x80)
+			return zsync_err_set(err, ZSYNC_EINVAL,
+					     "PowerDNS reads a LOC altitude from 21374836.48m up as negative");
+		for (int i = 1; i <= 3; i++) {
+			uint64_t cm = (uint64_t)(data[i] >> 4);
+			for (int e = data[i] & 0xf; e > 0; e--)
+				cm *= 10;
+			if (cm > UINT32_MAX)
+				return zsync_err_set(err, ZSYNC_EINVAL,
+						     "PowerDNS holds LOC sizes and precisions up to 42949672.95m only");
+		}
+	}
+	memcpy(out, data, len);
+	*outlen = len;
+	return 0;
+}
+
+static const struct zsync_normaliser pdns_normalisers[] = {
+	{ PDNS_TYPE_LOC, "", pdns_loc },
+	{ 7, "", pdns_native_only },     { 8, "", pdns_native_only },     { 9, "", pdns_native_only },
+	{ 57, "", pdns_native_only },    { 32769, "", pdns_native_only }, { 65401, "", pdns_native_only },
+	{ 65402, "", pdns_native_only }, { 0 },
+};
 
 static int patch(struct pdns *p, const char *zone, json_t *items, struct zsync_err *err)
 {
@@ -267,6 +433,7 @@ static int p_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	const struct zsync_changeset *cs = req->changes;
 	json_t *items = json_array();
 	size_t bytes = 0, parts = 0;
+	bool created = false;
 	int ret = 0;
 
 	if (req->create_zone) {
@@ -285,6 +452,7 @@ static int p_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			zsync_http_resp_release(&r);
 			goto out;
 		}
+		created = r.status == 201;
 		zsync_http_resp_release(&r);
 	}
 	/* deletes first: a CNAME may only arrive once the other types at its name are gone */
@@ -315,6 +483,16 @@ static int p_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	}
 	if (ret < 0 && parts > 1)
 		zsync_err_prefix(err, "PATCH %zu of the changes (the earlier ones were applied)", parts);
+	if (ret < 0 && created && parts <= 1) {
+		/* pdns would serve the new zone with its SOA alone (no NS, none of git's records):
+		 * a zone this run created is deleted again, so the next run creates it whole */
+		struct zsync_err derr = { 0 };
+		if (p_delete_zone(p, req->zone, &derr) == 0)
+			zsync_err_append(err, " (the zone created for these records was deleted again)");
+		else
+			zsync_err_append(err, " (the zone created for these records is served empty: deleting it failed: %s)",
+					 derr.msg);
+	}
 out:
 	json_decref(items);
 	return ret;
@@ -333,6 +511,7 @@ const struct zsync_provider_type zsync_provider_powerdns = {
 	.summary = "PowerDNS Authoritative through its HTTP API (one PATCH of RRsets per zone)",
 	.keys = p_keys,
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_LIST_ZONES,
+	.normalisers = pdns_normalisers,
 	.open = p_open,
 	.list_zones = p_list,
 	.delete_zone = p_delete_zone,

@@ -147,6 +147,62 @@ expect_exit 0 "a second apply --prune-zones deletes nothing" "$ZONESYNC" -c "$CF
 check "nothing deleted" sh -c "! printf '%s' \"\$1\" | grep -q 'deleted zone'" _ "$OUT"
 expect_exit 64 "reconcile never deletes zones" "$ZONESYNC" -c "$CFG" reconcile --prune-zones
 
+# records in the text form pdns prints itself: its API refuses any other spelling
+cat > zones/forms.example.zone <<'ZONE'
+$TTL 300
+@ IN SOA ns1.forms.example. hostmaster.forms.example. 1 3600 600 86400 300
+@ IN NS ns1.forms.example.
+ns1 IN A 192.0.2.1
+loc LOC 42 21 54 N 71 6 18 W -24.05m 30m 10000m 10m
+loc LOC 0 0 0 N 0 0 0 E 0m
+loc2 LOC 52 22 23.5 S 4 53 32.125 E 21374836.47m 1m 40000000m 0.01m
+https HTTPS 1 . alpn=h2 ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA
+svcb SVCB 16 foo.example.org. alpn=h2,h3-19 mandatory=ipv4hint,alpn ipv4hint=192.0.2.1
+svcb2 SVCB 1 . mandatory=key7 key7 key667="hello\210qoo"
+svcb3 SVCB 16 foo.example.org. alpn="f\\\\oo\\,bar,h2"
+empty TYPE65281 \# 0
+unk TYPE65282 \# 4 0a000001
+rt RT 10 relay.example.
+txt TXT "a" "" "b"
+ZONE
+git_commit "$R" "forms pdns prints its own way"
+printf '[[zones]]\nname = "forms.example"\n' >> "$CFG"
+expect_exit 0 "LOC, SVCB/HTTPS, RFC 3597 and RT records are taken" "$ZONESYNC" -c "$CFG" --no-color apply --zone forms.example
+same "LOC served" "$(answers "$PORT" loc.forms.example LOC | head -1)" "0 0 0.000 N 0 0 0.000 E 0.00m 1m 10000m 10m"
+contains "HTTPS with ech served" "$(dig @127.0.0.1 -p "$PORT" +norec +short https.forms.example TYPE65)" "ech=AEn+DQBFKwAgACABWIHUGj4u"
+same "the empty unknown type served" "$(dig @127.0.0.1 -p "$PORT" +norec +short empty.forms.example TYPE65281)" "\# 0"
+same "RT served" "$(answers "$PORT" rt.forms.example TYPE21)" "10 relay.example."
+expect_exit 0 "and re-plan to nothing" "$ZONESYNC" -c "$CFG" --no-color plan --zone forms.example --exit-code
+expect_exit 0 "verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone forms.example
+echo 'big LOC 1 0 0 N 1 0 0 E 0m 90000000m' >> zones/forms.example.zone
+echo 'mb TYPE7 \# 1 00' >> zones/forms.example.zone
+git_commit "$R" "values pdns cannot hold"
+expect_exit 3 "what pdns cannot hold is refused in plan" "$ZONESYNC" -c "$CFG" --no-color plan --zone forms.example
+contains "per record, with the reason (LOC size)" "$OUT" "big.forms.example. LOC: provider 'pdns' cannot hold it: PowerDNS holds LOC sizes and precisions up to 42949672.95m only"
+contains "per record, with the reason (a type pdns names itself)" "$OUT" "mb.forms.example. TYPE7: provider 'pdns' cannot hold it: PowerDNS knows this type by a name of its own"
+sed -i '/^big LOC\|^mb TYPE7/d' zones/forms.example.zone
+git_commit "$R" "back"
+
+# a zone create_zones made in a run whose PATCH failed is not left served empty
+cat > zones/bad.example.zone <<'ZONE'
+$TTL 300
+@ IN SOA ns1.bad.example. hostmaster.bad.example. 1 3600 600 86400 300
+@ IN NS ns1.bad.example.
+ns1 IN A 192.0.2.1
+key IN DNSKEY 257 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
+ZONE
+git_commit "$R" "a zone pdns refuses (DNSKEY below the apex)"
+printf '[[zones]]\nname = "bad.example"\n' >> "$CFG"
+expect_exit 3 "a refused first PATCH of a new zone fails the pair" "$ZONESYNC" -c "$CFG" --no-color apply --zone bad.example
+contains "with pdns's reason" "$OUT" "HTTP 422: Record key.bad.example. IN DNSKEY is only allowed at apex"
+contains "and says the new zone was deleted again" "$OUT" "(the zone created for these records was deleted again)"
+same "PowerDNS does not have the zone" "$(api "http://127.0.0.1:$API/api/v1/servers/localhost/zones/bad.example.")" "404"
+check "nor serves it" sh -c "! dig @127.0.0.1 -p $PORT +norec bad.example SOA | grep -q 'status: NOERROR'"
+sed -i '/^key IN DNSKEY/d' zones/bad.example.zone
+git_commit "$R" "bad.example without the DNSKEY"
+expect_exit 0 "the next apply creates it whole" "$ZONESYNC" -c "$CFG" --no-color apply --zone bad.example
+same "with its NS" "$(answers "$PORT" bad.example NS)" "ns1.bad.example."
+
 PDNS_KEY=wrong-key-123 expect_exit 3 "a wrong API key" "$ZONESYNC" -c "$CFG" --no-color plan
 contains "says the key was rejected" "$OUT" "API key rejected: HTTP 401"
 check "the key is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-key-123" _ "$OUT"
