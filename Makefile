@@ -5,13 +5,13 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3 gnutls
+PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3 gnutls libmicrohttpd
 
 # Debian 12 packages: to build, to test (real servers), to fuzz
 BUILD_DEBS := gcc make pkg-config git libknot-dev libgit2-dev libcurl4-openssl-dev \
-	libjansson-dev libsqlite3-dev libgnutls28-dev check
+	libjansson-dev libsqlite3-dev libgnutls28-dev libmicrohttpd-dev check
 TEST_DEBS := bind9 bind9-utils bind9-dnsutils knot knot-dnsutils pdns-server \
-	pdns-backend-sqlite3 nsd sqlite3 iproute2 curl python3
+	pdns-backend-sqlite3 nsd sqlite3 iproute2 curl python3 python3-prometheus-client chromium
 
 ifeq ($(SANITIZE),1)
 BUILD := build-san
@@ -125,6 +125,10 @@ install: all
 	[ ! -f docs/zonesync.1 ] || install -m 0644 docs/zonesync.1 $(DESTDIR)$(PREFIX)/share/man/man1/zonesync.1
 	install -d $(DESTDIR)$(PREFIX)/share/zonesync/hooks
 	install -m 0755 hooks/pre-commit hooks/pre-push hooks/*.sample $(DESTDIR)$(PREFIX)/share/zonesync/hooks/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/bin/zonesync|$(PREFIX)/bin/zonesync|' docs/examples/zonesync-serve.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/zonesync-serve.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/zonesync-serve.service
 
 # docs/providers.md's key tables from the providers' descriptors (check_provider fails when they differ)
 provider-docs: $(BUILD)/zonesync

@@ -90,11 +90,8 @@ static int metric_cb(void *arg, const struct zsync_pair_status *p)
 	return 0;
 }
 
-/* A Prometheus textfile (node_exporter's textfile collector), written atomically. */
-static int write_metrics(const char *path, struct zsync_state *st, double seconds, int code)
+void zsync_cmd_metrics_pairs(FILE *f, struct zsync_state *st)
 {
-	char *tmp = zsync_xasprintf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
 	struct zsync_err err = { 0 };
 	static const char *const what[] = { "last_success", "drift", "failures" };
 	static const char *const help[] = {
@@ -102,15 +99,23 @@ static int write_metrics(const char *path, struct zsync_state *st, double second
 		"# HELP zonesync_drift_total Times reconcile found a provider changed behind zonesync's back.\n# TYPE zonesync_drift_total counter\n",
 		"# HELP zonesync_consecutive_failures Failed attempts in a row for a zone at a provider.\n# TYPE zonesync_consecutive_failures gauge\n",
 	};
-	if (!f) {
-		free(tmp);
-		return -1;
-	}
 	for (int i = 0; i < 3; i++) {
 		struct metrics_ctx m = { f, what[i] };
 		fputs(help[i], f);
 		zsync_state_pairs(st, metric_cb, &m, &err);
 	}
+}
+
+/* A Prometheus textfile (node_exporter's textfile collector), written atomically. */
+static int write_metrics(const char *path, struct zsync_state *st, double seconds, int code)
+{
+	char *tmp = zsync_xasprintf("%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		free(tmp);
+		return -1;
+	}
+	zsync_cmd_metrics_pairs(f, st);
 	fprintf(f, "# HELP zonesync_run_duration_seconds Duration of the last reconcile.\n# TYPE zonesync_run_duration_seconds gauge\nzonesync_run_duration_seconds %.3f\n", seconds);
 	fprintf(f, "# HELP zonesync_run_exit_code Exit code of the last reconcile.\n# TYPE zonesync_run_exit_code gauge\nzonesync_run_exit_code %d\n", code);
 	int bad = fclose(f) != 0 || rename(tmp, path) != 0;
@@ -327,7 +332,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		goto out;
 	}
 	if (zsync_state_run_begin(st, reconcile ? "reconcile" : "apply", plan->commit,
-				  reconcile && !getenv("ZONESYNC_TRIGGER") ? "cron" : zsync_cmd_trigger(), &run, &err) < 0) {
+				  ctx->trigger ? ctx->trigger
+				  : reconcile && !getenv("ZONESYNC_TRIGGER") ? "cron" : zsync_cmd_trigger(), &run, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
@@ -372,6 +378,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 				    code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
 					: code == ZSYNC_EXIT_REFUSED ? "refused" : "failed",
 				    summary, &err);
+		if (ctx->on_run)
+			ctx->on_run(ctx->on_run_arg, plan, run, code);
 	}
 	if (verify && code == ZSYNC_EXIT_OK && !json_out) {
 		/* what was pushed must be what every provider's nameservers answer; secondaries

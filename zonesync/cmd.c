@@ -54,12 +54,15 @@ struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx)
 	struct zsync_config *cfg;
 	struct stat st;
 
-	if (!explicit_cfg && stat(path, &st) != 0) {
+	if (ctx->config_text) {
+		cfg = zsync_config_parse(path, ctx->config_text, ctx->config_len, &diags, &err);
+	} else if (!explicit_cfg && stat(path, &st) != 0) {
 		fprintf(stderr, "zonesync: no configuration found (looked for ./zonesync.toml; "
 				"use -c FILE or set ZONESYNC_CONFIG)\n");
 		return NULL;
+	} else {
+		cfg = zsync_config_load(path, &diags, &err);
 	}
-	cfg = zsync_config_load(path, &diags, &err);
 	for (size_t i = 0; i < diags.n; i++) {
 		char line[2048];
 		zsync_diag_format(&diags.v[i], line, sizeof(line));

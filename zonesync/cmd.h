@@ -3,6 +3,7 @@
 #define ZSYNC_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -21,6 +22,8 @@ enum zsync_exit {
 	ZSYNC_EXIT_USAGE = 64,
 };
 
+struct zsync_plan;
+
 /* Global options, parsed by main.c and shared by every command. */
 struct zsync_ctx {
 	const char *config_path; /* -c/--config; NULL: $ZONESYNC_CONFIG, else ./zonesync.toml */
@@ -30,6 +33,13 @@ struct zsync_ctx {
 	bool help;
 	bool color;              /* result: colour on stdout */
 	const struct zsync_opt *global_opts;
+	/* set by zonesync serve for the runs it makes in-process (NULL/0 otherwise) */
+	const char *config_text; /* the last good configuration (SIGHUP keeps it when a new one is bad) */
+	size_t config_len;
+	const char *trigger;     /* why this run happens ("webhook", "schedule"...) */
+	/* called by apply/reconcile after the run is recorded, before the plan is freed */
+	void (*on_run)(void *arg, const struct zsync_plan *plan, int64_t run_id, int exit_code);
+	void *on_run_arg;
 };
 
 struct zsync_cmd {
@@ -112,5 +122,10 @@ double zsync_cmd_wait_seconds(const char *wait);
 /* Why this run happens: $ZONESYNC_TRIGGER, else "ci" under CI, else "cli". */
 const char *zsync_cmd_trigger(void);
 int cmd_history(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx);
+
+struct zsync_state;
+/* The provider x zone series of --metrics (Prometheus text, HELP and TYPE included). */
+void zsync_cmd_metrics_pairs(FILE *f, struct zsync_state *st);
 
 #endif

@@ -45,7 +45,7 @@ struct kspec {
 
 static const struct kspec top_keys[] = {
 	{ "repo", K_STR }, { "state", K_STR }, { "defaults", K_STR },
-	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { 0 },
+	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { "serve", K_STR }, { 0 },
 };
 static const struct kspec repo_keys[] = {
 	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL },
@@ -58,6 +58,13 @@ static const struct kspec defaults_keys[] = {
 static const struct kspec zone_keys[] = {
 	{ "name", K_STR }, { "file", K_STR }, { "providers", K_STRLIST }, { "ignore", K_STRLIST },
 	LIMIT_KEYS, { 0 },
+};
+/* zonesync serve (docs/configuration.md); tls_* take file: only, checked in load */
+static const struct kspec serve_keys[] = {
+	{ "listen", K_STR }, { "api_token", K_SECRET }, { "github_secret", K_SECRET },
+	{ "gitlab_token", K_SECRET }, { "generic_secret", K_SECRET }, { "tls_cert", K_STR },
+	{ "tls_key", K_STR }, { "reconcile_every", K_STR }, { "verify_every", K_STR },
+	{ "max_body", K_COUNT }, { "max_queue", K_COUNT }, { 0 },
 };
 static const struct kspec hook_keys[] = {
 	{ "pre_apply", K_ARGVLIST }, { "post_apply", K_ARGVLIST }, { "on_failure", K_ARGVLIST }, { 0 },
@@ -516,20 +523,96 @@ static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsy
 /* the configuration and secret files: far smaller than this */
 #define CONFIG_FILE_MAX (16u << 20)
 
+long zsync_config_duration(const char *s)
+{
+	char *end;
+	long n, mult;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	n = strtol(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (!strcmp(end, "s") || (!*end && n == 0))
+		mult = 1;
+	else if (!strcmp(end, "m"))
+		mult = 60;
+	else if (!strcmp(end, "h"))
+		mult = 3600;
+	else if (!strcmp(end, "d"))
+		mult = 86400;
+	else
+		return -1;
+	if (n > LONG_MAX / mult / 1000)
+		return -1;
+	return n * mult;
+}
+
+static void load_serve(struct vctx *v, struct zsync_config *cfg, const struct zsync_toml *t)
+{
+	static const char *const every[] = { "reconcile_every", "verify_every" };
+	static const char *const tls[] = { "tls_cert", "tls_key" };
+
+	if (t)
+		check_table(v, "serve", t, serve_keys);
+	cfg->serve.listen = zsync_xstrdup(get_str(t, "listen", "127.0.0.1:8053"));
+	cfg->serve.api_token = zsync_xstrdup(get_str(t, "api_token", ""));
+	cfg->serve.github_secret = zsync_xstrdup(get_str(t, "github_secret", ""));
+	cfg->serve.gitlab_token = zsync_xstrdup(get_str(t, "gitlab_token", ""));
+	cfg->serve.generic_secret = zsync_xstrdup(get_str(t, "generic_secret", ""));
+	cfg->serve.max_body = get_int(t, "max_body", 256 * 1024);
+	cfg->serve.max_queue = get_int(t, "max_queue", 100);
+	for (int i = 0; i < 2; i++) {
+		const char *d = get_str(t, every[i], "0");
+		long sec = zsync_config_duration(d);
+		if (sec < 0)
+			verr(v, zsync_toml_get(t, every[i])->line,
+			     "serve.%s: '%s' is not a duration (a number with s, m, h or d: \"15m\"; \"0\" for never)",
+			     every[i], d);
+		*(i ? &cfg->serve.verify_every : &cfg->serve.reconcile_every) = sec > 0 ? sec : 0;
+	}
+	for (int i = 0; i < 2; i++) {
+		const char *f = get_str(t, tls[i], NULL);
+		if (f && strncmp(f, "file:", 5))
+			verr(v, zsync_toml_get(t, tls[i])->line, "serve.%s: expected file:PATH", tls[i]);
+		*(i ? &cfg->serve.tls_key : &cfg->serve.tls_cert) = f ? abs_path(cfg->dir, f + 5) : NULL;
+	}
+	if (!cfg->serve.tls_cert != !cfg->serve.tls_key)
+		verr(v, t->line, "serve: tls_cert and tls_key go together");
+	if (cfg->serve.max_body < 1024 && zsync_toml_get(t, "max_body"))
+		verr(v, zsync_toml_get(t, "max_body")->line, "serve.max_body: at least 1024 bytes");
+	if (cfg->serve.max_queue < 1 && zsync_toml_get(t, "max_queue"))
+		verr(v, zsync_toml_get(t, "max_queue")->line, "serve.max_queue: at least 1");
+}
+
 struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *diags,
 				       struct zsync_err *err)
+{
+	size_t len;
+	char *text = zsync_read_file(path, CONFIG_FILE_MAX, &len, err);
+	struct zsync_config *cfg;
+
+	if (!text)
+		return NULL;
+	cfg = zsync_config_parse(path, text, len, diags, err);
+	free(text);
+	return cfg;
+}
+
+char *zsync_config_read(const char *path, size_t *len, struct zsync_err *err)
+{
+	return zsync_read_file(path, CONFIG_FILE_MAX, len, err);
+}
+
+struct zsync_config *zsync_config_parse(const char *path, const char *text, size_t len,
+					struct zsync_diags *diags, struct zsync_err *err)
 {
 	struct zsync_config *cfg = zsync_xcalloc(1, sizeof(*cfg));
 	struct vctx v = { .file = path, .d = diags };
 	const struct zsync_toml *t, *doc;
-	char *text, *slash, *real;
-	size_t len;
+	char *slash, *real;
 
-	text = zsync_read_file(path, CONFIG_FILE_MAX, &len, err);
-	if (!text) {
-		free(cfg);
-		return NULL;
-	}
 	cfg->path = zsync_xstrdup(path);
 	real = realpath(path, NULL);
 	cfg->dir = zsync_xstrdup(real ? real : path);
@@ -540,7 +623,6 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 	else
 		strcpy(cfg->dir, ".");
 	cfg->doc = zsync_toml_parse(text, len, err);
-	free(text);
 	if (!cfg->doc) {
 		/* err is "LINE:COL: message" */
 		unsigned line = 0, col = 0;
@@ -562,7 +644,7 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 		for (s = top_keys; s->key && strcmp(s->key, k); s++)
 			;
 		if (!s->key)
-			verr(&v, val->line, "%s: unknown key (sections: repo, state, defaults, providers, zones, hooks)", k);
+			verr(&v, val->line, "%s: unknown key (sections: repo, state, defaults, providers, zones, hooks, serve)", k);
 		else if (strcmp(k, "zones") == 0 ? val->type != ZSYNC_TOML_ARRAY : val->type != ZSYNC_TOML_TABLE)
 			verr(&v, val->line, "%s: expected %s", k,
 			     strcmp(k, "zones") == 0 ? "[[zones]] entries" : "a table");
@@ -646,6 +728,8 @@ struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *dia
 		get_argvs(t, "post_apply", &cfg->hooks.post_apply);
 		get_argvs(t, "on_failure", &cfg->hooks.on_failure);
 	}
+	t = zsync_toml_get(doc, "serve");
+	load_serve(&v, cfg, t);
 out:
 	if (v.errors) {
 		zsync_config_free(cfg);
@@ -686,6 +770,13 @@ void zsync_config_free(struct zsync_config *cfg)
 	free(cfg->repo.ref);
 	free(cfg->repo.zones_dir);
 	free(cfg->state.path);
+	free(cfg->serve.listen);
+	free(cfg->serve.api_token);
+	free(cfg->serve.github_secret);
+	free(cfg->serve.gitlab_token);
+	free(cfg->serve.generic_secret);
+	free(cfg->serve.tls_cert);
+	free(cfg->serve.tls_key);
 	zsync_toml_free(cfg->doc);
 	free(cfg->path);
 	free(cfg->dir);

@@ -112,6 +112,14 @@ struct zsync_config {
 	struct {
 		struct zsync_argvs pre_apply, post_apply, on_failure;
 	} hooks;
+	struct {                         /* zonesync serve */
+		char *listen;            /* "ADDR:PORT" */
+		char *api_token;         /* secret references; "" when unset */
+		char *github_secret, *gitlab_token, *generic_secret;
+		char *tls_cert, *tls_key; /* absolute paths, NULL without TLS */
+		long reconcile_every, verify_every; /* seconds; 0: never */
+		long max_body, max_queue;
+	} serve;
 	struct zsync_toml *doc;
 };
 
@@ -129,6 +137,15 @@ const char *zsync_config_locate(const char *explicit_path, bool *explicit_choice
 struct zsync_config *zsync_config_load(const char *path, struct zsync_diags *diags,
 				       struct zsync_err *err);
 void zsync_config_free(struct zsync_config *cfg);
+
+/* The same from text already read (zonesync serve keeps the last good one); path names it. */
+struct zsync_config *zsync_config_parse(const char *path, const char *text, size_t len,
+					struct zsync_diags *diags, struct zsync_err *err);
+/* Reads a configuration file whole (with the size limit of zsync_config_load). */
+char *zsync_config_read(const char *path, size_t *len, struct zsync_err *err);
+
+/* "90s", "15m", "2h", "1d" or "0" in seconds; -1 when it is not a duration. */
+long zsync_config_duration(const char *s);
 
 /* Lookups; NULL when absent. Zone names with or without the trailing dot, any case. */
 const struct zsync_provider_conf *zsync_config_provider(const struct zsync_config *cfg,

@@ -17,6 +17,7 @@ static const struct zsync_cmd commands[] = {
 	{ "hooks", cmd_hooks, "install the git hooks (pre-commit: check --index; pre-push: plan) into a repository" },
 	{ "status", cmd_status, "health of every provider x zone, from the state database" },
 	{ "history", cmd_history, "past runs and the changes they made" },
+	{ "serve", cmd_serve, "the sync service: webhooks, scheduled reconcile and verify, /metrics, a status page" },
 };
 
 static int usage(FILE *out, const struct zsync_ctx *ctx)

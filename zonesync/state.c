@@ -607,3 +607,28 @@ int zsync_state_pair_forget(struct zsync_state *st, const char *zone, const char
 	sqlite3_finalize(s);
 	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "updating provider status");
 }
+
+int zsync_state_drift(struct zsync_state *st, int64_t since,
+		      int (*fn)(void *ctx, const struct zsync_drift_info *d), void *ctx,
+		      struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT run_id, zone, provider, rrsets, seen_at FROM drift WHERE seen_at >= ? ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading drift");
+	sqlite3_bind_int64(s, 1, since);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct zsync_drift_info d = {
+			.run_id = sqlite3_column_int64(s, 0), .zone = col_text(s, 1),
+			.provider = col_text(s, 2), .rrsets = sqlite3_column_int(s, 3),
+			.seen_at = sqlite3_column_int64(s, 4),
+		};
+		if (fn(ctx, &d) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading drift");
+}

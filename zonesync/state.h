@@ -111,4 +111,15 @@ int zsync_state_changes(struct zsync_state *st, int64_t run_id, const char *zone
 			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
 			struct zsync_err *err);
 
+struct zsync_drift_info {
+	int64_t run_id, seen_at;
+	const char *zone, *provider;
+	int rrsets;
+};
+
+/* Drift recorded at or after since (Unix time), oldest first. */
+int zsync_state_drift(struct zsync_state *st, int64_t since,
+		      int (*fn)(void *ctx, const struct zsync_drift_info *d), void *ctx,
+		      struct zsync_err *err);
+
 #endif

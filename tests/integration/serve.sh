@@ -1,0 +1,295 @@
+#!/bin/bash
+# serve.sh - `zonesync serve` against real named (RFC 2136) and PowerDNS, with the zones in a
+# bare git repository on disk that a work clone pushes to: signed webhooks deploy, bad ones
+# never do, bursts coalesce, the schedule repairs drift, /metrics parses, SIGKILL mid-apply
+# converges after a restart, SIGHUP refuses a bad configuration, the status page renders.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-serve-XXXXXX)
+take_port BPORT || exit 1
+take_port PPORT || exit 1
+take_port APORT || exit 1
+take_port SPORT || exit 1
+SERVE=
+ARTIFACTS=${ZONESYNC_ARTIFACTS:-$TOP/build/artifacts}
+cleanup() {
+	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+export SERVE_TOKEN=tok-$RANDOM-$$-api GH_SECRET=gh-$RANDOM-$$-secret GL_TOKEN=gl-$RANDOM-$$-token GEN_SECRET=gen-$RANDOM-$$-secret
+
+# the zones: a bare repository on disk, and a work clone that pushes to it
+REMOTE=$T/remote.git
+W=$T/work
+git init -q --bare -b main "$REMOTE"
+new_repo "$W" example.com || exit 1
+git -C "$W" remote add origin "$REMOTE" && git -C "$W" push -q origin main || exit 1
+push() { git_commit "$W" "$1" && git -C "$W" push -q origin "${2:-main}"; }
+head_of() { git -C "$REMOTE" rev-parse "${1:-main}"; }
+set_api() { sed -i "s/^api            300   IN A    .*/api            300   IN A    $1/" "$W/zones/example.com.zone"; }
+
+CFG=$T/zonesync.toml
+write_cfg() {
+	cat > "$CFG" <<CONF
+[repo]
+path = "$REMOTE"
+ref = "main"
+[state]
+path = "$T/state.db"
+[defaults]
+providers = ["bind", "pdns"]
+[providers.bind]
+type = "rfc2136"
+server = "127.0.0.1:$BPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$APORT"
+api_key = "env:PDNS_KEY"
+create_zones = true
+timeout = 5
+[[zones]]
+name = "example.com"
+[hooks]
+pre_apply = [["$T/slow-hook"]]
+[serve]
+listen = "127.0.0.1:$SPORT"
+api_token = "env:SERVE_TOKEN"
+github_secret = "env:GH_SECRET"
+gitlab_token = "env:GL_TOKEN"
+generic_secret = "env:GEN_SECRET"
+max_queue = 60
+reconcile_every = "${1:-0}"
+CONF
+}
+# pdns's apply waits while $T/slow exists (to kill the service in the middle of a run)
+cat > "$T/slow-hook" <<HOOK
+#!/bin/sh
+cat > /dev/null
+if [ "\$ZONESYNC_PROVIDER" = pdns ]; then
+	while [ -e "$T/slow" ]; do sleep 0.1; done
+fi
+exit 0
+HOOK
+chmod +x "$T/slow-hook"
+write_cfg
+# the providers start from what a first, reviewed CLI apply put there (apex NS: --force)
+expect_exit 0 "first deploy by the CLI" "$ZONESYNC" -c "$CFG" apply --force -q
+
+# webhook sender, status poller and metrics parser
+cat > "$T/hook.py" <<'PY'
+import hashlib, hmac, json, os, sys, time, urllib.request, urllib.error
+base = "http://127.0.0.1:%s" % os.environ["SPORT"]
+tok = os.environ["SERVE_TOKEN"]
+
+def call(path, body=None, headers=None, method=None):
+    req = urllib.request.Request(base + path, data=body, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=20) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+def payload(ref, after):
+    return json.dumps({"ref": ref, "after": after, "before": "0" * 40,
+                       "repository": {"full_name": "acme/zones"}, "commits": []}).encode()
+
+def github(ref, after, delivery, secret=os.environ["GH_SECRET"], body=None, event="push"):
+    body = body if body is not None else payload(ref, after)
+    sig = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return call("/hooks/github", body, {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery,
+                                        "X-Hub-Signature-256": sig, "Content-Type": "application/json"})
+
+def status():
+    return json.loads(call("/api/v1/status", headers={"Authorization": "Bearer " + tok})[1])
+
+cmd, args = sys.argv[1], sys.argv[2:]
+if cmd == "github":          # REF AFTER DELIVERY [SECRET]
+    print(github(*args)[0])
+elif cmd == "event":         # EVENT DELIVERY
+    print(github("refs/heads/main", "0" * 39 + "1", args[1], event=args[0])[0])
+elif cmd == "replay":        # DELIVERY-FILE: the very same request again
+    ref, after, d = open(args[0]).read().split()
+    print(github(ref, after, d)[0])
+elif cmd == "big":           # a 1 MiB body, correctly signed
+    body = b'{"ref": "refs/heads/main", "pad": "' + b"x" * (1 << 20) + b'"}'
+    print(github("", "", "big-1", body=body)[0])
+elif cmd == "burst":         # N REF AFTER PREFIX: N deliveries as fast as they go
+    codes = [github(args[1], args[2], "%s-%d" % (args[3], i))[0] for i in range(int(args[0]))]
+    print(" ".join(sorted(set(str(c) for c in codes))), codes.count(202))
+elif cmd == "gitlab":        # TOKEN REF AFTER UUID
+    body = payload(args[1], args[2])
+    print(call("/hooks/gitlab", body, {"X-Gitlab-Event": "Push Hook", "X-Gitlab-Token": args[0],
+                                       "X-Gitlab-Event-UUID": args[3]})[0])
+elif cmd == "generic":       # SECRET REF AFTER ID
+    body = json.dumps({"ref": args[1], "after": args[2]}).encode()
+    sig = "sha256=" + hmac.new(args[0].encode(), body, hashlib.sha256).hexdigest()
+    print(call("/hooks/generic", body, {"X-Zonesync-Signature-256": sig, "X-Zonesync-Delivery": args[3]})[0])
+elif cmd == "get":           # PATH [notoken]
+    h = {} if len(args) > 1 else {"Authorization": "Bearer " + tok}
+    code, text = call(args[0], headers=h)
+    print(code)
+    print(text)
+elif cmd == "post":          # PATH
+    print(call(args[0], b"", {"Authorization": "Bearer " + tok}, "POST")[0])
+elif cmd == "idle":          # [RUNS]: until nothing runs or waits (and at least RUNS runs were made)
+    want = int(args[0]) if args else 0
+    end = time.time() + 60
+    while time.time() < end:
+        s = status()
+        if s["running"] is None and not s["queued"]["deliveries"] and not s["queued"]["reconcile"] \
+                and s["service_runs"] >= want:
+            print(s["service_runs"])
+            sys.exit(0)
+        time.sleep(0.2)
+    print("timeout", json.dumps(s))
+    sys.exit(1)
+elif cmd == "runs":
+    print(status()["service_runs"])
+elif cmd == "pair":          # ZONE PROVIDER FIELD
+    for p in status()["pairs"]:
+        if p["zone"] == args[0] and p["provider"] == args[1]:
+            print(p[args[2]])
+elif cmd == "metrics":       # NAME{labels} ... : the samples' values, parsed by prometheus_client
+    from prometheus_client.parser import text_string_to_metric_families
+    text = call("/metrics", headers={"Authorization": "Bearer " + tok})[1]
+    samples = {}
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            key = s.name + "{" + ",".join("%s=%s" % kv for kv in sorted(s.labels.items())) + "}"
+            samples[key] = s.value
+    out = []
+    for want in args:
+        if want == "count":
+            out.append(str(len(samples)))
+        else:
+            out.append("%g" % samples[want] if want in samples else "missing")
+    print(" ".join(out))
+PY
+export SPORT
+# Debian's python3 has Debian's python3-prometheus-client (another python3 may stand first in PATH)
+PY3=/usr/bin/python3
+[ -x "$PY3" ] || PY3=python3
+H() { "$PY3" "$T/hook.py" "$@"; }
+
+start_serve() {
+	"$ZONESYNC" -c "$CFG" serve "$@" >>"$T/serve.log" 2>&1 &
+	SERVE=$!
+	wait_until "$SERVE" 10 curl -sf -o /dev/null "http://127.0.0.1:$SPORT/healthz" || { nok "the service answers /healthz"; tail -20 "$T/serve.log"; return 1; }
+}
+
+echo "== zonesync serve on 127.0.0.1:$SPORT; named :$BPORT, pdns :$PPORT"
+start_serve || exit 1
+ok "the service started and answers /healthz"
+same "/healthz needs no token" "$(H get /healthz notoken | head -1)" 200
+same "the API needs the token" "$(H get /api/v1/status notoken | head -1)" 401
+same "a wrong token is refused" "$(curl -s -o /dev/null -w '%{http_code}' -H 'Authorization: Bearer nope' "http://127.0.0.1:$SPORT/metrics")" 401
+same "/readyz with the token" "$(H get /readyz | head -1)" 200
+same "an unknown path" "$(H get /nosuch | head -1)" 404
+
+# a signed push deploys the new commit
+set_api 192.0.2.31
+push "api .31"
+C1=$(head_of)
+echo "refs/heads/main $C1 d-1" > "$T/d1"
+same "a signed GitHub push is accepted" "$(H github refs/heads/main "$C1" d-1)" 202
+check "its run ends" H idle 1 >/dev/null
+same "bind serves the pushed commit" "$(answers "$BPORT" api.example.com A)" "192.0.2.31"
+same "pdns serves the pushed commit" "$(answers "$PPORT" api.example.com A)" "192.0.2.31"
+same "the status names the deployed commit" "$(H pair example.com. pdns deployed_commit)" "$C1"
+same "and the cell is in sync" "$(H pair example.com. bind state)" "in_sync"
+RUN=$(H get /api/v1/runs | sed -n '2,$p' | python3 -c 'import json,sys; r=json.load(sys.stdin)["runs"][0]; print(r["id"], r["command"], r["trigger"], r["status"], r["commit"])')
+same "the run is journalled like a CLI apply" "$RUN" "$(echo "${RUN%% *}") apply webhook ok $C1"
+contains "a run's journal through the API" "$(H get "/api/v1/runs/${RUN%% *}")" '"new": "300 192.0.2.31"'
+
+# refused deliveries deploy nothing (the next commit waits on the remote)
+set_api 192.0.2.32
+push "api .32"
+C2=$(head_of)
+same "a bad signature: 401" "$(H github refs/heads/main "$C2" d-2 wrong-secret)" 401
+same "another branch: ignored" "$(H github refs/heads/other "$C2" d-3)" 202
+same "a 1 MiB body: 413" "$(H big)" 413
+same "a tag push: ignored" "$(H github refs/tags/main "$C2" d-4)" 202
+same "an unknown event: ignored" "$(H event issues d-5)" 202
+same "a GitLab push with a wrong token: 401" "$(H gitlab wrong refs/heads/main "$C2" g-1)" 401
+same "a generic push with a wrong signature: 401" "$(H generic wrong refs/heads/main "$C2" x-1)" 401
+same "the replayed first delivery: a duplicate" "$(H replay "$T/d1")" 200
+sleep 2 # longer than the burst window: a run would have started
+same "none of them started a run" "$(H runs)" 1
+same "bind still serves the deployed commit" "$(answers "$BPORT" api.example.com A)" "192.0.2.31"
+same "pdns still serves the deployed commit" "$(answers "$PPORT" api.example.com A)" "192.0.2.31"
+check "the bad signature is logged" grep -q 'msg="webhook refused: bad or missing signature" source=github' "$T/serve.log"
+check "the oversized body is logged" grep -q 'msg="request refused: body too large"' "$T/serve.log"
+check "no request body is ever logged" sh -c "! grep -q 'xxxxxxxx\|repository' '$T/serve.log'"
+
+# GitLab and generic pushes deploy too
+same "a GitLab push with its token" "$(H gitlab "$GL_TOKEN" refs/heads/main "$C2" g-2)" 202
+check "its run ends" H idle 2 >/dev/null
+same "pdns serves it" "$(answers "$PPORT" api.example.com A)" "192.0.2.32"
+set_api 192.0.2.33
+push "api .33"
+same "a signed generic push" "$(H generic "$GEN_SECRET" refs/heads/main "$(head_of)" x-2)" 202
+check "its run ends" H idle 3 >/dev/null
+same "bind serves it" "$(answers "$BPORT" api.example.com A)" "192.0.2.33"
+
+# a burst of 50 pushes (the last commit the newest): one or two runs deploy the newest
+before=$(H runs)
+for i in 1 2 3; do set_api 192.0.2.4$i; push "api .4$i"; done
+C4=$(head_of)
+BURST=$(H burst 50 refs/heads/main "$C4" burst)
+same "50 pushes in a burst are all accepted" "$BURST" "202 50"
+H idle $((before + 1)) >/dev/null
+n=$(( $(H runs) - before ))
+check "they gave one or two runs (got $n)" test "$n" -ge 1 -a "$n" -le 2
+same "bind serves the newest commit" "$(answers "$BPORT" api.example.com A)" "192.0.2.43"
+same "pdns serves the newest commit" "$(answers "$PPORT" api.example.com A)" "192.0.2.43"
+
+# /metrics parses (prometheus_client) and its counters move
+M='zonesync_serve_webhooks_total{result=accepted,source=github}'
+R='zonesync_serve_runs_total{command=apply,result=ok}'
+Q='zonesync_provider_requests_total{method=PATCH,provider=pdns}'
+before=$(H metrics "$M" "$R" "$Q")
+check "the metrics parse with prometheus_client (got: $before)" sh -c "[ -n '$before' ] && ! echo '$before' | grep -q missing"
+contains "bad signatures are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=bad_signature,source=github}')" 1
+contains "oversized bodies are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=too_large,source=github}')" 1
+contains "duplicates are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=duplicate,source=github}')" 1
+contains "the CLI series are there" "$(H metrics 'zonesync_consecutive_failures{provider=bind,zone=example.com.}')" 0
+set_api 192.0.2.50
+push "api .50"
+H github refs/heads/main "$(head_of)" m-1 >/dev/null
+H idle $(( $(H runs) + 1 )) >/dev/null
+after=$(H metrics "$M" "$R" "$Q" 'zonesync_serve_run_seconds_count{command=apply}')
+read -r m0 r0 q0 <<<"$before"
+read -r m1 r1 q1 h1 <<<"$after"
+check "the webhook counter moved ($m0 -> $m1)" python3 -c "import sys; sys.exit(not $m1 == $m0 + 1)"
+check "the run counter moved ($r0 -> $r1)" python3 -c "import sys; sys.exit(not $r1 == $r0 + 1)"
+check "the provider request counter moved ($q0 -> $q1)" python3 -c "import sys; sys.exit(not $q1 > $q0)"
+check "the duration histogram counts every apply ($h1)" python3 -c "import sys; sys.exit(not $h1 == $r1)"
+
+# SIGTERM: the service ends cleanly; no secret was ever logged
+stop_serve() {
+	kill -TERM "$SERVE"
+	local i
+	for i in $(seq 1 100); do alive "$SERVE" || break; sleep 0.1; done
+	wait "$SERVE"
+	local rc=$?
+	SERVE=
+	return $rc
+}
+check "SIGTERM: the service exits 0" stop_serve
+check "and says so" grep -q 'msg=stopped' "$T/serve.log"
+for v in "$SERVE_TOKEN" "$GH_SECRET" "$GL_TOKEN" "$GEN_SECRET" "$PDNS_KEY" "$TSIG_SECRET"; do
+	check "no secret in the log (${v:0:4}...)" sh -c "! grep -qF -- '$v' '$T/serve.log'"
+done
+check "every log line is logfmt (time= level= msg=)" sh -c "! grep -v '^time=[0-9T:.-]*Z level=[a-z]* msg=' '$T/serve.log' | grep -q ."
+
+finish

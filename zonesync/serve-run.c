@@ -1,0 +1,399 @@
+/* serve-run.c - zonesync serve's work: the delivery queue, the one run worker, the schedule */
+#include "serve.h"
+#include "cmd.h"
+#include "config.h"
+#include "plan.h"
+#include "provider.h"
+#include "state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const zsync_hook_result_names[ZSYNC_HOOK_NRESULTS] = {
+	"accepted", "duplicate", "ignored", "bad_signature", "bad_request", "too_large", "queue_full",
+};
+
+const double zsync_serve_buckets[ZSYNC_SERVE_NBUCKETS] = {
+	0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
+};
+
+/* a burst of pushes becomes one run: wait for a quiet second, but never longer than this */
+#define QUIET_SECONDS 1
+#define MAX_DELAY_SECONDS 10
+/* a run that found the lock taken (a CLI run) is tried again after this */
+#define LOCKED_RETRY_SECONDS 10
+
+const char *zsync_serve_job_name(enum zsync_serve_job job)
+{
+	static const char *const names[] = { "none", "apply", "reconcile", "verify" };
+	return names[job];
+}
+
+int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery *d)
+{
+	char key[104];
+	int ret = 0;
+
+	snprintf(key, sizeof(key), "%s:%s", d->source, d->id);
+	pthread_mutex_lock(&s->mu);
+	if (s->stopping) {
+		ret = -1;
+		goto out;
+	}
+	if (d->id[0]) {
+		size_t n = s->nseen < ZSYNC_SERVE_SEEN ? s->nseen : ZSYNC_SERVE_SEEN;
+		for (size_t i = 0; i < n; i++)
+			if (!strcmp(s->seen[i], key)) {
+				ret = 1;
+				goto out;
+			}
+	}
+	if ((long)s->npending >= s->cfg->serve.max_queue) {
+		ret = -1;
+		goto out;
+	}
+	if (d->id[0])
+		snprintf(s->seen[s->nseen++ % ZSYNC_SERVE_SEEN], sizeof(s->seen[0]), "%s", key);
+	s->pending = zsync_xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
+	s->pending[s->npending++] = *d;
+	s->last_delivery = time(NULL);
+	pthread_cond_broadcast(&s->cv);
+out:
+	pthread_mutex_unlock(&s->mu);
+	return ret;
+}
+
+bool zsync_serve_request(struct zsync_serve *s, enum zsync_serve_job job, const char *trigger)
+{
+	bool ok;
+	pthread_mutex_lock(&s->mu);
+	ok = !s->stopping;
+	if (ok && job == ZSYNC_JOB_RECONCILE) {
+		if (!s->want_reconcile)
+			snprintf(s->reconcile_trigger, sizeof(s->reconcile_trigger), "%s", trigger);
+		s->want_reconcile = true;
+	} else if (ok && job == ZSYNC_JOB_VERIFY) {
+		s->want_verify = true;
+	}
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+static long jitter(long every)
+{
+	long j = every / 10;
+	return j > 0 ? random() % (j + 1) : 0;
+}
+
+void zsync_serve_schedule(struct zsync_serve *s, time_t now)
+{
+	pthread_mutex_lock(&s->mu);
+	s->next_reconcile = s->cfg->serve.reconcile_every ? now + s->cfg->serve.reconcile_every + jitter(s->cfg->serve.reconcile_every) : 0;
+	s->next_verify = s->cfg->serve.verify_every ? now + s->cfg->serve.verify_every + jitter(s->cfg->serve.verify_every) : 0;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void zsync_serve_tick(struct zsync_serve *s, time_t now)
+{
+	pthread_mutex_lock(&s->mu);
+	if (s->next_reconcile && now >= s->next_reconcile) {
+		s->next_reconcile = now + s->cfg->serve.reconcile_every + jitter(s->cfg->serve.reconcile_every);
+		if (!s->want_reconcile)
+			snprintf(s->reconcile_trigger, sizeof(s->reconcile_trigger), "schedule");
+		s->want_reconcile = true;
+		pthread_cond_broadcast(&s->cv);
+	}
+	if (s->next_verify && now >= s->next_verify) {
+		s->next_verify = now + s->cfg->serve.verify_every + jitter(s->cfg->serve.verify_every);
+		s->want_verify = true;
+		pthread_cond_broadcast(&s->cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+}
+
+struct run_ctx {
+	struct zsync_serve *s;
+	struct zsync_serve_run *r;
+};
+
+/* "7 requests (3 GET, 2 PATCH, 2 POST)": the "N METHOD" pairs of a provider's usage line */
+static void count_requests(struct zsync_serve *s, const char *provider, const char *usage)
+{
+	const char *p = strchr(usage, '(');
+	while (p && *p) {
+		char method[16];
+		unsigned long n;
+		int used = 0;
+		while (*p && (*p < '0' || *p > '9'))
+			p++;
+		if (sscanf(p, "%lu %15[A-Z]%n", &n, method, &used) != 2) {
+			while (*p >= '0' && *p <= '9')
+				p++;
+			continue;
+		}
+		p += used;
+		size_t i;
+		for (i = 0; i < s->nrequests; i++)
+			if (!strcmp(s->requests[i].provider, provider) && !strcmp(s->requests[i].method, method))
+				break;
+		if (i == s->nrequests) {
+			if (i == ZSYNC_SERVE_COUNTERS)
+				continue;
+			snprintf(s->requests[i].provider, sizeof(s->requests[i].provider), "%s", provider);
+			snprintf(s->requests[i].method, sizeof(s->requests[i].method), "%s", method);
+			s->nrequests++;
+		}
+		s->requests[i].n += n;
+	}
+}
+
+static void on_run(void *arg, const struct zsync_plan *plan, int64_t run_id, int exit_code)
+{
+	struct run_ctx *c = arg;
+	struct zsync_serve_run *r = c->r;
+
+	(void)exit_code;
+	r->state_run = run_id;
+	snprintf(r->commit, sizeof(r->commit), "%s", plan->commit ? plan->commit : "");
+	for (size_t i = 0; i < plan->nentries; i++) {
+		const struct zsync_plan_entry *e = &plan->entries[i];
+		switch (e->result) {
+		case ZSYNC_RESULT_CHANGED: r->changed++; r->changes += e->cs.n; break;
+		case ZSYNC_RESULT_IN_SYNC: r->in_sync++; break;
+		case ZSYNC_RESULT_FAILED: r->failed++; break;
+		case ZSYNC_RESULT_REFUSED: r->refused++; break;
+		default: break;
+		}
+	}
+	pthread_mutex_lock(&c->s->mu);
+	for (size_t i = 0; i < plan->nproviders; i++) {
+		const struct zsync_plan_provider *pp = &plan->providers[i];
+		char buf[256] = "";
+		if (!pp->priv || !pp->type->usage)
+			continue;
+		pp->type->usage(pp->priv, buf, sizeof(buf));
+		count_requests(c->s, pp->conf->name, buf);
+	}
+	pthread_mutex_unlock(&c->s->mu);
+}
+
+static int drift_cb(void *arg, const struct zsync_drift_info *d)
+{
+	struct zsync_serve_run *r = arg;
+	if (d->run_id == r->state_run)
+		r->drift++;
+	return 0;
+}
+
+/* The commit the last good apply or reconcile deployed ("" when none): what verify checks. */
+static void last_deployed(struct zsync_serve *s, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (int64_t k = s->nruns; k > 0 && k > s->nruns - ZSYNC_SERVE_RUNS; k--) {
+		const struct zsync_serve_run *r = &s->runs[(k - 1) % ZSYNC_SERVE_RUNS];
+		if (r->job != ZSYNC_JOB_VERIFY && r->state_run && r->commit[0] && r->exit_code == 0) {
+			snprintf(buf, len, "%s", r->commit);
+			return;
+		}
+	}
+}
+
+static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char *trigger, size_t ndeliveries,
+		    const char *after)
+{
+	struct zsync_serve_run r = { .job = job, .deliveries = ndeliveries };
+	struct run_ctx rc = { s, &r };
+	char *text, seq[24], code[16], secs[32], commit[48], ref[64] = "";
+	char *argv[4];
+	int argc = 0;
+	struct timespec t0, t1;
+	size_t len;
+
+	pthread_mutex_lock(&s->mu);
+	text = zsync_xmalloc(s->cfg_len + 1);
+	memcpy(text, s->cfg_text, s->cfg_len + 1);
+	len = s->cfg_len;
+	r.seq = ++s->nruns;
+	if (job == ZSYNC_JOB_VERIFY)
+		last_deployed(s, commit, sizeof(commit));
+	pthread_mutex_unlock(&s->mu);
+	snprintf(r.trigger, sizeof(r.trigger), "%s", trigger);
+	snprintf(seq, sizeof(seq), "%lld", (long long)r.seq);
+
+	struct zsync_ctx ctx = {
+		.config_path = s->config_path, .quiet = !s->verbose, .verbose = s->verbose > 1 ? s->verbose - 1 : 0,
+		.no_color = true, .global_opts = s->global_opts, .config_text = text, .config_len = len,
+		.trigger = trigger, .on_run = on_run, .on_run_arg = &rc,
+	};
+	/* a CLI run holding the lock is waited for a while, then the run is tried later */
+	argv[argc++] = job == ZSYNC_JOB_VERIFY ? "--timeout=3000" : "--wait=60";
+	if (job == ZSYNC_JOB_VERIFY && commit[0]) {
+		snprintf(ref, sizeof(ref), "--ref=%s", commit);
+		argv[argc++] = ref;
+	}
+	argv[argc] = NULL;
+	zsync_serve_log(s, "info", "run started", "run", seq, "command", zsync_serve_job_name(job),
+			"trigger", trigger, "push", after && *after ? after : NULL, NULL);
+	r.started = time(NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r.exit_code = job == ZSYNC_JOB_APPLY ? cmd_apply(argc, argv, &ctx)
+		: job == ZSYNC_JOB_RECONCILE ? cmd_reconcile(argc, argv, &ctx)
+		: cmd_verify(argc, argv, &ctx);
+	fflush(stdout);
+	fflush(stderr);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	r.seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	free(text);
+	if (r.state_run) {
+		struct zsync_err err = { 0 };
+		pthread_mutex_lock(&s->db_mu);
+		if (s->db)
+			zsync_state_drift(s->db, r.started - 1, drift_cb, &r, &err);
+		pthread_mutex_unlock(&s->db_mu);
+	}
+	if (job == ZSYNC_JOB_VERIFY)
+		snprintf(r.commit, sizeof(r.commit), "%s", commit);
+
+	pthread_mutex_lock(&s->mu);
+	s->runs[(r.seq - 1) % ZSYNC_SERVE_RUNS] = r;
+	int outcome = r.exit_code == 0 ? 0 : r.exit_code == ZSYNC_EXIT_PARTIAL || r.exit_code == ZSYNC_EXIT_REFUSED ||
+		(job == ZSYNC_JOB_VERIFY && r.exit_code == ZSYNC_EXIT_CHANGES) ? 1 : 2;
+	s->runs_total[job][outcome]++;
+	s->seconds_sum[job] += r.seconds;
+	int b;
+	for (b = 0; b < ZSYNC_SERVE_NBUCKETS && r.seconds > zsync_serve_buckets[b]; b++)
+		;
+	s->buckets[job][b]++;
+	if (job == ZSYNC_JOB_VERIFY) {
+		s->last_verify = r.exit_code;
+		s->last_verify_at = time(NULL);
+	} else if (r.state_run) {
+		s->last_error[0] = '\0';
+	} else if (r.exit_code != ZSYNC_EXIT_LOCKED) {
+		snprintf(s->last_error, sizeof(s->last_error), "the last %s (run %s) failed before reaching any provider (exit %d; see the log)",
+			 zsync_serve_job_name(job), seq, r.exit_code);
+	}
+	pthread_mutex_unlock(&s->mu);
+
+	snprintf(code, sizeof(code), "%d", r.exit_code);
+	snprintf(secs, sizeof(secs), "%.3f", r.seconds);
+	char counts[160], state_run[24];
+	snprintf(counts, sizeof(counts), "%zu", r.changes);
+	snprintf(state_run, sizeof(state_run), "%lld", (long long)r.state_run);
+	char changed[24], failed[24], refused[24], drift[24];
+	snprintf(changed, sizeof(changed), "%zu", r.changed);
+	snprintf(failed, sizeof(failed), "%zu", r.failed);
+	snprintf(refused, sizeof(refused), "%zu", r.refused);
+	snprintf(drift, sizeof(drift), "%d", r.drift);
+	zsync_serve_log(s, r.exit_code == 0 ? "info" : "warn", "run finished", "run", seq,
+			"command", zsync_serve_job_name(job), "exit_code", code, "seconds", secs,
+			"state_run", r.state_run ? state_run : NULL, "commit", r.commit[0] ? r.commit : NULL,
+			"changes", counts, "changed", changed, "failed", failed, "refused", refused,
+			"drift", drift, NULL);
+}
+
+/* Takes the next job off the queue (with s->mu held); NONE when nothing is due yet. */
+static enum zsync_serve_job next_job(struct zsync_serve *s, time_t now, time_t *wake, char *trigger, size_t tlen,
+				     size_t *ndeliveries, char *after, size_t alen)
+{
+	*wake = 0;
+	if (s->npending) {
+		time_t oldest = s->pending[0].at;
+		if (now - s->last_delivery >= QUIET_SECONDS || now - oldest >= MAX_DELAY_SECONDS) {
+			/* the newest push names the commit; the run deploys the branch's head */
+			snprintf(after, alen, "%s", s->pending[s->npending - 1].after);
+			snprintf(trigger, tlen, "webhook");
+			*ndeliveries = s->npending;
+			s->npending = 0;
+			return ZSYNC_JOB_APPLY;
+		}
+		*wake = s->last_delivery + QUIET_SECONDS;
+		if (oldest + MAX_DELAY_SECONDS < *wake)
+			*wake = oldest + MAX_DELAY_SECONDS;
+	}
+	if (s->want_reconcile) {
+		s->want_reconcile = false;
+		snprintf(trigger, tlen, "%s", s->reconcile_trigger);
+		return ZSYNC_JOB_RECONCILE;
+	}
+	if (s->want_verify) {
+		s->want_verify = false;
+		snprintf(trigger, tlen, "schedule");
+		return ZSYNC_JOB_VERIFY;
+	}
+	return ZSYNC_JOB_NONE;
+}
+
+static void *worker_main(void *arg)
+{
+	struct zsync_serve *s = arg;
+	time_t hold_until = 0;
+
+	pthread_mutex_lock(&s->mu);
+	while (!s->stopping) {
+		char trigger[32] = "", after[48] = "";
+		size_t nd = 0;
+		time_t now = time(NULL), wake = 0;
+		enum zsync_serve_job job = now >= hold_until
+			? next_job(s, now, &wake, trigger, sizeof(trigger), &nd, after, sizeof(after))
+			: ZSYNC_JOB_NONE;
+		if (job == ZSYNC_JOB_NONE) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			if (now < hold_until && (!wake || hold_until < wake))
+				wake = hold_until;
+			ts.tv_sec += wake ? (wake > now ? wake - now : 0) : 1;
+			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			continue;
+		}
+		s->running = job;
+		s->running_since = time(NULL);
+		pthread_mutex_unlock(&s->mu);
+		run_job(s, job, trigger, nd, after);
+		pthread_mutex_lock(&s->mu);
+		s->running = ZSYNC_JOB_NONE;
+		const struct zsync_serve_run *r = &s->runs[(s->nruns - 1) % ZSYNC_SERVE_RUNS];
+		if (r->exit_code == ZSYNC_EXIT_LOCKED) {
+			/* another zonesync holds the lock: the same work again later */
+			hold_until = time(NULL) + LOCKED_RETRY_SECONDS;
+			if (job == ZSYNC_JOB_APPLY && (long)s->npending < s->cfg->serve.max_queue) {
+				struct zsync_serve_delivery d = { .at = time(NULL) };
+				snprintf(d.source, sizeof(d.source), "retry");
+				snprintf(d.after, sizeof(d.after), "%s", after);
+				s->pending = zsync_xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
+				memmove(s->pending + 1, s->pending, s->npending * sizeof(*s->pending));
+				s->pending[0] = d;
+				s->npending++;
+			} else if (job == ZSYNC_JOB_RECONCILE) {
+				s->want_reconcile = true;
+			} else if (job == ZSYNC_JOB_VERIFY) {
+				s->want_verify = true;
+			}
+		}
+	}
+	if (s->npending || s->want_reconcile || s->want_verify) {
+		char n[24];
+		snprintf(n, sizeof(n), "%zu", s->npending);
+		pthread_mutex_unlock(&s->mu);
+		zsync_serve_log(s, "info", "stopping: queued work dropped (the next start or the next push picks it up)",
+				"deliveries", n, NULL);
+		pthread_mutex_lock(&s->mu);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+int zsync_serve_worker_start(struct zsync_serve *s)
+{
+	return pthread_create(&s->worker, NULL, worker_main, s) == 0 ? 0 : -1;
+}
+
+void zsync_serve_worker_stop(struct zsync_serve *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->stopping = true;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->worker, NULL);
+}
