@@ -18,6 +18,8 @@ typedef enum MHD_Result MHD_RESULT;
 
 #define CONNECTION_LIMIT 64
 #define PER_IP_LIMIT 16
+/* a body over max_body but below this many times it is read and dropped before the 413 */
+#define DRAIN_FACTOR 16
 #define CONNECTION_TIMEOUT 15 /* seconds: a slow sender does not hold a slot for long */
 
 /* One request's state across the access handler's calls. */
@@ -320,16 +322,24 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		q = zsync_xcalloc(1, sizeof(*q));
 		*con_cls = q;
-		/* refused before a byte of the body is read (curl and GitHub send the length) */
 		if (cl && strtoull(cl, NULL, 10) > (unsigned long long)max) {
+			const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
 			char ip[64];
 			q->too_big = true;
 			peer(c, ip, sizeof(ip));
 			zsync_serve_log(s, "warn", "request refused: body too large", "remote", ip, "path", url,
 					"content_length", cl, NULL);
-			if (!strncmp(url, "/hooks/", 7))
-				return route(s, c, url, method, q);
-			return respond_msg(c, 413, "error", "the body is larger than [serve] max_body");
+			/*
+			 * A client waiting for 100 Continue, or one announcing a huge body, is answered
+			 * before a byte of it is read. Others are read to the end and dropped: closing on
+			 * a client that is still sending makes it lose the answer.
+			 */
+			if ((expect && !strcasecmp(expect, "100-continue")) ||
+			    strtoull(cl, NULL, 10) > (unsigned long long)max * DRAIN_FACTOR) {
+				if (!strncmp(url, "/hooks/", 7))
+					return route(s, c, url, method, q);
+				return respond_msg(c, 413, "error", "the body is larger than [serve] max_body");
+			}
 		}
 		return MHD_YES;
 	}
@@ -349,6 +359,8 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	if (q->started)
 		return MHD_YES;
 	q->started = true;
+	if (q->too_big && strncmp(url, "/hooks/", 7))
+		return respond_msg(c, 413, "error", "the body is larger than [serve] max_body");
 	if (!q->body)
 		q->body = zsync_xstrdup("");
 	return route(s, c, url, method, q);

@@ -218,6 +218,9 @@ C2=$(head_of)
 same "a bad signature: 401" "$(H github refs/heads/main "$C2" d-2 wrong-secret)" 401
 same "another branch: ignored" "$(H github refs/heads/other "$C2" d-3)" 202
 same "a 1 MiB body: 413" "$(H big)" 413
+head -c 1048576 /dev/zero > "$T/big"
+same "a 1 MiB body with Expect: 100-continue: 413 before it is sent" \
+	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H 'X-GitHub-Event: push' --data-binary @"$T/big" "http://127.0.0.1:$SPORT/hooks/github")" 413
 same "a tag push: ignored" "$(H github refs/tags/main "$C2" d-4)" 202
 same "an unknown event: ignored" "$(H event issues d-5)" 202
 same "a GitLab push with a wrong token: 401" "$(H gitlab wrong refs/heads/main "$C2" g-1)" 401
@@ -260,7 +263,7 @@ Q='zonesync_provider_requests_total{method=PATCH,provider=pdns}'
 before=$(H metrics "$M" "$R" "$Q")
 check "the metrics parse with prometheus_client (got: $before)" sh -c "[ -n '$before' ] && ! echo '$before' | grep -q missing"
 contains "bad signatures are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=bad_signature,source=github}')" 1
-contains "oversized bodies are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=too_large,source=github}')" 1
+contains "oversized bodies are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=too_large,source=github}')" 2
 contains "duplicates are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=duplicate,source=github}')" 1
 contains "the CLI series are there" "$(H metrics 'zonesync_consecutive_failures{provider=bind,zone=example.com.}')" 0
 set_api 192.0.2.50
