@@ -207,7 +207,7 @@ static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
 	z0 = json_array_get(json_object_get(r.json, "result"), 0);
 	if (!z0 || !json_is_string(json_object_get(z0, "id")) ||
 	    strlen(json_string_value(json_object_get(z0, "id"))) >= sizeof(c->zone_id))
-		ret = ZSYNC_ENOTFOUND;
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
 	else {
 		snprintf(c->zone_id, sizeof(c->zone_id), "%s", json_string_value(json_object_get(z0, "id")));
 		c->apex_ns = apex_ns_lines(json_object_get(z0, "name_servers"));

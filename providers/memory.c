@@ -43,7 +43,7 @@ static int memory_fetch(void *priv, const char *zone, struct zsync_zone **out, s
 	struct zsync_zone **z = find(priv, zone);
 	*out = NULL;
 	if (!z)
-		return ZSYNC_ENOTFOUND;
+		return zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
 	*out = copy(*z, err);
 	return *out ? 0 : ZSYNC_ENOMEM;
 }

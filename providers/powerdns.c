@@ -157,7 +157,7 @@ static int p_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		return ret;
 	if (r.status == 404 || r.status == 422) {
 		zsync_http_resp_release(&r);
-		return ZSYNC_ENOTFOUND;
+		return zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
 	}
 	if (r.status != 200 || !json_is_array(json_object_get(r.json, "rrsets"))) {
 		ret = r.status == 200 ? zsync_err_set(err, ZSYNC_EINVAL, "malformed zone answer (no rrsets)")
@@ -181,7 +181,7 @@ static int p_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 	if (ret < 0)
 		return ret;
 	if (r.status == 404 || r.status == 422)
-		ret = ZSYNC_ENOTFOUND;
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
 	else if (r.status != 204 && r.status != 200)
 		ret = fail(&r, err);
 	zsync_http_resp_release(&r);

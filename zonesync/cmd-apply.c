@@ -186,14 +186,14 @@ static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg,
 			failed++;
 			continue;
 		}
-		if (t->open(pc, &priv, &err) < 0) {
+		if (zsync_err_sync(&err, t->open(pc, &priv, &err)) < 0) {
 			fprintf(stderr, "zonesync: provider '%s': %s\n", prov, err.msg);
 			failed++;
 			continue;
 		}
 		struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
 		zsync_state_journal_add(st, run, &je, &jid, &err);
-		ret = t->delete_zone(priv, zone, &err);
+		ret = zsync_err_sync(&err, t->delete_zone(priv, zone, &err));
 		if (ret == 0 || ret == ZSYNC_ENOTFOUND) {
 			zsync_state_journal_set(st, jid, "applied", NULL, &err);
 			zsync_state_pair_forget(st, zone, prov, &err);

@@ -48,9 +48,8 @@ static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t
 	FILE *f = stdout;
 	int code = ZSYNC_EXIT_OK;
 
-	if (t->fetch(priv, name, &z, &err) < 0) {
-		fprintf(stderr, "zonesync: provider '%s': zone '%s': %s\n", pc->name, name,
-			err.code == ZSYNC_ENOTFOUND && !*err.msg ? "the zone does not exist there" : err.msg);
+	if (zsync_err_sync(&err, t->fetch(priv, name, &z, &err)) < 0) {
+		fprintf(stderr, "zonesync: provider '%s': zone '%s': %s\n", pc->name, name, err.msg);
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
@@ -122,7 +121,7 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
-	if (t->open(pc, &priv, &err) < 0) {
+	if (zsync_err_sync(&err, t->open(pc, &priv, &err)) < 0) {
 		fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
 		code = ZSYNC_EXIT_ERROR;
 		goto out;

@@ -88,7 +88,8 @@ int zsync_cmd_open_repo(struct zsync_repo **out, const char *path,
 
 int zsync_cmd_exit_for(int code)
 {
-	return code == ZSYNC_ELOCKED ? ZSYNC_EXIT_LOCKED : ZSYNC_EXIT_ERROR;
+	/* the error table says; 0 here means something failed without a code */
+	return code < 0 ? zsync_error_exit(code) : ZSYNC_EXIT_ERROR;
 }
 
 const char *zsync_cmd_time(long long t, char *buf, size_t len)

@@ -11,16 +11,7 @@
 
 #define ZSYNC_VERSION "0.1.0"
 
-/* Exit codes: a contract, documented in docs/zonesync.1. */
-enum zsync_exit {
-	ZSYNC_EXIT_OK = 0,
-	ZSYNC_EXIT_ERROR = 1,   /* an error, or `check` found problems */
-	ZSYNC_EXIT_CHANGES = 2, /* plan --exit-code: changes pending; verify: mismatch */
-	ZSYNC_EXIT_PARTIAL = 3, /* some zone x provider failed, the others went through */
-	ZSYNC_EXIT_REFUSED = 4, /* refused by safety limits */
-	ZSYNC_EXIT_LOCKED = 5,  /* another run holds the lock */
-	ZSYNC_EXIT_USAGE = 64,
-};
+/* The exit codes (enum zsync_exit) are in err.h, beside the error table. */
 
 struct zsync_plan;
 

@@ -9,10 +9,7 @@
 #include "err.h"
 #include "zone.h"
 
-/* Returned when a prerequisite failed (NXRRSET, YXRRSET, NXDOMAIN, YXDOMAIN): someone else changed the zone. */
-#define ZSYNC_ECONFLICT (-20)
-/* The server's answer could not be verified (TSIG): the update may or may not have happened. */
-#define ZSYNC_EUNKNOWN (-21)
+/* ZSYNC_ECONFLICT and ZSYNC_EUNKNOWN, returned by UPDATEs, are in err.h's table. */
 
 #define ZSYNC_DNS_CLASS_IN 1
 #define ZSYNC_DNS_CLASS_NONE 254

@@ -21,6 +21,52 @@ int zsync_err_set(struct zsync_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+static const struct {
+	int code;
+	const char *name, *msg;
+	int exit;
+} errors[] = {
+#define ZSYNC_ERR_ROW(sym, val, msg, exit) { (val), #sym + 6, (msg), (exit) },
+	ZSYNC_ERRORS(ZSYNC_ERR_ROW)
+#undef ZSYNC_ERR_ROW
+};
+
+static int err_row(int code)
+{
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+		if (errors[i].code == code)
+			return (int)i;
+	return -1;
+}
+
+const char *zsync_errname(int code)
+{
+	int i = err_row(code);
+	return i < 0 ? "EUNKNOWNCODE" : errors[i].name;
+}
+
+const char *zsync_strerror(int code)
+{
+	int i = err_row(code);
+	return i < 0 ? "unknown error" : errors[i].msg;
+}
+
+int zsync_error_exit(int code)
+{
+	int i = err_row(code);
+	return i < 0 ? ZSYNC_EXIT_ERROR : errors[i].exit;
+}
+
+int zsync_err_sync(struct zsync_err *err, int ret)
+{
+	if (err && ret < 0) {
+		err->code = ret;
+		if (!err->msg[0])
+			snprintf(err->msg, sizeof(err->msg), "%s", zsync_strerror(ret));
+	}
+	return ret;
+}
+
 void zsync_err_prefix(struct zsync_err *err, const char *fmt, ...)
 {
 	char prefix[512], old[sizeof(err->msg)];

@@ -5,18 +5,52 @@
 #include <stddef.h>
 #include <stdarg.h>
 
-/* Return codes: 0 is success, every failure is negative. */
-enum zsync_code {
-	ZSYNC_OK = 0,
-	ZSYNC_EGENERIC = -1,  /* any failure; detail in struct zsync_err */
-	ZSYNC_ENOMEM = -2,
-	ZSYNC_ENOTFOUND = -3, /* file, ref, zone or key not found */
-	ZSYNC_EINVAL = -4,    /* bad input (zone, config, argument) */
-	ZSYNC_EIO = -5,
-	ZSYNC_ELOCKED = -6,   /* another run holds the lock */
+/* Exit codes: a contract, documented in docs/zonesync.1. */
+enum zsync_exit {
+	ZSYNC_EXIT_OK = 0,
+	ZSYNC_EXIT_ERROR = 1,   /* an error, or `check` found problems */
+	ZSYNC_EXIT_CHANGES = 2, /* plan --exit-code: changes pending; verify: mismatch */
+	ZSYNC_EXIT_PARTIAL = 3, /* some zone x provider failed, the others went through */
+	ZSYNC_EXIT_REFUSED = 4, /* refused by safety limits */
+	ZSYNC_EXIT_LOCKED = 5,  /* another run holds the lock */
+	ZSYNC_EXIT_USAGE = 64,
 };
 
-/* Error detail filled by the function that failed; printed by the caller. */
+/*
+ * The one error table: code, name, message, and the exit status of a command that ends
+ * with it. Return codes: 0 is success, every failure is negative.
+ */
+#define ZSYNC_ERRORS(X)                                                                          \
+	X(ZSYNC_OK, 0, "ok", ZSYNC_EXIT_OK)                                                      \
+	X(ZSYNC_EGENERIC, -1, "failure", ZSYNC_EXIT_ERROR)          /* detail in struct zsync_err */ \
+	X(ZSYNC_ENOMEM, -2, "out of memory", ZSYNC_EXIT_ERROR)                                   \
+	X(ZSYNC_ENOTFOUND, -3, "not found", ZSYNC_EXIT_ERROR)       /* file, ref, zone or key */ \
+	X(ZSYNC_EINVAL, -4, "invalid input", ZSYNC_EXIT_ERROR)      /* zone, config, argument */ \
+	X(ZSYNC_EIO, -5, "input/output error", ZSYNC_EXIT_ERROR)    /* network, file, server */  \
+	X(ZSYNC_ELOCKED, -6, "another run holds the lock", ZSYNC_EXIT_LOCKED)                    \
+	/* a prerequisite failed (NXRRSET, YXRRSET, NXDOMAIN, YXDOMAIN): someone else changed the zone */ \
+	X(ZSYNC_ECONFLICT, -20, "the zone changed concurrently", ZSYNC_EXIT_PARTIAL)             \
+	/* the answer could not be verified (TSIG): the change may or may not have happened */   \
+	X(ZSYNC_EUNKNOWN, -21, "outcome unknown", ZSYNC_EXIT_PARTIAL)
+
+enum zsync_code {
+#define ZSYNC_ERR_ENUM(sym, val, msg, exit) sym = (val),
+	ZSYNC_ERRORS(ZSYNC_ERR_ENUM)
+#undef ZSYNC_ERR_ENUM
+};
+
+/* "ENOTFOUND", "EINVAL"...; "EUNKNOWNCODE" for a code not in the table. */
+const char *zsync_errname(int code);
+/* The table's message ("not found"); "unknown error" for a code not in the table. */
+const char *zsync_strerror(int code);
+/* The exit status of a command failing with code (ZSYNC_EXIT_ERROR for unknown codes). */
+int zsync_error_exit(int code);
+
+/*
+ * Error detail filled by the function that failed; printed by the caller. A function
+ * taking a struct zsync_err returns exactly err->code when it fails (zsync_err_set
+ * keeps them together; zsync_err_sync repairs a callee that did not).
+ */
 struct zsync_err {
 	int code;
 	char msg[1024];
@@ -25,6 +59,12 @@ struct zsync_err {
 /* Sets code and message (printf style); returns code so callers can `return zsync_err_set(...)`. */
 int zsync_err_set(struct zsync_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Makes err agree with a failing return value ret (< 0): sets err->code to ret, and the
+ * table's message when err holds none. Returns ret.
+ */
+int zsync_err_sync(struct zsync_err *err, int ret);
 
 /* Prepends "PREFIX: " to the message already in err (keeps the code). */
 void zsync_err_prefix(struct zsync_err *err, const char *fmt, ...)

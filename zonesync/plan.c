@@ -97,7 +97,7 @@ static void fetch_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 		e->status = ZSYNC_ENTRY_READ_ONLY;
 		return;
 	}
-	r = t->fetch(e->provider->priv, zone, &e->current, &err);
+	r = zsync_err_sync(&err, t->fetch(e->provider->priv, zone, &e->current, &err));
 	if (r == ZSYNC_ENOTFOUND) {
 		if (!(t->caps & ZSYNC_CAP_CREATE_ZONE) || !pc->create_zones) {
 			e->status = ZSYNC_ENTRY_FAILED;
@@ -310,7 +310,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			if (!pp->type)
 				pp->error = zsync_xasprintf("provider type '%s' is not built in this zonesync yet",
 							    pp->conf->type);
-			else if (pp->type->open(pp->conf, &pp->priv, &perr) < 0)
+			else if (zsync_err_sync(&perr, pp->type->open(pp->conf, &pp->priv, &perr)) < 0)
 				pp->error = zsync_xstrdup(perr.msg);
 		}
 	}

@@ -293,7 +293,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			.commit = p->commit,
 			.applied = applied,
 		};
-		r = e->provider->type->apply(e->provider->priv, &req, &err);
+		r = zsync_err_sync(&err, e->provider->type->apply(e->provider->priv, &req, &err));
 		size_t napplied = 0;
 		for (size_t i = 0; i < e->cs.n; i++)
 			napplied += applied[i] != 0;

@@ -1,0 +1,64 @@
+/* check_err.c - the one error table: names, messages, exit codes; return value and err agree */
+#include "testutil.h"
+
+#include "dns.h"
+#include "err.h"
+
+START_TEST(test_table)
+{
+	static const int codes[] = { ZSYNC_EGENERIC, ZSYNC_ENOMEM, ZSYNC_ENOTFOUND, ZSYNC_EINVAL,
+				     ZSYNC_EIO, ZSYNC_ELOCKED, ZSYNC_ECONFLICT, ZSYNC_EUNKNOWN };
+	size_t n = sizeof(codes) / sizeof(codes[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_int_lt(codes[i], 0);
+		ck_assert_str_ne(zsync_errname(codes[i]), "EUNKNOWNCODE");
+		ck_assert_str_ne(zsync_strerror(codes[i]), "unknown error");
+		for (size_t j = 0; j < i; j++) {
+			ck_assert_int_ne(codes[i], codes[j]);
+			ck_assert_str_ne(zsync_errname(codes[i]), zsync_errname(codes[j]));
+		}
+	}
+	ck_assert_str_eq(zsync_errname(ZSYNC_ENOTFOUND), "ENOTFOUND");
+	ck_assert_str_eq(zsync_errname(ZSYNC_ECONFLICT), "ECONFLICT");
+	ck_assert_str_eq(zsync_strerror(ZSYNC_ELOCKED), "another run holds the lock");
+	ck_assert_str_eq(zsync_strerror(-999), "unknown error");
+	ck_assert_int_eq(zsync_error_exit(ZSYNC_ELOCKED), ZSYNC_EXIT_LOCKED);
+	ck_assert_int_eq(zsync_error_exit(ZSYNC_EINVAL), ZSYNC_EXIT_ERROR);
+	ck_assert_int_eq(zsync_error_exit(ZSYNC_ECONFLICT), ZSYNC_EXIT_PARTIAL);
+	ck_assert_int_eq(zsync_error_exit(-999), ZSYNC_EXIT_ERROR);
+	ck_assert_int_eq(zsync_error_exit(ZSYNC_OK), ZSYNC_EXIT_OK);
+}
+END_TEST
+
+START_TEST(test_code_and_err_agree)
+{
+	struct zsync_err err = { 0 };
+
+	ck_assert_int_eq(zsync_err_set(&err, ZSYNC_EIO, "x %d", 1), ZSYNC_EIO);
+	ck_assert_int_eq(err.code, ZSYNC_EIO);
+	/* a callee that returned a code without detail: the table's message */
+	zsync_err_clear(&err);
+	ck_assert_int_eq(zsync_err_sync(&err, ZSYNC_ENOTFOUND), ZSYNC_ENOTFOUND);
+	ck_assert_int_eq(err.code, ZSYNC_ENOTFOUND);
+	ck_assert_str_eq(err.msg, "not found");
+	/* one that set another code: the return value wins, the detail stays */
+	zsync_err_set(&err, ZSYNC_EINVAL, "bad thing");
+	ck_assert_int_eq(zsync_err_sync(&err, ZSYNC_EIO), ZSYNC_EIO);
+	ck_assert_int_eq(err.code, ZSYNC_EIO);
+	ck_assert_str_eq(err.msg, "bad thing");
+	/* success leaves err alone */
+	ck_assert_int_eq(zsync_err_sync(&err, 0), 0);
+	ck_assert_int_eq(err.code, ZSYNC_EIO);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("err");
+	TCase *tc = tcase_create("err");
+	tcase_add_test(tc, test_table);
+	tcase_add_test(tc, test_code_and_err_agree);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
