@@ -361,6 +361,193 @@ START_TEST(test_cli_status_history)
 }
 END_TEST
 
+
+/* n finished runs of k journal rows each, oldest first; returns the last run id */
+static int64_t add_runs(struct zsync_state *st, int n, int k)
+{
+	struct zsync_err err = { 0 };
+	int64_t run = 0, id;
+	for (int i = 0; i < n; i++) {
+		ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err), 0);
+		ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+		for (int j = 0; j < k; j++) {
+			char owner[64];
+			snprintf(owner, sizeof(owner), "h%d-%d.example.com.", i, j);
+			struct zsync_journal_entry e = { "example.com.", "bind", "create", owner, "A", NULL, "300 192.0.2.1" };
+			ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+		}
+		ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+		ck_assert_int_eq(zsync_state_pair_drift(st, run, "example.com.", "bind", "www A", 1, &err), 0);
+		ck_assert_int_eq(zsync_state_run_end(st, run, "ok", "done", &err), 0);
+	}
+	return run;
+}
+
+START_TEST(test_prune)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_prune_result r;
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	int64_t last = add_runs(st, 6, 3);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "bind", true, "abc", NULL, &err), 0);
+	/* a dry run counts and deletes nothing */
+	ck_assert_int_eq(zsync_state_prune(st, 2, 0, true, &r, &err), 0);
+	ck_assert_int_eq(r.runs, 4);
+	ck_assert_int_eq(r.journal_rows, 12);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal"), 18);
+	/* keep the newest two runs: the others go with their journal and drift rows */
+	ck_assert_int_eq(zsync_state_prune(st, 2, 0, false, &r, &err), 0);
+	ck_assert_int_eq(r.runs, 4);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs"), 2);
+	ck_assert_int_eq(count_rows("SELECT min(id) FROM runs"), (int)last - 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal"), 6);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE run_id < (SELECT min(id) FROM runs)"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM drift"), 2);
+	/* health and the deployed commit are not history */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM pair_status WHERE last_commit = 'abc' AND drift_count = 6"), 1);
+	/* nothing more to prune: idempotent */
+	ck_assert_int_eq(zsync_state_prune(st, 2, 0, false, &r, &err), 0);
+	ck_assert_int_eq(r.runs, 0);
+
+	/* by age: runs that finished before the cutoff go, the newest never, a running one never */
+	tu_sh("sqlite3 '%s' \"UPDATE runs SET finished_at = finished_at - 40 * 86400, started_at = started_at - 40 * 86400\"", db);
+	int64_t running;
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "def", "cli", &running, &err), 0);
+	tu_sh("sqlite3 '%s' \"UPDATE runs SET started_at = started_at - 50 * 86400 WHERE id = %lld\"", db, (long long)running);
+	ck_assert_int_eq(zsync_state_prune(st, 0, 30, false, &r, &err), 0);
+	ck_assert_int_eq(r.runs, 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+	ck_assert_int_eq(zsync_state_run_end(st, running, "ok", "done", &err), 0);
+	/* both limits off: nothing goes */
+	ck_assert_int_eq(zsync_state_prune(st, 0, 0, false, &r, &err), 0);
+	ck_assert_int_eq(r.runs, 0);
+	zsync_state_close(st);
+}
+END_TEST
+
+START_TEST(test_check_on_demand)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	char verdict[1024];
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	add_runs(st, 1, 2000);
+	ck_assert_int_eq(zsync_state_check(st, true, verdict, sizeof(verdict), &err), 0);
+	ck_assert_str_eq(verdict, "ok");
+	zsync_state_close(st);
+	/* damage a page deep inside the journal: open no longer reads the whole file, the check does */
+	tu_sh("sqlite3 '%s' 'PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE' >/dev/null", db);
+	int pages = count_rows("PRAGMA page_count");
+	ck_assert_int_gt(pages, 20);
+	tu_sh("dd if=/dev/urandom of='%s' bs=4096 seek=%d count=3 conv=notrunc 2>/dev/null", db, pages - 6);
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_check(st, true, verdict, sizeof(verdict), &err), 0);
+	ck_assert_msg(strcmp(verdict, "ok") != 0, "damage not seen");
+	zsync_state_close(st);
+}
+END_TEST
+
+START_TEST(test_journal_batches)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int64_t run, first = 0, id = 0;
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err), 0);
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	for (int j = 0; j < 1000; j++) {
+		char owner[64];
+		snprintf(owner, sizeof(owner), "h%d.example.com.", j);
+		struct zsync_journal_entry e = { "example.com.", "bind", "create", owner, "A", NULL, "300 192.0.2.1", "sent" };
+		ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+		if (j == 0)
+			first = id;
+	}
+	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+	/* every row is written, and they are consecutive (what the range update relies on) */
+	ck_assert_int_eq(id - first, 999);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'sent'"), 1000);
+	/* deferred: the outcome and a health row, durable at close */
+	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_set_range(st, first, id, "applied", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_end(st, true, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "bind", true, "abc", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_end(st, false, &err), 0); /* rolled back */
+	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "dns2", true, "abc", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_end(st, true, &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'applied'"), 1000);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM pair_status"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM pair_status WHERE provider = 'dns2'"), 1);
+
+	/* a process that dies before its deferred writes are flushed loses only them */
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct zsync_state *s2 = NULL;
+		if (zsync_state_open(&s2, db, &err) < 0 || zsync_state_defer_begin(s2, &err) < 0 ||
+		    zsync_state_journal_set_range(s2, first, id, "failed", "x", &err) < 0 ||
+		    zsync_state_defer_end(s2, true, &err) < 0)
+			_exit(3);
+		_exit(0); /* no close, no flush: as if killed */
+	}
+	int status;
+	waitpid(pid, &status, 0);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'applied'"), 1000);
+}
+END_TEST
+
+START_TEST(test_cli_state)
+{
+	const char *bin = getenv("ZONESYNC");
+	static char abs[4096];
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int rc;
+	char *out;
+
+	if (!bin)
+		bin = realpath("build/zonesync", abs) ? abs : "build/zonesync";
+	char *cfg = tu_fmt("%s/zonesync.toml", dir);
+	tu_write(cfg, "[state]\npath = \"sub/dir/state.db\"\nkeep_runs = 3\n"
+		      "[providers.bind]\ntype = \"rfc2136\"\nserver = \"127.0.0.1:53\"\n"
+		      "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\"]\n");
+	out = tu_sh_out(&rc, "'%s' -c '%s' state check", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "no state database yet"), "%s", out);
+	free(out);
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	add_runs(st, 5, 2);
+	zsync_state_close(st);
+	out = tu_sh_out(&rc, "'%s' -c '%s' state check", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, ": ok (integrity_check"), "%s", out);
+	free(out);
+	out = tu_sh_out(&rc, "'%s' -c '%s' state prune --dry-run", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "would prune 2 runs and 4 journal rows (keep_runs = 3"), "%s", out);
+	free(out);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs"), 5);
+	out = tu_sh_out(&rc, "'%s' -c '%s' state prune --keep-runs 1 --vacuum", bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "pruned 4 runs and 8 journal rows") && strstr(out, "compacted"), "%s", out);
+	free(out);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs"), 1);
+	out = tu_sh_out(&rc, "'%s' -c '%s' state frobnicate 2>&1", bin, cfg);
+	ck_assert_int_eq(rc, 64);
+	free(out);
+	/* a bad key value is a configuration error naming it */
+	tu_write(cfg, "[state]\npath = \"sub/dir/state.db\"\nkeep_runs = -1\n");
+	out = tu_sh_out(&rc, "'%s' -c '%s' state check 2>&1", bin, cfg);
+	ck_assert_msg(rc == 1 && strstr(out, "keep_runs"), "%s", out);
+	free(out);
+	free(cfg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("state");
@@ -374,6 +561,10 @@ int main(void)
 	tcase_add_test(tc, test_journal_survives_kill);
 	tcase_add_test(tc, test_health_and_history);
 	tcase_add_test(tc, test_cli_status_history);
+	tcase_add_test(tc, test_prune);
+	tcase_add_test(tc, test_check_on_demand);
+	tcase_add_test(tc, test_journal_batches);
+	tcase_add_test(tc, test_cli_state);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -378,6 +378,14 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 				    code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
 					: code == ZSYNC_EXIT_REFUSED ? "refused" : "failed",
 				    summary, &err);
+		/* retention as the run ends: a no-op apply must not slow down with history */
+		struct zsync_prune_result pr;
+		if (zsync_state_prune(st, cfg->state.keep_runs, cfg->state.keep_days, false, &pr, &err) < 0)
+			fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+		else if (pr.runs && ctx->verbose)
+			fprintf(stderr, "zonesync: history: pruned %lld run%s (%lld journal rows) beyond [state] keep_runs = %ld / keep_days = %ld\n",
+				(long long)pr.runs, pr.runs == 1 ? "" : "s", (long long)pr.journal_rows,
+				cfg->state.keep_runs, cfg->state.keep_days);
 		if (ctx->on_run)
 			ctx->on_run(ctx->on_run_arg, plan, run, code);
 	}

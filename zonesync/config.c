@@ -51,7 +51,9 @@ static const struct kspec repo_keys[] = {
 	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL },
 	{ "max_include_files", K_POSITIVE }, { "max_include_bytes", K_POSITIVE }, { 0 },
 };
-static const struct kspec state_keys[] = { { "path", K_STR }, { 0 } };
+static const struct kspec state_keys[] = {
+	{ "path", K_STR }, { "keep_runs", K_COUNT }, { "keep_days", K_COUNT }, { 0 },
+};
 static const struct kspec defaults_keys[] = {
 	LIMIT_KEYS, { "providers", K_STRLIST }, { "jobs", K_COUNT }, { 0 },
 };
@@ -675,6 +677,9 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 	if (t)
 		check_table(&v, "state", t, state_keys);
 	cfg->state.path = abs_path(cfg->dir, get_str(t, "path", ".zonesync/state.db"));
+	/* history is bounded by default: the journal of a 1M-record apply is 1M rows */
+	cfg->state.keep_runs = get_int(t, "keep_runs", 1000);
+	cfg->state.keep_days = get_int(t, "keep_days", 90);
 
 	t = zsync_toml_get(doc, "defaults");
 	if (t)

@@ -99,6 +99,8 @@ struct zsync_config {
 	} repo;
 	struct {
 		char *path;              /* absolute */
+		long keep_runs;          /* history retention; 0: no limit */
+		long keep_days;
 	} state;
 	struct {
 		struct zsync_limits limits;  /* always fully set */

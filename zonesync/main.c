@@ -18,6 +18,7 @@ static const struct zsync_cmd commands[] = {
 	{ "status", cmd_status, "health of every provider x zone, from the state database" },
 	{ "history", cmd_history, "past runs and the changes they made" },
 	{ "serve", cmd_serve, "the sync service: webhooks, scheduled reconcile and verify, /metrics, a status page" },
+	{ "state", cmd_state, "the state database: check its integrity, prune old history" },
 };
 
 static int usage(FILE *out, const struct zsync_ctx *ctx)

@@ -13,22 +13,23 @@
 /* One sqlite connection serves every worker: its transactions must not interleave. */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* "TTL rdata" lines of an RRset, for the journal. */
-static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl)
+#define RDATA_TEXT_MAX (4 * 65536 + 4096) /* one rdata item: every octet may become \DDD */
+
+/* "TTL rdata" lines of an RRset, for the journal; buf: RDATA_TEXT_MAX bytes of scratch. */
+static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl, char *buf)
 {
 	size_t cap = 256, len = 0;
-	char *out = zsync_xmalloc(cap), *buf = zsync_xmalloc(4 * 65536 + 4096);
+	char *out = zsync_xmalloc(cap);
 	const uint8_t *rd = r->rdata;
 
 	out[0] = '\0';
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
-		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		zsync_rdata_to_text(r->type, rd, buf, RDATA_TEXT_MAX);
 		size_t need = strlen(buf) + 16;
 		if (len + need + 1 > cap)
 			out = zsync_xrealloc(out, cap = (len + need + 1) * 2);
 		len += (size_t)snprintf(out + len, cap - len, "%s%u %s", i ? "\n" : "", ttl, buf);
 	}
-	free(buf);
 	return out;
 }
 
@@ -37,7 +38,12 @@ static const char *op_name(enum zsync_change_op op)
 	return op == ZSYNC_CHANGE_CREATE ? "create" : op == ZSYNC_CHANGE_UPDATE ? "update" : "delete";
 }
 
-/* Writes the entry's changes as `planned`; ids get the journal row ids. */
+/*
+ * Writes the entry's changes as `sent`, in one transaction, before they are sent; ids get
+ * the journal row ids. Nothing happens between this and the provider call, so the rows
+ * start as sent (in flight until applied or failed): a separate `planned` step wrote
+ * and indexed every row, and synced the file, once more.
+ */
 static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
 			       int64_t *ids, struct zsync_err *err);
 
@@ -53,29 +59,34 @@ static int journal_plan(struct zsync_state *st, int64_t run, struct zsync_plan_e
 static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
 			       int64_t *ids, struct zsync_err *err)
 {
+	char *buf;
+
 	if (!st)
 		return 0;
 	if (zsync_state_begin(st, err) < 0)
 		return ZSYNC_EIO;
+	buf = zsync_xmalloc(RDATA_TEXT_MAX);
 	for (size_t i = 0; i < e->cs.n; i++) {
 		const struct zsync_change *c = &e->cs.v[i];
 		const struct zsync_rrset *any = c->new ? c->new : c->old;
 		char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-		char *old = c->old ? rrset_text(c->old, c->old->ttl) : NULL;
-		char *new = c->new ? rrset_text(c->new, c->ttl) : NULL;
+		char *old = c->old ? rrset_text(c->old, c->old->ttl, buf) : NULL;
+		char *new = c->new ? rrset_text(c->new, c->ttl, buf) : NULL;
 		struct zsync_journal_entry je = {
 			e->zone->conf->name, e->provider->conf->name, op_name(c->op),
 			zsync_name_to_text(any->owner, owner, sizeof(owner)),
-			zsync_type_to_text(any->type, type, sizeof(type)), old, new,
+			zsync_type_to_text(any->type, type, sizeof(type)), old, new, "sent",
 		};
 		int r = zsync_state_journal_add(st, run, &je, &ids[i], err);
 		free(old);
 		free(new);
 		if (r < 0) {
 			zsync_state_rollback(st);
+			free(buf);
 			return r;
 		}
 	}
+	free(buf);
 	return zsync_state_commit(st, err);
 }
 
@@ -87,15 +98,25 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 	if (!st)
 		return;
 	pthread_mutex_lock(&state_lock);
-	if (zsync_state_begin(st, &err) < 0)
+	/* deferred: the outcome may wait for the next commit (a crash leaves the rows `sent`) */
+	if (zsync_state_defer_begin(st, &err) < 0)
 		goto fail;
-	for (size_t i = 0; i < e->cs.n; i++)
-		if (zsync_state_journal_set(st, ids[i], applied && applied[i] ? "applied" : status,
-					    applied && applied[i] ? NULL : error, &err) < 0) {
-			zsync_state_rollback(st);
+	/* a change set's rows were inserted in one transaction under state_lock, so their
+	 * ids are consecutive: one statement moves them all (else row by row) */
+	if (!applied && e->cs.n && ids[e->cs.n - 1] - ids[0] == (int64_t)e->cs.n - 1) {
+		if (zsync_state_journal_set_range(st, ids[0], ids[e->cs.n - 1], status, error, &err) < 0) {
+			zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
 			goto fail;
 		}
-	if (zsync_state_commit(st, &err) == 0) {
+	} else {
+		for (size_t i = 0; i < e->cs.n; i++)
+			if (zsync_state_journal_set(st, ids[i], applied && applied[i] ? "applied" : status,
+						    applied && applied[i] ? NULL : error, &err) < 0) {
+				zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
+				goto fail;
+			}
+	}
+	if (zsync_state_defer_end(st, true, &err) == 0) {
 		pthread_mutex_unlock(&state_lock);
 		return;
 	}
@@ -112,8 +133,28 @@ static void record(struct zsync_state *st, const struct zsync_plan *p,
 	if (!st)
 		return;
 	pthread_mutex_lock(&state_lock);
-	r = zsync_state_pair_result(st, e->zone->conf->name, e->provider->conf->name, ok,
-				    ok ? p->commit : NULL, error, &err);
+	r = zsync_state_defer_begin(st, &err);
+	if (r == 0)
+		r = zsync_state_pair_result(st, e->zone->conf->name, e->provider->conf->name, ok,
+					    ok ? p->commit : NULL, error, &err);
+	if (r == 0)
+		r = zsync_state_defer_end(st, true, &err);
+	else
+		zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
+	pthread_mutex_unlock(&state_lock);
+	if (r < 0)
+		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+}
+
+/* Makes deferred results durable: at the end, and before a hook that may read the state. */
+static void flush(struct zsync_state *st, const struct zsync_argvs *hooks)
+{
+	struct zsync_err err = { 0 };
+	int r;
+	if (!st || (hooks && hooks->n == 0))
+		return;
+	pthread_mutex_lock(&state_lock);
+	r = zsync_state_flush(st, &err);
 	pthread_mutex_unlock(&state_lock);
 	if (r < 0)
 		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
@@ -282,7 +323,6 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		journal_result(st, e, ids, NULL, "sent", NULL);
 		unsigned char *applied = zsync_xcalloc(e->cs.n ? e->cs.n : 1, 1);
 		struct zsync_apply_req req = {
 			.zone = e->zone->conf->name,
@@ -305,6 +345,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			__atomic_fetch_add(&t->changed, 1, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&t->changes, e->cs.n, __ATOMIC_RELAXED);
 			char *ignored = NULL;
+			flush(st, &p->cfg->hooks.post_apply);
 			run_hooks(p, e, run, "post_apply", &p->cfg->hooks.post_apply, &ignored);
 			free(ignored);
 			break;
@@ -348,6 +389,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 		e->result_error = msg;
 		__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
 		char *ignored = NULL;
+		flush(st, &p->cfg->hooks.on_failure);
 		run_hooks(p, e, run, "on_failure", &p->cfg->hooks.on_failure, &ignored);
 		free(ignored);
 		break;
@@ -361,6 +403,7 @@ void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
 	struct apply_ctx a = { st, run, o, t, 0, p->nentries };
 	memset(t, 0, sizeof(*t));
 	zsync_plan_each(p, o->jobs > 0 ? o->jobs : p->cfg->defaults.jobs, apply_entry, &a);
+	flush(st, NULL);
 }
 
 void zsync_sync_print_matrix(const struct zsync_plan *p, FILE *out, bool color)
