@@ -66,8 +66,11 @@ static MHD_RESULT respond(struct MHD_Connection *c, unsigned status, const char 
 		MHD_add_response_header(r, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'");
 	if (status == MHD_HTTP_TOO_MANY_REQUESTS || status == MHD_HTTP_SERVICE_UNAVAILABLE)
 		MHD_add_response_header(r, "Retry-After", "5");
-	if (status == MHD_HTTP_UNAUTHORIZED)
-		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"zonesync\", Basic realm=\"zonesync\"");
+	if (status == MHD_HTTP_UNAUTHORIZED) {
+		/* one challenge per header: browsers read the first they know (Basic: the token as password) */
+		MHD_add_response_header(r, "WWW-Authenticate", "Basic realm=\"zonesync\", charset=\"UTF-8\"");
+		MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"zonesync\"");
+	}
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;

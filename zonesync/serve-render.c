@@ -520,7 +520,7 @@ static const char page_css[] =
 	".in_sync .state{background:#c8e6c9}.drift_repaired .state{background:#ffe0b2}"
 	".failing .state{background:#ffcdd2}.unknown .state{background:#e0e0e0}"
 	".st-ok{color:#2e7d32}.st-partial,.st-refused{color:#e65100}.st-failed,.st-interrupted{color:#b71c1c}"
-	"code{font-size:.9em}";
+	"code{font-size:.9em}#runs td:nth-child(2){white-space:nowrap}";
 
 static const char *state_label(const char *state)
 {

@@ -278,6 +278,92 @@ check "the run counter moved ($r0 -> $r1)" python3 -c "import sys; sys.exit(not 
 check "the provider request counter moved ($q0 -> $q1)" python3 -c "import sys; sys.exit(not $q1 > $q0)"
 check "the duration histogram counts every apply ($h1)" python3 -c "import sys; sys.exit(not $h1 == $r1)"
 
+# SIGHUP: a bad configuration is refused and the old one stays
+loaded=$(H get /api/v1/status | sed 1d | "$PY3" -c 'import json,sys; print(json.load(sys.stdin)["config_loaded_at"])')
+cp "$CFG" "$T/good.toml"
+printf '[serve]\nlisten = "nowhere"\n' >> "$CFG"
+sleep 1
+kill -HUP "$SERVE"
+wait_until "$SERVE" 10 grep -q 'configuration refused' "$T/serve.log"
+check "a bad configuration is refused and logged" grep -q 'msg="configuration refused; the one loaded before stays in use"' "$T/serve.log"
+check "with the reason and its line" grep -q 'level=error msg=".*zonesync.toml:[0-9][0-9]*: error: .*" src=config' "$T/serve.log"
+same "the service still answers, with the old configuration" \
+	"$(H get /api/v1/status | sed 1d | "$PY3" -c 'import json,sys; print(json.load(sys.stdin)["config_loaded_at"])')" "$loaded"
+contains "the refused reload is counted" "$(H metrics 'zonesync_serve_config_reloads_total{result=refused}')" 1
+
+# SIGHUP with reconcile_every = "2s": drift made behind the service's back is repaired
+write_cfg 2s
+kill -HUP "$SERVE"
+wait_until "$SERVE" 10 grep -q 'msg="configuration reloaded"' "$T/serve.log"
+check "a good configuration is reloaded" grep -q 'msg="configuration reloaded"' "$T/serve.log"
+printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete api.example.com. A\nupdate add api.example.com. 300 IN A 203.0.113.9\nsend\n' "$BPORT" |
+	nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+curl -s -o /dev/null -X PATCH -H "X-API-Key: $PDNS_KEY" "http://127.0.0.1:$APORT/api/v1/servers/localhost/zones/example.com." \
+	-d '{"rrsets":[{"name":"api.example.com.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"203.0.113.8","disabled":false}]}]}'
+same "drift made at pdns" "$(answers "$PPORT" api.example.com A)" "203.0.113.8"
+repaired() { [ "$(answers "$BPORT" api.example.com A)" = 192.0.2.50 ] && [ "$(answers "$PPORT" api.example.com A)" = 192.0.2.50 ]; }
+check "the scheduled reconcile repairs it at both providers" wait_until "$SERVE" 20 repaired
+H idle >/dev/null
+contains "the reconcile ran from the schedule" "$(H get /api/v1/runs)" '"trigger": "schedule"'
+same "the bind cell says drift repaired" "$(H pair example.com. bind state)" "drift_repaired"
+same "the pdns cell says drift repaired" "$(H pair example.com. pdns state)" "drift_repaired"
+contains "drift is counted" "$(H metrics 'zonesync_drift_total{provider=pdns,zone=example.com.}')" 1
+write_cfg 0
+kill -HUP "$SERVE"
+sleep 1
+H idle >/dev/null
+
+# a flood while a run is under way: the queue is bounded (max_queue = 60), then 429
+touch "$T/slow"
+set_api 192.0.2.60
+push "api .60"
+C6=$(head_of)
+same "a push while pdns's apply is held back" "$(H github refs/heads/main "$C6" k-1)" 202
+midway() { [ "$(answers "$BPORT" api.example.com A)" = 192.0.2.60 ]; }
+check "bind is applied, pdns waits" wait_until "$SERVE" 20 midway
+same "61 more deliveries: 60 queued, then 429" "$(H burst 61 refs/heads/main "$C6" flood)" "202 429 60"
+contains "the refused ones are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=queue_full,source=github}')" 1
+
+# SIGKILL in the middle of that apply; after a restart the next run converges
+kill -9 "$SERVE"
+wait "$SERVE" 2>/dev/null
+SERVE=
+rm -f "$T/slow"
+same "killed midway: pdns still serves the old commit" "$(answers "$PPORT" api.example.com A)" "192.0.2.50"
+start_serve || exit 1
+same "after the restart, a reconcile through the API" "$(H post /api/v1/reconcile)" 202
+check "it ends" H idle 1 >/dev/null
+same "pdns converged" "$(answers "$PPORT" api.example.com A)" "192.0.2.60"
+same "bind converged" "$(answers "$BPORT" api.example.com A)" "192.0.2.60"
+RUNS=$(H get '/api/v1/runs?limit=5' | sed 1d)
+contains "the killed run is journalled as interrupted" "$RUNS" '"status": "interrupted"'
+check "the log says the earlier run did not finish" grep -q 'ended without finishing' "$T/serve.log"
+same "the pdns cell is in sync at the new commit" "$(H pair example.com. pdns deployed_commit)" "$C6"
+
+# the status page, rendered by headless Chromium (the token as the Basic password)
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$CHROME" ]; then
+	echo "  SKIP: chromium is not installed: the status page was not rendered in a browser (make deps installs it)"
+else
+	chrome() {
+		timeout 90 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
+			--disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chrome-XXXXXX")" \
+			"$@" "http://zonesync:$SERVE_TOKEN@127.0.0.1:$SPORT/" 2>>"$T/chrome.log"
+	}
+	DOM=$(chrome --dump-dom)
+	contains "Chromium renders the matrix" "$DOM" '<table id="matrix">'
+	contains "with the bind cell (drift repaired earlier today)" "$DOM" 'data-zone="example.com." data-provider="bind" data-state="drift_repaired"'
+	contains "and the pdns cell" "$DOM" 'data-zone="example.com." data-provider="pdns" data-state="drift_repaired"'
+	contains "a cell shows the deployed commit" "$DOM" "<code class=\"commit\">${C6:0:10}</code>"
+	contains "the chart is drawn" "$DOM" '<rect class="changes"'
+	contains "the last runs are listed" "$DOM" '<table id="runs">'
+	check "no script on the page" sh -c "! printf '%s' \"\$1\" | grep -qi '<script'" _ "$DOM"
+	mkdir -p "$ARTIFACTS"
+	chrome --window-size=1200,900 --screenshot="$ARTIFACTS/serve-status.png" >/dev/null
+	check "a screenshot is kept ($ARTIFACTS/serve-status.png)" test -s "$ARTIFACTS/serve-status.png"
+fi
+same "without the token the page is refused" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/")" 401
+
 # SIGTERM: the service ends cleanly; no secret was ever logged
 stop_serve() {
 	kill -TERM "$SERVE"
