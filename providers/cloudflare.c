@@ -492,7 +492,8 @@ const struct zsync_provider_type zsync_provider_cloudflare = {
 	.name = "cloudflare",
 	.summary = "Cloudflare API v4 (records through the batch endpoint)",
 	.keys = c_keys,
-	.caps = ZSYNC_CAP_ATOMIC,
+	/* not ZSYNC_CAP_ATOMIC: more than BATCH_MAX operations go in several batch calls */
+	.caps = 0,
 	.rrtypes = cf_types,
 	.ttl_min = 60,
 	.ttl_max = 86400,

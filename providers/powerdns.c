@@ -510,7 +510,8 @@ const struct zsync_provider_type zsync_provider_powerdns = {
 	.name = "powerdns",
 	.summary = "PowerDNS Authoritative through its HTTP API (one PATCH of RRsets per zone)",
 	.keys = p_keys,
-	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_LIST_ZONES,
+	/* not ZSYNC_CAP_ATOMIC: a changeset over PATCH_BYTES_MAX goes in several PATCHes */
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
 	.normalisers = pdns_normalisers,
 	.open = p_open,
 	.list_zones = p_list,

@@ -34,8 +34,13 @@
 enum zsync_provider_caps {
 	ZSYNC_CAP_APEX_NS = 1 << 0,     /* can edit the apex NS RRset */
 	ZSYNC_CAP_CREATE_ZONE = 1 << 1, /* apply can create a missing zone (with create_zones) */
-	ZSYNC_CAP_LIST_ZONES = 1 << 2,  /* list_zones works (import --all) */
-	ZSYNC_CAP_ATOMIC = 1 << 3,      /* one apply is all-or-nothing */
+	ZSYNC_CAP_LIST_ZONES = 1 << 2,  /* has list_zones (import --all is refused without) */
+	/*
+	 * One apply is all-or-nothing. Without it, the core hands the changes over in a safe
+	 * order (zsync_changeset_safe_order: every prefix is a valid zone) and, after a
+	 * failure, reads the zone again to journal what was applied before it.
+	 */
+	ZSYNC_CAP_ATOMIC = 1 << 3,
 	ZSYNC_CAP_OWNS_SOA = 1 << 4,    /* holds zonesync's SOA (zonefile); else the provider's own */
 	ZSYNC_CAP_READ_ONLY = 1 << 5,   /* never pushed to (secondary): verified only */
 };

@@ -334,6 +334,57 @@ START_TEST(test_normaliser)
 }
 END_TEST
 
+/* What a provider that is not atomic gets: every prefix leaves a valid zone. */
+START_TEST(test_safe_order)
+{
+	struct zsync_zone *d = zone(HDR "a CNAME www\nmail A 192.0.2.9\n@ MX 10 mail\nold A 192.0.2.7\nz TXT \"t\"\n"),
+			  *c = zone(HDR "a A 192.0.2.5\n@ MX 10 old\nold A 192.0.2.7\nold2 A 192.0.2.8\nz TXT \"u\"\ny TXT \"gone\"\n");
+	struct zsync_diff_policy all = { .manage_apex_ns = true, .provider = "p" };
+	struct zsync_changeset cs, sent = { 0 };
+	size_t order[16];
+
+	zsync_diff(d, c, &all, &cs);
+	ck_assert_uint_le(cs.n, 16);
+	zsync_changeset_safe_order(&cs, order);
+	sent.v = calloc(cs.n, sizeof(*sent.v));
+	sent.n = cs.n;
+	for (size_t i = 0; i < cs.n; i++)
+		sent.v[i] = cs.v[order[i]];
+	char *got = describe(&sent);
+	/* a's address goes before its CNAME arrives; mail's address before the MX naming it;
+	 * old2's address last */
+	ck_assert_str_eq(got, "delete a.example.com. A ttl=300\n"
+			      "delete y.example.com. TXT ttl=300\n"
+			      "create mail.example.com. A ttl=300\n"
+			      "update example.com. MX ttl=300\n"
+			      "create a.example.com. CNAME ttl=300\n"
+			      "update z.example.com. TXT ttl=300\n"
+			      "delete old2.example.com. A ttl=300\n");
+	free(got);
+
+	/* after a failure part way, a re-read zone tells which changes are in effect */
+	struct zsync_zone *now = zone(HDR "mail A 192.0.2.9\n@ MX 10 old\nold A 192.0.2.7\nold2 A 192.0.2.8\nz TXT \"u\"\n");
+	struct zsync_changeset later;
+	unsigned char applied[16] = { 0 };
+	zsync_diff(d, now, &all, &later);
+	zsync_changeset_applied(&cs, &later, applied);
+	for (size_t i = 0; i < cs.n; i++) {
+		const struct zsync_rrset *r = cs.v[i].new ? cs.v[i].new : cs.v[i].old;
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+		zsync_name_to_text(r->owner, name, sizeof(name));
+		bool want = (!strcmp(name, "a.example.com.") && r->type == ZSYNC_TYPE_A) ||
+			    !strcmp(name, "y.example.com.") || !strcmp(name, "mail.example.com.");
+		ck_assert_msg(applied[i] == want, "%s %u: applied %d", name, r->type, applied[i]);
+	}
+	free(sent.v);
+	zsync_changeset_release(&later);
+	zsync_changeset_release(&cs);
+	zsync_zone_free(now);
+	zsync_zone_free(d);
+	zsync_zone_free(c);
+}
+END_TEST
+
 START_TEST(test_glob)
 {
 	ck_assert(zsync_diff_glob("_acme-challenge.*", "_acme-challenge.www"));
@@ -353,6 +404,7 @@ int main(void)
 	tcase_add_test(tc, test_existing_and_mixed_ttl);
 	tcase_add_test(tc, test_normaliser);
 	tcase_add_test(tc, test_glob);
+	tcase_add_test(tc, test_safe_order);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

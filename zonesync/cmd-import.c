@@ -121,6 +121,13 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	/* decided by the descriptor, before anything is opened */
+	if (all && !(t->caps & ZSYNC_CAP_LIST_ZONES)) {
+		fprintf(stderr, "zonesync: provider '%s' (type %s) cannot list its zones: import them one by one with --zone\n",
+			pc->name, t->name);
+		code = ZSYNC_EXIT_ERROR;
+		goto out;
+	}
 	if (zsync_err_sync(&err, t->open(pc, &priv, &err)) < 0) {
 		fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
 		code = ZSYNC_EXIT_ERROR;
@@ -130,7 +137,7 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = import_one(ctx, t, priv, pc, zone, out_path, snippet);
 		goto out;
 	}
-	if (!t->list_zones || t->list_zones(priv, &names, &err) < 0) {
+	if (zsync_err_sync(&err, t->list_zones(priv, &names, &err)) < 0) {
 		fprintf(stderr, "zonesync: provider '%s' cannot list its zones%s%s\n", pc->name,
 			err.code ? ": " : "", err.code ? err.msg : "");
 		code = ZSYNC_EXIT_ERROR;

@@ -464,3 +464,53 @@ void zsync_changeset_release(struct zsync_changeset *cs)
 	zsync_zone_free(cs->normalised);
 	memset(cs, 0, sizeof(*cs));
 }
+
+static bool is_address(uint16_t t)
+{
+	return t == ZSYNC_TYPE_A || t == ZSYNC_TYPE_AAAA;
+}
+
+void zsync_changeset_safe_order(const struct zsync_changeset *cs, size_t *order)
+{
+	unsigned char *group = zsync_xmalloc(cs->n ? cs->n : 1);
+	size_t k = 0;
+
+	/* changes are in canonical order: one owner's changes are next to each other */
+	for (size_t i = 0, j; i < cs->n; i = j) {
+		const uint8_t *owner = change_rrset(&cs->v[i])->owner;
+		bool to_cname = false;
+		for (j = i; j < cs->n && zsync_name_cmp(change_rrset(&cs->v[j])->owner, owner) == 0; j++)
+			to_cname |= cs->v[j].op != ZSYNC_CHANGE_DELETE && cs->v[j].new->type == ZSYNC_TYPE_CNAME;
+		for (size_t m = i; m < j; m++) {
+			const struct zsync_change *c = &cs->v[m];
+			bool addr = is_address(change_rrset(c)->type);
+			if (c->op == ZSYNC_CHANGE_DELETE)
+				group[m] = addr && !to_cname ? 3 : 0;
+			else
+				group[m] = addr ? 1 : 2;
+		}
+	}
+	for (unsigned char g = 0; g < 4; g++)
+		for (size_t i = 0; i < cs->n; i++)
+			if (group[i] == g)
+				order[k++] = i;
+	free(group);
+}
+
+void zsync_changeset_applied(const struct zsync_changeset *cs, const struct zsync_changeset *later,
+			     unsigned char *applied)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct zsync_rrset *a = change_rrset(&cs->v[i]);
+		int c = 1;
+		for (; j < later->n; j++) {
+			c = rrset_cmp(change_rrset(&later->v[j]), a);
+			if (c >= 0)
+				break;
+		}
+		if (!(j < later->n && c == 0))
+			applied[i] = 1;
+	}
+}

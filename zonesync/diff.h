@@ -113,6 +113,23 @@ void zsync_diff(struct zsync_zone *desired, struct zsync_zone *current,
 void zsync_changeset_release(struct zsync_changeset *cs);
 
 /*
+ * The order in which a provider that is not atomic applies cs (a permutation of its
+ * indices into order, cs->n entries), so that the zone stays valid after every prefix:
+ * deletes first (an A/AAAA delete only where the owner becomes a CNAME), then address
+ * creates and updates, then the other creates and updates (MX/SRV/NS targets exist by
+ * then), then the remaining address deletes. Stable within each group.
+ */
+void zsync_changeset_safe_order(const struct zsync_changeset *cs, size_t *order);
+
+/*
+ * Which changes of cs are in effect in `now` (the provider's zone re-read after a failed
+ * apply): sets applied[i] = 1 when now no longer needs change i (leaves the others).
+ * later: the diff of desired against now under the same policy, canonical like cs.
+ */
+void zsync_changeset_applied(const struct zsync_changeset *cs, const struct zsync_changeset *later,
+			     unsigned char *applied);
+
+/*
  * git's RRset r in the provider's form (the policy's normalisers): r itself when no
  * normaliser applies or none changes it, else an RRset added to *into (a zone created on
  * first use, caller frees; RRsets of *into previously returned may move). *used: the

@@ -236,6 +236,34 @@ static const char *result_word(enum zsync_entry_result r)
 	return "not-run";
 }
 
+/*
+ * After a provider that is not atomic failed: what it applied before the failure, from
+ * the zone read again (on top of what the provider itself reported). When the read fails
+ * too, the provider's report stands and the message says so.
+ */
+static void learn_applied(struct zsync_plan_entry *e, unsigned char *applied, struct zsync_err *err)
+{
+	const struct zsync_provider_type *t = e->provider->type;
+	struct zsync_err ferr = { 0 };
+	struct zsync_zone *now = NULL;
+	struct zsync_diff_policy pol;
+	struct zsync_changeset later;
+	int r = zsync_err_sync(&ferr, t->fetch(e->provider->priv, e->zone->conf->name, &now, &ferr));
+
+	if (r == ZSYNC_ENOTFOUND && e->create_zone)
+		return; /* the zone was not even created: nothing applied */
+	if (r < 0) {
+		zsync_err_append(err, " (what was applied before the failure is not known: reading the zone again failed: %s)",
+				 ferr.msg);
+		return;
+	}
+	zsync_plan_policy(t, e->provider->conf, e->zone->conf, &pol);
+	zsync_diff(e->zone->desired, now, &pol, &later);
+	zsync_changeset_applied(&e->cs, &later, applied);
+	zsync_changeset_release(&later);
+	zsync_zone_free(now);
+}
+
 static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg);
 
 /* Each entry, then a progress line (zones x providers done / total) on a terminal. */
@@ -323,17 +351,38 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
 			break;
 		}
-		unsigned char *applied = zsync_xcalloc(e->cs.n ? e->cs.n : 1, 1);
+		bool atomic = e->provider->type->caps & ZSYNC_CAP_ATOMIC;
+		size_t n = e->cs.n ? e->cs.n : 1;
+		unsigned char *applied = zsync_xcalloc(n, 1), *sent_applied = zsync_xcalloc(n, 1);
+		size_t *order = zsync_xmalloc(n * sizeof(*order));
+		/* a provider that is not atomic gets the changes in an order that keeps every
+		 * prefix a valid zone; an atomic one gets them as planned */
+		struct zsync_changeset sent = e->cs;
+		sent.v = zsync_xmalloc(n * sizeof(*sent.v));
+		if (atomic)
+			for (size_t i = 0; i < e->cs.n; i++)
+				order[i] = i;
+		else
+			zsync_changeset_safe_order(&e->cs, order);
+		for (size_t i = 0; i < e->cs.n; i++)
+			sent.v[i] = e->cs.v[order[i]];
 		struct zsync_apply_req req = {
 			.zone = e->zone->conf->name,
 			.desired = e->zone->desired,
 			.base = e->current,
-			.changes = &e->cs,
+			.changes = &sent,
 			.create_zone = e->create_zone,
 			.commit = p->commit,
-			.applied = applied,
+			.applied = sent_applied,
 		};
 		r = zsync_err_sync(&err, e->provider->type->apply(e->provider->priv, &req, &err));
+		for (size_t i = 0; i < e->cs.n; i++)
+			applied[order[i]] = sent_applied[i];
+		free(sent.v);
+		free(sent_applied);
+		free(order);
+		if (r < 0 && !atomic)
+			learn_applied(e, applied, &err);
 		size_t napplied = 0;
 		for (size_t i = 0; i < e->cs.n; i++)
 			napplied += applied[i] != 0;

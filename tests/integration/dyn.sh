@@ -119,6 +119,11 @@ I=$T/imported
 new_repo "$I"
 expect_exit 0 "import" Z import --provider dyn --zone example.com -o "$I/zones/example.com.zone"
 imported_round_trip "$I" example.com
+# dyn's descriptor has no list-zones: --all is refused before any request is made
+before=$(count POST /REST/Session/)
+expect_exit 1 "import --all from a provider that cannot list its zones" Z import --provider dyn --all --dir "$I/all"
+contains "it says why" "$OUT" "provider 'dyn' (type dyn) cannot list its zones: import them one by one with --zone"
+same "no session was opened for it" "$(count POST /REST/Session/)" "$before"
 
 # a provider that cannot delete zones: --prune-zones says so and fails that pair only
 head -n -3 "$CFG" > "$T/pruned.toml"
