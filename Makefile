@@ -1,4 +1,6 @@
-# zonesync - GNU make build. `make test` and `make demo` install what they need (make deps).
+# zonesync - GNU make build. `make deps` installs the build packages, `make test-deps` the
+# servers the tests start; `make test` and `make demo` run both themselves, `make check`
+# (unit tests only, seconds) only the first; `make` and `make install` never install packages.
 SHELL := /bin/bash
 
 PREFIX ?= /usr/local
@@ -39,10 +41,9 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: provider-docs all deps build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-deps run-fuzz valgrind run-valgrind
+.PHONY: provider-docs all deps test-deps check run-check build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-deps run-fuzz valgrind run-valgrind
 
-all: deps
-	@$(MAKE) --no-print-directory build
+all: build
 
 build: $(BUILD)/zonesync
 
@@ -54,7 +55,7 @@ define install_debs
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" != 0 ]; then \
 			echo "make: missing Debian packages:" $$missing >&2; \
-			echo "make: run 'sudo make deps' (or install them with apt-get) and try again" >&2; \
+			echo "make: run 'sudo make $@' (or install them with apt-get) and try again" >&2; \
 			exit 1; \
 		fi; \
 		echo "make: installing" $$missing; \
@@ -64,7 +65,10 @@ define install_debs
 endef
 
 deps:
-	$(call install_debs,$(BUILD_DEBS) $(TEST_DEBS))
+	$(call install_debs,$(BUILD_DEBS))
+
+test-deps:
+	$(call install_debs,$(TEST_DEBS))
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -85,16 +89,26 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libzonesync.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libzonesync.a $(ALL_LDLIBS) $(SAN_FLAGS)
 
-test: deps
+test: deps test-deps
 	@$(MAKE) --no-print-directory run-tests
 
-# Every unit test binary, then every integration script; all run even when one fails.
-run-tests: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
+# The unit tests alone: no DNS server, no integration script, a few seconds.
+check: deps
+	@$(MAKE) --no-print-directory run-check
+
+run-check: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 	@fail=0; \
 	for t in $(TEST_BIN); do \
 		echo "== $$t"; \
 		ZONESYNC=$(CURDIR)/$(BUILD)/zonesync TOML_DECODER=$(CURDIR)/$(BUILD)/tests/toml-decoder $$t || fail=1; \
 	done; \
+	if [ $$fail = 0 ]; then echo "make check: all unit tests passed"; else echo "make check: FAILED"; fi; \
+	exit $$fail
+
+# Every unit test binary, then every integration script; all run even when one fails.
+run-tests: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
+	@fail=0; \
+	$(MAKE) --no-print-directory run-check || fail=1; \
 	for t in tests/integration/*.sh; do \
 		[ -f "$$t" ] && [ "$$(basename $$t)" != lib.sh ] || continue; \
 		echo "== $$t"; \
@@ -115,11 +129,12 @@ bench: deps
 run-bench: $(BUILD)/zonesync $(BENCH_BIN)
 	bash bench/run.sh $(BUILD)
 
-demo: deps
+demo: deps test-deps
 	@$(MAKE) --no-print-directory build
 	@bash tests/demo.sh $(BUILD)
 
-install: all
+# installs what was built: never packages (run make deps, then make, first)
+install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/zonesync $(DESTDIR)$(PREFIX)/bin/zonesync
 	[ ! -f docs/zonesync.1 ] || install -m 0644 docs/zonesync.1 $(DESTDIR)$(PREFIX)/share/man/man1/zonesync.1
@@ -147,7 +162,7 @@ $(BUILD)/tests/toml-decoder: tests/toml-decoder.c $(BUILD)/libzonesync.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libzonesync.a $(ALL_LDLIBS) $(SAN_FLAGS)
 
 # valgrind memcheck: the unit tests (in-process) and the zonefile integration test
-valgrind: deps
+valgrind: deps test-deps
 	$(call install_debs,valgrind)
 	@$(MAKE) --no-print-directory run-valgrind
 
