@@ -277,6 +277,48 @@ START_TEST(test_cli)
 }
 END_TEST
 
+
+START_TEST(test_shard)
+{
+	struct zsync_config cfg = { 0 };
+	struct zsync_err err = { 0 };
+	char names[1000][32];
+	unsigned count[8];
+
+	for (int i = 0; i < 1000; i++)
+		snprintf(names[i], sizeof(names[i]), "zone%04d.example.", i);
+	/* the partition is part of the interface: hosts running different builds must agree */
+	ck_assert_uint_eq(zsync_shard_of("example.com.", 7), 3);
+	ck_assert_uint_eq(zsync_shard_of("z000001.example.", 1000), 523);
+	ck_assert_uint_eq(zsync_shard_of("a.", 7), 6);
+	for (unsigned n = 1; n <= 8; n++) {
+		memset(count, 0, sizeof(count));
+		for (int i = 0; i < 1000; i++) {
+			unsigned s = zsync_shard_of(names[i], n);
+			ck_assert_uint_lt(s, n); /* every zone in exactly one shard */
+			count[s]++;
+			/* one more shard: a zone stays or moves to the new one, never elsewhere */
+			unsigned t = zsync_shard_of(names[i], n + 1);
+			ck_assert_msg(t == s || t == n, "%s moved from %u to %u going to %u shards", names[i], s, t, n + 1);
+		}
+		for (unsigned s = 0; s < n; s++) /* roughly even: 1000/n, far from empty */
+			ck_assert_msg(count[s] > 1000 / n / 2, "shard %u of %u has %u zones", s, n, count[s]);
+	}
+	/* selection: names and shard together */
+	ck_assert_int_eq(zsync_config_set_shard(&cfg, "4/7", &err), 0);
+	ck_assert_uint_eq(cfg.shard, 3);
+	ck_assert_uint_eq(cfg.shards, 7);
+	ck_assert(zsync_config_zone_selected(&cfg, NULL, "example.com."));
+	ck_assert(!zsync_config_zone_selected(&cfg, NULL, "a."));
+	const char *bad[] = { "0/4", "5/4", "1/0", "a/b", "1/4x", "/4", "1/", "-1/4", "1/65537", "" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(zsync_config_set_shard(&cfg, bad[i], &err) == ZSYNC_EINVAL, "'%s' accepted", bad[i]);
+		ck_assert_msg(strstr(err.msg, "--shard: expected I/N"), "%s", err.msg);
+	}
+	ck_assert_int_eq(zsync_config_set_shard(&cfg, "65536/65536", &err), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -288,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, test_secrets);
 	tcase_add_test(tc, test_match_files);
 	tcase_add_test(tc, test_cli);
+	tcase_add_test(tc, test_shard);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -13,9 +13,9 @@
 #include <unistd.h>
 
 static const char usage_line[] =
-	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N] [ZONE...]";
+	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N] [--shard I/N] [ZONE...]";
 static const char reconcile_usage[] =
-	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N]";
+	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N] [--shard I/N]";
 
 /* --wait: "" waits as long as it takes; --wait=N at most N seconds; absent: fail at once */
 double zsync_cmd_wait_seconds(const char *wait)
@@ -139,7 +139,7 @@ static int prune_cb(void *arg, const struct zsync_pair_status *p)
 	struct prune_ctx *c = arg;
 	const struct zsync_zone_conf *zc = zsync_config_zone(c->cfg, p->zone);
 
-	if (!p->last_commit || !zsync_config_provider(c->cfg, p->provider) || !zsync_config_selected(c->zones, p->zone, true) ||
+	if (!p->last_commit || !zsync_config_provider(c->cfg, p->provider) || !zsync_config_zone_selected(c->cfg, c->zones, p->zone) ||
 	    !zsync_config_selected(c->providers, p->provider, false))
 		return 0;
 	for (size_t i = 0; zc && i < zc->providers.n; i++)
@@ -219,6 +219,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	struct timespec t0, t1;
 	bool force = false, dry_run = false, json_out = false, prune = false;
 	long jobs = 0;
+	const char *shard = NULL;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
 	const struct zsync_opt opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "apply this commit (default: [repo] ref)" },
@@ -229,6 +230,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 0, "wait", ZSYNC_OPT_OPTSTR, &wait, "SECONDS", "queue behind a running zonesync instead of exiting 5" },
 		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "how to print the plan: text (default), json, markdown" },
 		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers worked on at once (default: [defaults] jobs)" },
+		{ 0, "shard", ZSYNC_OPT_STRING, &shard, "I/N", "only the zones of shard I of N (a stable split by zone name: one job or host each)" },
 		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
 		{ 0, "plan", ZSYNC_OPT_STRING, &plan_file, "FILE", "apply only if live state still gives this reviewed plan (from plan --out)" },
 		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
@@ -280,6 +282,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	if ((code = zsync_cmd_run_options(cfg, shard, jobs)))
+		goto out;
 	if (!dry_run) {
 		if (zsync_state_lock(&lock, cfg->state.path, zsync_cmd_wait_seconds(wait), &err) < 0 ||
 		    zsync_state_open(&st, cfg->state.path, &err) < 0) {

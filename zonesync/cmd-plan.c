@@ -8,7 +8,7 @@
 #include <string.h>
 
 static const char usage_line[] =
-	"zonesync plan [--ref REF] [--zone ZONE]... [--provider NAME]... [--format text|json|markdown] [--out FILE] [--exit-code] [ZONE...]";
+	"zonesync plan [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--format text|json|markdown] [--out FILE] [--exit-code] [ZONE...]";
 
 int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			 struct zsync_strlist *zones, struct zsync_strlist *providers,
@@ -68,13 +68,16 @@ int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const c
 
 int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx)
 {
-	const char *ref = NULL, *format = NULL, *out_path = NULL;
+	const char *ref = NULL, *format = NULL, *out_path = NULL, *shard = NULL;
+	long jobs = 0;
 	bool exit_code = false;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
 	const struct zsync_opt opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "plan this commit (default: [repo] ref)" },
 		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
 		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
+		{ 0, "shard", ZSYNC_OPT_STRING, &shard, "I/N", "only the zones of shard I of N (a stable split by zone name)" },
+		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers read at once (default: [defaults] jobs)" },
 		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "text (default), json or markdown" },
 		{ 0, "out", ZSYNC_OPT_STRING, &out_path, "FILE", "also save the plan as JSON (for review and apply --plan)" },
 		{ 0, "exit-code", ZSYNC_OPT_FLAG, &exit_code, NULL, "exit 2 when changes are pending" },
@@ -94,6 +97,8 @@ int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	if ((code = zsync_cmd_run_options(cfg, shard, jobs)))
+		goto out;
 	if ((code = zsync_cmd_build_plan(ctx, cfg, ref, &zones, &providers, &repo, &tree, &plan)))
 		goto out;
 	if ((code = zsync_cmd_print_plan(ctx, plan, format, out_path)))

@@ -19,7 +19,7 @@
 #include <time.h>
 
 static const char usage_line[] =
-	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--timeout MS] [--strict] [--format text|json|markdown]";
+	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--timeout MS] [--strict] [--format text|json|markdown]";
 
 /* One nameserver of one provider for one zone. */
 struct job {
@@ -308,7 +308,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 	desired = zsync_xcalloc(cfg->nzones + 1, sizeof(*desired));
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
-		if (!zsync_config_selected(&zones, zc->name, true))
+		if (!zsync_config_zone_selected(cfg, &zones, zc->name))
 			continue;
 		if (zsync_lint_load(&desired[i], tree, zc->file, zc->name, &diags, &err) < 0) {
 			if (err.code)
@@ -369,8 +369,12 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 		}
 	{
 		/* bounded parallelism: servers are queried side by side, each one's RRsets in turn */
-		pthread_t th[8];
-		size_t nt = pool.n < 8 ? pool.n : 8;
+		pthread_t th[64];
+		size_t nt = cfg->jobs > 0 ? (size_t)cfg->jobs : 8;
+		if (nt > 64)
+			nt = 64;
+		if (nt > pool.n)
+			nt = pool.n;
 		for (size_t i = 0; i < nt; i++)
 			pthread_create(&th[i], NULL, worker, &pool);
 		for (size_t i = 0; i < nt; i++)
@@ -502,7 +506,7 @@ static int check_delegation(struct zsync_ctx *ctx, struct zsync_config *cfg, con
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
 		struct zsync_zone *z = NULL;
-		if (!zsync_config_selected(zones, zc->name, true))
+		if (!zsync_config_zone_selected(cfg, zones, zc->name))
 			continue;
 		if (zsync_lint_load(&z, tree, zc->file, zc->name, &diags, &err) < 0) {
 			zsync_zone_free(z);
@@ -576,7 +580,8 @@ out:
 
 int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 {
-	const char *ref = NULL;
+	const char *ref = NULL, *shard = NULL;
+	long jobs = 0;
 	long timeout = 3000;
 	bool json = false, delegation = false, strict = false;
 	const char *format = NULL;
@@ -590,6 +595,8 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
 		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
 		{ 0, "timeout", ZSYNC_OPT_INT, &timeout, "MS", "per query, in milliseconds (default 3000)" },
+		{ 0, "shard", ZSYNC_OPT_STRING, &shard, "I/N", "only the zones of shard I of N (a stable split by zone name)" },
+		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "servers asked at once (default 8)" },
 		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "text (default), json or markdown (for a pull-request comment)" },
 		{ 0, "json", ZSYNC_OPT_FLAG, &json, NULL, "the same as --format json" },
 		{ 0 },
@@ -605,6 +612,8 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	if ((code = zsync_cmd_run_options(cfg, shard, jobs)))
+		goto out;
 	if (json || (format && !strcmp(format, "json")))
 		fmt = ZSYNC_VERIFY_JSON;
 	else if (format && !strcmp(format, "markdown"))

@@ -105,3 +105,13 @@ const char *zsync_cmd_time(long long t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
 }
+
+int zsync_cmd_run_options(struct zsync_config *cfg, const char *shard, long jobs)
+{
+	struct zsync_err err = { 0 };
+	if (zsync_config_run_options(cfg, shard, jobs, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		return ZSYNC_EXIT_USAGE;
+	}
+	return 0;
+}

@@ -56,6 +56,9 @@ struct zsync_config;
  */
 struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx);
 
+/* Applies --shard and -j to cfg; 0, or prints the problem and returns ZSYNC_EXIT_USAGE. */
+int zsync_cmd_run_options(struct zsync_config *cfg, const char *shard, long jobs);
+
 struct zsync_repo;
 
 /*

@@ -1049,3 +1049,59 @@ void zsync_config_secret_free(char *secret)
 	memset(secret, 0, strlen(secret));
 	free(secret);
 }
+
+unsigned zsync_shard_of(const char *zone_name, unsigned n)
+{
+	/* jump consistent hash: walk the bucket sequence of this key, keep the last below n */
+	uint64_t key = zsync_str_hash(zone_name);
+	int64_t b = -1, j = 0;
+
+	while (j < (int64_t)n) {
+		b = j;
+		key = key * 2862933555777941757ULL + 1;
+		j = (int64_t)((double)(b + 1) * ((double)(1LL << 31) / (double)((key >> 33) + 1)));
+	}
+	return (unsigned)b;
+}
+
+int zsync_config_set_shard(struct zsync_config *cfg, const char *spec, struct zsync_err *err)
+{
+	const char *whole = spec;
+	unsigned long i, n;
+	char *end;
+
+	errno = 0;
+	i = strtoul(spec, &end, 10);
+	if (end == spec || *end != '/' || !isdigit((unsigned char)spec[0]))
+		goto bad;
+	spec = end + 1;
+	n = strtoul(spec, &end, 10);
+	if (end == spec || *end || !isdigit((unsigned char)spec[0]) || errno || n < 1 || n > 65536 || i < 1 || i > n)
+		goto bad;
+	cfg->shard = (unsigned)i - 1;
+	cfg->shards = (unsigned)n;
+	return 0;
+bad:
+	return zsync_err_set(err, ZSYNC_EINVAL, "--shard: expected I/N with 1 <= I <= N <= 65536 (such as 2/4), not '%s'",
+			     whole);
+}
+
+bool zsync_config_zone_selected(const struct zsync_config *cfg, const struct zsync_strlist *l,
+				const char *zone_name)
+{
+	if (!zsync_config_selected(l, zone_name, true))
+		return false;
+	return cfg->shards <= 1 || zsync_shard_of(zone_name, cfg->shards) == cfg->shard;
+}
+
+int zsync_config_run_options(struct zsync_config *cfg, const char *shard, long jobs,
+			     struct zsync_err *err)
+{
+	if (jobs < 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "-j: must be at least 1");
+	if (jobs > 0) {
+		cfg->jobs = jobs;
+		cfg->defaults.jobs = jobs; /* what plan, fetch and apply use */
+	}
+	return shard ? zsync_config_set_shard(cfg, shard, err) : 0;
+}

@@ -87,6 +87,9 @@ struct zsync_zone_conf {
 };
 
 struct zsync_config {
+	/* --shard I/N of this run (not from the file): shards == 0 means every zone */
+	unsigned shard, shards;          /* shard is 0-based here */
+	long jobs;                       /* -j of this run (every phase); 0: not given */
 	char *path;                      /* the file read */
 	char *dir;                       /* its directory: relative paths start there */
 	struct {
@@ -219,5 +222,23 @@ const char *zsync_config_type_name(enum zsync_conf_type t);
 
 /* Normalises a zone name: lower case, trailing dot. malloc'ed. */
 char *zsync_config_zone_name(const char *name);
+
+/*
+ * --shard I/N: a stable partition of the zones by name, so that N hosts or CI jobs split
+ * the work without talking to each other. The shard of a zone is the jump consistent
+ * hash (Lamping and Veach) of the 64-bit FNV-1a hash of its name (lower case, trailing
+ * dot) into N buckets: the same on every machine, build and run; adding or removing
+ * zones never moves another zone; going from N to N + 1 shards moves about 1/(N + 1) of
+ * them. Returns 0..n-1.
+ */
+unsigned zsync_shard_of(const char *zone_name, unsigned n);
+/* Parses "I/N" (1 <= I <= N <= 65536) into cfg; ZSYNC_EINVAL with err on anything else. */
+int zsync_config_set_shard(struct zsync_config *cfg, const char *spec, struct zsync_err *err);
+/* A run's --shard (NULL: none) and -j (0: none) into cfg; ZSYNC_EINVAL with err when bad. */
+int zsync_config_run_options(struct zsync_config *cfg, const char *shard, long jobs,
+			     struct zsync_err *err);
+/* Zone (canonical name) selected by the list (NULL or empty: all) and in this run's shard. */
+bool zsync_config_zone_selected(const struct zsync_config *cfg, const struct zsync_strlist *l,
+				const char *zone_name);
 
 #endif

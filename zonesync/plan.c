@@ -276,7 +276,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
 
-		if (!zsync_config_selected(f ? f->zones : NULL, zc->name, true))
+		if (!zsync_config_zone_selected(cfg, f ? f->zones : NULL, zc->name))
 			continue;
 		p->zones[p->nzones].conf = zc;
 		/* a missing file is reported by zsync_config_match_files */
