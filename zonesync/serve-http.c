@@ -224,10 +224,14 @@ static MHD_RESULT webhook(struct zsync_serve *s, struct MHD_Connection *c, int s
 		zsync_serve_log(s, "warn", "webhook ignored: delivery seen before", "source", source, "delivery", id, NULL);
 		ret = respond_msg(c, MHD_HTTP_OK, "duplicate", "this delivery was received before; nothing queued");
 		break;
-	default:
+	case -1:
 		count_hook(s, src, ZSYNC_HOOK_QUEUE_FULL);
-		zsync_serve_log(s, "warn", "webhook refused: queue full or stopping", "source", source, "delivery", *id ? id : NULL, NULL);
+		zsync_serve_log(s, "warn", "webhook refused: queue full", "source", source, "delivery", *id ? id : NULL, NULL);
 		ret = respond_msg(c, MHD_HTTP_TOO_MANY_REQUESTS, "error", "too many deliveries waiting; try again later");
+		break;
+	default:
+		zsync_serve_log(s, "warn", "webhook refused: stopping", "source", source, "delivery", *id ? id : NULL, NULL);
+		ret = respond_msg(c, MHD_HTTP_SERVICE_UNAVAILABLE, "error", "the service is stopping; try again later");
 	}
 out:
 	if (secret) {

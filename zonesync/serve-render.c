@@ -159,7 +159,6 @@ static void label(FILE *f, const char *v)
 
 char *zsync_serve_metrics(struct zsync_serve *s)
 {
-	static const char *const outcome[] = { "ok", "partial", "failed" };
 	static const char *const sources[] = { "github", "gitlab", "generic" };
 	char *buf = NULL;
 	size_t len = 0;
@@ -197,12 +196,12 @@ char *zsync_serve_metrics(struct zsync_serve *s)
 		fprintf(f, "zonesync_serve_run_seconds_sum{command=\"%s\"} %.3f\n", zsync_serve_job_name(j), s->seconds_sum[j]);
 		fprintf(f, "zonesync_serve_run_seconds_count{command=\"%s\"} %llu\n", zsync_serve_job_name(j), (unsigned long long)cum);
 	}
-	fputs("# HELP zonesync_serve_runs_total Runs the service made, by result (partial: some provider failed or was refused).\n"
+	fputs("# HELP zonesync_serve_runs_total Runs the service made, by result (partial: some provider failed; refused: safety limits or older than deployed; mismatch: verify).\n"
 	      "# TYPE zonesync_serve_runs_total counter\n", f);
 	for (int j = ZSYNC_JOB_APPLY; j <= ZSYNC_JOB_VERIFY; j++)
-		for (int o = 0; o < 3; o++)
+		for (int o = 0; o < ZSYNC_RUN_NRESULTS; o++)
 			fprintf(f, "zonesync_serve_runs_total{command=\"%s\",result=\"%s\"} %llu\n", zsync_serve_job_name(j),
-				outcome[o], (unsigned long long)s->runs_total[j][o]);
+				zsync_run_result_names[o], (unsigned long long)s->runs_total[j][o]);
 	fputs("# HELP zonesync_provider_requests_total Requests sent to each HTTP provider, by method.\n"
 	      "# TYPE zonesync_provider_requests_total counter\n", f);
 	for (size_t i = 0; i < s->nrequests; i++) {

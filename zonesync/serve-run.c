@@ -13,6 +13,22 @@ const char *const zsync_hook_result_names[ZSYNC_HOOK_NRESULTS] = {
 	"accepted", "duplicate", "ignored", "bad_signature", "bad_request", "too_large", "queue_full",
 };
 
+const char *const zsync_run_result_names[ZSYNC_RUN_NRESULTS] = {
+	"ok", "partial", "refused", "mismatch", "locked", "failed",
+};
+
+enum zsync_run_result zsync_serve_run_result(int exit_code)
+{
+	switch (exit_code) {
+	case ZSYNC_EXIT_OK: return ZSYNC_RUN_OK;
+	case ZSYNC_EXIT_PARTIAL: return ZSYNC_RUN_PARTIAL;
+	case ZSYNC_EXIT_REFUSED: case 6: return ZSYNC_RUN_REFUSED; /* 6: older than what is deployed */
+	case ZSYNC_EXIT_CHANGES: return ZSYNC_RUN_MISMATCH;
+	case ZSYNC_EXIT_LOCKED: return ZSYNC_RUN_LOCKED;
+	default: return ZSYNC_RUN_FAILED;
+	}
+}
+
 const double zsync_serve_buckets[ZSYNC_SERVE_NBUCKETS] = {
 	0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600,
 };
@@ -37,7 +53,7 @@ int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery
 	snprintf(key, sizeof(key), "%s:%s", d->source, d->id);
 	pthread_mutex_lock(&s->mu);
 	if (s->stopping) {
-		ret = -1;
+		ret = -2;
 		goto out;
 	}
 	if (d->id[0]) {
@@ -222,7 +238,7 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 	snprintf(seq, sizeof(seq), "%lld", (long long)r.seq);
 
 	struct zsync_ctx ctx = {
-		.config_path = s->config_path, .quiet = !s->verbose, .verbose = s->verbose > 1 ? s->verbose - 1 : 0,
+		.config_path = s->config_path, .quiet = !s->verbose && job != ZSYNC_JOB_VERIFY, /* verify: its report is the point */ .verbose = s->verbose > 1 ? s->verbose - 1 : 0,
 		.no_color = true, .global_opts = s->global_opts, .config_text = text, .config_len = len,
 		.trigger = trigger, .on_run = on_run, .on_run_arg = &rc,
 	};
@@ -257,9 +273,7 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 
 	pthread_mutex_lock(&s->mu);
 	s->runs[(r.seq - 1) % ZSYNC_SERVE_RUNS] = r;
-	int outcome = r.exit_code == 0 ? 0 : r.exit_code == ZSYNC_EXIT_PARTIAL || r.exit_code == ZSYNC_EXIT_REFUSED ||
-		(job == ZSYNC_JOB_VERIFY && r.exit_code == ZSYNC_EXIT_CHANGES) ? 1 : 2;
-	s->runs_total[job][outcome]++;
+	s->runs_total[job][zsync_serve_run_result(r.exit_code)]++;
 	s->seconds_sum[job] += r.seconds;
 	int b;
 	for (b = 0; b < ZSYNC_SERVE_NBUCKETS && r.seconds > zsync_serve_buckets[b]; b++)

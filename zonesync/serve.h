@@ -46,6 +46,15 @@ struct zsync_serve_run {
 #define ZSYNC_SERVE_NBUCKETS 12  /* run duration histogram */
 #define ZSYNC_SERVE_COUNTERS 64  /* provider x method request counters */
 
+/* what a run's exit code says, counted in zonesync_serve_runs_total */
+enum zsync_run_result {
+	ZSYNC_RUN_OK, ZSYNC_RUN_PARTIAL, ZSYNC_RUN_REFUSED, ZSYNC_RUN_MISMATCH, ZSYNC_RUN_LOCKED,
+	ZSYNC_RUN_FAILED, ZSYNC_RUN_NRESULTS
+};
+extern const char *const zsync_run_result_names[ZSYNC_RUN_NRESULTS];
+/* 0 ok, 3 partial, 4 and 6 refused (safety limits, older than deployed), 2 mismatch (verify), 5 locked, else failed */
+enum zsync_run_result zsync_serve_run_result(int exit_code);
+
 /* webhook outcomes, counted per source in zonesync_serve_webhooks_total */
 enum zsync_hook_result {
 	ZSYNC_HOOK_ACCEPTED, ZSYNC_HOOK_DUPLICATE, ZSYNC_HOOK_IGNORED, ZSYNC_HOOK_BAD_SIGNATURE,
@@ -93,7 +102,7 @@ struct zsync_serve {
 	/* metrics */
 	time_t started;
 	uint64_t hooks[3][ZSYNC_HOOK_NRESULTS];
-	uint64_t runs_total[4][3];   /* job x (ok, partial/refused, failed) */
+	uint64_t runs_total[4][ZSYNC_RUN_NRESULTS];
 	uint64_t buckets[4][ZSYNC_SERVE_NBUCKETS + 1];
 	double seconds_sum[4];
 	struct {
@@ -146,7 +155,7 @@ int zsync_serve_parse_push(const char *body, size_t len, char **branch, char **a
 			   struct zsync_err *err);
 
 /* serve-run.c: the queue, the one worker, the schedule */
-/* Queues a delivery: 0, 1 when its id was seen before (nothing queued), -1 when the queue is full. */
+/* Queues a delivery: 0, 1 when its id was seen before (nothing queued), -1 when the queue is full, -2 when stopping. */
 int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery *d);
 /* Asks for a reconcile (POST /api/v1/reconcile, the schedule); false when stopping. */
 bool zsync_serve_request(struct zsync_serve *s, enum zsync_serve_job job, const char *trigger);

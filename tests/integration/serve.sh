@@ -17,7 +17,7 @@ cleanup() {
 	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
-	rm -rf "$T"
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
 export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
@@ -51,12 +51,14 @@ type = "rfc2136"
 server = "127.0.0.1:$BPORT"
 tsig_name = "zonesync-key"
 tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$BPORT"]
 [providers.pdns]
 type = "powerdns"
 url = "http://127.0.0.1:$APORT"
 api_key = "env:PDNS_KEY"
 create_zones = true
 timeout = 5
+nameservers = ["127.0.0.1:$PPORT"]
 [[zones]]
 name = "example.com"
 [hooks]
@@ -69,6 +71,8 @@ gitlab_token = "env:GL_TOKEN"
 generic_secret = "env:GEN_SECRET"
 max_queue = 60
 reconcile_every = "${1:-0}"
+verify_every = "${2:-0}"
+${3:-}
 CONF
 }
 # pdns's apply waits while $T/slow exists (to kill the service in the middle of a run)
@@ -292,7 +296,7 @@ same "the service still answers, with the old configuration" \
 contains "the refused reload is counted" "$(H metrics 'zonesync_serve_config_reloads_total{result=refused}')" 1
 
 # SIGHUP with reconcile_every = "2s": drift made behind the service's back is repaired
-write_cfg 2s
+write_cfg 2s 2s
 kill -HUP "$SERVE"
 wait_until "$SERVE" 10 grep -q 'msg="configuration reloaded"' "$T/serve.log"
 check "a good configuration is reloaded" grep -q 'msg="configuration reloaded"' "$T/serve.log"
@@ -308,10 +312,35 @@ contains "the reconcile ran from the schedule" "$(H get /api/v1/runs)" '"trigger
 same "the bind cell says drift repaired" "$(H pair example.com. bind state)" "drift_repaired"
 same "the pdns cell says drift repaired" "$(H pair example.com. pdns state)" "drift_repaired"
 contains "drift is counted" "$(H metrics 'zonesync_drift_total{provider=pdns,zone=example.com.}')" 1
+consistent() { [ "$(H metrics 'zonesync_verify_exit_code{}')" = 0 ]; }
+check "the scheduled verify finds every nameserver consistent" wait_until "$SERVE" 20 consistent
+n=$(H metrics 'zonesync_serve_runs_total{command=verify,result=ok}')
+check "verify runs are counted ($n)" test "$n" -ge 1
+check "and their report is logged" grep -q 'msg="verified 2 servers: 2 consistent' "$T/serve.log"
 write_cfg 0
 kill -HUP "$SERVE"
 sleep 1
 H idle >/dev/null
+
+# SIGTERM while an apply is under way: the run finishes, then the service exits
+touch "$T/slow"
+set_api 192.0.2.55
+push "api .55"
+H github refs/heads/main "$(head_of)" t-1 >/dev/null
+midway55() { [ "$(answers "$BPORT" api.example.com A)" = 192.0.2.55 ]; }
+check "bind is applied, pdns waits" wait_until "$SERVE" 20 midway55
+kill -TERM "$SERVE"
+sleep 1
+check "after SIGTERM the service waits for the running apply" alive "$SERVE"
+same "and answers webhooks 503 meanwhile" "$(H github refs/heads/main "$(head_of)" t-2)" 503
+rm -f "$T/slow"
+for i in $(seq 1 100); do alive "$SERVE" || break; sleep 0.1; done
+wait "$SERVE"
+same "then it exits 0" "$?" 0
+SERVE=
+same "the apply it let finish reached pdns" "$(answers "$PPORT" api.example.com A)" "192.0.2.55"
+start_serve || exit 1
+contains "and was journalled as a whole run" "$(H get '/api/v1/runs?limit=1')" '"status": "ok"'
 
 # a flood while a run is under way: the queue is bounded (max_queue = 60), then 429
 touch "$T/slow"
@@ -329,7 +358,7 @@ kill -9 "$SERVE"
 wait "$SERVE" 2>/dev/null
 SERVE=
 rm -f "$T/slow"
-same "killed midway: pdns still serves the old commit" "$(answers "$PPORT" api.example.com A)" "192.0.2.50"
+same "killed midway: pdns still serves the old commit" "$(answers "$PPORT" api.example.com A)" "192.0.2.55"
 start_serve || exit 1
 same "after the restart, a reconcile through the API" "$(H post /api/v1/reconcile)" 202
 check "it ends" H idle 1 >/dev/null
@@ -379,6 +408,22 @@ check "and says so" grep -q 'msg=stopped' "$T/serve.log"
 for v in "$SERVE_TOKEN" "$GH_SECRET" "$GL_TOKEN" "$GEN_SECRET" "$PDNS_KEY" "$TSIG_SECRET"; do
 	check "no secret in the log (${v:0:4}...)" sh -c "! grep -qF -- '$v' '$T/serve.log'"
 done
+# TLS (gnutls through libmicrohttpd), the certificate and key as file: references
+if command -v openssl >/dev/null; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/tls.key" -out "$T/tls.pem" \
+		-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
+	write_cfg 0 0 "tls_cert = \"file:$T/tls.pem\"
+tls_key = \"file:$T/tls.key\""
+	"$ZONESYNC" -c "$CFG" serve >>"$T/serve.log" 2>&1 &
+	SERVE=$!
+	tls_up() { curl -sf --cacert "$T/tls.pem" -o /dev/null "https://127.0.0.1:$SPORT/healthz"; }
+	check "with tls_cert and tls_key the service answers HTTPS" wait_until "$SERVE" 10 tls_up
+	same "and the API over it" "$(curl -s --cacert "$T/tls.pem" -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $SERVE_TOKEN" "https://127.0.0.1:$SPORT/api/v1/status")" 200
+	same "plain HTTP gets no answer" "$(curl -s -m 5 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/healthz")" 000
+	check "SIGTERM" stop_serve
+else
+	echo "  SKIP: openssl is not installed: TLS not tested"
+fi
 check "every log line is logfmt (time= level= msg=)" sh -c "! grep -v '^time=[0-9T:.-]*Z level=[a-z]* msg=' '$T/serve.log' | grep -q ."
 
 finish
