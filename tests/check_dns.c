@@ -323,6 +323,63 @@ START_TEST(test_axfr_endless)
 }
 END_TEST
 
+/* A TSIG-signed transfer played without a network: three messages, the middle one
+ * unsigned (RFC 8945 5.3.1 allows it), and what breaks the chain. */
+static int signed_transfer(const bool sign[3], int tamper, struct zsync_zone **z, struct zsync_err *err)
+{
+	struct zsync_tsig *key = NULL;
+	struct zsync_axfr *x = NULL;
+	uint8_t msgs[3][1024];
+	size_t lens[3], qlen;
+	int r = 0;
+
+	ck_assert_int_eq(zsync_tsig_new(&key, "hmac-sha256", "zonesync-key", "c2VjcmV0c2VjcmV0c2VjcmV0", err), 0);
+	ck_assert_int_eq(zsync_axfr_begin(&x, "test", "example.com.", key, NULL, err), 0);
+	const uint8_t *q = zsync_axfr_query(x, &qlen);
+	lens[0] = header(msgs[0], 2);
+	lens[0] += soa_rr(msgs[0] + lens[0], 7);
+	lens[0] += a_rr(msgs[0] + lens[0], www, 10);
+	lens[1] = header(msgs[1], 1);
+	lens[1] += a_rr(msgs[1] + lens[1], ns1, 1);
+	lens[2] = header(msgs[2], 2);
+	lens[2] += a_rr(msgs[2] + lens[2], host, 2);
+	lens[2] += soa_rr(msgs[2] + lens[2], 7);
+	for (int i = 0; i < 3; i++) {
+		memcpy(msgs[i], q, 2); /* the query's id */
+		ck_assert_int_eq(zsync_axfr_sign_answer(x, msgs[i], &lens[i], sizeof(msgs[i]), sign[i], err), 0);
+	}
+	if (tamper >= 0)
+		msgs[tamper][lens[tamper] - 2] ^= 1; /* an address octet (of an unsigned message) */
+	for (int i = 0; i < 3 && r == 0; i++)
+		r = zsync_axfr_feed(x, msgs[i], lens[i], err);
+	if (r > 0)
+		r = zsync_axfr_end(x, z, err);
+	zsync_axfr_free(x);
+	zsync_tsig_free(key);
+	return r;
+}
+
+START_TEST(test_axfr_tsig_chain)
+{
+	struct zsync_zone *z = NULL;
+	struct zsync_err err = { 0 };
+
+	ck_assert_msg(signed_transfer((bool[]){ true, false, true }, -1, &z, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(zsync_zone_record_count(z), 4);
+	zsync_zone_free(z);
+	z = NULL;
+	/* a byte changed in the unsigned message: the next MAC covers it */
+	ck_assert_int_lt(signed_transfer((bool[]){ true, false, true }, 1, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "message 3 fails TSIG verification"), "%s", err.msg);
+	ck_assert_ptr_null(z);
+	/* the last message unsigned: whatever it says is not proven */
+	ck_assert_int_lt(signed_transfer((bool[]){ true, true, false }, -1, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "the last message is unsigned; transfer rejected"), "%s", err.msg);
+	ck_assert_int_lt(signed_transfer((bool[]){ false, true, true }, -1, &z, &err), 0);
+	ck_assert_msg(strstr(err.msg, "the first message is unsigned"), "%s", err.msg);
+}
+END_TEST
+
 /* An UPDATE answer header + zone section (example.com SOA IN, or none). */
 static size_t update_answer(uint8_t *m, uint16_t flags, uint16_t qtype, bool zone_section)
 {
@@ -411,6 +468,7 @@ int main(void)
 	tcase_add_test(tc, test_axfr_framing_byte_by_byte);
 	tcase_add_test(tc, test_axfr_rejections);
 	tcase_add_test(tc, test_axfr_endless);
+	tcase_add_test(tc, test_axfr_tsig_chain);
 	tcase_add_test(tc, test_update_answer_checked);
 	tcase_add_test(tc, test_tsig_keys_and_servers);
 	suite_add_tcase(s, tc);

@@ -279,160 +279,258 @@ static const char *not_the_answer(const knot_pkt_t *p, const knot_pkt_t *q, bool
 
 /* ---- AXFR ---- */
 
+struct zsync_axfr {
+	const char *server;           /* for messages */
+	char *zone;
+	const struct zsync_tsig *key;
+	uint64_t max_bytes, max_records, bytes, records;
+	knot_pkt_t *q;
+	uint8_t mac[64], prev[64];    /* the request's MAC; the last verified one */
+	size_t mac_len, prev_len;
+	uint8_t *chain;               /* messages since the last signed one, for the next MAC */
+	size_t chain_len, chain_cap;
+	uint8_t *buf;                 /* the message being parsed (libknot strips its TSIG) */
+	struct zsync_zone *z;
+	int soas, unsigned_run, messages;
+	bool done, last_signed;
+	/* zsync_axfr_sign_answer(): the server's side of the same chain */
+	uint8_t srv_prev[64];
+	size_t srv_prev_len;
+	uint8_t *srv_pending;
+	size_t srv_pending_len;
+	int srv_signed;
+};
+
+int zsync_axfr_begin(struct zsync_axfr **out, const char *server, const char *zone,
+		     const struct zsync_tsig *key, const struct zsync_axfr_limits *limits,
+		     struct zsync_err *err)
+{
+	struct zsync_axfr *x = zsync_xcalloc(1, sizeof(*x));
+
+	*out = NULL;
+	x->server = server;
+	x->zone = zsync_xstrdup(zone);
+	x->key = key;
+	x->max_bytes = limits && limits->max_bytes ? limits->max_bytes : ZSYNC_AXFR_MAX_BYTES;
+	x->max_records = limits && limits->max_records ? limits->max_records : ZSYNC_AXFR_MAX_RECORDS;
+	x->mac_len = sizeof(x->mac);
+	x->buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	if (!(x->q = new_query(zone, KNOT_RRTYPE_AXFR, KNOT_OPCODE_QUERY, key, err)) ||
+	    sign(x->q, key, x->mac, &x->mac_len, err) < 0 || !(x->z = zsync_zone_new(zone, err))) {
+		zsync_axfr_free(x);
+		return ZSYNC_EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+const uint8_t *zsync_axfr_query(const struct zsync_axfr *x, size_t *len)
+{
+	*len = x->q->size;
+	return x->q->wire;
+}
+
+void zsync_axfr_free(struct zsync_axfr *x)
+{
+	if (!x)
+		return;
+	knot_pkt_free(x->q);
+	zsync_zone_free(x->z);
+	free(x->chain);
+	free(x->srv_pending);
+	free(x->buf);
+	free(x->zone);
+	free(x);
+}
+
+/* The TSIG rules of RFC 8945 5.3.1 for one parsed message p of the transfer. */
+static int axfr_verify(struct zsync_axfr *x, knot_pkt_t *p, struct zsync_err *err)
+{
+	const struct zsync_tsig *key = x->key;
+
+	/* MACs cover every message since the previous MAC */
+	if (x->chain_len + p->size > x->chain_cap)
+		x->chain = zsync_xrealloc(x->chain, x->chain_cap = (x->chain_len + p->size) * 2);
+	memcpy(x->chain + x->chain_len, p->wire, p->size);
+	x->chain_len += p->size;
+	if (p->tsig_rr) {
+		int r = x->messages == 1
+				? knot_tsig_client_check(p->tsig_rr, x->chain, x->chain_len, x->mac, x->mac_len, &key->key, 0)
+				: knot_tsig_client_check_next(p->tsig_rr, x->chain, x->chain_len, x->prev, x->prev_len, &key->key, 0);
+		if (r != KNOT_EOK)
+			return zsync_err_set(err, ZSYNC_EINVAL,
+					     "AXFR of %s from %s: message %d fails TSIG verification with key '%s' (%s); transfer rejected",
+					     x->zone, x->server, x->messages, key->name, knot_strerror(r));
+		x->prev_len = knot_tsig_rdata_mac_length(p->tsig_rr);
+		if (x->prev_len > sizeof(x->prev))
+			x->prev_len = sizeof(x->prev);
+		memcpy(x->prev, knot_tsig_rdata_mac(p->tsig_rr), x->prev_len);
+		x->chain_len = 0;
+		x->unsigned_run = 0;
+		x->last_signed = true;
+		return 0;
+	}
+	x->last_signed = false;
+	/* bounded too: the chain holds at most 99 messages */
+	if (x->messages == 1 || ++x->unsigned_run > 99)
+		return zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: %s unsigned; transfer rejected",
+				     x->zone, x->server,
+				     x->messages == 1 ? "the first message is" : "more than 99 messages in a row are");
+	return 0;
+}
+
+int zsync_axfr_feed(struct zsync_axfr *x, const uint8_t *msg, size_t len, struct zsync_err *err)
+{
+	const char *zone = x->zone, *server = x->server, *why;
+	knot_pkt_t *p;
+	int ret = 0;
+
+	if (x->done)
+		return zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: data after the closing SOA",
+				     zone, server);
+	x->messages++;
+	/* a server that never ends the transfer is cut off here, not at the timeout */
+	if ((x->bytes += len + 2) > x->max_bytes)
+		return zsync_err_set(err, ZSYNC_EINVAL,
+				     "AXFR of %s from %s: more than %" PRIu64 " bytes (max_transfer_bytes) in %d messages; transfer stopped",
+				     zone, server, x->max_bytes, x->messages);
+	if (len < KNOT_WIRE_HEADER_SIZE || len > ZSYNC_DNS_MAX_MESSAGE)
+		return zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: malformed message %d",
+				     zone, server, x->messages);
+	memcpy(x->buf, msg, len);
+	p = knot_pkt_new(x->buf, (uint16_t)len, NULL);
+	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: malformed message %d",
+				    zone, server, x->messages);
+		goto out;
+	}
+	if ((why = not_the_answer(p, x->q, x->messages == 1))) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL,
+				    "AXFR of %s from %s: message %d is not an answer to the transfer (%s)",
+				    zone, server, x->messages, why);
+		goto out;
+	}
+	if (knot_pkt_ext_rcode(p) != KNOT_RCODE_NOERROR) {
+		const char *te = p->tsig_rr ? tsig_error_name(knot_tsig_rdata_error(p->tsig_rr)) : NULL;
+		ret = zsync_err_set(err, ZSYNC_EIO, "AXFR of %s from %s refused: %s%s%s%s", zone,
+				    server, knot_pkt_ext_rcode_name(p), te ? " (" : "", te ? te : "",
+				    te ? ")" : "");
+		if (x->key && (knot_pkt_ext_rcode(p) == KNOT_RCODE_NOTAUTH || te))
+			zsync_err_prefix(err, "TSIG key '%s'", x->key->name);
+		goto out;
+	}
+	if (x->key && (ret = axfr_verify(x, p, err)) < 0)
+		goto out;
+	const knot_pktsection_t *an = knot_pkt_section(p, KNOT_ANSWER);
+	if ((x->records += an->count) > x->max_records) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL,
+				    "AXFR of %s from %s: more than %" PRIu64 " records (max_transfer_records) in %d messages; transfer stopped",
+				    zone, server, x->max_records, x->messages);
+		goto out;
+	}
+	for (uint16_t i = 0; i < an->count && !x->done; i++) {
+		const knot_rrset_t *rr = knot_pkt_rr(an, i);
+		if (rr->type == KNOT_RRTYPE_SOA) {
+			if (++x->soas == 2) {
+				x->done = true;
+				if (i + 1 != an->count) {
+					ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: data after the closing SOA", zone, server);
+					goto out;
+				}
+				break;
+			}
+		} else if (x->soas == 0) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: does not start with the SOA", zone, server);
+			goto out;
+		}
+		for (uint16_t k = 0; k < rr->rrs.count; k++) {
+			const knot_rdata_t *rd = knot_rdataset_at(&rr->rrs, k);
+			if (zsync_zone_add(x->z, rr->owner, rr->type, rr->ttl, rd->data, rd->len, err) < 0) {
+				ret = ZSYNC_EINVAL;
+				goto out;
+			}
+		}
+	}
+	ret = x->done;
+out:
+	knot_pkt_free(p);
+	return ret;
+}
+
+int zsync_axfr_end(struct zsync_axfr *x, struct zsync_zone **out, struct zsync_err *err)
+{
+	*out = NULL;
+	if (!x->done)
+		return zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: ended before the closing SOA",
+				     x->zone, x->server);
+	if (x->key && !x->last_signed)
+		return zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: the last message is unsigned; transfer rejected",
+				     x->zone, x->server);
+	*out = x->z;
+	x->z = NULL;
+	return 0;
+}
+
+int zsync_axfr_sign_answer(struct zsync_axfr *x, uint8_t *msg, size_t *len, size_t cap,
+			   bool sign_it, struct zsync_err *err)
+{
+	uint8_t digest[64];
+	size_t dlen = sizeof(digest);
+	int r;
+
+	if (!x->key)
+		return zsync_err_set(err, ZSYNC_EINVAL, "no key to sign with");
+	/* what the next MAC covers: every message since the previous one */
+	x->srv_pending = zsync_xrealloc(x->srv_pending, x->srv_pending_len + *len);
+	memcpy(x->srv_pending + x->srv_pending_len, msg, *len);
+	x->srv_pending_len += *len;
+	if (!sign_it)
+		return 0;
+	if (x->srv_signed++ == 0)
+		r = knot_tsig_sign(msg, len, cap, x->mac, x->mac_len, digest, &dlen, &x->key->key, 0, 0);
+	else
+		r = knot_tsig_sign_next(msg, len, cap, x->srv_prev, x->srv_prev_len, digest, &dlen,
+					&x->key->key, x->srv_pending, x->srv_pending_len);
+	if (r != KNOT_EOK)
+		return zsync_err_set(err, ZSYNC_EINVAL, "cannot sign: %s", knot_strerror(r));
+	memcpy(x->srv_prev, digest, dlen);
+	x->srv_prev_len = dlen;
+	x->srv_pending_len = 0;
+	return 0;
+}
+
 int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig *key,
 		   int timeout_ms, const struct zsync_axfr_limits *limits, struct zsync_zone **out,
 		   struct zsync_err *err)
 {
 	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
-	uint64_t max_bytes = limits && limits->max_bytes ? limits->max_bytes : ZSYNC_AXFR_MAX_BYTES;
-	uint64_t max_records = limits && limits->max_records ? limits->max_records : ZSYNC_AXFR_MAX_RECORDS;
-	uint64_t bytes = 0, records = 0;
-	const char *why;
-	uint8_t mac[64], prev[64], *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
-	size_t mac_len = sizeof(mac), prev_len = 0, len;
-	uint8_t *chain = NULL; /* unsigned messages since the last signed one, for the next MAC */
-	size_t chain_len = 0, chain_cap = 0;
-	knot_pkt_t *q = NULL;
-	struct zsync_zone *z = NULL;
-	int fd = -1, ret = 0, soas = 0, unsigned_run = 0, messages = 0;
-	bool done = false, last_signed = false;
+	uint8_t *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	struct zsync_axfr *x = NULL;
+	const uint8_t *q;
+	size_t qlen, len;
+	int fd = -1, ret;
 
 	*out = NULL;
-	if (!(q = new_query(zone, KNOT_RRTYPE_AXFR, KNOT_OPCODE_QUERY, key, err)) ||
-	    sign(q, key, mac, &mac_len, err) < 0) {
-		ret = ZSYNC_EINVAL;
+	if ((ret = zsync_axfr_begin(&x, server, zone, key, limits, err)) < 0)
 		goto out;
-	}
-	if (!(z = zsync_zone_new(zone, err))) {
-		ret = ZSYNC_EINVAL;
-		goto out;
-	}
+	q = zsync_axfr_query(x, &qlen);
 	if ((fd = tcp_connect(server, deadline, err)) < 0 ||
-	    tcp_send(fd, q->wire, q->size, deadline, server, err) < 0) {
+	    tcp_send(fd, q, qlen, deadline, server, err) < 0) {
 		ret = ZSYNC_EIO;
 		goto out;
 	}
-	while (!done) {
-		knot_pkt_t *p;
+	do {
 		if (tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
 			ret = ZSYNC_EIO;
 			goto out;
 		}
-		messages++;
-		/* a server that never ends the transfer is cut off here, not at the timeout */
-		if ((bytes += len + 2) > max_bytes) {
-			ret = zsync_err_set(err, ZSYNC_EINVAL,
-					    "AXFR of %s from %s: more than %" PRIu64 " bytes (max_transfer_bytes) in %d messages; transfer stopped",
-					    zone, server, max_bytes, messages);
-			goto out;
-		}
-		p = knot_pkt_new(buf, (uint16_t)len, NULL);
-		if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
-			knot_pkt_free(p);
-			ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: malformed message %d",
-					    zone, server, messages);
-			goto out;
-		}
-		if ((why = not_the_answer(p, q, messages == 1))) {
-			knot_pkt_free(p);
-			ret = zsync_err_set(err, ZSYNC_EINVAL,
-					    "AXFR of %s from %s: message %d is not an answer to the transfer (%s)",
-					    zone, server, messages, why);
-			goto out;
-		}
-		if (knot_pkt_ext_rcode(p) != KNOT_RCODE_NOERROR) {
-			const char *te = p->tsig_rr ? tsig_error_name(knot_tsig_rdata_error(p->tsig_rr)) : NULL;
-			ret = zsync_err_set(err, ZSYNC_EIO, "AXFR of %s from %s refused: %s%s%s%s", zone,
-					    server, knot_pkt_ext_rcode_name(p), te ? " (" : "", te ? te : "",
-					    te ? ")" : "");
-			if (key && (knot_pkt_ext_rcode(p) == KNOT_RCODE_NOTAUTH || te))
-				zsync_err_prefix(err, "TSIG key '%s'", key->name);
-			knot_pkt_free(p);
-			goto out;
-		}
-		if (key) {
-			/* RFC 8945 5.3.1: MACs cover every message since the previous MAC */
-			if (chain_len + p->size > chain_cap)
-				chain = zsync_xrealloc(chain, chain_cap = (chain_len + p->size) * 2);
-			memcpy(chain + chain_len, p->wire, p->size);
-			chain_len += p->size;
-			if (p->tsig_rr) {
-				int r = messages == 1 ? knot_tsig_client_check(p->tsig_rr, chain, chain_len, mac, mac_len, &key->key, 0)
-						      : knot_tsig_client_check_next(p->tsig_rr, chain, chain_len, prev, prev_len, &key->key, 0);
-				if (r != KNOT_EOK) {
-					knot_pkt_free(p);
-					ret = zsync_err_set(err, ZSYNC_EINVAL,
-							    "AXFR of %s from %s: message %d fails TSIG verification with key '%s' (%s); transfer rejected",
-							    zone, server, messages, key->name, knot_strerror(r));
-					goto out;
-				}
-				prev_len = knot_tsig_rdata_mac_length(p->tsig_rr);
-				if (prev_len > sizeof(prev))
-					prev_len = sizeof(prev);
-				memcpy(prev, knot_tsig_rdata_mac(p->tsig_rr), prev_len);
-				chain_len = 0;
-				unsigned_run = 0;
-				last_signed = true;
-			} else {
-				last_signed = false;
-				if (messages == 1 || ++unsigned_run > 99) {
-					knot_pkt_free(p);
-					ret = zsync_err_set(err, ZSYNC_EINVAL,
-							    "AXFR of %s from %s: %s unsigned; transfer rejected",
-							    zone, server, messages == 1 ? "the first message is" : "more than 99 messages in a row are");
-					goto out;
-				}
-			}
-		}
-		const knot_pktsection_t *an = knot_pkt_section(p, KNOT_ANSWER);
-		if ((records += an->count) > max_records) {
-			knot_pkt_free(p);
-			ret = zsync_err_set(err, ZSYNC_EINVAL,
-					    "AXFR of %s from %s: more than %" PRIu64 " records (max_transfer_records) in %d messages; transfer stopped",
-					    zone, server, max_records, messages);
-			goto out;
-		}
-		for (uint16_t i = 0; i < an->count && !done; i++) {
-			const knot_rrset_t *rr = knot_pkt_rr(an, i);
-			if (rr->type == KNOT_RRTYPE_SOA) {
-				if (++soas == 2) {
-					done = true;
-					if (i + 1 != an->count) {
-						knot_pkt_free(p);
-						ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: data after the closing SOA", zone, server);
-						goto out;
-					}
-					break;
-				}
-			} else if (soas == 0) {
-				knot_pkt_free(p);
-				ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: does not start with the SOA", zone, server);
-				goto out;
-			}
-			for (uint16_t k = 0; k < rr->rrs.count; k++) {
-				const knot_rdata_t *rd = knot_rdataset_at(&rr->rrs, k);
-				if (zsync_zone_add(z, rr->owner, rr->type, rr->ttl, rd->data, rd->len, err) < 0) {
-					knot_pkt_free(p);
-					ret = ZSYNC_EINVAL;
-					goto out;
-				}
-			}
-		}
-		knot_pkt_free(p);
-	}
-	if (key && !last_signed) {
-		ret = zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: the last message is unsigned; transfer rejected",
-				    zone, server);
-		goto out;
-	}
-	*out = z;
-	z = NULL;
+	} while ((ret = zsync_axfr_feed(x, buf, len, err)) == 0);
+	if (ret > 0)
+		ret = zsync_axfr_end(x, out, err);
 out:
 	if (fd >= 0)
 		close(fd);
-	knot_pkt_free(q);
-	zsync_zone_free(z);
-	free(chain);
+	zsync_axfr_free(x);
 	free(buf);
 	return ret;
 }
@@ -464,45 +562,99 @@ static int put_rrs(knot_pkt_t *q, const struct zsync_dns_rr *rrs, size_t n, stru
 	return 0;
 }
 
-int zsync_dns_update(const char *server, const char *zone, const struct zsync_tsig *key,
-		     int timeout_ms, const struct zsync_dns_rr *prereq, size_t nprereq,
-		     const struct zsync_dns_rr *upd, size_t nupd, struct zsync_err *err)
-{
-	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
-	uint8_t mac[64], *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
-	size_t mac_len = sizeof(mac), len;
-	knot_pkt_t *q = NULL, *p = NULL;
-	int fd = -1, ret = 0;
-	uint16_t rcode;
-	const char *why;
+struct zsync_update {
+	const char *server, *zone;    /* for messages */
+	const struct zsync_tsig *key;
+	knot_pkt_t *q;
+	uint8_t mac[64];              /* the request's MAC */
+	size_t mac_len;
+	uint8_t *buf;                 /* the answer being parsed (libknot strips its TSIG) */
+};
 
-	if (!(q = new_query(zone, KNOT_RRTYPE_SOA, KNOT_OPCODE_UPDATE, key, err))) {
+int zsync_update_begin(struct zsync_update **out, const char *server, const char *zone,
+		       const struct zsync_tsig *key, const struct zsync_dns_rr *prereq,
+		       size_t nprereq, const struct zsync_dns_rr *upd, size_t nupd,
+		       struct zsync_err *err)
+{
+	struct zsync_update *u = zsync_xcalloc(1, sizeof(*u));
+	int ret = 0;
+
+	*out = NULL;
+	u->server = server;
+	u->zone = zone;
+	u->key = key;
+	u->mac_len = sizeof(u->mac);
+	u->buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	if (!(u->q = new_query(zone, KNOT_RRTYPE_SOA, KNOT_OPCODE_UPDATE, key, err))) {
 		ret = ZSYNC_EINVAL;
 		goto out;
 	}
 	/* prerequisites go in the answer section, updates in the authority section */
-	knot_pkt_begin(q, KNOT_ANSWER);
-	if ((ret = put_rrs(q, prereq, nprereq, err)) < 0)
+	knot_pkt_begin(u->q, KNOT_ANSWER);
+	if ((ret = put_rrs(u->q, prereq, nprereq, err)) < 0)
 		goto out;
-	knot_pkt_begin(q, KNOT_AUTHORITY);
-	if ((ret = put_rrs(q, upd, nupd, err)) < 0)
+	knot_pkt_begin(u->q, KNOT_AUTHORITY);
+	if ((ret = put_rrs(u->q, upd, nupd, err)) < 0)
 		goto out;
-	knot_pkt_begin(q, KNOT_ADDITIONAL);
-	if ((ret = sign(q, key, mac, &mac_len, err)) < 0)
-		goto out;
-	if ((fd = tcp_connect(server, deadline, err)) < 0 ||
-	    tcp_send(fd, q->wire, q->size, deadline, server, err) < 0 ||
-	    tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
-		ret = ZSYNC_EIO;
-		goto out;
+	knot_pkt_begin(u->q, KNOT_ADDITIONAL);
+	ret = sign(u->q, key, u->mac, &u->mac_len, err);
+out:
+	if (ret < 0)
+		zsync_update_free(u);
+	else
+		*out = u;
+	return ret;
+}
+
+const uint8_t *zsync_update_query(const struct zsync_update *u, size_t *len)
+{
+	*len = u->q->size;
+	return u->q->wire;
+}
+
+void zsync_update_free(struct zsync_update *u)
+{
+	if (!u)
+		return;
+	knot_pkt_free(u->q);
+	free(u->buf);
+	free(u);
+}
+
+int zsync_update_sign_answer(struct zsync_update *u, uint8_t *msg, size_t *len, size_t cap,
+			     struct zsync_err *err)
+{
+	uint8_t digest[64];
+	size_t dlen = sizeof(digest);
+	int r;
+
+	if (!u->key)
+		return zsync_err_set(err, ZSYNC_EINVAL, "no key to sign with");
+	r = knot_tsig_sign(msg, len, cap, u->mac, u->mac_len, digest, &dlen, &u->key->key, 0, 0);
+	if (r != KNOT_EOK)
+		return zsync_err_set(err, ZSYNC_EINVAL, "cannot sign: %s", knot_strerror(r));
+	return 0;
+}
+
+int zsync_update_answer(struct zsync_update *u, const uint8_t *msg, size_t len,
+			struct zsync_err *err)
+{
+	const struct zsync_tsig *key = u->key;
+	const char *server = u->server, *zone = u->zone, *why;
+	knot_pkt_t *p = NULL;
+	uint16_t rcode;
+	int ret = 0;
+
+	if (len >= KNOT_WIRE_HEADER_SIZE && len <= ZSYNC_DNS_MAX_MESSAGE) {
+		memcpy(u->buf, msg, len);
+		p = knot_pkt_new(u->buf, (uint16_t)len, NULL);
 	}
-	p = knot_pkt_new(buf, (uint16_t)len, NULL);
 	if (!p || knot_pkt_parse(p, 0) != KNOT_EOK) {
 		ret = zsync_err_set(err, ZSYNC_EUNKNOWN, "UPDATE of %s at %s: malformed answer; the outcome is unknown", zone, server);
 		goto out;
 	}
 	/* without TSIG this is all that ties the answer to the update */
-	if ((why = not_the_answer(p, q, false))) {
+	if ((why = not_the_answer(p, u->q, false))) {
 		ret = zsync_err_set(err, ZSYNC_EUNKNOWN,
 				    "UPDATE of %s at %s: the answer is not for this update (%s); the outcome is unknown",
 				    zone, server, why);
@@ -517,7 +669,7 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 	}
 	if (key && rcode == KNOT_RCODE_NOERROR) {
 		/* a positive answer must prove it came from the server: else the outcome is unknown */
-		if (!p->tsig_rr || knot_tsig_client_check(p->tsig_rr, p->wire, p->size, mac, mac_len, &key->key, 0) != KNOT_EOK) {
+		if (!p->tsig_rr || knot_tsig_client_check(p->tsig_rr, p->wire, p->size, u->mac, u->mac_len, &key->key, 0) != KNOT_EOK) {
 			ret = zsync_err_set(err, ZSYNC_EUNKNOWN,
 					    "UPDATE of %s at %s: the answer fails TSIG verification; the update may or may not have been applied",
 					    zone, server);
@@ -554,10 +706,35 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 		break;
 	}
 out:
+	knot_pkt_free(p);
+	return ret;
+}
+
+int zsync_dns_update(const char *server, const char *zone, const struct zsync_tsig *key,
+		     int timeout_ms, const struct zsync_dns_rr *prereq, size_t nprereq,
+		     const struct zsync_dns_rr *upd, size_t nupd, struct zsync_err *err)
+{
+	long long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 30000);
+	uint8_t *buf = zsync_xmalloc(ZSYNC_DNS_MAX_MESSAGE);
+	struct zsync_update *u = NULL;
+	const uint8_t *q;
+	size_t qlen, len;
+	int fd = -1, ret;
+
+	if ((ret = zsync_update_begin(&u, server, zone, key, prereq, nprereq, upd, nupd, err)) < 0)
+		goto out;
+	q = zsync_update_query(u, &qlen);
+	if ((fd = tcp_connect(server, deadline, err)) < 0 ||
+	    tcp_send(fd, q, qlen, deadline, server, err) < 0 ||
+	    tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
+		ret = ZSYNC_EIO;
+		goto out;
+	}
+	ret = zsync_update_answer(u, buf, len, err);
+out:
 	if (fd >= 0)
 		close(fd);
-	knot_pkt_free(p);
-	knot_pkt_free(q);
+	zsync_update_free(u);
 	free(buf);
 	return ret;
 }

@@ -44,6 +44,28 @@ int zsync_dns_axfr(const char *server, const char *zone, const struct zsync_tsig
 		   int timeout_ms, const struct zsync_axfr_limits *limits, struct zsync_zone **out,
 		   struct zsync_err *err);
 
+/*
+ * The same transfer without the transport, one message at a time (the fuzzer and tests
+ * play the server): begin gives the query to send, feed takes each answer message (1 when
+ * the closing SOA came, 0 for more, < 0 error), end checks the TSIG chain's end and hands
+ * over the zone. server only names the peer in messages.
+ */
+struct zsync_axfr;
+int zsync_axfr_begin(struct zsync_axfr **out, const char *server, const char *zone,
+		     const struct zsync_tsig *key, const struct zsync_axfr_limits *limits,
+		     struct zsync_err *err);
+const uint8_t *zsync_axfr_query(const struct zsync_axfr *x, size_t *len);
+int zsync_axfr_feed(struct zsync_axfr *x, const uint8_t *msg, size_t len, struct zsync_err *err);
+int zsync_axfr_end(struct zsync_axfr *x, struct zsync_zone **out, struct zsync_err *err);
+void zsync_axfr_free(struct zsync_axfr *x);
+/*
+ * The server's side, for tests and the fuzzer: adds answer msg (len bytes of cap, its id
+ * set) to the TSIG chain of x's key and, when sign_it, signs it as a server does (the
+ * first with the request MAC, later ones over every message since the last signature).
+ */
+int zsync_axfr_sign_answer(struct zsync_axfr *x, uint8_t *msg, size_t *len, size_t cap,
+			   bool sign_it, struct zsync_err *err);
+
 /* One resource record of an UPDATE (RFC 2136 forms: class IN/NONE/ANY, rdata may be empty). */
 struct zsync_dns_rr {
 	const uint8_t *owner;
@@ -66,6 +88,23 @@ size_t zsync_dns_rr_size(const struct zsync_dns_rr *rr);
 int zsync_dns_update(const char *server, const char *zone, const struct zsync_tsig *key,
 		     int timeout_ms, const struct zsync_dns_rr *prereq, size_t nprereq,
 		     const struct zsync_dns_rr *upd, size_t nupd, struct zsync_err *err);
+
+/*
+ * The same without the transport (the fuzzer and tests play the server): begin builds
+ * and signs the message, answer judges the server's answer as zsync_dns_update does, and
+ * sign_answer signs an answer (its id set) as a server would, for tests.
+ */
+struct zsync_update;
+int zsync_update_begin(struct zsync_update **out, const char *server, const char *zone,
+		       const struct zsync_tsig *key, const struct zsync_dns_rr *prereq,
+		       size_t nprereq, const struct zsync_dns_rr *upd, size_t nupd,
+		       struct zsync_err *err);
+const uint8_t *zsync_update_query(const struct zsync_update *u, size_t *len);
+int zsync_update_answer(struct zsync_update *u, const uint8_t *msg, size_t len,
+			struct zsync_err *err);
+int zsync_update_sign_answer(struct zsync_update *u, uint8_t *msg, size_t *len, size_t cap,
+			     struct zsync_err *err);
+void zsync_update_free(struct zsync_update *u);
 
 /* Message bytes taken by everything but the RRs (header, zone section, TSIG). */
 size_t zsync_dns_update_overhead(const char *zone, const struct zsync_tsig *key);
