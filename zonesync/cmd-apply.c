@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "plan.h"
+#include "planfile.h"
 #include "provider.h"
 #include "repo.h"
 #include "state.h"
@@ -215,7 +216,7 @@ static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg,
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
 {
 	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL, *verify = NULL;
-	json_t *reviewed = NULL;
+	struct zsync_planfile reviewed = { 0 };
 	struct timespec t0, t1;
 	bool force = false, dry_run = false, json_out = false, prune = false;
 	long jobs = 0;
@@ -254,22 +255,17 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if (zsync_cmd_options(ctx, reconcile ? reconcile_usage : usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (plan_file) {
-		json_error_t je;
-		const char *c;
 		if (reconcile || ref) {
 			fprintf(stderr, "zonesync: --plan applies the reviewed plan's commit; it goes with neither --ref nor reconcile\n");
 			code = ZSYNC_EXIT_USAGE;
 			goto out;
 		}
-		reviewed = json_load_file(plan_file, 0, &je);
-		c = json_string_value(json_object_get(reviewed, "commit"));
-		if (!reviewed || !c || !json_is_string(json_object_get(reviewed, "hash"))) {
-			fprintf(stderr, "zonesync: %s: not a zonesync plan%s%s\n", plan_file,
-				reviewed ? "" : ": ", reviewed ? "" : je.text);
+		if (zsync_planfile_load(&reviewed, plan_file, &err) < 0) {
+			fprintf(stderr, "zonesync: %s\n", err.msg);
 			code = ZSYNC_EXIT_ERROR;
 			goto out;
 		}
-		ref = c; /* what was reviewed, not whatever the branch says now */
+		ref = reviewed.commit; /* what was reviewed, not whatever the branch says now */
 	}
 	if (reconcile && (dry_run || ref || prune)) {
 		fprintf(stderr, "zonesync: reconcile always applies [repo] ref and deletes no zone (use apply for --ref, --dry-run and --prune-zones)\n");
@@ -301,24 +297,13 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	/* reconcile runs from cron: it prints only what is wrong unless asked */
 	if ((!reconcile || ctx->verbose) && !json_out && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
 		goto out;
-	if (reviewed && strcmp(plan->hash, json_string_value(json_object_get(reviewed, "hash"))) != 0) {
+	if (reviewed.doc && strcmp(plan->hash, reviewed.hash) != 0) {
 		/* say what moved: per zone x provider, the reviewed change count against today's */
 		fprintf(stderr, "zonesync: live state changed since the plan in %s was reviewed (plan %.12s, now %.12s); nothing applied:\n",
-			plan_file, json_string_value(json_object_get(reviewed, "hash")), plan->hash);
-		json_t *zs = json_object_get(reviewed, "zones"), *z;
-		size_t i;
+			plan_file, reviewed.hash, plan->hash);
 		for (size_t k = 0; k < plan->nentries; k++) {
 			const struct zsync_plan_entry *e = &plan->entries[k];
-			long before = -1;
-			json_array_foreach(zs, i, z) {
-				json_t *ps = json_object_get(z, "providers"), *pv;
-				size_t j;
-				if (strcmp(json_string_value(json_object_get(z, "zone")) ?: "", e->zone->conf->name))
-					continue;
-				json_array_foreach(ps, j, pv)
-					if (!strcmp(json_string_value(json_object_get(pv, "provider")) ?: "", e->provider->conf->name))
-						before = (long)json_array_size(json_object_get(pv, "changes"));
-			}
+			long before = zsync_planfile_changes(&reviewed, e->zone->conf->name, e->provider->conf->name);
 			long now = e->status == ZSYNC_ENTRY_READY ? (long)e->cs.n : -1;
 			if (before != now)
 				fprintf(stderr, "  %s at %s: %ld change%s reviewed, %ld now\n", e->zone->conf->name,
@@ -345,7 +330,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if (reconcile)
 		record_drift(plan, st, run, ctx->quiet);
 	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,
-								   .no_replan = reviewed != NULL,
+								   .no_replan = reviewed.doc != NULL,
 								   .progress = !ctx->quiet && isatty(STDERR_FILENO) }, &t);
 	if (!json_out && (!ctx->quiet || t.failed || t.refused))
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
@@ -405,7 +390,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			fprintf(stderr, "zonesync: cannot write metrics to %s\n", metrics);
 	}
 out:
-	json_decref(reviewed);
+	zsync_planfile_release(&reviewed);
 	zsync_plan_free(plan);
 	zsync_tree_free(tree);
 	zsync_repo_close(repo);
