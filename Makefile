@@ -41,7 +41,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: provider-docs all deps test-deps check run-check build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-deps run-fuzz valgrind run-valgrind
+.PHONY: provider-docs all deps test-deps check run-check build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-long fuzz-deps run-fuzz run-fuzz-long valgrind run-valgrind
 
 all: build
 
@@ -176,21 +176,27 @@ run-valgrind: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 	ZONESYNC=$(CURDIR)/tests/valgrind-zonesync bash tests/integration/zonefile-bind.sh || fail=1; \
 	if [ $$fail = 0 ]; then echo "make valgrind: clean"; else echo "make valgrind: FAILED"; fi; exit $$fail
 
-# libFuzzer targets (clang): the TOML parser, zone loading with $INCLUDE, PowerDNS zone
-# JSON, DNS response messages. `make fuzz FUZZ_SECONDS=N` replays tests/fuzz/corpus and
-# then fuzzes each target for N seconds; new inputs go to build-fuzz/corpus.
+# libFuzzer targets (clang), one per kind of untrusted input: the TOML parser, the
+# configuration's semantic layer, zone loading with $INCLUDE (the input under two names),
+# zone files with the files they include ($INCLUDE/$ORIGIN/$TTL), PowerDNS, Cloudflare and
+# Dyn JSON, DNS answers, whole (TSIG-signed) zone transfers, UPDATE answers, saved plans.
+# `make fuzz FUZZ_SECONDS=N` replays tests/fuzz/corpus and then fuzzes each target for N
+# seconds (CI: 20); `make fuzz-long FUZZ_SECONDS=N` (default 600) does the same at the
+# lowest priority and reports execs, execs/s and coverage per target. New inputs go to
+# build-fuzz/corpus (ignored): copy the interesting ones to tests/fuzz/corpus.
 FUZZ_DEBS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 30
-FUZZERS := toml zone pdns_json dns
+FUZZERS := toml config zone zone_files pdns_json cloudflare_json dyn_json dns axfr update planfile
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-I. -Izonesync -Iproviders $(shell $(PKG_CONFIG) --cflags $(PKGS))
 FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)
-
-fuzz-deps:
-	$(call install_debs,$(FUZZ_DEBS))
+FUZZ_FLAGS := -max_len=65536 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
 fuzz: deps fuzz-deps
 	@$(MAKE) --no-print-directory run-fuzz
+
+fuzz-long: deps fuzz-deps
+	@$(MAKE) --no-print-directory run-fuzz-long FUZZ_SECONDS=$(if $(filter command line,$(origin FUZZ_SECONDS)),$(FUZZ_SECONDS),600)
 
 build-fuzz/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -201,11 +207,27 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
 
 run-fuzz: $(FUZZERS:%=build-fuzz/fuzz_%)
 	@for f in $(FUZZERS); do \
-		mkdir -p build-fuzz/corpus/$$f; \
+		mkdir -p build-fuzz/corpus/$$f build-fuzz/artifacts; \
 		echo "== fuzz_$$f: replaying tests/fuzz/corpus/$$f, then $(FUZZ_SECONDS) s"; \
-		build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-			-print_final_stats=1 build-fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
-			grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|INFO: seed corpus|==[0-9]+==ERROR|SUMMARY|Done)' || true; \
-		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz_$$f FAILED"; exit 1; }; \
+		build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) -artifact_prefix=build-fuzz/artifacts/$$f- \
+			build-fuzz/corpus/$$f tests/fuzz/corpus/$$f 2>&1 | \
+			grep -E '^(stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|INFO: seed corpus|==[0-9]+==ERROR|SUMMARY|Done)' || true; \
+		test $${PIPESTATUS[0]} -eq 0 || { echo "fuzz_$$f FAILED (the input is in build-fuzz/artifacts/)"; exit 1; }; \
 	done; echo "make fuzz: no crash"
+
+# One target after another at nice 19 (a shared machine); the last line of each is the
+# table row: target, execs, execs/s, coverage (edges) and features, new units, peak RSS.
+run-fuzz-long: $(FUZZERS:%=build-fuzz/fuzz_%)
+	@fail=0; for f in $(FUZZERS); do \
+		mkdir -p build-fuzz/corpus/$$f build-fuzz/artifacts; \
+		log=build-fuzz/fuzz_$$f.log; \
+		echo "== fuzz_$$f: $(FUZZ_SECONDS) s (log: $$log)"; \
+		nice -n 19 build-fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) $(FUZZ_FLAGS) \
+			-artifact_prefix=build-fuzz/artifacts/$$f- build-fuzz/corpus/$$f tests/fuzz/corpus/$$f >$$log 2>&1 || \
+			{ echo "fuzz_$$f FAILED (the input is in build-fuzz/artifacts/)"; fail=1; }; \
+		awk -v f=$$f '/ cov: /{for(i=1;i<=NF;i++){if($$i=="cov:")c=$$(i+1);if($$i=="ft:")t=$$(i+1)}} \
+			/^stat::number_of_executed_units/{e=$$2} /^stat::average_exec_per_sec/{s=$$2} \
+			/^stat::new_units_added/{u=$$2} /^stat::peak_rss_mb/{r=$$2} \
+			END{printf "fuzz_%s: %s execs, %s execs/s, cov %s, ft %s, %s new units, %s MB peak RSS\n",f,e,s,c,t,u,r}' $$log; \
+	done; exit $$fail
 .SECONDARY:

@@ -5,6 +5,7 @@
  * record stays proxied (and its TTL is Cloudflare's).
  */
 #include "provider.h"
+#include "cloudflare.h"
 #include "support.h"
 #include "http.h"
 
@@ -191,6 +192,74 @@ static char *record_line(json_t *rec)
 	return line;
 }
 
+/* The record objects of one page of dns_records into z, and their ids into c->recs. */
+static int read_records(struct cf *c, json_t *res, const char *zone, struct zsync_zone *z,
+			struct zsync_err *err)
+{
+	json_t *rec;
+	size_t i;
+
+	json_array_foreach(res, i, rec) {
+		char *line = record_line(rec);
+		const char *id = json_string_value(json_object_get(rec, "id"));
+		struct zsync_zone *one;
+		struct zsync_err lerr = { 0 };
+		if (!line || !id || strlen(id) >= sizeof(c->recs[0].id)) {
+			free(line);
+			continue; /* SOA, types zonesync does not manage */
+		}
+		/* each value alone, to know its id: the same scanner as git's zones */
+		one = zsync_zone_new(zone, &lerr);
+		if (!one || zsync_zone_add_text(one, line, strlen(line), &lerr) < 0 || zsync_zone_rrset_count(one) != 1) {
+			int ret = zsync_err_set(err, ZSYNC_EINVAL, "record %s cannot be read: %s", id, lerr.msg);
+			free(line);
+			zsync_zone_free(one);
+			return ret;
+		}
+		const struct zsync_rrset *rs = zsync_zone_iter(one, 0);
+		size_t isz = zsync_rrset_rdata_size(rs);
+		c->recs = zsync_xrealloc(c->recs, (c->nrecs + 1) * sizeof(*c->recs));
+		struct cf_rec *cr = &c->recs[c->nrecs++];
+		snprintf(cr->id, sizeof(cr->id), "%s", id);
+		memcpy(cr->owner, rs->owner, rs->owner_len);
+		cr->type = rs->type;
+		cr->item = zsync_xmalloc(isz);
+		memcpy(cr->item, rs->rdata, isz);
+		cr->proxied = json_is_true(json_object_get(rec, "proxied"));
+		cr->ttl = (uint32_t)json_integer_value(json_object_get(rec, "ttl"));
+		zsync_zone_add_text(z, line, strlen(line), &lerr);
+		if (cr->ttl <= 1)
+			zsync_zone_flag(z, rs->owner, rs->type, ZSYNC_RRSET_TTL_ANY);
+		free(line);
+		zsync_zone_free(one);
+	}
+	return 0;
+}
+
+int zsync_cloudflare_zone(const json_t *zone_obj, const json_t *records, const char *zone,
+			  struct zsync_zone **out, struct zsync_err *err)
+{
+	struct cf c = { 0 };
+	char *apex = apex_ns_lines(json_object_get(zone_obj, "name_servers"));
+	int ret = 0;
+
+	if (!(*out = zsync_zone_new(zone, err)))
+		ret = ZSYNC_EINVAL;
+	else if (apex && zsync_zone_add_text(*out, apex, strlen(apex), err) < 0)
+		ret = ZSYNC_EINVAL;
+	else if (!json_is_array(records))
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
+	else
+		ret = read_records(&c, (json_t *)records, zone, *out, err);
+	if (ret < 0) {
+		zsync_zone_free(*out);
+		*out = NULL;
+	}
+	clear_recs(&c);
+	free(apex);
+	return ret;
+}
+
 static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
@@ -236,8 +305,7 @@ static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	for (long page = 1;; page++) {
 		struct zsync_http_resp r;
 		char *url = zsync_xasprintf("%s/zones/%s/dns_records?page=%ld&per_page=%d", c->base, c->zone_id, page, PER_PAGE);
-		json_t *res, *rec, *info;
-		size_t i;
+		json_t *res, *info;
 		ret = get(c, url, &r, err);
 		free(url);
 		if (ret < 0)
@@ -249,40 +317,9 @@ static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
 			goto fail;
 		}
-		json_array_foreach(res, i, rec) {
-			char *line = record_line(rec);
-			const char *id = json_string_value(json_object_get(rec, "id"));
-			struct zsync_zone *one;
-			struct zsync_err lerr = { 0 };
-			if (!line || !id || strlen(id) >= sizeof(c->recs[0].id)) {
-				free(line);
-				continue; /* SOA, types zonesync does not manage */
-			}
-			/* each value alone, to know its id: the same scanner as git's zones */
-			one = zsync_zone_new(zone, &lerr);
-			if (!one || zsync_zone_add_text(one, line, strlen(line), &lerr) < 0 || zsync_zone_rrset_count(one) != 1) {
-				ret = zsync_err_set(err, ZSYNC_EINVAL, "record %s cannot be read: %s", id, lerr.msg);
-				free(line);
-				zsync_zone_free(one);
-				zsync_http_resp_release(&r);
-				goto fail;
-			}
-			const struct zsync_rrset *rs = zsync_zone_iter(one, 0);
-			size_t isz = zsync_rrset_rdata_size(rs);
-			c->recs = zsync_xrealloc(c->recs, (c->nrecs + 1) * sizeof(*c->recs));
-			struct cf_rec *cr = &c->recs[c->nrecs++];
-			snprintf(cr->id, sizeof(cr->id), "%s", id);
-			memcpy(cr->owner, rs->owner, rs->owner_len);
-			cr->type = rs->type;
-			cr->item = zsync_xmalloc(isz);
-			memcpy(cr->item, rs->rdata, isz);
-			cr->proxied = json_is_true(json_object_get(rec, "proxied"));
-			cr->ttl = (uint32_t)json_integer_value(json_object_get(rec, "ttl"));
-			zsync_zone_add_text(z, line, strlen(line), &lerr);
-			if (cr->ttl <= 1)
-				zsync_zone_flag(z, rs->owner, rs->type, ZSYNC_RRSET_TTL_ANY);
-			free(line);
-			zsync_zone_free(one);
+		if ((ret = read_records(c, res, zone, z, err)) < 0) {
+			zsync_http_resp_release(&r);
+			goto fail;
 		}
 		/* stop at total_pages when given; else on a short page (the server may cap per_page) */
 		json_int_t count = (json_int_t)json_array_size(res);

@@ -5,6 +5,7 @@
  * dies half-way, nothing is published and the zone is re-read and re-planned.
  */
 #include "provider.h"
+#include "dyn.h"
 #include "dns.h"
 #include "support.h"
 #include "http.h"
@@ -257,8 +258,6 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	struct dyn *d = priv;
 	struct zsync_http_resp r;
 	char *z = zsync_provider_no_dot(zone), *path = zsync_xasprintf("/REST/Zone/%s/", z);
-	char *text = NULL;
-	size_t cap = 0, len = 0;
 	int ret = call(d, "GET", path, NULL, &r, NULL, err);
 
 	*out = NULL;
@@ -274,13 +273,24 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	free(z);
 	if (ret < 0)
 		return ret;
-	json_t *data = json_object_get(r.json, "data"), *list;
+	ret = zsync_dyn_zone(json_object_get(r.json, "data"), zone, out, err);
+	zsync_http_resp_release(&r);
+	return ret;
+}
+
+int zsync_dyn_zone(const json_t *data, const char *zone, struct zsync_zone **out,
+		   struct zsync_err *err)
+{
+	char *text = NULL;
+	size_t cap = 0, len = 0;
+	int ret = 0;
+	json_t *list;
 	const char *key;
-	if (!json_is_object(data)) {
-		zsync_http_resp_release(&r);
+
+	*out = NULL;
+	if (!json_is_object(data))
 		return zsync_err_set(err, ZSYNC_EINVAL, "malformed AllRecord answer");
-	}
-	json_object_foreach(data, key, list) {
+	json_object_foreach((json_t *)data, key, list) {
 		json_t *rec;
 		size_t i;
 		json_array_foreach(list, i, rec) {
@@ -302,7 +312,6 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			free(value);
 		}
 	}
-	zsync_http_resp_release(&r);
 	*out = zsync_zone_new(zone, err);
 	if (*out && len && zsync_zone_add_text(*out, text, len, err) < 0) {
 		zsync_err_prefix(err, "a record Dyn returned cannot be read");
