@@ -71,8 +71,8 @@ for cmd in check plan; do
 done
 printf '[repo]\npath = "%s"\n[sate]\n' "$R" > "$T/typo.toml"
 expect_exit 1 "a configuration error" "$ZONESYNC" -c "$T/typo.toml" check
-same "is one message, no second one about a repository" "$OUT" \
-	"$T/typo.toml:3: error: sate: unknown key (sections: repo, state, defaults, providers, zones, hooks)"
+contains "names the key" "$OUT" "$T/typo.toml:3: error: sate: unknown key (sections: repo, state"
+same "in one message, no second one about a repository" "$(printf '%s\n' "$OUT" | wc -l)" 1
 
 # start_hostile MODE: the misbehaving DNS server on a free port ($HPORT)
 start_hostile() {
