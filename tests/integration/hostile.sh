@@ -49,7 +49,9 @@ git_commit "$R" "fan-out"
 start=$(date +%s%N)
 expect_exit 1 "check refuses it" "$ZONESYNC" -c "$T/zonesync.toml" -q check
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-check "within a second (${ms} ms)" [ "$ms" -lt 1000 ]
+# unbounded, this is 6^7 parses (past 120 s); the budget stops it in well under a second on
+# an idle machine. No tight wall-clock bound here: sanitizer builds and a busy CI machine are slow.
+check "long before the unbounded parse would end (${ms} ms)" [ "$ms" -lt 30000 ]
 contains "the error names the budget and the chain of files" "$OUT" \
 	"zones/f6.inc:1: error: \$INCLUDE of 'zones/f7.inc' exceeds the zone's budget of 10000 files"
 contains "from the zone file down" "$OUT" "include chain: zones/example.com.zone:5 -> zones/f0.inc:"
@@ -105,7 +107,8 @@ CONF
 }
 # peak_rss_mb CMD...: runs CMD (output to $OUT, status to $RC), prints its peak RSS in MiB
 peak_rss_mb() {
-	OUT=$(/usr/bin/time -f "RSS_KB=%M" "$@" 2>&1)
+	# ASan keeps freed memory in quarantine (256 MiB by default): measure what zonesync retains
+	OUT=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0" /usr/bin/time -f "RSS_KB=%M" "$@" 2>&1)
 	RC=$?
 	RSS_MB=$(( $(printf '%s\n' "$OUT" | sed -n 's/^RSS_KB=//p' | tail -1) / 1024 ))
 }
