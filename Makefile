@@ -7,10 +7,10 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3 gnutls libmicrohttpd
+PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3 gnutls libmicrohttpd libxml-2.0
 
 # Debian 12 packages: to build, to test (real servers), to fuzz
-BUILD_DEBS := gcc make pkg-config git libknot-dev libgit2-dev libcurl4-openssl-dev \
+BUILD_DEBS := gcc make pkg-config git libknot-dev libgit2-dev libcurl4-openssl-dev libxml2-dev \
 	libjansson-dev libsqlite3-dev libgnutls28-dev libmicrohttpd-dev check
 TEST_DEBS := bind9 bind9-utils bind9-dnsutils knot knot-dnsutils pdns-server \
 	pdns-backend-sqlite3 nsd sqlite3 iproute2 curl openssl python3 python3-prometheus-client chromium

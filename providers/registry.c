@@ -10,6 +10,7 @@ extern const struct zsync_provider_type zsync_provider_powerdns;
 extern const struct zsync_provider_type zsync_provider_cloudflare;
 extern const struct zsync_provider_type zsync_provider_dyn;
 extern const struct zsync_provider_type zsync_provider_secondary;
+extern const struct zsync_provider_type zsync_provider_route53;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
@@ -19,6 +20,7 @@ const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_cloudflare,
 	&zsync_provider_dyn,
 	&zsync_provider_secondary,
+	&zsync_provider_route53,
 	NULL,
 };
 

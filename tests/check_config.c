@@ -64,7 +64,7 @@ static const struct {
 	{ "[defaults]\nmax_update_pct = 130\n", "zonesync.toml:2: error: defaults.max_update_pct: 130 is out of range (0 to 100)" },
 	{ "[defaults]\nmax_changes = -1\n", "defaults.max_changes: -1 is out of range (0 or more)" },
 	{ "[providers.x]\nurl = \"http://a\"\n", "zonesync.toml:1: error: providers.x.type: missing" },
-	{ "[providers.x]\ntype = \"route53\"\n", "zonesync.toml:2: error: providers.x.type: unknown provider type 'route53'" },
+	{ "[providers.x]\ntype = \"no-such-dns\"\n", "zonesync.toml:2: error: providers.x.type: unknown provider type 'no-such-dns'" },
 	{ "[providers.pdns]\ntype = \"powerdns\"\nurl = \"http://127.0.0.1:8081\"\napi_key = \"s3cr3t-value\"\n",
 	  "zonesync.toml:4: error: providers.pdns.api_key: secrets are never literal in the config; use env:VAR or file:PATH" },
 	{ "[providers.pdns]\ntype = \"powerdns\"\nurl = \"http://x\"\napi_key = \"env:1BAD\"\n",

@@ -36,6 +36,8 @@ struct zsync_http {
 	char *sigv4, *sigv4_userpwd;
 	zsync_http_sign_fn sign;
 	void *sign_ud;
+	zsync_http_retry_fn retry_if;
+	void *retry_ud;
 	/* OAuth2 */
 	pthread_mutex_t token_lock; /* one fetch at a time; held while fetching */
 	struct zsync_http_token_source src;
@@ -154,6 +156,12 @@ void zsync_http_sign_hook(struct zsync_http *h, zsync_http_sign_fn fn, void *ud)
 {
 	h->sign = fn;
 	h->sign_ud = ud;
+}
+
+void zsync_http_retry_hook(struct zsync_http *h, zsync_http_retry_fn fn, void *ud)
+{
+	h->retry_if = fn;
+	h->retry_ud = ud;
 }
 
 void zsync_http_token_source(struct zsync_http *h, const struct zsync_http_token_source *src)
@@ -448,6 +456,13 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			continue;
 		}
 		retry = rc != CURLE_OK ? true : (status == 429 || status >= 500);
+		if (!retry && h->retry_if) {
+			/* an API that says "slow down" with another status (Route 53: 400 Throttling) */
+			struct zsync_http_resp probe = { .status = status, .body = s.buf ? s.buf : "", .len = s.len };
+			if (s.buf)
+				s.buf[s.len] = '\0';
+			retry = h->retry_if(h->retry_ud, &probe);
+		}
 		if (!retry || attempt >= h->o.retries) {
 			if (rc != CURLE_OK) {
 				sink_release(&s);

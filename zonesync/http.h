@@ -100,6 +100,14 @@ typedef int (*zsync_http_sign_fn)(void *ud, const struct zsync_http_req *req,
 void zsync_http_sign_hook(struct zsync_http *h, zsync_http_sign_fn fn, void *ud);
 
 /*
+ * For an API that throttles with a status other than 429 or 5xx (Route 53 answers HTTP 400
+ * with the code Throttling): called with each answer that would not be retried (body
+ * NUL-terminated, json NULL); true retries it like a 429, with the same backoff and limit.
+ */
+typedef bool (*zsync_http_retry_fn)(void *ud, const struct zsync_http_resp *resp);
+void zsync_http_retry_hook(struct zsync_http *h, zsync_http_retry_fn fn, void *ud);
+
+/*
  * Where OAuth2 bearer tokens come from (client credentials, a JWT grant, a metadata
  * server...). fetch puts a new token into *token (malloc'ed; http.c wipes and frees it)
  * and its lifetime into *ttl (seconds; 0: unknown, one hour assumed); it may send its own
