@@ -171,9 +171,7 @@ class Handler(JSONHandler):
                 faults["n"] -= 1
                 st = faults["status"]
                 if st == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return None
+                    return self.drop()
                 if st == "garbage":
                     return self.send_json(200, None, raw=b"{this is not json")
                 if st == 429:

@@ -23,6 +23,11 @@ class JSONHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def drop(self):
+        """Closes the connection without an answer (a fault the tests inject)."""
+        self.close_connection = True
+        self.connection.shutdown(2)
+
     def json_body(self):
         """The request body as JSON ({} when empty); ValueError when it is not JSON."""
         n = int(self.headers.get("Content-Length") or 0)

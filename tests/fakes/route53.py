@@ -539,9 +539,7 @@ class Handler(JSONHandler):
                 faults["n"] -= 1
                 st = faults["status"]
                 if st == "drop":
-                    self.close_connection = True
-                    self.connection.shutdown(2)
-                    return None
+                    return self.drop()
                 if st == "garbage":
                     return self.send_xml(200, b"<?xml version='1.0'?><ListResourceRecordSetsResponse><Resource")
                 if st == "throttle":
