@@ -10,15 +10,63 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BATCH_MAX 200 /* the Free plan's limit per batch call: safe on every plan */
 #define PER_PAGE 100
 
+/* The types Cloudflare's API documents (its OpenAPI schema: A ... URI, OPENPGPKEY) */
+enum {
+	T_CERT = 37, T_NAPTR = 35, T_LOC = 29, T_SSHFP = 44, T_TLSA = 52, T_SMIMEA = 53,
+	T_OPENPGPKEY = 61, T_SVCB = 64, T_HTTPS = 65, T_URI = 256,
+};
 static const uint16_t cf_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CNAME, ZSYNC_TYPE_MX,
 				      ZSYNC_TYPE_NS, ZSYNC_TYPE_PTR, ZSYNC_TYPE_TXT, ZSYNC_TYPE_SRV,
-				      ZSYNC_TYPE_CAA, ZSYNC_TYPE_DS, 0 };
+				      ZSYNC_TYPE_CAA, ZSYNC_TYPE_DS, ZSYNC_TYPE_DNSKEY, T_CERT, T_NAPTR,
+				      T_LOC, T_SSHFP, T_TLSA, T_SMIMEA, T_OPENPGPKEY, T_SVCB, T_HTTPS,
+				      T_URI, 0 };
+
+/*
+ * The `data` object of the types that have one, field by field in the order of the
+ * type's presentation form: 'i' a number, 's' a string (quoted in a zone file), 'n' a
+ * host name (no trailing dot in the API), 'w' one word, 'r' the rest of the line
+ * (hex or base64 as one string; SVCB parameters as they are). 'p' is the record's
+ * top-level `priority` (URI). LOC has its own reader and writer.
+ */
+static const struct cf_data {
+	uint16_t type;
+	const char *kinds;
+	const char *fields[6];
+} cf_data[] = {
+	{ ZSYNC_TYPE_SRV, "iiin", { "priority", "weight", "port", "target" } },
+	{ ZSYNC_TYPE_CAA, "iws", { "flags", "tag", "value" } },
+	{ ZSYNC_TYPE_DS, "iiir", { "key_tag", "algorithm", "digest_type", "digest" } },
+	{ ZSYNC_TYPE_DNSKEY, "iiir", { "flags", "protocol", "algorithm", "public_key" } },
+	{ T_CERT, "iiir", { "type", "key_tag", "algorithm", "certificate" } },
+	{ T_NAPTR, "iisssn", { "order", "preference", "flags", "service", "regex", "replacement" } },
+	{ T_SSHFP, "iir", { "algorithm", "type", "fingerprint" } },
+	{ T_TLSA, "iiir", { "usage", "selector", "matching_type", "certificate" } },
+	{ T_SMIMEA, "iiir", { "usage", "selector", "matching_type", "certificate" } },
+	{ T_SVCB, "inr", { "priority", "target", "value" } },
+	{ T_HTTPS, "inr", { "priority", "target", "value" } },
+	{ T_URI, "pis", { "priority", "weight", "target" } },
+	{ T_LOC, "", { 0 } },
+	{ 0, NULL, { 0 } },
+};
+
+static const struct cf_data *data_of(uint16_t type)
+{
+	for (const struct cf_data *d = cf_data; d->type; d++)
+		if (d->type == type)
+			return d;
+	return NULL;
+}
+
+static const char *const loc_fields[] = { "lat_degrees", "lat_minutes", "lat_seconds", "lat_direction",
+					  "long_degrees", "long_minutes", "long_seconds", "long_direction",
+					  "altitude", "size", "precision_horz", "precision_vert" };
 
 /* One Cloudflare record: its id, and its value in our canonical form. */
 struct cf_rec {
@@ -38,6 +86,7 @@ struct cf {
 	struct cf_rec *recs;
 	size_t nrecs;
 	char *apex_ns; /* the zone's assigned nameservers, as zone-file lines */
+	const char *name; /* the provider's, for warnings */
 };
 
 static void clear_recs(struct cf *c)
@@ -92,6 +141,7 @@ static int c_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	c = zsync_xcalloc(1, sizeof(*c));
 	c->http = http;
 	c->base = base;
+	c->name = conf->name;
 	*priv = c;
 	return 0;
 }
@@ -139,62 +189,115 @@ static int get(struct cf *c, const char *url, struct zsync_http_resp *r, struct 
 }
 
 
+/* The presentation of a `data` object, NULL when a field is missing or malformed. */
+static char *data_text(const struct cf_data *dd, json_t *rec, json_t *d)
+{
+	char *out = zsync_xstrdup(""), *more, *v;
+
+	if (!json_is_object(d))
+		goto bad;
+	if (dd->type == T_LOC) {
+		/* d m s N d m s E alt size hp vp */
+		for (int i = 0; i < 12; i++) {
+			json_t *f = json_object_get(d, loc_fields[i]);
+			if (i == 3 || i == 7) {
+				const char *dir = json_string_value(f);
+				if (!dir || strlen(dir) != 1 || !strchr(i == 3 ? "NS" : "EW", dir[0]))
+					goto bad;
+				more = zsync_xasprintf("%s %s", out, dir);
+			} else {
+				if (!json_is_number(f))
+					goto bad;
+				double x = json_number_value(f);
+				more = i >= 8 ? zsync_xasprintf("%s %.2fm", out, x)
+				       : i == 2 || i == 6 ? zsync_xasprintf("%s %.3f", out, x)
+				       : zsync_xasprintf("%s %lld", out, (long long)x);
+			}
+			free(out);
+			out = more;
+		}
+		return out;
+	}
+	for (size_t i = 0; dd->kinds[i]; i++) {
+		char k = dd->kinds[i];
+		json_t *f = json_object_get(k == 'p' ? rec : d, dd->fields[i]);
+		if (k == 'i' || k == 'p') {
+			if (!json_is_number(f))
+				goto bad;
+			v = zsync_xasprintf("%lld", (long long)json_number_value(f));
+		} else {
+			const char *str = json_string_value(f);
+			if (!str || strpbrk(str, "\r\n") || (k != 's' && k != 'r' && strpbrk(str, " \t\"\\;()")))
+				goto bad;
+			v = k == 's' ? zsync_provider_string_quote(str)
+			    : k == 'n' ? (strcmp(str, ".") ? zsync_xasprintf("%s.", str) : zsync_xstrdup("."))
+			    : zsync_xstrdup(str);
+		}
+		more = zsync_xasprintf("%s%s%s", out, *out ? " " : "", v);
+		free(v);
+		free(out);
+		out = more;
+	}
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
 /* A record object as a zone-file line; NULL for what zonesync does not manage. */
 static char *record_line(json_t *rec)
 {
 	const char *name = json_string_value(json_object_get(rec, "name"));
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *content = json_string_value(json_object_get(rec, "content"));
-	json_t *d = json_object_get(rec, "data");
 	json_int_t ttl = json_integer_value(json_object_get(rec, "ttl"));
-	char *value = NULL, *line;
+	const struct cf_data *dd;
+	char *value = NULL, *line, *owner;
+	uint16_t tn;
 
-	if (!name || !type || strpbrk(name, " \t\r\n;()$\"") || (content && strpbrk(content, "\r\n")))
+	if (!name || !type || zsync_type_from_text(type, &tn) < 0 || (content && strpbrk(content, "\r\n")))
 		return NULL;
 	if (ttl <= 1)
 		ttl = 300; /* automatic: the RRset is flagged so that its TTL never counts as a change */
-	if (!strcmp(type, "A") || !strcmp(type, "AAAA")) {
+	if ((dd = data_of(tn))) {
+		value = data_text(dd, rec, json_object_get(rec, "data"));
+	} else if (!strcmp(type, "A") || !strcmp(type, "AAAA") || !strcmp(type, "OPENPGPKEY")) {
 		value = content ? zsync_xstrdup(content) : NULL;
 	} else if (!strcmp(type, "CNAME") || !strcmp(type, "NS") || !strcmp(type, "PTR")) {
-		value = content ? zsync_xasprintf("%s.", content) : NULL;
+		value = content ? zsync_xasprintf("%s%s", content, strcmp(content, ".") ? "." : "") : NULL;
 	} else if (!strcmp(type, "MX")) {
 		if (content)
 			value = zsync_xasprintf("%lld %s%s", (long long)json_integer_value(json_object_get(rec, "priority")),
 						content, strcmp(content, ".") ? "." : "");
 	} else if (!strcmp(type, "TXT")) {
-		if (content) {
-			/* quoted strings, or one bare string: Cloudflare has used both */
+		/* quoted strings, or one bare string: Cloudflare has used both */
+		if (content)
 			value = zsync_provider_txt_quote(content);
-		}
-	} else if (!strcmp(type, "SRV") && json_is_object(d)) {
-		const char *t = json_string_value(json_object_get(d, "target"));
-		if (t)
-			value = zsync_xasprintf("%lld %lld %lld %s%s", (long long)json_integer_value(json_object_get(d, "priority")),
-						(long long)json_integer_value(json_object_get(d, "weight")),
-						(long long)json_integer_value(json_object_get(d, "port")), t,
-						strcmp(t, ".") ? "." : "");
-	} else if (!strcmp(type, "CAA") && json_is_object(d)) {
-		const char *tag = json_string_value(json_object_get(d, "tag"));
-		const char *v = json_string_value(json_object_get(d, "value"));
-		if (tag && v && !strpbrk(v, "\"\\\r\n") && !strpbrk(tag, " \"\r\n"))
-			value = zsync_xasprintf("%lld %s \"%s\"", (long long)json_integer_value(json_object_get(d, "flags")), tag, v);
-	} else if (!strcmp(type, "DS") && json_is_object(d)) {
-		const char *dg = json_string_value(json_object_get(d, "digest"));
-		if (dg && !strpbrk(dg, " \r\n"))
-			value = zsync_xasprintf("%lld %lld %lld %s", (long long)json_integer_value(json_object_get(d, "key_tag")),
-						(long long)json_integer_value(json_object_get(d, "algorithm")),
-						(long long)json_integer_value(json_object_get(d, "digest_type")), dg);
 	}
 	if (!value)
 		return NULL;
-	line = zsync_xasprintf("%s. %lld IN %s %s\n", name, (long long)ttl, type, value);
+	owner = zsync_provider_name_text(name);
+	line = zsync_xasprintf("%s %lld IN %s %s\n", owner, (long long)ttl, type, value);
+	free(owner);
 	free(value);
 	return line;
 }
 
-/* The record objects of one page of dns_records into z, and their ids into c->recs. */
-static int read_records(struct cf *c, json_t *res, const char *zone, struct zsync_zone *z,
-			struct zsync_err *err)
+/* A record of a managed type that cannot be read: said, and left alone (never changed or deleted). */
+static void unreadable(const struct cf *c, const char *zone, json_t *rec, const char *why)
+{
+	const char *id = json_string_value(json_object_get(rec, "id"));
+	const char *name = json_string_value(json_object_get(rec, "name"));
+	const char *type = json_string_value(json_object_get(rec, "type"));
+	fprintf(stderr, "zonesync: warning: provider '%s': zone '%s': record %s (%.100s %s) cannot be read (%s): left alone\n",
+		c->name ? c->name : "cloudflare", zone, id ? id : "?", name ? name : "?", type ? type : "?", why);
+}
+
+/*
+ * The record objects of one page of dns_records into z, and their ids into c->recs. A
+ * record that cannot be read is a warning (unreadable), never a failure of the zone.
+ */
+static void read_records(struct cf *c, json_t *res, const char *zone, struct zsync_zone *z)
 {
 	json_t *rec;
 	size_t i;
@@ -204,6 +307,10 @@ static int read_records(struct cf *c, json_t *res, const char *zone, struct zsyn
 		const char *id = json_string_value(json_object_get(rec, "id"));
 		struct zsync_zone *one;
 		struct zsync_err lerr = { 0 };
+		const char *rtype = json_string_value(json_object_get(rec, "type"));
+		uint16_t rt;
+		if (!line && id && rtype && zsync_type_from_text(rtype, &rt) == 0 && rt != ZSYNC_TYPE_SOA)
+			unreadable(c, zone, rec, "its fields are not what the API documents");
 		if (!line || !id || strlen(id) >= sizeof(c->recs[0].id)) {
 			free(line);
 			continue; /* SOA, types zonesync does not manage */
@@ -211,10 +318,11 @@ static int read_records(struct cf *c, json_t *res, const char *zone, struct zsyn
 		/* each value alone, to know its id: the same scanner as git's zones */
 		one = zsync_zone_new(zone, &lerr);
 		if (!one || zsync_zone_add_text(one, line, strlen(line), &lerr) < 0 || zsync_zone_rrset_count(one) != 1) {
-			int ret = zsync_err_set(err, ZSYNC_EINVAL, "record %s cannot be read: %s", id, lerr.msg);
+			/* one record zonesync cannot read never makes the zone unreadable */
+			unreadable(c, zone, rec, lerr.msg);
 			free(line);
 			zsync_zone_free(one);
-			return ret;
+			continue;
 		}
 		const struct zsync_rrset *rs = zsync_zone_iter(one, 0);
 		size_t isz = zsync_rrset_rdata_size(rs);
@@ -233,7 +341,6 @@ static int read_records(struct cf *c, json_t *res, const char *zone, struct zsyn
 		free(line);
 		zsync_zone_free(one);
 	}
-	return 0;
 }
 
 int zsync_cloudflare_zone(const json_t *zone_obj, const json_t *records, const char *zone,
@@ -250,7 +357,7 @@ int zsync_cloudflare_zone(const json_t *zone_obj, const json_t *records, const c
 	else if (!json_is_array(records))
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
 	else
-		ret = read_records(&c, (json_t *)records, zone, *out, err);
+		read_records(&c, (json_t *)records, zone, *out);
 	if (ret < 0) {
 		zsync_zone_free(*out);
 		*out = NULL;
@@ -317,10 +424,7 @@ static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
 			goto fail;
 		}
-		if ((ret = read_records(c, res, zone, z, err)) < 0) {
-			zsync_http_resp_release(&r);
-			goto fail;
-		}
+		read_records(c, res, zone, z);
 		/* stop at total_pages when given; else on a short page (the server may cap per_page) */
 		json_int_t count = (json_int_t)json_array_size(res);
 		json_int_t pages = json_integer_value(json_object_get(info, "total_pages"));
@@ -339,79 +443,156 @@ fail:
 	return ret;
 }
 
+/* The next token of a presentation form (a quoted string as one), or NULL at the end. */
+static const char *next_token(const char **p, size_t *n)
+{
+	const char *s = *p, *t;
+	bool q = false;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return NULL;
+	for (t = s; *t && (q || (*t != ' ' && *t != '\t')); t++) {
+		if (*t == '\\' && t[1])
+			t++;
+		else if (*t == '"')
+			q = !q;
+	}
+	*n = (size_t)(t - s);
+	*p = t;
+	return s;
+}
+
+/* A zone-file string (quoted or not) as its raw octets; NULL when one is not printable ASCII. */
+static char *unquote(const char *s, size_t n)
+{
+	char *v = zsync_xmalloc(n + 1);
+	size_t o = 0;
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+		s++, n -= 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c == '\\' && i + 3 < n && isdigit((unsigned char)s[i + 1])) {
+			c = (unsigned)(s[i + 1] - '0') * 100 + (unsigned)(s[i + 2] - '0') * 10 + (unsigned)(s[i + 3] - '0');
+			i += 3;
+		} else if (c == '\\' && i + 1 < n) {
+			c = (unsigned char)s[++i];
+		}
+		if (c < 0x20 || c >= 0x7f) {
+			free(v);
+			return NULL;
+		}
+		v[o++] = (char)c;
+	}
+	v[o] = '\0';
+	return v;
+}
+
+/* The `data` object (and URI's priority) from the presentation form txt; NULL if it does not fit. */
+static json_t *data_json(const struct cf_data *dd, const char *txt, json_t *rec)
+{
+	json_t *d = json_object();
+	const char *p = txt, *t;
+	size_t n;
+
+	if (dd->type == T_LOC) {
+		/* libknot: d [m [s]] N|S d [m [s]] E|W alt[m] [size[m] [hp[m] [vp[m]]]] */
+		double v[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 10000, 10 };
+		char dir[2][2] = { "N", "E" };
+		int k = 0;
+		for (int half = 0; half < 2; half++) {
+			for (k = 0; (t = next_token(&p, &n)); k++) {
+				if (n == 1 && strchr(half ? "EW" : "NS", *t)) {
+					dir[half][0] = *t;
+					break;
+				}
+				if (k < 3)
+					v[half * 4 + k] = strtod(t, NULL);
+			}
+		}
+		for (k = 8; k < 12 && (t = next_token(&p, &n)); k++)
+			v[k] = strtod(t, NULL);
+		for (int i = 0; i < 12; i++) {
+			if (i == 3 || i == 7)
+				json_object_set_new(d, loc_fields[i], json_string(dir[i == 7]));
+			else if (i == 2 || i == 6 || i >= 8)
+				json_object_set_new(d, loc_fields[i], json_real(v[i]));
+			else
+				json_object_set_new(d, loc_fields[i], json_integer((json_int_t)v[i]));
+		}
+		return d;
+	}
+	for (size_t i = 0; dd->kinds[i]; i++) {
+		char k = dd->kinds[i];
+		if (!(t = next_token(&p, &n)))
+			goto bad;
+		if (k == 'i' || k == 'p') {
+			json_object_set_new(k == 'p' ? rec : d, dd->fields[i], json_integer(strtoll(t, NULL, 10)));
+		} else if (k == 'r') {
+			/* the rest: SVCB parameters as written; hex and base64 without their spaces */
+			char *rest = zsync_xstrdup(t);
+			if (dd->type != T_SVCB && dd->type != T_HTTPS)
+				for (char *x = rest; *x; x++)
+					if (*x == ' ')
+						memmove(x, x + 1, strlen(x)), x--;
+			json_object_set_new(d, dd->fields[i], json_string(rest));
+			free(rest);
+			break;
+		} else {
+			char *v = unquote(t, n);
+			if (!v)
+				goto bad;
+			if (k == 'n') {
+				char *nd = zsync_provider_no_dot(v);
+				free(v);
+				v = nd;
+			}
+			json_object_set_new(d, dd->fields[i], json_string(v));
+			free(v);
+		}
+	}
+	return d;
+bad:
+	json_decref(d);
+	return NULL;
+}
+
 /* The request fields of one value: name, type, content or data, priority. */
 static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *item, uint32_t ttl,
 			   bool proxied)
 {
 	char name[ZSYNC_NAME_TXT_MAXLEN + 1], tname[32], *txt = zsync_xmalloc(4 * 65536 + 4096);
-	char *n = zsync_provider_no_dot(zsync_name_to_text(owner, name, sizeof(name)));
-	json_t *o = json_pack("{s:s, s:s, s:I}", "name", n, "type", zsync_type_to_text(type, tname, sizeof(tname)),
-			      "ttl", (json_int_t)ttl);
-	long a = 0, b = 0, p = 0;
+	const struct cf_data *dd = data_of(type);
+	struct zsync_err ignored = { 0 };
+	json_t *o;
+	long p = 0;
 	int used = 0;
 
-	free(n);
+	/* the plan refused a name the API cannot take (zsync_provider_norm_owner) */
+	zsync_provider_owner_text(owner, name, sizeof(name), &ignored);
+	o = json_pack("{s:s, s:s, s:I}", "name", name, "type", zsync_type_to_text(type, tname, sizeof(tname)),
+		      "ttl", (json_int_t)ttl);
 	zsync_rdata_to_text(type, item, txt, 4 * 65536 + 4096);
-	switch (type) {
-	case ZSYNC_TYPE_CNAME:
-	case ZSYNC_TYPE_NS:
-	case ZSYNC_TYPE_PTR: {
+	if (dd) {
+		json_t *d = data_json(dd, txt, o);
+		if (d)
+			json_object_set_new(o, "data", d);
+	} else if (type == ZSYNC_TYPE_CNAME || type == ZSYNC_TYPE_NS || type == ZSYNC_TYPE_PTR) {
 		char *c = zsync_provider_no_dot(txt);
 		json_object_set_new(o, "content", json_string(c));
 		free(c);
-		break;
-	}
-	case ZSYNC_TYPE_MX:
+	} else if (type == ZSYNC_TYPE_MX) {
 		if (sscanf(txt, "%ld %n", &p, &used) >= 1) {
 			char *c = zsync_provider_no_dot(txt + used);
 			json_object_set_new(o, "priority", json_integer(p));
 			json_object_set_new(o, "content", json_string(c));
 			free(c);
 		}
-		break;
-	case ZSYNC_TYPE_SRV: {
-		char target[ZSYNC_NAME_TXT_MAXLEN + 1];
-		long port = 0;
-		if (sscanf(txt, "%ld %ld %ld %1005s", &p, &a, &port, target) == 4) {
-			char *t = zsync_provider_no_dot(target);
-			json_object_set_new(o, "data", json_pack("{s:I, s:I, s:I, s:s}", "priority", (json_int_t)p,
-								 "weight", (json_int_t)a, "port", (json_int_t)port, "target", t));
-			free(t);
-		}
-		break;
-	}
-	case ZSYNC_TYPE_CAA: {
-		char tag[64];
-		if (sscanf(txt, "%ld %63s %n", &a, tag, &used) == 2) {
-			/* the value: between the quotes, unescaped */
-			const char *v = txt + used;
-			char *val = zsync_xstrdup(v[0] == '"' ? v + 1 : v);
-			size_t l = strlen(val);
-			if (l && val[l - 1] == '"')
-				val[l - 1] = '\0';
-			json_object_set_new(o, "data", json_pack("{s:I, s:s, s:s}", "flags", (json_int_t)a, "tag", tag, "value", val));
-			free(val);
-		}
-		break;
-	}
-	case ZSYNC_TYPE_DS: {
-		long alg = 0, dt = 0;
-		if (sscanf(txt, "%ld %ld %ld %n", &a, &alg, &dt, &used) == 3) {
-			char *dg = zsync_xstrdup(txt + used);
-			for (char *s = dg; *s; s++)
-				if (*s == ' ')
-					memmove(s, s + 1, strlen(s));
-			json_object_set_new(o, "data", json_pack("{s:I, s:I, s:I, s:s}", "key_tag", (json_int_t)a,
-								 "algorithm", (json_int_t)alg, "digest_type", (json_int_t)dt, "digest", dg));
-			free(dg);
-		}
-		break;
-	}
-	default: /* A, AAAA, TXT (quoted strings are what Cloudflare keeps) */
+	} else { /* A, AAAA, OPENPGPKEY, TXT (quoted strings are what Cloudflare keeps) */
 		json_object_set_new(o, "content", json_string(txt));
-		break;
 	}
-	(void)b;
 	if (type == ZSYNC_TYPE_A || type == ZSYNC_TYPE_AAAA || type == ZSYNC_TYPE_CNAME)
 		json_object_set_new(o, "proxied", json_boolean(proxied));
 	free(txt);
@@ -517,6 +698,99 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	return ret;
 }
 
+/*
+ * What Cloudflare's API cannot hold, refused per record in plan (before anything is sent):
+ * a record name it cannot take as text (zsync_provider_norm_owner), an empty TXT (the API
+ * answers 9005 "Content cannot be empty"), a CNAME to the root (its content must be a
+ * host name), and strings of data fields (CAA value, NAPTR, URI target) outside printable
+ * ASCII, which its JSON fields cannot carry as octets.
+ */
+static bool printable(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i] < 0x20 || d[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static int cf_norm_txt(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+		       uint16_t *outlen, struct zsync_err *err)
+{
+	size_t text = 0;
+	for (uint16_t i = 0; i < len; i += 1 + data[i])
+		text += data[i];
+	if (text == 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "Cloudflare refuses an empty TXT (9005: Content cannot be empty)");
+	return zsync_provider_norm_owner(owner, data, len, out, outlen, err);
+}
+
+static int cf_norm_cname(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			 uint16_t *outlen, struct zsync_err *err)
+{
+	if (len == 1 && data[0] == 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "Cloudflare takes a host name as CNAME target, not the root");
+	return zsync_provider_norm_owner(owner, data, len, out, outlen, err);
+}
+
+static int cf_norm_strings(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			   uint16_t *outlen, struct zsync_err *err, bool ok)
+{
+	if (!ok)
+		return zsync_err_set(err, ZSYNC_EINVAL,
+				     "Cloudflare's data fields hold printable text only: a string with other octets cannot be written");
+	return zsync_provider_norm_owner(owner, data, len, out, outlen, err);
+}
+
+static int cf_norm_caa(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+		       uint16_t *outlen, struct zsync_err *err)
+{
+	bool ok = len >= 2 && 2u + data[1] <= len && printable(data + 2, len - 2u);
+	return cf_norm_strings(owner, data, len, out, outlen, err, ok);
+}
+
+static int cf_norm_naptr(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			 uint16_t *outlen, struct zsync_err *err)
+{
+	bool ok = len >= 4;
+	uint16_t o = 4;
+	for (int k = 0; k < 3 && ok; k++) {
+		ok = o < len && o + 1u + data[o] <= len && printable(data + o + 1, data[o]);
+		o = (uint16_t)(o + 1 + (o < len ? data[o] : 0));
+	}
+	return cf_norm_strings(owner, data, len, out, outlen, err, ok);
+}
+
+static int cf_norm_uri(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+		       uint16_t *outlen, struct zsync_err *err)
+{
+	return cf_norm_strings(owner, data, len, out, outlen, err, len >= 4 && printable(data + 4, len - 4u));
+}
+
+static const struct zsync_normaliser cf_normalisers[] = {
+	{ ZSYNC_TYPE_TXT, "", cf_norm_txt },
+	{ ZSYNC_TYPE_CNAME, "", cf_norm_cname },
+	{ ZSYNC_TYPE_CAA, "", cf_norm_caa },
+	{ T_NAPTR, "", cf_norm_naptr },
+	{ T_URI, "", cf_norm_uri },
+	{ ZSYNC_TYPE_A, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_AAAA, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_MX, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_NS, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_PTR, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_SRV, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_DS, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_DNSKEY, "", zsync_provider_norm_owner },
+	{ T_CERT, "", zsync_provider_norm_owner },
+	{ T_LOC, "", zsync_provider_norm_owner },
+	{ T_SSHFP, "", zsync_provider_norm_owner },
+	{ T_TLSA, "", zsync_provider_norm_owner },
+	{ T_SMIMEA, "", zsync_provider_norm_owner },
+	{ T_OPENPGPKEY, "", zsync_provider_norm_owner },
+	{ T_SVCB, "", zsync_provider_norm_owner },
+	{ T_HTTPS, "", zsync_provider_norm_owner },
+	{ 0 },
+};
+
 static const struct zsync_conf_key c_keys[] = {
 	ZSYNC_PROVIDER_HTTP_KEYS(0, "https://api.cloudflare.com/client/v4"),
 	{ "api_token", ZSYNC_CONF_SECRET, ZSYNC_CONF_REQUIRED, NULL, NULL,
@@ -532,6 +806,7 @@ const struct zsync_provider_type zsync_provider_cloudflare = {
 	/* not ZSYNC_CAP_ATOMIC: more than BATCH_MAX operations go in several batch calls */
 	.caps = 0,
 	.rrtypes = cf_types,
+	.normalisers = cf_normalisers,
 	.ttl_min = 60,
 	.ttl_max = 86400,
 	.open = c_open,

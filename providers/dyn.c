@@ -11,6 +11,7 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,7 @@ struct dyn {
 	char *login;    /* the JSON body of a login (holds the password: never printed) */
 	char token[128];
 	int relogins;   /* sessions opened by this run */
+	const char *name; /* the provider's, for warnings */
 };
 
 static int d_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
@@ -43,6 +45,7 @@ static int d_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	}
 	d = zsync_xcalloc(1, sizeof(*d));
 	d->http = http;
+	d->name = conf->name;
 	d->base = base;
 	json_t *body = json_pack("{s:s, s:s, s:s}", "customer_name", zsync_config_get_str(conf, "customer"),
 				 "user_name", zsync_config_get_str(conf, "user"), "password", pw);
@@ -253,6 +256,16 @@ static char *rdata_text(const char *type, json_t *rd)
 #undef I
 }
 
+/* A record of a managed type that cannot be read: said, and left alone (never changed or deleted). */
+static void unreadable(const char *who, const char *zone, const char *fqdn, const char *type, const char *why)
+{
+	fprintf(stderr, "zonesync: warning: provider '%s': zone '%s': record %.100s %s cannot be read (%s): left alone\n",
+		who, zone, fqdn, type, why);
+}
+
+static int dyn_zone(const char *who, const json_t *data, const char *zone, struct zsync_zone **out,
+		    struct zsync_err *err);
+
 static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
 {
 	struct dyn *d = priv;
@@ -273,13 +286,19 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	free(z);
 	if (ret < 0)
 		return ret;
-	ret = zsync_dyn_zone(json_object_get(r.json, "data"), zone, out, err);
+	ret = dyn_zone(d->name, json_object_get(r.json, "data"), zone, out, err);
 	zsync_http_resp_release(&r);
 	return ret;
 }
 
 int zsync_dyn_zone(const json_t *data, const char *zone, struct zsync_zone **out,
 		   struct zsync_err *err)
+{
+	return dyn_zone("dyn", data, zone, out, err);
+}
+
+static int dyn_zone(const char *who, const json_t *data, const char *zone, struct zsync_zone **out,
+		    struct zsync_err *err)
 {
 	char *text = NULL;
 	size_t cap = 0, len = 0;
@@ -299,16 +318,29 @@ int zsync_dyn_zone(const json_t *data, const char *zone, struct zsync_zone **out
 			json_int_t ttl = json_integer_value(json_object_get(rec, "ttl"));
 			uint16_t tn;
 			char *value;
-			if (!fqdn || !type || !strcmp(type, "SOA") || zsync_type_from_text(type, &tn) < 0 ||
-			    strpbrk(fqdn, " \t\r\n;()$\""))
+			if (!fqdn || !type || !strcmp(type, "SOA") || zsync_type_from_text(type, &tn) < 0)
 				continue;
-			if (!(value = rdata_text(type, json_object_get(rec, "rdata"))))
+			if (!(value = rdata_text(type, json_object_get(rec, "rdata")))) {
+				unreadable(who, zone, fqdn, type, "its rdata is not what the API documents");
 				continue;
-			size_t need = strlen(fqdn) + strlen(type) + strlen(value) + 40;
-			if (len + need + 1 > cap)
-				text = zsync_xrealloc(text, cap = (len + need + 1) * 2);
-			len += (size_t)snprintf(text + len, cap - len, "%s. %lld IN %s %s\n", fqdn,
-						(long long)(ttl > 0 ? ttl : 3600), type, value);
+			}
+			char *owner = zsync_provider_name_text(fqdn);
+			char *line = zsync_xasprintf("%s %lld IN %s %s\n", owner, (long long)(ttl > 0 ? ttl : 3600), type, value);
+			struct zsync_err lerr = { 0 };
+			struct zsync_zone *one = zsync_zone_new(zone, &lerr);
+			/* one record zonesync cannot read never makes the zone unreadable */
+			if (!one || zsync_zone_add_text(one, line, strlen(line), &lerr) < 0) {
+				unreadable(who, zone, fqdn, type, lerr.msg);
+			} else {
+				size_t need = strlen(line);
+				if (len + need + 1 > cap)
+					text = zsync_xrealloc(text, cap = (len + need + 1) * 2);
+				memcpy(text + len, line, need + 1);
+				len += need;
+			}
+			zsync_zone_free(one);
+			free(line);
+			free(owner);
 			free(value);
 		}
 	}
@@ -389,7 +421,10 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		const struct zsync_change *c = &cs->v[i];
 		const struct zsync_rrset *any = c->new ? c->new : c->old;
 		struct zsync_http_resp r;
-		char *fq = zsync_provider_no_dot(zsync_name_to_text(any->owner, owner, sizeof(owner)));
+		struct zsync_err ignored = { 0 };
+		/* the plan refused a name the API cannot take (zsync_provider_norm_owner) */
+		zsync_provider_owner_text(any->owner, owner, sizeof(owner), &ignored);
+		char *fq = zsync_http_escape(owner);
 		char *path = zsync_xasprintf("/REST/%sRecord/%s/%s/", zsync_type_to_text(any->type, tname, sizeof(tname)), z, fq);
 		json_t *body = NULL;
 
@@ -448,6 +483,16 @@ static const struct zsync_conf_key d_keys[] = {
 	{ 0 },
 };
 
+/* Record names go into the API's URL paths as text: a name it cannot take is refused in plan. */
+static const struct zsync_normaliser dyn_normalisers[] = {
+	{ ZSYNC_TYPE_A, "", zsync_provider_norm_owner },     { ZSYNC_TYPE_AAAA, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_CNAME, "", zsync_provider_norm_owner }, { ZSYNC_TYPE_MX, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_NS, "", zsync_provider_norm_owner },    { ZSYNC_TYPE_PTR, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_TXT, "", zsync_provider_norm_owner },   { ZSYNC_TYPE_SRV, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_CAA, "", zsync_provider_norm_owner },   { ZSYNC_TYPE_DS, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_SPF, "", zsync_provider_norm_owner },   { 0 },
+};
+
 const struct zsync_provider_type zsync_provider_dyn = {
 	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "dyn",
@@ -455,6 +500,9 @@ const struct zsync_provider_type zsync_provider_dyn = {
 	.keys = d_keys,
 	.caps = ZSYNC_CAP_ATOMIC,
 	.rrtypes = dyn_types,
+	.normalisers = dyn_normalisers,
+	/* a TTL of 0 is Dyn's "use the zone default" (API docs, TTL rules): 0 goes as 1, said in plan */
+	.ttl_min = 1,
 	.open = d_open,
 	.fetch = d_fetch,
 	.apply = d_apply,

@@ -119,9 +119,25 @@ char *zsync_provider_fqdn(const char *s)
 	return zsync_xasprintf("%s%s", s, n && s[n - 1] == '.' ? "" : ".");
 }
 
+/* Appends the escaped octets of a (n octets) to v at *o: '"' and '\' escaped, others non-printable as \DDD. */
+static void escape_into(const char *a, size_t n, char *v, size_t *o)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i];
+		if (c == '"' || c == '\\') {
+			v[(*o)++] = '\\';
+			v[(*o)++] = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			*o += (size_t)sprintf(v + *o, "\\%03u", c);
+		} else {
+			v[(*o)++] = (char)c;
+		}
+	}
+}
+
 char *zsync_provider_txt_quote(const char *a)
 {
-	size_t n = strlen(a), o = 0, run = 0;
+	size_t n = strlen(a), o = 0;
 	char *v;
 
 	if (n >= 2 && a[0] == '"' && a[n - 1] == '"')
@@ -129,23 +145,82 @@ char *zsync_provider_txt_quote(const char *a)
 	/* worst case: every octet \DDD, plus '" "' every 255 octets */
 	v = zsync_xmalloc(n * 4 + n / 255 * 3 + 3);
 	v[o++] = '"';
-	for (size_t i = 0; i < n; i++, run++) {
-		unsigned char c = (unsigned char)a[i];
-		if (run == 255) {
+	for (size_t i = 0; i < n; i += 255) {
+		if (i) {
 			memcpy(v + o, "\" \"", 3);
 			o += 3;
-			run = 0;
 		}
-		if (c == '"' || c == '\\') {
-			v[o++] = '\\';
-			v[o++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			o += (size_t)sprintf(v + o, "\\%03u", c);
-		} else {
-			v[o++] = (char)c;
-		}
+		escape_into(a + i, n - i > 255 ? 255 : n - i, v, &o);
 	}
 	v[o++] = '"';
 	v[o] = '\0';
 	return v;
+}
+
+char *zsync_provider_string_quote(const char *a)
+{
+	size_t n = strlen(a), o = 0;
+	char *v = zsync_xmalloc(n * 4 + 3);
+
+	v[o++] = '"';
+	escape_into(a, n, v, &o);
+	v[o++] = '"';
+	v[o] = '\0';
+	return v;
+}
+
+char *zsync_provider_name_text(const char *api)
+{
+	size_t n = strlen(api), o = 0;
+	char *v = zsync_xmalloc(n * 4 + 2);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)api[i];
+		/* what the zone-file scanner would take as syntax, escaped; the dots stay separators */
+		if (c <= ' ' || c >= 0x7f)
+			o += (size_t)sprintf(v + o, "\\%03u", c);
+		else if (strchr("\"\\;()$@", c))
+			v[o++] = '\\', v[o++] = (char)c;
+		else
+			v[o++] = (char)c;
+	}
+	if (!o || v[o - 1] != '.')
+		v[o++] = '.';
+	v[o] = '\0';
+	return v;
+}
+
+int zsync_provider_owner_text(const uint8_t *name, char *buf, size_t len, struct zsync_err *err)
+{
+	size_t o = 0;
+
+	if (!*name)
+		return snprintf(buf, len, "."), 0;
+	for (const uint8_t *l = name; *l; l += 1 + *l) {
+		for (uint8_t i = 1; i <= *l; i++) {
+			uint8_t c = l[i];
+			if (c == '.' || c <= ' ' || c >= 0x7f)
+				return zsync_err_set(err, ZSYNC_EINVAL,
+						     "the API takes a record name as text labels joined by dots: a label with %s cannot be written",
+						     c == '.' ? "a dot in it" : c == ' ' ? "a space" : c < ' ' || c == 0x7f ? "a control character" : "a non-ASCII octet (names go as Punycode)");
+			if (o + 2 < len)
+				buf[o++] = (char)c;
+		}
+		if (o + 2 < len)
+			buf[o++] = '.';
+	}
+	buf[o ? o - 1 : 0] = '\0';
+	return 0;
+}
+
+int zsync_provider_norm_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			      uint16_t *outlen, struct zsync_err *err)
+{
+	char buf[ZSYNC_NAME_TXT_MAXLEN + 1];
+	int ret = zsync_provider_owner_text(owner, buf, sizeof(buf), err);
+	if (ret < 0)
+		return ret;
+	memcpy(out, data, len);
+	*outlen = len;
+	return 0;
 }

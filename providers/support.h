@@ -73,5 +73,24 @@ char *zsync_provider_fqdn(const char *name);
  * into strings of at most 255 octets. malloc'ed.
  */
 char *zsync_provider_txt_quote(const char *value);
+/* One raw string (an API field: CAA value, NAPTR regexp...) as one zone-file string; malloc'ed. */
+char *zsync_provider_string_quote(const char *value);
+/*
+ * A record name as an API gives it (labels joined by dots, no escapes) as a zone-file
+ * name with the trailing dot: what the scanner takes as syntax is escaped. malloc'ed.
+ */
+char *zsync_provider_name_text(const char *api_name);
+/*
+ * A canonical wire name as an HTTP API takes it: its labels as they are, joined by dots,
+ * without the trailing dot ("." for the root). A label holding a dot, a space, a control
+ * or a non-ASCII octet cannot be written that way: ZSYNC_EINVAL saying so.
+ */
+int zsync_provider_owner_text(const uint8_t *name, char *buf, size_t len, struct zsync_err *err);
+/*
+ * Normaliser (diff.h) of the providers whose API names records as text: the record as it
+ * is, or a refusal of an owner name zsync_provider_owner_text cannot write.
+ */
+int zsync_provider_norm_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			      uint16_t *outlen, struct zsync_err *err);
 
 #endif

@@ -34,7 +34,31 @@ lock = threading.Lock()
 zones = {}      # id -> {"name": ..., "records": {id: record}}
 requests_seen = []
 faults = {"n": 0, "status": 500}
-DATA_TYPES = {"SRV", "CAA", "DS"}
+# the `data` fields of each type as Cloudflare's OpenAPI schema documents them
+# (cloudflare-python types/dns/record_create_params.py): "n" a number, "s" a string
+DATA_FIELDS = {
+    "SRV": {"priority": "n", "weight": "n", "port": "n", "target": "s"},
+    "CAA": {"flags": "n", "tag": "s", "value": "s"},
+    "DS": {"key_tag": "n", "algorithm": "n", "digest_type": "n", "digest": "s"},
+    "DNSKEY": {"flags": "n", "protocol": "n", "algorithm": "n", "public_key": "s"},
+    "CERT": {"type": "n", "key_tag": "n", "algorithm": "n", "certificate": "s"},
+    "NAPTR": {"order": "n", "preference": "n", "flags": "s", "service": "s", "regex": "s", "replacement": "s"},
+    "SSHFP": {"algorithm": "n", "type": "n", "fingerprint": "s"},
+    "TLSA": {"usage": "n", "selector": "n", "matching_type": "n", "certificate": "s"},
+    "SMIMEA": {"usage": "n", "selector": "n", "matching_type": "n", "certificate": "s"},
+    "SVCB": {"priority": "n", "target": "s", "value": "s"},
+    "HTTPS": {"priority": "n", "target": "s", "value": "s"},
+    "URI": {"weight": "n", "target": "s"},
+    "LOC": {"lat_degrees": "n", "lat_minutes": "n", "lat_seconds": "n", "lat_direction": "s",
+            "long_degrees": "n", "long_minutes": "n", "long_seconds": "n", "long_direction": "s",
+            "altitude": "n", "size": "n", "precision_horz": "n", "precision_vert": "n"},
+}
+DATA_TYPES = set(DATA_FIELDS)
+CONTENT_TYPES = {"A", "AAAA", "CNAME", "MX", "NS", "PTR", "TXT", "OPENPGPKEY"}
+LOC_RANGES = {"lat_degrees": (0, 90), "lat_minutes": (0, 59), "lat_seconds": (0, 59.999),
+              "long_degrees": (0, 180), "long_minutes": (0, 59), "long_seconds": (0, 59.999),
+              "altitude": (-100000, 42849672.95), "size": (0, 90000000),
+              "precision_horz": (0, 90000000), "precision_vert": (0, 90000000)}
 PROXIABLE = {"A", "AAAA", "CNAME"}
 
 
@@ -55,9 +79,34 @@ def content_of(rec):
         return "%d %d %d %s" % (d["priority"], d["weight"], d["port"], d["target"])
     if rec["type"] == "CAA" and d:
         return '%d %s "%s"' % (d["flags"], d["tag"], d["value"])
-    if rec["type"] == "DS" and d:
-        return "%d %d %d %s" % (d["key_tag"], d["algorithm"], d["digest_type"], d["digest"])
+    if rec["type"] == "LOC" and d:
+        return "%d %d %.3f %s %d %d %.3f %s %.2fm %.2fm %.2fm %.2fm" % tuple(d[k] for k in DATA_FIELDS["LOC"])
+    if rec["type"] == "URI" and d:
+        return '%d %d "%s"' % (rec.get("priority", 0), d["weight"], d["target"])
+    if rec["type"] in DATA_FIELDS and d:
+        return " ".join(str(int(d[k])) if t == "n" else d[k] for k, t in DATA_FIELDS[rec["type"]].items())
     return rec.get("content", "")
+
+
+def check_data(t, rec):
+    """The data object of a type that has one, as the schema defines it."""
+    d = rec.get("data")
+    if not isinstance(d, dict):
+        raise Invalid(9101, "data required for %s" % t)
+    for k, kind in DATA_FIELDS[t].items():
+        v = d.get(k)
+        if kind == "n" and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            raise Invalid(9101, "data.%s: a number is required for %s" % (k, t))
+        if kind == "s" and not isinstance(v, str):
+            raise Invalid(9101, "data.%s: a string is required for %s" % (k, t))
+    if t == "LOC":
+        if d["lat_direction"] not in ("N", "S") or d["long_direction"] not in ("E", "W"):
+            raise Invalid(9101, "LOC direction invalid")
+        for k, (lo, hi) in LOC_RANGES.items():
+            if not lo <= d[k] <= hi:
+                raise Invalid(9101, "LOC %s out of range" % k)
+    if t == "URI" and not isinstance(rec.get("priority"), int):
+        raise Invalid(9100, "priority required for URI")
 
 
 def normalise(zone, body, existing=None):
@@ -73,11 +122,12 @@ def normalise(zone, body, existing=None):
         name = name + "." + zone["name"]
     rec["name"] = name.rstrip(".").lower()
     t = rec.get("type")
-    if not t:
+    if t not in DATA_TYPES and t not in CONTENT_TYPES:
         raise Invalid(9000, "DNS record type is invalid")
     if t in DATA_TYPES:
-        if not isinstance(rec.get("data"), dict):
-            raise Invalid(9101, "data required for %s" % t)
+        check_data(t, rec)
+    elif t == "TXT" and rec.get("content", "") in ("", '""'):
+        raise Invalid(9005, "Content cannot be empty")
     elif not rec.get("content"):
         raise Invalid(9007, "Content for %s record is invalid" % t)
     if t == "MX" and not isinstance(rec.get("priority"), int):
@@ -92,8 +142,6 @@ def normalise(zone, body, existing=None):
     if rec["proxied"]:
         rec["ttl"] = 1
     rec["proxiable"] = t in PROXIABLE
-    if t == "TXT" and rec.get("content", "") in ("", '""'):
-        raise Invalid(9005, "Content cannot be empty")
     return rec
 
 

@@ -18,7 +18,7 @@ import secrets
 import sys
 import threading
 import time
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import unquote, parse_qs, urlparse
 
 from fakehttp import JSONHandler, serve
 
@@ -101,7 +101,7 @@ class Handler(JSONHandler):
 
     def dispatch(self, method):
         url = urlparse(self.path)
-        parts = [p for p in url.path.split("/") if p]
+        parts = [unquote(p) for p in url.path.split("/") if p]  # the API decodes its paths
         b = self.body()
         if parts[:1] == ["__control"]:
             with lock:

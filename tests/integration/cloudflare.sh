@@ -75,6 +75,68 @@ control '{"zone": "example.com"}'
 expect_exit 0 "reload into a fresh fake keeping TXT strings" Z apply
 expect_exit 0 "quoted TXT strings plan to nothing" Z plan --exit-code
 
+# every type Cloudflare's API documents, written through its `data` fields and read back exactly
+cat >> "$R/zones/example.com.zone" <<'ZONE'
+sshfp 300 IN SSHFP 1 1 123456789abcdef67890123456789abcdef67890
+_443._tcp 300 IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+smime 300 IN SMIMEA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+naptr 300 IN NAPTR 100 10 "S" "SIP+D2U" "!^.*$!sip:a@example.com!" _sip._udp.example.com.
+naptr2 300 IN NAPTR 100 50 "a" "z3950+N2L+N2C" "" .
+svcb 300 IN SVCB 16 foo.example.org. alpn=h2,h3-19 mandatory=ipv4hint,alpn ipv4hint=192.0.2.1
+https 300 IN HTTPS 1 . alpn=h2 ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA
+loc 300 IN LOC 42 21 54 N 71 6 18 W -24.05m 30m 10000m 10m
+loc2 300 IN LOC 52 22 23.125 S 4 53 32.5 E 2m
+uri 300 IN URI 10 1 "ftp://ftp1.example.com/public"
+cert 300 IN CERT 3 0 0 AQID
+key 300 IN DNSKEY 257 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
+pgp 300 IN OPENPGPKEY AQID
+caa2 300 IN CAA 0 issue "ca.example.net; account=\"x\""
+quo\"te 300 IN A 192.0.2.71
+semi\;colon 300 IN TXT "a" "" "b"
+ZONE
+git_commit "$R" "every documented type; names with a quote and a semicolon"
+expect_exit 0 "SSHFP, TLSA, SMIMEA, NAPTR, SVCB, HTTPS, LOC, URI, CERT, DNSKEY, OPENPGPKEY are written" Z apply
+expect_exit 0 "and read back to no change (names with '\"' and ';' included)" Z plan --exit-code
+cfrec() { curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones/$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones?name=example.com" | python3 -c 'import json,sys;print(json.load(sys.stdin)["result"][0]["id"])')/dns_records?per_page=100&page=$1"; }
+allrecs() { for pg in $(seq 1 60); do cfrec "$pg"; echo; done | python3 -c '
+import json, sys
+out = []
+for line in sys.stdin:
+    if line.strip():
+        out += json.loads(line)["result"]
+print(json.dumps(out))'; }
+ALL=$(allrecs)
+same "LOC sent as its documented fields" "$(printf '%s' "$ALL" | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["name"]=="loc.example.com"][0]["data"]; print(r["lat_degrees"], r["lat_direction"], r["long_seconds"], r["altitude"], r["size"])')" "42 N 18.0 -24.05 30.0"
+same "a name with a quote is sent as it is, without the zone file's backslash" "$(printf '%s' "$ALL" | python3 -c 'import json,sys; print(len([x for x in json.load(sys.stdin) if x["name"]=="quo\"te.example.com"]))')" "1"
+
+# what Cloudflare cannot hold is refused per record in plan, before anything is sent
+w0=$(writes)
+cat >> "$R/zones/example.com.zone" <<'ZONE'
+croot 300 IN CNAME .
+empty 300 IN TXT ""
+dot\.inside 300 IN A 192.0.2.72
+sp\032ace 300 IN A 192.0.2.73
+ZONE
+git_commit "$R" "what Cloudflare cannot hold"
+expect_exit 3 "the pair fails in plan" Z apply
+contains "CNAME to the root refused" "$OUT" "croot.example.com. CNAME: provider 'cf' cannot hold it: Cloudflare takes a host name as CNAME target, not the root"
+contains "empty TXT refused, with Cloudflare's reason" "$OUT" "empty.example.com. TXT: provider 'cf' cannot hold it: Cloudflare refuses an empty TXT (9005: Content cannot be empty)"
+contains "a name with a dot inside a label refused" "$OUT" 'dot\.inside.example.com. A: provider '"'cf'"' cannot hold it: the API takes a record name as text labels joined by dots: a label with a dot in it cannot be written'
+contains "a name with a space refused" "$OUT" "a label with a space cannot be written"
+same "nothing was sent" "$(writes)" "$w0"
+sed -i '/^croot \|^empty \|^dot\\.inside \|^sp\\032ace /d' "$R/zones/example.com.zone"
+git_commit "$R" "without them"
+expect_exit 0 "without them: in sync" Z plan --exit-code
+
+# records made behind zonesync's back never make the zone unreadable
+curl -s -X POST -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones/$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones?name=example.com" | python3 -c 'import json,sys;print(json.load(sys.stdin)["result"][0]["id"])')/dns_records" -d '{"name":"croot","type":"CNAME","content":".","ttl":300}' >/dev/null
+curl -s -X POST -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones/$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/client/v4/zones?name=example.com" | python3 -c 'import json,sys;print(json.load(sys.stdin)["result"][0]["id"])')/dns_records" -d '{"name":"oddcaa","type":"CAA","data":{"flags":0,"tag":"two words","value":"x"},"ttl":300}' >/dev/null
+expect_exit 2 "a CNAME to the root made in the dashboard: the zone is still read" Z plan --exit-code
+contains "and the record is to be deleted" "$OUT" "- croot.example.com. 300 CNAME ."
+contains "a record zonesync cannot read is named and left alone" "$OUT" "(oddcaa.example.com CAA) cannot be read"
+expect_exit 0 "apply deletes the CNAME" Z apply
+expect_exit 0 "and the zone is in sync again" Z plan --exit-code
+
 # proxied in the dashboard: stays proxied, its TTL is Cloudflare's, and a new value inherits it
 control '{"proxied": {"name": "api.example.com", "type": "A"}}'
 expect_exit 0 "a proxied record is no change" Z plan --exit-code

@@ -88,6 +88,21 @@ expect_exit 0 "an expired session is replaced" "$ZONESYNC" -c "$T/expire.toml" -
 contains "with a second session" "$OUT" "2 sessions"
 same "applied" "$(published api.example.com A address)" "192.0.2.20 192.0.2.75"
 
+# TTL 0 is Dyn's "zone default": sent as 1, said in plan, and no perpetual diff
+printf 'zero 0 IN A 192.0.2.90\nquo\\"te 300 IN A 192.0.2.91\n' >> "$R/zones/example.com.zone"
+git_commit "$R" "TTL 0; a name with a quote"
+expect_exit 0 "a TTL 0 record and a name with a quote" Z apply
+contains "TTL 0 raised with a warning" "$OUT" "zero.example.com. A: TTL 0 raised to 1 (provider minimum 1)"
+expect_exit 0 "and they plan to nothing afterwards" Z plan --exit-code
+same "the name is published as it is" "$(published 'quo"te.example.com' A address)" "192.0.2.91"
+printf 'dot\\.inside 300 IN A 192.0.2.92\n' >> "$R/zones/example.com.zone"
+git_commit "$R" "a label with a dot"
+expect_exit 3 "a name the API cannot take is refused in plan" Z plan
+contains "per record, with the reason" "$OUT" 'dot\.inside.example.com. A: provider '"'dyn'"' cannot hold it: the API takes a record name as text labels joined by dots: a label with a dot in it cannot be written'
+sed -i '/^zero \|^quo\\"te \|^dot\\.inside /d' "$R/zones/example.com.zone"
+git_commit "$R" "without them"
+expect_exit 0 "and removed again" Z apply
+
 # failures: clear errors, nothing published
 sed -i 's/192.0.2.75/192.0.2.76/' "$R/zones/example.com.zone"
 git_commit "$R" "api .76"
