@@ -635,12 +635,25 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 {
 	struct cf *c = priv;
 	const struct zsync_changeset *cs = req->changes;
-	json_t *dels = json_array(), *patches = json_array(), *posts = json_array();
+	json_t *dels, *patches, *posts;
 	size_t batches = 0;
 	int ret = 0;
 
-	if (strcmp(c->zone, req->zone) != 0)
-		return zsync_err_set(err, ZSYNC_EINVAL, "apply without a fetch of the same zone");
+	if (strcmp(c->zone, req->zone) != 0) {
+		/* the plan read other zones after this one: read it again for its record ids, and
+		 * go on only if it is still what the changes were computed against */
+		struct zsync_zone *now = NULL;
+		if ((ret = c_fetch(priv, req->zone, &now, err)) < 0)
+			return ret;
+		bool same = req->base && zsync_zone_equal(now, req->base);
+		zsync_zone_free(now);
+		if (!same)
+			return zsync_err_set(err, ZSYNC_ECONFLICT,
+					     "the zone changed at Cloudflare since it was planned; it is re-read");
+	}
+	dels = json_array();
+	patches = json_array();
+	posts = json_array();
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct zsync_change *ch = &cs->v[i];
 		const struct zsync_rrset *any = ch->new ? ch->new : ch->old;

@@ -403,7 +403,33 @@ static int pdns_loc(const uint8_t *owner, const uint8_t *data, uint16_t len, uin
 	return 0;
 }
 
+/*
+ * Owner names pdns's API refuses ("Name '...' contains unsupported characters", HTTP 422,
+ * the whole PATCH with it): a label may hold only letters, digits, '-', '_' and '/', and
+ * '*' only as the whole first label, a wildcard (tried against pdns 4.7: '.', ' ', '"',
+ * ';', '(', '@', '\\', '$', '~', '+', '=', ',', '!', '%', ':', '#', '&', '\'', '?', '^',
+ * '|', '{', '<', bytes outside ASCII, "a*b", "**" and "a.*.b" refused).
+ */
+static int pdns_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+		      uint16_t *outlen, struct zsync_err *err)
+{
+	(void)data, (void)len, (void)out, (void)outlen;
+	for (const uint8_t *l = owner; *l; l += *l + 1) {
+		if (l == owner && *l == 1 && l[1] == '*')
+			continue;
+		for (uint8_t i = 1; i <= *l; i++) {
+			uint8_t c = l[i];
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			      c == '-' || c == '_' || c == '/'))
+				return zsync_err_set(err, ZSYNC_EINVAL,
+						     "PowerDNS's API accepts owner names of letters, digits, '-', '_' and '/' only (and '*' as a whole first label)");
+		}
+	}
+	return 0;
+}
+
 static const struct zsync_normaliser pdns_normalisers[] = {
+	{ ZSYNC_NORM_EVERY_TYPE, "", pdns_owner },
 	{ PDNS_TYPE_LOC, "", pdns_loc },
 	{ 7, "", pdns_native_only },     { 8, "", pdns_native_only },     { 9, "", pdns_native_only },
 	{ 57, "", pdns_native_only },    { 32769, "", pdns_native_only }, { 65401, "", pdns_native_only },

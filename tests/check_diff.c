@@ -218,6 +218,37 @@ static int refuse_hinfo(const uint8_t *owner, const uint8_t *data, uint16_t len,
 	return zsync_err_set(err, ZSYNC_EINVAL, "its API has no HINFO");
 }
 
+/* an every-type check: owners with an 'x' label are refused, whatever the type */
+static int refuse_x_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			  uint16_t *outlen, struct zsync_err *err)
+{
+	(void)data, (void)len, (void)out, (void)outlen;
+	if (owner[0] == 1 && owner[1] == 'x')
+		return zsync_err_set(err, ZSYNC_EINVAL, "no x");
+	return 0;
+}
+
+START_TEST(test_normaliser_every_type)
+{
+	static const struct zsync_normaliser checks[] = {
+		{ ZSYNC_NORM_EVERY_TYPE, "", refuse_x_owner },
+		{ ZSYNC_TYPE_TXT, "with their strings joined", zsync_norm_txt_join },
+		{ 0 },
+	};
+	struct zsync_diff_policy pol = { .manage_apex_ns = true, .provider = "pdns", .normalisers = checks };
+	struct zsync_changeset cs;
+	char *got = run(HDR "x A 192.0.2.1\nx TXT \"a\" \"b\"\ny TXT \"a\" \"b\"\n", HDR, &pol, &cs);
+	ck_assert_uint_eq(cs.errors.n, 2);
+	ck_assert_str_eq(cs.errors.v[0], "x.example.com. A: provider 'pdns' cannot hold it: no x");
+	ck_assert_str_eq(cs.errors.v[1], "x.example.com. TXT: provider 'pdns' cannot hold it: no x");
+	/* the type's own normaliser still applies to the others, and only it is warned about */
+	ck_assert_uint_eq(cs.warnings.n, 1);
+	ck_assert_str_eq(cs.warnings.v[0], "pdns: 1 TXT RRset will be served with their strings joined");
+	zsync_changeset_release(&cs);
+	free(got);
+}
+END_TEST
+
 START_TEST(test_normaliser)
 {
 	struct zsync_diff_policy pol = { .manage_apex_ns = true, .provider = "cf", .normalisers = joins_txt };
@@ -403,6 +434,7 @@ int main(void)
 	tcase_add_test(tc, test_policy);
 	tcase_add_test(tc, test_existing_and_mixed_ttl);
 	tcase_add_test(tc, test_normaliser);
+	tcase_add_test(tc, test_normaliser_every_type);
 	tcase_add_test(tc, test_glob);
 	tcase_add_test(tc, test_safe_order);
 	suite_add_tcase(s, tc);

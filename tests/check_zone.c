@@ -414,6 +414,29 @@ START_TEST(test_bad_origin)
 }
 END_TEST
 
+/* A written zone reads back as the same model, types libzscanner knows no name of too. */
+START_TEST(test_write_reads_back)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "n TYPE10 \\# 3 abcdef\ns TYPE24 \\# 2 0102\ne TYPE10 \\# 0\n"
+				    "t TXT \"a\" \"\" \"b\"\nu TYPE65281 \\# 0\n", &d, NULL);
+	ck_assert_uint_eq(d.errors, 0);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	ck_assert_int_eq(zsync_zone_write(z, f, "test"), 0);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "TYPE10\t\\# 3 ABCDEF") != NULL, "%s", buf);
+	struct zsync_zone *back = load("example.com", buf, &d, NULL);
+	ck_assert_msg(d.errors == 0, "%s\n%s", d.n ? d.v[0].msg : "", buf);
+	ck_assert(zsync_zone_equal(z, back));
+	zsync_zone_free(back);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+	free(buf);
+}
+END_TEST
+
 /* Limits are checked, never truncated; a big RRset loads in linear time. */
 START_TEST(test_big_rrset_limits)
 {
@@ -497,6 +520,7 @@ int main(void)
 	tcase_add_test(tc, test_bad_origin);
 	tcase_add_test(tc, test_name_equal);
 	tcase_add_test(tc, test_big_rrset_limits);
+	tcase_add_test(tc, test_write_reads_back);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -182,6 +182,27 @@ static const struct zsync_normaliser *normaliser_for(const struct zsync_diff_pol
 	return NULL;
 }
 
+static bool has_every_type_check(const struct zsync_diff_policy *p)
+{
+	return normaliser_for(p, ZSYNC_NORM_EVERY_TYPE) != NULL;
+}
+
+/* The every-type entries on each record of r: 0, or the first refusal. */
+static int every_type_checks(const struct zsync_diff_policy *p, const struct zsync_rrset *r,
+			     uint8_t *buf, struct zsync_err *err)
+{
+	for (const struct zsync_normaliser *n = p->normalisers; n && n->rrtype; n++) {
+		const uint8_t *rd = r->rdata;
+		uint16_t outlen;
+		if (n->rrtype != ZSYNC_NORM_EVERY_TYPE)
+			continue;
+		for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd))
+			if (n->normalise(r->owner, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, &outlen, err) < 0)
+				return ZSYNC_EINVAL;
+	}
+	return 0;
+}
+
 const struct zsync_rrset *zsync_diff_normalise(const struct zsync_diff_policy *p,
 					       const struct zsync_zone *desired,
 					       const struct zsync_rrset *r, struct zsync_zone **into,
@@ -190,15 +211,21 @@ const struct zsync_rrset *zsync_diff_normalise(const struct zsync_diff_policy *p
 {
 	const struct zsync_normaliser *n = normaliser_for(p, r->type);
 	const struct zsync_rrset *res = r;
-	uint8_t *buf = NULL;
+	/* one record in the provider's form at a time: a buffer per thread, not a malloc per RRset */
+	static _Thread_local uint8_t buf[65536];
 	bool changed = false;
 	const uint8_t *rd;
 	uint16_t i, outlen;
 
 	*used = NULL;
-	if (!n)
+	if (!n && !has_every_type_check(p))
 		return r;
-	buf = zsync_xmalloc(65536);
+	if (every_type_checks(p, r, buf, err) < 0) {
+		res = NULL;
+		goto out;
+	}
+	if (!n)
+		goto out;
 	/* first see whether the provider's form differs at all: usually it does not */
 	for (i = 0, rd = r->rdata; i < r->count && !changed; i++, rd = zsync_rdata_next(rd)) {
 		if (n->normalise(r->owner, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, &outlen, err) < 0) {
@@ -233,7 +260,6 @@ const struct zsync_rrset *zsync_diff_normalise(const struct zsync_diff_policy *p
 	res = nr;
 	*used = n;
 out:
-	free(buf);
 	return res;
 }
 
@@ -275,7 +301,8 @@ static void normalise_desired(const struct zsync_diff_policy *p, struct zsync_zo
 		const struct zsync_normaliser *used;
 		struct zsync_err err = { 0 };
 		char what[ZSYNC_NAME_TXT_MAXLEN + 64];
-		if (!normaliser_for(p, d[i]->type) || !zsync_diff_supported(p, d[i]->type) ||
+		if ((!normaliser_for(p, d[i]->type) && !has_every_type_check(p)) ||
+		    !zsync_diff_supported(p, d[i]->type) ||
 		    zsync_diff_ignored(p, desired, d[i]))
 			continue;
 		if (!zsync_diff_normalise(p, desired, d[i], &cs->normalised, &used, &err)) {
@@ -290,7 +317,7 @@ static void normalise_desired(const struct zsync_diff_policy *p, struct zsync_zo
 	}
 	for (size_t k = 0; k < nn; k++) {
 		char type[32];
-		if (!counts[k])
+		if (!counts[k] || p->normalisers[k].rrtype == ZSYNC_NORM_EVERY_TYPE)
 			continue;
 		zsync_strlist_add_owned(&cs->warnings,
 			zsync_xasprintf("%s: %zu %s RRset%s will be served %s", p->provider ? p->provider : "?",

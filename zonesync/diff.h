@@ -64,7 +64,7 @@ struct zsync_changeset {
  * gets a normalised record; a normaliser must never be used to make a comparison pass.
  */
 struct zsync_normaliser {
-	uint16_t rrtype;     /* the type it rewrites; 0 ends a list */
+	uint16_t rrtype;     /* the type it rewrites; 0 ends a list; ZSYNC_NORM_EVERY_TYPE: see there */
 	const char *served;  /* ends "N TXT RRsets will be served ...": "with their strings joined" */
 	/*
 	 * The provider's form of one record: data/len is git's canonical wire rdata of a
@@ -76,6 +76,13 @@ struct zsync_normaliser {
 	int (*normalise)(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
 			 uint16_t *outlen, struct zsync_err *err);
 };
+
+/*
+ * An entry of this rrtype (ANY's number, never a record's) checks every record, before
+ * the record type's own entry: it may only refuse (an owner name the provider cannot
+ * hold, say); what it writes to out is not used.
+ */
+#define ZSYNC_NORM_EVERY_TYPE 255
 
 /* Stock normaliser: TXT/SPF strings joined into one value, split again at 255 octets. */
 int zsync_norm_txt_join(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,

@@ -839,6 +839,15 @@ static void owner_text(const struct zsync_zone *z, const uint8_t *owner, char *b
 		snprintf(buf, len, "%s", full);
 }
 
+/*
+ * libknot names some types that libzscanner does not read by name (NULL, SIG, and the
+ * meta types): a zone file written with their names would not load again.
+ */
+static bool scanner_reads(uint16_t type)
+{
+	return type != 10 && type != 24 && type != 41 && (type < 249 || type > 255);
+}
+
 int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 {
 	size_t n;
@@ -870,12 +879,22 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 			continue;
 		const uint8_t *rd = r->rdata;
 		owner_text(z, r->owner, owner, sizeof(owner));
-		zsync_type_to_text(r->type, type, sizeof(type));
+		bool generic = !scanner_reads(r->type);
+		if (generic)
+			snprintf(type, sizeof(type), "TYPE%u", r->type);
+		else
+			zsync_type_to_text(r->type, type, sizeof(type));
 		if (prev && !knot_dname_is_equal(prev, r->owner))
 			fputc('\n', out);
 		prev = r->owner;
 		for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
-			if (zsync_rdata_to_text(r->type, rd, txt, cap) < 0) {
+			if (generic) {
+				/* RFC 3597 form: what the scanner reads back for any type */
+				uint16_t l = zsync_rdata_len(rd);
+				int o = snprintf(txt, cap, "\\# %u%s", l, l ? " " : "");
+				for (uint16_t b = 0; b < l; b++)
+					o += snprintf(txt + o, cap - (size_t)o, "%02X", zsync_rdata_data(rd)[b]);
+			} else if (zsync_rdata_to_text(r->type, rd, txt, cap) < 0) {
 				free(txt);
 				return ZSYNC_EINVAL;
 			}
