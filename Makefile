@@ -85,6 +85,9 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libzonesync.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests -o $@ $< $(BUILD)/libzonesync.a $(ALL_LDLIBS) $(CHECK_LIBS) $(SAN_FLAGS)
 
+# check_http compiles and runs the worked example of docs/writing-a-provider.md
+$(BUILD)/tests/check_http: docs/examples/provider-textzone.c
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libzonesync.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libzonesync.a $(ALL_LDLIBS) $(SAN_FLAGS)

@@ -437,11 +437,11 @@ out:
 
 static const struct zsync_conf_key r_keys[] = {
 	{ "server", ZSYNC_CONF_STR, ZSYNC_CONF_REQUIRED, "servers", NULL,
-	  "the primary taking UPDATEs, HOST:PORT (port 53 by default)" },
+	  "the server taking UPDATEs and AXFR, \"host:port\" (port 53 by default)" },
 	{ "servers", ZSYNC_CONF_STRLIST, 0, NULL, NULL,
 	  "several servers, tried in order when one cannot be reached" },
 	ZSYNC_PROVIDER_TSIG_KEYS,
-	{ "axfr_server", ZSYNC_CONF_STR, 0, NULL, NULL, "read the zone by AXFR from this server instead" },
+	{ "axfr_server", ZSYNC_CONF_STR, 0, NULL, NULL, "where to read the zone by AXFR, if not server" },
 	ZSYNC_PROVIDER_TRANSFER_KEYS,
 	{ 0 },
 };

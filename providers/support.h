@@ -12,12 +12,12 @@
 #define ZSYNC_PROVIDER_HTTP_KEYS(flags, default_url)                                           \
 	{ "url", ZSYNC_CONF_STR, (flags), NULL, (default_url), "the API's base URL (http or https)" }, \
 	{ "ca_file", ZSYNC_CONF_STR, 0, NULL, NULL,                                            \
-	  "an extra CA bundle (PEM) for the API's TLS certificate; verification is always on" }
+	  "CA bundle (PEM) for an HTTPS API behind a private CA; verification is always on" }
 
 /* The schema lines of a TSIG key: `tsig_name`, `tsig_algorithm`, `tsig_secret`. */
 #define ZSYNC_PROVIDER_TSIG_KEYS                                                              \
 	{ "tsig_name", ZSYNC_CONF_STR, 0, NULL, NULL, "TSIG key name (with tsig_secret)" },      \
-	{ "tsig_algorithm", ZSYNC_CONF_STR, 0, NULL, "hmac-sha256", "TSIG algorithm" },           \
+	{ "tsig_algorithm", ZSYNC_CONF_STR, 0, NULL, "hmac-sha256", "hmac-sha256, hmac-sha1, hmac-sha512..." }, \
 	{ "tsig_secret", ZSYNC_CONF_SECRET, 0, NULL, NULL, "TSIG key secret, base64 (with tsig_name)" }
 
 /* The schema lines of zone transfer limits: `max_transfer_bytes`, `max_transfer_records`. */

@@ -383,11 +383,11 @@ out:
 
 static const struct zsync_conf_key zf_keys[] = {
 	{ "directory", ZSYNC_CONF_STR, ZSYNC_CONF_REQUIRED, NULL, NULL,
-	  "where ZONE.zone files are written (relative: to the config file)" },
+	  "where the zone files are written, one per zone: DIRECTORY/example.com.zone (root.zone for the root); relative to the config file" },
 	{ "reload_command", ZSYNC_CONF_ARGV, 0, NULL, NULL,
-	  "run after a file changed, {zone} and {file} substituted (e.g. [\"rndc\", \"reload\", \"{zone}\"])" },
+	  "run after a file changed, without a shell; {zone} becomes the zone name without the trailing dot, {file} the file's path. Example: [\"rndc\", \"reload\", \"{zone}\"]" },
 	{ "check_command", ZSYNC_CONF_ARGV, 0, NULL, NULL,
-	  "the server's checker, run on the new file ({file}) before it is installed; non-zero refuses it" },
+	  "the server's own checker, run on the new file ({file}) before it is installed; a non-zero exit refuses the file with the checker's output. Example for BIND: [\"named-checkzone\", \"-k\", \"fail\", \"{zone}\", \"{file}\"]" },
 	{ 0 },
 };
 

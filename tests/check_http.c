@@ -1,7 +1,12 @@
 /* check_http.c - the HTTP client against tests/fakes/httpecho.py on 127.0.0.1: bodies of any type, retries, caps, connection reuse, OAuth2 tokens, AWS SigV4 */
 #include "testutil.h"
 
+#include "diff.h"
 #include "http.h"
+#include "toml.h"
+
+/* the worked example of docs/writing-a-provider.md, compiled and run here */
+#include "../docs/examples/provider-textzone.c"
 
 #include <signal.h>
 #include <sys/wait.h>
@@ -279,6 +284,87 @@ START_TEST(test_sign_hook)
 }
 END_TEST
 
+/* A provider conf as config.c builds it, from TOML text, for a type outside the registry. */
+static struct zsync_provider_conf *example_conf(struct zsync_toml **doc)
+{
+	struct zsync_err err = { 0 };
+	char *text = tu_fmt("url = \"http://127.0.0.1:%d/\"\ntoken = \"env:ZS_TEXTZONE_TOKEN\"\n", port);
+	struct zsync_provider_conf *c = calloc(1, sizeof(*c));
+	size_t n = 0;
+
+	*doc = zsync_toml_parse(text, strlen(text), &err);
+	ck_assert_ptr_nonnull(*doc);
+	free(text);
+	c->name = "tz";
+	c->type = "textzone";
+	c->timeout = 10;
+	c->schema = zsync_provider_textzone.keys;
+	while (c->schema[n].key)
+		n++;
+	c->values = calloc(n + 1, sizeof(*c->values));
+	for (size_t i = 0; i < n; i++)
+		c->values[i] = zsync_toml_get(*doc, c->schema[i].key);
+	return c;
+}
+
+static int push(void *priv, const char *text, struct zsync_zone *base, bool create, struct zsync_err *err)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *want = zsync_zone_new("example.com.", err);
+	struct zsync_diff_policy pol = { .manage_apex_ns = true, .manage_soa = true, .provider = "tz" };
+	struct zsync_changeset cs;
+	int ret;
+
+	ck_assert_int_eq(zsync_zone_parse(want, "t.zone", text, strlen(text), NULL, NULL, &d), 0);
+	zsync_diff(want, base, &pol, &cs);
+	struct zsync_apply_req req = { .zone = "example.com.", .desired = want, .base = base, .changes = &cs,
+				       .create_zone = create };
+	ret = zsync_provider_textzone.apply(priv, &req, err);
+	zsync_changeset_release(&cs);
+	zsync_zone_free(want);
+	zsync_diags_release(&d);
+	return ret;
+}
+
+START_TEST(test_example_provider)
+{
+	const char *v1 = "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\nwww TXT \"a\" \"b\"\n";
+	const char *v2 = "$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.80\n";
+	struct zsync_toml *doc;
+	struct zsync_provider_conf *c = example_conf(&doc);
+	struct zsync_err err = { 0 };
+	struct zsync_zone *z = NULL, *z2 = NULL;
+	void *a = NULL, *b = NULL;
+
+	unsetenv("ZS_TEXTZONE_TOKEN");
+	ck_assert_int_lt(zsync_provider_textzone.open(c, &a, &err), 0);
+	ck_assert_str_eq(err.msg, "token: environment variable ZS_TEXTZONE_TOKEN is not set");
+	setenv("ZS_TEXTZONE_TOKEN", "zone-token", 1);
+	ck_assert_int_eq(zsync_provider_textzone.open(c, &a, &err), 0);
+	ck_assert_int_eq(zsync_provider_textzone.open(c, &b, &err), 0);
+	ck_assert_int_eq(zsync_provider_textzone.fetch(a, "example.com.", &z, &err), ZSYNC_ENOTFOUND);
+	ck_assert_int_eq(push(a, v1, NULL, true, &err), 0);
+	/* what it serves now is what was pushed, TXT strings kept */
+	ck_assert_int_eq(zsync_provider_textzone.fetch(a, "example.com.", &z, &err), 0);
+	ck_assert_int_eq(zsync_provider_textzone.fetch(b, "example.com.", &z2, &err), 0);
+	ck_assert_uint_eq(zsync_zone_rrset_count(z), 4);
+	ck_assert_int_eq(push(a, v1, z, false, &err), 0); /* nothing to change: a no-op PUT */
+	zsync_zone_free(z);
+	ck_assert_int_eq(zsync_provider_textzone.fetch(a, "example.com.", &z, &err), 0);
+	ck_assert_int_eq(push(a, v2, z, false, &err), 0);
+	/* b read the zone before a's change: its PUT is refused, not lost */
+	ck_assert_int_eq(push(b, v1, z2, false, &err), ZSYNC_ECONFLICT);
+	ck_assert_str_eq(err.msg, "the zone changed since it was read");
+	zsync_zone_free(z);
+	zsync_zone_free(z2);
+	zsync_provider_textzone.close(a);
+	zsync_provider_textzone.close(b);
+	zsync_toml_free(doc);
+	free(c->values);
+	free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("http");
@@ -291,6 +377,7 @@ int main(void)
 	tcase_add_test(tc, test_oauth2_bearer);
 	tcase_add_test(tc, test_aws_sigv4);
 	tcase_add_test(tc, test_sign_hook);
+	tcase_add_test(tc, test_example_provider);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -38,12 +38,12 @@ START_TEST(test_descriptors_well_formed)
 }
 END_TEST
 
-/* Every provider but memory has its key table in docs/providers.md, exactly as generated. */
-START_TEST(test_docs_agree_with_descriptors)
+/* Every provider but memory has its key table in each of these, exactly as generated. */
+static void docs_agree(const char *path)
 {
 	size_t len;
-	char *doc = tu_read("docs/providers.md", &len);
-	ck_assert_msg(doc, "run from the source tree: docs/providers.md");
+	char *doc = tu_read(path, &len);
+	ck_assert_msg(doc, "run from the source tree: %s", path);
 	for (size_t i = 0; zsync_provider_types[i]; i++) {
 		const struct zsync_provider_type *t = zsync_provider_types[i];
 		char *mark = tu_fmt("<!-- keys: %s -->\n", t->name), *want = NULL, *at, *end;
@@ -55,18 +55,24 @@ START_TEST(test_docs_agree_with_descriptors)
 		if (strcmp(t->name, "memory") == 0) {
 			ck_assert_ptr_null(at);
 		} else {
-			ck_assert_msg(at, "docs/providers.md has no key table for %s (make provider-docs)", t->name);
+			ck_assert_msg(at, "%s has no key table for %s (make provider-docs)", path, t->name);
 			at += strlen(mark);
 			end = strstr(at, "<!-- /keys -->");
 			ck_assert_ptr_nonnull(end);
 			ck_assert_msg((size_t)(end - at) == wlen && memcmp(at, want, wlen) == 0,
-				      "docs/providers.md: the %s key table differs from its descriptor (make provider-docs):\n%s",
-				      t->name, want);
+				      "%s: the %s key table differs from its descriptor (make provider-docs):\n%s",
+				      path, t->name, want);
 		}
 		free(mark);
 		free(want);
 	}
 	free(doc);
+}
+
+START_TEST(test_docs_agree_with_descriptors)
+{
+	docs_agree("docs/providers.md");
+	docs_agree("docs/configuration.md");
 }
 END_TEST
 

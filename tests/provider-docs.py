@@ -1,15 +1,13 @@
 #!/usr/bin/env python3
-"""provider-docs.py ZONESYNC: rewrites the key tables of docs/providers.md from the
-providers' descriptors (`zonesync help provider TYPE --markdown`). Each table stands
-between `<!-- keys: TYPE -->` and `<!-- /keys -->`; tests/check_provider.c fails when
-a table and its descriptor disagree."""
+"""provider-docs.py ZONESYNC: rewrites the key tables of docs/providers.md and
+docs/configuration.md from the providers' descriptors (`zonesync help provider TYPE
+--markdown`). Each table stands between `<!-- keys: TYPE -->` and `<!-- /keys -->`;
+tests/check_provider.c fails when a table and its descriptor disagree."""
 import re
 import subprocess
 import sys
 
-path = "docs/providers.md"
 zonesync = sys.argv[1]
-text = open(path).read()
 
 
 def table(m):
@@ -19,6 +17,8 @@ def table(m):
     return "<!-- keys: %s -->\n%s<!-- /keys -->" % (t, out)
 
 
-new = re.sub(r"<!-- keys: (\S+) -->\n.*?<!-- /keys -->", table, text, flags=re.S)
-if new != text:
-    open(path, "w").write(new)
+for path in ("docs/providers.md", "docs/configuration.md"):
+    text = open(path).read()
+    new = re.sub(r"<!-- keys: (\S+) -->\n.*?<!-- /keys -->", table, text, flags=re.S)
+    if new != text:
+        open(path, "w").write(new)

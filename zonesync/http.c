@@ -268,7 +268,7 @@ struct sink {
 	char *buf;
 	size_t len, cap, max;
 	bool too_big;
-	char *location, *content_type;
+	char *location, *content_type, *etag;
 	double retry_after;
 };
 
@@ -319,6 +319,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		free(s->content_type);
 		s->content_type = v;
 	}
+	if ((v = header_value(p, len, "ETag:"))) {
+		free(s->etag);
+		s->etag = v;
+	}
 	return len;
 }
 
@@ -327,6 +331,7 @@ static void sink_release(struct sink *s)
 	free(s->buf);
 	free(s->location);
 	free(s->content_type);
+	free(s->etag);
 }
 
 static int method_index(const char *m)
@@ -477,6 +482,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			resp->len = s.len;
 			resp->location = s.location;
 			resp->content_type = s.content_type;
+			resp->etag = s.etag;
 			resp->json = s.len ? json_loadb(resp->body, s.len, 0, NULL) : NULL;
 			break;
 		}
@@ -549,6 +555,7 @@ void zsync_http_resp_release(struct zsync_http_resp *r)
 	free(r->body);
 	free(r->location);
 	free(r->content_type);
+	free(r->etag);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
 }

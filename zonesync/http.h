@@ -45,6 +45,7 @@ struct zsync_http_resp {
 	json_t *json;          /* parsed body when it is JSON, else NULL */
 	char *location;        /* Location header, if any */
 	char *content_type;    /* Content-Type header, if any */
+	char *etag;            /* ETag header, if any (for If-Match on the next write) */
 };
 
 int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *opts,

@@ -16,6 +16,7 @@ AWS_SECRET = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 CLIENT_SECRET = "s3cret"
 
 lock = threading.Lock()
+zones = {}  # /zones/NAME: [etag number, text]
 state = {"connections": 0, "tokens_issued": 0, "valid_token": None, "flaky": 0, "requests": 0}
 
 
@@ -76,6 +77,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         with lock:
             state["requests"] += 1
+        if url.path.startswith("/zones/"):
+            return self.zone_store(url.path, headers, body)
         if url.path == "/state":
             with lock:
                 return self.reply(200, dict(state))
@@ -121,6 +124,27 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, {"signed": headers["authorization"].split("SignedHeaders=")[1].split(",")[0]})
         return self.reply(200, {"method": self.command, "path": self.path, "headers": headers,
                                 "body": body.decode("latin-1")})
+
+    def zone_store(self, path, headers, body):
+        """One zone file per path, replaced whole by a PUT guarded with If-Match/If-None-Match."""
+        if headers.get("authorization") != "Bearer zone-token":
+            return self.reply(401, {"error": "bad token"})
+        with lock:
+            cur = zones.get(path)
+            if self.command == "GET":
+                if not cur:
+                    return self.reply(404, {"error": "no such zone"})
+                return self.reply(200, cur[1], ctype="text/dns", extra={"ETag": '"%d"' % cur[0]})
+            if self.command != "PUT" or headers.get("content-type") != "text/dns":
+                return self.reply(400, {"error": "PUT text/dns"})
+            if headers.get("if-none-match") == "*" and cur:
+                return self.reply(412, {"error": "exists"})
+            if "if-match" in headers and (not cur or headers["if-match"] != '"%d"' % cur[0]):
+                return self.reply(412, {"error": "changed"})
+            if "if-match" not in headers and "if-none-match" not in headers:
+                return self.reply(428, {"error": "a guard is required"})
+            zones[path] = [(cur[0] if cur else 0) + 1, body]
+            return self.reply(204, b"")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any
 
