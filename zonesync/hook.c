@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
@@ -73,6 +74,10 @@ int zsync_hook_run(char *const argv[], char *const env[], const char *input, siz
 		dup2(out[1], 1);
 		dup2(out[1], 2);
 		signal(SIGPIPE, SIG_DFL);
+		/* zonesync serve blocks SIGTERM/SIGHUP in its threads: a hook starts with none blocked */
+		sigset_t none;
+		sigemptyset(&none);
+		pthread_sigmask(SIG_SETMASK, &none, NULL);
 		execvpe(argv[0], argv, envp);
 		errnum = errno;
 		if (write(exec_err[1], &errnum, sizeof(errnum)) < 0)

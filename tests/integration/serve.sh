@@ -62,7 +62,7 @@ nameservers = ["127.0.0.1:$PPORT"]
 [[zones]]
 name = "example.com"
 [hooks]
-pre_apply = [["$T/slow-hook"]]
+pre_apply = [["$T/slow-hook"], ["$T/sigblk-hook"]]
 [serve]
 listen = "127.0.0.1:$SPORT"
 api_token = "env:SERVE_TOKEN"
@@ -84,7 +84,14 @@ if [ "\$ZONESYNC_PROVIDER" = pdns ]; then
 fi
 exit 0
 HOOK
-chmod +x "$T/slow-hook"
+# what a hook that is not a shell (which may reset its mask) inherits
+cat > "$T/sigblk-hook" <<HOOK
+#!/usr/bin/env python3
+import sys
+sys.stdin.read()
+open("$T/hook-sigblk", "w").write([l for l in open("/proc/self/status") if l.startswith("SigBlk:")][0])
+HOOK
+chmod +x "$T/slow-hook" "$T/sigblk-hook"
 write_cfg
 # the providers start from what a first, reviewed CLI apply put there (apex NS: --force)
 expect_exit 0 "first deploy by the CLI" "$ZONESYNC" -c "$CFG" apply --force -q
@@ -213,6 +220,7 @@ same "the status names the deployed commit" "$(H pair example.com. pdns deployed
 same "and the cell is in sync" "$(H pair example.com. bind state)" "in_sync"
 RUN=$(H get /api/v1/runs | sed -n '2,$p' | python3 -c 'import json,sys; r=json.load(sys.stdin)["runs"][0]; print(r["id"], r["command"], r["trigger"], r["status"], r["commit"])')
 same "the run is journalled like a CLI apply" "$RUN" "$(echo "${RUN%% *}") apply webhook ok $C1"
+same "a hook run by the service starts with no signal blocked" "$(cut -f2 "$T/hook-sigblk")" 0000000000000000
 contains "a run's journal through the API" "$(H get "/api/v1/runs/${RUN%% *}")" '"new": "300 192.0.2.31"'
 
 # refused deliveries deploy nothing (the next commit waits on the remote)
