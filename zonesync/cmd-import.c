@@ -37,13 +37,41 @@ static bool add_soa(struct zsync_zone *z, const char *name)
 	return ret == 0;
 }
 
+/*
+ * Records of the types the server makes itself (signatures, NSEC chains, BIND's
+ * signing state) belong to the provider: in git they would be managed, and stale as
+ * soon as the server signs again. Returns how many RRsets were left out.
+ */
+static size_t drop_generated(const struct zsync_provider_type *t, const struct zsync_provider_conf *pc,
+			     struct zsync_zone *z)
+{
+	struct zsync_diff_policy pol = { .generated = pc->generated ? pc->generated : t->generated };
+	const struct zsync_rrset **drop = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < zsync_zone_iter_count(z); i++) {
+		const struct zsync_rrset *r = zsync_zone_iter(z, i);
+		if (r && zsync_diff_generated(&pol, r->type)) {
+			drop = zsync_xrealloc(drop, (n + 1) * sizeof(*drop));
+			drop[n++] = r;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* the owner stays in the zone's arena; the type is read before the removal */
+		uint16_t type = drop[i]->type;
+		zsync_zone_remove(z, drop[i]->owner, type);
+	}
+	free(drop);
+	return n;
+}
+
 static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t, void *priv,
 		      const struct zsync_provider_conf *pc, const char *zone, const char *out_path,
 		      bool snippet)
 {
 	struct zsync_zone *z = NULL;
 	struct zsync_err err = { 0 };
-	char header[768], *name = zsync_config_zone_name(zone);
+	char header[1536], *name = zsync_config_zone_name(zone);
 	bool own_soa;
 	FILE *f = stdout;
 	int code = ZSYNC_EXIT_OK;
@@ -58,6 +86,7 @@ static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	size_t generated = drop_generated(t, pc, z);
 	own_soa = add_soa(z, name);
 	if (!zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS))
 		fprintf(stderr, "zonesync: warning: provider '%s' returned no apex NS for '%s': add them before "
@@ -66,6 +95,12 @@ static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t
 		 "review it, then commit it: from now on git is the source of truth%s",
 		 name, pc->name, pc->type, own_soa ? "\nthe provider keeps its SOA to itself: the SOA "
 		 "below was written by zonesync" : "");
+	if (generated) {
+		size_t l = strlen(header);
+		snprintf(header + l, sizeof(header) - l,
+			 "\n%zu RRset%s the server makes itself (its `generated` types: DNSSEC records, BIND's "
+			 "TYPE65534) left out: they belong to the provider", generated, generated == 1 ? "" : "s");
+	}
 	if (zsync_zone_write(z, f, header) < 0) {
 		fprintf(stderr, "zonesync: cannot write the zone\n");
 		code = ZSYNC_EXIT_ERROR;

@@ -5,6 +5,9 @@
 #   DYNAMIC_ZONES="c.example"           zones updatable by RFC 2136 with the TSIG key, AXFR allowed
 #                                       with it; started from a minimal zone (DIR/dyn/ZONE.zone)
 #   TSIG_NAME (zonesync-key), TSIG_SECRET (random)
+#   SIGNED_ZONES="s.example"            dynamic zones (as above) that named signs itself
+#                                       (dnssec-policy default, keys in DIR/keys): it adds
+#                                       DNSKEY, RRSIG, NSEC and its TYPE65534 records
 #   NOTIFY_PORTS="5304 ..."            send NOTIFY (signed) for the dynamic zones to 127.0.0.1 on these ports
 #   READER_KEY=name                     a second key, allowed to transfer but not to update
 #                                       (its secret in DIR/reader.secret)
@@ -52,13 +55,17 @@ CONF
 	for z in ${STATIC_ZONES:-}; do
 		echo "zone \"$z\" { type primary; file \"$DIR/zones/$z.zone\"; };"
 	done
-	for z in ${DYNAMIC_ZONES:-}; do
+	for z in ${DYNAMIC_ZONES:-} ${SIGNED_ZONES:-}; do
 		if [ ! -f "$DIR/dyn/$z.zone" ]; then
 			printf '$TTL 300\n@ IN SOA ns1.%s. hostmaster.%s. 1 3600 600 86400 300\n@ IN NS ns1.%s.\nns1 IN A 127.0.0.1\n' \
 				"$z" "$z" "$z" > "$DIR/dyn/$z.zone"
 			rm -f "$DIR/dyn/$z.zone.jnl"
 		fi
 		echo "zone \"$z\" { type primary; file \"$DIR/dyn/$z.zone\"; journal \"$DIR/dyn/$z.zone.jnl\";"
+		case " ${SIGNED_ZONES:-} " in *" $z "*)
+			mkdir -p "$DIR/keys"
+			echo "  dnssec-policy default; key-directory \"$DIR/keys\";" ;;
+		esac
 		if [ -n "${NOTIFY_PORTS:-}" ]; then
 			# notify-delay 0: BIND otherwise waits up to 5 s between NOTIFY rounds
 			printf '  notify explicit; notify-delay 0; also-notify {'
