@@ -364,7 +364,7 @@ static int one_run_cb(void *arg, const struct zsync_run_info *r)
 	struct one_run *o = arg;
 	if (r->id == o->id)
 		o->run = run_json(o->s, r);
-	return 0;
+	return r->id <= o->id; /* newest first: nothing further down can match */
 }
 
 static int change_cb(void *arg, const struct zsync_change_info *c)

@@ -98,7 +98,8 @@ expect_exit 0 "first deploy by the CLI" "$ZONESYNC" -c "$CFG" apply --force -q
 
 # webhook sender, status poller and metrics parser
 cat > "$T/hook.py" <<'PY'
-import hashlib, hmac, json, os, sys, time, urllib.request, urllib.error
+import hashlib, hmac, json, os, signal, sys, time, urllib.request, urllib.error
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `H get ... | head -1`
 base = "http://127.0.0.1:%s" % os.environ["SPORT"]
 tok = os.environ["SERVE_TOKEN"]
 
@@ -131,6 +132,8 @@ elif cmd == "event":         # EVENT DELIVERY
 elif cmd == "replay":        # DELIVERY-FILE: the very same request again
     ref, after, d = open(args[0]).read().split()
     print(github(ref, after, d)[0])
+elif cmd == "raw":           # BODY DELIVERY: any body, correctly signed
+    print(github("", "", args[1], body=args[0].encode())[0])
 elif cmd == "big":           # a 1 MiB body, correctly signed
     body = b'{"ref": "refs/heads/main", "pad": "' + b"x" * (1 << 20) + b'"}'
     print(github("", "", "big-1", body=body)[0])
@@ -237,6 +240,15 @@ same "a tag push: ignored" "$(H github refs/tags/main "$C2" d-4)" 202
 same "an unknown event: ignored" "$(H event issues d-5)" 202
 same "a GitLab push with a wrong token: 401" "$(H gitlab wrong refs/heads/main "$C2" g-1)" 401
 same "a generic push with a wrong signature: 401" "$(H generic wrong refs/heads/main "$C2" x-1)" 401
+same "a signed body that is not JSON: 400" "$(H raw 'not json' r-1)" 400
+same "a signed payload without a ref: 400" "$(H raw '{"ref": ["main"]}' r-2)" 400
+same "a signed payload with a bad commit id: 400" "$(H raw '{"ref": "refs/heads/main", "after": "x;rm"}' r-3)" 400
+same "deeply nested JSON: 400" "$(H raw "$(printf '%.0s[' $(seq 1 5000))" r-4)" 400
+same "GET on a webhook: 405" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT/hooks/github")" 405
+same "a 64 KiB header: refused" "$(curl -s -o /dev/null -w '%{http_code}' -H "X-Junk: $(head -c 65536 /dev/zero | tr '\0' a)" "http://127.0.0.1:$SPORT/healthz")" 431
+same "no such run: 404" "$(H get /api/v1/runs/999999 | head -1)" 404
+same "a run id that is not a number: 404" "$(H get /api/v1/runs/1x | head -1)" 404
+check "the service is still up" curl -sf -o /dev/null "http://127.0.0.1:$SPORT/healthz"
 same "the replayed first delivery: a duplicate" "$(H replay "$T/d1")" 200
 sleep 2 # longer than the burst window: a run would have started
 same "none of them started a run" "$(H runs)" 1
