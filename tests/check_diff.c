@@ -154,6 +154,15 @@ START_TEST(test_policy)
 	EXPECT("delete example.com. DNSKEY ttl=300\n", HDR "x DNSKEY 257 3 13 AwEAAa==\n",
 	       HDR "x DNSKEY 257 3 13 AwEAAa==\n@ DNSKEY 257 3 13 AwEAAa==\n", NULL);
 
+	/* an RRset over the provider's limit is refused, named with the limit */
+	struct zsync_diff_policy lim = { .manage_apex_ns = true, .provider = "files", .max_rrset_records = 2 };
+	got = run(HDR "w A 192.0.2.1\nw A 192.0.2.2\nw A 192.0.2.3\nv A 192.0.2.1\nv A 192.0.2.2\n", HDR, &lim, &cs);
+	ck_assert_str_eq(got, "create v.example.com. A ttl=300\n");
+	ck_assert_uint_eq(cs.errors.n, 1);
+	ck_assert_str_eq(cs.errors.v[0], "w.example.com. A: 3 records, over provider 'files''s limit of 2 records in one RRset (max_rrset_records)");
+	zsync_changeset_release(&cs);
+	free(got);
+
 	/* records the server generates belong to it: BIND's TYPE65534 beside DNSKEYs */
 	const char *signing = HDR "@ DNSKEY 257 3 13 AwEAAa==\n@ TYPE65534 \\# 5 0D12340001\n";
 	struct zsync_diff_policy bind = { .manage_apex_ns = true, .provider = "bind", .generated = zsync_diff_generated_bind };

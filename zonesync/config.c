@@ -36,7 +36,7 @@ struct kspec {
 		{ "max_changes", K_COUNT }
 #define COMMON_PROVIDER_KEYS                                                                 \
 	{ "type", K_STR }, { "nameservers", K_STRLIST }, { "ignore", K_STRLIST },              \
-		{ "generated", K_STRLIST },                                                    \
+		{ "generated", K_STRLIST }, { "max_rrset_records", K_COUNT },                    \
 		{ "unsupported", K_STR }, { "rate_limit", K_STR }, { "timeout", K_COUNT },     \
 		{ "retries", K_COUNT }, { "manage_apex_ns", K_BOOL }, { "create_zones", K_BOOL }, \
 		LIMIT_KEYS
@@ -449,6 +449,7 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 		zsync_strlist_release(&g);
 	}
 	p->timeout = get_int(t, "timeout", 30);
+	p->max_rrset_records = get_int(t, "max_rrset_records", 0);
 	p->retries = get_int(t, "retries", 3);
 	p->manage_apex_ns = get_bool(t, "manage_apex_ns", true);
 	p->create_zones = get_bool(t, "create_zones", false);

@@ -72,6 +72,7 @@ struct zsync_provider_conf {
 	double rate_per_sec;             /* 0: no limit */
 	long timeout;                    /* seconds */
 	long retries;
+	long max_rrset_records;          /* the most records the provider takes in one RRset; 0: no limit of its own */
 	bool manage_apex_ns;
 	bool create_zones;
 	struct zsync_limits limits;

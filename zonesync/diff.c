@@ -387,6 +387,15 @@ static void visit(const struct visit *v, const struct zsync_rrset *dr, const str
 		add_change(cs, ZSYNC_CHANGE_DELETE, flags, cr->ttl, cr, NULL);
 		return;
 	}
+	if (p->max_rrset_records && dr->count > p->max_rrset_records) {
+		/* refused here rather than by the server half way through an apply */
+		describe(dr, what, sizeof(what));
+		zsync_strlist_add_owned(&cs->errors,
+			zsync_xasprintf("%s: %u records, over provider '%s''s limit of %u records in one RRset "
+					"(max_rrset_records)", what, dr->count, p->provider ? p->provider : "?",
+					p->max_rrset_records));
+		return;
+	}
 	uint32_t ttl = zsync_diff_ttl(p, dr->ttl);
 	if (ttl != dr->ttl) {
 		describe(dr, what, sizeof(what));

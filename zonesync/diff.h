@@ -92,6 +92,7 @@ int zsync_norm_txt_join(const uint8_t *owner, const uint8_t *data, uint16_t len,
 struct zsync_diff_policy {
 	const uint16_t *rrtypes;       /* supported types, 0-terminated; NULL: any */
 	uint32_t ttl_min, ttl_max;     /* 0: no limit */
+	uint32_t max_rrset_records;    /* the provider's limit of records in one RRset; 0: none */
 	bool manage_apex_ns;           /* false: apex NS belongs to the provider (not applicable) */
 	bool manage_soa;               /* true: the provider holds our SOA (zonefile) */
 	bool skip_unsupported;         /* unsupported = "skip" */

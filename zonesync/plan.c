@@ -73,6 +73,8 @@ void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_p
 		.skip_unsupported = pc->unsupported == ZSYNC_UNSUPPORTED_SKIP,
 		.normalisers = t->normalisers,
 		.generated = pc->generated ? pc->generated : t->generated,
+		.max_rrset_records = pc->max_rrset_records > 0 && pc->max_rrset_records <= UINT32_MAX
+					     ? (uint32_t)pc->max_rrset_records : 0,
 		.provider = pc->name,
 		.ignore = { &pc->ignore, &zc->ignore },
 	};
