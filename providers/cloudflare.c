@@ -233,7 +233,7 @@ static char *data_text(const struct cf_data *dd, json_t *rec, json_t *d)
 			    : k == 'n' ? (strcmp(str, ".") ? zsync_xasprintf("%s.", str) : zsync_xstrdup("."))
 			    : zsync_xstrdup(str);
 		}
-		more = zsync_xasprintf("%s%s%s", out, *out ? " " : "", v);
+		more = zsync_xasprintf("%s%s%s", out, *out && *v ? " " : "", v);
 		free(v);
 		free(out);
 		out = more;
@@ -526,8 +526,13 @@ static json_t *data_json(const struct cf_data *dd, const char *txt, json_t *rec)
 	}
 	for (size_t i = 0; dd->kinds[i]; i++) {
 		char k = dd->kinds[i];
-		if (!(t = next_token(&p, &n)))
-			goto bad;
+		if (!(t = next_token(&p, &n))) {
+			if (k != 'r')
+				goto bad;
+			/* SVCB in AliasMode, or without parameters */
+			json_object_set_new(d, dd->fields[i], json_string(""));
+			break;
+		}
 		if (k == 'i' || k == 'p') {
 			json_object_set_new(k == 'p' ? rec : d, dd->fields[i], json_integer(strtoll(t, NULL, 10)));
 		} else if (k == 'r') {
@@ -726,6 +731,15 @@ static bool printable(const uint8_t *d, size_t n)
 	return true;
 }
 
+/* The record as it is: these normalisers only refuse. */
+static int keep(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen)
+{
+	(void)owner;
+	memcpy(out, data, len);
+	*outlen = len;
+	return 0;
+}
+
 static int cf_norm_txt(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
 		       uint16_t *outlen, struct zsync_err *err)
 {
@@ -734,7 +748,7 @@ static int cf_norm_txt(const uint8_t *owner, const uint8_t *data, uint16_t len, 
 		text += data[i];
 	if (text == 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "Cloudflare refuses an empty TXT (9005: Content cannot be empty)");
-	return zsync_provider_norm_owner(owner, data, len, out, outlen, err);
+	return keep(owner, data, len, out, outlen);
 }
 
 static int cf_norm_cname(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
@@ -742,7 +756,7 @@ static int cf_norm_cname(const uint8_t *owner, const uint8_t *data, uint16_t len
 {
 	if (len == 1 && data[0] == 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "Cloudflare takes a host name as CNAME target, not the root");
-	return zsync_provider_norm_owner(owner, data, len, out, outlen, err);
+	return keep(owner, data, len, out, outlen);
 }
 
 static int cf_norm_strings(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
@@ -751,7 +765,7 @@ static int cf_norm_strings(const uint8_t *owner, const uint8_t *data, uint16_t l
 	if (!ok)
 		return zsync_err_set(err, ZSYNC_EINVAL,
 				     "Cloudflare's data fields hold printable text only: a string with other octets cannot be written");
-	return zsync_provider_norm_owner(owner, data, len, out, outlen, err);
+	return keep(owner, data, len, out, outlen);
 }
 
 static int cf_norm_caa(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
@@ -780,27 +794,12 @@ static int cf_norm_uri(const uint8_t *owner, const uint8_t *data, uint16_t len, 
 }
 
 static const struct zsync_normaliser cf_normalisers[] = {
+	{ ZSYNC_NORM_EVERY_TYPE, "", zsync_provider_norm_owner },
 	{ ZSYNC_TYPE_TXT, "", cf_norm_txt },
 	{ ZSYNC_TYPE_CNAME, "", cf_norm_cname },
 	{ ZSYNC_TYPE_CAA, "", cf_norm_caa },
 	{ T_NAPTR, "", cf_norm_naptr },
 	{ T_URI, "", cf_norm_uri },
-	{ ZSYNC_TYPE_A, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_AAAA, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_MX, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_NS, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_PTR, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_SRV, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_DS, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_DNSKEY, "", zsync_provider_norm_owner },
-	{ T_CERT, "", zsync_provider_norm_owner },
-	{ T_LOC, "", zsync_provider_norm_owner },
-	{ T_SSHFP, "", zsync_provider_norm_owner },
-	{ T_TLSA, "", zsync_provider_norm_owner },
-	{ T_SMIMEA, "", zsync_provider_norm_owner },
-	{ T_OPENPGPKEY, "", zsync_provider_norm_owner },
-	{ T_SVCB, "", zsync_provider_norm_owner },
-	{ T_HTTPS, "", zsync_provider_norm_owner },
 	{ 0 },
 };
 

@@ -485,12 +485,8 @@ static const struct zsync_conf_key d_keys[] = {
 
 /* Record names go into the API's URL paths as text: a name it cannot take is refused in plan. */
 static const struct zsync_normaliser dyn_normalisers[] = {
-	{ ZSYNC_TYPE_A, "", zsync_provider_norm_owner },     { ZSYNC_TYPE_AAAA, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_CNAME, "", zsync_provider_norm_owner }, { ZSYNC_TYPE_MX, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_NS, "", zsync_provider_norm_owner },    { ZSYNC_TYPE_PTR, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_TXT, "", zsync_provider_norm_owner },   { ZSYNC_TYPE_SRV, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_CAA, "", zsync_provider_norm_owner },   { ZSYNC_TYPE_DS, "", zsync_provider_norm_owner },
-	{ ZSYNC_TYPE_SPF, "", zsync_provider_norm_owner },   { 0 },
+	{ ZSYNC_NORM_EVERY_TYPE, "", zsync_provider_norm_owner },
+	{ 0 },
 };
 
 const struct zsync_provider_type zsync_provider_dyn = {

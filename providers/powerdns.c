@@ -228,6 +228,7 @@ static char *owner_text(const uint8_t *o)
  * is written pdns's way here; the wire data stays git's.
  */
 
+#define PDNS_TYPE_NULL 10
 #define PDNS_TYPE_RT 21
 #define PDNS_TYPE_LOC 29
 #define PDNS_TYPE_SVCB 64
@@ -310,13 +311,19 @@ static void generic_text(const uint8_t *rd, char *out, size_t cap)
 		o += (size_t)snprintf(out + o, cap - o, "%02x", d[i]);
 }
 
+/* Types libknot names but pdns does not know ("unknown type given" for NULL and RT by name). */
+static bool pdns_unknown(uint16_t type)
+{
+	return type == PDNS_TYPE_NULL || type == PDNS_TYPE_RT;
+}
+
 /* The type name and content pdns takes for one record of git's. */
 static void pdns_content(uint16_t type, const uint8_t *rd, char *tname, size_t tcap, char *buf, size_t cap,
 			 char *tmp)
 {
 	zsync_type_to_text(type, tname, tcap);
-	if (type == PDNS_TYPE_RT) {
-		/* pdns does not know RT: it keeps it as an unknown type, by number */
+	if (pdns_unknown(type)) {
+		/* pdns does not know these: it keeps them as unknown types, by number */
 		snprintf(tname, tcap, "TYPE%u", type);
 		generic_text(rd, buf, cap);
 		return;
@@ -341,7 +348,7 @@ static json_t *rrset_item(const struct zsync_change *c)
 	json_t *o;
 
 	zsync_type_to_text(any->type, type, sizeof(type));
-	if (any->type == PDNS_TYPE_RT)
+	if (pdns_unknown(any->type))
 		snprintf(type, sizeof(type), "TYPE%u", any->type);
 	if (!c->new) {
 		o = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "changetype", "DELETE");

@@ -290,7 +290,7 @@ static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req
 	const struct zsync_changeset *cs = req->changes;
 	bool refused = strstr(err->msg, "(REFUSED)") != NULL, servfail = strstr(err->msg, "SERVFAIL") != NULL;
 	char why[768] = "", list[400] = "";
-	const struct zsync_rrset *culprit = NULL;
+	const struct zsync_rrset *culprit = NULL, *culprit_dnssec = NULL;
 	size_t ll = 0;
 
 	if (!refused && !servfail)
@@ -302,7 +302,15 @@ static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req
 			continue;
 		if (refused && content_reason(w, req->desired, why, sizeof(why)) > 0)
 			culprit = w;
-		else if (servfail && w->count > 100) {
+		else if (servfail && (w->type == ZSYNC_TYPE_DNSKEY || w->type == ZSYNC_TYPE_CDS ||
+				      w->type == ZSYNC_TYPE_CDNSKEY) && !culprit_dnssec) {
+			/* BIND signs a zone whose DNSKEY RRset an update adds to: without the private
+			 * keys it fails the whole message; kept unless a clearer reason comes later */
+			snprintf(why, sizeof(why),
+				 "the message adds %s %s: BIND answers SERVFAIL to an update that adds DNSKEY/CDS/CDNSKEY to a zone it holds no private keys for (its log: could not get zone keys for secure dynamic update)",
+				 zsync_name_to_text(w->owner, on, sizeof(on)), zsync_type_to_text(w->type, ty, sizeof(ty)));
+			culprit_dnssec = w;
+		} else if (servfail && w->count > 100) {
 			snprintf(why, sizeof(why),
 				 "too many records in one RRset (the server's limit): %s %s has %u records, and BIND 9.18.28 and later refuse more than max-records-per-type (100 by default)",
 				 zsync_name_to_text(w->owner, on, sizeof(on)), zsync_type_to_text(w->type, ty, sizeof(ty)), (unsigned)w->count);
@@ -318,6 +326,8 @@ static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req
 		else
 			snprintf(why, sizeof(why), "the server refused the content of the message (its log says why)");
 	}
+	if (!culprit)
+		culprit = culprit_dnssec;
 	if (why[0])
 		zsync_err_append(err, ": %s", why);
 	if (culprit) {

@@ -87,8 +87,8 @@ char *zsync_provider_name_text(const char *api_name);
  */
 int zsync_provider_owner_text(const uint8_t *name, char *buf, size_t len, struct zsync_err *err);
 /*
- * Normaliser (diff.h) of the providers whose API names records as text: the record as it
- * is, or a refusal of an owner name zsync_provider_owner_text cannot write.
+ * Normaliser (diff.h, for ZSYNC_NORM_EVERY_TYPE) of the providers whose API names records
+ * as text: a refusal of an owner name zsync_provider_owner_text cannot write.
  */
 int zsync_provider_norm_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
 			      uint16_t *outlen, struct zsync_err *err);

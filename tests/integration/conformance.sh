@@ -19,12 +19,7 @@ set -u
 
 # provider:corpus  -> why it fails today (remove the entry with the fix)
 declare -A XFAIL=(
-	[bind:dnssec]="named refuses an UPDATE that adds DNSKEYs to a zone it holds no private keys for (SERVFAIL; its log: could not get zone keys for secure dynamic update); zonesync cannot see that before sending, the error must say so: issue 12 item 10"
-	[pdns:generic]="PowerDNS refuses the NULL type (422 unknown type given) and it is not refused in plan: issue 12 item 6"
-	[cf:names]="owner names with \$ ( \" ; are sent with the presentation backslash, re-created on every run: issue 12 item 7"
-	[cf:svcb]="SVCB/HTTPS are refused by the API without their data object (9101 data required for HTTPS): issue 12 item 7"
-	[cf:txt]="an empty TXT string fails the batch (9005 Content cannot be empty): issue 12 item 7"
-	[dyn:names]="owner names with \$ ( \" ; are re-created on every run: issue 12 item 7"
+	[bind:dnssec]="named answers SERVFAIL to an UPDATE that adds DNSKEYs to a zone it holds no private keys for (its log: could not get zone keys for secure dynamic update); an rfc2136 provider cannot know the server is BIND before sending: the error says so (issue 12 item 10)"
 )
 
 # provider:corpus -> the records ("owner TYPE", owner as written in the corpus file) the
@@ -32,7 +27,11 @@ declare -A XFAIL=(
 # copy deployed to it. Types a provider does not support at all (Cloudflare's and Dyn's
 # rrtypes) are refused the same way and need no entry: they are skipped with
 # unsupported = "skip" for the rest of the run.
+CF_DYN_NAMES='dot\.inside TXT|space\032inside TXT|high\200byte TXT|nul\000byte TXT'
 declare -A REFUSED=(
+	[cf:names]=$CF_DYN_NAMES
+	[dyn:names]=$CF_DYN_NAMES
+	[cf:txt]='empty TXT|empty2 TXT'
 	[pdns:names]='dot\.inside TXT|space\032inside TXT|quote\"inside TXT|semi\;colon TXT|paren\(x\) TXT|at\@sign TXT|backslash\\name TXT|dollar\$sign TXT|high\200byte TXT|nul\000byte TXT|a.*.wild2 TXT'
 )
 
@@ -252,6 +251,8 @@ for r in json.load(open(sys.argv[1]))["results"]:
     print("%s\t%s\t%s\t%s" % (r["zone"], r["provider"], r["result"], (r.get("error") or "").replace("\n", " ")[:400]))
 PY
 )
+
+contains "named's SERVFAIL on DNSKEYs it holds no keys for is explained, naming the record" "$(cat "$T/apply.json")" "the message adds b-dnssec.test. DNSKEY: BIND answers SERVFAIL to an update that adds DNSKEY/CDS/CDNSKEY to a zone it holds no private keys for"
 
 # 3. replan: in sync everywhere (the provider's read equals git)
 "$ZONESYNC" -c "$CFG" --no-color plan --format json > "$T/replan.json" 2>"$T/replan.err"
