@@ -18,6 +18,14 @@ TEST_DEBS := bind9 bind9-utils bind9-dnsutils knot knot-dnsutils pdns-server \
 ifeq ($(SANITIZE),1)
 BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else ifeq ($(SANITIZE),thread)
+# ThreadSanitizer: `make SANITIZE=thread test` runs the unit tests and the integration
+# scripts that apply and verify in parallel (TSAN_SCRIPTS); any report fails the run.
+# tests/tsan.supp may hold suppressions for third-party libraries only, each with its reason.
+BUILD := build-tsan
+SAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+export TSAN_OPTIONS := halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp
+export CK_TIMEOUT_MULTIPLIER := 20
 else
 BUILD := build
 SAN_FLAGS :=
@@ -108,11 +116,15 @@ run-check: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 	if [ $$fail = 0 ]; then echo "make check: all unit tests passed"; else echo "make check: FAILED"; fi; \
 	exit $$fail
 
-# Every unit test binary, then every integration script; all run even when one fails.
+# Every unit test binary, then every integration script (under TSan: TSAN_SCRIPTS, the
+# ones that run providers, zones and servers side by side); all run even when one fails.
+TSAN_SCRIPTS := tests/integration/multi.sh tests/integration/secondary.sh tests/integration/shard.sh \
+	tests/integration/serve.sh
+INTEGRATION := $(if $(filter thread,$(SANITIZE)),$(TSAN_SCRIPTS),$(wildcard tests/integration/*.sh))
 run-tests: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 	@fail=0; \
 	$(MAKE) --no-print-directory run-check || fail=1; \
-	for t in tests/integration/*.sh; do \
+	for t in $(INTEGRATION); do \
 		[ -f "$$t" ] && [ "$$(basename $$t)" != lib.sh ] || continue; \
 		echo "== $$t"; \
 		ZONESYNC=$(CURDIR)/$(BUILD)/zonesync bash $$t || fail=1; \
@@ -156,7 +168,7 @@ fmt:
 	clang-format -i zonesync/*.c zonesync/*.h providers/*.c providers/*.h tests/*.c tests/*.h 2>/dev/null || true
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-tsan build-fuzz
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/obj/zonesync/main.d
 

@@ -11,6 +11,7 @@
 #include "provider.h"
 #include "support.h"
 #include "repo.h"
+#include "thread.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -215,9 +216,9 @@ static void *worker(void *arg)
 {
 	struct pool *p = arg;
 	for (;;) {
-		pthread_mutex_lock(&p->lock);
+		zsync_lock(&p->lock);
 		size_t i = p->next++;
-		pthread_mutex_unlock(&p->lock);
+		zsync_unlock(&p->lock);
 		if (i >= p->n)
 			return NULL;
 		run_job(&p->jobs[i]);
@@ -370,15 +371,17 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 	{
 		/* bounded parallelism: servers are queried side by side, each one's RRsets in turn */
 		pthread_t th[64];
-		size_t nt = cfg->jobs > 0 ? (size_t)cfg->jobs : 8;
+		size_t nt = cfg->jobs > 0 ? (size_t)cfg->jobs : 8, started = 0;
 		if (nt > 64)
 			nt = 64;
 		if (nt > pool.n)
 			nt = pool.n;
-		for (size_t i = 0; i < nt; i++)
-			pthread_create(&th[i], NULL, worker, &pool);
-		for (size_t i = 0; i < nt; i++)
-			pthread_join(th[i], NULL);
+		/* the calling thread is one of the nt workers (all of them if none can start) */
+		while (started + 1 < nt && zsync_thread_start(&th[started], worker, &pool))
+			started++;
+		worker(&pool);
+		for (size_t i = 0; i < started; i++)
+			zsync_thread_join(th[i]);
 	}
 	if (json)
 		jout = json_array();

@@ -3,6 +3,7 @@
 #include "lint.h"
 #include "provider.h"
 #include "strmap.h"
+#include "thread.h"
 
 #include <gnutls/crypto.h>
 #include <pthread.h>
@@ -180,9 +181,9 @@ static void *par_worker(void *a)
 {
 	struct par *w = a;
 	for (;;) {
-		pthread_mutex_lock(&w->lock);
+		zsync_lock(&w->lock);
 		size_t i = w->next++;
-		pthread_mutex_unlock(&w->lock);
+		zsync_unlock(&w->lock);
 		if (i >= w->p->nproviders)
 			return NULL;
 		for (size_t k = 0; k < w->p->nentries; k++)
@@ -195,27 +196,21 @@ void zsync_plan_each(struct zsync_plan *p, long jobs,
 		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
 {
 	struct par w = { p, fn, arg, 0, PTHREAD_MUTEX_INITIALIZER };
-	size_t n = jobs < 1 ? 1 : (size_t)jobs;
+	size_t n = jobs < 1 ? 1 : (size_t)jobs, started = 0;
 	pthread_t th[64];
 
 	if (n > p->nproviders)
 		n = p->nproviders;
 	if (n > 64)
 		n = 64;
-	/* desired zones are shared: sort them now, the workers then only read */
-	for (size_t i = 0; i < p->nzones; i++) {
-		size_t dummy;
-		if (p->zones[i].desired)
-			zsync_zone_sorted(p->zones[i].desired, &dummy);
-	}
-	if (n <= 1) {
-		par_worker(&w);
-		return;
-	}
-	for (size_t i = 0; i < n; i++)
-		pthread_create(&th[i], NULL, par_worker, &w);
-	for (size_t i = 0; i < n; i++)
-		pthread_join(th[i], NULL);
+	/* the desired zones are not touched here: the workers only read them, and
+	 * zsync_plan_build froze them before (any sorting here raced with their loading when
+	 * the fetch phase ran beside it). The calling thread is one of the n workers. */
+	while (started + 1 < n && zsync_thread_start(&th[started], par_worker, &w))
+		started++;
+	par_worker(&w);
+	for (size_t i = 0; i < started; i++)
+		zsync_thread_join(th[i]);
 }
 
 static void fetch_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
@@ -338,7 +333,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		/* providers are read while git's zones load and lint: the two take about as long */
 		struct fetch_all fa = { p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs };
 		pthread_t th;
-		bool threaded = pthread_create(&th, NULL, fetch_all, &fa) == 0;
+		bool threaded = zsync_thread_start(&th, fetch_all, &fa);
 		if (!threaded)
 			fetch_all(&fa);
 		for (size_t i = 0; i < p->nzones; i++) {
@@ -355,7 +350,14 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			}
 		}
 		if (threaded)
-			pthread_join(th, NULL);
+			zsync_thread_join(th);
+	}
+	/* each zone complete and immutable before another thread sees it: its sorted order
+	 * (the one lazily computed thing in a zone) made once here, the diff workers only read */
+	for (size_t i = 0; i < p->nzones; i++) {
+		size_t n;
+		if (p->zones[i].desired)
+			zsync_zone_sorted(p->zones[i].desired, &n);
 	}
 	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);

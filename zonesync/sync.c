@@ -6,6 +6,8 @@
 
 #include "hook.h"
 
+#include "thread.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +52,9 @@ static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync
 static int journal_plan(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
 			int64_t *ids, struct zsync_err *err)
 {
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	int r = journal_plan_locked(st, run, e, ids, err);
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 	return r;
 }
 
@@ -97,7 +99,7 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 	struct zsync_err err = { 0 };
 	if (!st)
 		return;
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	/* deferred: the outcome may wait for the next commit (a crash leaves the rows `sent`) */
 	if (zsync_state_defer_begin(st, &err) < 0)
 		goto fail;
@@ -117,11 +119,11 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 			}
 	}
 	if (zsync_state_defer_end(st, true, &err) == 0) {
-		pthread_mutex_unlock(&state_lock);
+		zsync_unlock(&state_lock);
 		return;
 	}
 fail:
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 	fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
 
@@ -132,7 +134,7 @@ static void record(struct zsync_state *st, const struct zsync_plan *p,
 	int r = 0;
 	if (!st)
 		return;
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	r = zsync_state_defer_begin(st, &err);
 	if (r == 0)
 		r = zsync_state_pair_result(st, e->zone->conf->name, e->provider->conf->name, ok,
@@ -141,7 +143,7 @@ static void record(struct zsync_state *st, const struct zsync_plan *p,
 		r = zsync_state_defer_end(st, true, &err);
 	else
 		zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 	if (r < 0)
 		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
@@ -153,9 +155,9 @@ static void flush(struct zsync_state *st, const struct zsync_argvs *hooks)
 	int r;
 	if (!st || (hooks && hooks->n == 0))
 		return;
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	r = zsync_state_flush(st, &err);
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 	if (r < 0)
 		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
