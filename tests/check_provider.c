@@ -106,7 +106,9 @@ START_TEST(test_typed_access)
 					 *b = zsync_config_provider(cfg, "b");
 
 	p = zsync_config_get_path(f, "directory");
-	ck_assert_str_eq(p, tu_fmt("%s/out", cfg->dir));
+	char *want = tu_fmt("%s/out", cfg->dir);
+	ck_assert_str_eq(p, want);
+	free(want);
 	free(p);
 	argv = zsync_config_get_argv(f, "reload_command");
 	ck_assert_str_eq(argv[0], "rndc");

@@ -68,7 +68,7 @@ for cmd in check plan; do
 	start=$(date +%s%N)
 	expect_exit 1 "$cmd refuses it" timeout 10 "$ZONESYNC" -c "$T/fifo.toml" "$cmd"
 	ms=$(( ($(date +%s%N) - start) / 1000000 ))
-	check "at once (${ms} ms)" [ "$ms" -lt 2000 ]
+	check "at once, not blocked on the FIFO (${ms} ms)" [ "$ms" -lt 10000 ]
 	same "with one message" "$OUT" "zonesync: $T/fifo.toml: a FIFO, not a regular file"
 done
 printf '[repo]\npath = "%s"\n[sate]\n' "$R" > "$T/typo.toml"
