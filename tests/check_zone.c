@@ -475,6 +475,26 @@ START_TEST(test_big_rrset_limits)
 	zsync_zone_free(z);
 	zsync_diags_release(&d);
 
+	/* records added one call at a time (as providers do) keep a big RRset ordered */
+	{
+		struct zsync_err err = { 0 };
+		struct zsync_zone *pz = zsync_zone_new("example.com", &err);
+		for (int i = 199; i >= 0; i--) {
+			char line[64];
+			snprintf(line, sizeof(line), "big 300 IN A 10.0.%d.%d\n", i / 7, i);
+			ck_assert_int_eq(zsync_zone_add_text(pz, line, strlen(line), &err), 0);
+		}
+		ck_assert_int_eq(zsync_zone_add_text(pz, "big 300 IN A 10.0.1.7\nbig 300 IN A 10.9.9.9\n", 44, &err), 0);
+		uint8_t bo[ZSYNC_NAME_MAXLEN];
+		zsync_name_from_text("big.example.com.", NULL, bo);
+		const struct zsync_rrset *br = zsync_zone_find(pz, bo, ZSYNC_TYPE_A);
+		ck_assert_uint_eq(br->count, 201);
+		const uint8_t *x = br->rdata, *y = zsync_rdata_next(x);
+		for (uint16_t i = 1; i < br->count; i++, x = y, y = zsync_rdata_next(y))
+			ck_assert_int_lt(zsync_rdata_cmp(x, y), 0);
+		zsync_zone_free(pz);
+	}
+
 	/* 300 TXT records of 250 octets fit no DNS message: check says so, naming the RRset */
 	o = (size_t)snprintf(text, cap, HDR);
 	for (unsigned i = 0; i < 300; i++)

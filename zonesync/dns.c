@@ -320,6 +320,7 @@ int zsync_axfr_begin(struct zsync_axfr **out, const char *server, const char *zo
 		zsync_axfr_free(x);
 		return ZSYNC_EINVAL;
 	}
+	zsync_zone_load_begin(x->z); /* big RRsets in a transfer: linear */
 	*out = x;
 	return 0;
 }
@@ -466,6 +467,7 @@ int zsync_axfr_end(struct zsync_axfr *x, struct zsync_zone **out, struct zsync_e
 	if (x->key && !x->last_signed)
 		return zsync_err_set(err, ZSYNC_EINVAL, "AXFR of %s from %s: the last message is unsigned; transfer rejected",
 				     x->zone, x->server);
+	zsync_zone_load_end(x->z);
 	*out = x->z;
 	x->z = NULL;
 	return 0;

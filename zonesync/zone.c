@@ -256,10 +256,13 @@ void zsync_zone_set_include_budget(struct zsync_zone *z, const struct zsync_incl
 		z->budget.max_files = ZSYNC_INCLUDE_MAX_FILES_LIMIT;
 }
 
+static void bulk_free(struct bulk *b);
+
 void zsync_zone_free(struct zsync_zone *z)
 {
 	if (!z)
 		return;
+	bulk_free(z->bulk); /* a load that never ended */
 	zsync_arena_release(&z->arena);
 	zsync_big_free(z->slots, z->cap * sizeof(*z->slots));
 	free(z->rrsets);
@@ -415,6 +418,7 @@ enum add_result { ADD_NEW = 0, ADD_DUPLICATE = 1, ADD_TTL_DIFFERS = 2, ADD_TOO_M
 
 struct bulk_set {
 	uint32_t rrset;              /* index in z->rrsets */
+	uint16_t sorted;             /* the first records, in order already (before bulk_start) */
 	size_t size, cap;            /* bytes of rdata used and allocated */
 };
 
@@ -511,7 +515,7 @@ static struct bulk_set *bulk_start(struct zsync_zone *z, struct zsync_rrset *r)
 		free(os);
 	}
 	b->sets = zsync_xrealloc(b->sets, (b->nsets + 1) * sizeof(*b->sets));
-	b->sets[set] = (struct bulk_set){ idx, zsync_rrset_rdata_size(r), zsync_rrset_rdata_size(r) };
+	b->sets[set] = (struct bulk_set){ idx, r->count, zsync_rrset_rdata_size(r), zsync_rrset_rdata_size(r) };
 	b->nsets++;
 	bulk_map_put(b, idx, set);
 	for (uint16_t i = 0; i < r->count; i++, p = zsync_rdata_next(p))
@@ -579,22 +583,33 @@ static void bulk_finish(struct zsync_zone *z)
 		const uint8_t *p = r->rdata;
 		for (uint16_t i = 0; i < r->count; i++, p = zsync_rdata_next(p))
 			v[i] = p;
-		qsort(v, r->count, sizeof(*v), item_pcmp);
+		/* the records added in bulk are sorted, then merged with the ordered first ones
+		 * (one record added to a big RRset costs O(n), as it did before) */
+		uint16_t s0 = b->sets[k].sorted, a = 0, c = s0;
+		qsort(v + s0, r->count - s0, sizeof(*v), item_pcmp);
 		uint8_t *n = zsync_arena_alloc(&z->arena, b->sets[k].size, 2), *o = n;
-		for (uint16_t i = 0; i < r->count; i++) {
-			size_t sz = knot_rdata_size(zsync_rdata_len(v[i]));
-			memcpy(o, v[i], sz);
+		while (a < s0 || c < r->count) {
+			const uint8_t *next = c >= r->count || (a < s0 && rdata_cmp(v[a], v[c]) < 0) ? v[a++] : v[c++];
+			size_t sz = knot_rdata_size(zsync_rdata_len(next));
+			memcpy(o, next, sz);
 			o += sz;
 		}
 		r->rdata = n;
 		free(v);
 	}
+	bulk_free(b);
+	z->bulk = NULL;
+}
+
+static void bulk_free(struct bulk *b)
+{
+	if (!b)
+		return;
 	free(b->sets);
 	free(b->by_rrset);
 	free(b->by_rrset_set);
 	free(b->items);
 	free(b);
-	z->bulk = NULL;
 }
 
 /*
@@ -709,6 +724,17 @@ static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uin
 	rr.rrs.size = knot_rdata_size(rdlen);
 	rr.rrs.rdata = (knot_rdata_t *)item;
 	knot_rrset_rr_to_canonical(&rr);
+}
+
+void zsync_zone_load_begin(struct zsync_zone *z)
+{
+	if (!z->bulk)
+		z->bulk = zsync_xcalloc(1, sizeof(*z->bulk));
+}
+
+void zsync_zone_load_end(struct zsync_zone *z)
+{
+	bulk_finish(z);
 }
 
 int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, uint32_t ttl,
@@ -1470,7 +1496,9 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 	zs_scanner_t *s = scanner_get();
 	int ret = 0;
 
-	z->bulk = zsync_xcalloc(1, sizeof(*z->bulk));
+	bool own_bulk = !z->bulk;
+	if (own_bulk)
+		z->bulk = zsync_xcalloc(1, sizeof(*z->bulk));
 	if (zs_init(s, z->name, KNOT_CLASS_IN, NO_TTL) != 0 ||
 	    zs_set_input_string(s, text, len) != 0) {
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': %s", z->name,
@@ -1498,7 +1526,8 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 								 : zs_strerror(s->error.code));
 	}
 out:
-	bulk_finish(z);
+	if (own_bulk)
+		bulk_finish(z);
 	z->last_owner = NULL;
 	zs_deinit(s);
 	scanner_put(s);

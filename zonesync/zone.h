@@ -141,6 +141,14 @@ void zsync_zone_set_include_budget(struct zsync_zone *zone,
 				   const struct zsync_include_budget *budget);
 
 /*
+ * A load of many records through zsync_zone_add (a zone transfer): between the two calls
+ * big RRsets take their records in linear time, and the zone must not be read. A zone
+ * freed before zsync_zone_load_end needs no end. (zsync_zone_parse does this itself.)
+ */
+void zsync_zone_load_begin(struct zsync_zone *zone);
+void zsync_zone_load_end(struct zsync_zone *zone);
+
+/*
  * Adds one record given in wire form (owner and rdata), canonicalising it. Used by
  * providers to build the model of what they serve. A record already present is
  * ignored; a TTL that differs from the RRset's marks it ZSYNC_RRSET_TTL_MIXED.
