@@ -74,9 +74,14 @@ START_TEST(test_migrate_from_v1)
 	tu_sh("sqlite3 '%s' \"INSERT INTO pair_status (zone, provider, consecutive_failures) VALUES ('example.com.', 'bind', 2)\"", db);
 
 	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
-	ck_assert_int_eq(zsync_state_version(st), 2);
+	ck_assert_int_eq(zsync_state_version(st), ZSYNC_STATE_SCHEMA);
+	/* v3: a row's outcome can be unknown; the --allow-older override is a row of its own */
+	ck_assert_int_eq(zsync_state_journal_set(st, id, "unknown", "timed out", &err), 0);
+	struct zsync_journal_entry o = { "example.com.", "bind", "allow-older", "example.com.", "COMMIT", "a", "b" };
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &o, &id, &err), 0);
+	ck_assert_int_lt(zsync_state_journal_set(st, id, "bogus", NULL, &err), 0);
 	zsync_state_close(st);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE owner = 'www.example.com.'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE owner = 'www.example.com.' AND status = 'unknown'"), 1);
 	ck_assert_int_eq(count_rows("SELECT consecutive_failures * 10 + drift_count FROM pair_status"), 20);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'drift'"), 1);
 }
@@ -124,7 +129,7 @@ START_TEST(test_refuses_foreign_files)
 	ck_assert_msg(strstr(err.msg, "schema version 99 is newer"), "%s", err.msg);
 
 	/* ours, damaged: a page overwritten in the middle */
-	tu_sh("sqlite3 '%s' 'PRAGMA user_version = 2; PRAGMA journal_mode=DELETE' >/dev/null", db);
+	tu_sh("sqlite3 '%s' 'PRAGMA user_version = 3; PRAGMA journal_mode=DELETE' >/dev/null", db);
 	tu_sh("dd if=/dev/urandom of='%s' bs=1024 seek=1 count=2 conv=notrunc 2>/dev/null", db);
 	before = file_sum(db);
 	ck_assert_int_lt(zsync_state_open(&st, db, &err), 0);

@@ -1,6 +1,7 @@
 /* cmd-apply.c - `zonesync apply`: plan, then push to every provider, journalled */
 #include "cmd.h"
 #include "config.h"
+#include "deploy.h"
 #include "plan.h"
 #include "planfile.h"
 #include "provider.h"
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 static const char usage_line[] =
-	"zonesync apply [--ref REF | --plan FILE] [--zone ZONE]... [--provider NAME]... [--force] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N] [--shard I/N] [ZONE...]";
+	"zonesync apply [--ref REF | --plan FILE | --fetch] [--zone ZONE]... [--provider NAME]... [--force] [--allow-older] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N] [--shard I/N] [ZONE...]";
 static const char reconcile_usage[] =
 	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N] [--shard I/N]";
 
@@ -218,7 +219,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL, *verify = NULL;
 	struct zsync_planfile reviewed = { 0 };
 	struct timespec t0, t1;
-	bool force = false, dry_run = false, json_out = false, prune = false;
+	bool force = false, dry_run = false, json_out = false, prune = false, fetch = false, allow_older = false;
+	char fetched[41] = "";
 	long jobs = 0;
 	const char *shard = NULL;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
@@ -237,6 +239,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
 		{ 0, "verify", ZSYNC_OPT_OPTSTR, &verify, "SECONDS", "then verify over DNS, waiting up to SECONDS (default 30) for propagation" },
 		{ 0, "prune-zones", ZSYNC_OPT_FLAG, &prune, NULL, "delete zones zonesync deployed that git no longer has for that provider" },
+		{ 0, "fetch", ZSYNC_OPT_FLAG, &fetch, NULL, "fetch [repo] branch from [repo] remote first and apply its head" },
+		{ 0, "allow-older", ZSYNC_OPT_FLAG, &allow_older, NULL, "deploy even where a newer commit is deployed (journalled)" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;
@@ -252,8 +256,14 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	int code = ZSYNC_EXIT_OK;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (zsync_cmd_options(ctx, reconcile ? reconcile_usage : usage_line, opts, argc, argv, &pos, &code))
+	if (zsync_cmd_options(ctx, reconcile ? reconcile_usage : usage_line, opts, argc, argv, &pos,
+			      &code))
 		goto out;
+	if (fetch && (ref || plan_file)) {
+		fprintf(stderr, "zonesync: --fetch applies the fetched branch's head; it goes with neither --ref nor --plan\n");
+		code = ZSYNC_EXIT_USAGE;
+		goto out;
+	}
 	if (plan_file) {
 		if (reconcile || ref) {
 			fprintf(stderr, "zonesync: --plan applies the reviewed plan's commit; it goes with neither --ref nor reconcile\n");
@@ -267,8 +277,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		}
 		ref = reviewed.commit; /* what was reviewed, not whatever the branch says now */
 	}
-	if (reconcile && (dry_run || ref || prune)) {
-		fprintf(stderr, "zonesync: reconcile always applies [repo] ref and deletes no zone (use apply for --ref, --dry-run and --prune-zones)\n");
+	if (reconcile && (dry_run || ref || prune || fetch || allow_older)) {
+		fprintf(stderr, "zonesync: reconcile always applies [repo] ref (fetched first when [repo] remote is set), never an older commit, and deletes no zone (use apply for --ref, --dry-run, --prune-zones, --fetch and --allow-older)\n");
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}
@@ -292,8 +302,22 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			fprintf(stderr, "zonesync: %d earlier run%s ended without finishing; this run re-reads every provider and converges\n",
 				n, n == 1 ? "" : "s");
 	}
+	if (fetch || (reconcile && cfg->repo.remote)) {
+		/* what the remote branch says now, not what this checkout last pulled */
+		struct zsync_repo *r = NULL;
+		if (zsync_repo_open(&r, cfg->repo.path, &err) < 0 ||
+		    zsync_deploy_commit(cfg, r, NULL, true, fetched, &err) < 0) {
+			fprintf(stderr, "zonesync: %s; nothing deployed\n", err.msg);
+			zsync_repo_close(r);
+			code = ZSYNC_EXIT_ERROR;
+			goto out;
+		}
+		zsync_repo_close(r);
+		ref = fetched;
+	}
 	if ((code = zsync_cmd_build_plan(ctx, cfg, ref, &zones, &providers, &repo, &tree, &plan)))
 		goto out;
+	zsync_deploy_check(plan, repo, st);
 	/* reconcile runs from cron: it prints only what is wrong unless asked */
 	if ((!reconcile || ctx->verbose) && !json_out && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
 		goto out;
@@ -331,6 +355,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		record_drift(plan, st, run, ctx->quiet);
 	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,
 								   .no_replan = reviewed.doc != NULL,
+								   .allow_older = allow_older,
 								   .progress = !ctx->quiet && isatty(STDERR_FILENO) }, &t);
 	if (!json_out && (!ctx->quiet || t.failed || t.refused))
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
@@ -348,8 +373,11 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		char summary[256], zones_deleted[64] = "";
 		if (pruned)
 			snprintf(zones_deleted, sizeof(zones_deleted), "; %zu zone%s deleted", pruned, pruned == 1 ? "" : "s");
-		snprintf(summary, sizeof(summary), "%zu change%s applied; %zu changed, %zu in sync, %zu failed, %zu refused, %zu skipped%s",
-			 t.changes, t.changes == 1 ? "" : "s", t.changed, t.in_sync, t.failed, t.refused, t.skipped,
+		char older[64] = "";
+		if (t.older)
+			snprintf(older, sizeof(older), ", %zu older than deployed", t.older);
+		snprintf(summary, sizeof(summary), "%zu change%s applied; %zu changed, %zu in sync, %zu failed, %zu refused%s, %zu skipped%s",
+			 t.changes, t.changes == 1 ? "" : "s", t.changed, t.in_sync, t.failed, t.refused, older, t.skipped,
 			 zones_deleted);
 		if (json_out) {
 			json_t *j = zsync_sync_json(plan, code);
@@ -365,7 +393,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		}
 		zsync_state_run_end(st, run,
 				    code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
-					: code == ZSYNC_EXIT_REFUSED ? "refused" : "failed",
+					: code == ZSYNC_EXIT_REFUSED || code == ZSYNC_EXIT_OLDER ? "refused" : "failed",
 				    summary, &err);
 		/* retention as the run ends: a no-op apply must not slow down with history */
 		struct zsync_prune_result pr;

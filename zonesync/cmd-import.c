@@ -1,6 +1,7 @@
 /* cmd-import.c - `zonesync import`: write what a provider serves as a canonical zone file (onboarding) */
 #include "cmd.h"
 #include "config.h"
+#include "deploy.h"
 #include "provider.h"
 
 #include <errno.h>
@@ -81,6 +82,8 @@ static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	/* the deployment marker is zonesync's own record, never zone data */
+	zsync_marker_strip(z, pc);
 	if (out_path && !(f = fopen(out_path, "w"))) {
 		fprintf(stderr, "zonesync: %s: %s\n", out_path, strerror(errno));
 		code = ZSYNC_EXIT_ERROR;

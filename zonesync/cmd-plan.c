@@ -1,6 +1,7 @@
 /* cmd-plan.c - `zonesync plan`: what apply would change, per zone and provider */
 #include "cmd.h"
 #include "config.h"
+#include "deploy.h"
 #include "plan.h"
 #include "repo.h"
 
@@ -101,6 +102,8 @@ int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx)
 		goto out;
 	if ((code = zsync_cmd_build_plan(ctx, cfg, ref, &zones, &providers, &repo, &tree, &plan)))
 		goto out;
+	/* the markers say when this checkout is older than what is live: apply would refuse */
+	zsync_deploy_check(plan, repo, NULL);
 	if ((code = zsync_cmd_print_plan(ctx, plan, format, out_path)))
 		goto out;
 	if (zsync_plan_invalid(plan))

@@ -356,6 +356,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 					j->pol = (struct zsync_diff_policy){ .manage_apex_ns = pc->manage_apex_ns,
 									     .provider = pc->name,
 									     .ignore = { &pc->ignore, &zc->ignore } };
+				zsync_plan_marker_name(pc, zc->name, j->pol.marker, &j->pol.has_marker);
 				/* sorting is not thread-safe: do it before the workers start */
 				size_t dummy;
 				zsync_zone_sorted(desired[i], &dummy);

@@ -39,7 +39,7 @@ struct kspec {
 		{ "generated", K_STRLIST }, { "max_rrset_records", K_COUNT },                    \
 		{ "unsupported", K_STR }, { "rate_limit", K_STR }, { "timeout", K_COUNT },     \
 		{ "retries", K_COUNT }, { "manage_apex_ns", K_BOOL }, { "create_zones", K_BOOL }, \
-		LIMIT_KEYS
+		{ "marker", K_STR }, LIMIT_KEYS
 
 /* zone transfers (AXFR) from a provider's servers: at least 1 */
 
@@ -49,7 +49,8 @@ static const struct kspec top_keys[] = {
 };
 static const struct kspec repo_keys[] = {
 	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL },
-	{ "max_include_files", K_POSITIVE }, { "max_include_bytes", K_POSITIVE }, { 0 },
+	{ "max_include_files", K_POSITIVE }, { "max_include_bytes", K_POSITIVE }, { "remote", K_STR },
+	{ "branch", K_STR }, { 0 },
 };
 static const struct kspec state_keys[] = {
 	{ "path", K_STR }, { "keep_runs", K_COUNT }, { "keep_days", K_COUNT }, { 0 },
@@ -454,6 +455,18 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 	p->manage_apex_ns = get_bool(t, "manage_apex_ns", true);
 	p->create_zones = get_bool(t, "create_zones", false);
 	get_limits(t, &p->limits);
+	/* the deployment marker's name below the zone; "" turns it off */
+	const char *m = get_str(t, "marker", "_zonesync");
+	bool mok = m[strlen(m) ? strlen(m) - 1 : 0] != '.' && m[0] != '.' && !strstr(m, "..") && strlen(m) < 64;
+	for (const char *c = m; *c && mok; c++)
+		mok = isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.';
+	if (!mok)
+		verr(v, zsync_toml_get(t, "marker")->line,
+		     "%s.marker: expected a name relative to the zone such as \"_zonesync\" (or \"\" for none), not '%s'",
+		     prefix, m);
+	p->marker = *m ? zsync_xstrdup(m) : NULL;
+	for (char *c = p->marker; c && *c; c++)
+		*c = (char)tolower((unsigned char)*c);
 	const char *u = get_str(t, "unsupported", "error");
 	if (!strcmp(u, "error"))
 		p->unsupported = ZSYNC_UNSUPPORTED_ERROR;
@@ -662,6 +675,11 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 	cfg->repo.ref = zsync_xstrdup(get_str(t, "ref", "HEAD"));
 	cfg->repo.zones_dir = zsync_xstrdup(get_str(t, "zones_dir", "zones"));
 	cfg->repo.all_zones = get_bool(t, "all_zones", false);
+	if (get_str(t, "remote", NULL))
+		cfg->repo.remote = zsync_xstrdup(get_str(t, "remote", NULL));
+	cfg->repo.branch = zsync_xstrdup(get_str(t, "branch", "main"));
+	if (zsync_toml_get(t, "branch") && !cfg->repo.remote)
+		verr(&v, zsync_toml_get(t, "branch")->line, "repo.branch: goes with repo.remote (the branch fetched from it)");
 	if (cfg->repo.all_zones && !zsync_toml_get(zsync_toml_get(doc, "defaults"), "providers"))
 		verr(&v, zsync_toml_get(t, "all_zones")->line,
 		     "repo.all_zones: needs [defaults] providers (where to deploy the zones found)");
@@ -758,6 +776,7 @@ void zsync_config_free(struct zsync_config *cfg)
 		zsync_strlist_release(&p->nameservers);
 		zsync_strlist_release(&p->ignore);
 		free(p->generated);
+		free(p->marker);
 	}
 	free(cfg->providers);
 	for (size_t i = 0; i < cfg->nzones; i++) {
@@ -774,6 +793,8 @@ void zsync_config_free(struct zsync_config *cfg)
 	zsync_strlist_release(&cfg->defaults.providers);
 	free(cfg->repo.path);
 	free(cfg->repo.ref);
+	free(cfg->repo.remote);
+	free(cfg->repo.branch);
 	free(cfg->repo.zones_dir);
 	free(cfg->state.path);
 	free(cfg->serve.listen);

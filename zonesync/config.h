@@ -75,6 +75,7 @@ struct zsync_provider_conf {
 	long max_rrset_records;          /* the most records the provider takes in one RRset; 0: no limit of its own */
 	bool manage_apex_ns;
 	bool create_zones;
+	char *marker;                    /* deployment marker name below the zone ("_zonesync"); NULL: none */
 	struct zsync_limits limits;
 };
 
@@ -100,6 +101,8 @@ struct zsync_config {
 		bool all_zones;
 		uint64_t max_include_files; /* a zone's $INCLUDE budget, the zone file counted */
 		uint64_t max_include_bytes;
+		char *remote;            /* fetched before reconcile / apply --fetch; NULL: none */
+		char *branch;            /* the remote's branch to deploy ("main") */
 	} repo;
 	struct {
 		char *path;              /* absolute */

@@ -52,6 +52,10 @@ bool zsync_diff_ignored(const struct zsync_diff_policy *p, const struct zsync_zo
 	char abs[ZSYNC_NAME_TXT_MAXLEN + 1], rel[ZSYNC_NAME_TXT_MAXLEN + 1];
 	bool named = false;
 
+	/* zonesync's own record: never a change, never drift, never extra */
+	if (p->has_marker && zsync_name_equal(r->owner, p->marker))
+		return true;
+
 	for (int k = 0; k < 2; k++) {
 		const struct zsync_strlist *l = p->ignore[k];
 		for (size_t i = 0; l && i < l->n; i++) {

@@ -100,6 +100,8 @@ struct zsync_diff_policy {
 	const uint16_t *generated;     /* types the server makes itself, 0-terminated; NULL: zsync_diff_generated_dnssec */
 	const char *provider;          /* for messages */
 	const struct zsync_strlist *ignore[2]; /* owner globs and type names (provider's, zone's) */
+	bool has_marker;               /* marker names zonesync's deployment marker there */
+	uint8_t marker[ZSYNC_NAME_MAXLEN]; /* wire form; every record at this name is left alone */
 };
 
 /*

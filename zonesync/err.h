@@ -13,6 +13,7 @@ enum zsync_exit {
 	ZSYNC_EXIT_PARTIAL = 3, /* some zone x provider failed, the others went through */
 	ZSYNC_EXIT_REFUSED = 4, /* refused by safety limits */
 	ZSYNC_EXIT_LOCKED = 5,  /* another run holds the lock */
+	ZSYNC_EXIT_OLDER = 6,   /* the checkout is older than what is deployed (apply, reconcile) */
 	ZSYNC_EXIT_USAGE = 64,
 };
 

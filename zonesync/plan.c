@@ -79,6 +79,15 @@ void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_p
 		.provider = pc->name,
 		.ignore = { &pc->ignore, &zc->ignore },
 	};
+	zsync_plan_marker_name(pc, zc->name, pol->marker, &pol->has_marker);
+}
+
+void zsync_plan_marker_name(const struct zsync_provider_conf *pc, const char *zone, uint8_t out[ZSYNC_NAME_MAXLEN],
+			    bool *has)
+{
+	uint8_t origin[ZSYNC_NAME_MAXLEN];
+	*has = pc->marker && zsync_name_from_text(zone, NULL, origin) == 0 &&
+	       zsync_name_from_text(pc->marker, origin, out) == 0;
 }
 
 /* What the provider serves (no need of git's zone: runs while git's zones load). */
@@ -381,6 +390,7 @@ void zsync_plan_free(struct zsync_plan *p)
 		zsync_zone_free(e->current);
 		free(e->error);
 		free(e->refused);
+		free(e->behind);
 		free(e->result_error);
 	}
 	free(p->entries);
@@ -421,6 +431,14 @@ size_t zsync_plan_refused(const struct zsync_plan *p)
 	size_t n = 0;
 	for (size_t i = 0; i < p->nentries; i++)
 		n += p->entries[i].status == ZSYNC_ENTRY_READY && p->entries[i].refused != NULL;
+	return n;
+}
+
+size_t zsync_plan_behind(const struct zsync_plan *p)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < p->nentries; i++)
+		n += p->entries[i].behind != NULL;
 	return n;
 }
 
@@ -540,6 +558,8 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 			hfield(h, e->error);
 			hfield(h, e->refused);
 			hfield(h, e->create_zone ? "create-zone" : "");
+			if (e->behind)
+				hfield(h, e->behind);
 			for (size_t c = 0; c < e->cs.n; c++) {
 				const struct zsync_change *ch = &e->cs.v[c];
 				const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
@@ -583,6 +603,8 @@ json_t *zsync_plan_json(const struct zsync_plan *pc)
 					       "type", e->provider->conf->type, "state", entry_state(e));
 			if (e->error)
 				json_object_set_new(po, "error", json_string(e->error));
+			if (e->behind)
+				json_object_set_new(po, "behind", json_string(e->behind));
 			if (e->status == ZSYNC_ENTRY_READY) {
 				json_t *ch = json_array(), *na = json_array(), *w = json_array();
 				for (size_t c = 0; c < e->cs.n; c++)
@@ -701,7 +723,7 @@ void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool 
 
 void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, int verbose)
 {
-	char pb[1200];
+	char pb[1400];
 
 	for (size_t i = 0; i < p->nzones; i++) {
 		const struct zsync_plan_zone *z = &p->zones[i];
@@ -730,6 +752,11 @@ void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, in
 				fprintf(out, "%zu change%s (%zu create, %zu update, %zu delete)%s\n", e->cs.n,
 					e->cs.n == 1 ? "" : "s", e->cs.creates, e->cs.updates, e->cs.deletes,
 					e->create_zone ? "; the zone will be created" : "");
+			if (e->behind) {
+				char msg[1200];
+				snprintf(msg, sizeof(msg), "    OLDER: %s", e->behind);
+				fprintf(out, "%s\n", paint(color, "1;31", msg, pb, sizeof(pb)));
+			}
 			if (e->refused) {
 				char msg[700];
 				snprintf(msg, sizeof(msg), "    REFUSED by safety limits: %s (apply --force to override)", e->refused);
@@ -766,6 +793,8 @@ void zsync_plan_print_markdown(const struct zsync_plan *p, FILE *out)
 		if (e->status != ZSYNC_ENTRY_READY)
 			fprintf(out, "%s %s |\n", e->status == ZSYNC_ENTRY_READ_ONLY ? "secondary" : "**failed**:",
 				e->error ? e->error : "");
+		else if (e->behind)
+			fprintf(out, "**older than deployed**: %s |\n", e->behind);
 		else if (e->refused)
 			fprintf(out, "**refused**: %s (%zu changes) |\n", e->refused, e->cs.n);
 		else if (e->cs.n == 0)

@@ -45,6 +45,9 @@ struct zsync_plan_entry {
 	struct zsync_changeset cs;
 	bool create_zone;            /* the zone does not exist there yet */
 	char *refused;               /* a safety limit it exceeds, or NULL */
+	char *behind;                /* why this checkout must not deploy here (older than what is live), or NULL */
+	bool behind_zone;            /* behind only because another provider of the zone is */
+	char deployed[41];           /* the commit found deployed there when behind ("" unknown) */
 	/* filled by apply */
 	enum zsync_entry_result {
 		ZSYNC_RESULT_NONE,       /* not applied (plan only) */
@@ -53,6 +56,7 @@ struct zsync_plan_entry {
 		ZSYNC_RESULT_FAILED,
 		ZSYNC_RESULT_REFUSED,
 		ZSYNC_RESULT_SKIPPED,    /* invalid zone, secondary, vetoed by a hook */
+		ZSYNC_RESULT_OLDER,      /* the checkout is older than what is deployed there */
 	} result;
 	char *result_error;
 };
@@ -98,6 +102,7 @@ size_t zsync_plan_changes(const struct zsync_plan *plan);   /* pending RRset cha
 size_t zsync_plan_failed(const struct zsync_plan *plan);    /* entries that could not be planned */
 size_t zsync_plan_refused(const struct zsync_plan *plan);   /* entries over a safety limit */
 size_t zsync_plan_invalid(const struct zsync_plan *plan);   /* zones with errors */
+size_t zsync_plan_behind(const struct zsync_plan *plan);    /* entries older than what is deployed */
 
 /* The plan as JSON (schema: docs/plan-format.md), with its hash. */
 json_t *zsync_plan_json(const struct zsync_plan *plan);
@@ -114,6 +119,10 @@ void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool 
 /* The diff policy of a provider for a zone: what it holds, what is left alone. */
 void zsync_plan_policy(const struct zsync_provider_type *type, const struct zsync_provider_conf *pconf,
 		       const struct zsync_zone_conf *zconf, struct zsync_diff_policy *policy);
+
+/* The wire name of the provider's deployment marker for zone; *has false when it has none. */
+void zsync_plan_marker_name(const struct zsync_provider_conf *pc, const char *zone, uint8_t out[ZSYNC_NAME_MAXLEN],
+			    bool *has);
 
 /* "provider 'NAME': zone 'Z': " + message, the form every provider error takes. */
 char *zsync_plan_error(const char *provider, const char *zone, const char *msg);

@@ -521,3 +521,82 @@ int zsync_tree_read(void *tree, const char *path, char **buf, size_t *len, struc
 	zsync_file_release(&f);
 	return 0;
 }
+
+int zsync_repo_resolve(struct zsync_repo *repo, const char *ref, char out[41], struct zsync_err *err)
+{
+	git_object *obj = NULL, *commit = NULL;
+	int ret = 0;
+
+	if (git_revparse_single(&obj, repo->git, ref) < 0) {
+		ret = git_fail(err, ZSYNC_ENOTFOUND, "cannot resolve ref");
+		zsync_err_prefix(err, "ref '%s'", ref);
+		goto out;
+	}
+	if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "ref '%s' does not name a commit", ref);
+		goto out;
+	}
+	git_oid_tostr(out, 41, git_object_id(commit));
+out:
+	git_object_free(commit);
+	git_object_free(obj);
+	return ret;
+}
+
+int zsync_repo_descends(struct zsync_repo *repo, const char *commit, const char *ancestor,
+			struct zsync_err *err)
+{
+	git_oid c, a;
+	git_commit *obj = NULL;
+	int r;
+
+	if (git_oid_fromstr(&c, commit) < 0 || git_oid_fromstr(&a, ancestor) < 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "'%s' or '%s' is not a full commit id", commit, ancestor);
+	if (git_oid_equal(&c, &a))
+		return 1;
+	/* a commit this repository does not have cannot be an ancestor of what it has */
+	if (git_commit_lookup(&obj, repo->git, &a) < 0)
+		return 0;
+	git_commit_free(obj);
+	r = git_graph_descendant_of(repo->git, &c, &a);
+	if (r < 0)
+		return git_fail(err, ZSYNC_EIO, "cannot walk the history");
+	return r;
+}
+
+/* Credentials are the remote's business (ssh agent, URL, helper); zonesync holds none. */
+int zsync_repo_fetch(struct zsync_repo *repo, const char *remote, const char *branch, char out[41],
+		     struct zsync_err *err)
+{
+	git_remote *rm = NULL;
+	git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+	char *spec = NULL, *local = NULL;
+	bool named = git_remote_lookup(&rm, repo->git, remote) == 0;
+	int ret = 0;
+
+	if (!named && git_remote_create_anonymous(&rm, repo->git, remote) < 0) {
+		ret = git_fail(err, ZSYNC_EINVAL, "not a remote of the repository nor a URL");
+		goto out;
+	}
+	/* a named remote's tracking branch, as git fetch would update it; a URL gets our own ref */
+	local = named ? zsync_xasprintf("refs/remotes/%s/%s", remote, branch)
+		      : zsync_xasprintf("refs/zonesync/fetched/%s", branch);
+	spec = zsync_xasprintf("+refs/heads/%s:%s", branch, local);
+	git_strarray specs = { &spec, 1 };
+	fo.update_fetchhead = 0;
+	if (git_remote_fetch(rm, &specs, &fo, "zonesync: fetch") < 0) {
+		ret = git_fail(err, ZSYNC_EIO, "fetch failed");
+		goto out;
+	}
+	if (zsync_repo_resolve(repo, local, out, err) < 0) {
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the remote has no branch '%s'", branch);
+		goto out;
+	}
+out:
+	if (ret < 0)
+		zsync_err_prefix(err, "fetching branch '%s' from '%s'", branch, remote);
+	git_remote_free(rm);
+	free(spec);
+	free(local);
+	return ret;
+}

@@ -78,4 +78,23 @@ void zsync_file_release(struct zsync_file *file);
  */
 int zsync_tree_read(void *tree, const char *path, char **buf, size_t *len, struct zsync_err *err);
 
+/* The full commit id (40 hex digits and a NUL into out) that ref names. */
+int zsync_repo_resolve(struct zsync_repo *repo, const char *ref, char out[41], struct zsync_err *err);
+
+/*
+ * Whether commit descends from (or is) ancestor, both full ids: 1 yes, 0 no (also when
+ * the repository does not have ancestor: a commit it never saw), <0 error.
+ */
+int zsync_repo_descends(struct zsync_repo *repo, const char *commit, const char *ancestor,
+			struct zsync_err *err);
+
+/*
+ * Fetches branch from remote (a remote's name in the repository, or a URL/path) and
+ * puts the id of the fetched head into out. A named remote's tracking branch
+ * (refs/remotes/NAME/BRANCH) is updated; for a URL, refs/zonesync/fetched/BRANCH.
+ * The work tree is never touched. Errors say what and where (never a credential).
+ */
+int zsync_repo_fetch(struct zsync_repo *repo, const char *remote, const char *branch, char out[41],
+		     struct zsync_err *err);
+
 #endif

@@ -85,6 +85,27 @@ static const char *const migrations[ZSYNC_STATE_SCHEMA] = {
 	"  details TEXT,"
 	"  seen_at INTEGER NOT NULL);"
 	"CREATE INDEX drift_pair ON drift(zone, provider);",
+	/* 3: a change whose outcome is unknown (timeout, dropped connection) until a later run
+	 * reads the provider; the journalled --allow-older override. sqlite cannot widen a
+	 * CHECK in place: the table is rebuilt, rows and ids kept. */
+	"CREATE TABLE journal3 ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  zone TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  op TEXT NOT NULL CHECK (op IN ('create', 'update', 'delete', 'allow-older')),"
+	"  owner TEXT NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  old_rdata TEXT,"
+	"  new_rdata TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('planned', 'sent', 'applied', 'failed', 'unknown')),"
+	"  error TEXT,"
+	"  updated_at INTEGER NOT NULL);"
+	"INSERT INTO journal3 SELECT id, run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, updated_at FROM journal;"
+	"DROP TABLE journal;"
+	"ALTER TABLE journal3 RENAME TO journal;"
+	"CREATE INDEX journal_run ON journal(run_id);"
+	"CREATE INDEX journal_pair ON journal(zone, provider, status);",
 };
 
 static int db_fail(struct zsync_state *st, struct zsync_err *err, const char *what)

@@ -8,7 +8,7 @@
 
 #include "err.h"
 
-#define ZSYNC_STATE_SCHEMA 2
+#define ZSYNC_STATE_SCHEMA 3
 
 struct zsync_state;
 struct zsync_lock;
@@ -49,7 +49,7 @@ int zsync_state_run_begin(struct zsync_state *st, const char *command, const cha
 int zsync_state_run_end(struct zsync_state *st, int64_t run_id, const char *status,
 			const char *summary, struct zsync_err *err);
 
-/* Journal. op: create, update, delete; status: planned, sent, applied, failed. */
+/* Journal. op: create, update, delete, allow-older; status: planned, sent, applied, failed, unknown. */
 struct zsync_journal_entry {
 	const char *zone, *provider, *op, *owner, *type;
 	const char *old_rdata, *new_rdata; /* presentation text, one record a line; NULL if none */

@@ -4,6 +4,7 @@
 #include "dns.h"
 #include "provider.h"
 
+#include "deploy.h"
 #include "hook.h"
 
 #include "thread.h"
@@ -11,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* One sqlite connection serves every worker: its transactions must not interleave. */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -217,6 +219,53 @@ static int run_hooks(const struct zsync_plan *p, const struct zsync_plan_entry *
 	return veto;
 }
 
+/*
+ * apply --allow-older over a newer deployment: said, and journalled as a row of its own
+ * (op allow-older, old: the commit that was live, new: this one) beside the changes.
+ */
+static void journal_override(struct zsync_state *st, int64_t run, const struct zsync_plan *p,
+			     const struct zsync_plan_entry *e)
+{
+	struct zsync_err err = { 0 };
+	int64_t id = 0;
+	struct zsync_journal_entry je = { e->zone->conf->name, e->provider->conf->name, "allow-older",
+					  e->zone->conf->name, "COMMIT", e->deployed[0] ? e->deployed : NULL,
+					  p->commit };
+
+	fprintf(stderr, "zonesync: %s at %s: --allow-older: deploying %.12s over %.12s\n", e->zone->conf->name,
+		e->provider->conf->name, p->commit, e->deployed[0] ? e->deployed : "a newer deployment");
+	if (!st)
+		return;
+	pthread_mutex_lock(&state_lock);
+	if (zsync_state_journal_add(st, run, &je, &id, &err) < 0 ||
+	    zsync_state_journal_set(st, id, "applied", e->behind, &err) < 0)
+		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+	pthread_mutex_unlock(&state_lock);
+}
+
+/*
+ * The deployment marker (this commit) as one more change, sent last in the same apply:
+ * atomic providers land both or neither. Returns the marker's zone (caller frees; *c
+ * points into it), or NULL when the provider has no marker.
+ */
+static struct zsync_zone *marker_change(const struct zsync_plan *p, const struct zsync_plan_entry *e,
+					struct zsync_change *c)
+{
+	uint8_t name[ZSYNC_NAME_MAXLEN];
+	struct zsync_err err = { 0 };
+	struct zsync_zone *mz;
+	bool has;
+
+	zsync_plan_marker_name(e->provider->conf, e->zone->conf->name, name, &has);
+	if (!has || strlen(p->commit) != 40 || !(mz = zsync_marker_zone(e->zone->conf->name, name, p->commit,
+									time(NULL), &err)))
+		return NULL;
+	const struct zsync_rrset *old = e->current ? zsync_zone_find(e->current, name, ZSYNC_TYPE_TXT) : NULL;
+	*c = (struct zsync_change){ old ? ZSYNC_CHANGE_UPDATE : ZSYNC_CHANGE_CREATE, 0, ZSYNC_MARKER_TTL, old,
+				    zsync_zone_find(mz, name, ZSYNC_TYPE_TXT) };
+	return mz;
+}
+
 struct apply_ctx {
 	struct zsync_state *st;
 	int64_t run;
@@ -233,6 +282,7 @@ static const char *result_word(enum zsync_entry_result r)
 	case ZSYNC_RESULT_FAILED: return "failed";
 	case ZSYNC_RESULT_REFUSED: return "refused";
 	case ZSYNC_RESULT_SKIPPED: return "skipped";
+	case ZSYNC_RESULT_OLDER: return "older";
 	case ZSYNC_RESULT_NONE: break;
 	}
 	return "not-run";
@@ -324,6 +374,15 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 	case ZSYNC_ENTRY_READY:
 		break;
 	}
+	if (e->behind && !o->allow_older) {
+		/* whatever this checkout would change there, it would undo newer work */
+		e->result = ZSYNC_RESULT_OLDER;
+		e->result_error = zsync_xstrdup(e->behind);
+		__atomic_fetch_add(&t->older, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (e->behind)
+		journal_override(st, run, p, e);
 	if (e->cs.n == 0 && !e->create_zone) {
 		e->result = ZSYNC_RESULT_IN_SYNC;
 		record(st, p, e, true, NULL);
@@ -354,7 +413,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			break;
 		}
 		bool atomic = e->provider->type->caps & ZSYNC_CAP_ATOMIC;
-		size_t n = e->cs.n ? e->cs.n : 1;
+		size_t n = e->cs.n + 1; /* room for the marker */
 		unsigned char *applied = zsync_xcalloc(n, 1), *sent_applied = zsync_xcalloc(n, 1);
 		size_t *order = zsync_xmalloc(n * sizeof(*order));
 		/* a provider that is not atomic gets the changes in an order that keeps every
@@ -368,6 +427,16 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			zsync_changeset_safe_order(&e->cs, order);
 		for (size_t i = 0; i < e->cs.n; i++)
 			sent.v[i] = e->cs.v[order[i]];
+		/* the marker is last: it says the commit is live once everything before it is */
+		struct zsync_change mc;
+		struct zsync_zone *marker = marker_change(p, e, &mc);
+		if (marker) {
+			sent.v[sent.n++] = mc;
+			if (mc.op == ZSYNC_CHANGE_UPDATE)
+				sent.updates++;
+			else
+				sent.creates++;
+		}
 		struct zsync_apply_req req = {
 			.zone = e->zone->conf->name,
 			.desired = e->zone->desired,
@@ -383,6 +452,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 		free(sent.v);
 		free(sent_applied);
 		free(order);
+		zsync_zone_free(marker);
 		if (r < 0 && !atomic)
 			learn_applied(e, applied, &err);
 		size_t napplied = 0;
@@ -469,6 +539,7 @@ void zsync_sync_print_matrix(const struct zsync_plan *p, FILE *out, bool color)
 		case ZSYNC_RESULT_CHANGED: snprintf(res, sizeof(res), "ok, changed %zu", e->cs.n); sgr = "32"; break;
 		case ZSYNC_RESULT_FAILED: snprintf(res, sizeof(res), "failed: %s", e->result_error); sgr = "1;31"; break;
 		case ZSYNC_RESULT_REFUSED: snprintf(res, sizeof(res), "%s", e->result_error); sgr = "1;33"; break;
+		case ZSYNC_RESULT_OLDER: snprintf(res, sizeof(res), "refused: %s", e->result_error); sgr = "1;31"; break;
 		case ZSYNC_RESULT_SKIPPED:
 			snprintf(res, sizeof(res), "skipped%s%s%s", e->status == ZSYNC_ENTRY_INVALID_ZONE ? ": the zone has errors" : e->status == ZSYNC_ENTRY_READ_ONLY ? ": secondary" : "",
 				 e->result_error ? ": " : "", e->result_error ? e->result_error : "");
@@ -497,6 +568,8 @@ void zsync_sync_print_usage(const struct zsync_plan *p, FILE *out)
 
 int zsync_sync_exit_code(const struct zsync_apply_totals *t)
 {
+	if (t->older)
+		return ZSYNC_EXIT_OLDER;
 	if (t->failed)
 		return ZSYNC_EXIT_PARTIAL;
 	if (t->refused)

@@ -14,10 +14,11 @@ struct zsync_apply_opts {
 	bool no_replan;   /* apply --plan: a conflict fails instead of being re-planned */
 	long jobs;        /* worker threads; 0: [defaults] jobs */
 	bool progress;    /* a progress line on stderr (a terminal) */
+	bool allow_older; /* deploy entries whose checkout is older than what is deployed (journalled) */
 };
 
 struct zsync_apply_totals {
-	size_t changed, in_sync, failed, refused, skipped;
+	size_t changed, in_sync, failed, refused, skipped, older;
 	size_t changes;   /* RRset changes applied */
 };
 
@@ -38,7 +39,8 @@ void zsync_sync_print_matrix(const struct zsync_plan *plan, FILE *out, bool colo
 /* Prints what each provider was asked (requests per method), for API economy. */
 void zsync_sync_print_usage(const struct zsync_plan *plan, FILE *out);
 
-/* The exit code of apply/reconcile: 3 if any failed, else 4 if any refused, else 0. */
+/* The exit code of apply/reconcile: 6 if any entry is older than what is deployed, else 3
+ * if any failed, else 4 if any refused, else 0. */
 int zsync_sync_exit_code(const struct zsync_apply_totals *t);
 
 #endif

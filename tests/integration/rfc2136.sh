@@ -79,8 +79,8 @@ for server in bind knot; do
 	dkim=$(dig @127.0.0.1 -p "$PORT" +norec +short selector1._domainkey.example.com TXT | tr -d '" \n')
 	check "$server: TXT over 255 bytes" [ "${#dkim}" -gt 300 ]
 	contains "$server: delegation" "$(dig @127.0.0.1 -p "$PORT" +norec dev.example.com NS)" "ns1.dev.example.com."
-	big=$(dig @127.0.0.1 -p "$PORT" big.example AXFR -y "hmac-sha256:zonesync-key:$TSIG_SECRET" +noall +answer | grep -vc SOA)
-	same "$server: a zone larger than one 64 KiB UPDATE arrived whole (NS, ns1 and 4,999 records)" "$big" "5001"
+	big=$(dig @127.0.0.1 -p "$PORT" big.example AXFR -y "hmac-sha256:zonesync-key:$TSIG_SECRET" +noall +answer | grep -v SOA | grep -vc "^_zonesync\.")
+	same "$server: a zone larger than one 64 KiB UPDATE arrived whole (NS, ns1 and 4,999 records; the deployment marker aside)" "$big" "5001"
 	expect_exit 0 "$server: second apply" "$ZONESYNC" -c "$CFG" --no-color apply
 	contains "$server: nothing to do" "$OUT" "0 changes applied; 0 changed, 2 in sync"
 	# TTL-only changes take effect (Knot ignores a re-added record with a new TTL, RFC 2136 3.4.2.2)

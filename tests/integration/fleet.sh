@@ -1,0 +1,150 @@
+#!/bin/bash
+# fleet.sh - CI, cron and other hosts never undo each other's work: two checkouts of one
+# zone repository (a bare repository on disk is the remote) against named (RFC 2136) and
+# pdns_server. The deployment marker, never backwards (exit 6), git pull, a revert,
+# --allow-older (journalled), unrelated histories, [repo] remote fetched by reconcile.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-fleet-XXXXXX)
+take_port BPORT || exit 1
+take_port PPORT || exit 1
+take_port APORT || exit 1
+cleanup() {
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+
+G() { git -c user.name=test -c user.email=test@example.com "$@"; }
+# one remote, two hosts: "ci" and "cron", each with its own clone and its own state db
+new_repo "$T/seed" example.com
+git clone -q --bare "$T/seed" "$T/upstream.git"
+G clone -q "$T/upstream.git" "$T/ci"
+G clone -q "$T/upstream.git" "$T/cron"
+config() { # config HOST [REPO-SECTION-EXTRA]
+	cat <<CONF
+[repo]
+path = "$T/$1"
+${2:-}
+[state]
+path = "$T/$1.state.db"
+[defaults]
+providers = ["bind", "pdns"]
+[providers.bind]
+type = "rfc2136"
+server = "127.0.0.1:$BPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$BPORT"]
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$APORT"
+api_key = "env:PDNS_KEY"
+create_zones = true
+nameservers = ["127.0.0.1:$PPORT"]
+[[zones]]
+name = "example.com"
+CONF
+}
+config ci > "$T/ci.toml"
+config cron > "$T/cron.toml"
+Z() { local host=$1; shift; "$ZONESYNC" -c "$T/$host.toml" --no-color "$@"; }
+head_of() { git -C "$T/$1" rev-parse HEAD; }
+marker() { dig @127.0.0.1 -p "$1" +norec +short _zonesync.example.com TXT | tr -d '"'; }
+A=$(head_of ci)
+
+echo "== two checkouts of one repository; named :$BPORT, pdns :$PPORT"
+expect_exit 0 "ci applies commit A to both providers (the placeholder apex NS replaced: --force)" Z ci apply --force
+contains "the marker at named names commit A, with a format version and a time" "$(marker "$BPORT")" "zonesync-marker/1 commit=$A time=20"
+contains "the marker at pdns names commit A" "$(marker "$PPORT")" "commit=$A"
+
+# CI deploys B: www via lb
+sed -i 's/^www            300   IN CNAME example.com.$/www            300   IN CNAME lb.example.com./' "$T/ci/zones/example.com.zone"
+git_commit "$T/ci" "www via lb" && G -C "$T/ci" push -q origin main
+B=$(head_of ci)
+expect_exit 0 "ci applies commit B" Z ci apply
+same "named serves B's www" "$(answers "$BPORT" www.example.com CNAME)" "lb.example.com."
+contains "named's marker names B" "$(marker "$BPORT")" "commit=$B"
+contains "pdns's marker names B" "$(marker "$PPORT")" "commit=$B"
+
+echo "== the marker is zonesync's own record"
+expect_exit 0 "plan: the marker is not a change" Z ci plan --exit-code
+expect_exit 0 "verify --strict: the marker is not extra" Z ci verify --strict
+check "  and verify --strict looked for extras" sh -c "! printf '%s' \"\$1\" | grep -q 'extras not checked'" _ "$OUT"
+for p in bind pdns; do
+	expect_exit 0 "import from $p" Z ci import --provider "$p" --zone example.com
+	check "  the import holds no marker" sh -c "! printf '%s' \"\$1\" | grep -qi '_zonesync'" _ "$OUT"
+done
+
+echo "== the stale cron checkout (still at A) is refused"
+expect_exit 6 "reconcile from the stale checkout: exit 6" Z cron reconcile --metrics "$T/cron.prom"
+contains "it says the checkout is older" "$OUT" "the checkout is older than what is deployed"
+contains "it names the live commit" "$OUT" "commit ${B:0:12}"
+contains "it names this checkout's commit" "$OUT" "this checkout has ${A:0:12}"
+contains "it says what to do" "$OUT" "git pull"
+contains "and the override" "$OUT" "--allow-older"
+same "named still serves B's www" "$(answers "$BPORT" www.example.com CNAME)" "lb.example.com."
+same "pdns still serves B's www" "$(answers "$PPORT" www.example.com CNAME)" "lb.example.com."
+same "no drift was recorded" "$(grep '^zonesync_drift_total' "$T/cron.prom" | awk '{s+=$2} END {print s+0}')" "0"
+same "nothing was journalled by the stale host" "$(sqlite3 "$T/cron.state.db" "SELECT count(*) FROM journal")" "0"
+expect_exit 6 "apply from the stale checkout: exit 6 too" Z cron apply
+expect_exit 0 "plan from the stale checkout shows it (plan itself changes nothing)" Z cron plan
+contains "  OLDER in the plan" "$OUT" "OLDER: the checkout is older"
+
+echo "== after git pull it converges"
+G -C "$T/cron" pull -q
+expect_exit 0 "reconcile after git pull" Z cron reconcile
+same "named: B" "$(answers "$BPORT" www.example.com CNAME)" "lb.example.com."
+
+echo "== a rollback is a revert commit, which descends from B"
+G -C "$T/ci" revert --no-edit HEAD >/dev/null && G -C "$T/ci" push -q origin main
+C=$(head_of ci)
+expect_exit 0 "ci applies the revert" Z ci apply
+same "named: www back as in A" "$(answers "$BPORT" www.example.com CNAME)" "example.com."
+same "pdns: www back as in A" "$(answers "$PPORT" www.example.com CNAME)" "example.com."
+contains "named's marker names the revert" "$(marker "$BPORT")" "commit=$C"
+contains "pdns's marker names the revert" "$(marker "$PPORT")" "commit=$C"
+
+echo "== --allow-older deploys an older commit, journalled"
+expect_exit 6 "apply --ref B (older than the revert): exit 6" Z ci apply --ref "$B"
+expect_exit 0 "apply --ref B --allow-older" Z ci apply --ref "$B" --allow-older
+same "named serves B's www again" "$(answers "$BPORT" www.example.com CNAME)" "lb.example.com."
+same "the override is journalled per provider" \
+	"$(sqlite3 "$T/ci.state.db" "SELECT provider || ' ' || substr(old_rdata, 1, 12) || ' ' || substr(new_rdata, 1, 12) FROM journal WHERE op = 'allow-older' ORDER BY provider")" \
+	"$(printf 'bind %s %s\npdns %s %s' "${C:0:12}" "${B:0:12}" "${C:0:12}" "${B:0:12}")"
+expect_exit 0 "history shows it" Z ci history -n 1
+contains "  as allow-older" "$OUT" "allow-older"
+expect_exit 0 "and the head (the revert, a descendant of B) deploys again" Z ci apply
+
+echo "== unrelated histories are refused"
+new_repo "$T/other" example.com
+config other > "$T/other.toml"
+expect_exit 6 "a repository that never saw the live commit: exit 6" Z other apply
+
+echo "== [repo] remote: reconcile fetches the branch first"
+sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.22/' "$T/ci/zones/example.com.zone"
+git_commit "$T/ci" "api moves" && G -C "$T/ci" push -q origin main
+D=$(head_of ci)
+config cron 'remote = "origin"
+branch = "main"' > "$T/cron-fetch.toml"
+expect_exit 0 "reconcile with [repo] remote deploys the remote's head without a pull" "$ZONESYNC" -c "$T/cron-fetch.toml" --no-color reconcile
+same "named serves D" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.22')"
+contains "named's marker names D" "$(marker "$BPORT")" "commit=$D"
+contains "pdns's marker names D" "$(marker "$PPORT")" "commit=$D"
+same "the cron checkout's work tree was not touched" "$(head_of cron)" "$B"
+config cron "remote = \"$T/upstream.git\"" > "$T/cron-url.toml"
+expect_exit 0 "apply --fetch from a URL (the bare repository's path)" "$ZONESYNC" -c "$T/cron-url.toml" --no-color apply --fetch
+config cron "remote = \"$T/no-such-remote.git\"" > "$T/cron-bad.toml"
+sed -i 's/^api            300   IN A    192.0.2.22$/api            300   IN A    192.0.2.23/' "$T/cron/zones/example.com.zone"
+expect_exit 1 "a fetch that fails: exit 1" "$ZONESYNC" -c "$T/cron-bad.toml" --no-color reconcile
+contains "  it says the fetch failed" "$OUT" "fetching branch 'main' from"
+contains "  and that nothing was deployed" "$OUT" "nothing deployed"
+same "  named still serves D" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.22')"
+expect_exit 1 "apply --fetch without [repo] remote: exit 1" Z ci apply --fetch
+finish
