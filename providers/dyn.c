@@ -438,6 +438,8 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			snprintf(key, sizeof(key), "%sRecords", tname);
 			body = json_pack("{s:o}", key, recs);
 		}
+		/* a new session while staging the first change loses nothing; later, it loses the rest */
+		relogged = false;
 		ret = call(d, c->new ? "PUT" : "DELETE", path, body, &r, &relogged, err);
 		if (ret == 0)
 			zsync_http_resp_release(&r);
@@ -455,11 +457,15 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		struct zsync_http_resp r;
 		char *path = zsync_xasprintf("/REST/Zone/%s/", z);
 		json_t *body = json_pack("{s:b, s:s}", "publish", 1, "notes", req->commit ? req->commit : "zonesync");
+		relogged = false;
 		ret = call(d, "PUT", path, body, &r, &relogged, err);
 		if (ret == 0)
 			zsync_http_resp_release(&r);
 		else
 			zsync_err_prefix(err, "publish");
+		if (ret == 0 && relogged && cs->n > 0)
+			/* a fresh session publishes nothing of what the old one staged */
+			ret = zsync_err_set(err, ZSYNC_ECONFLICT, "the Dyn session expired before the publish; the zone is re-read");
 		json_decref(body);
 		free(path);
 	}

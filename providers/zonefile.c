@@ -25,6 +25,7 @@ struct zonefile {
 	const struct zsync_strlist *nameservers; /* where the new serial must show */
 	long timeout;
 	const char *name;
+	struct zsync_hook_env env; /* the commands get no secret */
 };
 
 static int zf_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
@@ -48,6 +49,7 @@ static int zf_open(const struct zsync_provider_conf *conf, void **priv, struct z
 	zf->nameservers = &conf->nameservers;
 	zf->reload = zsync_config_get_argv(conf, "reload_command");
 	zf->check = zsync_config_get_argv(conf, "check_command");
+	zf->env = (struct zsync_hook_env){ conf->hook_pass, conf->hook_deny };
 	*priv = zf;
 	return 0;
 }
@@ -210,7 +212,7 @@ static int run_command(const struct zonefile *zf, char *const *tmpl, const char 
 	struct zsync_err herr = { 0 };
 	int ret = 0;
 
-	if (zsync_hook_run(argv, NULL, NULL, 0, (int)zf->timeout, &res, &herr) < 0) {
+	if (zsync_hook_run(argv, NULL, &zf->env, NULL, 0, (int)zf->timeout, &res, &herr) < 0) {
 		ret = zsync_err_set(err, ZSYNC_EIO, "%s command: %s", what, herr.msg);
 	} else if (res.status != 0) {
 		char *o = command_output(res.output, file, shown_as);

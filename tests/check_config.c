@@ -52,7 +52,9 @@ static const struct {
 	const char *toml, *expect;
 } bad[] = {
 	{ "[repo]\npath = 1\n", "zonesync.toml:2: error: repo.path: expected a string, found integer" },
-	{ "[repo]\nbranch = \"main\"\n", "zonesync.toml:2: error: repo.branch: unknown key" },
+	{ "[repo]\nbrnach = \"main\"\n", "zonesync.toml:2: error: repo.brnach: unknown key" },
+	{ "[repo]\nbranch = \"main\"\n", "zonesync.toml:2: error: repo.branch: goes with repo.remote" },
+	{ "[providers.p]\ntype = \"memory\"\nmarker = \"_zs.\"\n", "zonesync.toml:3: error: providers.p.marker: expected a name relative to the zone" },
 	{ "[repos]\n", "zonesync.toml:1: error: repos: unknown key" },
 	{ "[serve]\nreconcile_every = \"15 minutes\"\n",
 	  "zonesync.toml:2: error: serve.reconcile_every: '15 minutes' is not a duration (a number with s, m, h or d: \"15m\"; \"0\" for never)" },
@@ -145,6 +147,32 @@ START_TEST(test_example_config_loads)
 }
 END_TEST
 
+/* Without [state] path the database lives outside the repository, one file per repository. */
+START_TEST(test_default_state_path)
+{
+	struct zsync_config *a = NULL, *b = NULL;
+	char *got;
+
+	setenv("XDG_STATE_HOME", "/xdg-state", 1);
+	got = load("[repo]\npath = \"repo-one\"\n", &a);
+	ck_assert_str_eq(got, "");
+	free(got);
+	got = load("[repo]\npath = \"repo-two\"\n", &b);
+	ck_assert_str_eq(got, "");
+	free(got);
+	const char *want = geteuid() == 0 ? "/var/lib/zonesync/repo-one-" : "/xdg-state/zonesync/repo-one-";
+	ck_assert_msg(strncmp(a->state.path, want, strlen(want)) == 0, "%s", a->state.path);
+	ck_assert_msg(strlen(a->state.path) == strlen(want) + 16 + 3 && !strcmp(a->state.path + strlen(a->state.path) - 3, ".db"),
+		      "%s", a->state.path);
+	ck_assert_msg(strstr(b->state.path, "/repo-two-") && strcmp(a->state.path + strlen(want), b->state.path + strlen(want)) != 0,
+		      "%s vs %s", a->state.path, b->state.path);
+	ck_assert_msg(strncmp(a->state.path, dir, strlen(dir)) != 0, "%s is inside the test folder", a->state.path);
+	zsync_config_free(a);
+	zsync_config_free(b);
+	unsetenv("XDG_STATE_HOME");
+}
+END_TEST
+
 START_TEST(test_secrets)
 {
 	struct zsync_config *cfg = NULL;
@@ -155,7 +183,14 @@ START_TEST(test_secrets)
 	free(got);
 	unsetenv("ZS_TEST_SECRET");
 	ck_assert_int_lt(zsync_config_secret(cfg, "provider 'bind': tsig_secret", "env:ZS_TEST_SECRET", &v, &err), 0);
-	ck_assert_str_eq(err.msg, "provider 'bind': tsig_secret: environment variable ZS_TEST_SECRET is not set");
+	ck_assert_msg(strstr(err.msg, "provider 'bind': tsig_secret: environment variable ZS_TEST_SECRET is not set"), "%s", err.msg);
+	/* a line break would split an HTTP header in two: refused, the key named, the value never */
+	setenv("ZS_TEST_SECRET", "tok\r\nX-Injected: 1", 1);
+	ck_assert_int_lt(zsync_config_secret(cfg, "provider 'pdns': api_key", "env:ZS_TEST_SECRET", &v, &err), 0);
+	ck_assert_msg(strstr(err.msg, "provider 'pdns': api_key: environment variable ZS_TEST_SECRET holds a CR or LF") &&
+		      !strstr(err.msg, "Injected"), "%s", err.msg);
+	setenv("ZS_TEST_SECRET", "tok\n", 1);
+	ck_assert_int_lt(zsync_config_secret(cfg, "x", "env:ZS_TEST_SECRET", &v, &err), 0);
 	setenv("ZS_TEST_SECRET", "c2VjcmV0", 1);
 	ck_assert_int_eq(zsync_config_secret(cfg, "x", "env:ZS_TEST_SECRET", &v, &err), 0);
 	ck_assert_str_eq(v, "c2VjcmV0");
@@ -165,6 +200,14 @@ START_TEST(test_secrets)
 	tu_write(f, "from-a-file\n");
 	ck_assert_int_eq(zsync_config_secret(cfg, "x", "file:key.txt", &v, &err), 0);
 	ck_assert_str_eq(v, "from-a-file");
+	free(v);
+	tu_write(f, "line1\nline2\n");
+	ck_assert_int_lt(zsync_config_secret(cfg, "provider 'dyn': password", "file:key.txt", &v, &err), 0);
+	ck_assert_msg(strstr(err.msg, "provider 'dyn': password: secret file key.txt holds a CR, LF or NUL") &&
+		      !strstr(err.msg, "line1"), "%s", err.msg);
+	tu_write(f, "crlf\r\n");
+	ck_assert_int_eq(zsync_config_secret(cfg, "x", "file:key.txt", &v, &err), 0);
+	ck_assert_str_eq(v, "crlf");
 	free(v);
 	ck_assert_int_lt(zsync_config_secret(cfg, "provider 'pdns': api_key", "file:missing.txt", &v, &err), 0);
 	ck_assert_msg(strstr(err.msg, "cannot read secret file") && strstr(err.msg, "missing.txt"), "%s", err.msg);
@@ -328,6 +371,7 @@ int main(void)
 	tcase_add_test(tc, test_secret_value_never_echoed);
 	tcase_add_test(tc, test_example_config_loads);
 	tcase_add_test(tc, test_secrets);
+	tcase_add_test(tc, test_default_state_path);
 	tcase_add_test(tc, test_match_files);
 	tcase_add_test(tc, test_cli);
 	tcase_add_test(tc, test_shard);

@@ -2,6 +2,7 @@
 #include "testutil.h"
 
 #include "config.h"
+#include "deploy.h"
 #include "plan.h"
 #include "repo.h"
 #include "provider.h"
@@ -222,10 +223,16 @@ START_TEST(test_apply_memory)
 	ck_assert_uint_eq(t.changed, 1);
 	ck_assert_uint_eq(t.changes, 5);
 	ck_assert_int_eq(pl->entries[0].result, ZSYNC_RESULT_CHANGED);
-	/* the provider now serves every RRset of git except the SOA (which it owns) */
+	/* the provider now serves every RRset of git except the SOA (which it owns), and the
+	 * deployment marker naming this commit */
 	struct zsync_zone *now = NULL;
 	ck_assert_int_eq(pl->providers[0].type->fetch(pl->providers[0].priv, "example.com.", &now, &err), 0);
-	ck_assert_uint_eq(zsync_zone_rrset_count(now), zsync_zone_rrset_count(pl->zones[0].desired) - 1);
+	ck_assert_uint_eq(zsync_zone_rrset_count(now), zsync_zone_rrset_count(pl->zones[0].desired) - 1 + 1);
+	uint8_t mname[ZSYNC_NAME_MAXLEN];
+	struct zsync_marker m;
+	ck_assert_int_eq(zsync_name_from_text("_zonesync.example.com.", NULL, mname), 0);
+	ck_assert_int_eq(zsync_marker_read(now, mname, &m, &err), 1);
+	ck_assert_str_eq(m.commit, pl->commit);
 	zsync_zone_free(now);
 	zsync_state_close(st);
 	int rc;

@@ -297,6 +297,12 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			code = zsync_cmd_exit_for(err.code);
 			goto out;
 		}
+		/* a state db kept in the repository must never be committed with it */
+		struct zsync_repo *r = NULL;
+		if (zsync_repo_open(&r, cfg->repo.path, &err) == 0 && zsync_repo_exclude(r, cfg->state.path, &err) < 0)
+			fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+		zsync_repo_close(r);
+		memset(&err, 0, sizeof(err));
 		int n = zsync_state_recover(st, &err);
 		if (n > 0)
 			fprintf(stderr, "zonesync: %d earlier run%s ended without finishing; this run re-reads every provider and converges\n",

@@ -11,12 +11,53 @@
 static const char usage_line[] =
 	"zonesync plan [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--format text|json|markdown] [--out FILE] [--exit-code] [ZONE...]";
 
+/* Whether provider name serves a zone this run touches (with all_zones: the defaults too). */
+static bool provider_used(const struct zsync_config *cfg, const char *name, const struct zsync_strlist *zones)
+{
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (!zsync_config_selected(zones, cfg->zones[i].name, true))
+			continue;
+		for (size_t j = 0; j < cfg->zones[i].providers.n; j++)
+			if (!strcmp(cfg->zones[i].providers.v[j], name))
+				return true;
+	}
+	for (size_t j = 0; cfg->repo.all_zones && j < cfg->defaults.providers.n; j++)
+		if (!strcmp(cfg->defaults.providers.v[j], name))
+			return true;
+	return false;
+}
+
+int zsync_cmd_check_secrets(const struct zsync_config *cfg, const struct zsync_strlist *zones,
+			    const struct zsync_strlist *providers)
+{
+	int bad = 0;
+	for (size_t i = 0; i < cfg->nproviders; i++) {
+		const struct zsync_provider_conf *pc = &cfg->providers[i];
+		struct zsync_err err = { 0 };
+		if (!zsync_config_selected(providers, pc->name, false) || !provider_used(cfg, pc->name, zones))
+			continue;
+		if (zsync_config_check_secrets(pc, &err) < 0) {
+			fprintf(stderr, "zonesync: %s\n", err.msg);
+			bad++;
+		}
+	}
+	if (bad)
+		fprintf(stderr, "zonesync: %d secret%s could not be resolved: a configuration error; no provider was contacted\n",
+			bad, bad == 1 ? "" : "s");
+	return bad ? ZSYNC_EXIT_ERROR : 0;
+}
+
 int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			 struct zsync_strlist *zones, struct zsync_strlist *providers,
 			 struct zsync_repo **repo, struct zsync_tree **tree, struct zsync_plan **plan)
 {
 	struct zsync_err err = { 0 };
 	struct zsync_plan_filter f = { zones, providers };
+	int code;
+
+	/* a missing secret is not a provider outage (exit 3, retried): it never heals by itself */
+	if ((code = zsync_cmd_check_secrets(cfg, zones, providers)))
+		return code;
 
 	if (zsync_cmd_open_repo(repo, NULL, cfg, &err) < 0 ||
 	    zsync_repo_tree(tree, *repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0 ||

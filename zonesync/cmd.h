@@ -92,6 +92,14 @@ struct zsync_tree;
 struct zsync_plan;
 struct zsync_strlist;
 
+/*
+ * Resolves every secret of the providers this run uses (zones, providers: the --zone and
+ * --provider selections) and prints what is wrong: 0, or exit 1 before any provider is
+ * contacted.
+ */
+int zsync_cmd_check_secrets(const struct zsync_config *cfg, const struct zsync_strlist *zones,
+			    const struct zsync_strlist *providers);
+
 /* plan and apply: open the repository at ref, build the plan, print zone errors. 0 or an exit code. */
 int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			 struct zsync_strlist *zones, struct zsync_strlist *providers,

@@ -70,7 +70,8 @@ static const struct kspec serve_keys[] = {
 	{ "max_body", K_COUNT }, { "max_queue", K_COUNT }, { 0 },
 };
 static const struct kspec hook_keys[] = {
-	{ "pre_apply", K_ARGVLIST }, { "post_apply", K_ARGVLIST }, { "on_failure", K_ARGVLIST }, { 0 },
+	{ "pre_apply", K_ARGVLIST }, { "post_apply", K_ARGVLIST }, { "on_failure", K_ARGVLIST },
+	{ "pass_env", K_STRLIST }, { 0 },
 };
 
 struct vctx {
@@ -387,6 +388,54 @@ static char *abs_path(const char *dir, const char *p)
 	return zsync_xasprintf("%s/%s", dir, p);
 }
 
+/*
+ * Every variable an env: reference anywhere in the configuration names (only secret keys
+ * take references: providers' and [serve]'s): hooks must never inherit them.
+ */
+static void collect_secret_env(const struct zsync_toml *t, struct zsync_strlist *out)
+{
+	if (!t)
+		return;
+	if (t->type == ZSYNC_TOML_STRING && strncmp(t->str.s, "env:", 4) == 0)
+		zsync_strlist_add(out, t->str.s + 4);
+	else if (t->type == ZSYNC_TOML_TABLE)
+		for (size_t i = 0; i < t->tab.n; i++)
+			collect_secret_env(t->tab.kv[i].val, out);
+	else if (t->type == ZSYNC_TOML_ARRAY)
+		for (size_t i = 0; i < t->arr.n; i++)
+			collect_secret_env(t->arr.v[i], out);
+}
+
+/*
+ * The default state database: outside the repository, so that `git add -A` never commits
+ * it, one file per repository (its folder's name and a hash of its real path):
+ * /var/lib/zonesync/ for root, else $XDG_STATE_HOME/zonesync/ (~/.local/state/zonesync/).
+ */
+static char *default_state_path(const char *repo)
+{
+	char *real = realpath(repo, NULL), *base, *out;
+	const char *r = real ? real : repo, *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	size_t n = strlen(r);
+
+	while (n > 1 && r[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)r[i]) * 1099511628211ull;
+	const char *slash = memrchr(r, '/', n);
+	base = zsync_xasprintf("%.*s-%016llx.db", (int)(n - (slash ? (size_t)(slash + 1 - r) : 0)),
+			       slash ? slash + 1 : r, (unsigned long long)h);
+	if (geteuid() == 0)
+		out = zsync_xasprintf("/var/lib/zonesync/%s", base);
+	else if (xdg && xdg[0] == '/')
+		out = zsync_xasprintf("%s/zonesync/%s", xdg, base);
+	else
+		out = zsync_xasprintf("%s/.local/state/zonesync/%s", home && *home ? home : "/tmp", base);
+	free(base);
+	free(real);
+	return out;
+}
+
 const char *zsync_config_locate(const char *explicit_path, bool *explicit_choice)
 {
 	const char *env = getenv("ZONESYNC_CONFIG");
@@ -475,6 +524,9 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 	else
 		verr(v, zsync_toml_get(t, "unsupported")->line,
 		     "%s.unsupported: expected \"error\" or \"skip\", not '%s'", prefix, u);
+	/* hooks must never see what a secret reference names */
+	p->hook_pass = &cfg->hooks.pass_env;
+	p->hook_deny = &cfg->secret_env;
 	const char *rate = get_str(t, "rate_limit", NULL);
 	if (rate && parse_rate(rate, &p->rate_per_sec) < 0)
 		verr(v, zsync_toml_get(t, "rate_limit")->line,
@@ -692,10 +744,14 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 		verr(&v, zsync_toml_get(t, "zones_dir")->line,
 		     "repo.zones_dir: must be a folder inside the repository");
 
+	collect_secret_env(doc, &cfg->secret_env);
 	t = zsync_toml_get(doc, "state");
 	if (t)
 		check_table(&v, "state", t, state_keys);
-	cfg->state.path = abs_path(cfg->dir, get_str(t, "path", ".zonesync/state.db"));
+	if (get_str(t, "path", NULL))
+		cfg->state.path = abs_path(cfg->dir, get_str(t, "path", NULL));
+	else
+		cfg->state.path = default_state_path(cfg->repo.path);
 	/* history is bounded by default: the journal of a 1M-record apply is 1M rows */
 	cfg->state.keep_runs = get_int(t, "keep_runs", 1000);
 	cfg->state.keep_days = get_int(t, "keep_days", 90);
@@ -751,6 +807,7 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 		get_argvs(t, "pre_apply", &cfg->hooks.pre_apply);
 		get_argvs(t, "post_apply", &cfg->hooks.post_apply);
 		get_argvs(t, "on_failure", &cfg->hooks.on_failure);
+		get_strlist(t, "pass_env", &cfg->hooks.pass_env);
 	}
 	t = zsync_toml_get(doc, "serve");
 	load_serve(&v, cfg, t);
@@ -790,6 +847,8 @@ void zsync_config_free(struct zsync_config *cfg)
 	free_argvs(&cfg->hooks.pre_apply);
 	free_argvs(&cfg->hooks.post_apply);
 	free_argvs(&cfg->hooks.on_failure);
+	zsync_strlist_release(&cfg->hooks.pass_env);
+	zsync_strlist_release(&cfg->secret_env);
 	zsync_strlist_release(&cfg->defaults.providers);
 	free(cfg->repo.path);
 	free(cfg->repo.ref);
@@ -925,7 +984,12 @@ int zsync_config_secret(const struct zsync_config *cfg, const char *what, const 
 		const char *val = getenv(ref + 4);
 		if (!val || !*val)
 			return zsync_err_set(err, ZSYNC_ENOTFOUND,
-					     "%s: environment variable %s is not set", what, ref + 4);
+					     "%s: environment variable %s is not set%s", what, ref + 4,
+					     val ? " (it is empty)" : " (a cron job or unit must export it: set -a, or Environment=)");
+		/* a line break would end an HTTP header and start another one */
+		if (strpbrk(val, "\r\n"))
+			return zsync_err_set(err, ZSYNC_EINVAL,
+					     "%s: environment variable %s holds a CR or LF: refused", what, ref + 4);
 		*out = zsync_xstrdup(val);
 		return 0;
 	}
@@ -950,17 +1014,33 @@ int zsync_config_secret(const struct zsync_config *cfg, const char *what, const 
 			len--;
 		buf = zsync_xrealloc(buf, len + 1);
 		buf[len] = '\0';
-		if (strlen(buf) != len || len == 0) {
+		if (strlen(buf) != len || len == 0 || strpbrk(buf, "\r\n")) {
+			int code = zsync_err_set(err, ZSYNC_EINVAL, "%s: secret file %s %s: refused", what, ref + 5,
+						 len == 0 ? "is empty" : "holds a CR, LF or NUL inside the value");
 			memset(buf, 0, len);
 			free(buf);
-			return zsync_err_set(err, ZSYNC_EINVAL, "%s: secret file is empty or binary",
-					     what);
+			return code;
 		}
 		*out = buf;
 		return 0;
 	}
 	return zsync_err_set(err, ZSYNC_EINVAL, "%s: not a secret reference (env:VAR or file:PATH)",
 			     what);
+}
+
+int zsync_config_check_secrets(const struct zsync_provider_conf *p, struct zsync_err *err)
+{
+	for (const struct zsync_conf_key *k = p->schema; k && k->key; k++) {
+		char *val = NULL;
+		if (k->type != ZSYNC_CONF_SECRET || !zsync_config_get_str(p, k->key))
+			continue;
+		if (zsync_config_get_secret(p, k->key, &val, err) < 0) {
+			zsync_err_prefix(err, "provider '%s'", p->name);
+			return err->code ? err->code : ZSYNC_EINVAL;
+		}
+		zsync_config_secret_free(val);
+	}
+	return 0;
 }
 
 bool zsync_config_selected(const struct zsync_strlist *l, const char *s, bool zone_name)

@@ -77,6 +77,9 @@ struct zsync_provider_conf {
 	bool create_zones;
 	char *marker;                    /* deployment marker name below the zone ("_zonesync"); NULL: none */
 	struct zsync_limits limits;
+	/* what its commands (zonefile reload/check) may inherit: the config's [hooks] pass_env,
+	 * and never the variables its secret references name (struct zsync_hook_env) */
+	const struct zsync_strlist *hook_pass, *hook_deny;
 };
 
 struct zsync_zone_conf {
@@ -120,6 +123,7 @@ struct zsync_config {
 	size_t nzones, zones_alloc;
 	struct {
 		struct zsync_argvs pre_apply, post_apply, on_failure;
+		struct zsync_strlist pass_env; /* variables hooks get beyond the allow-list */
 	} hooks;
 	struct {                         /* zonesync serve */
 		char *listen;            /* "ADDR:PORT" */
@@ -129,6 +133,7 @@ struct zsync_config {
 		long reconcile_every, verify_every; /* seconds; 0: never */
 		long max_body, max_queue;
 	} serve;
+	struct zsync_strlist secret_env;         /* variables named by env: secret references */
 	struct zsync_toml *doc;
 };
 
@@ -223,6 +228,13 @@ int zsync_config_get_secret(const struct zsync_provider_conf *p, const char *key
 void zsync_config_secret_free(char *secret);
 /* "string", "true/false", "integer", "array of strings", "secret (env:/file:)", "command". */
 const char *zsync_config_type_name(enum zsync_conf_type t);
+
+/*
+ * Resolves (and forgets) every secret key of provider p: a missing, unreadable or
+ * malformed secret (CR, LF, NUL) is a configuration error, found before any provider is
+ * contacted. err names the provider and key, never the value.
+ */
+int zsync_config_check_secrets(const struct zsync_provider_conf *p, struct zsync_err *err);
 
 /* Normalises a zone name: lower case, trailing dot. malloc'ed. */
 char *zsync_config_zone_name(const char *name);

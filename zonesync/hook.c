@@ -25,8 +25,38 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int zsync_hook_run(char *const argv[], char *const env[], const char *input, size_t input_len,
-		   int timeout_sec, struct zsync_hook_result *res, struct zsync_err *err)
+static bool name_is(const char *var, const char *name)
+{
+	size_t l = strlen(name);
+	return strncmp(var, name, l) == 0 && (var[l] == '=' || var[l] == '\0');
+}
+
+static bool in_list(const char *var, const struct zsync_strlist *l)
+{
+	for (size_t i = 0; l && i < l->n; i++)
+		if (name_is(var, l->v[i]))
+			return true;
+	return false;
+}
+
+bool zsync_hook_env_allowed(const char *var, const struct zsync_hook_env *policy)
+{
+	static const char *const allow[] = { "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG",
+					     "LANGUAGE", "TZ", "TMPDIR", "TERM" };
+
+	if (policy && in_list(var, policy->deny))
+		return false;
+	if (strncmp(var, "ZONESYNC_", 9) == 0 || strncmp(var, "LC_", 3) == 0)
+		return true;
+	for (size_t i = 0; i < sizeof(allow) / sizeof(allow[0]); i++)
+		if (name_is(var, allow[i]))
+			return true;
+	return policy && in_list(var, policy->pass);
+}
+
+int zsync_hook_run(char *const argv[], char *const env[], const struct zsync_hook_env *policy,
+		   const char *input, size_t input_len, int timeout_sec, struct zsync_hook_result *res,
+		   struct zsync_err *err)
 {
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, exec_err[2] = { -1, -1 };
 	size_t cap = 4096, len = 0, written = 0;
@@ -60,7 +90,8 @@ int zsync_hook_run(char *const argv[], char *const env[], const char *input, siz
 			size_t l = eq ? (size_t)(eq - env[j]) : strlen(env[j]);
 			shadowed = strncmp(environ[i], env[j], l) == 0 && environ[i][l] == '=';
 		}
-		if (!shadowed)
+		/* a hook is someone else's program: it gets no credential of ours */
+		if (!shadowed && zsync_hook_env_allowed(environ[i], policy))
 			envp[k++] = environ[i];
 	}
 	pid = fork();

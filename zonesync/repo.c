@@ -600,3 +600,46 @@ out:
 	free(local);
 	return ret;
 }
+
+int zsync_repo_exclude(struct zsync_repo *repo, const char *path, struct zsync_err *err)
+{
+	const char *wd = git_repository_workdir(repo->git);
+	char *real_wd = wd ? realpath(wd, NULL) : NULL, *dir = zsync_xstrdup(path), *slash, *real_dir = NULL;
+	char *line = NULL, *excl = NULL, *have = NULL;
+	size_t len = 0, wl;
+	int ret = 0;
+	FILE *f;
+
+	/* the file may not exist yet: compare its folder's real path */
+	slash = strrchr(dir, '/');
+	if (!real_wd || !slash)
+		goto out;
+	*slash = '\0';
+	real_dir = realpath(*dir ? dir : "/", NULL);
+	wl = strlen(real_wd);
+	if (!real_dir || strncmp(real_dir, real_wd, wl) != 0 || (real_dir[wl] != '/' && real_dir[wl] != '\0'))
+		goto out; /* outside the work tree: nothing to keep out of git */
+	line = zsync_xasprintf("/%s%s%s*\n", real_dir[wl] ? real_dir + wl + 1 : "", real_dir[wl] ? "/" : "",
+			       slash + 1);
+	excl = zsync_xasprintf("%sinfo/exclude", git_repository_path(repo->git));
+	have = zsync_read_file(excl, 1u << 20, &len, &(struct zsync_err){ 0 });
+	if (have && strstr(have, line))
+		goto out;
+	{
+		char *info = zsync_xasprintf("%sinfo", git_repository_path(repo->git));
+		mkdir(info, 0755);
+		free(info);
+	}
+	if (!(f = fopen(excl, "a")) ||
+	    fprintf(f, "%s# the zonesync state database (added by zonesync)\n%s", have && len && have[len - 1] != '\n' ? "\n" : "", line) < 0 ||
+	    fclose(f) != 0)
+		ret = zsync_err_set(err, ZSYNC_EIO, "%s: cannot add the state database to it: %s", excl, strerror(errno));
+out:
+	free(have);
+	free(excl);
+	free(line);
+	free(real_dir);
+	free(real_wd);
+	free(dir);
+	return ret;
+}

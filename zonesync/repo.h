@@ -78,6 +78,14 @@ void zsync_file_release(struct zsync_file *file);
  */
 int zsync_tree_read(void *tree, const char *path, char **buf, size_t *len, struct zsync_err *err);
 
+/*
+ * When path (a file, which may not exist yet) lies inside the repository's work tree, adds
+ * it (with a trailing *: its -wal, -shm and .lock files too) to .git/info/exclude, once,
+ * so that `git add -A` never commits it. Nothing to do for a bare repository or a path
+ * outside the work tree.
+ */
+int zsync_repo_exclude(struct zsync_repo *repo, const char *path, struct zsync_err *err);
+
 /* The full commit id (40 hex digits and a NUL into out) that ref names. */
 int zsync_repo_resolve(struct zsync_repo *repo, const char *ref, char out[41], struct zsync_err *err);
 

@@ -199,7 +199,8 @@ static int run_hooks(const struct zsync_plan *p, const struct zsync_plan_entry *
 		struct zsync_hook_result res;
 		struct zsync_err err = { 0 };
 		char **argv = hooks->v[i].argv;
-		if (zsync_hook_run(argv, env, input, strlen(input), 60, &res, &err) < 0) {
+		struct zsync_hook_env policy = { &p->cfg->hooks.pass_env, &p->cfg->secret_env };
+		if (zsync_hook_run(argv, env, &policy, input, strlen(input), 60, &res, &err) < 0) {
 			veto = 127;
 			*why = zsync_xasprintf("%s hook %s: %s", event, argv[0], err.msg);
 		} else {

@@ -44,12 +44,12 @@ echo "== dyn provider against the fake API on 127.0.0.1:$PORT"
 expect_exit 0 "first apply" Z apply
 changes=$(printf '%s' "$OUT" | sed -n 's/^plan [0-9a-f]*: \([0-9]*\) changes.*/\1/p')
 contains "Dyn's apex NS are not ours" "$OUT" "not applicable: example.com. NS: apex NS belongs to the provider"
-same "one call per changed RRset, one publish ($changes RRsets)" "$(count PUT /REST/)" "$((changes + 1))"
+same "one call per changed RRset, the deployment marker, one publish ($changes RRsets)" "$(count PUT /REST/)" "$((changes + 2))"
 same "published after the publish" "$(published www.example.com CNAME cname)" "example.com."
 same "two A at api" "$(published api.example.com A address)" "192.0.2.20 192.0.2.21"
 same "the session was closed at the end" "$(count DELETE /REST/Session/)" "1"
 expect_exit 0 "second apply" Z apply
-same "nothing staged or published in sync" "$(count PUT /REST/)" "$((changes + 1))"
+same "nothing staged or published in sync" "$(count PUT /REST/)" "$((changes + 2))"
 
 # Dyn's long operations: 307 to a job, "incomplete", "blocked by a task", 429
 sed -i 's/^api            300   IN A    192.0.2.21$/api            300   IN A    192.0.2.71/' "$R/zones/example.com.zone"

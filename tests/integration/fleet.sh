@@ -147,4 +147,72 @@ contains "  it says the fetch failed" "$OUT" "fetching branch 'main' from"
 contains "  and that nothing was deployed" "$OUT" "nothing deployed"
 same "  named still serves D" "$(answers "$BPORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.22')"
 expect_exit 1 "apply --fetch without [repo] remote: exit 1" Z ci apply --fetch
+G -C "$T/cron" checkout -q -- zones
+
+echo "== secrets: hooks never see them, CR/LF refused, a missing one is a configuration error"
+cat > "$T/dump-env" <<'HOOK'
+#!/bin/sh
+cat >/dev/null
+env > "$DUMP_TO"
+HOOK
+chmod +x "$T/dump-env"
+config ci > "$T/hook.toml"
+printf '[hooks]\npre_apply = [["%s"]]\npass_env = ["DUMP_TO"]\n' "$T/dump-env" >> "$T/hook.toml"
+sed -i 's/^api            300   IN A    192.0.2.22$/api            300   IN A    192.0.2.24/' "$T/ci/zones/example.com.zone"
+git_commit "$T/ci" "api .24" && G -C "$T/ci" push -q origin main
+export DUMP_TO=$T/hook-env SOME_OTHER_TOKEN=not-for-hooks ZONESYNC_TSIG_SECRET=$ZS_TSIG
+sed -i 's/env:ZS_TSIG/env:ZONESYNC_TSIG_SECRET/' "$T/hook.toml"
+expect_exit 0 "apply with a pre_apply hook that dumps its environment" "$ZONESYNC" -c "$T/hook.toml" --no-color apply
+check "  the hook ran" [ -s "$T/hook-env" ]
+check "  it sees no TSIG secret" sh -c "! grep -qF -- \"\$1\" \"\$2\"" _ "$ZS_TSIG" "$T/hook-env"
+check "  nor the PowerDNS API key" sh -c "! grep -qF -- \"\$1\" \"\$2\"" _ "$PDNS_KEY" "$T/hook-env"
+check "  nor a variable off the allow-list" sh -c "! grep -q SOME_OTHER_TOKEN \"\$1\"" _ "$T/hook-env"
+check "  nor a secret named ZONESYNC_*" sh -c "! grep -q '^ZONESYNC_TSIG_SECRET=' \"\$1\"" _ "$T/hook-env"
+check "  but its ZONESYNC_ context, PATH and pass_env" sh -c "grep -q '^ZONESYNC_EVENT=pre_apply' \"\$1\" && grep -q '^PATH=' \"\$1\" && grep -q '^DUMP_TO=' \"\$1\"" _ "$T/hook-env"
+unset SOME_OTHER_TOKEN ZONESYNC_TSIG_SECRET
+
+# a listener in place of named: any connection zonesync makes is recorded
+take_port LPORT || exit 1
+python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1", int(sys.argv[1])))
+open(sys.argv[2], "w").close()
+import select
+while True:
+    r, _, _ = select.select([s, u], [], [])
+    with open(sys.argv[2], "a") as f: f.write("contacted\n")
+    if s in r: s.accept()[0].close()
+    if u in r: u.recvfrom(4096)
+' "$LPORT" "$T/contacts" &
+LISTENER=$!
+for i in $(seq 1 50); do [ -f "$T/contacts" ] && break; sleep 0.1; done
+sed "s/127.0.0.1:$BPORT\"/127.0.0.1:$LPORT\"/" "$T/ci.toml" > "$T/probe.toml"
+sed -i "s|^path = \"$T/ci.state.db\"|path = \"$T/probe.state.db\"|" "$T/probe.toml"
+saved=$PDNS_KEY
+unset PDNS_KEY
+expect_exit 1 "a missing secret: exit 1 (a configuration error, not a provider outage)" "$ZONESYNC" -c "$T/probe.toml" --no-color reconcile
+contains "  it names the provider and key" "$OUT" "provider 'pdns': api_key: environment variable PDNS_KEY is not set"
+contains "  and says nothing was contacted" "$OUT" "no provider was contacted"
+same "  the listener standing in for named saw no connection" "$(cat "$T/contacts")" ""
+export PDNS_KEY="$saved"$'\r\nX-Injected: yes'
+expect_exit 1 "a secret with CR/LF: exit 1" "$ZONESYNC" -c "$T/probe.toml" --no-color apply
+contains "  refused, naming the key" "$OUT" "provider 'pdns': api_key: environment variable PDNS_KEY holds a CR or LF"
+check "  the value is not printed" sh -c "! printf '%s' \"\$1\" | grep -q Injected" _ "$OUT"
+same "  still no connection" "$(cat "$T/contacts")" ""
+export PDNS_KEY=$saved
+kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null
+
+echo "== state location"
+config ci > "$T/inrepo.toml"
+sed -i "s|^path = \"$T/ci.state.db\"|path = \".zonesync/state.db\"|" "$T/inrepo.toml"
+cp "$T/inrepo.toml" "$T/ci/zonesync.toml"
+git_commit "$T/ci" "config in the repository"
+expect_exit 0 "apply with the state db inside the repository" "$ZONESYNC" -c "$T/ci/zonesync.toml" --no-color apply
+check "  the state db exists there" [ -s "$T/ci/.zonesync/state.db" ]
+contains "  .git/info/exclude keeps it out of git" "$(cat "$T/ci/.git/info/exclude")" "/.zonesync/state.db*"
+same "  git status shows nothing to commit" "$(git -C "$T/ci" status --porcelain)" ""
+expect_exit 0 "  a second apply adds no second line" "$ZONESYNC" -c "$T/ci/zonesync.toml" --no-color apply
+same "  one line" "$(grep -c '^/.zonesync/state.db\*$' "$T/ci/.git/info/exclude")" "1"
 finish
