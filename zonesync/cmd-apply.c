@@ -327,21 +327,16 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	/* reconcile runs from cron: it prints only what is wrong unless asked */
 	if ((!reconcile || ctx->verbose) && !json_out && (code = zsync_cmd_print_plan(ctx, plan, format, NULL)))
 		goto out;
-	if (reviewed.doc && strcmp(plan->hash, reviewed.hash) != 0) {
-		/* say what moved: per zone x provider, the reviewed change count against today's */
-		fprintf(stderr, "zonesync: live state changed since the plan in %s was reviewed (plan %.12s, now %.12s); nothing applied:\n",
-			plan_file, reviewed.hash, plan->hash);
-		for (size_t k = 0; k < plan->nentries; k++) {
-			const struct zsync_plan_entry *e = &plan->entries[k];
-			long before = zsync_planfile_changes(&reviewed, e->zone->conf->name, e->provider->conf->name);
-			long now = e->status == ZSYNC_ENTRY_READY ? (long)e->cs.n : -1;
-			if (before != now)
-				fprintf(stderr, "  %s at %s: %ld change%s reviewed, %ld now\n", e->zone->conf->name,
-					e->provider->conf->name, before, before == 1 ? "" : "s", now);
+	if (reviewed.doc) {
+		/* exactly what was reviewed, or nothing: recomputed now, compared record for record */
+		char *why = zsync_plan_compare(plan, reviewed.doc);
+		if (why) {
+			fprintf(stderr, "zonesync: %s: not the plan that runs now (live state moved, or the file was changed); nothing applied:\n  %s\n  (run zonesync plan again and review it)\n",
+				plan_file, why);
+			free(why);
+			code = ZSYNC_EXIT_ERROR;
+			goto out;
 		}
-		fprintf(stderr, "  (run zonesync plan again and review it)\n");
-		code = ZSYNC_EXIT_ERROR;
-		goto out;
 	}
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR

@@ -558,8 +558,6 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 			hfield(h, e->error);
 			hfield(h, e->refused);
 			hfield(h, e->create_zone ? "create-zone" : "");
-			if (e->behind)
-				hfield(h, e->behind);
 			for (size_t c = 0; c < e->cs.n; c++) {
 				const struct zsync_change *ch = &e->cs.v[c];
 				const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
@@ -827,4 +825,116 @@ void zsync_plan_print_markdown(const struct zsync_plan *p, FILE *out)
 	fprintf(out, "\n%zu change%s; %zu failed, %zu refused, %zu invalid zone%s. Plan `%.12s`.\n",
 		zsync_plan_changes(p), zsync_plan_changes(p) == 1 ? "" : "s", zsync_plan_failed(p),
 		zsync_plan_refused(p), zsync_plan_invalid(p), zsync_plan_invalid(p) == 1 ? "" : "s", p->hash);
+}
+
+/* ---- a reviewed plan against today's ---- */
+
+/* A label for an array element: its zone, provider, or change ("update www.example.com. CNAME"). */
+static char *elem_label(json_t *v, size_t i)
+{
+	const char *zone = json_string_value(json_object_get(v, "zone"));
+	const char *prov = json_string_value(json_object_get(v, "provider"));
+	const char *op = json_string_value(json_object_get(v, "op"));
+	if (zone)
+		return zsync_xasprintf("zone %s", zone);
+	if (prov)
+		return zsync_xasprintf("provider %s", prov);
+	if (op)
+		return zsync_xasprintf("change %zu (%s %s %s)", i + 1, op,
+				       json_string_value(json_object_get(v, "owner")) ?: "?",
+				       json_string_value(json_object_get(v, "type")) ?: "?");
+	return zsync_xasprintf("item %zu", i + 1);
+}
+
+static char *shown(json_t *v)
+{
+	char *s = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : zsync_xstrdup("nothing");
+	if (s && strlen(s) > 300)
+		strcpy(s + 297, "...");
+	return s;
+}
+
+/*
+ * The first place where reviewed and now differ, as "WHERE: reviewed X, now Y"; NULL when
+ * equal. Objects are walked in key order, except that "zones" comes before the summary
+ * (it says where), and keys in skip are not compared.
+ */
+static char *first_diff(json_t *a, json_t *b, const char *where)
+{
+	char *r = NULL;
+
+	if (json_typeof(a) != json_typeof(b) || (!json_is_object(a) && !json_is_array(a))) {
+		if (json_equal(a, b))
+			return NULL;
+		char *x = shown(a), *y = shown(b);
+		r = zsync_xasprintf("%s: the reviewed plan says %s, planning it now gives %s", where, x, y);
+		free(x);
+		free(y);
+		return r;
+	}
+	if (json_is_array(a)) {
+		size_t n = json_array_size(a), m = json_array_size(b);
+		for (size_t i = 0; i < n && i < m && !r; i++) {
+			char *l = elem_label(json_array_get(a, i), i);
+			char *w = zsync_xasprintf("%s%s%s", where, *where ? ", " : "", l);
+			r = first_diff(json_array_get(a, i), json_array_get(b, i), w);
+			free(w);
+			free(l);
+		}
+		if (!r && n != m) {
+			json_t *extra = n > m ? json_array_get(a, m) : json_array_get(b, n);
+			char *l = elem_label(extra, n > m ? m : n), *x = shown(extra);
+			r = zsync_xasprintf("%s: the reviewed plan has %zu, planning it now gives %zu; first difference: %s %s",
+					    where, n, m, l, x);
+			free(l);
+			free(x);
+		}
+		return r;
+	}
+	/* objects: zones first (they say where), then the other keys in order */
+	struct zsync_strlist keys = { 0 };
+	const char *k;
+	json_t *v;
+	json_object_foreach(a, k, v)
+		zsync_strlist_add(&keys, k);
+	json_object_foreach(b, k, v)
+		if (!json_object_get(a, k))
+			zsync_strlist_add(&keys, k);
+	zsync_strlist_sort(&keys);
+	for (int pass = 0; pass < 2 && !r; pass++)
+		for (size_t i = 0; i < keys.n && !r; i++) {
+			const char *key = keys.v[i];
+			if ((pass == 0) != !strcmp(key, "zones") || !strcmp(key, "hash") || !strcmp(key, "behind"))
+				continue;
+			json_t *x = json_object_get(a, key), *y = json_object_get(b, key);
+			/* their items name themselves ("zone example.com.", "provider pdns") */
+			bool container = (!strcmp(key, "zones") || !strcmp(key, "providers")) && json_is_array(x) &&
+					 json_is_array(y);
+			char *w = container ? zsync_xstrdup(where) : zsync_xasprintf("%s%s%s", where, *where ? ": " : "", key);
+			if (!x || !y) {
+				char *sx = shown(x), *sy = shown(y);
+				r = zsync_xasprintf("%s: the reviewed plan says %s, planning it now gives %s", w, sx, sy);
+				free(sx);
+				free(sy);
+			} else {
+				r = first_diff(x, y, w);
+			}
+			free(w);
+		}
+	zsync_strlist_release(&keys);
+	return r;
+}
+
+char *zsync_plan_compare(const struct zsync_plan *p, json_t *reviewed)
+{
+	json_t *now = zsync_plan_json(p);
+	char *r = first_diff(reviewed, now, "");
+	const char *h = json_string_value(json_object_get(reviewed, "hash"));
+
+	/* same content: then its hash must be the hash of that content, which is today's */
+	if (!r && (!h || strcmp(h, p->hash) != 0))
+		r = zsync_xasprintf("hash: %.64s is not the hash of the plan's content (%s): the file was edited",
+				    h ? h : "missing", p->hash);
+	json_decref(now);
+	return r;
 }

@@ -106,6 +106,14 @@ size_t zsync_plan_behind(const struct zsync_plan *plan);    /* entries older tha
 
 /* The plan as JSON (schema: docs/plan-format.md), with its hash. */
 json_t *zsync_plan_json(const struct zsync_plan *plan);
+/*
+ * apply --plan: whether the reviewed plan (a `plan --out` file) is exactly today's plan of
+ * the same commit, record for record, and its hash that of its own content. NULL when it
+ * is; else the first difference ("zone example.com., provider pdns, changes: ..."), malloc'ed.
+ * "behind" (whether the checkout is older than what is deployed) is not compared.
+ */
+char *zsync_plan_compare(const struct zsync_plan *plan, json_t *reviewed);
+
 /* Text with +/~/- lines (colour when color), or Markdown for a pull-request comment. */
 void zsync_plan_print_text(const struct zsync_plan *plan, FILE *out, bool color, int verbose);
 void zsync_plan_print_markdown(const struct zsync_plan *plan, FILE *out);

@@ -204,6 +204,43 @@ same "  still no connection" "$(cat "$T/contacts")" ""
 export PDNS_KEY=$saved
 kill "$LISTENER" 2>/dev/null; wait "$LISTENER" 2>/dev/null
 
+echo "== the reviewed plan is exactly what runs"
+sed -i 's/^www            300   IN CNAME example.com.$/www            300   IN CNAME lb2.example.com./' "$T/ci/zones/example.com.zone"
+git_commit "$T/ci" "www via lb2" && G -C "$T/ci" push -q origin main
+expect_exit 0 "plan --out (the file a pull request reviews)" Z ci plan --out "$T/plan.json"
+tamper() { # tamper NAME PYTHON: a copy of the plan, edited by PYTHON on p
+	python3 - "$T/plan.json" "$T/$1.json" "$2" <<'PY'
+import json, sys, hashlib
+p = json.load(open(sys.argv[1]))
+A = sys.argv[4] if len(sys.argv) > 4 else ""
+exec(sys.argv[3])
+json.dump(p, open(sys.argv[2], "w"), indent=2, sort_keys=True)
+PY
+}
+tamper removed 'for z in p["zones"]:
+    for v in z["providers"]:
+        v["changes"] = []'
+tamper edited 'p["zones"][0]["providers"][0]["changes"][0]["records"] = ["evil.example.net."]'
+tamper rehashed 'p["zones"][0]["providers"][0]["changes"][0]["records"] = ["evil.example.net."]
+p["hash"] = hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest()'
+tamper hashonly 'p["hash"] = "0" * 64'
+sed "s/\"commit\": \"[0-9a-f]*\"/\"commit\": \"$A\"/" "$T/plan.json" > "$T/othercommit.json"
+expect_exit 1 "every change removed, hash kept: refused" Z ci apply --plan "$T/removed.json"
+contains "  naming the first difference" "$OUT" "zone example.com., provider bind: changes: the reviewed plan has 0, planning it now gives 1; first difference: change 1 (update www.example.com. CNAME)"
+contains "  and nothing applied" "$OUT" "nothing applied"
+expect_exit 1 "a value edited: refused" Z ci apply --plan "$T/edited.json"
+contains "  naming it" "$OUT" "zone example.com., provider bind: changes, change 1 (update www.example.com. CNAME): records, item 1: the reviewed plan says \"evil.example.net.\", planning it now gives \"lb2.example.com.\""
+expect_exit 1 "a value edited and the hash recomputed: refused" Z ci apply --plan "$T/rehashed.json"
+contains "  naming the value" "$OUT" "the reviewed plan says \"evil.example.net.\""
+expect_exit 1 "the hash alone edited: refused" Z ci apply --plan "$T/hashonly.json"
+contains "  the hash is not the content's" "$OUT" "is not the hash of the plan's content"
+expect_exit 1 "another commit named: refused" Z ci apply --plan "$T/othercommit.json"
+contains "  the first difference" "$OUT" "the reviewed plan says"
+same "  named still serves the reviewed commit's parent" "$(answers "$BPORT" www.example.com CNAME)" "example.com."
+expect_exit 0 "the reviewed file as written: applied" Z ci apply --plan "$T/plan.json"
+same "  named serves lb2" "$(answers "$BPORT" www.example.com CNAME)" "lb2.example.com."
+expect_exit 1 "the same file again: live state moved, refused" Z ci apply --plan "$T/plan.json"
+
 echo "== state location"
 config ci > "$T/inrepo.toml"
 sed -i "s|^path = \"$T/ci.state.db\"|path = \".zonesync/state.db\"|" "$T/inrepo.toml"

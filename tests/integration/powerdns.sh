@@ -207,7 +207,7 @@ PDNS_KEY=wrong-key-123 expect_exit 3 "a wrong API key" "$ZONESYNC" -c "$CFG" --n
 contains "says the key was rejected" "$OUT" "API key rejected: HTTP 401"
 check "the key is not printed" sh -c "! printf '%s' \"\$1\" | grep -q wrong-key-123" _ "$OUT"
 env -u PDNS_KEY "$ZONESYNC" -c "$CFG" plan >"$T/err" 2>&1; rc=$?
-same "a missing key variable fails the provider" "$rc" "3"
+same "a missing key variable is a configuration error (exit 1), not a provider outage" "$rc" "1"
 contains "and names the variable" "$(cat "$T/err")" "environment variable PDNS_KEY is not set"
 
 bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null
