@@ -984,8 +984,7 @@ int zsync_config_secret(const struct zsync_config *cfg, const char *what, const 
 		const char *val = getenv(ref + 4);
 		if (!val || !*val)
 			return zsync_err_set(err, ZSYNC_ENOTFOUND,
-					     "%s: environment variable %s is not set%s", what, ref + 4,
-					     val ? " (it is empty)" : " (a cron job or unit must export it: set -a, or Environment=)");
+					     "%s: environment variable %s is not set%s", what, ref + 4, val ? " (it is empty)" : "");
 		/* a line break would end an HTTP header and start another one */
 		if (strpbrk(val, "\r\n"))
 			return zsync_err_set(err, ZSYNC_EINVAL,

@@ -873,22 +873,31 @@ static char *first_diff(json_t *a, json_t *b, const char *where)
 		return r;
 	}
 	if (json_is_array(a)) {
-		size_t n = json_array_size(a), m = json_array_size(b);
-		for (size_t i = 0; i < n && i < m && !r; i++) {
-			char *l = elem_label(json_array_get(a, i), i);
-			char *w = zsync_xasprintf("%s%s%s", where, *where ? ", " : "", l);
-			r = first_diff(json_array_get(a, i), json_array_get(b, i), w);
+		size_t n = json_array_size(a), m = json_array_size(b), i = 0;
+		while (i < n && i < m && json_equal(json_array_get(a, i), json_array_get(b, i)))
+			i++;
+		if (i == n && i == m)
+			return NULL;
+		json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
+		char *lx = x ? elem_label(x, i) : NULL, *ly = y ? elem_label(y, i) : NULL;
+		if (n == m && !strcmp(lx, ly)) {
+			/* the same item (zone, provider, change) with different content: say where in it */
+			char *w = zsync_xasprintf("%s%s%s", where, *where ? ", " : "", lx);
+			r = first_diff(x, y, w);
 			free(w);
-			free(l);
+		} else {
+			char *sx = x ? shown(x) : NULL, *sy = y ? shown(y) : NULL;
+			char *dx = x ? zsync_xasprintf("%s %s", lx, sx) : zsync_xstrdup("nothing");
+			char *dy = y ? zsync_xasprintf("%s %s", ly, sy) : zsync_xstrdup("nothing");
+			r = zsync_xasprintf("%s: the reviewed plan has %zu, planning it now gives %zu; item %zu differs: "
+					    "reviewed %s, now %s", where, n, m, i + 1, dx, dy);
+			free(sx);
+			free(sy);
+			free(dx);
+			free(dy);
 		}
-		if (!r && n != m) {
-			json_t *extra = n > m ? json_array_get(a, m) : json_array_get(b, n);
-			char *l = elem_label(extra, n > m ? m : n), *x = shown(extra);
-			r = zsync_xasprintf("%s: the reviewed plan has %zu, planning it now gives %zu; first difference: %s %s",
-					    where, n, m, l, x);
-			free(l);
-			free(x);
-		}
+		free(lx);
+		free(ly);
 		return r;
 	}
 	/* objects: zones first (they say where), then the other keys in order */

@@ -226,7 +226,7 @@ p["hash"] = hashlib.sha256(json.dumps(p, sort_keys=True).encode()).hexdigest()'
 tamper hashonly 'p["hash"] = "0" * 64'
 sed "s/\"commit\": \"[0-9a-f]*\"/\"commit\": \"$A\"/" "$T/plan.json" > "$T/othercommit.json"
 expect_exit 1 "every change removed, hash kept: refused" Z ci apply --plan "$T/removed.json"
-contains "  naming the first difference" "$OUT" "zone example.com., provider bind: changes: the reviewed plan has 0, planning it now gives 1; first difference: change 1 (update www.example.com. CNAME)"
+contains "  naming the first difference" "$OUT" "zone example.com., provider bind: changes: the reviewed plan has 0, planning it now gives 1; item 1 differs: reviewed nothing, now change 1 (update www.example.com. CNAME)"
 contains "  and nothing applied" "$OUT" "nothing applied"
 expect_exit 1 "a value edited: refused" Z ci apply --plan "$T/edited.json"
 contains "  naming it" "$OUT" "zone example.com., provider bind: changes, change 1 (update www.example.com. CNAME): records, item 1: the reviewed plan says \"evil.example.net.\", planning it now gives \"lb2.example.com.\""

@@ -105,7 +105,8 @@ curl -s -X PATCH -H "X-API-Key: $PDNS_KEY" -H 'Content-Type: application/json' \
 	"http://127.0.0.1:$API/api/v1/servers/localhost/zones/example.com." \
 	-d '{"rrsets":[{"name":"intruder.example.com.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"203.0.113.1","disabled":false}]}]}'
 expect_exit 1 "apply --plan refuses when live state changed since review" "$ZONESYNC" -c "$CFG" --no-color apply --plan "$T/reviewed2.json"
-contains "and says what moved" "$OUT" "example.com. at pdns: 1 change reviewed, 2 now"
+contains "and says what moved" "$OUT" "zone example.com., provider pdns: changes: the reviewed plan has 1, planning it now gives 2; item 1 differs: reviewed change 1 (create second.example.com. A)"
+contains "  the change that appeared" "$OUT" "now change 1 (delete intruder.example.com. A)"
 same "nothing applied" "$(answers "$PORT" second.example.com A)" ""
 expect_exit 0 "a fresh apply converges" "$ZONESYNC" -c "$CFG" apply
 
