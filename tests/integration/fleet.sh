@@ -235,7 +235,7 @@ contains "  naming the value" "$OUT" "the reviewed plan says \"evil.example.net.
 expect_exit 1 "the hash alone edited: refused" Z ci apply --plan "$T/hashonly.json"
 contains "  the hash is not the content's" "$OUT" "is not the hash of the plan's content"
 expect_exit 1 "another commit named: refused" Z ci apply --plan "$T/othercommit.json"
-contains "  the first difference" "$OUT" "the reviewed plan says"
+contains "  the first difference" "$OUT" "the reviewed plan has 1, planning it now gives 1; item 1 differs"
 same "  named still serves the reviewed commit's parent" "$(answers "$BPORT" www.example.com CNAME)" "example.com."
 expect_exit 0 "the reviewed file as written: applied" Z ci apply --plan "$T/plan.json"
 same "  named serves lb2" "$(answers "$BPORT" www.example.com CNAME)" "lb2.example.com."
