@@ -146,6 +146,7 @@ static void reload(struct zsync_serve *s)
 	if (strcmp(l.cfg->serve.listen, s->cfg->serve.listen) || !l.cfg->serve.tls_cert != !s->cfg->serve.tls_cert)
 		zsync_serve_log(s, "warn", "[serve] listen or TLS changed: applied at the next restart", NULL);
 	install(s, &l);
+	zsync_serve_check_repo(s);
 	pthread_mutex_lock(&s->mu);
 	s->reloads_ok++;
 	pthread_mutex_unlock(&s->mu);
@@ -190,6 +191,7 @@ int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx)
 		goto out;
 	}
 	install(s, &l);
+	zsync_serve_check_repo(s);
 	s->listen = zsync_xstrdup(listen ? listen : s->cfg->serve.listen);
 	if (zsync_state_open(&s->db, s->cfg->state.path, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\n", err.msg);

@@ -248,7 +248,7 @@ static MHD_RESULT route(struct zsync_serve *s, struct MHD_Connection *c, const c
 			struct req *q)
 {
 	bool get = !strcmp(method, "GET") || !strcmp(method, "HEAD"), post = !strcmp(method, "POST");
-	char why[600];
+	char why[1200];
 
 	if (!strcmp(url, "/healthz"))
 		return get ? respond(c, MHD_HTTP_OK, "text/plain", "ok\n", false)

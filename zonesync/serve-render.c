@@ -134,7 +134,10 @@ const char *zsync_serve_not_ready(struct zsync_serve *s, char *buf, size_t len)
 		why = "no configuration loaded";
 	else if (access(s->cfg->state.path, W_OK) != 0)
 		why = "the state database is not writable";
-	else if (s->last_error[0]) {
+	else if (s->repo_error[0]) {
+		snprintf(buf, len, "the repository cannot be opened: %s", s->repo_error);
+		why = buf;
+	} else if (s->last_error[0]) {
 		snprintf(buf, len, "%s", s->last_error);
 		why = buf;
 	} else if (s->stopping)
@@ -262,7 +265,7 @@ static char *dump(json_t *j)
 char *zsync_serve_status_json(struct zsync_serve *s)
 {
 	struct cells c;
-	char why[600];
+	char why[1200];
 	const char *nr = zsync_serve_not_ready(s, why, sizeof(why));
 	json_t *j = json_object(), *pairs = json_array();
 
@@ -529,7 +532,7 @@ static const char *state_label(const char *state)
 
 char *zsync_serve_page(struct zsync_serve *s)
 {
-	char *buf = NULL, why[600], ts[32], a[32];
+	char *buf = NULL, why[1200], ts[32], a[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	struct cells c;

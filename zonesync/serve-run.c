@@ -4,6 +4,7 @@
 #include "config.h"
 #include "plan.h"
 #include "provider.h"
+#include "repo.h"
 #include "state.h"
 
 #include <stdlib.h>
@@ -126,6 +127,23 @@ void zsync_serve_tick(struct zsync_serve *s, time_t now)
 		pthread_cond_broadcast(&s->cv);
 	}
 	pthread_mutex_unlock(&s->mu);
+}
+
+void zsync_serve_check_repo(struct zsync_serve *s)
+{
+	struct zsync_repo *repo = NULL;
+	struct zsync_err err = { 0 };
+	char *path;
+
+	pthread_mutex_lock(&s->mu);
+	path = zsync_xstrdup(s->cfg->repo.path);
+	pthread_mutex_unlock(&s->mu);
+	int r = zsync_repo_open(&repo, path, &err);
+	zsync_repo_close(repo);
+	pthread_mutex_lock(&s->mu);
+	snprintf(s->repo_error, sizeof(s->repo_error), "%s", r < 0 ? err.msg : "");
+	pthread_mutex_unlock(&s->mu);
+	free(path);
 }
 
 struct run_ctx {
@@ -270,6 +288,7 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 	}
 	if (job == ZSYNC_JOB_VERIFY)
 		snprintf(r.commit, sizeof(r.commit), "%s", commit);
+	zsync_serve_check_repo(s);
 
 	pthread_mutex_lock(&s->mu);
 	s->runs[(r.seq - 1) % ZSYNC_SERVE_RUNS] = r;

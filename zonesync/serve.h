@@ -96,6 +96,7 @@ struct zsync_serve {
 	struct zsync_serve_run runs[ZSYNC_SERVE_RUNS]; /* ring, by seq */
 	int64_t nruns;
 	char last_error[512];        /* the last run that failed before being recorded */
+	char repo_error[1100];       /* why [repo] path cannot be opened; "" when it can */
 	int last_verify;             /* exit code; -1 none yet */
 	time_t last_verify_at;
 
@@ -166,6 +167,8 @@ void zsync_serve_worker_stop(struct zsync_serve *s);
 void zsync_serve_tick(struct zsync_serve *s, time_t now);
 /* Sets the next due times after a (re)load: interval plus up to 10 % jitter. */
 void zsync_serve_schedule(struct zsync_serve *s, time_t now);
+/* Opens [repo] path to see that it can be (readiness); sets s->repo_error. */
+void zsync_serve_check_repo(struct zsync_serve *s);
 
 /* serve-render.c: what the endpoints answer (malloc'ed text) */
 char *zsync_serve_metrics(struct zsync_serve *s);

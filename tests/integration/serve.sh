@@ -315,11 +315,21 @@ same "the service still answers, with the old configuration" \
 	"$(H get /api/v1/status | sed 1d | "$PY3" -c 'import json,sys; print(json.load(sys.stdin)["config_loaded_at"])')" "$loaded"
 contains "the refused reload is counted" "$(H metrics 'zonesync_serve_config_reloads_total{result=refused}')" 1
 
+# a reloaded configuration whose repository cannot be opened: alive, but not ready
+sed "s|^path = \"$REMOTE\"|path = \"$T/nosuch\"|" "$T/good.toml" > "$CFG"
+kill -HUP "$SERVE"
+notready() { [ "$(H get /readyz | head -1)" = 503 ]; }
+check "/readyz says 503 when the repository cannot be opened" wait_until "$SERVE" 10 notready
+contains "and why" "$(H get /readyz)" "the repository cannot be opened"
+same "/healthz still 200" "$(H get /healthz notoken | head -1)" 200
+
 # SIGHUP with reconcile_every = "2s": drift made behind the service's back is repaired
 write_cfg 2s 2s
 kill -HUP "$SERVE"
 wait_until "$SERVE" 10 grep -q 'msg="configuration reloaded"' "$T/serve.log"
 check "a good configuration is reloaded" grep -q 'msg="configuration reloaded"' "$T/serve.log"
+ready() { [ "$(H get /readyz | head -1)" = 200 ]; }
+check "and the service is ready again" wait_until "$SERVE" 10 ready
 printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete api.example.com. A\nupdate add api.example.com. 300 IN A 203.0.113.9\nsend\n' "$BPORT" |
 	nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
 curl -s -o /dev/null -X PATCH -H "X-API-Key: $PDNS_KEY" "http://127.0.0.1:$APORT/api/v1/servers/localhost/zones/example.com." \
