@@ -11,6 +11,7 @@ extern const struct zsync_provider_type zsync_provider_cloudflare;
 extern const struct zsync_provider_type zsync_provider_dyn;
 extern const struct zsync_provider_type zsync_provider_secondary;
 extern const struct zsync_provider_type zsync_provider_route53;
+extern const struct zsync_provider_type zsync_provider_gcloud;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
@@ -21,6 +22,7 @@ const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_dyn,
 	&zsync_provider_secondary,
 	&zsync_provider_route53,
+	&zsync_provider_gcloud,
 	NULL,
 };
 

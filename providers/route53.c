@@ -171,53 +171,6 @@ static char *value_out(const char *zf)
 	return out;
 }
 
-/*
- * A value as Route 53 returned it, in zone-file presentation: \ooo becomes \DDD, anything
- * that would mean something else to the zone-file scanner (a ';' or parenthesis outside
- * quotes, a control octet) is escaped, so that what is parsed is exactly the value.
- */
-static char *value_in(const char *v)
-{
-	char *out = zsync_xmalloc(strlen(v) * 4 + 1), *o = out;
-	bool quoted = false;
-	while (*v) {
-		unsigned char c = (unsigned char)*v;
-		if (c == '"') {
-			quoted = !quoted;
-			*o++ = *v++;
-		} else if (c == '\\' && v[1] >= '0' && v[1] <= '7' && v[2] >= '0' && v[2] <= '7' && v[3] >= '0' &&
-			   v[3] <= '7') {
-			o += sprintf(o, "\\%03u", (unsigned)((v[1] - '0') * 64 + (v[2] - '0') * 8 + (v[3] - '0')));
-			v += 4;
-		} else if (c == '\\') {
-			unsigned char n = (unsigned char)v[1];
-			if (!n) {
-				o += sprintf(o, "\\092");
-				v++;
-			} else if ((n >= '0' && n <= '9') || n < 0x20 || n >= 0x7f) {
-				o += sprintf(o, "\\%03u", n);
-				v += 2;
-			} else {
-				*o++ = *v++;
-				*o++ = *v++;
-			}
-		} else if (c < 0x20 && c != ' ' && c != '\t') {
-			o += sprintf(o, "\\%03u", c);
-			v++;
-		} else if (c >= 0x7f) {
-			o += sprintf(o, "\\%03u", c);
-			v++;
-		} else if (!quoted && (c == ';' || c == '(' || c == ')')) {
-			*o++ = '\\';
-			*o++ = *v++;
-		} else {
-			*o++ = *v++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* ---- XML ---------------------------------------------------------------------------- */
 
 static void xml_text(FILE *f, const char *s)
@@ -586,7 +539,7 @@ static int read_set(struct r53 *c, struct zsync_zone *z, xmlNodePtr rs, struct z
 		char *v = r->type == XML_ELEMENT_NODE ? xml_string(xml_child(r, "Value")) : NULL, *zf;
 		if (!v)
 			continue;
-		zf = value_in(v);
+		zf = zsync_provider_zone_text(v, true);
 		fprintf(f, "%s %u IN %s %s\n", owner_txt, s.ttl, type, zf);
 		free(zf);
 		s.values = zsync_xrealloc(s.values, (s.n + 1) * sizeof(*s.values));

@@ -224,3 +224,45 @@ int zsync_provider_norm_owner(const uint8_t *owner, const uint8_t *data, uint16_
 	*outlen = len;
 	return 0;
 }
+
+char *zsync_provider_zone_text(const char *v, bool octal)
+{
+	char *out = zsync_xmalloc(strlen(v) * 4 + 1), *o = out;
+	bool quoted = false;
+	while (*v) {
+		unsigned char c = (unsigned char)*v;
+		bool d3 = v[0] == '\\' && v[1] >= '0' && v[1] <= '9' && v[2] >= '0' && v[2] <= '9' && v[3] >= '0' &&
+			  v[3] <= '9';
+		if (c == '"') {
+			quoted = !quoted;
+			*o++ = *v++;
+		} else if (d3 && (!octal || (v[1] <= '7' && v[2] <= '7' && v[3] <= '7'))) {
+			unsigned n = octal ? (unsigned)((v[1] - '0') * 64 + (v[2] - '0') * 8 + (v[3] - '0'))
+					   : (unsigned)((v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0'));
+			o += sprintf(o, "\\%03u", n & 0xff);
+			v += 4;
+		} else if (c == '\\') {
+			unsigned char n = (unsigned char)v[1];
+			if (!n) {
+				o += sprintf(o, "\\092");
+				v++;
+			} else if ((n >= '0' && n <= '9') || n < 0x20 || n >= 0x7f) {
+				o += sprintf(o, "\\%03u", n);
+				v += 2;
+			} else {
+				*o++ = *v++;
+				*o++ = *v++;
+			}
+		} else if ((c < 0x20 && c != ' ' && c != '\t') || c >= 0x7f) {
+			o += sprintf(o, "\\%03u", c);
+			v++;
+		} else if (!quoted && (c == ';' || c == '(' || c == ')')) {
+			*o++ = '\\';
+			*o++ = *v++;
+		} else {
+			*o++ = *v++;
+		}
+	}
+	*o = '\0';
+	return out;
+}

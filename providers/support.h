@@ -93,4 +93,12 @@ int zsync_provider_owner_text(const uint8_t *name, char *buf, size_t len, struct
 int zsync_provider_norm_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
 			      uint16_t *outlen, struct zsync_err *err);
 
+/*
+ * A value in presentation form from an API (rdata text such as Route 53's or Cloud DNS's)
+ * as the zone-file scanner reads it exactly: a ';' or parenthesis outside quotes and any
+ * control octet are escaped, so the line means the value and nothing else; octal: the API
+ * writes octets as \ooo (Route 53), which become \DDD. malloc'ed.
+ */
+char *zsync_provider_zone_text(const char *value, bool octal);
+
 #endif

@@ -1,0 +1,609 @@
+/*
+ * gcloud.c - Google Cloud DNS v1 (JSON): the managed zone found by dnsName, record sets
+ * read page by page, every change of a zone sent as one changes.create (additions and
+ * deletions, atomic; a deletion repeats the RRset as Cloud DNS returned it, so a concurrent
+ * edit makes the change fail instead of being overwritten). Auth: a service account's JSON
+ * key, whose RS256-signed JWT (gnutls) is exchanged for an access token at token_url
+ * (RFC 7523), cached and renewed by the HTTP client's token source; or an access token.
+ */
+#include "provider.h"
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+#define PAGE 1000
+#define TEXT_MAX (4 * 65536 + 4096) /* one rdata item in presentation form, every octet escaped */
+#define SCOPE "https://www.googleapis.com/auth/ndev.clouddns.readwrite"
+
+/* "Supported DNS record types" of Cloud DNS (routing-policy and ALIAS sets are not zone data) */
+static const uint16_t g_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CAA, ZSYNC_TYPE_CNAME,
+				     ZSYNC_TYPE_DNSKEY, ZSYNC_TYPE_DS, 65 /* HTTPS */, 45 /* IPSECKEY */,
+				     ZSYNC_TYPE_MX, 35 /* NAPTR */, ZSYNC_TYPE_NS, ZSYNC_TYPE_PTR, ZSYNC_TYPE_SOA,
+				     ZSYNC_TYPE_SPF, ZSYNC_TYPE_SRV, 44 /* SSHFP */, 64 /* SVCB */, 52 /* TLSA */,
+				     ZSYNC_TYPE_TXT, 0 };
+
+struct gcloud {
+	struct zsync_http *http;
+	char *base;       /* ".../dns/v1/projects/PROJECT" */
+	char *token_url;
+	char *email;      /* the service account's client_email */
+	char *pem;        /* its private key (secret) */
+	char *access;     /* or an access token (secret) */
+	bool wait_done;
+	long timeout;
+	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
+	char *mz;         /* the managed zone's name */
+	json_t *sets;     /* the record sets as Cloud DNS returned them */
+	size_t foreign;
+};
+
+/* ---- the token source: a JWT bearer grant signed with the service account's key ---- */
+
+static char *b64url(const unsigned char *p, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	char *out = zsync_xmalloc(n * 4 / 3 + 4), *o = out;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) | (i + 2 < n ? p[i + 2] : 0);
+		*o++ = tab[v >> 18 & 63];
+		*o++ = tab[v >> 12 & 63];
+		if (i + 1 < n)
+			*o++ = tab[v >> 6 & 63];
+		if (i + 2 < n)
+			*o++ = tab[v & 63];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* header.claims.signature (RS256), valid an hour from now */
+static int make_jwt(struct gcloud *g, char **out, struct zsync_err *err)
+{
+	gnutls_privkey_t key = NULL;
+	gnutls_datum_t pem = { (unsigned char *)g->pem, (unsigned)strlen(g->pem) }, in, sig = { NULL, 0 };
+	time_t now = time(NULL);
+	json_t *claims = json_pack("{s:s, s:s, s:s, s:I, s:I}", "iss", g->email, "scope", SCOPE, "aud", g->token_url,
+				   "iat", (json_int_t)now, "exp", (json_int_t)now + 3600);
+	char *cj = json_dumps(claims, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *hj = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
+	char *h64 = b64url((const unsigned char *)hj, strlen(hj)), *c64 = b64url((const unsigned char *)cj, strlen(cj));
+	char *input = zsync_xasprintf("%s.%s", h64, c64), *s64;
+	int ret = 0, rc;
+
+	*out = NULL;
+	json_decref(claims);
+	free(cj);
+	free(h64);
+	free(c64);
+	in = (gnutls_datum_t){ (unsigned char *)input, (unsigned)strlen(input) };
+	if ((rc = gnutls_privkey_init(&key)) < 0 ||
+	    (rc = gnutls_privkey_import_x509_raw(key, &pem, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "credentials: the private_key does not load: %s", gnutls_strerror(rc));
+		goto out;
+	}
+	if ((rc = gnutls_privkey_sign_data(key, GNUTLS_DIG_SHA256, 0, &in, &sig)) < 0) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "credentials: signing the JWT failed: %s", gnutls_strerror(rc));
+		goto out;
+	}
+	s64 = b64url(sig.data, sig.size);
+	*out = zsync_xasprintf("%s.%s", input, s64);
+	free(s64);
+out:
+	gnutls_free(sig.data);
+	gnutls_privkey_deinit(key);
+	free(input);
+	return ret;
+}
+
+static int token_fetch(void *ud, struct zsync_http *h, char **token, long *ttl, struct zsync_err *err)
+{
+	struct gcloud *g = ud;
+	char *jwt = NULL, *form;
+	int ret;
+
+	if (g->access) {
+		*token = zsync_xstrdup(g->access);
+		*ttl = 0;
+		return 0;
+	}
+	if ((ret = make_jwt(g, &jwt, err)) < 0)
+		return ret;
+	form = zsync_xasprintf("grant_type=urn%%3Aietf%%3Aparams%%3Aoauth%%3Agrant-type%%3Ajwt-bearer&assertion=%s", jwt);
+	ret = zsync_http_oauth2_token(h, g->token_url, form, token, ttl, err);
+	zsync_config_secret_free(form);
+	zsync_config_secret_free(jwt);
+	return ret;
+}
+
+/* ---- open, close, usage ----------------------------------------------------------------- */
+
+static void g_close(void *priv)
+{
+	struct gcloud *g = priv;
+	if (!g)
+		return;
+	zsync_http_free(g->http);
+	free(g->base);
+	free(g->token_url);
+	free(g->email);
+	zsync_config_secret_free(g->pem);
+	zsync_config_secret_free(g->access);
+	free(g->mz);
+	json_decref(g->sets);
+	free(g);
+}
+
+/* Frees the parsed key file, its private key wiped first. */
+static void wipe_key(json_t *kj)
+{
+	json_t *pk = json_object_get(kj, "private_key");
+	if (json_is_string(pk))
+		memset((char *)json_string_value(pk), 0, strlen(json_string_value(pk)));
+	json_decref(kj);
+}
+
+static int g_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
+{
+	struct gcloud *g = zsync_xcalloc(1, sizeof(*g));
+	const char *project = zsync_config_get_str(conf, "project");
+	char *key = NULL, *base = NULL, *esc;
+	json_t *kj = NULL;
+	int ret;
+
+	if (zsync_config_has(conf, "credentials") == zsync_config_has(conf, "access_token")) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "set one of credentials (a service account key) or access_token");
+		goto fail;
+	}
+	if (zsync_config_has(conf, "access_token")) {
+		if ((ret = zsync_config_get_secret(conf, "access_token", &g->access, err)) < 0)
+			goto fail;
+	} else {
+		if ((ret = zsync_config_get_secret(conf, "credentials", &key, err)) < 0)
+			goto fail;
+		kj = json_loads(key, 0, NULL);
+		zsync_config_secret_free(key);
+		const char *email = json_string_value(json_object_get(kj, "client_email"));
+		const char *pk = json_string_value(json_object_get(kj, "private_key"));
+		if (!email || !pk) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "credentials: not a service account key (JSON with "
+					    "client_email and private_key)");
+			goto fail;
+		}
+		g->email = zsync_xstrdup(email);
+		g->pem = zsync_xstrdup(pk);
+		if (!project)
+			project = json_string_value(json_object_get(kj, "project_id"));
+	}
+	if (!project) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "project: not set (nor project_id in the credentials)");
+		goto fail;
+	}
+	if ((ret = zsync_provider_http_open(conf, &g->http, &base, err)) < 0)
+		goto fail;
+	esc = zsync_http_escape(project);
+	g->base = zsync_xasprintf("%s/dns/v1/projects/%s", base, esc);
+	free(esc);
+	free(base);
+	g->token_url = zsync_xstrdup(zsync_config_get_str(conf, "token_url"));
+	g->wait_done = zsync_config_get_bool(conf, "wait_done");
+	g->timeout = conf->timeout > 0 ? conf->timeout : 30;
+	zsync_http_token_source(g->http, &(struct zsync_http_token_source){ token_fetch, g });
+	wipe_key(kj);
+	*priv = g;
+	return 0;
+fail:
+	wipe_key(kj);
+	g_close(g);
+	return ret;
+}
+
+static void g_usage(void *priv, char *buf, size_t len)
+{
+	struct gcloud *g = priv;
+	snprintf(buf, len, "%zu requests (%zu GET, %zu POST)", zsync_http_count(g->http, NULL),
+		 zsync_http_count(g->http, "GET"), zsync_http_count(g->http, "POST"));
+}
+
+/* ---- requests ------------------------------------------------------------------------- */
+
+/* Google's error: "HTTP 412: conditionNotMet: Precondition not met for ..." */
+static int g_error(const struct zsync_http_resp *r, struct zsync_err *err)
+{
+	json_t *e = json_object_get(r->json, "error"), *e0 = json_array_get(json_object_get(e, "errors"), 0);
+	const char *msg = json_string_value(json_object_get(e, "message"));
+	const char *reason = json_string_value(json_object_get(e0, "reason"));
+	int code = r->status == 404 ? ZSYNC_ENOTFOUND : ZSYNC_EIO;
+
+	if (!msg) {
+		zsync_http_error(r, err);
+		return err->code ? err->code : ZSYNC_EIO;
+	}
+	return zsync_err_set(err, code, "HTTP %ld: %s%s%.400s%s", r->status, reason ? reason : "", reason ? ": " : "",
+			     msg, r->status == 401 || r->status == 403 ? " (check credentials and the DNS permission of the "
+									  "service account)" : "");
+}
+
+static int call(struct gcloud *g, const char *method, const char *path, json_t *body, json_t **out,
+		struct zsync_err *err)
+{
+	struct zsync_http_resp r;
+	char *url = zsync_xasprintf("%s%s", g->base, path);
+	int ret = zsync_http_request(g->http, method, url, body, &r, err);
+
+	free(url);
+	*out = NULL;
+	if (ret < 0)
+		return ret;
+	if (r.status < 200 || r.status > 299)
+		ret = g_error(&r, err);
+	else if (r.status != 204 && !json_is_object(r.json))
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "HTTP %ld: the answer is not a JSON object", r.status);
+	else
+		*out = json_incref(r.json);
+	zsync_http_resp_release(&r);
+	return ret;
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static int find_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
+{
+	char *esc = zsync_http_escape(zone), *path = zsync_xasprintf("/managedZones?dnsName=%s", esc);
+	json_t *res, *z;
+	size_t i;
+	int ret = call(g, "GET", path, NULL, &res, err);
+
+	free(path);
+	free(esc);
+	if (ret < 0)
+		return ret;
+	ret = ZSYNC_ENOTFOUND;
+	json_array_foreach(json_object_get(res, "managedZones"), i, z) {
+		const char *dn = json_string_value(json_object_get(z, "dnsName"));
+		const char *vis = json_string_value(json_object_get(z, "visibility"));
+		const char *name = json_string_value(json_object_get(z, "name"));
+		if (dn && name && !strcasecmp(dn, zone) && !(vis && !strcmp(vis, "private")) &&
+		    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(name)) {
+			free(g->mz);
+			g->mz = zsync_xstrdup(name);
+			ret = 0;
+			break;
+		}
+	}
+	json_decref(res);
+	return ret;
+}
+
+/* One record set into the zone model; 1 when it is not zone data zonesync manages. */
+static int read_set(struct gcloud *g, struct zsync_zone *z, json_t *rs, struct zsync_err *err)
+{
+	const char *name = json_string_value(json_object_get(rs, "name"));
+	const char *type = json_string_value(json_object_get(rs, "type"));
+	json_t *ttl = json_object_get(rs, "ttl"), *datas = json_object_get(rs, "rrdatas"), *v;
+	uint8_t owner[ZSYNC_NAME_MAXLEN];
+	char *text = NULL, owner_txt[ZSYNC_NAME_TXT_MAXLEN + 1];
+	size_t tlen = 0, i;
+	uint16_t t;
+	FILE *f;
+	int ret = 0;
+
+	if (!name || !type || zsync_name_from_text(name, NULL, owner) < 0 ||
+	    !zsync_name_in_zone(owner, zsync_zone_origin(z)))
+		return zsync_err_set(err, ZSYNC_EINVAL, "a record set with a bad name '%.300s'", name ? name : "");
+	if (json_object_get(rs, "routingPolicy") || zsync_type_from_text(type, &t) < 0 || !json_array_size(datas)) {
+		g->foreign++;
+		return 1;
+	}
+	if (!json_is_integer(ttl) || json_integer_value(ttl) < 0 || json_integer_value(ttl) > INT32_MAX)
+		return zsync_err_set(err, ZSYNC_EINVAL, "record set %s %s: no TTL", name, type);
+	zsync_name_to_text(owner, owner_txt, sizeof(owner_txt));
+	f = open_memstream(&text, &tlen);
+	fputs("$ORIGIN .\n", f);
+	json_array_foreach(datas, i, v) {
+		char *zf;
+		if (!json_is_string(v))
+			continue;
+		zf = zsync_provider_zone_text(json_string_value(v), false);
+		fprintf(f, "%s %lld IN %s %s\n", owner_txt, (long long)json_integer_value(ttl), type, zf);
+		free(zf);
+	}
+	fclose(f);
+	if (zsync_zone_add_text(z, text, tlen, err) < 0) {
+		zsync_err_prefix(err, "record set %s %s cannot be read", name, type);
+		ret = ZSYNC_EINVAL;
+	} else {
+		json_array_append(g->sets, rs);
+	}
+	free(text);
+	return ret;
+}
+
+static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+{
+	struct gcloud *g = priv;
+	struct zsync_zone *z = NULL;
+	char *token = NULL;
+	int ret;
+
+	*out = NULL;
+	json_decref(g->sets);
+	g->sets = json_array();
+	g->foreign = 0;
+	snprintf(g->zone, sizeof(g->zone), "%s", zone);
+	if ((ret = find_zone(g, zone, err)) < 0)
+		return ret;
+	if (!(z = zsync_zone_new(zone, err)))
+		return ZSYNC_EINVAL;
+	for (size_t page = 0; page < 100000; page++) {
+		char *tok = token ? zsync_http_escape(token) : NULL;
+		char *path = zsync_xasprintf("/managedZones/%s/rrsets?maxResults=%d%s%s", g->mz, PAGE,
+					     tok ? "&pageToken=" : "", tok ? tok : "");
+		json_t *res, *rs;
+		size_t i;
+		free(tok);
+		ret = call(g, "GET", path, NULL, &res, err);
+		free(path);
+		if (ret < 0)
+			goto fail;
+		if (!json_is_array(json_object_get(res, "rrsets")) && json_object_get(res, "rrsets")) {
+			json_decref(res);
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
+			goto fail;
+		}
+		json_array_foreach(json_object_get(res, "rrsets"), i, rs) {
+			if ((ret = read_set(g, z, rs, err)) < 0) {
+				json_decref(res);
+				goto fail;
+			}
+		}
+		free(token);
+		token = json_string_value(json_object_get(res, "nextPageToken"))
+				? zsync_xstrdup(json_string_value(json_object_get(res, "nextPageToken")))
+				: NULL;
+		json_decref(res);
+		if (!token || !*token)
+			break;
+	}
+	free(token);
+	*out = z;
+	return 0;
+fail:
+	free(token);
+	zsync_zone_free(z);
+	return ret;
+}
+
+static int g_list_zones(void *priv, struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct gcloud *g = priv;
+	char *token = NULL;
+	int ret = 0;
+
+	for (size_t page = 0; page < 100000; page++) {
+		char *tok = token ? zsync_http_escape(token) : NULL;
+		char *path = zsync_xasprintf("/managedZones?maxResults=%d%s%s", PAGE, tok ? "&pageToken=" : "", tok ? tok : "");
+		json_t *res, *z;
+		size_t i;
+		free(tok);
+		ret = call(g, "GET", path, NULL, &res, err);
+		free(path);
+		if (ret < 0)
+			break;
+		json_array_foreach(json_object_get(res, "managedZones"), i, z) {
+			const char *dn = json_string_value(json_object_get(z, "dnsName"));
+			const char *vis = json_string_value(json_object_get(z, "visibility"));
+			uint8_t w[ZSYNC_NAME_MAXLEN];
+			char txt[ZSYNC_NAME_TXT_MAXLEN + 1];
+			if (dn && !(vis && !strcmp(vis, "private")) && zsync_name_from_text(dn, NULL, w) == 0)
+				zsync_strlist_add(out, zsync_name_to_text(w, txt, sizeof(txt)));
+		}
+		free(token);
+		token = json_string_value(json_object_get(res, "nextPageToken"))
+				? zsync_xstrdup(json_string_value(json_object_get(res, "nextPageToken")))
+				: NULL;
+		json_decref(res);
+		if (!token || !*token)
+			break;
+	}
+	free(token);
+	return ret;
+}
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+/* The record set (owner, type) as Cloud DNS returned it: a deletion must match it exactly. */
+static json_t *current_set(struct gcloud *g, const uint8_t *owner, uint16_t type)
+{
+	json_t *rs;
+	size_t i;
+	json_array_foreach(g->sets, i, rs) {
+		uint8_t w[ZSYNC_NAME_MAXLEN];
+		uint16_t t;
+		if (zsync_name_from_text(json_string_value(json_object_get(rs, "name")), NULL, w) == 0 &&
+		    zsync_type_from_text(json_string_value(json_object_get(rs, "type")), &t) == 0 && t == type &&
+		    zsync_name_equal(w, owner))
+			return json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(rs, "name"), "type",
+					 json_object_get(rs, "type"), "ttl", json_object_get(rs, "ttl"), "rrdatas",
+					 json_object_get(rs, "rrdatas"));
+	}
+	return NULL;
+}
+
+static json_t *desired_set(const struct zsync_rrset *r, uint32_t ttl)
+{
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], *txt = zsync_xmalloc(TEXT_MAX);
+	json_t *datas = json_array();
+	const uint8_t *rd = r->rdata;
+
+	for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd))
+		if (zsync_rdata_to_text(r->type, rd, txt, TEXT_MAX) == 0)
+			json_array_append_new(datas, json_string(txt));
+	free(txt);
+	return json_pack("{s:s, s:s, s:I, s:o}", "name", zsync_name_to_text(r->owner, name, sizeof(name)), "type",
+			 zsync_type_to_text(r->type, type, sizeof(type)), "ttl", (json_int_t)ttl, "rrdatas", datas);
+}
+
+/* Polls changes.get until Cloud DNS says "done", bounded. */
+static int wait_done(struct gcloud *g, const char *id, struct zsync_err *err)
+{
+	double waited = 0, step = 0.25;
+	for (;;) {
+		char *path = zsync_xasprintf("/managedZones/%s/changes/%s", g->mz, id);
+		json_t *res;
+		int ret = call(g, "GET", path, NULL, &res, err);
+		free(path);
+		if (ret < 0)
+			return ret;
+		bool done = !strcmp(json_string_value(json_object_get(res, "status")) ?: "", "done");
+		json_decref(res);
+		if (done)
+			return 0;
+		if (waited >= g->timeout * 4)
+			return zsync_err_set(err, ZSYNC_EIO, "change %s still pending after %.0f s", id, waited);
+		struct timespec ts = { (time_t)step, (long)((step - (time_t)step) * 1e9) };
+		nanosleep(&ts, NULL);
+		waited += step;
+		if (step < 5)
+			step *= 2;
+	}
+}
+
+static int create_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
+{
+	/* a managed zone's name: [a-z][-a-z0-9]*, at most 63 */
+	char name[64];
+	size_t n = (size_t)snprintf(name, sizeof(name), "zonesync-");
+	for (const char *p = zone; *p && n < sizeof(name) - 1; p++)
+		name[n++] = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ? *p : '-';
+	while (n > 1 && name[n - 1] == '-')
+		n--;
+	name[n] = '\0';
+	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "name", name, "dnsName", zone, "description",
+				 "created by zonesync", "visibility", "public"), *res;
+	int ret = call(g, "POST", "/managedZones", body, &res, err);
+	json_decref(body);
+	json_decref(res);
+	return ret;
+}
+
+static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	struct gcloud *g = priv;
+	const struct zsync_changeset *cs = req->changes;
+	json_t *adds = json_array(), *dels = json_array(), *body, *res = NULL;
+	int ret = 0;
+
+	if (strcmp(g->zone, req->zone) != 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "apply without a fetch of the same zone");
+	if (req->create_zone) {
+		struct zsync_zone *z = NULL;
+		if ((ret = create_zone(g, req->zone, err)) < 0 || (ret = g_fetch(g, req->zone, &z, err)) < 0)
+			goto out;
+		zsync_zone_free(z);
+	}
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct zsync_change *ch = &cs->v[i];
+		const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
+		/* after a zone was created, its own SOA and NS are what a change replaces */
+		json_t *cur = current_set(g, any->owner, any->type);
+		if (cur)
+			json_array_append_new(dels, cur);
+		if (ch->new)
+			json_array_append_new(adds, desired_set(ch->new, ch->ttl));
+	}
+	if (!json_array_size(adds) && !json_array_size(dels))
+		goto out;
+	body = json_pack("{s:O, s:O}", "additions", adds, "deletions", dels);
+	{
+		char *path = zsync_xasprintf("/managedZones/%s/changes", g->mz);
+		ret = call(g, "POST", path, body, &res, err);
+		free(path);
+	}
+	json_decref(body);
+	if (ret == 0 && g->wait_done && json_is_string(json_object_get(res, "id")))
+		ret = wait_done(g, json_string_value(json_object_get(res, "id")), err);
+out:
+	json_decref(res);
+	json_decref(adds);
+	json_decref(dels);
+	return ret;
+}
+
+/* Deletes every record set but the apex SOA and NS in one change, then the managed zone. */
+static int g_delete_zone(void *priv, const char *zone, struct zsync_err *err)
+{
+	struct gcloud *g = priv;
+	struct zsync_zone *z = NULL;
+	json_t *dels = json_array(), *rs, *res = NULL;
+	size_t i;
+	int ret;
+
+	if ((ret = g_fetch(g, zone, &z, err)) < 0)
+		goto out;
+	zsync_zone_free(z);
+	json_array_foreach(g->sets, i, rs) {
+		const char *t = json_string_value(json_object_get(rs, "type"));
+		const char *n = json_string_value(json_object_get(rs, "name"));
+		if (!strcasecmp(n, zone) && (!strcmp(t, "SOA") || !strcmp(t, "NS")))
+			continue;
+		json_array_append_new(dels, json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(rs, "name"),
+						      "type", json_object_get(rs, "type"), "ttl",
+						      json_object_get(rs, "ttl"), "rrdatas", json_object_get(rs, "rrdatas")));
+	}
+	if (json_array_size(dels)) {
+		json_t *body = json_pack("{s:O}", "deletions", dels);
+		char *path = zsync_xasprintf("/managedZones/%s/changes", g->mz);
+		ret = call(g, "POST", path, body, &res, err);
+		free(path);
+		json_decref(body);
+		json_decref(res);
+		if (ret < 0)
+			goto out;
+	}
+	{
+		char *path = zsync_xasprintf("/managedZones/%s", g->mz);
+		ret = call(g, "DELETE", path, NULL, &res, err);
+		free(path);
+		json_decref(res);
+	}
+out:
+	json_decref(dels);
+	return ret;
+}
+
+static const struct zsync_conf_key g_keys[] = {
+	ZSYNC_PROVIDER_HTTP_KEYS(0, "https://dns.googleapis.com"),
+	{ "project", ZSYNC_CONF_STR, 0, NULL, NULL, "the Google Cloud project (default: project_id of credentials)" },
+	{ "credentials", ZSYNC_CONF_SECRET, ZSYNC_CONF_REQUIRED, "access_token", NULL,
+	  "a service account's JSON key (file:PATH); its JWT is exchanged for access tokens" },
+	{ "access_token", ZSYNC_CONF_SECRET, 0, NULL, NULL, "instead of credentials: an OAuth2 access token" },
+	{ "token_url", ZSYNC_CONF_STR, 0, NULL, "https://oauth2.googleapis.com/token",
+	  "where the service account's JWT is exchanged for an access token" },
+	{ "wait_done", ZSYNC_CONF_BOOL, 0, NULL, "false",
+	  "after an apply, poll changes.get until Cloud DNS says done (use it with apply --verify)" },
+	{ 0 },
+};
+
+const struct zsync_provider_type zsync_provider_gcloud = {
+	.abi = ZSYNC_PROVIDER_ABI,
+	.name = "gcloud",
+	.summary = "Google Cloud DNS v1 (service account JWT; one atomic change per zone)",
+	.keys = g_keys,
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
+	.rrtypes = g_types,
+	.ttl_min = 0,
+	.ttl_max = 2147483647,
+	.open = g_open,
+	.fetch = g_fetch,
+	.apply = g_apply,
+	.list_zones = g_list_zones,
+	.delete_zone = g_delete_zone,
+	.usage = g_usage,
+	.close = g_close,
+};
