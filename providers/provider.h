@@ -56,7 +56,10 @@ struct zsync_apply_req {
 	/*
 	 * Optional out (may be NULL), one per change, zeroed by the caller: a provider that
 	 * can fail part way (not ZSYNC_CAP_ATOMIC) sets 1 for each change the server took,
-	 * so that a failed apply is journalled and counted as what really happened.
+	 * and 2 for each change sent without an answer (outcome unknown: returns
+	 * ZSYNC_EUNKNOWN), so that a failed apply is journalled and counted as what really
+	 * happened. A provider that returns ZSYNC_EUNKNOWN without marking any 2 leaves every
+	 * change it did not mark 1 unknown.
 	 */
 	unsigned char *applied;
 };

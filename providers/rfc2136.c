@@ -348,12 +348,13 @@ static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req
 			 n > 5 ? ", ..." : "");
 }
 
-/* Marks the changes of the message just sent as applied (req->applied, when asked for). */
-static void mark_applied(const struct zsync_apply_req *req, const size_t *idx, size_t n)
+/* Marks the changes of the message just sent as applied (1) or of unknown outcome (2:
+ * sent, no answer) in req->applied, when asked for. */
+static void mark_applied(const struct zsync_apply_req *req, const size_t *idx, size_t n, unsigned char how)
 {
 	if (req->applied)
 		for (size_t i = 0; i < n; i++)
-			req->applied[idx[i]] = 1;
+			req->applied[idx[i]] = how;
 }
 
 static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
@@ -383,13 +384,15 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			if (pre.n + upd.n && pre.bytes + upd.bytes + p1.bytes + u1.bytes + 300 > limit) {
 				ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, err);
 				if (ret < 0) {
+					if (ret == ZSYNC_EUNKNOWN)
+						mark_applied(req, batch, nbatch, 2);
 					explain_message(r, req, batch, nbatch, err);
 					free(p1.v);
 					free(u1.v);
 					goto out;
 				}
 				messages++;
-				mark_applied(req, batch, nbatch);
+				mark_applied(req, batch, nbatch, 1);
 				pre.n = upd.n = pre.bytes = upd.bytes = nbatch = 0;
 			}
 			for (size_t k = 0; k < p1.n; k++)
@@ -408,11 +411,13 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	if (pre.n + upd.n) {
 		ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, err);
 		if (ret < 0) {
+			if (ret == ZSYNC_EUNKNOWN)
+				mark_applied(req, batch, nbatch, 2);
 			explain_message(r, req, batch, nbatch, err);
 			goto out;
 		}
 		messages++;
-		mark_applied(req, batch, nbatch);
+		mark_applied(req, batch, nbatch, 1);
 	}
 	/* servers may accept and silently drop data (BIND: a CNAME beside other data): read it back */
 	if ((ret = r_fetch(r, req->zone, &now, err)) < 0) {

@@ -352,6 +352,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	/* what earlier runs could not know (a send without an answer), the fresh reads tell */
+	zsync_sync_resolve(plan, st, run);
 	if (reconcile)
 		record_drift(plan, st, run, ctx->quiet);
 	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,

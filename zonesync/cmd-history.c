@@ -29,8 +29,11 @@ static int change_cb(void *p, const struct zsync_change_info *c)
 			"error", c->error));
 		return 0;
 	}
-	const char *mark = !strcmp(c->op, "create") ? "+" : !strcmp(c->op, "delete") ? "-" : "~";
-	printf("    %s %s %s @%s [%s]%s%s\n", mark, c->owner, c->type, c->provider, c->status,
+	const char *mark = !strcmp(c->op, "create") ? "+" : !strcmp(c->op, "delete") ? "-"
+		: !strcmp(c->op, "allow-older") ? "!" : "~";
+	/* unknown stands out: it may or may not be live until a later run reads the provider */
+	printf("    %s %s %s @%s [%s]%s%s\n", mark, c->owner, c->type, c->provider,
+	       !strcmp(c->status, "unknown") ? zsync_paint(h->ctx, "1;33", "UNKNOWN") : c->status,
 	       c->error ? ": " : "", c->error ? c->error : "");
 	return 0;
 }

@@ -13,7 +13,7 @@ static const char usage_line[] = "zonesync status [--json]";
 struct row {
 	char *zone, *provider, *last_commit, *last_error;
 	long long last_success, last_error_at, last_checked;
-	int failures, drift;
+	int failures, drift, unknown;
 	bool configured;
 };
 
@@ -52,6 +52,13 @@ static int pair_cb(void *ctx, const struct zsync_pair_status *p)
 	return 0;
 }
 
+static int count_cb(void *ctx, const struct zsync_change_info *c)
+{
+	(void)c;
+	++*(int *)ctx;
+	return 0;
+}
+
 static int row_cmp(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -65,6 +72,8 @@ static const char *health(const struct row *r)
 		return "not configured";
 	if (r->failures)
 		return "failing";
+	if (r->unknown)
+		return "unknown outcome";
 	if (!r->last_success)
 		return "never applied";
 	return "ok";
@@ -109,6 +118,8 @@ int cmd_status(int argc, char **argv, struct zsync_ctx *ctx)
 			goto out;
 		}
 		/* pairs the database knows stay listed even when the config dropped them */
+		for (size_t i = 0; i < rows.n; i++)
+			zsync_state_unknown(st, rows.v[i].zone, rows.v[i].provider, count_cb, &rows.v[i].unknown, &err);
 	}
 	if (rows.n > 1)
 		qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);
@@ -116,13 +127,13 @@ int cmd_status(int argc, char **argv, struct zsync_ctx *ctx)
 		json_t *a = json_array();
 		for (size_t i = 0; i < rows.n; i++) {
 			struct row *r = &rows.v[i];
-			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:s?, s:I, s:s?, s:I, s:I, s:i, s:i}",
+			json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:s?, s:I, s:s?, s:I, s:I, s:i, s:i, s:i}",
 				"zone", r->zone, "provider", r->provider, "health", health(r),
 				"configured", r->configured, "last_commit", r->last_commit,
 				"last_success", (json_int_t)r->last_success, "last_error", r->last_error,
 				"last_error_at", (json_int_t)r->last_error_at,
 				"last_checked", (json_int_t)r->last_checked,
-				"consecutive_failures", r->failures, "drift_count", r->drift));
+				"consecutive_failures", r->failures, "drift_count", r->drift, "unknown_changes", r->unknown));
 		}
 		char *s = json_dumps(a, JSON_INDENT(2));
 		puts(s);
@@ -130,16 +141,16 @@ int cmd_status(int argc, char **argv, struct zsync_ctx *ctx)
 		json_decref(a);
 		goto out;
 	}
-	printf("%-24s %-12s %-15s %-12s %-20s %5s %5s  %s\n", "ZONE", "PROVIDER", "HEALTH", "COMMIT",
-	       "LAST SUCCESS", "FAILS", "DRIFT", "LAST ERROR");
+	printf("%-24s %-12s %-15s %-12s %-20s %5s %5s %7s  %s\n", "ZONE", "PROVIDER", "HEALTH", "COMMIT",
+	       "LAST SUCCESS", "FAILS", "DRIFT", "UNKNOWN", "LAST ERROR");
 	for (size_t i = 0; i < rows.n; i++) {
 		struct row *r = &rows.v[i];
 		char when[32], commit[13];
 		const char *h = health(r);
 		snprintf(commit, sizeof(commit), "%.12s", r->last_commit ? r->last_commit : "-");
-		printf("%-24s %-12s %-15s %-12s %-20s %5d %5d  %s\n", r->zone, r->provider,
+		printf("%-24s %-12s %-15s %-12s %-20s %5d %5d %7d  %s\n", r->zone, r->provider,
 		       zsync_paint(ctx, !strcmp(h, "ok") ? "32" : !strcmp(h, "failing") ? "1;31" : "33", h),
-		       commit, zsync_cmd_time(r->last_success, when, sizeof(when)), r->failures, r->drift,
+		       commit, zsync_cmd_time(r->last_success, when, sizeof(when)), r->failures, r->drift, r->unknown,
 		       r->failures && r->last_error ? r->last_error : "");
 	}
 out:

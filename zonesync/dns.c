@@ -727,9 +727,14 @@ int zsync_dns_update(const char *server, const char *zone, const struct zsync_ts
 		goto out;
 	q = zsync_update_query(u, &qlen);
 	if ((fd = tcp_connect(server, deadline, err)) < 0 ||
-	    tcp_send(fd, q, qlen, deadline, server, err) < 0 ||
-	    tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
-		ret = ZSYNC_EIO;
+	    tcp_send(fd, q, qlen, deadline, server, err) < 0) {
+		ret = ZSYNC_EIO; /* the server never had the whole message: nothing applied */
+		goto out;
+	}
+	if (tcp_recv(fd, buf, &len, deadline, server, err) < 0) {
+		/* sent, but no answer (a timeout, a dropped connection): it may have been applied */
+		ret = ZSYNC_EUNKNOWN;
+		zsync_err_prefix(err, "UPDATE of %s sent, no answer; the outcome is unknown", zone);
 		goto out;
 	}
 	ret = zsync_update_answer(u, buf, len, err);

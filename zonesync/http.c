@@ -334,6 +334,18 @@ static void sink_release(struct sink *s)
 	free(s->etag);
 }
 
+/*
+ * A write whose request left in full but got no answer (timeout, dropped connection): the
+ * server may have done it. A read, or a request that never left, changed nothing.
+ */
+static bool sent_unanswered(const char *method, CURLcode rc, long req_size)
+{
+	if (!strcmp(method, "GET") || !strcmp(method, "HEAD") || req_size <= 0)
+		return false;
+	return rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
+	       rc == CURLE_PARTIAL_FILE;
+}
+
 static int method_index(const char *m)
 {
 	for (int i = 0; i < 5; i++)
@@ -401,7 +413,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 		struct sink s = { .max = h->o.max_body };
 		struct curl_slist *hdrs = NULL;
 		char curl_err[CURL_ERROR_SIZE] = "";
-		long status = 0, connects = 0;
+		long status = 0, connects = 0, req_size = 0;
 		CURLcode rc;
 		CURL *c;
 		bool retry;
@@ -438,6 +450,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		curl_easy_getinfo(c, CURLINFO_REQUEST_SIZE, &req_size);
 		if (h->sigv4)
 			curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
 		give_handle(h, c);
@@ -472,8 +485,10 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			if (rc != CURLE_OK) {
 				sink_release(&s);
 				/* curl's message names the host and the problem, never our headers */
-				ret = zsync_err_set(err, ZSYNC_EIO, "%s %s: %s", method, url,
-						    *curl_err ? curl_err : curl_easy_strerror(rc));
+				ret = zsync_err_set(err, sent_unanswered(method, rc, req_size) ? ZSYNC_EUNKNOWN : ZSYNC_EIO,
+						    "%s %s: %s", method, url, *curl_err ? curl_err : curl_easy_strerror(rc));
+				if (ret == ZSYNC_EUNKNOWN)
+					zsync_err_prefix(err, "the request was sent, no answer came; the outcome is unknown");
 				break;
 			}
 			resp->status = status;

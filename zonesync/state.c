@@ -514,7 +514,15 @@ int zsync_state_recover(struct zsync_state *st, struct zsync_err *err)
 			   "summary = coalesce(summary || '; ', '') || 'interrupted: the process ended without finishing' "
 			   "WHERE status = 'running'",
 			   "i", (int64_t)time(NULL));
-	return ret < 0 ? ret : sqlite3_changes(st->db);
+	if (ret < 0)
+		return ret;
+	int n = sqlite3_changes(st->db);
+	/* what a dead run had sent may or may not have arrived: the next read of the provider tells */
+	ret = run_stmt(st, err, "recovering interrupted runs",
+		       "UPDATE journal SET status = 'unknown', error = 'sent by a run that ended without finishing', updated_at = ? "
+		       "WHERE status = 'sent' AND run_id IN (SELECT id FROM runs WHERE status = 'interrupted')",
+		       "i", (int64_t)time(NULL));
+	return ret < 0 ? ret : n;
 }
 
 int zsync_state_run_begin(struct zsync_state *st, const char *command, const char *commit,
@@ -876,4 +884,32 @@ fail:
 int zsync_state_vacuum(struct zsync_state *st, struct zsync_err *err)
 {
 	return exec(st, "VACUUM", err);
+}
+
+int zsync_state_unknown(struct zsync_state *st, const char *zone, const char *provider,
+			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
+			struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, id "
+			       "FROM journal WHERE status = 'unknown' AND zone = ?1 AND provider = ?2 ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading the journal");
+	sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct zsync_change_info c = {
+			.run_id = sqlite3_column_int64(s, 0), .zone = col_text(s, 1),
+			.provider = col_text(s, 2), .op = col_text(s, 3), .owner = col_text(s, 4),
+			.type = col_text(s, 5), .old_rdata = col_text(s, 6), .new_rdata = col_text(s, 7),
+			.status = col_text(s, 8), .error = col_text(s, 9), .id = sqlite3_column_int64(s, 10),
+		};
+		if (fn(ctx, &c) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading the journal");
 }

@@ -38,8 +38,8 @@ void zsync_state_unlock(struct zsync_lock *lock);
 
 /*
  * Marks runs left "running" by a process that died as "interrupted" (call with the
- * lock held). Returns how many; their journal rows keep their last status
- * (planned/sent), which says which changes may have been in flight.
+ * lock held). Returns how many. Their rows that were `sent` become `unknown` (they may
+ * have arrived; a later read of the provider resolves them); `planned` rows were never sent.
  */
 int zsync_state_recover(struct zsync_state *st, struct zsync_err *err);
 
@@ -119,6 +119,7 @@ struct zsync_run_info {
 struct zsync_change_info {
 	int64_t run_id;
 	const char *zone, *provider, *op, *owner, *type, *old_rdata, *new_rdata, *status, *error;
+	int64_t id;       /* the journal row */
 };
 
 /* The last `limit` runs (newest first) touching zone/provider (NULL: any). */
@@ -165,5 +166,10 @@ int zsync_state_prune(struct zsync_state *st, long keep_runs, long keep_days, bo
 		      struct zsync_prune_result *res, struct zsync_err *err);
 /* Gives the space of pruned rows back to the filesystem (rewrites the file). */
 int zsync_state_vacuum(struct zsync_state *st, struct zsync_err *err);
+
+/* The journal rows of zone x provider whose outcome is unknown, oldest first. */
+int zsync_state_unknown(struct zsync_state *st, const char *zone, const char *provider,
+			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
+			struct zsync_err *err);
 
 #endif

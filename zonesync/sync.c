@@ -94,7 +94,8 @@ static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync
 	return zsync_state_commit(st, err);
 }
 
-/* Sets every change's journal status; those marked in applied (may be NULL) as `applied`. */
+/* Sets every change's journal status; those marked in applied (may be NULL) as `applied`
+ * (1) or `unknown` (2: sent, no answer). */
 static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, const int64_t *ids,
 			   const unsigned char *applied, const char *status, const char *error)
 {
@@ -114,8 +115,10 @@ static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, c
 		}
 	} else {
 		for (size_t i = 0; i < e->cs.n; i++)
-			if (zsync_state_journal_set(st, ids[i], applied && applied[i] ? "applied" : status,
-						    applied && applied[i] ? NULL : error, &err) < 0) {
+			if (zsync_state_journal_set(st, ids[i],
+						    applied && applied[i] == 1 ? "applied"
+						    : applied && applied[i] == 2 ? "unknown" : status,
+						    applied && applied[i] == 1 ? NULL : error, &err) < 0) {
 				zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
 				goto fail;
 			}
@@ -267,6 +270,92 @@ static struct zsync_zone *marker_change(const struct zsync_plan *p, const struct
 	return mz;
 }
 
+struct resolve_ctx {
+	const struct zsync_plan_entry *e;
+	int64_t *ids;
+	const char **status;
+	char **note;
+	size_t n, alloc;
+	int64_t run;
+};
+
+/* Whether the provider's zone serves exactly text ("TTL rdata" lines) at owner/type; NULL: absent. */
+static bool serves(const struct zsync_zone *z, const char *owner, const char *type, const char *text)
+{
+	uint8_t name[ZSYNC_NAME_MAXLEN];
+	uint16_t t;
+	const struct zsync_rrset *r = NULL;
+	if (zsync_name_from_text(owner, NULL, name) == 0 && zsync_type_from_text(type, &t) == 0)
+		r = zsync_zone_find(z, name, t);
+	if (!r || !text)
+		return !r && !text;
+	char *buf = zsync_xmalloc(RDATA_TEXT_MAX), *have = rrset_text(r, r->ttl, buf);
+	bool same = strcmp(have, text) == 0;
+	free(have);
+	free(buf);
+	return same;
+}
+
+static int resolve_cb(void *arg, const struct zsync_change_info *c)
+{
+	struct resolve_ctx *x = arg;
+	const char *status = NULL, *how = NULL;
+
+	if (!strcmp(c->op, "create") || !strcmp(c->op, "update") || !strcmp(c->op, "delete")) {
+		if (serves(x->e->current, c->owner, c->type, c->new_rdata))
+			status = "applied", how = "it is served";
+		else if (serves(x->e->current, c->owner, c->type, c->old_rdata))
+			status = "failed", how = "it is not served: the change did not happen";
+	}
+	if (!status)
+		return 0; /* neither form: changed since; still unknown */
+	if (x->n == x->alloc) {
+		x->alloc = x->alloc ? 2 * x->alloc : 16;
+		x->ids = zsync_xrealloc(x->ids, x->alloc * sizeof(*x->ids));
+		x->status = zsync_xrealloc(x->status, x->alloc * sizeof(*x->status));
+		x->note = zsync_xrealloc(x->note, x->alloc * sizeof(*x->note));
+	}
+	x->ids[x->n] = c->id;
+	x->status[x->n] = status;
+	x->note[x->n++] = zsync_xasprintf("the outcome was unknown (%s); run %lld read the provider: %s",
+					  c->error ? c->error : "no answer", (long long)x->run, how);
+	return 0;
+}
+
+void zsync_sync_resolve_entry(struct zsync_state *st, int64_t run, const struct zsync_plan_entry *e)
+{
+	struct resolve_ctx x = { .e = e, .run = run };
+	struct zsync_err err = { 0 };
+
+	if (!st || !e->current)
+		return;
+	pthread_mutex_lock(&state_lock);
+	if (zsync_state_unknown(st, e->zone->conf->name, e->provider->conf->name, resolve_cb, &x, &err) == 0 && x.n &&
+	    zsync_state_begin(st, &err) == 0) {
+		bool ok = true;
+		for (size_t i = 0; i < x.n && ok; i++)
+			ok = zsync_state_journal_set(st, x.ids[i], x.status[i], x.note[i], &err) == 0;
+		if (ok)
+			ok = zsync_state_commit(st, &err) == 0;
+		else
+			zsync_state_rollback(st);
+	}
+	pthread_mutex_unlock(&state_lock);
+	if (err.code)
+		fprintf(stderr, "zonesync: warning: resolving unknown outcomes: %s\n", err.msg);
+	for (size_t i = 0; i < x.n; i++)
+		free(x.note[i]);
+	free(x.ids);
+	free(x.status);
+	free(x.note);
+}
+
+void zsync_sync_resolve(struct zsync_plan *p, struct zsync_state *st, int64_t run)
+{
+	for (size_t k = 0; k < p->nentries; k++)
+		zsync_sync_resolve_entry(st, run, &p->entries[k]);
+}
+
 struct apply_ctx {
 	struct zsync_state *st;
 	int64_t run;
@@ -313,6 +402,10 @@ static void learn_applied(struct zsync_plan_entry *e, unsigned char *applied, st
 	zsync_plan_policy(t, e->provider->conf, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, now, &pol, &later);
 	zsync_changeset_applied(&e->cs, &later, applied);
+	/* what the read shows still pending did not happen, whatever its send said */
+	for (size_t i = 0; i < e->cs.n; i++)
+		if (applied[i] == 2)
+			applied[i] = 0;
 	zsync_changeset_release(&later);
 	zsync_zone_free(now);
 }
@@ -458,7 +551,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			learn_applied(e, applied, &err);
 		size_t napplied = 0;
 		for (size_t i = 0; i < e->cs.n; i++)
-			napplied += applied[i] != 0;
+			napplied += applied[i] == 1;
 		if (r == 0) {
 			free(applied);
 			journal_result(st, e, ids, NULL, "applied", NULL);
@@ -473,8 +566,12 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			break;
 		}
 		char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
-		/* a provider that failed part way says what it applied: journalled and counted so */
-		journal_result(st, e, ids, applied, "failed", msg);
+		/* a provider that failed part way says what it applied: journalled and counted so;
+		 * a send without an answer is `unknown`, never `failed` (it may be live) */
+		bool marked = false;
+		for (size_t i = 0; i < e->cs.n; i++)
+			marked |= applied[i] == 2;
+		journal_result(st, e, ids, applied, r == ZSYNC_EUNKNOWN && !marked ? "unknown" : "failed", msg);
 		free(applied);
 		__atomic_fetch_add(&t->changes, napplied, __ATOMIC_RELAXED);
 		if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
@@ -485,6 +582,8 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			free(ids);
 			ids = NULL;
 			zsync_plan_replan(p, e);
+			/* the fresh read says what became of what was unknown */
+			zsync_sync_resolve_entry(st, run, e);
 			if (e->status != ZSYNC_ENTRY_READY) {
 				e->result = ZSYNC_RESULT_FAILED;
 				e->result_error = zsync_xstrdup(e->error);

@@ -30,6 +30,16 @@ struct zsync_apply_totals {
 void zsync_sync_apply(struct zsync_plan *plan, struct zsync_state *st, int64_t run_id,
 		      const struct zsync_apply_opts *opts, struct zsync_apply_totals *totals);
 
+/*
+ * Journal truth: the rows of each entry's zone x provider whose outcome was unknown (sent,
+ * no answer; or sent by a run that died) are compared with what the provider serves now
+ * (the entry's fetched zone): `applied` when it serves the new records, `failed` when it
+ * still serves the old ones, with a note saying which run found out; otherwise they stay
+ * `unknown`. Called after planning (the next run) and after a re-read.
+ */
+void zsync_sync_resolve(struct zsync_plan *plan, struct zsync_state *st, int64_t run_id);
+void zsync_sync_resolve_entry(struct zsync_state *st, int64_t run_id, const struct zsync_plan_entry *e);
+
 /* The run's results as JSON: {commit, exit_code, results: [{zone, provider, result, changes, error}]}. */
 json_t *zsync_sync_json(const struct zsync_plan *plan, int exit_code);
 

@@ -44,11 +44,16 @@ wait "$victim" 2>/dev/null
 same "nothing of the killed run was published (staged changes died with it)" "$(published)" "0"
 same "the killed run is still marked running" "$(sqlite3 "$T/state.db" "SELECT status FROM runs ORDER BY id DESC LIMIT 1")" "running"
 inflight=$(sqlite3 "$T/state.db" "SELECT count(*) FROM journal WHERE status IN ('planned','sent')")
+inflight_sent=$(sqlite3 "$T/state.db" "SELECT count(*) FROM journal WHERE status = 'sent'")
 check "the journal lists the changes that were in flight ($inflight)" [ "$inflight" -ge 1 ]
 expect_exit 0 "the next apply" "$ZONESYNC" -c "$T/zonesync.toml" --no-color apply
 contains "it says an earlier run was interrupted" "$OUT" "1 earlier run ended without finishing"
 same "all 30 records are published" "$(published)" "30"
 same "the killed run is marked interrupted" "$(sqlite3 "$T/state.db" "SELECT status FROM runs ORDER BY id LIMIT 1")" "interrupted"
 same "the new run applied the 30 changes once" "$(sqlite3 "$T/state.db" "SELECT count(*) FROM journal WHERE status = 'applied'")" "30"
+same "what the killed run had sent is no longer 'sent' nor unknown: the next run read Dyn" \
+	"$(sqlite3 "$T/state.db" "SELECT count(*) FROM journal WHERE status IN ('sent', 'unknown')")" "0"
+same "  and it says those changes did not happen (nothing was published)" \
+	"$(sqlite3 "$T/state.db" "SELECT count(*) FROM journal j JOIN runs r ON r.id = j.run_id WHERE r.status = 'interrupted' AND j.status = 'failed' AND j.error LIKE '%it is not served%'")" "$inflight_sent"
 expect_exit 0 "then in sync" "$ZONESYNC" -c "$T/zonesync.toml" plan --exit-code
 finish
