@@ -30,16 +30,10 @@ static const uint16_t cf_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_C
 
 /*
  * The `data` object of the types that have one, field by field in the order of the
- * type's presentation form: 'i' a number, 's' a string (quoted in a zone file), 'n' a
- * host name (no trailing dot in the API), 'w' one word, 'r' the rest of the line
- * (hex or base64 as one string; SVCB parameters as they are). 'p' is the record's
- * top-level `priority` (URI). LOC has its own reader and writer.
+ * type's presentation form (kinds: support.h); URI's priority is the record's top-level
+ * `priority`. LOC has its own reader and writer.
  */
-static const struct cf_data {
-	uint16_t type;
-	const char *kinds;
-	const char *fields[6];
-} cf_data[] = {
+static const struct zsync_api_fields cf_data[] = {
 	{ ZSYNC_TYPE_SRV, "iiin", { "priority", "weight", "port", "target" } },
 	{ ZSYNC_TYPE_CAA, "iws", { "flags", "tag", "value" } },
 	{ ZSYNC_TYPE_DS, "iiir", { "key_tag", "algorithm", "digest_type", "digest" } },
@@ -49,20 +43,12 @@ static const struct cf_data {
 	{ T_SSHFP, "iir", { "algorithm", "type", "fingerprint" } },
 	{ T_TLSA, "iiir", { "usage", "selector", "matching_type", "certificate" } },
 	{ T_SMIMEA, "iiir", { "usage", "selector", "matching_type", "certificate" } },
-	{ T_SVCB, "inr", { "priority", "target", "value" } },
-	{ T_HTTPS, "inr", { "priority", "target", "value" } },
+	{ T_SVCB, "inv", { "priority", "target", "value" } },
+	{ T_HTTPS, "inv", { "priority", "target", "value" } },
 	{ T_URI, "pis", { "priority", "weight", "target" } },
 	{ T_LOC, "", { 0 } },
 	{ 0, NULL, { 0 } },
 };
-
-static const struct cf_data *data_of(uint16_t type)
-{
-	for (const struct cf_data *d = cf_data; d->type; d++)
-		if (d->type == type)
-			return d;
-	return NULL;
-}
 
 static const char *const loc_fields[] = { "lat_degrees", "lat_minutes", "lat_seconds", "lat_direction",
 					  "long_degrees", "long_minutes", "long_seconds", "long_direction",
@@ -190,51 +176,31 @@ static int get(struct cf *c, const char *url, struct zsync_http_resp *r, struct 
 
 
 /* The presentation of a `data` object, NULL when a field is missing or malformed. */
-static char *data_text(const struct cf_data *dd, json_t *rec, json_t *d)
+static char *data_text(const struct zsync_api_fields *dd, json_t *rec, json_t *d)
 {
-	char *out = zsync_xstrdup(""), *more, *v;
+	char *out, *more;
 
+	if (dd->type != T_LOC)
+		return zsync_provider_fields_text(dd, d, rec);
 	if (!json_is_object(d))
-		goto bad;
-	if (dd->type == T_LOC) {
-		/* d m s N d m s E alt size hp vp */
-		for (int i = 0; i < 12; i++) {
-			json_t *f = json_object_get(d, loc_fields[i]);
-			if (i == 3 || i == 7) {
-				const char *dir = json_string_value(f);
-				if (!dir || strlen(dir) != 1 || !strchr(i == 3 ? "NS" : "EW", dir[0]))
-					goto bad;
-				more = zsync_xasprintf("%s %s", out, dir);
-			} else {
-				if (!json_is_number(f))
-					goto bad;
-				double x = json_number_value(f);
-				more = i >= 8 ? zsync_xasprintf("%s %.2fm", out, x)
-				       : i == 2 || i == 6 ? zsync_xasprintf("%s %.3f", out, x)
-				       : zsync_xasprintf("%s %lld", out, (long long)x);
-			}
-			free(out);
-			out = more;
-		}
-		return out;
-	}
-	for (size_t i = 0; dd->kinds[i]; i++) {
-		char k = dd->kinds[i];
-		json_t *f = json_object_get(k == 'p' ? rec : d, dd->fields[i]);
-		if (k == 'i' || k == 'p') {
+		return NULL;
+	/* d m s N d m s E alt size hp vp */
+	out = zsync_xstrdup("");
+	for (int i = 0; i < 12; i++) {
+		json_t *f = json_object_get(d, loc_fields[i]);
+		if (i == 3 || i == 7) {
+			const char *dir = json_string_value(f);
+			if (!dir || strlen(dir) != 1 || !strchr(i == 3 ? "NS" : "EW", dir[0]))
+				goto bad;
+			more = zsync_xasprintf("%s %s", out, dir);
+		} else {
 			if (!json_is_number(f))
 				goto bad;
-			v = zsync_xasprintf("%lld", (long long)json_number_value(f));
-		} else {
-			const char *str = json_string_value(f);
-			if (!str || strpbrk(str, "\r\n") || (k != 's' && k != 'r' && strpbrk(str, " \t\"\\;()")))
-				goto bad;
-			v = k == 's' ? zsync_provider_string_quote(str)
-			    : k == 'n' ? (strcmp(str, ".") ? zsync_xasprintf("%s.", str) : zsync_xstrdup("."))
-			    : zsync_xstrdup(str);
+			double x = json_number_value(f);
+			more = i >= 8 ? zsync_xasprintf("%s %.2fm", out, x)
+			       : i == 2 || i == 6 ? zsync_xasprintf("%s %.3f", out, x)
+			       : zsync_xasprintf("%s %lld", out, (long long)x);
 		}
-		more = zsync_xasprintf("%s%s%s", out, *out && *v ? " " : "", v);
-		free(v);
 		free(out);
 		out = more;
 	}
@@ -251,7 +217,7 @@ static char *record_line(json_t *rec)
 	const char *type = json_string_value(json_object_get(rec, "type"));
 	const char *content = json_string_value(json_object_get(rec, "content"));
 	json_int_t ttl = json_integer_value(json_object_get(rec, "ttl"));
-	const struct cf_data *dd;
+	const struct zsync_api_fields *dd;
 	char *value = NULL, *line, *owner;
 	uint16_t tn;
 
@@ -259,7 +225,7 @@ static char *record_line(json_t *rec)
 		return NULL;
 	if (ttl <= 1)
 		ttl = 300; /* automatic: the RRset is flagged so that its TTL never counts as a change */
-	if ((dd = data_of(tn))) {
+	if ((dd = zsync_provider_fields_of(cf_data, tn))) {
 		value = data_text(dd, rec, json_object_get(rec, "data"));
 	} else if (!strcmp(type, "A") || !strcmp(type, "AAAA") || !strcmp(type, "OPENPGPKEY")) {
 		value = content ? zsync_xstrdup(content) : NULL;
@@ -443,125 +409,41 @@ fail:
 	return ret;
 }
 
-/* The next token of a presentation form (a quoted string as one), or NULL at the end. */
-static const char *next_token(const char **p, size_t *n)
-{
-	const char *s = *p, *t;
-	bool q = false;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (!*s)
-		return NULL;
-	for (t = s; *t && (q || (*t != ' ' && *t != '\t')); t++) {
-		if (*t == '\\' && t[1])
-			t++;
-		else if (*t == '"')
-			q = !q;
-	}
-	*n = (size_t)(t - s);
-	*p = t;
-	return s;
-}
-
-/* A zone-file string (quoted or not) as its raw octets; NULL when one is not printable ASCII. */
-static char *unquote(const char *s, size_t n)
-{
-	char *v = zsync_xmalloc(n + 1);
-	size_t o = 0;
-
-	if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
-		s++, n -= 2;
-	for (size_t i = 0; i < n; i++) {
-		unsigned c = (unsigned char)s[i];
-		if (c == '\\' && i + 3 < n && isdigit((unsigned char)s[i + 1])) {
-			c = (unsigned)(s[i + 1] - '0') * 100 + (unsigned)(s[i + 2] - '0') * 10 + (unsigned)(s[i + 3] - '0');
-			i += 3;
-		} else if (c == '\\' && i + 1 < n) {
-			c = (unsigned char)s[++i];
-		}
-		if (c < 0x20 || c >= 0x7f) {
-			free(v);
-			return NULL;
-		}
-		v[o++] = (char)c;
-	}
-	v[o] = '\0';
-	return v;
-}
-
 /* The `data` object (and URI's priority) from the presentation form txt; NULL if it does not fit. */
-static json_t *data_json(const struct cf_data *dd, const char *txt, json_t *rec)
+static json_t *data_json(const struct zsync_api_fields *dd, const char *txt, json_t *rec)
 {
-	json_t *d = json_object();
 	const char *p = txt, *t;
+	json_t *d;
 	size_t n;
 
-	if (dd->type == T_LOC) {
-		/* libknot: d [m [s]] N|S d [m [s]] E|W alt[m] [size[m] [hp[m] [vp[m]]]] */
-		double v[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 10000, 10 };
-		char dir[2][2] = { "N", "E" };
-		int k = 0;
-		for (int half = 0; half < 2; half++) {
-			for (k = 0; (t = next_token(&p, &n)); k++) {
-				if (n == 1 && strchr(half ? "EW" : "NS", *t)) {
-					dir[half][0] = *t;
-					break;
-				}
-				if (k < 3)
-					v[half * 4 + k] = strtod(t, NULL);
+	if (dd->type != T_LOC)
+		return zsync_provider_fields_json(dd, txt, rec);
+	d = json_object();
+	/* libknot: d [m [s]] N|S d [m [s]] E|W alt[m] [size[m] [hp[m] [vp[m]]]] */
+	double v[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 10000, 10 };
+	char dir[2][2] = { "N", "E" };
+	int k = 0;
+	for (int half = 0; half < 2; half++) {
+		for (k = 0; (t = zsync_provider_next_token(&p, &n)); k++) {
+			if (n == 1 && strchr(half ? "EW" : "NS", *t)) {
+				dir[half][0] = *t;
+				break;
 			}
+			if (k < 3)
+				v[half * 4 + k] = strtod(t, NULL);
 		}
-		for (k = 8; k < 12 && (t = next_token(&p, &n)); k++)
-			v[k] = strtod(t, NULL);
-		for (int i = 0; i < 12; i++) {
-			if (i == 3 || i == 7)
-				json_object_set_new(d, loc_fields[i], json_string(dir[i == 7]));
-			else if (i == 2 || i == 6 || i >= 8)
-				json_object_set_new(d, loc_fields[i], json_real(v[i]));
-			else
-				json_object_set_new(d, loc_fields[i], json_integer((json_int_t)v[i]));
-		}
-		return d;
 	}
-	for (size_t i = 0; dd->kinds[i]; i++) {
-		char k = dd->kinds[i];
-		if (!(t = next_token(&p, &n))) {
-			if (k != 'r')
-				goto bad;
-			/* SVCB in AliasMode, or without parameters */
-			json_object_set_new(d, dd->fields[i], json_string(""));
-			break;
-		}
-		if (k == 'i' || k == 'p') {
-			json_object_set_new(k == 'p' ? rec : d, dd->fields[i], json_integer(strtoll(t, NULL, 10)));
-		} else if (k == 'r') {
-			/* the rest: SVCB parameters as written; hex and base64 without their spaces */
-			char *rest = zsync_xstrdup(t);
-			if (dd->type != T_SVCB && dd->type != T_HTTPS)
-				for (char *x = rest; *x; x++)
-					if (*x == ' ')
-						memmove(x, x + 1, strlen(x)), x--;
-			json_object_set_new(d, dd->fields[i], json_string(rest));
-			free(rest);
-			break;
-		} else {
-			char *v = unquote(t, n);
-			if (!v)
-				goto bad;
-			if (k == 'n') {
-				char *nd = zsync_provider_no_dot(v);
-				free(v);
-				v = nd;
-			}
-			json_object_set_new(d, dd->fields[i], json_string(v));
-			free(v);
-		}
+	for (k = 8; k < 12 && (t = zsync_provider_next_token(&p, &n)); k++)
+		v[k] = strtod(t, NULL);
+	for (int i = 0; i < 12; i++) {
+		if (i == 3 || i == 7)
+			json_object_set_new(d, loc_fields[i], json_string(dir[i == 7]));
+		else if (i == 2 || i == 6 || i >= 8)
+			json_object_set_new(d, loc_fields[i], json_real(v[i]));
+		else
+			json_object_set_new(d, loc_fields[i], json_integer((json_int_t)v[i]));
 	}
 	return d;
-bad:
-	json_decref(d);
-	return NULL;
 }
 
 /* The request fields of one value: name, type, content or data, priority. */
@@ -569,7 +451,7 @@ static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *i
 			   bool proxied)
 {
 	char name[ZSYNC_NAME_TXT_MAXLEN + 1], tname[32], *txt = zsync_xmalloc(4 * 65536 + 4096);
-	const struct cf_data *dd = data_of(type);
+	const struct zsync_api_fields *dd = zsync_provider_fields_of(cf_data, type);
 	struct zsync_err ignored = { 0 };
 	json_t *o;
 	long p = 0;
@@ -721,16 +603,8 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
  * a record name it cannot take as text (zsync_provider_norm_owner), an empty TXT (the API
  * answers 9005 "Content cannot be empty"), a CNAME to the root (its content must be a
  * host name), and strings of data fields (CAA value, NAPTR, URI target) outside printable
- * ASCII, which its JSON fields cannot carry as octets.
+ * ASCII (support.h).
  */
-static bool printable(const uint8_t *d, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (d[i] < 0x20 || d[i] >= 0x7f)
-			return false;
-	return true;
-}
-
 /* The record as it is: these normalisers only refuse. */
 static int keep(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen)
 {
@@ -759,47 +633,13 @@ static int cf_norm_cname(const uint8_t *owner, const uint8_t *data, uint16_t len
 	return keep(owner, data, len, out, outlen);
 }
 
-static int cf_norm_strings(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
-			   uint16_t *outlen, struct zsync_err *err, bool ok)
-{
-	if (!ok)
-		return zsync_err_set(err, ZSYNC_EINVAL,
-				     "Cloudflare's data fields hold printable text only: a string with other octets cannot be written");
-	return keep(owner, data, len, out, outlen);
-}
-
-static int cf_norm_caa(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
-		       uint16_t *outlen, struct zsync_err *err)
-{
-	bool ok = len >= 2 && 2u + data[1] <= len && printable(data + 2, len - 2u);
-	return cf_norm_strings(owner, data, len, out, outlen, err, ok);
-}
-
-static int cf_norm_naptr(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
-			 uint16_t *outlen, struct zsync_err *err)
-{
-	bool ok = len >= 4;
-	uint16_t o = 4;
-	for (int k = 0; k < 3 && ok; k++) {
-		ok = o < len && o + 1u + data[o] <= len && printable(data + o + 1, data[o]);
-		o = (uint16_t)(o + 1 + (o < len ? data[o] : 0));
-	}
-	return cf_norm_strings(owner, data, len, out, outlen, err, ok);
-}
-
-static int cf_norm_uri(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
-		       uint16_t *outlen, struct zsync_err *err)
-{
-	return cf_norm_strings(owner, data, len, out, outlen, err, len >= 4 && printable(data + 4, len - 4u));
-}
-
 static const struct zsync_normaliser cf_normalisers[] = {
 	{ ZSYNC_NORM_EVERY_TYPE, "", zsync_provider_norm_owner },
 	{ ZSYNC_TYPE_TXT, "", cf_norm_txt },
 	{ ZSYNC_TYPE_CNAME, "", cf_norm_cname },
-	{ ZSYNC_TYPE_CAA, "", cf_norm_caa },
-	{ T_NAPTR, "", cf_norm_naptr },
-	{ T_URI, "", cf_norm_uri },
+	{ ZSYNC_TYPE_CAA, "", zsync_provider_norm_caa },
+	{ T_NAPTR, "", zsync_provider_norm_naptr },
+	{ T_URI, "", zsync_provider_norm_uri },
 	{ 0 },
 };
 

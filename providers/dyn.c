@@ -16,9 +16,34 @@
 #include <string.h>
 #include <time.h>
 
+/*
+ * Dyn's record types with their `rdata` keys as its REST API documents them (dyn-python's
+ * dyn/tm/records.py; ../shared/reference/PROVIDER-APIS.md 1.6). Dyn's LOC, CSYNC, IPSECKEY,
+ * NSAP and PX take forms zonesync does not write: not supported.
+ */
 static const uint16_t dyn_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CNAME, ZSYNC_TYPE_MX,
 				       ZSYNC_TYPE_NS, ZSYNC_TYPE_PTR, ZSYNC_TYPE_TXT, ZSYNC_TYPE_SRV,
-				       ZSYNC_TYPE_CAA, ZSYNC_TYPE_DS, ZSYNC_TYPE_SPF, 0 };
+				       ZSYNC_TYPE_CAA, ZSYNC_TYPE_DS, ZSYNC_TYPE_SPF, ZSYNC_TYPE_DNSKEY,
+				       ZSYNC_TYPE_CDS, ZSYNC_TYPE_CDNSKEY, 17 /* RP */, 25 /* KEY */,
+				       35 /* NAPTR */, 36 /* KX */, 37 /* CERT */, 39 /* DNAME */,
+				       44 /* SSHFP */, 49 /* DHCID */, 52 /* TLSA */, 0 };
+
+/* The rdata keys of the types beyond the first eleven, in presentation order (support.h). */
+static const struct zsync_api_fields dyn_fields[] = {
+	{ 17, "dd", { "mbox", "txtdname" } },
+	{ 25, "iiir", { "flags", "protocol", "algorithm", "public_key" } },
+	{ 35, "iisssd", { "order", "preference", "flags", "services", "regexp", "replacement" } },
+	{ 36, "id", { "preference", "exchange" } },
+	{ 37, "iiir", { "format", "tag", "algorithm", "certificate" } },
+	{ 39, "d", { "dname" } },
+	{ 44, "iir", { "algorithm", "fptype", "fingerprint" } },
+	{ ZSYNC_TYPE_DNSKEY, "iiir", { "flags", "protocol", "algorithm", "public_key" } },
+	{ 49, "r", { "digest" } },
+	{ 52, "iiir", { "cert_usage", "selector", "match_type", "certificate" } },
+	{ ZSYNC_TYPE_CDS, "iiir", { "keytag", "algorithm", "digtype", "digest" } },
+	{ ZSYNC_TYPE_CDNSKEY, "iiir", { "flags", "protocol", "algorithm", "public_key" } },
+	{ 0, NULL, { 0 } },
+};
 
 struct dyn {
 	struct zsync_http *http;
@@ -227,6 +252,10 @@ static char *rdata_text(const char *type, json_t *rd)
 #define S(k) json_string_value(json_object_get(rd, k))
 #define I(k) (long long)(json_is_string(json_object_get(rd, k)) ? atoll(S(k)) : json_integer_value(json_object_get(rd, k)))
 	const char *a;
+	const struct zsync_api_fields *f;
+	uint16_t tn;
+	if (zsync_type_from_text(type, &tn) == 0 && (f = zsync_provider_fields_of(dyn_fields, tn)))
+		return zsync_provider_fields_text(f, rd, NULL);
 	if (!strcmp(type, "A") || !strcmp(type, "AAAA"))
 		return (a = S("address")) ? zsync_xstrdup(a) : NULL;
 	if (!strcmp(type, "CNAME"))
@@ -364,6 +393,13 @@ static json_t *rdata_json(uint16_t type, const uint8_t *item)
 	json_t *o = NULL;
 
 	zsync_rdata_to_text(type, item, t, 4 * 65536 + 4096);
+	const struct zsync_api_fields *f = zsync_provider_fields_of(dyn_fields, type);
+	if (f) {
+		/* NULL only for what the plan refused (zsync_provider_norm_naptr): an empty object */
+		o = zsync_provider_fields_json(f, t, NULL);
+		free(t);
+		return o ? o : json_object();
+	}
 	switch (type) {
 	case ZSYNC_TYPE_A:
 	case ZSYNC_TYPE_AAAA: o = json_pack("{s:s}", "address", t); break;
@@ -492,6 +528,8 @@ static const struct zsync_conf_key d_keys[] = {
 /* Record names go into the API's URL paths as text: a name it cannot take is refused in plan. */
 static const struct zsync_normaliser dyn_normalisers[] = {
 	{ ZSYNC_NORM_EVERY_TYPE, "", zsync_provider_norm_owner },
+	{ ZSYNC_TYPE_CAA, "", zsync_provider_norm_caa },
+	{ 35, "", zsync_provider_norm_naptr },
 	{ 0 },
 };
 

@@ -266,3 +266,193 @@ char *zsync_provider_zone_text(const char *v, bool octal)
 	*o = '\0';
 	return out;
 }
+
+const struct zsync_api_fields *zsync_provider_fields_of(const struct zsync_api_fields *table, uint16_t type)
+{
+	for (const struct zsync_api_fields *f = table; f->type; f++)
+		if (f->type == type)
+			return f;
+	return NULL;
+}
+
+const char *zsync_provider_next_token(const char **p, size_t *n)
+{
+	const char *s = *p, *t;
+	bool q = false;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return NULL;
+	for (t = s; *t && (q || (*t != ' ' && *t != '\t')); t++) {
+		if (*t == '\\' && t[1])
+			t++;
+		else if (*t == '"')
+			q = !q;
+	}
+	*n = (size_t)(t - s);
+	*p = t;
+	return s;
+}
+
+/* A zone-file string (quoted or not) as its raw octets; NULL when one is not printable ASCII. */
+static char *unquote(const char *s, size_t n)
+{
+	char *v = zsync_xmalloc(n + 1);
+	size_t o = 0;
+
+	if (n >= 2 && s[0] == '"' && s[n - 1] == '"')
+		s++, n -= 2;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i];
+		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '9') {
+			c = (unsigned)(s[i + 1] - '0') * 100 + (unsigned)(s[i + 2] - '0') * 10 + (unsigned)(s[i + 3] - '0');
+			i += 3;
+		} else if (c == '\\' && i + 1 < n) {
+			c = (unsigned char)s[++i];
+		}
+		if (c < 0x20 || c >= 0x7f) {
+			free(v);
+			return NULL;
+		}
+		v[o++] = (char)c;
+	}
+	v[o] = '\0';
+	return v;
+}
+
+char *zsync_provider_fields_text(const struct zsync_api_fields *f, json_t *obj, json_t *top)
+{
+	char *out, *more, *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	out = zsync_xstrdup("");
+	for (size_t i = 0; f->kinds[i]; i++) {
+		char k = f->kinds[i];
+		json_t *x = json_object_get(k == 'p' ? top : obj, f->fields[i]);
+		if (k == 'i' || k == 'p') {
+			/* a number, or (Dyn) a string of digits */
+			const char *d = json_string_value(x);
+			if (d && *d && strspn(d, "0123456789") == strlen(d))
+				v = zsync_xstrdup(d);
+			else if (json_is_number(x))
+				v = zsync_xasprintf("%lld", (long long)json_number_value(x));
+			else
+				goto bad;
+		} else {
+			const char *str = json_string_value(x);
+			if (!str || strpbrk(str, "\r\n") ||
+			    (strchr("nwd", k) && (!*str || strpbrk(str, " \t\"\\;()"))))
+				goto bad;
+			if (k == 's')
+				v = zsync_provider_string_quote(str);
+			else if ((k == 'n' || k == 'd') && str[strlen(str) - 1] != '.')
+				v = zsync_xasprintf("%s.", str);
+			else
+				v = zsync_xstrdup(str);
+		}
+		more = zsync_xasprintf("%s%s%s", out, *out && *v ? " " : "", v);
+		free(v);
+		free(out);
+		out = more;
+	}
+	return out;
+bad:
+	free(out);
+	return NULL;
+}
+
+json_t *zsync_provider_fields_json(const struct zsync_api_fields *f, const char *txt, json_t *top)
+{
+	json_t *obj = json_object();
+	const char *p = txt, *t;
+	size_t n;
+
+	for (size_t i = 0; f->kinds[i]; i++) {
+		char k = f->kinds[i];
+		if (!(t = zsync_provider_next_token(&p, &n))) {
+			if (k != 'r' && k != 'v')
+				goto bad;
+			/* nothing left: an empty value (SVCB in AliasMode, or without parameters) */
+			json_object_set_new(obj, f->fields[i], json_string(""));
+			break;
+		}
+		if (k == 'i' || k == 'p') {
+			json_object_set_new(k == 'p' ? top : obj, f->fields[i], json_integer(strtoll(t, NULL, 10)));
+		} else if (k == 'r' || k == 'v') {
+			/* the rest of the line: as written ('v'), or hex and base64 without their spaces */
+			char *rest = zsync_xstrdup(t);
+			if (k == 'r')
+				for (char *x = rest; *x; x++)
+					if (*x == ' ')
+						memmove(x, x + 1, strlen(x)), x--;
+			json_object_set_new(obj, f->fields[i], json_string(rest));
+			free(rest);
+			break;
+		} else {
+			char *v = unquote(t, n);
+			if (!v)
+				goto bad;
+			if (k == 'n') {
+				char *nd = zsync_provider_no_dot(v);
+				free(v);
+				v = nd;
+			}
+			json_object_set_new(obj, f->fields[i], json_string(v));
+			free(v);
+		}
+	}
+	return obj;
+bad:
+	json_decref(obj);
+	return NULL;
+}
+
+static bool printable(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (d[i] < 0x20 || d[i] >= 0x7f)
+			return false;
+	return true;
+}
+
+static int printable_or_refuse(bool ok, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen,
+			       struct zsync_err *err)
+{
+	if (!ok)
+		return zsync_err_set(err, ZSYNC_EINVAL,
+				     "the API's fields hold printable text only: a string with other octets cannot be written");
+	memcpy(out, data, len);
+	*outlen = len;
+	return 0;
+}
+
+int zsync_provider_norm_caa(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			    uint16_t *outlen, struct zsync_err *err)
+{
+	(void)owner;
+	return printable_or_refuse(len >= 2 && 2u + data[1] <= len && printable(data + 2, len - 2u), data, len,
+				   out, outlen, err);
+}
+
+int zsync_provider_norm_naptr(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			      uint16_t *outlen, struct zsync_err *err)
+{
+	bool ok = len >= 4;
+	uint16_t o = 4;
+
+	(void)owner;
+	for (int k = 0; k < 3 && ok; k++) {
+		ok = o < len && o + 1u + data[o] <= len && printable(data + o + 1, data[o]);
+		o = (uint16_t)(o + 1 + (o < len ? data[o] : 0));
+	}
+	return printable_or_refuse(ok, data, len, out, outlen, err);
+}
+
+int zsync_provider_norm_uri(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			    uint16_t *outlen, struct zsync_err *err)
+{
+	(void)owner;
+	return printable_or_refuse(len >= 4 && printable(data + 4, len - 4u), data, len, out, outlen, err);
+}

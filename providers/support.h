@@ -101,4 +101,39 @@ int zsync_provider_norm_owner(const uint8_t *owner, const uint8_t *data, uint16_
  */
 char *zsync_provider_zone_text(const char *value, bool octal);
 
+/*
+ * Normalisers (diff.h) of the APIs that take CAA values, NAPTR strings and URI targets as
+ * JSON text fields: a string with octets outside printable ASCII is refused.
+ */
+int zsync_provider_norm_caa(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			    uint16_t *outlen, struct zsync_err *err);
+int zsync_provider_norm_naptr(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			      uint16_t *outlen, struct zsync_err *err);
+int zsync_provider_norm_uri(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out,
+			    uint16_t *outlen, struct zsync_err *err);
+
+/*
+ * An API's record fields in the order of the type's presentation form, for the APIs
+ * that take rdata as named fields (Cloudflare's `data`, Dyn's `rdata`). Kinds, one
+ * letter per field: 'i' a number; 'p' a number in the record object itself (Cloudflare's
+ * `priority`); 's' a string (quoted in a zone file, raw in the API); 'w' one word; 'n' a
+ * host name the API writes without its trailing dot, 'd' one it writes with it; 'r' the
+ * rest of the line as one string without spaces (hex, base64); 'v' the rest as written
+ * (SVCB parameters). A table ends with type 0.
+ */
+struct zsync_api_fields {
+	uint16_t type;
+	const char *kinds;
+	const char *fields[6];
+};
+
+/* The entry of type in table, or NULL. */
+const struct zsync_api_fields *zsync_provider_fields_of(const struct zsync_api_fields *table, uint16_t type);
+/* The presentation form from the API's fields (obj; top for 'p'); NULL when one is missing or malformed. malloc'ed. */
+char *zsync_provider_fields_text(const struct zsync_api_fields *f, json_t *obj, json_t *top);
+/* The API's fields from libknot's presentation form txt ('p' fields go into top); NULL if it does not fit. */
+json_t *zsync_provider_fields_json(const struct zsync_api_fields *f, const char *txt, json_t *top);
+/* The next token of a presentation form (a quoted string as one), or NULL at the end; *n its length. */
+const char *zsync_provider_next_token(const char **p, size_t *n);
+
 #endif

@@ -34,7 +34,17 @@ next_job = [1000]
 RDATA = {"A": ["address"], "AAAA": ["address"], "CNAME": ["cname"], "NS": ["nsdname"],
          "PTR": ["ptrdname"], "MX": ["preference", "exchange"], "TXT": ["txtdata"],
          "SPF": ["txtdata"], "SRV": ["priority", "weight", "port", "target"],
-         "CAA": ["flags", "tag", "value"], "DS": ["keytag", "algorithm", "digtype", "digest"]}
+         "CAA": ["flags", "tag", "value"], "DS": ["keytag", "algorithm", "digtype", "digest"],
+         # the other types dyn-python's records.py documents, with its rdata keys
+         "CDS": ["keytag", "algorithm", "digtype", "digest"],
+         "DNSKEY": ["flags", "protocol", "algorithm", "public_key"],
+         "CDNSKEY": ["flags", "protocol", "algorithm", "public_key"],
+         "KEY": ["flags", "protocol", "algorithm", "public_key"],
+         "CERT": ["format", "tag", "algorithm", "certificate"], "DHCID": ["digest"],
+         "DNAME": ["dname"], "KX": ["preference", "exchange"], "RP": ["mbox", "txtdname"],
+         "NAPTR": ["order", "preference", "flags", "services", "regexp", "replacement"],
+         "SSHFP": ["algorithm", "fptype", "fingerprint"],
+         "TLSA": ["cert_usage", "selector", "match_type", "certificate"]}
 
 
 def env(status="success", data=None, msgs=None, job=None):

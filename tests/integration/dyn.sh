@@ -88,6 +88,33 @@ expect_exit 0 "an expired session is replaced" "$ZONESYNC" -c "$T/expire.toml" -
 contains "with a second session" "$OUT" "2 sessions"
 same "applied" "$(published api.example.com A address)" "192.0.2.20 192.0.2.75"
 
+# the other types Dyn's API documents, through their rdata keys, read back exactly
+cat >> "$R/zones/example.com.zone" <<'ZONE'
+rp 300 IN RP mbox.example.com. txt.example.com.
+key 300 IN KEY 256 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
+naptr 300 IN NAPTR 100 10 "S" "SIP+D2U" "!^.*$!sip:a@example.com!" _sip._udp.example.com.
+kx 300 IN KX 10 kx.example.com.
+cert 300 IN CERT 3 0 0 AQID
+dname 300 IN DNAME target.example.net.
+sshfp 300 IN SSHFP 1 1 123456789abcdef67890123456789abcdef67890
+dhcid 300 IN DHCID AAIBY2/AuCccgoJbsaxcQc9TUapptP69lOjxfNuVAA2kjEA=
+_443._tcp 300 IN TLSA 3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+@ 300 IN DNSKEY 257 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
+@ 300 IN CDS 60485 5 1 2BB183AF5F22588179A53B0A98631FAD1A292118
+@ 300 IN CDNSKEY 257 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
+ZONE
+git_commit "$R" "RP KEY NAPTR KX CERT DNAME SSHFP DHCID TLSA DNSKEY CDS CDNSKEY"
+expect_exit 0 "Dyn's other documented types are written" Z apply --force
+expect_exit 0 "and read back to no change" Z plan --exit-code
+same "NAPTR through its rdata keys" "$(published naptr.example.com NAPTR regexp)" '!^.*$!sip:a@example.com!'
+same "TLSA through its rdata keys" "$(published _443._tcp.example.com TLSA cert_usage)" "3"
+printf 'naptr2 300 IN NAPTR 1 1 "\\200" "" "" .\n' >> "$R/zones/example.com.zone"
+git_commit "$R" "a NAPTR string Dyn's JSON cannot carry"
+expect_exit 3 "a NAPTR string outside printable text is refused in plan" Z plan
+contains "per record, with the reason" "$OUT" "naptr2.example.com. NAPTR: provider 'dyn' cannot hold it: the API's fields hold printable text only"
+sed -i '/^naptr2 /d' "$R/zones/example.com.zone"
+git_commit "$R" "without it"
+
 # TTL 0 is Dyn's "zone default": sent as 1, said in plan, and no perpetual diff
 printf 'zero 0 IN A 192.0.2.90\nquo\\"te 300 IN A 192.0.2.91\n' >> "$R/zones/example.com.zone"
 git_commit "$R" "TTL 0; a name with a quote"
