@@ -11,10 +11,15 @@
 
 static const char usage_line[] = "zonesync serve [--listen ADDRESS:PORT]";
 
-/* The branch webhooks deploy: [repo] ref when it names a branch, else "main". */
+/*
+ * The branch webhooks deploy: with [repo] remote, [repo] branch (fetched before each run);
+ * else [repo] ref when it names a branch, else "main".
+ */
 static char *deployed_branch(const struct zsync_config *cfg)
 {
 	const char *ref = cfg->repo.ref;
+	if (cfg->repo.remote)
+		return zsync_xstrdup(cfg->repo.branch ? cfg->repo.branch : "main");
 	if (!strncmp(ref, "refs/heads/", 11))
 		return zsync_xstrdup(ref + 11);
 	if (!strcmp(ref, "HEAD") || !strncmp(ref, "refs/", 5) || strspn(ref, "0123456789abcdef") == strlen(ref))
@@ -229,7 +234,8 @@ int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx)
 		snprintf(re, sizeof(re), "%lds", s->cfg->serve.reconcile_every);
 		snprintf(ve, sizeof(ve), "%lds", s->cfg->serve.verify_every);
 		zsync_serve_log(s, "info", "listening", "listen", s->listen, "tls", s->cfg->serve.tls_cert ? "on" : "off",
-				"config", s->config_path, "branch", s->branch, "reconcile_every", re, "verify_every", ve,
+				"config", s->config_path, "branch", s->branch, "remote", s->cfg->repo.remote,
+				"reconcile_every", re, "verify_every", ve,
 				"api_token", s->api_token ? "set" : "unset", NULL);
 	}
 	for (;;) {

@@ -199,6 +199,14 @@ static void on_run(void *arg, const struct zsync_plan *plan, int64_t run_id, int
 		case ZSYNC_RESULT_REFUSED: r->refused++; break;
 		default: break;
 		}
+		/* in the service's log, each zone x provider that did not go through, and why */
+		const char *why = e->result == ZSYNC_RESULT_OLDER ? e->behind
+			: e->result == ZSYNC_RESULT_FAILED || e->result == ZSYNC_RESULT_REFUSED ? e->result_error : NULL;
+		if (why || e->result == ZSYNC_RESULT_OLDER)
+			zsync_serve_log(c->s, "warn", e->result == ZSYNC_RESULT_OLDER ? "not deployed: older than what is deployed there"
+					: e->result == ZSYNC_RESULT_FAILED ? "provider failed" : "refused by a safety limit",
+					"zone", e->zone->conf->name, "provider", e->provider->conf->name,
+					"deployed", e->deployed[0] ? e->deployed : NULL, "error", why, NULL);
 	}
 	pthread_mutex_lock(&c->s->mu);
 	for (size_t i = 0; i < plan->nproviders; i++) {
@@ -220,17 +228,44 @@ static int drift_cb(void *arg, const struct zsync_drift_info *d)
 	return 0;
 }
 
-/* The commit the last good apply or reconcile deployed ("" when none): what verify checks. */
+struct deployed_ctx {
+	char *buf;
+	size_t len;
+};
+
+static int deployed_cb(void *arg, const struct zsync_run_info *r)
+{
+	struct deployed_ctx *d = arg;
+	if (!r->status || strcmp(r->status, "ok") || !r->commit || !r->command ||
+	    (strcmp(r->command, "apply") && strcmp(r->command, "reconcile")))
+		return 0;
+	snprintf(d->buf, d->len, "%s", r->commit);
+	return 1;
+}
+
+/*
+ * The commit the last good apply or reconcile deployed ("" when none): what verify checks
+ * ([repo] ref may lag behind a fetched remote). From this process's runs, else the state db.
+ */
 static void last_deployed(struct zsync_serve *s, char *buf, size_t len)
 {
+	struct deployed_ctx d = { buf, len };
+	struct zsync_err err = { 0 };
+
 	buf[0] = '\0';
-	for (int64_t k = s->nruns; k > 0 && k > s->nruns - ZSYNC_SERVE_RUNS; k--) {
+	pthread_mutex_lock(&s->mu);
+	for (int64_t k = s->nruns; k > 0 && k > s->nruns - ZSYNC_SERVE_RUNS && !buf[0]; k--) {
 		const struct zsync_serve_run *r = &s->runs[(k - 1) % ZSYNC_SERVE_RUNS];
-		if (r->job != ZSYNC_JOB_VERIFY && r->state_run && r->commit[0] && r->exit_code == 0) {
+		if (r->job != ZSYNC_JOB_VERIFY && r->state_run && r->commit[0] && r->exit_code == 0)
 			snprintf(buf, len, "%s", r->commit);
-			return;
-		}
 	}
+	pthread_mutex_unlock(&s->mu);
+	if (buf[0])
+		return;
+	pthread_mutex_lock(&s->db_mu);
+	if (s->db)
+		zsync_state_runs(s->db, 50, NULL, NULL, deployed_cb, &d, &err);
+	pthread_mutex_unlock(&s->db_mu);
 }
 
 static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char *trigger, size_t ndeliveries,
@@ -238,9 +273,10 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 {
 	struct zsync_serve_run r = { .job = job, .deliveries = ndeliveries };
 	struct run_ctx rc = { s, &r };
-	char *text, seq[24], code[16], secs[32], commit[48], ref[64] = "";
+	char *text, seq[24], code[16], secs[32], commit[48] = "", ref[64] = "";
 	char *argv[4];
 	int argc = 0;
+	bool fetch;
 	struct timespec t0, t1;
 	size_t len;
 
@@ -249,9 +285,10 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 	memcpy(text, s->cfg_text, s->cfg_len + 1);
 	len = s->cfg_len;
 	r.seq = ++s->nruns;
+	fetch = s->cfg->repo.remote != NULL;
+	pthread_mutex_unlock(&s->mu);
 	if (job == ZSYNC_JOB_VERIFY)
 		last_deployed(s, commit, sizeof(commit));
-	pthread_mutex_unlock(&s->mu);
 	snprintf(r.trigger, sizeof(r.trigger), "%s", trigger);
 	snprintf(seq, sizeof(seq), "%lld", (long long)r.seq);
 
@@ -262,6 +299,9 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 	};
 	/* a CLI run holding the lock is waited for a while, then the run is tried later */
 	argv[argc++] = job == ZSYNC_JOB_VERIFY ? "--timeout=3000" : "--wait=60";
+	/* the push names the branch, the fetch says where it is now (never an older commit: exit 6) */
+	if (job == ZSYNC_JOB_APPLY && fetch)
+		argv[argc++] = "--fetch";
 	if (job == ZSYNC_JOB_VERIFY && commit[0]) {
 		snprintf(ref, sizeof(ref), "--ref=%s", commit);
 		argv[argc++] = ref;

@@ -32,6 +32,8 @@ W=$T/work
 git init -q --bare -b main "$REMOTE"
 new_repo "$W" example.com || exit 1
 git -C "$W" remote add origin "$REMOTE" && git -C "$W" push -q origin main || exit 1
+# the service's own clone, which it fetches into before each run ([repo] remote)
+git clone -q "$REMOTE" "$T/svc" || exit 1
 push() { git_commit "$W" "$1" && git -C "$W" push -q origin "${2:-main}"; }
 head_of() { git -C "$REMOTE" rev-parse "${1:-main}"; }
 set_api() { sed -i "s/^api            300   IN A    .*/api            300   IN A    $1/" "$W/zones/example.com.zone"; }
@@ -40,8 +42,9 @@ CFG=$T/zonesync.toml
 write_cfg() {
 	cat > "$CFG" <<CONF
 [repo]
-path = "$REMOTE"
-ref = "main"
+path = "$T/svc"
+remote = "origin"
+branch = "main"
 [state]
 path = "$T/state.db"
 [defaults]
@@ -94,7 +97,7 @@ HOOK
 chmod +x "$T/slow-hook" "$T/sigblk-hook"
 write_cfg
 # the providers start from what a first, reviewed CLI apply put there (apex NS: --force)
-expect_exit 0 "first deploy by the CLI" "$ZONESYNC" -c "$CFG" apply --force -q
+expect_exit 0 "first deploy by the CLI" "$ZONESYNC" -c "$CFG" apply --fetch --force -q
 
 # webhook sender, status poller and metrics parser
 cat > "$T/hook.py" <<'PY'
@@ -302,6 +305,31 @@ check "the run counter moved ($r0 -> $r1)" python3 -c "import sys; sys.exit(not 
 check "the provider request counter moved ($q0 -> $q1)" python3 -c "import sys; sys.exit(not $q1 > $q0)"
 check "the duration histogram counts every apply ($h1)" python3 -c "import sys; sys.exit(not $h1 == $r1)"
 
+# never backwards: a push that rewinds the branch (a force-push to an older commit) is
+# fetched, refused with exit 6 and deploys nothing
+DEPLOYED=$(answers "$PPORT" api.example.com A)
+git -C "$W" push -q -f origin "$C2:main"
+same "a signed push of the rewound branch is accepted" "$(H github refs/heads/main "$C2" nb-1)" 202
+H idle $(( $(H runs) + 1 )) >/dev/null
+check "its run is refused: older than what is deployed (exit 6)" grep -q 'msg="run finished" run=[0-9]* command=apply exit_code=6' "$T/serve.log"
+check "the log says why, per zone x provider" grep -q 'msg="not deployed: older than what is deployed there" zone=example.com. provider=pdns' "$T/serve.log"
+same "pdns still serves the newer commit" "$(answers "$PPORT" api.example.com A)" "$DEPLOYED"
+same "bind still serves the newer commit" "$(answers "$BPORT" api.example.com A)" "$DEPLOYED"
+contains "refused runs are counted" "$(H metrics 'zonesync_serve_runs_total{command=apply,result=refused}')" 1
+git -C "$W" push -q -f origin main
+
+# a fetch that fails (the remote is gone) deploys nothing and makes the service not ready
+mv "$REMOTE" "$REMOTE.away"
+H github refs/heads/main "$C4" gone-1 >/dev/null
+H idle $(( $(H runs) + 1 )) >/dev/null
+same "/readyz: 503 after a failed fetch" "$(H get /readyz | head -1)" 503
+contains "saying the run failed before reaching any provider" "$(H get /readyz)" "failed before reaching any provider"
+check "the fetch error is logged" grep -q 'src=engine' "$T/serve.log"
+mv "$REMOTE.away" "$REMOTE"
+H github refs/heads/main "$C4" gone-2 >/dev/null
+H idle $(( $(H runs) + 1 )) >/dev/null
+same "ready again after a good run" "$(H get /readyz | head -1)" 200
+
 # SIGHUP: a bad configuration is refused and the old one stays
 loaded=$(H get /api/v1/status | sed 1d | "$PY3" -c 'import json,sys; print(json.load(sys.stdin)["config_loaded_at"])')
 cp "$CFG" "$T/good.toml"
@@ -316,7 +344,7 @@ same "the service still answers, with the old configuration" \
 contains "the refused reload is counted" "$(H metrics 'zonesync_serve_config_reloads_total{result=refused}')" 1
 
 # a reloaded configuration whose repository cannot be opened: alive, but not ready
-sed "s|^path = \"$REMOTE\"|path = \"$T/nosuch\"|" "$T/good.toml" > "$CFG"
+sed "s|^path = \"$T/svc\"|path = \"$T/nosuch\"|" "$T/good.toml" > "$CFG"
 kill -HUP "$SERVE"
 notready() { [ "$(H get /readyz | head -1)" = 503 ]; }
 check "/readyz says 503 when the repository cannot be opened" wait_until "$SERVE" 10 notready
