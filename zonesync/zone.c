@@ -1391,30 +1391,29 @@ static int scanner_resume(struct parse_ctx *c, zs_scanner_t *s, const char *path
  * of 50,000 small zones either. Each thread keeps one spare; $INCLUDE nesting takes more.
  */
 static pthread_key_t spare_key;
+static bool spare_key_ok; /* without a key (the system refused one) there is no spare */
 static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
 
 static void spare_key_make(void)
 {
-	pthread_key_create(&spare_key, free);
+	spare_key_ok = pthread_key_create(&spare_key, free) == 0;
 }
 
 static zs_scanner_t *scanner_get(void)
 {
 	zs_scanner_t *s;
 
-	pthread_once(&spare_once, spare_key_make);
-	s = pthread_getspecific(spare_key);
-	if (s) {
-		pthread_setspecific(spare_key, NULL);
+	/* the spare is taken only if the key lets go of it (else it stays the key's) */
+	if (pthread_once(&spare_once, spare_key_make) == 0 && spare_key_ok &&
+	    (s = pthread_getspecific(spare_key)) && pthread_setspecific(spare_key, NULL) == 0)
 		return s;
-	}
 	return zsync_xmalloc(sizeof(*s));
 }
 
 /* After zs_deinit. */
 static void scanner_put(zs_scanner_t *s)
 {
-	if (!pthread_getspecific(spare_key) && pthread_setspecific(spare_key, s) == 0)
+	if (spare_key_ok && !pthread_getspecific(spare_key) && pthread_setspecific(spare_key, s) == 0)
 		return;
 	free(s);
 }

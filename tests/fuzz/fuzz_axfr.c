@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dns.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -48,11 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r = zsync_axfr_feed(x, msg, len, &err);
 	}
 	if (r > 0 && zsync_axfr_end(x, &z, &err) == 0) {
-		size_t n;
-		const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
-		static char buf[4 * 65536 + 4096];
-		for (size_t i = 0; i < n; i++)
-			zsync_rdata_to_text(rs[i]->type, rs[i]->rdata, buf, sizeof(buf));
+		fuzz_render(z);
 		zsync_zone_free(z);
 	}
 	zsync_axfr_free(x);

@@ -2,6 +2,7 @@
 #include <stdint.h>
 
 #include "dns.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -9,11 +10,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct zsync_err err = { 0 };
 
 	if (zsync_dns_parse_answer(data, size, "example.com.", &a, &err) == 0) {
-		size_t n;
-		const struct zsync_rrset *const *rs = zsync_zone_sorted(a.answer, &n);
-		char buf[4 * 65536 + 4096];
-		for (size_t i = 0; i < n; i++)
-			zsync_rdata_to_text(rs[i]->type, rs[i]->rdata, buf, sizeof(buf));
+		fuzz_render(a.answer);
 		zsync_dns_answer_release(&a);
 	}
 	return 0;

@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "dyn.h"
+#include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -13,11 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (j) {
 		if (zsync_dyn_zone(json_object_get(j, "data"), "example.com.", &z, &err) == 0) {
-			size_t n;
-			const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
-			static char buf[4 * 65536 + 4096];
-			for (size_t i = 0; i < n; i++)
-				zsync_rdata_to_text(rs[i]->type, rs[i]->rdata, buf, sizeof(buf));
+			fuzz_render(z);
 		}
 		zsync_zone_free(z);
 		json_decref(j);
