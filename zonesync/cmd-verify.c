@@ -40,7 +40,7 @@ struct job {
 	size_t matched, checked, na;
 	struct zsync_strlist problems;
 	/* RRsets that matched only in the provider's declared form, per normaliser of pol */
-	size_t normalised[8];
+	size_t normalised[64];
 	struct zsync_zone *norm_zone; /* git's RRsets in that form (zsync_diff_normalise) */
 };
 
@@ -129,7 +129,7 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want)
 		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: answer not authoritative", name, type));
 	} else {
 		j->matched++;
-		if (used && used - j->pol.normalisers < 8)
+		if (used && used - j->pol.normalisers < 64)
 			j->normalised[used - j->pol.normalisers]++;
 	}
 	zsync_dns_answer_release(&a);
@@ -272,7 +272,7 @@ static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
 			printf("\n_`%s` at %s @`%s`: %s._\n", pool->jobs[i].zc->name, pool->jobs[i].pc->name,
 			       pool->jobs[i].server, pool->jobs[i].strict_note);
 	for (size_t i = 0; i < pool->n; i++)
-		for (size_t k = 0; k < 8; k++)
+		for (size_t k = 0; k < 64; k++)
 			if (pool->jobs[i].normalised[k]) {
 				char *u = normalised_line(&pool->jobs[i], k);
 				printf("\n_`%s` at %s @`%s`: normalised: %s._\n", pool->jobs[i].zc->name,
@@ -417,7 +417,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 			json_t *jo = json_array_get(jout, json_array_size(jout) - 1), *nl = json_array();
 			if (j->strict_note)
 				json_object_set_new(jo, "strict_note", json_string(j->strict_note));
-			for (size_t k = 0; k < 8; k++)
+			for (size_t k = 0; k < 64; k++)
 				if (j->normalised[k]) {
 					char *u = normalised_line(j, k);
 					json_array_append_new(nl, json_string(u));
@@ -438,7 +438,7 @@ static int verify_round(struct zsync_ctx *ctx, struct zsync_config *cfg, const c
 			       j->na ? ", some not applicable" : "");
 		for (size_t k = 0; k < j->problems.n; k++)
 			printf("    %s\n", j->problems.v[k]);
-		for (size_t k = 0; k < 8 && !ctx->quiet; k++)
+		for (size_t k = 0; k < 64 && !ctx->quiet; k++)
 			if (j->normalised[k]) {
 				char *u = normalised_line(j, k);
 				printf("    normalised: %s\n", u);

@@ -296,10 +296,10 @@ int zsync_diff_served(const struct zsync_diff_policy *p, const struct zsync_zone
 static void normalise_desired(const struct zsync_diff_policy *p, struct zsync_zone *desired,
 			      const struct zsync_rrset *const *d, size_t nd, struct zsync_changeset *cs)
 {
-	size_t counts[16] = { 0 };
+	size_t counts[64] = { 0 };
 	size_t nn = 0;
 
-	while (nn < 16 && p->normalisers[nn].rrtype)
+	while (nn < 64 && p->normalisers[nn].rrtype)
 		nn++;
 	for (size_t i = 0; i < nd; i++) {
 		const struct zsync_normaliser *used;
@@ -316,7 +316,7 @@ static void normalise_desired(const struct zsync_diff_policy *p, struct zsync_zo
 						p->provider ? p->provider : "?", err.msg));
 			continue;
 		}
-		if (used && used - p->normalisers < 16)
+		if (used && used - p->normalisers < 64)
 			counts[used - p->normalisers]++;
 	}
 	for (size_t k = 0; k < nn; k++) {

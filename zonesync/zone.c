@@ -1479,7 +1479,7 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 				"%zu bytes exceed the zone's budget of %" PRIu64
 				" bytes (repo.max_include_bytes)", len, z->budget.max_bytes);
 	else {
-		z->bulk = zsync_xcalloc(1, sizeof(*z->bulk));
+		zsync_zone_load_begin(z);
 		parse_text(&c, path, text, len, z->name, NO_TTL);
 	}
 	batch_flush(&c);
