@@ -13,7 +13,8 @@ PKGS := libknot libzscanner libgit2 libcurl jansson sqlite3 gnutls libmicrohttpd
 BUILD_DEBS := gcc make pkg-config git libknot-dev libgit2-dev libcurl4-openssl-dev libxml2-dev \
 	libjansson-dev libsqlite3-dev libgnutls28-dev libmicrohttpd-dev check
 TEST_DEBS := bind9 bind9-utils bind9-dnsutils knot knot-dnsutils pdns-server \
-	pdns-backend-sqlite3 nsd sqlite3 iproute2 curl openssl python3 python3-prometheus-client chromium
+	pdns-backend-sqlite3 nsd sqlite3 iproute2 curl openssl python3 python3-prometheus-client chromium \
+	python3-yaml unzip
 
 ifeq ($(SANITIZE),1)
 BUILD := build-san

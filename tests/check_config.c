@@ -160,7 +160,7 @@ START_TEST(test_default_state_path)
 	got = load("[repo]\npath = \"repo-two\"\n", &b);
 	ck_assert_str_eq(got, "");
 	free(got);
-	const char *want = geteuid() == 0 ? "/var/lib/zonesync/repo-one-" : "/xdg-state/zonesync/repo-one-";
+	const char *want = "/xdg-state/zonesync/repo-one-";
 	ck_assert_msg(strncmp(a->state.path, want, strlen(want)) == 0, "%s", a->state.path);
 	ck_assert_msg(strlen(a->state.path) == strlen(want) + 16 + 3 && !strcmp(a->state.path + strlen(a->state.path) - 3, ".db"),
 		      "%s", a->state.path);
@@ -170,6 +170,12 @@ START_TEST(test_default_state_path)
 	zsync_config_free(a);
 	zsync_config_free(b);
 	unsetenv("XDG_STATE_HOME");
+	setenv("HOME", "/home-of-test", 1);
+	got = load("[repo]\npath = \"repo-one\"\n", &a);
+	free(got);
+	want = geteuid() == 0 ? "/var/lib/zonesync/repo-one-" : "/home-of-test/.local/state/zonesync/repo-one-";
+	ck_assert_msg(strncmp(a->state.path, want, strlen(want)) == 0, "%s", a->state.path);
+	zsync_config_free(a);
 }
 END_TEST
 

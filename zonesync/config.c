@@ -409,7 +409,8 @@ static void collect_secret_env(const struct zsync_toml *t, struct zsync_strlist 
 /*
  * The default state database: outside the repository, so that `git add -A` never commits
  * it, one file per repository (its folder's name and a hash of its real path):
- * /var/lib/zonesync/ for root, else $XDG_STATE_HOME/zonesync/ (~/.local/state/zonesync/).
+ * $XDG_STATE_HOME/zonesync/ when it is set (a unit's state directory), else
+ * /var/lib/zonesync/ for root, else ~/.local/state/zonesync/.
  */
 static char *default_state_path(const char *repo)
 {
@@ -425,10 +426,10 @@ static char *default_state_path(const char *repo)
 	const char *slash = memrchr(r, '/', n);
 	base = zsync_xasprintf("%.*s-%016llx.db", (int)(n - (slash ? (size_t)(slash + 1 - r) : 0)),
 			       slash ? slash + 1 : r, (unsigned long long)h);
-	if (geteuid() == 0)
-		out = zsync_xasprintf("/var/lib/zonesync/%s", base);
-	else if (xdg && xdg[0] == '/')
+	if (xdg && xdg[0] == '/')
 		out = zsync_xasprintf("%s/zonesync/%s", xdg, base);
+	else if (geteuid() == 0)
+		out = zsync_xasprintf("/var/lib/zonesync/%s", base);
 	else
 		out = zsync_xasprintf("%s/.local/state/zonesync/%s", home && *home ? home : "/tmp", base);
 	free(base);
