@@ -495,6 +495,50 @@ static bool item_in(const struct zsync_rrset *r, const uint8_t *item)
 	return false;
 }
 
+/* "name type" of a record id read by fetch, into buf. */
+static const char *id_text(const struct cf *c, const char *id, char *buf, size_t len)
+{
+	for (size_t k = 0; id && k < c->nrecs; k++) {
+		if (strcmp(c->recs[k].id, id) == 0) {
+			char on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
+			snprintf(buf, len, "%s %s", zsync_name_to_text(c->recs[k].owner, on, sizeof(on)),
+				 zsync_type_to_text(c->recs[k].type, ty, sizeof(ty)));
+			return buf;
+		}
+	}
+	snprintf(buf, len, "record %s", id ? id : "?");
+	return buf;
+}
+
+/*
+ * Cloudflare's refusal of a batch names no record (9005, 81053...): the error lists what
+ * the refused call held, the posts first (a new record is what the API validates most).
+ */
+static void name_batch(const struct cf *c, json_t *dels, json_t *patches, json_t *posts, struct zsync_err *err)
+{
+	size_t n = json_array_size(dels) + json_array_size(patches) + json_array_size(posts), shown = 0;
+	json_t *lists[3] = { posts, patches, dels }, *x;
+	char what[ZSYNC_NAME_TXT_MAXLEN + 64];
+	size_t i;
+
+	zsync_err_append(err, "; the refused call held %zu operation%s:", n, n == 1 ? "" : "s");
+	for (int l = 0; l < 3; l++) {
+		json_array_foreach(lists[l], i, x) {
+			if (shown++ == 5) {
+				zsync_err_append(err, " ...");
+				return;
+			}
+			const char *name = json_string_value(json_object_get(x, "name"));
+			const char *type = json_string_value(json_object_get(x, "type"));
+			if (name && type)
+				snprintf(what, sizeof(what), "%s. %s", name, type);
+			else
+				id_text(c, json_string_value(json_object_get(x, "id")), what, sizeof(what));
+			zsync_err_append(err, "%s %s %s", shown > 1 ? "," : "", l == 0 ? "create" : l == 1 ? "update" : "delete", what);
+		}
+	}
+}
+
 static int send_batch(struct cf *c, json_t *dels, json_t *patches, json_t *posts, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
@@ -514,7 +558,11 @@ static int send_batch(struct cf *c, json_t *dels, json_t *patches, json_t *posts
 	if (ret < 0)
 		return ret;
 	ret = envelope(&r, err);
+	long status = r.status;
 	zsync_http_resp_release(&r);
+	/* a refusal of the content (not of the token, nor a rate limit): say what was refused */
+	if (ret < 0 && status >= 400 && status < 500 && status != 401 && status != 403 && status != 429)
+		name_batch(c, dels, patches, posts, err);
 	return ret;
 }
 

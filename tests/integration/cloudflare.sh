@@ -181,6 +181,7 @@ cp "$CFG" "$T/hooked.toml"
 printf '[hooks]\npre_apply = [["%s"]]\n' "$T/hook" >> "$T/hooked.toml"
 expect_exit 3 "a batch rejected by Cloudflare" "$ZONESYNC" -c "$T/hooked.toml" --no-color apply
 contains "with Cloudflare's code and message" "$OUT" "81053: An A, AAAA, or CNAME record with that host already exists."
+contains "and the records of the refused call" "$OUT" "operations: create dup.example.com. A, create www2.example.com. CNAME"
 expect_exit 2 "nothing of that batch was applied" Z plan --exit-code
 contains "dup still to create" "$OUT" "+ dup.example.com. 300 A 192.0.2.70"
 
