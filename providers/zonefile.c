@@ -233,52 +233,60 @@ static bool serial_reached(uint32_t a, uint32_t b)
 }
 
 /*
- * Waits (at most the provider's timeout) until every nameserver serves serial for zone.
+ * Waits (at most the provider's timeout) until a nameserver serves serial for zone.
  * `rndc reload` of a loaded zone only queues the load and reports success, and named
  * then refuses a file it does not like (check-names, max-records-per-type) in its log
- * only: the serial served over DNS is the one answer that says the file was taken.
+ * only: the serial served over DNS is the one answer that says the file was taken. One
+ * nameserver serving it is enough: the others may be secondaries still catching up
+ * (verify's business), and none serves it before the server that reads the file.
  */
 static int confirm_serial(const struct zonefile *zf, const struct zsync_zone *z, uint32_t serial,
 			  struct zsync_err *err)
 {
 	const uint8_t *apex = zsync_zone_origin(z);
 	const char *zone = zsync_zone_name(z);
+	size_t n = zf->nameservers->n;
+	char (*last)[256] = zsync_xcalloc(n, sizeof(*last)); /* what each nameserver said last */
 	struct timespec start, now;
-	long limit_ms = (zf->timeout > 0 ? zf->timeout : 30) * 1000;
+	long limit_ms = (zf->timeout > 0 ? zf->timeout : 30) * 1000, elapsed;
+	int ret = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	for (size_t i = 0; i < zf->nameservers->n; i++) {
-		const char *ns = zf->nameservers->v[i];
-		char last[512] = "no answer yet";
-		for (;;) {
+	for (;;) {
+		for (size_t i = 0; i < n; i++) {
+			const char *ns = zf->nameservers->v[i];
 			struct zsync_dns_answer a;
 			struct zsync_err qerr = { 0 };
-			long elapsed;
 			if (zsync_dns_query(ns, zone, apex, ZSYNC_TYPE_SOA, 1000, &a, &qerr) < 0) {
-				snprintf(last, sizeof(last), "%s", qerr.msg);
-			} else {
-				const struct zsync_rrset *soa = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_SOA);
-				if (soa && a.authoritative && serial_reached(zsync_soa_serial(soa->rdata), serial)) {
-					zsync_dns_answer_release(&a);
-					break;
-				}
-				if (soa)
-					snprintf(last, sizeof(last), "it still serves serial %u",
-						 zsync_soa_serial(soa->rdata));
-				else
-					snprintf(last, sizeof(last), "it does not serve the zone (rcode %d)", a.rcode);
-				zsync_dns_answer_release(&a);
+				snprintf(last[i], sizeof(last[i]), "%s", qerr.msg);
+				continue;
 			}
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-			if (elapsed >= limit_ms)
-				return zsync_err_set(err, ZSYNC_EIO,
-						     "the server did not load the new file (serial %u): after %ld s nameserver %s: %s",
-						     serial, elapsed / 1000, ns, last);
-			usleep(200 * 1000);
+			const struct zsync_rrset *soa = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_SOA);
+			bool done = soa && a.authoritative && serial_reached(zsync_soa_serial(soa->rdata), serial);
+			if (soa)
+				snprintf(last[i], sizeof(last[i]), "nameserver %s still serves serial %u", ns,
+					 zsync_soa_serial(soa->rdata));
+			else
+				snprintf(last[i], sizeof(last[i]), "nameserver %s does not serve the zone (rcode %d)", ns,
+					 a.rcode);
+			zsync_dns_answer_release(&a);
+			if (done)
+				goto out;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= limit_ms)
+			break;
+		usleep(200 * 1000);
 	}
-	return 0;
+	ret = zsync_err_set(err, ZSYNC_EIO,
+			    "the server did not load the new file (serial %u): none of the nameservers serves it after %ld s",
+			    serial, elapsed / 1000);
+	for (size_t i = 0; i < n; i++)
+		zsync_err_append(err, "; %s", last[i]);
+out:
+	free(last);
+	return ret;
 }
 
 /*

@@ -8,6 +8,7 @@ set -u
 
 T=$(mktemp -d /tmp/zonesync-it-XXXXXX)
 take_port PORT || exit 1
+take_port DEAD || exit 1 # a listed nameserver that is down (a secondary): the one serving the serial is enough
 RNDC=$((PORT + 1000))
 cleanup() { bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
@@ -34,7 +35,7 @@ path = "$T/state/state.db"
 type = "zonefile"
 directory = "$T/bind/zones"
 reload_command = $RELOAD
-nameservers = ["127.0.0.1:$PORT"]
+nameservers = ["127.0.0.1:$PORT", "127.0.0.1:$DEAD"]
 timeout = 3
 create_zones = true
 max_update_pct = 100
@@ -63,7 +64,7 @@ printf 'under_score IN A 192.0.2.9\n' >> zones/r.test.zone
 git_commit "$R" "underscore host"
 expect_exit 3 "a file named refuses (check-names) fails the pair" "$ZONESYNC" --no-color apply
 contains "the error says the server did not load it" "$OUT" "provider 'bind': zone 'r.test.': the server did not load the new file"
-contains "and what it still serves" "$OUT" "it still serves serial $serial"
+contains "and what it still serves" "$OUT" "nameserver 127.0.0.1:$PORT still serves serial $serial"
 same "the previous file is restored" "$(sha256sum "$F")" "$good"
 same "named still serves the old zone" "$(dig @127.0.0.1 -p "$PORT" +short r.test SOA | awk '{print $3}')" "$serial"
 expect_exit 2 "plan still shows the change pending" "$ZONESYNC" plan --exit-code
