@@ -676,16 +676,39 @@ int zsync_state_runs(struct zsync_state *st, int limit, const char *zone, const 
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading run history");
 }
 
+/* The journal columns every reader of rows takes, in the order journal_rows() reads them. */
+#define JOURNAL_COLUMNS "run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, id"
+
+/* Steps s (selecting JOURNAL_COLUMNS) and hands each row to fn; finalizes s. */
+static int journal_rows(struct zsync_state *st, sqlite3_stmt *s,
+			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
+			struct zsync_err *err)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct zsync_change_info c = {
+			.run_id = sqlite3_column_int64(s, 0), .zone = col_text(s, 1),
+			.provider = col_text(s, 2), .op = col_text(s, 3), .owner = col_text(s, 4),
+			.type = col_text(s, 5), .old_rdata = col_text(s, 6), .new_rdata = col_text(s, 7),
+			.status = col_text(s, 8), .error = col_text(s, 9), .id = sqlite3_column_int64(s, 10),
+		};
+		if (fn(ctx, &c) != 0)
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading the journal");
+}
+
 int zsync_state_changes(struct zsync_state *st, int64_t run_id, const char *zone,
 			const char *provider,
 			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
 			struct zsync_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error "
+			       "SELECT " JOURNAL_COLUMNS " "
 			       "FROM journal WHERE run_id = ?1 AND (?2 IS NULL OR zone = ?2) AND (?3 IS NULL OR provider = ?3) "
 			       "ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
@@ -695,18 +718,7 @@ int zsync_state_changes(struct zsync_state *st, int64_t run_id, const char *zone
 		sqlite3_bind_text(s, 2, zone, -1, SQLITE_TRANSIENT);
 	if (provider)
 		sqlite3_bind_text(s, 3, provider, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct zsync_change_info c = {
-			.run_id = sqlite3_column_int64(s, 0), .zone = col_text(s, 1),
-			.provider = col_text(s, 2), .op = col_text(s, 3), .owner = col_text(s, 4),
-			.type = col_text(s, 5), .old_rdata = col_text(s, 6), .new_rdata = col_text(s, 7),
-			.status = col_text(s, 8), .error = col_text(s, 9),
-		};
-		if (fn(ctx, &c) != 0)
-			break;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading the journal");
+	return journal_rows(st, s, fn, ctx, err);
 }
 
 int zsync_state_pair_commit(struct zsync_state *st, const char *zone, const char *provider,
@@ -891,25 +903,13 @@ int zsync_state_unknown(struct zsync_state *st, const char *zone, const char *pr
 			struct zsync_err *err)
 {
 	sqlite3_stmt *s = NULL;
-	int rc;
 
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, id "
+			       "SELECT " JOURNAL_COLUMNS " "
 			       "FROM journal WHERE status = 'unknown' AND zone = ?1 AND provider = ?2 ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_fail(st, err, "reading the journal");
 	sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct zsync_change_info c = {
-			.run_id = sqlite3_column_int64(s, 0), .zone = col_text(s, 1),
-			.provider = col_text(s, 2), .op = col_text(s, 3), .owner = col_text(s, 4),
-			.type = col_text(s, 5), .old_rdata = col_text(s, 6), .new_rdata = col_text(s, 7),
-			.status = col_text(s, 8), .error = col_text(s, 9), .id = sqlite3_column_int64(s, 10),
-		};
-		if (fn(ctx, &c) != 0)
-			break;
-	}
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading the journal");
+	return journal_rows(st, s, fn, ctx, err);
 }

@@ -3,12 +3,23 @@
 # changes of the message that got no answer are journalled `unknown` (not `failed`), the
 # next run reads the provider and resolves each of them, and `history` then says what
 # really happened: every row `applied` is served, every other row of the killed run is not.
+# And a PowerDNS PATCH performed but never answered (a proxy drops the answer): `unknown`,
+# then resolved by the re-read in the same run.
 set -u
 . "$(dirname "$0")/lib.sh"
 
 T=$(mktemp -d /tmp/zonesync-truth-XXXXXX)
 take_port BPORT || exit 1
-cleanup() { bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1; rm -rf "$T"; }
+take_port PPORT || exit 1
+take_port APORT || exit 1
+take_port XPORT || exit 1
+PROXY=
+cleanup() {
+	[ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	rm -rf "$T"
+}
 trap cleanup EXIT
 export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
 start() { DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null; }
@@ -88,4 +99,38 @@ expect_exit 0 "history of the killed run" Z history -n 2
 contains "  says which run found out" "$OUT" "read the provider: it is"
 expect_exit 0 "status is ok again" Z status
 contains "  health ok" "$OUT" " ok "
+
+echo "== a PowerDNS PATCH that was performed, its answer lost"
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+export PDNS_KEY=$(cat "$T/pdns/api.key")
+python3 "$TOP/tests/fakes/dropwrites.py" "$XPORT" "$APORT" >"$T/proxy.log" 2>&1 </dev/null &
+PROXY=$!
+for i in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$XPORT/")" != 000 ] && break; sleep 0.1; done
+cat > "$T/pdns.toml" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/pdns-state.db"
+[defaults]
+max_changes = 10000
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$APORT"
+api_key = "env:PDNS_KEY"
+create_zones = true
+[[zones]]
+name = "example.com"
+providers = ["pdns"]
+CONF
+expect_exit 0 "the zone created at pdns directly" "$ZONESYNC" -c "$T/pdns.toml" --no-color apply
+sed -i "s|^url = .*|url = \"http://127.0.0.1:$XPORT\"\nretries = 0|" "$T/pdns.toml"
+sed -i 's/^t1 TXT .*/t1 TXT "changed through a proxy that loses the answer"/' "$R/zones/example.com.zone"
+git_commit "$R" "t1 changed"
+expect_exit 0 "apply through the proxy: the re-read finds the change live" "$ZONESYNC" -c "$T/pdns.toml" --no-color apply
+contains "  it said the outcome was unknown" "$OUT" "the outcome is unknown"
+pdb() { sqlite3 "$T/pdns-state.db" "$1"; }
+same "  the row is resolved by the re-read: applied (it is live)" \
+	"$(pdb "SELECT status FROM journal WHERE owner = 't1.example.com.' ORDER BY id DESC LIMIT 1")" "applied"
+contains "  and counted as applied" "$OUT" "1 change applied"
+same "  nothing unknown is left" "$(pdb "SELECT count(*) FROM journal WHERE status = 'unknown'")" "0"
 finish
