@@ -574,18 +574,9 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	size_t batches = 0;
 	int ret = 0;
 
-	if (strcmp(c->zone, req->zone) != 0) {
-		/* the plan read other zones after this one: read it again for its record ids, and
-		 * go on only if it is still what the changes were computed against */
-		struct zsync_zone *now = NULL;
-		if ((ret = c_fetch(priv, req->zone, &now, err)) < 0)
-			return ret;
-		bool same = req->base && zsync_zone_equal(now, req->base);
-		zsync_zone_free(now);
-		if (!same)
-			return zsync_err_set(err, ZSYNC_ECONFLICT,
-					     "the zone changed at Cloudflare since it was planned; it is re-read");
-	}
+	/* the record ids are the last zone read's */
+	if ((ret = zsync_provider_refetch(c_fetch, priv, c->zone, req, err)) < 0)
+		return ret;
 	dels = json_array();
 	patches = json_array();
 	posts = json_array();

@@ -499,8 +499,12 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	json_t *adds = json_array(), *dels = json_array(), *body, *res = NULL;
 	int ret = 0;
 
-	if (strcmp(g->zone, req->zone) != 0)
-		return zsync_err_set(err, ZSYNC_EINVAL, "apply without a fetch of the same zone");
+	/* what apply needs is the last zone read's: another one is read again */
+	if ((ret = zsync_provider_refetch(g_fetch, priv, g->zone, req, err)) < 0) {
+		json_decref(adds);
+		json_decref(dels);
+		return ret;
+	}
 	if (req->create_zone) {
 		struct zsync_zone *z = NULL;
 		if ((ret = create_zone(g, req->zone, err)) < 0 || (ret = g_fetch(g, req->zone, &z, err)) < 0)

@@ -956,8 +956,9 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	uint8_t apex[ZSYNC_NAME_MAXLEN];
 	int ret = 0;
 
-	if (strcmp(c->zone, req->zone) != 0)
-		return zsync_err_set(err, ZSYNC_EINVAL, "apply without a fetch of the same zone");
+	/* what apply needs is the last zone read's: another one is read again */
+	if ((ret = zsync_provider_refetch(r_fetch, priv, c->zone, req, err)) < 0)
+		return ret;
 	if (zsync_name_from_text(req->zone, NULL, apex) < 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "bad zone name");
 	if (req->create_zone) {

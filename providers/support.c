@@ -83,6 +83,25 @@ void zsync_provider_auth_header(struct zsync_http *http, const char *prefix, con
 	zsync_config_secret_free(hdr);
 }
 
+int zsync_provider_refetch(int (*fetch)(void *, const char *, struct zsync_zone **, struct zsync_err *),
+			   void *priv, const char *last_zone, const struct zsync_apply_req *req,
+			   struct zsync_err *err)
+{
+	struct zsync_zone *now = NULL;
+	int ret;
+
+	if (req->create_zone || strcmp(last_zone, req->zone) == 0)
+		return 0;
+	if ((ret = fetch(priv, req->zone, &now, err)) < 0)
+		return ret;
+	bool same = req->base && zsync_zone_equal(now, req->base);
+	zsync_zone_free(now);
+	if (!same)
+		return zsync_err_set(err, ZSYNC_ECONFLICT,
+				     "the zone changed at the provider since it was planned; it is re-read");
+	return 0;
+}
+
 struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err)
 {
 	struct zsync_zone *z = zsync_zone_new(req->zone, err);

@@ -63,6 +63,17 @@ void zsync_provider_auth_header(struct zsync_http *http, const char *prefix, con
 /* Applies req's changes to a copy of req->base: the zone the provider should end up with. */
 struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err);
 
+/*
+ * For a provider that keeps what it needs for apply (record ids) from its last fetch
+ * only: a plan reads every zone of a provider before applying any, so apply of another
+ * zone than last_zone reads it again with fetch and goes on (0) only if it is still
+ * req->base, what the changes were computed against; else ZSYNC_ECONFLICT (zonesync
+ * re-plans). 0 at once for the zone last read or a zone being created.
+ */
+int zsync_provider_refetch(int (*fetch)(void *, const char *, struct zsync_zone **, struct zsync_err *),
+			   void *priv, const char *last_zone, const struct zsync_apply_req *req,
+			   struct zsync_err *err);
+
 /* A name without its trailing dot ("." stays "."); malloc'ed. */
 char *zsync_provider_no_dot(const char *name);
 /* A name with a trailing dot; malloc'ed. */

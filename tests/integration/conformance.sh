@@ -1,7 +1,7 @@
 #!/bin/bash
 # conformance.sh - the conformance corpus (tests/conformance/*.zone) through every provider
-# type: zonefile (named), rfc2136 (named and knotd), powerdns (pdns_server), cloudflare and
-# dyn (the fakes). One server of each, every corpus zone deployed to each provider under its
+# type: zonefile (named), rfc2136 (named and knotd), powerdns (pdns_server), cloudflare, dyn,
+# route53 and gcloud (the fakes). One server of each, every corpus zone deployed to each provider under its
 # own name (z-types.test. on zonefile, b-types.test. on rfc2136/named, ...), so that one run
 # of each command covers all of them. For each provider and corpus zone:
 #   refusal  what the provider cannot hold is refused per record in plan, before anything
@@ -19,6 +19,7 @@ set -u
 
 # provider:corpus  -> why it fails today (remove the entry with the fix)
 declare -A XFAIL=(
+	[aws:misc]="a 40 KB TXT RRset is over one Route 53 change batch (32,000 characters): refused at apply, not yet in plan (the route53 provider, not an issue 12 item)"
 	[bind:dnssec]="named answers SERVFAIL to an UPDATE that adds DNSKEYs to a zone it holds no private keys for (its log: could not get zone keys for secure dynamic update); an rfc2136 provider cannot know the server is BIND before sending: the error says so (issue 12 item 10)"
 )
 
@@ -29,6 +30,7 @@ declare -A XFAIL=(
 # unsupported = "skip" for the rest of the run.
 CF_DYN_NAMES='dot\.inside TXT|space\032inside TXT|high\200byte TXT|nul\000byte TXT'
 declare -A REFUSED=(
+	[aws:txt]='len4000 TXT'
 	[cf:names]=$CF_DYN_NAMES
 	[dyn:names]=$CF_DYN_NAMES
 	[cf:txt]='empty TXT|empty2 TXT'
@@ -38,8 +40,8 @@ declare -A REFUSED=(
 CORPUS=$TOP/tests/conformance
 KINDS=$(cd "$CORPUS" && ls *.zone | sed 's/\.zone$//' | tr '\n' ' ')
 # provider name -> zone name prefix
-declare -A PREFIX=([files]=z [bind]=b [knot]=k [pdns]=p [cf]=f [dyn]=d)
-PROVIDERS="files bind knot pdns cf dyn"
+declare -A PREFIX=([files]=z [bind]=b [knot]=k [pdns]=p [cf]=f [dyn]=d [aws]=r [gcp]=g)
+PROVIDERS="files bind knot pdns cf dyn aws gcp"
 
 T=$(mktemp -d /tmp/zonesync-conf-XXXXXX)
 take_port BPORT || exit 1
@@ -49,10 +51,12 @@ take_port PPORT || exit 1
 take_port PAPI || exit 1
 take_port CPORT || exit 1
 take_port DPORT || exit 1
-CF= DYN=
+take_port APORT || exit 1
+take_port GPORT || exit 1
+CF= DYN= AWS= GCP=
 cleanup() {
-	[ -n "$CF" ] && kill "$CF" 2>/dev/null && wait "$CF" 2>/dev/null
-	[ -n "$DYN" ] && kill "$DYN" 2>/dev/null && wait "$DYN" 2>/dev/null
+	local f
+	for f in "$CF" "$DYN" "$AWS" "$GCP"; do [ -n "$f" ] && kill "$f" 2>/dev/null && wait "$f" 2>/dev/null; done
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
@@ -75,10 +79,29 @@ python3 "$TOP/tests/fakes/cloudflare.py" "$CPORT" "$CF_TOKEN" >"$T/cf.log" 2>&1 
 CF=$!
 python3 "$TOP/tests/fakes/dyn.py" "$DPORT" acme zonesync "$DYN_PW" >"$T/dyn.log" 2>&1 </dev/null &
 DYN=$!
+export R53_KEY_ID=AKIAFAKE$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+export R53_SECRET=$(head -c 30 /dev/urandom | base64 | tr -d '/+=')
+python3 "$TOP/tests/fakes/route53.py" "$APORT" "$R53_KEY_ID" "$R53_SECRET" --rate 1000 >"$T/aws.log" 2>&1 </dev/null &
+AWS=$!
+GEMAIL=zonesync@zonesync-test.iam.gserviceaccount.com
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$T/key.pem" 2>/dev/null || exit 1
+python3 - "$T/key.pem" "$GEMAIL" "$T/sa.json" <<'PY'
+import json, sys
+json.dump({"type": "service_account", "project_id": "zonesync-test", "private_key_id": "0123abcd",
+           "private_key": open(sys.argv[1]).read(), "client_email": sys.argv[2],
+           "token_uri": "https://oauth2.googleapis.com/token"}, open(sys.argv[3], "w"))
+PY
+chmod 600 "$T/sa.json"
+python3 "$TOP/tests/fakes/gcloud.py" "$GPORT" "$GEMAIL" "$(openssl rsa -in "$T/key.pem" -noout -modulus | cut -d= -f2)" \
+	>"$T/gcp.log" 2>&1 </dev/null &
+GCP=$!
 wait_fake "$CF" "http://127.0.0.1:$CPORT/__requests" || exit 1
 wait_fake "$DYN" "http://127.0.0.1:$DPORT/__requests" || exit 1
-for z in $(zones_of cf); do curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d "{\"zone\": \"$z\"}" >/dev/null; done
-for z in $(zones_of dyn); do curl -s -X POST "http://127.0.0.1:$DPORT/__control" -d "{\"zone\": \"$z\"}" >/dev/null; done
+wait_fake "$AWS" "http://127.0.0.1:$APORT/__requests" || exit 1
+wait_fake "$GCP" "http://127.0.0.1:$GPORT/__requests" || exit 1
+for p in cf:$CPORT dyn:$DPORT aws:$APORT gcp:$GPORT; do
+	for z in $(zones_of "${p%%:*}"); do curl -s -X POST "http://127.0.0.1:${p#*:}/__control" -d "{\"zone\": \"$z\"}" >/dev/null; done
+done
 
 # R0: the corpus as it is, for every provider (the refusal plan); R: without the records
 # each provider is known to refuse (REFUSED), deployed
@@ -153,6 +176,21 @@ url = "http://127.0.0.1:$DPORT"
 customer = "acme"
 user = "zonesync"
 password = "env:DYN_PW"
+unsupported = "$3"
+[providers.aws]
+type = "route53"
+url = "http://127.0.0.1:$APORT"
+access_key_id = "env:R53_KEY_ID"
+secret_access_key = "env:R53_SECRET"
+rate_limit = "500/s"
+wait_insync = true
+unsupported = "$3"
+[providers.gcp]
+type = "gcloud"
+url = "http://127.0.0.1:$GPORT"
+token_url = "http://127.0.0.1:$GPORT/token"
+credentials = "file:$T/sa.json"
+wait_done = true
 unsupported = "$3"
 CONF
 	for p in $PROVIDERS; do
@@ -235,9 +273,11 @@ done < <(json_entries "$T/refusal.json")
 writes() { curl -s "http://127.0.0.1:$1/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["method"] not in ("GET",) and "Session" not in x["path"]))'; }
 same "refusal plan: nothing written to Cloudflare" "$(writes "$CPORT")" 0
 same "refusal plan: nothing written to Dyn" "$(writes "$DPORT")" 0
+same "refusal plan: nothing written to Route 53" "$(curl -s "http://127.0.0.1:$APORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x.get("op")=="ChangeResourceRecordSets"))')" 0
 
 # 2. apply (unsupported = "skip" for the fakes: the rest of each zone goes)
-"$ZONESYNC" -c "$CFG" --no-color apply --json > "$T/apply.json" 2>"$T/apply.err"
+# --force: git's apex NS replaces Route 53's and Cloud DNS's own (a protected change)
+"$ZONESYNC" -c "$CFG" --no-color apply --force --json > "$T/apply.json" 2>"$T/apply.err"
 while IFS=$'\t' read -r zone prov state detail; do
 	prov=$(label_of "$zone" "$prov")
 	k=$(kind_of "$zone")
