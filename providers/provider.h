@@ -65,7 +65,7 @@ struct zsync_apply_req {
 };
 
 /* The descriptor layout; bumped whenever struct zsync_provider_type or an op changes. */
-#define ZSYNC_PROVIDER_ABI 3
+#define ZSYNC_PROVIDER_ABI 4
 
 struct zsync_provider_type {
 	unsigned abi;                 /* ZSYNC_PROVIDER_ABI: the registry refuses another */
@@ -88,6 +88,14 @@ struct zsync_provider_type {
 	 * provider key `generated` replaces this list.
 	 */
 	const uint16_t *generated;
+	/*
+	 * Optional: refuses an RRset of git the provider cannot hold as a whole (a limit over
+	 * all its values together, where a normaliser sees one record: Route 53 cannot take
+	 * more characters of values in one change than 32,000). Returns 0, or ZSYNC_EINVAL
+	 * with the reason in err, which plan reports as a per-record refusal (nothing of the
+	 * zone is sent).
+	 */
+	int (*check_rrset)(const struct zsync_rrset *rrset, struct zsync_err *err);
 	/*
 	 * The provider's own configuration keys, ended by { 0 }; the common keys
 	 * (nameservers, ignore, timeout, ...) are zonesync's and must not be repeated, except

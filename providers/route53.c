@@ -366,6 +366,32 @@ static int refuse_long_txt(const uint8_t *owner, const uint8_t *data, uint16_t l
 	return 0;
 }
 
+/*
+ * An RRset goes in one CREATE, and one change batch carries at most 32,000 characters of
+ * values (Route 53's documented limit): a bigger RRset cannot be written at all.
+ */
+static int r_check_rrset(const struct zsync_rrset *r, struct zsync_err *err)
+{
+	char *txt = zsync_xmalloc(TEXT_MAX);
+	const uint8_t *rd = r->rdata;
+	size_t chars = 0;
+
+	for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
+		char *v;
+		if (zsync_rdata_to_text(r->type, rd, txt, TEXT_MAX) < 0)
+			continue;
+		v = value_out(txt);
+		chars += strlen(v);
+		free(v);
+	}
+	free(txt);
+	if (chars > MAX_CHARS || r->count > MAX_RECORDS)
+		return zsync_err_set(err, ZSYNC_EINVAL, "%u values of %zu characters together, more than one change "
+				     "batch of Route 53 carries (%d values, %d characters)", r->count, chars, MAX_RECORDS,
+				     MAX_CHARS);
+	return 0;
+}
+
 static const struct zsync_normaliser r_norms[] = {
 	{ ZSYNC_TYPE_TXT, "unchanged", refuse_long_txt },
 	{ ZSYNC_TYPE_SPF, "unchanged", refuse_long_txt },
@@ -1074,6 +1100,7 @@ const struct zsync_provider_type zsync_provider_route53 = {
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
 	.rrtypes = r53_types,
 	.normalisers = r_norms,
+	.check_rrset = r_check_rrset,
 	.ttl_min = 0,
 	.ttl_max = 2147483647,
 	.open = r_open,

@@ -76,6 +76,7 @@ void zsync_plan_policy(const struct zsync_provider_type *t, const struct zsync_p
 		.generated = pc->generated ? pc->generated : t->generated,
 		.max_rrset_records = pc->max_rrset_records > 0 && pc->max_rrset_records <= UINT32_MAX
 					     ? (uint32_t)pc->max_rrset_records : 0,
+		.check_rrset = t->check_rrset,
 		.provider = pc->name,
 		.ignore = { &pc->ignore, &zc->ignore },
 	};
