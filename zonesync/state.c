@@ -194,13 +194,22 @@ static int make_parent(const char *path, struct zsync_err *err)
 	return 0;
 }
 
-/* Creates a missing parent folder 0700 and the file 0600 before sqlite touches it. */
+/*
+ * Creates a missing parent folder 0700 and the file 0600 before sqlite touches it. An
+ * existing file is not opened: closing any descriptor of the database drops every POSIX
+ * lock this process holds on it, also those of a connection still open (zonesync serve
+ * keeps one); another process then believes it is the last user, checkpoints and removes
+ * the WAL under that connection, and the database is damaged.
+ */
 static int prepare_file(const char *path, struct zsync_err *err)
 {
+	struct stat sb;
 	int fd;
 
 	if (make_parent(path, err) < 0)
 		return ZSYNC_EIO;
+	if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		return 0;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return zsync_err_set(err, ZSYNC_EIO, "state database %s: %s", path, strerror(errno));

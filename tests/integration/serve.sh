@@ -408,6 +408,8 @@ C6=$(head_of)
 same "a push while pdns's apply is held back" "$(H github refs/heads/main "$C6" k-1)" 202
 midway() { [ "$(answers "$BPORT" api.example.com A)" = 192.0.2.60 ]; }
 check "bind is applied, pdns waits" wait_until "$SERVE" 20 midway
+expect_exit 5 "a CLI apply meanwhile finds the service's run holding the same lock" "$ZONESYNC" -c "$CFG" apply -q
+contains "and says who holds it" "$OUT" "locked by pid $SERVE"
 same "61 more deliveries: 60 queued, then 429" "$(H burst 61 refs/heads/main "$C6" flood)" "202 429 60"
 contains "the refused ones are counted" "$(H metrics 'zonesync_serve_webhooks_total{result=queue_full,source=github}')" 1
 
@@ -427,6 +429,29 @@ contains "the killed run is journalled as interrupted" "$RUNS" '"status": "inter
 check "the log says the earlier run did not finish" grep -q 'ended without finishing' "$T/serve.log"
 same "the pdns cell is in sync at the new commit" "$(H pair example.com. pdns deployed_commit)" "$C6"
 
+# a CLI apply holding the lock: the service's run waits for it and never overlaps it
+touch "$T/slow"
+set_api 192.0.2.70
+push "api .70"
+"$ZONESYNC" -c "$CFG" apply --fetch -q >"$T/cli.out" 2>&1 &
+CLI=$!
+midway70() { [ "$(answers "$BPORT" api.example.com A)" = 192.0.2.70 ]; }
+check "the CLI apply is under way (bind applied, pdns held)" wait_until "$CLI" 20 midway70
+before=$(H runs)
+H github refs/heads/main "$(head_of)" lock-1 >/dev/null
+waiting() { H get /api/v1/status | grep -q '"command": "apply"'; }
+check "the service's run starts and waits for the lock" wait_until "$SERVE" 10 waiting
+rm -f "$T/slow"
+wait "$CLI"
+same "the CLI apply ends well" "$?" 0
+H idle $((before + 1)) >/dev/null
+LAST2=$(H get '/api/v1/runs?limit=2' | sed 1d | "$PY3" -c '
+import json, sys
+r = json.load(sys.stdin)["runs"]
+print(r[0]["trigger"], r[1]["trigger"], r[0]["started_at"] >= r[1]["finished_at"], r[0]["status"])')
+same "then the service's run, after the CLI's ended" "$LAST2" "webhook cli True ok"
+same "the state database is intact after both used it" "$(sqlite3 "$T/state.db" 'PRAGMA integrity_check')" ok
+
 # the status page, rendered by headless Chromium (the token as the Basic password)
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then
@@ -441,7 +466,8 @@ else
 	contains "Chromium renders the matrix" "$DOM" '<table id="matrix">'
 	contains "with the bind cell (drift repaired earlier today)" "$DOM" 'data-zone="example.com." data-provider="bind" data-state="drift_repaired"'
 	contains "and the pdns cell" "$DOM" 'data-zone="example.com." data-provider="pdns" data-state="drift_repaired"'
-	contains "a cell shows the deployed commit" "$DOM" "<code class=\"commit\">${C6:0:10}</code>"
+	C7=$(head_of)
+	contains "a cell shows the deployed commit" "$DOM" "<code class=\"commit\">${C7:0:10}</code>"
 	contains "the chart is drawn" "$DOM" '<rect class="changes"'
 	contains "the last runs are listed" "$DOM" '<table id="runs">'
 	check "no script on the page" sh -c "! printf '%s' \"\$1\" | grep -qi '<script'" _ "$DOM"
