@@ -48,7 +48,8 @@ static void record_drift(struct zsync_plan *plan, struct zsync_state *st, int64_
 		struct zsync_plan_entry *e = &plan->entries[i];
 		struct zsync_err err = { 0 };
 		char *last = NULL, *details;
-		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0)
+		/* an older checkout differs from what is live because it is older: not drift */
+		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0 || e->behind)
 			continue;
 		if (zsync_state_pair_commit(st, e->zone->conf->name, e->provider->conf->name, &last, &err) < 0 ||
 		    !last || strcmp(last, plan->commit) != 0) {
