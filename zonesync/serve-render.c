@@ -3,6 +3,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "state.h"
+#include "strmap.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -17,7 +18,8 @@
 
 /* One zone x provider of the configuration, with what the state db knows of it. */
 struct cell {
-	const char *zone, *provider;
+	const char *zone, *provider;   /* in the lists of struct cells */
+	char *key;                     /* "zone\tprovider" */
 	const char *state;             /* in_sync, drift_repaired, failing, unknown */
 	char *commit, *error;
 	int64_t last_success, last_error_at, last_drift;
@@ -25,22 +27,52 @@ struct cell {
 };
 
 struct cells {
-	struct cell *v;
+	struct cell **v;
 	size_t n;
 	struct zsync_strlist zones, providers; /* in configuration order, for the matrix */
+	struct zsync_strmap map;               /* key -> cell */
+	struct zsync_strmap zone_set, provider_set;
+	struct zsync_strlist *found_providers; /* [repo] all_zones: [defaults] providers; else NULL */
 };
+
+/* The list's own copy of s, added when missing (set indexes the list). */
+static const char *intern(struct zsync_strlist *l, struct zsync_strmap *set, const char *s)
+{
+	const char *v = zsync_strmap_get(set, s);
+	if (!v) {
+		zsync_strlist_add(l, s);
+		v = l->v[l->n - 1];
+		zsync_strmap_put(set, v, (void *)v);
+	}
+	return v;
+}
+
+static struct cell *add_cell(struct cells *c, const char *zone, const char *provider)
+{
+	struct cell *x = zsync_xcalloc(1, sizeof(*x));
+	x->zone = intern(&c->zones, &c->zone_set, zone);
+	x->provider = intern(&c->providers, &c->provider_set, provider);
+	x->key = zsync_xasprintf("%s\t%s", x->zone, x->provider);
+	zsync_strmap_put(&c->map, x->key, x);
+	c->v = zsync_xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
+	c->v[c->n++] = x;
+	return x;
+}
 
 static struct cell *find_cell(struct cells *c, const char *zone, const char *provider)
 {
-	for (size_t i = 0; i < c->n; i++)
-		if (!strcmp(c->v[i].zone, zone) && !strcmp(c->v[i].provider, provider))
-			return &c->v[i];
-	return NULL;
+	char key[1024];
+	snprintf(key, sizeof(key), "%s\t%s", zone, provider);
+	return zsync_strmap_get(&c->map, key);
 }
 
 static int cell_pair_cb(void *arg, const struct zsync_pair_status *p)
 {
-	struct cell *c = find_cell(arg, p->zone, p->provider);
+	struct cells *cs = arg;
+	struct cell *c = find_cell(cs, p->zone, p->provider);
+	/* a zone that all_zones found in the zones folder has no [[zones]] entry */
+	if (!c && cs->found_providers && zsync_config_selected(cs->found_providers, p->provider, false) && p->last_commit)
+		c = add_cell(cs, p->zone, p->provider);
 	if (!c)
 		return 0; /* no longer configured */
 	c->commit = p->last_commit ? zsync_xstrdup(p->last_commit) : NULL;
@@ -60,14 +92,6 @@ static int cell_drift_cb(void *arg, const struct zsync_drift_info *d)
 	return 0;
 }
 
-static void add_unique(struct zsync_strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i], s))
-			return;
-	zsync_strlist_add(l, s);
-}
-
 /* Fills c from the configuration and the state db (takes both locks in turn). */
 static void load_cells(struct zsync_serve *s, struct cells *c)
 {
@@ -76,28 +100,17 @@ static void load_cells(struct zsync_serve *s, struct cells *c)
 
 	memset(c, 0, sizeof(*c));
 	pthread_mutex_lock(&s->mu);
+	/* copies: a reload frees the configuration once the lock is let go */
 	for (size_t z = 0; z < s->cfg->nzones; z++) {
 		const struct zsync_zone_conf *zc = &s->cfg->zones[z];
-		for (size_t p = 0; p < zc->providers.n; p++) {
-			c->v = zsync_xrealloc(c->v, (c->n + 1) * sizeof(*c->v));
-			memset(&c->v[c->n], 0, sizeof(c->v[0]));
-			/* the strings live in the lists, which outlive a reload */
-			add_unique(&c->zones, zc->name);
-			add_unique(&c->providers, zc->providers.v[p]);
-			c->n++;
-		}
+		for (size_t p = 0; p < zc->providers.n; p++)
+			add_cell(c, zc->name, zc->providers.v[p]);
 	}
-	size_t k = 0;
-	for (size_t z = 0; z < s->cfg->nzones; z++) {
-		const struct zsync_zone_conf *zc = &s->cfg->zones[z];
-		for (size_t p = 0; p < zc->providers.n; p++, k++) {
-			for (size_t i = 0; i < c->zones.n; i++)
-				if (!strcmp(c->zones.v[i], zc->name))
-					c->v[k].zone = c->zones.v[i];
-			for (size_t i = 0; i < c->providers.n; i++)
-				if (!strcmp(c->providers.v[i], zc->providers.v[p]))
-					c->v[k].provider = c->providers.v[i];
-		}
+	if (s->cfg->repo.all_zones) {
+		struct zsync_strlist *l = zsync_xcalloc(1, sizeof(*l));
+		for (size_t i = 0; i < s->cfg->defaults.providers.n; i++)
+			zsync_strlist_add(l, s->cfg->defaults.providers.v[i]);
+		c->found_providers = l;
 	}
 	pthread_mutex_unlock(&s->mu);
 	pthread_mutex_lock(&s->db_mu);
@@ -107,7 +120,7 @@ static void load_cells(struct zsync_serve *s, struct cells *c)
 	}
 	pthread_mutex_unlock(&s->db_mu);
 	for (size_t i = 0; i < c->n; i++) {
-		struct cell *x = &c->v[i];
+		struct cell *x = c->v[i];
 		x->state = x->failures > 0 ? "failing"
 			: !x->last_success ? "unknown"
 			: x->last_drift ? "drift_repaired" : "in_sync";
@@ -117,10 +130,19 @@ static void load_cells(struct zsync_serve *s, struct cells *c)
 static void free_cells(struct cells *c)
 {
 	for (size_t i = 0; i < c->n; i++) {
-		free(c->v[i].commit);
-		free(c->v[i].error);
+		free(c->v[i]->key);
+		free(c->v[i]->commit);
+		free(c->v[i]->error);
+		free(c->v[i]);
 	}
 	free(c->v);
+	zsync_strmap_release(&c->map);
+	zsync_strmap_release(&c->zone_set);
+	zsync_strmap_release(&c->provider_set);
+	if (c->found_providers) {
+		zsync_strlist_release(c->found_providers);
+		free(c->found_providers);
+	}
 	zsync_strlist_release(&c->zones);
 	zsync_strlist_release(&c->providers);
 }
@@ -271,7 +293,7 @@ char *zsync_serve_status_json(struct zsync_serve *s)
 
 	load_cells(s, &c);
 	for (size_t i = 0; i < c.n; i++) {
-		struct cell *x = &c.v[i];
+		struct cell *x = c.v[i];
 		json_array_append_new(pairs, json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:i}",
 			"zone", x->zone, "provider", x->provider, "state", x->state,
 			"deployed_commit", str_or_null(x->commit), "last_success", time_json(x->last_success),

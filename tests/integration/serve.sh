@@ -498,7 +498,11 @@ if command -v openssl >/dev/null; then
 		-days 2 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 	write_cfg 0 0 "tls_cert = \"file:$T/tls.pem\"
 tls_key = \"file:$T/tls.key\""
-	"$ZONESYNC" -c "$CFG" serve >>"$T/serve.log" 2>&1 &
+	# started the way the systemd unit starts it (its ExecStart line, paths replaced)
+	UNIT_CMD=$(sed -n 's/^ExecStart=//p' "$TOP/docs/examples/zonesync-serve.service")
+	read -r -a argv <<<"${UNIT_CMD//\/etc\/zonesync\/zonesync.toml/$CFG}"
+	same "the unit's ExecStart is zonesync -c CONFIG serve" "${argv[0]} ${argv[1]} ${argv[3]}" "/usr/local/bin/zonesync -c serve"
+	"$ZONESYNC" "${argv[@]:1}" >>"$T/serve.log" 2>&1 &
 	SERVE=$!
 	tls_up() { curl -sf --cacert "$T/tls.pem" -o /dev/null "https://127.0.0.1:$SPORT/healthz"; }
 	check "with tls_cert and tls_key the service answers HTTPS" wait_until "$SERVE" 10 tls_up
