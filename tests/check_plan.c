@@ -201,6 +201,60 @@ START_TEST(test_safety_limits)
 END_TEST
 
 /* The whole apply path on the in-memory provider: journal, health, the provider's result. */
+/* The marker's name is per provider, and "" writes none; records at the name are left alone. */
+START_TEST(test_marker_per_provider)
+{
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	commit(BASE "www A 192.0.2.10\n_zonesync TXT \"git's own\"\n");
+	tu_write(p, "[providers.off]\ntype = \"memory\"\ncreate_zones = true\nmarker = \"\"\n"
+		    "[providers.ops]\ntype = \"memory\"\ncreate_zones = true\nmarker = \"_Deployed.OPS\"\n"
+		    "[providers.dflt]\ntype = \"memory\"\ncreate_zones = true\n"
+		    "[[zones]]\nname = \"example.com\"\nproviders = [\"off\", \"ops\", \"dflt\"]\n");
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_ptr_nonnull(cfg);
+	struct zsync_plan *pl = plan(cfg);
+	ck_assert_uint_eq(pl->nentries, 3);
+	/* git's TXT at _zonesync is zone data where that is not the marker's name, else left alone */
+	ck_assert_uint_eq(pl->entries[0].cs.creates, 5);
+	ck_assert_uint_eq(pl->entries[1].cs.creates, 5);
+	ck_assert_uint_eq(pl->entries[2].cs.creates, 4);
+	ck_assert_uint_eq(pl->entries[0].cs.warnings.n, 0);
+	ck_assert_uint_eq(pl->entries[2].cs.warnings.n, 1);
+	ck_assert_msg(strstr(pl->entries[2].cs.warnings.v[0], "_zonesync.example.com. is zonesync's deployment marker at provider 'dflt'"),
+		      "%s", pl->entries[2].cs.warnings.v[0]);
+	struct zsync_apply_totals t;
+	zsync_sync_apply(pl, NULL, 0, &(struct zsync_apply_opts){ 0 }, &t);
+	ck_assert_uint_eq(t.changed, 3);
+	uint8_t dflt[ZSYNC_NAME_MAXLEN], ops[ZSYNC_NAME_MAXLEN];
+	ck_assert_int_eq(zsync_name_from_text("_zonesync.example.com.", NULL, dflt), 0);
+	ck_assert_int_eq(zsync_name_from_text("_deployed.ops.example.com.", NULL, ops), 0);
+	for (size_t i = 0; i < 3; i++) {
+		struct zsync_zone *now = NULL;
+		struct zsync_marker m;
+		const struct zsync_plan_provider *pp = pl->entries[i].provider;
+		ck_assert_int_eq(pp->type->fetch(pp->priv, "example.com.", &now, &err), 0);
+		if (i == 0) {
+			/* no marker: git's record there is plain data */
+			ck_assert_int_eq(zsync_marker_read(now, dflt, &m, &err), ZSYNC_EINVAL);
+			ck_assert_ptr_null(zsync_zone_find(now, ops, ZSYNC_TYPE_TXT));
+		} else if (i == 1) {
+			ck_assert_int_eq(zsync_marker_read(now, ops, &m, &err), 1);
+			ck_assert_str_eq(m.commit, pl->commit);
+		} else {
+			ck_assert_int_eq(zsync_marker_read(now, dflt, &m, &err), 1);
+			ck_assert_str_eq(m.commit, pl->commit);
+		}
+		zsync_zone_free(now);
+	}
+	zsync_plan_free(pl);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(p);
+}
+END_TEST
+
 START_TEST(test_apply_memory)
 {
 	char *db = tu_fmt("%s/state.db", dir);
@@ -256,6 +310,7 @@ int main(void)
 	tcase_add_test(tc, test_golden_renderings);
 	tcase_add_test(tc, test_safety_limits);
 	tcase_add_test(tc, test_apply_memory);
+	tcase_add_test(tc, test_marker_per_provider);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

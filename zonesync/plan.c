@@ -146,6 +146,19 @@ static void diff_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	struct zsync_diff_policy pol;
 	zsync_plan_policy(e->provider->type, pc, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, e->current, &pol, &e->cs);
+	if (pol.has_marker) {
+		/* git's records at the marker's name would never be deployed there: say so */
+		for (size_t i = 0; i < zsync_zone_iter_count(e->zone->desired); i++) {
+			const struct zsync_rrset *r = zsync_zone_iter(e->zone->desired, i);
+			char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+			if (!r || !zsync_name_equal(r->owner, pol.marker))
+				continue;
+			zsync_strlist_add_owned(&e->cs.warnings,
+				zsync_xasprintf("%s is zonesync's deployment marker at provider '%s': git's records there are left alone (set marker to another name)",
+						zsync_name_to_text(pol.marker, name, sizeof(name)), pc->name));
+			break;
+		}
+	}
 	if (e->cs.errors.n) {
 		/* every record the provider cannot hold is named, not only the first */
 		char *all = zsync_xstrdup(e->cs.errors.v[0]);
