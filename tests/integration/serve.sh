@@ -241,6 +241,7 @@ same "a 1 MiB body with Expect: 100-continue: 413 before it is sent" \
 	"$(curl -s -o /dev/null -w '%{http_code}' -H 'Expect: 100-continue' -H 'X-GitHub-Event: push' --data-binary @"$T/big" "http://127.0.0.1:$SPORT/hooks/github")" 413
 same "a tag push: ignored" "$(H github refs/tags/main "$C2" d-4)" 202
 same "an unknown event: ignored" "$(H event issues d-5)" 202
+same "GitHub's ping: 200" "$(H event ping d-6)" 200
 same "a GitLab push with a wrong token: 401" "$(H gitlab wrong refs/heads/main "$C2" g-1)" 401
 same "a generic push with a wrong signature: 401" "$(H generic wrong refs/heads/main "$C2" x-1)" 401
 same "a signed body that is not JSON: 400" "$(H raw 'not json' r-1)" 400
@@ -512,6 +513,17 @@ tls_key = \"file:$T/tls.key\""
 else
 	echo "  SKIP: openssl is not installed: TLS not tested"
 fi
+# --listen overrides [serve] listen; an unusable address is a clear error at start
+take_port SPORT2 || exit 1
+write_cfg
+"$ZONESYNC" -c "$CFG" serve --listen "127.0.0.1:$SPORT2" >>"$T/serve.log" 2>&1 &
+SERVE=$!
+check "--listen overrides [serve] listen" wait_until "$SERVE" 10 curl -sf -o /dev/null "http://127.0.0.1:$SPORT2/healthz"
+expect_exit 1 "a second instance on the same address exits 1" "$ZONESYNC" -c "$CFG" serve --listen "127.0.0.1:$SPORT2"
+contains "saying why" "$OUT" "cannot listen on 127.0.0.1:$SPORT2"
+check "SIGTERM" stop_serve
+expect_exit 1 "an address that is not one" "$ZONESYNC" -c "$CFG" serve --listen "localhost"
+contains "is explained" "$OUT" "expected ADDRESS:PORT"
 check "every log line is logfmt (time= level= msg=)" sh -c "! grep -v '^time=[0-9T:.-]*Z level=[a-z]* msg=' '$T/serve.log' | grep -q ."
 
 finish
