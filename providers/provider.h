@@ -53,6 +53,9 @@ struct zsync_apply_req {
 	const struct zsync_changeset *changes;
 	bool create_zone;                     /* the zone does not exist at the provider yet */
 	const char *commit;                   /* git commit id, for headers and logs */
+	/* the last change is zonesync's deployment marker: a provider that splits an apply
+	 * sends it in the last part, so that it names the commit only once all of it is in */
+	bool marker_last;
 	/*
 	 * Optional out (may be NULL), one per change, zeroed by the caller: a provider that
 	 * can fail part way (not ZSYNC_CAP_ATOMIC) sets 1 for each change the server took,

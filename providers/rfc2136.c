@@ -373,11 +373,12 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		return zsync_err_set(err, ZSYNC_EINVAL, "RFC 2136 cannot create zones");
 	}
 	soa = zsync_zone_find(req->base, zsync_zone_origin(req->base), ZSYNC_TYPE_SOA);
-	for (int ph = 0; ph < 4; ph++) {
+	/* phase 4: the deployment marker, in the last message, once everything else is in */
+	for (int ph = 0; ph < 5; ph++) {
 		for (size_t i = 0; i < cs->n; i++) {
 			const struct zsync_change *c = &cs->v[i];
 			struct rrlist p1 = { 0 }, u1 = { 0 };
-			if (phase(cs, c) != ph)
+			if ((req->marker_last && i == cs->n - 1 ? 4 : phase(cs, c)) != ph)
 				continue;
 			change_rrs(c, zsync_zone_origin(req->base), &p1, &u1);
 			/* a change never straddles two messages: it travels with its own guards */

@@ -539,6 +539,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			.create_zone = e->create_zone,
 			.commit = p->commit,
 			.applied = sent_applied,
+			.marker_last = marker != NULL,
 		};
 		r = zsync_err_sync(&err, e->provider->type->apply(e->provider->priv, &req, &err));
 		for (size_t i = 0; i < e->cs.n; i++)

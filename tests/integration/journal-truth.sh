@@ -86,7 +86,10 @@ echo "== named restarted: the next run resolves the unknown rows by reading it"
 start || exit 1
 live=$(served)
 check "named serves what it had committed before it died ($live of 4000 records), not all" [ "$live" -lt 4000 ]
+same "the deployment marker does not claim the killed run's commit (it travels in the last message)" \
+	"$(dig @127.0.0.1 -p "$BPORT" +norec +short _zonesync.example.com TXT)" ""
 expect_exit 0 "the next apply converges" Z apply
+contains "  and then the marker names the commit" "$(dig @127.0.0.1 -p "$BPORT" +norec +short _zonesync.example.com TXT)" "commit=$(git -C "$R" rev-parse HEAD)"
 same "  all 4,000 records served" "$(served)" "4000"
 same "  no row of the killed run is unknown any more" "$(db "SELECT count(*) FROM journal WHERE status = 'unknown'")" "0"
 same "  the killed run's applied rows are exactly what named had served" \
