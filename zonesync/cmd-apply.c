@@ -1,5 +1,6 @@
 /* cmd-apply.c - `zonesync apply`: plan, then push to every provider, journalled */
 #include "cmd.h"
+#include "verify.h"
 #include "config.h"
 #include "deploy.h"
 #include "plan.h"
@@ -363,7 +364,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 								   .progress = !ctx->quiet && isatty(STDERR_FILENO) }, &t);
 	if (!json_out && (!ctx->quiet || t.failed || t.refused))
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
-	code = zsync_sync_exit_code(&t);
+	code = zsync_cmd_apply_exit(&t);
 	if (zsync_plan_invalid(plan) && code == ZSYNC_EXIT_OK)
 		code = ZSYNC_EXIT_ERROR;
 	if (!reconcile && zsync_plan_invalid(plan)) {
@@ -414,7 +415,10 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		/* what was pushed must be what every provider's nameservers answer; secondaries
 		 * and caches get a bounded time to catch up */
 		double w = *verify ? atof(verify) : 30;
-		code = zsync_cmd_verify(ctx, cfg, plan->commit, &zones, &providers, 3000, ZSYNC_VERIFY_TEXT, false, w > 0 ? w : 30);
+		struct zsync_verify_opts vo = { &zones, &providers, 3000, ZSYNC_VERIFY_TEXT, false, w > 0 ? w : 30,
+						ctx->quiet, ctx->color };
+		/* the tree the plan was made from: plan->commit */
+		code = zsync_cmd_verify_exit(zsync_verify_run(cfg, tree, &vo));
 	}
 	if (metrics && st) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);

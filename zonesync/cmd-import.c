@@ -1,5 +1,6 @@
 /* cmd-import.c - `zonesync import`: write what a provider serves as a canonical zone file (onboarding) */
 #include "cmd.h"
+#include "engine.h"
 #include "config.h"
 #include "deploy.h"
 #include "provider.h"
@@ -121,10 +122,29 @@ out:
 	return code;
 }
 
+struct import_task {
+	struct zsync_ctx *ctx;
+	const struct zsync_provider_type *t;
+	void *priv;
+	const struct zsync_provider_conf *pc;
+	const char *zone;
+	char *path;
+	bool snippet;
+	int code;
+};
+
+static void import_task_run(void *arg)
+{
+	struct import_task *it = arg;
+	it->code = import_one(it->ctx, it->t, it->priv, it->pc, it->zone, it->path, it->snippet);
+}
+
 int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 {
 	const char *provider = NULL, *zone = NULL, *out_path = NULL, *dir = NULL;
 	bool all = false, snippet = false;
+	struct import_task *its = NULL;
+	struct zsync_engine_task *tasks = NULL;
 	const struct zsync_opt opts[] = {
 		{ 0, "provider", ZSYNC_OPT_STRING, &provider, "NAME", "the provider to read from" },
 		{ 0, "zone", ZSYNC_OPT_STRING, &zone, "ZONE", "the zone to import" },
@@ -181,15 +201,24 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	/* on the engine, one task per zone: one provider instance, so one after the other */
+	its = zsync_xcalloc(names.n ? names.n : 1, sizeof(*its));
+	tasks = zsync_xcalloc(names.n ? names.n : 1, sizeof(*tasks));
 	for (size_t i = 0; i < names.n; i++) {
-		char *path = NULL;
+		its[i] = (struct import_task){ ctx, t, priv, pc, names.v[i], NULL, snippet, ZSYNC_EXIT_OK };
 		if (dir)
-			path = zsync_xasprintf("%s/%.*s.zone", dir, (int)strlen(names.v[i]) - 1, names.v[i]);
-		if (import_one(ctx, t, priv, pc, names.v[i], path, snippet) != ZSYNC_EXIT_OK)
+			its[i].path = zsync_xasprintf("%s/%.*s.zone", dir, (int)strlen(names.v[i]) - 1, names.v[i]);
+		tasks[i] = (struct zsync_engine_task){ priv, import_task_run, &its[i] };
+	}
+	zsync_engine_run(tasks, names.n, cfg->jobs > 0 ? cfg->jobs : cfg->defaults.jobs, 1);
+	for (size_t i = 0; i < names.n; i++) {
+		if (its[i].code != ZSYNC_EXIT_OK)
 			code = ZSYNC_EXIT_ERROR;
-		free(path);
+		free(its[i].path);
 	}
 out:
+	free(its);
+	free(tasks);
 	if (priv)
 		t->close(priv);
 	zsync_config_free(cfg);

@@ -1,7 +1,9 @@
 /* cmd.c - what the commands share: option parsing with --help, config loading, output helpers */
 #include "cmd.h"
 #include "config.h"
+#include "plan.h"
 #include "repo.h"
+#include "sync.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -34,15 +36,7 @@ int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage_line, const struc
 
 const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char *s)
 {
-	static __thread char bufs[4][256];
-	static __thread int next;
-	char *b;
-
-	if (!ctx->color)
-		return s;
-	b = bufs[next++ & 3];
-	snprintf(b, sizeof(bufs[0]), "\033[%sm%s\033[0m", sgr, s);
-	return b;
+	return zsync_sgr(ctx->color, sgr, s);
 }
 
 struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx)
@@ -92,6 +86,15 @@ int zsync_cmd_exit_for(int code)
 	return code < 0 ? zsync_error_exit(code) : ZSYNC_EXIT_ERROR;
 }
 
+int zsync_cmd_verify_exit(int outcome)
+{
+	switch (outcome) {
+	case 0: return ZSYNC_EXIT_OK;
+	case 2: return ZSYNC_EXIT_CHANGES;
+	default: return ZSYNC_EXIT_ERROR;
+	}
+}
+
 const char *zsync_cmd_time(long long t, char *buf, size_t len)
 {
 	struct tm tm;
@@ -114,4 +117,113 @@ int zsync_cmd_run_options(struct zsync_config *cfg, const char *shard, long jobs
 		return ZSYNC_EXIT_USAGE;
 	}
 	return 0;
+}
+
+/* The plan helpers of plan, apply and reconcile (one place, so no command calls another). */
+/* Whether provider name serves a zone this run touches (with all_zones: the defaults too). */
+static bool provider_used(const struct zsync_config *cfg, const char *name, const struct zsync_strlist *zones)
+{
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		if (!zsync_config_selected(zones, cfg->zones[i].name, true))
+			continue;
+		for (size_t j = 0; j < cfg->zones[i].providers.n; j++)
+			if (!strcmp(cfg->zones[i].providers.v[j], name))
+				return true;
+	}
+	for (size_t j = 0; cfg->repo.all_zones && j < cfg->defaults.providers.n; j++)
+		if (!strcmp(cfg->defaults.providers.v[j], name))
+			return true;
+	return false;
+}
+
+int zsync_cmd_check_secrets(const struct zsync_config *cfg, const struct zsync_strlist *zones,
+			    const struct zsync_strlist *providers)
+{
+	int bad = 0;
+	for (size_t i = 0; i < cfg->nproviders; i++) {
+		const struct zsync_provider_conf *pc = &cfg->providers[i];
+		struct zsync_err err = { 0 };
+		if (!zsync_config_selected(providers, pc->name, false) || !provider_used(cfg, pc->name, zones))
+			continue;
+		if (zsync_config_check_secrets(pc, &err) < 0) {
+			fprintf(stderr, "zonesync: %s\n", err.msg);
+			bad++;
+		}
+	}
+	if (bad)
+		fprintf(stderr, "zonesync: %d secret%s could not be resolved: a configuration error; no provider was contacted\n",
+			bad, bad == 1 ? "" : "s");
+	return bad ? ZSYNC_EXIT_ERROR : 0;
+}
+
+int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
+			 struct zsync_strlist *zones, struct zsync_strlist *providers,
+			 struct zsync_repo **repo, struct zsync_tree **tree, struct zsync_plan **plan)
+{
+	struct zsync_err err = { 0 };
+	struct zsync_plan_filter f = { zones, providers };
+	int code;
+
+	/* a missing secret is not a provider outage (exit 3, retried): it never heals by itself */
+	if ((code = zsync_cmd_check_secrets(cfg, zones, providers)))
+		return code;
+
+	if (zsync_cmd_open_repo(repo, NULL, cfg, &err) < 0 ||
+	    zsync_repo_tree(tree, *repo, ZSYNC_TREE_COMMIT, ref ? ref : cfg->repo.ref, &err) < 0 ||
+	    zsync_plan_build(plan, cfg, *tree, &f, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		return ZSYNC_EXIT_ERROR;
+	}
+	/* the zones' own problems: errors always, warnings with -v */
+	for (size_t i = 0; i < (*plan)->diags.n; i++) {
+		const struct zsync_diag *d = &(*plan)->diags.v[i];
+		if (d->severity == ZSYNC_SEV_ERROR || ctx->verbose) {
+			char line[4096];
+			zsync_diag_format(d, line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+	}
+	return 0;
+}
+
+int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const char *format,
+			 const char *out_path)
+{
+	if (out_path) {
+		json_t *j = zsync_plan_json(plan);
+		if (json_dump_file(j, out_path, JSON_INDENT(2) | JSON_SORT_KEYS) != 0) {
+			fprintf(stderr, "zonesync: cannot write %s\n", out_path);
+			json_decref(j);
+			return ZSYNC_EXIT_ERROR;
+		}
+		json_decref(j);
+	}
+	if (!format || !strcmp(format, "text")) {
+		if (!ctx->quiet)
+			zsync_plan_print_text(plan, stdout, ctx->color, ctx->verbose);
+	} else if (!strcmp(format, "json")) {
+		json_t *j = zsync_plan_json(plan);
+		char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+		puts(s);
+		free(s);
+		json_decref(j);
+	} else if (!strcmp(format, "markdown")) {
+		zsync_plan_print_markdown(plan, stdout);
+	} else {
+		fprintf(stderr, "zonesync: unknown format '%s' (text, json or markdown)\n", format);
+		return ZSYNC_EXIT_USAGE;
+	}
+	fflush(stdout);
+	return 0;
+}
+
+int zsync_cmd_apply_exit(const struct zsync_apply_totals *t)
+{
+	if (t->older)
+		return ZSYNC_EXIT_OLDER;
+	if (t->failed)
+		return ZSYNC_EXIT_PARTIAL;
+	if (t->refused)
+		return ZSYNC_EXIT_REFUSED;
+	return ZSYNC_EXIT_OK;
 }

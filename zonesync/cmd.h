@@ -108,16 +108,13 @@ int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const 
 int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const char *format,
 			 const char *out_path);
 /*
- * verify: asks every provider's nameservers for every RRset of the zones; with
- * wait_seconds > 0, asks again every second until consistent or the time is up (after an
- * apply). strict: also transfer the zone (AXFR, with the provider's TSIG key if it has
- * one) and report what is served beyond git. Prints the last round; returns the exit
- * code (0, 2 or 1).
+ * The exit status of apply/reconcile from its totals: 6 if any entry is older than what
+ * is deployed, else 3 if any failed, else 4 if any refused, else 0.
  */
-enum zsync_verify_format { ZSYNC_VERIFY_TEXT, ZSYNC_VERIFY_JSON, ZSYNC_VERIFY_MARKDOWN };
-int zsync_cmd_verify(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
-		     struct zsync_strlist *zones, struct zsync_strlist *providers, long timeout_ms,
-		     enum zsync_verify_format format, bool strict, double wait_seconds);
+struct zsync_apply_totals;
+int zsync_cmd_apply_exit(const struct zsync_apply_totals *t);
+/* The exit status of a verify outcome (enum zsync_verify_outcome: 0, 1 or 2). */
+int zsync_cmd_verify_exit(int outcome);
 
 /* --wait value to seconds for zsync_state_lock(). */
 double zsync_cmd_wait_seconds(const char *wait);

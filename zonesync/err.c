@@ -102,6 +102,19 @@ void zsync_err_clear(struct zsync_err *err)
 	}
 }
 
+const char *zsync_sgr(bool color, const char *sgr, const char *s)
+{
+	static __thread char bufs[4][256];
+	static __thread int next;
+	char *b;
+
+	if (!color)
+		return s;
+	b = bufs[next++ & 3];
+	snprintf(b, sizeof(bufs[0]), "\033[%sm%s\033[0m", sgr, s);
+	return b;
+}
+
 void *zsync_xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);

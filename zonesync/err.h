@@ -2,6 +2,7 @@
 #ifndef ZSYNC_ERR_H
 #define ZSYNC_ERR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdarg.h>
 
@@ -119,6 +120,12 @@ int zsync_strlist_add(struct zsync_strlist *l, const char *s);
 int zsync_strlist_add_owned(struct zsync_strlist *l, char *s);
 void zsync_strlist_sort(struct zsync_strlist *l);
 void zsync_strlist_release(struct zsync_strlist *l);
+
+/*
+ * s in the SGR colour sgr ("1;31") when color, else s itself: for reports on a terminal.
+ * The result lives until the fourth next call on the same thread.
+ */
+const char *zsync_sgr(bool color, const char *sgr, const char *s);
 
 /* Aborts with a message when memory runs out: the callers cannot recover usefully. */
 void *zsync_xmalloc(size_t n);

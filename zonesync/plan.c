@@ -1,5 +1,6 @@
 /* plan.c - building a plan (zones x providers), safety limits, JSON/text/Markdown rendering, plan hash */
 #include "plan.h"
+#include "engine.h"
 #include "lint.h"
 #include "provider.h"
 #include "strmap.h"
@@ -188,52 +189,47 @@ static void plan_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	diff_entry(p, e);
 }
 
-/*
- * Runs fn on every entry, providers side by side on up to `jobs` threads, each provider's
- * entries one after the other (a provider instance is never called concurrently).
- */
-struct par {
+struct each_task {
 	struct zsync_plan *p;
+	struct zsync_plan_entry *e;
 	void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *);
 	void *arg;
-	size_t next;
-	pthread_mutex_t lock;
 };
 
-static void *par_worker(void *a)
+static void each_run(void *arg)
 {
-	struct par *w = a;
-	for (;;) {
-		zsync_lock(&w->lock);
-		size_t i = w->next++;
-		zsync_unlock(&w->lock);
-		if (i >= w->p->nproviders)
-			return NULL;
-		for (size_t k = 0; k < w->p->nentries; k++)
-			if (w->p->entries[k].provider == &w->p->providers[i])
-				w->fn(w->p, &w->p->entries[k], w->arg);
-	}
+	struct each_task *t = arg;
+	t->fn(t->p, t->e, t->arg);
 }
 
+/*
+ * Runs fn on every entry on the engine: providers side by side on up to `jobs` workers,
+ * each provider's entries one after the other (a provider instance is never called
+ * concurrently), providers in their order and each one's entries in theirs.
+ */
 void zsync_plan_each(struct zsync_plan *p, long jobs,
 		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
 {
-	struct par w = { p, fn, arg, 0, PTHREAD_MUTEX_INITIALIZER };
-	size_t n = jobs < 1 ? 1 : (size_t)jobs, started = 0;
-	pthread_t th[64];
+	struct each_task *et = zsync_xmalloc((p->nentries ? p->nentries : 1) * sizeof(*et));
+	struct zsync_engine_task *tasks = zsync_xmalloc((p->nentries ? p->nentries : 1) * sizeof(*tasks));
+	size_t *start = zsync_xcalloc(p->nproviders + 1, sizeof(*start));
 
-	if (n > p->nproviders)
-		n = p->nproviders;
-	if (n > 64)
-		n = 64;
-	/* the desired zones are not touched here: the workers only read them, and
-	 * zsync_plan_build froze them before (any sorting here raced with their loading when
-	 * the fetch phase ran beside it). The calling thread is one of the n workers. */
-	while (started + 1 < n && zsync_thread_start(&th[started], par_worker, &w))
-		started++;
-	par_worker(&w);
-	for (size_t i = 0; i < started; i++)
-		zsync_thread_join(th[i]);
+	/* the desired zones are not touched here (the fetch phase runs beside their loading):
+	 * zsync_plan_build froze them before the diff and apply phases share them */
+	/* the tasks grouped by provider, in provider order (a counting sort) */
+	for (size_t k = 0; k < p->nentries; k++)
+		start[p->entries[k].provider - p->providers + 1]++;
+	for (size_t i = 0; i < p->nproviders; i++)
+		start[i + 1] += start[i];
+	for (size_t k = 0; k < p->nentries; k++) {
+		size_t at = start[p->entries[k].provider - p->providers]++;
+		et[at] = (struct each_task){ p, &p->entries[k], fn, arg };
+		tasks[at] = (struct zsync_engine_task){ p->entries[k].provider, each_run, &et[at] };
+	}
+	zsync_engine_run(tasks, p->nentries, jobs, 1);
+	free(start);
+	free(tasks);
+	free(et);
 }
 
 static void fetch_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
@@ -375,13 +371,10 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		if (threaded)
 			zsync_thread_join(th);
 	}
-	/* each zone complete and immutable before another thread sees it: its sorted order
-	 * (the one lazily computed thing in a zone) made once here, the diff workers only read */
-	for (size_t i = 0; i < p->nzones; i++) {
-		size_t n;
-		if (p->zones[i].desired)
-			zsync_zone_sorted(p->zones[i].desired, &n);
-	}
+	/* each zone complete and immutable before another thread sees it: frozen once here
+	 * (its sorted order made; any later change aborts), the diff workers only read */
+	for (size_t i = 0; i < p->nzones; i++)
+		zsync_zone_freeze(p->zones[i].desired);
 	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);
 out:

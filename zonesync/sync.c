@@ -1,6 +1,5 @@
 /* sync.c - apply: journal, provider calls, health; one failing provider never stops the others */
 #include "sync.h"
-#include "cmd.h"
 #include "dns.h"
 #include "provider.h"
 
@@ -665,15 +664,4 @@ void zsync_sync_print_usage(const struct zsync_plan *p, FILE *out)
 		pp->type->usage(pp->priv, buf, sizeof(buf));
 		fprintf(out, "provider %s: %s\n", pp->conf->name, buf);
 	}
-}
-
-int zsync_sync_exit_code(const struct zsync_apply_totals *t)
-{
-	if (t->older)
-		return ZSYNC_EXIT_OLDER;
-	if (t->failed)
-		return ZSYNC_EXIT_PARTIAL;
-	if (t->refused)
-		return ZSYNC_EXIT_REFUSED;
-	return ZSYNC_EXIT_OK;
 }

@@ -49,8 +49,4 @@ void zsync_sync_print_matrix(const struct zsync_plan *plan, FILE *out, bool colo
 /* Prints what each provider was asked (requests per method), for API economy. */
 void zsync_sync_print_usage(const struct zsync_plan *plan, FILE *out);
 
-/* The exit code of apply/reconcile: 6 if any entry is older than what is deployed, else 3
- * if any failed, else 4 if any refused, else 0. */
-int zsync_sync_exit_code(const struct zsync_apply_totals *t);
-
 #endif

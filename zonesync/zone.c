@@ -38,6 +38,7 @@ struct zsync_zone {
 	size_t records;
 	size_t tombstones;
 	const struct zsync_rrset **sorted; /* cache for zsync_zone_sorted(); NULL when stale */
+	bool frozen;                 /* zsync_zone_freeze: shared between threads, read only */
 	char **files;
 	uint16_t nfiles;
 	struct zsync_include_budget budget; /* for zsync_zone_parse */
@@ -617,10 +618,34 @@ static void bulk_free(struct bulk *b)
  * rrset_hash()).
  * Returns enum add_result; *rrset_out is the RRset it went to.
  */
+/* A frozen zone may be read by other threads: changing it is a bug, found here at once. */
+static void check_mutable(const struct zsync_zone *z)
+{
+	if (z->frozen) {
+		fprintf(stderr, "zonesync: internal error: zone '%s' changed after it was frozen\n", z->name);
+		abort();
+	}
+}
+
+void zsync_zone_freeze(struct zsync_zone *z)
+{
+	size_t n;
+	if (!z || z->frozen)
+		return;
+	zsync_zone_sorted(z, &n); /* the one lazily built cache: built now, only read later */
+	z->frozen = true;
+}
+
+bool zsync_zone_frozen(const struct zsync_zone *z)
+{
+	return z->frozen;
+}
+
 static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, uint16_t type,
 		       uint32_t ttl, uint16_t file, uint32_t line, const uint8_t *item, uint64_t h,
 		       const struct zsync_rrset **rrset_out)
 {
+	check_mutable(z);
 	size_t isize = knot_rdata_size(zsync_rdata_len(item));
 	size_t slot;
 	struct zsync_rrset *r;
@@ -756,6 +781,8 @@ void zsync_zone_put_rrset(struct zsync_zone *z, const struct zsync_rrset *src, u
 {
 	size_t olen = src->owner_len, size = zsync_rrset_rdata_size(src), slot;
 	uint64_t h = rrset_hash(src->owner, olen, src->type);
+
+	check_mutable(z);
 	struct zsync_rrset *r;
 
 	if ((z->used + z->tombstones + 1) * 4 > z->cap * 3)
@@ -796,6 +823,7 @@ void zsync_zone_put_rrset(struct zsync_zone *z, const struct zsync_rrset *src, u
 int zsync_zone_flag(struct zsync_zone *z, const uint8_t *owner, uint16_t type, uint8_t flags)
 {
 	struct zsync_rrset *r = (struct zsync_rrset *)zsync_zone_find(z, owner, type);
+	check_mutable(z);
 	if (!r)
 		return ZSYNC_ENOTFOUND;
 	r->flags |= flags;
@@ -808,6 +836,7 @@ int zsync_zone_set_soa_serial(struct zsync_zone *z, uint32_t serial)
 							  ZSYNC_TYPE_SOA,
 							  rrset_hash(z->origin, knot_dname_size(z->origin),
 								     ZSYNC_TYPE_SOA)));
+	check_mutable(z);
 	if (!r || r->count < 1)
 		return ZSYNC_ENOTFOUND;
 	zsync_soa_set_serial(r->rdata, serial);
@@ -936,6 +965,8 @@ int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)
 	uint8_t o[KNOT_DNAME_MAXLEN];
 	size_t olen = knot_dname_size(owner), slot;
 	struct zsync_rrset *r;
+
+	check_mutable(z);
 
 	memcpy(o, owner, olen);
 	knot_dname_to_lower(o);

@@ -198,6 +198,13 @@ const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *zon
  * The array belongs to the zone and stays valid until the zone changes.
  */
 const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *zone, size_t *count);
+
+/*
+ * Makes the zone read-only before other threads see it: its sorted order is built now,
+ * and any later change aborts (a shared zone changed is a data race). Accepts NULL.
+ */
+void zsync_zone_freeze(struct zsync_zone *zone);
+bool zsync_zone_frozen(const struct zsync_zone *zone);
 /* Unordered iteration (insertion order): i from 0 to iter_count-1; NULL for a removed RRset. */
 size_t zsync_zone_iter_count(const struct zsync_zone *zone);
 const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *zone, size_t i);

@@ -1,0 +1,565 @@
+/*
+ * verify.c - the verify engine: ask every provider's nameservers, over DNS, for every
+ * RRset git says the zone has, and compare; --strict also transfers the zone to find what
+ * is served beyond git; the delegation check asks the parent. An unreachable server or a
+ * wrong answer is the outage zonesync exists for. Rendering (text, JSON, Markdown) too.
+ */
+#include "verify.h"
+#include "dns.h"
+#include "engine.h"
+#include "lint.h"
+#include "plan.h"
+#include "provider.h"
+#include "support.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* One nameserver of one provider for one zone. */
+struct job {
+	const struct zsync_zone_conf *zc;
+	struct zsync_zone *desired;
+	const struct zsync_provider_conf *pc;
+	struct zsync_diff_policy pol;
+	const char *server;
+	int timeout_ms;
+	const struct zsync_tsig *key; /* --strict: the provider's TSIG key for AXFR, if any */
+	bool strict;
+	/* results */
+	char *strict_note; /* --strict: why extras were not looked for */
+	bool unreachable;
+	char *unreachable_why;
+	uint32_t serial;
+	size_t matched, checked, na;
+	struct zsync_strlist problems;
+	/* RRsets that matched only in the provider's declared form, per normaliser of pol */
+	size_t normalised[64];
+	struct zsync_zone *norm_zone; /* git's RRsets in that form (zsync_diff_normalise) */
+};
+
+struct pool {
+	struct job *jobs;
+	size_t n;
+};
+
+static char *rrset_line(const struct zsync_rrset *r, uint32_t ttl)
+{
+	char *out = zsync_xstrdup(""), *buf = zsync_xmalloc(4 * 65536 + 4096);
+	const uint8_t *rd = r->rdata;
+	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
+		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		char *n = zsync_xasprintf("%s%s%u %s", out, i ? ", " : "", ttl, buf);
+		free(out);
+		out = n;
+	}
+	free(buf);
+	return out;
+}
+
+/* "3 TXT RRsets served with their strings joined (declared by provider 'cf')"; caller frees. */
+static char *normalised_line(const struct job *j, size_t k)
+{
+	char type[32];
+	return zsync_xasprintf("%zu %s RRset%s served %s (declared by provider '%s')", j->normalised[k],
+			       zsync_type_to_text(j->pol.normalisers[k].rrtype, type, sizeof(type)),
+			       j->normalised[k] == 1 ? "" : "s", j->pol.normalisers[k].served, j->pc->name);
+}
+
+/* The delegation point (non-apex NS owner) at or above name, or NULL. */
+static const uint8_t *delegation(struct zsync_zone *z, const uint8_t *name)
+{
+	const uint8_t *apex = zsync_zone_origin(z), *p = name;
+	while (*p && zsync_name_below(p, apex)) {
+		if (zsync_zone_find(z, p, ZSYNC_TYPE_NS))
+			return p;
+		p += *p + 1;
+	}
+	return NULL;
+}
+
+static void check_rrset(struct job *j, const struct zsync_rrset *want)
+{
+	struct zsync_dns_answer a;
+	struct zsync_err err = { 0 };
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	const uint8_t *deleg = delegation(j->desired, want->owner);
+	uint32_t ttl = zsync_diff_ttl(&j->pol, want->ttl);
+	const struct zsync_rrset *got;
+
+	zsync_name_to_text(want->owner, name, sizeof(name));
+	zsync_type_to_text(want->type, type, sizeof(type));
+	if (zsync_dns_query(j->server, j->zc->name, want->owner, want->type, j->timeout_ms, &a, &err) < 0) {
+		j->unreachable = true;
+		j->unreachable_why = zsync_xstrdup(err.msg);
+		return;
+	}
+	j->checked++;
+	/* a delegation is answered by a referral: its NS come in the authority section */
+	got = zsync_zone_find(deleg ? a.authority : a.answer, want->owner, want->type);
+	const struct zsync_normaliser *used = NULL;
+	if (got) {
+		/* served wire rdata against git's exact rdata; the only other form accepted is
+		 * the one the provider declares it serves (and the report says it was used) */
+		int same = zsync_diff_served(&j->pol, j->desired, want, got, &j->norm_zone, &want, &used, &err);
+		if (same < 0) {
+			zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: the provider cannot hold it: %s",
+									      name, type, err.msg));
+			zsync_dns_answer_release(&a);
+			return;
+		}
+	}
+	if (!got) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: missing (%s)", name, type,
+			a.rcode == 3 ? "NXDOMAIN" : a.rcode ? "error answer" : "no data"));
+	} else if (!zsync_rrset_rdata_equal(got, want) || (!deleg && got->ttl != ttl)) {
+		char *g = rrset_line(got, got->ttl), *w = rrset_line(want, ttl);
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: different: served %s; git says %s",
+								      name, type, g, w));
+		free(g);
+		free(w);
+	} else if (!deleg && !a.authoritative) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: answer not authoritative", name, type));
+	} else {
+		j->matched++;
+		if (used && used - j->pol.normalisers < 64)
+			j->normalised[used - j->pol.normalisers]++;
+	}
+	zsync_dns_answer_release(&a);
+}
+
+/*
+ * --strict: what the server serves beyond git. The transfer diffed against git with the
+ * provider's policy: what a plan would delete is extra; ignored names, DNSSEC records the
+ * provider signs and its own apex NS are not. Servers that refuse AXFR are noted, not
+ * counted as mismatches: extras cannot be seen over plain queries.
+ */
+static void find_extras(struct job *j)
+{
+	struct zsync_zone *served = NULL;
+	struct zsync_changeset cs = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_axfr_limits limits;
+
+	zsync_provider_axfr_limits(j->pc, &limits);
+	if (zsync_dns_axfr(j->server, j->zc->name, j->key, j->timeout_ms, &limits, &served, &err) < 0) {
+		j->strict_note = zsync_xasprintf("extras not checked: %s", err.msg);
+		return;
+	}
+	zsync_diff(j->desired, served, &j->pol, &cs);
+	for (size_t i = 0; i < cs.n; i++) {
+		const struct zsync_rrset *r = cs.v[i].old;
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+		if (cs.v[i].op != ZSYNC_CHANGE_DELETE || !r)
+			continue;
+		char *line = rrset_line(r, r->ttl);
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: extra: served %s; not in git",
+			zsync_name_to_text(r->owner, name, sizeof(name)), zsync_type_to_text(r->type, type, sizeof(type)), line));
+		free(line);
+	}
+	zsync_changeset_release(&cs);
+	zsync_zone_free(served);
+}
+
+static void run_job(struct job *j)
+{
+	size_t n;
+	const struct zsync_rrset *const *rs = zsync_zone_sorted(j->desired, &n);
+	const uint8_t *apex = zsync_zone_origin(j->desired);
+	struct zsync_dns_answer a;
+	struct zsync_err err = { 0 };
+
+	/* the SOA first: it tells whether the server serves the zone at all, and its serial */
+	if (zsync_dns_query(j->server, j->zc->name, apex, ZSYNC_TYPE_SOA, j->timeout_ms, &a, &err) < 0) {
+		j->unreachable = true;
+		j->unreachable_why = zsync_xstrdup(err.msg);
+		return;
+	}
+	const struct zsync_rrset *soa = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_SOA);
+	if (!soa || !a.authoritative) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s SOA: the server does not serve the zone (%s)",
+			j->zc->name, a.rcode == 5 ? "REFUSED" : a.rcode == 2 ? "SERVFAIL" : "no authoritative SOA"));
+		zsync_dns_answer_release(&a);
+		return;
+	}
+	j->serial = zsync_soa_serial(soa->rdata);
+	zsync_dns_answer_release(&a);
+	for (size_t i = 0; i < n && !j->unreachable; i++) {
+		const struct zsync_rrset *r = rs[i];
+		const uint8_t *deleg;
+		bool apex_ns = r->type == ZSYNC_TYPE_NS && zsync_name_equal(r->owner, apex);
+		if (r->type == ZSYNC_TYPE_SOA)
+			continue;
+		/* what the provider is not expected to serve is not a mismatch */
+		if (zsync_diff_ignored(&j->pol, j->desired, r) || (apex_ns && !j->pol.manage_apex_ns) ||
+		    !zsync_diff_supported(&j->pol, r->type)) {
+			j->na++;
+			continue;
+		}
+		deleg = delegation(j->desired, r->owner);
+		if (deleg && !(r->type == ZSYNC_TYPE_NS && zsync_name_equal(r->owner, deleg)))
+			continue; /* glue and occluded data: not answered authoritatively */
+		check_rrset(j, r);
+	}
+	if (j->strict && !j->unreachable)
+		find_extras(j);
+}
+
+static void run_task(void *arg)
+{
+	run_job(arg);
+}
+
+/* A markdown table cell: no pipe or line break may end it early. */
+static void md_cell(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s == '|')
+			fputs("\\|", stdout);
+		else
+			putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
+}
+
+/* For a pull-request or issue comment: a table of servers, the differences folded. */
+static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
+{
+	printf("### zonesync verify: %zu of %zu server%s consistent\n\n", good, pool->n, pool->n == 1 ? "" : "s");
+	printf("| zone | provider | server | state | serial | RRsets |\n|---|---|---|---|---:|---:|\n");
+	for (size_t i = 0; i < pool->n; i++) {
+		const struct job *j = &pool->jobs[i];
+		printf("| `%s` | ", j->zc->name);
+		md_cell(j->pc->name);
+		printf(" | `");
+		md_cell(j->server);
+		if (j->unreachable) {
+			printf("` | **unreachable**: ");
+			md_cell(j->unreachable_why);
+			printf(" | | |\n");
+		} else if (j->problems.n) {
+			printf("` | **mismatch** | %u | %zu of %zu differ |\n", j->serial, j->problems.n, j->checked);
+		} else {
+			printf("` | consistent | %u | %zu |\n", j->serial, j->matched);
+		}
+	}
+	for (size_t i = 0; i < pool->n; i++) {
+		const struct job *j = &pool->jobs[i];
+		if (!j->problems.n)
+			continue;
+		printf("\n<details><summary><code>%s</code> at %s @<code>%s</code>: %zu RRset%s differ%s</summary>\n\n```\n",
+		       j->zc->name, j->pc->name, j->server, j->problems.n, j->problems.n == 1 ? "" : "s",
+		       j->problems.n == 1 ? "s" : "");
+		for (size_t k = 0; k < j->problems.n; k++)
+			printf("%s\n", j->problems.v[k]);
+		printf("```\n</details>\n");
+	}
+	for (size_t i = 0; i < pool->n; i++)
+		if (pool->jobs[i].strict_note)
+			printf("\n_`%s` at %s @`%s`: %s._\n", pool->jobs[i].zc->name, pool->jobs[i].pc->name,
+			       pool->jobs[i].server, pool->jobs[i].strict_note);
+	for (size_t i = 0; i < pool->n; i++)
+		for (size_t k = 0; k < 64; k++)
+			if (pool->jobs[i].normalised[k]) {
+				char *u = normalised_line(&pool->jobs[i], k);
+				printf("\n_`%s` at %s @`%s`: normalised: %s._\n", pool->jobs[i].zc->name,
+				       pool->jobs[i].pc->name, pool->jobs[i].server, u);
+				free(u);
+			}
+	if (skipped)
+		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
+}
+
+static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const struct zsync_verify_opts *o,
+			bool print, bool allow_empty)
+{
+	const long timeout = o->timeout_ms;
+	const enum zsync_verify_format format = o->format;
+	const bool strict = o->strict;
+	struct zsync_tsig **keys = zsync_xcalloc(cfg->nproviders + 1, sizeof(*keys));
+	bool json = format == ZSYNC_VERIFY_JSON, md = format == ZSYNC_VERIFY_MARKDOWN;
+	const struct zsync_strlist *zones = o->zones, *providers = o->providers;
+	struct zsync_err err = { 0 };
+	struct zsync_diags diags = { 0 };
+	struct zsync_zone **desired = NULL;
+	struct pool pool = { 0 };
+	size_t cap = 0, bad = 0, unreachable = 0, skipped = 0;
+	int code = ZSYNC_VERIFY_CONSISTENT;
+	json_t *jout = NULL;
+
+	desired = zsync_xcalloc(cfg->nzones + 1, sizeof(*desired));
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zsync_zone_conf *zc = &cfg->zones[i];
+		if (!zsync_config_zone_selected(cfg, zones, zc->name))
+			continue;
+		if (zsync_lint_load(&desired[i], tree, zc->file, zc->name, &diags, &err) < 0) {
+			if (err.code)
+				fprintf(stderr, "zonesync: %s\n", err.msg);
+			zsync_zone_free(desired[i]);
+			desired[i] = NULL;
+			code = ZSYNC_VERIFY_FAILED;
+			continue;
+		}
+		for (size_t k = 0; k < zc->providers.n; k++) {
+			const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[k]);
+			const struct zsync_provider_type *pt = pc ? zsync_provider_find(pc->type) : NULL;
+			if (!pc || !zsync_config_selected(providers, pc->name, false))
+				continue;
+			if (pc->nameservers.n == 0) {
+				if (!o->quiet && print)
+					fprintf(stderr, "zonesync: provider '%s' has no nameservers configured: not verified\n", pc->name);
+				skipped++;
+				continue;
+			}
+			for (size_t s = 0; s < pc->nameservers.n; s++) {
+				if (pool.n == cap)
+					pool.jobs = zsync_xrealloc(pool.jobs, (cap = cap * 2 + 8) * sizeof(*pool.jobs));
+				struct job *j = &pool.jobs[pool.n++];
+				memset(j, 0, sizeof(*j));
+				j->zc = zc;
+				j->desired = desired[i];
+				j->pc = pc;
+				j->server = pc->nameservers.v[s];
+				j->timeout_ms = (int)timeout;
+				j->strict = strict;
+				/* --strict transfers with the provider's TSIG key, if it has one */
+				if (strict && s == 0 && !keys[pc - cfg->providers] &&
+				    zsync_provider_tsig_key(pc, &keys[pc - cfg->providers], &err) < 0) {
+					fprintf(stderr, "zonesync: provider '%s': %s\n", pc->name, err.msg);
+					code = ZSYNC_VERIFY_FAILED;
+					pool.n--;
+					break;
+				}
+				j->key = keys[pc - cfg->providers];
+				if (pt)
+					zsync_plan_policy(pt, pc, zc, &j->pol);
+				else
+					j->pol = (struct zsync_diff_policy){ .manage_apex_ns = pc->manage_apex_ns,
+									     .provider = pc->name,
+									     .ignore = { &pc->ignore, &zc->ignore } };
+				zsync_plan_marker_name(pc, zc->name, j->pol.marker, &j->pol.has_marker);
+				/* shared by this zone's servers' tasks: read only from now on */
+				zsync_zone_freeze(desired[i]);
+			}
+		}
+	}
+	for (size_t i = 0; i < diags.n; i++)
+		if (diags.v[i].severity == ZSYNC_SEV_ERROR) {
+			char line[4096];
+			zsync_diag_format(&diags.v[i], line, sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+	{
+		/* servers are queried side by side (the tasks share nothing but frozen zones),
+		 * each one's RRsets in turn */
+		struct zsync_engine_task *tasks = zsync_xmalloc((pool.n ? pool.n : 1) * sizeof(*tasks));
+		for (size_t i = 0; i < pool.n; i++)
+			tasks[i] = (struct zsync_engine_task){ NULL, run_task, &pool.jobs[i] };
+		zsync_engine_run(tasks, pool.n, cfg->jobs > 0 ? cfg->jobs : 8, 1);
+		free(tasks);
+	}
+	if (json)
+		jout = json_array();
+	if (!print) {
+		/* a round before the last: print only when it is the good news */
+		size_t wrong = 0;
+		for (size_t i = 0; i < pool.n; i++)
+			wrong += pool.jobs[i].unreachable || pool.jobs[i].problems.n;
+		if (wrong) {
+			code = code == ZSYNC_VERIFY_CONSISTENT ? ZSYNC_VERIFY_DIFFERENT : code;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < pool.n; i++) {
+		struct job *j = &pool.jobs[i];
+		const char *state = j->unreachable ? "unreachable" : j->problems.n ? "mismatch" : "consistent";
+		if (j->unreachable)
+			unreachable++;
+		else if (j->problems.n)
+			bad++;
+		if (md)
+			continue;
+		if (jout) {
+			json_t *pr = json_array();
+			for (size_t k = 0; k < j->problems.n; k++)
+				json_array_append_new(pr, json_string(j->problems.v[k]));
+			json_array_append_new(jout, json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o, s:s?}",
+				"zone", j->zc->name, "provider", j->pc->name, "server", j->server, "state", state,
+				"serial", (json_int_t)j->serial, "checked", (json_int_t)j->checked,
+				"matched", (json_int_t)j->matched, "not_applicable", (json_int_t)j->na,
+				"problems", pr, "error", j->unreachable_why));
+			json_t *jo = json_array_get(jout, json_array_size(jout) - 1), *nl = json_array();
+			if (j->strict_note)
+				json_object_set_new(jo, "strict_note", json_string(j->strict_note));
+			for (size_t k = 0; k < 64; k++)
+				if (j->normalised[k]) {
+					char *u = normalised_line(j, k);
+					json_array_append_new(nl, json_string(u));
+					free(u);
+				}
+			json_object_set_new(jo, "normalised", nl);
+			continue;
+		}
+		if (j->unreachable)
+			printf("%s %s @%s: %s: %s\n", j->zc->name, j->pc->name, j->server,
+			       zsync_sgr(o->color, "1;31", "UNREACHABLE"), j->unreachable_why);
+		else if (j->problems.n)
+			printf("%s %s @%s: %s: %zu of %zu RRsets differ (serial %u)\n", j->zc->name, j->pc->name,
+			       j->server, zsync_sgr(o->color, "1;31", "MISMATCH"), j->problems.n, j->checked, j->serial);
+		else if (!o->quiet)
+			printf("%s %s @%s: %s (%zu RRsets, serial %u%s)\n", j->zc->name, j->pc->name, j->server,
+			       zsync_sgr(o->color, "32", "consistent"), j->matched, j->serial,
+			       j->na ? ", some not applicable" : "");
+		for (size_t k = 0; k < j->problems.n; k++)
+			printf("    %s\n", j->problems.v[k]);
+		for (size_t k = 0; k < 64 && !o->quiet; k++)
+			if (j->normalised[k]) {
+				char *u = normalised_line(j, k);
+				printf("    normalised: %s\n", u);
+				free(u);
+			}
+		if (j->strict_note && !o->quiet)
+			printf("    note: %s\n", j->strict_note);
+	}
+	if (jout) {
+		char *s = json_dumps(jout, JSON_INDENT(2));
+		puts(s);
+		free(s);
+	} else if (md) {
+		print_markdown(&pool, pool.n - bad - unreachable, skipped);
+	} else if (!o->quiet) {
+		printf("verified %zu server%s: %zu consistent, %zu with mismatches, %zu unreachable%s\n", pool.n,
+		       pool.n == 1 ? "" : "s", pool.n - bad - unreachable, bad, unreachable,
+		       skipped ? " (some providers have no nameservers configured)" : "");
+	}
+	if (code == ZSYNC_VERIFY_CONSISTENT) {
+		if (bad || unreachable)
+			code = ZSYNC_VERIFY_DIFFERENT;
+		else if (pool.n == 0 && !allow_empty) {
+			fprintf(stderr, "zonesync: nothing to verify (set nameservers for the providers)\n");
+			code = ZSYNC_VERIFY_FAILED;
+		}
+	}
+out:
+	json_decref(jout);
+	for (size_t i = 0; i < cfg->nproviders; i++)
+		zsync_tsig_free(keys[i]);
+	free(keys);
+	for (size_t i = 0; i < pool.n; i++) {
+		free(pool.jobs[i].strict_note);
+		free(pool.jobs[i].unreachable_why);
+		zsync_strlist_release(&pool.jobs[i].problems);
+		zsync_zone_free(pool.jobs[i].norm_zone);
+	}
+	free(pool.jobs);
+	for (size_t i = 0; cfg && desired && i < cfg->nzones; i++)
+		zsync_zone_free(desired[i]);
+	free(desired);
+	zsync_diags_release(&diags);
+	return code;
+}
+
+/*
+ * The delegation: what the parent zone's server answers for the zone's NS (a referral),
+ * against the apex NS in git. A provider's nameserver missing from the delegation is
+ * never asked by resolvers: it gives no resilience.
+ */
+int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, const struct zsync_verify_opts *o,
+			    const struct zsync_strlist *parents, FILE *out)
+{
+	const struct zsync_strlist *zones = o->zones;
+	const long timeout = o->timeout_ms;
+	struct zsync_err err = { 0 };
+	struct zsync_diags diags = { 0 };
+	int code = 0;
+
+	for (size_t i = 0; i < cfg->nzones; i++) {
+		const struct zsync_zone_conf *zc = &cfg->zones[i];
+		struct zsync_zone *z = NULL;
+		if (!zsync_config_zone_selected(cfg, zones, zc->name))
+			continue;
+		if (zsync_lint_load(&z, tree, zc->file, zc->name, &diags, &err) < 0) {
+			zsync_zone_free(z);
+			code = ZSYNC_VERIFY_FAILED;
+			continue;
+		}
+		const struct zsync_rrset *git_ns = zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+		for (size_t p = 0; p < parents->n; p++) {
+			struct zsync_dns_answer a;
+			const char *server = parents->v[p];
+			if (zsync_dns_query(server, zc->name, zsync_zone_origin(z), ZSYNC_TYPE_NS, (int)timeout, &a, &err) < 0) {
+				fprintf(out, "%s delegation @%s: %s: %s\n", zc->name, server, zsync_sgr(o->color, "1;31", "UNREACHABLE"), err.msg);
+				code = ZSYNC_VERIFY_DIFFERENT;
+				continue;
+			}
+			/* a referral carries the NS in the authority section; a parent that also
+			 * serves the child answers them directly */
+			const struct zsync_rrset *deleg = zsync_zone_find(a.authority, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+			if (!deleg)
+				deleg = zsync_zone_find(a.answer, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+			size_t missing = 0, extra = 0;
+			char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+			if (!deleg) {
+				fprintf(out, "%s delegation @%s: %s: the parent does not delegate the zone\n", zc->name, server,
+				       zsync_sgr(o->color, "1;31", "MISSING"));
+				code = ZSYNC_VERIFY_DIFFERENT;
+				zsync_dns_answer_release(&a);
+				continue;
+			}
+			const uint8_t *rd = git_ns ? git_ns->rdata : NULL;
+			for (uint16_t k = 0; git_ns && k < git_ns->count; k++, rd = zsync_rdata_next(rd)) {
+				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, rd), *d = deleg->rdata;
+				bool found = false;
+				for (uint16_t m = 0; m < deleg->count && !found; m++, d = zsync_rdata_next(d))
+					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, d), t);
+				if (!found) {
+					fprintf(out, "    %s: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience\n",
+					       zsync_name_to_text(t, tn, sizeof(tn)));
+					missing++;
+				}
+			}
+			const uint8_t *d = deleg->rdata;
+			for (uint16_t m = 0; m < deleg->count; m++, d = zsync_rdata_next(d)) {
+				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, d), *g = git_ns ? git_ns->rdata : NULL;
+				bool found = false;
+				for (uint16_t k = 0; git_ns && k < git_ns->count && !found; k++, g = zsync_rdata_next(g))
+					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, g), t);
+				if (!found) {
+					fprintf(out, "    %s: delegated to, but not in the zone's NS\n", zsync_name_to_text(t, tn, sizeof(tn)));
+					extra++;
+				}
+			}
+			const struct zsync_rrset *ds = zsync_zone_find(a.answer, zsync_zone_origin(z), 43);
+			if (!ds)
+				ds = zsync_zone_find(a.authority, zsync_zone_origin(z), 43);
+			fprintf(out, "%s delegation @%s: %s (%u NS%s%s)\n", zc->name, server,
+			       missing || extra ? zsync_sgr(o->color, "1;31", "MISMATCH") : zsync_sgr(o->color, "32", "consistent"),
+			       deleg->count, ds ? ", DS present" : "", missing ? "; see above" : "");
+			if (missing || extra)
+				code = ZSYNC_VERIFY_DIFFERENT;
+			zsync_dns_answer_release(&a);
+		}
+		zsync_zone_free(z);
+	}
+	zsync_diags_release(&diags);
+	return code;
+}
+
+
+int zsync_verify_run(struct zsync_config *cfg, struct zsync_tree *tree, const struct zsync_verify_opts *o)
+{
+	const double wait_seconds = o->wait_seconds;
+	struct timespec t0, now;
+	int code;
+
+	/* after an apply, secondaries and caches need a moment: ask again until consistent */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		bool last = wait_seconds <= 0 ||
+			    (now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= wait_seconds;
+		code = verify_round(cfg, tree, o, last, wait_seconds < 0);
+		if (code != ZSYNC_VERIFY_DIFFERENT || last)
+			return code;
+		struct timespec ts = { 1, 0 };
+		nanosleep(&ts, NULL);
+	}
+}
