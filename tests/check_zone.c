@@ -415,7 +415,7 @@ END_TEST
 START_TEST(test_write_reads_back)
 {
 	struct zsync_diags d = { 0 };
-	struct zsync_zone *z = load("example.com", HDR "n TYPE10 \\# 3 abcdef\ns TYPE24 \\# 2 0102\ne TYPE10 \\# 0\n"
+	struct zsync_zone *z = load("example.com", HDR "n TYPE10 \\# 3 abcdef\ns TYPE65280 \\# 2 0102\ne TYPE10 \\# 0\n"
 				    "t TXT \"a\" \"\" \"b\"\nu TYPE65281 \\# 0\n", &d, NULL);
 	ck_assert_uint_eq(d.errors, 0);
 	char *buf = NULL;
@@ -431,6 +431,28 @@ START_TEST(test_write_reads_back)
 	zsync_zone_free(z);
 	zsync_diags_release(&d);
 	free(buf);
+}
+END_TEST
+
+/* RFC 3597 data of a known type must be valid rdata of that type: a short SIG or an MX
+ * without its name is an error with its line, never handed to libknot's canonical
+ * lowering (which would read past the rdata); well-formed generic data loads. */
+START_TEST(test_generic_rdata_of_known_type)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "s TYPE24 \\# 2 0102\nm MX \\# 2 000a\n"
+				    "ok MX \\# 3 000a00\nn NAPTR \\# 5 0001000203\n", &d, NULL);
+	ck_assert_uint_eq(d.errors, 3);
+	ck_assert_uint_eq(d.v[0].line, 5);
+	ck_assert_msg(strstr(d.v[0].msg, "SIG rdata of 2 octets does not have the wire format of SIG"),
+		      "%s", d.v[0].msg);
+	ck_assert_uint_eq(d.v[1].line, 6);
+	ck_assert_uint_eq(d.v[2].line, 8);
+	ck_assert(!zsync_rdata_well_formed(15, (const uint8_t *)"\0\12\3com", 6));
+	ck_assert(zsync_rdata_well_formed(15, (const uint8_t *)"\0\12\3com", 7));
+	ck_assert(zsync_rdata_well_formed(65280, (const uint8_t *)"x", 1));
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
 }
 END_TEST
 
@@ -534,6 +556,7 @@ int main(void)
 	tcase_add_test(tc, test_name_equal);
 	tcase_add_test(tc, test_big_rrset_limits);
 	tcase_add_test(tc, test_write_reads_back);
+	tcase_add_test(tc, test_generic_rdata_of_known_type);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -737,6 +737,50 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 	return ADD_NEW;
 }
 
+/*
+ * True when rdata has the wire format its type's descriptor says: fixed-size fields fit,
+ * names are well-formed and uncompressed, nothing trails. libknot's canonical lowering
+ * walks the descriptor without these checks, so a short RFC 3597 form of a known type
+ * (`x SIG \# 2 0102`) would make it read, and lower, bytes past the rdata. Types libknot
+ * has no format for are opaque and always well-formed.
+ */
+bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len)
+{
+	const knot_rdata_descriptor_t *desc = knot_get_rdata_descriptor(type);
+	const uint8_t *p = rdata, *end = rdata + len;
+
+	if (!desc || desc->type_name == NULL)
+		return true;
+	for (int i = 0; i < KNOT_MAX_RDATA_BLOCKS; i++) {
+		int block = desc->block_types[i];
+		if (block == KNOT_RDATA_WF_END)
+			return p == end;
+		if (block > 0) {
+			if (end - p < block)
+				return false;
+			p += block;
+		} else if (block == KNOT_RDATA_WF_REMAINDER) {
+			return true;
+		} else if (block == KNOT_RDATA_WF_NAPTR_HEADER) {
+			/* order, preference, then flags, services and regexp character-strings */
+			if (end - p < 4)
+				return false;
+			p += 4;
+			for (int k = 0; k < 3; k++) {
+				if (p >= end || end - p < 1 + *p)
+					return false;
+				p += 1 + *p;
+			}
+		} else {
+			int n = knot_dname_wire_check(p, end, NULL);
+			if (n <= 0)
+				return false;
+			p += n;
+		}
+	}
+	return p == end;
+}
+
 /* Copies owner+rdata into the scratch buffer in canonical form; owner is lowered in place. */
 static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uint8_t *rdata,
 			 uint16_t rdlen)
@@ -772,6 +816,12 @@ int zsync_zone_add(struct zsync_zone *z, const uint8_t *owner, uint16_t type, ui
 	if (olen <= 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': malformed owner name", z->name);
 	memcpy(o, owner, olen);
+	if (!zsync_rdata_well_formed(type, rdata, rdlen)) {
+		char t[32];
+		zsync_type_to_text(type, t, sizeof(t));
+		return zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': malformed %s rdata (%u octets)",
+				     z->name, t, (unsigned)rdlen);
+	}
 	canonicalise(scratch, o, type, rdata, rdlen);
 	zone_insert(z, o, olen, type, ttl, 0, 0, scratch, rrset_hash(o, olen, type), &r);
 	return 0;
@@ -1361,6 +1411,14 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 				(unsigned)s->r_ttl);
 		return;
 	}
+	if (!zsync_rdata_well_formed(s->r_type, s->r_data, s->r_data_length)) {
+		char t[32];
+		zsync_type_to_text(s->r_type, t, sizeof(t));
+		zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "syntax",
+				"%s rdata of %u octets does not have the wire format of %s (RFC 3597 section 5: generic data of a known type must be valid rdata of that type)",
+				t, (unsigned)s->r_data_length, t);
+		return;
+	}
 	if (b->n == BATCH_RECORDS || b->used + need > sizeof(b->buf))
 		batch_flush(c);
 	p = &b->rec[b->n++];
@@ -1542,6 +1600,13 @@ int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, stru
 		if (s->r_ttl == NO_TTL) {
 			ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': record without TTL",
 					    z->name);
+			goto out;
+		}
+		if (!zsync_rdata_well_formed(s->r_type, s->r_data, s->r_data_length)) {
+			char t[32];
+			zsync_type_to_text(s->r_type, t, sizeof(t));
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "zone '%s': malformed %s rdata (%u octets)",
+					    z->name, t, (unsigned)s->r_data_length);
 			goto out;
 		}
 		canonicalise(scratch, s->r_owner, s->r_type, s->r_data,

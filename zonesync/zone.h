@@ -213,6 +213,9 @@ const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *zone, size_t 
 int zsync_rdata_cmp(const uint8_t *a, const uint8_t *b);
 
 /* Same rdata set (order and duplicates do not exist in the model). */
+/* True when rdata has the wire format of its type (fixed fields fit, names well-formed,
+ * nothing trailing); a type libknot knows no format of is always well-formed. */
+bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len);
 bool zsync_rrset_rdata_equal(const struct zsync_rrset *a, const struct zsync_rrset *b);
 /* Same set of RRsets with the same TTLs and rdata. */
 bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b);
