@@ -460,7 +460,7 @@ if [ -z "$CHROME" ]; then
 else
 	chrome() {
 		timeout 90 "$CHROME" --headless --no-sandbox --disable-gpu --disable-background-networking \
-			--disable-component-update --disable-sync --no-first-run --user-data-dir="$(mktemp -d "$T/chrome-XXXXXX")" \
+			--disable-component-update --disable-sync --no-first-run --disable-dev-shm-usage --user-data-dir="$(mktemp -d "$T/chrome-XXXXXX")" \
 			"$@" "http://zonesync:$SERVE_TOKEN@127.0.0.1:$SPORT/" 2>>"$T/chrome.log"
 	}
 	DOM=$(chrome --dump-dom)
@@ -516,9 +516,12 @@ fi
 # --listen overrides [serve] listen; an unusable address is a clear error at start
 take_port SPORT2 || exit 1
 write_cfg
+grep -v '^api_token' "$CFG" > "$T/open.toml" && mv "$T/open.toml" "$CFG"
 "$ZONESYNC" -c "$CFG" serve --listen "127.0.0.1:$SPORT2" >>"$T/serve.log" 2>&1 &
 SERVE=$!
 check "--listen overrides [serve] listen" wait_until "$SERVE" 10 curl -sf -o /dev/null "http://127.0.0.1:$SPORT2/healthz"
+same "without api_token the read-only endpoints are open" "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$SPORT2/api/v1/status")" 200
+same "but runs cannot be asked for through the API" "$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$SPORT2/api/v1/reconcile")" 403
 expect_exit 1 "a second instance on the same address exits 1" "$ZONESYNC" -c "$CFG" serve --listen "127.0.0.1:$SPORT2"
 contains "saying why" "$OUT" "cannot listen on 127.0.0.1:$SPORT2"
 check "SIGTERM" stop_serve
