@@ -12,6 +12,7 @@ extern const struct zsync_provider_type zsync_provider_dyn;
 extern const struct zsync_provider_type zsync_provider_secondary;
 extern const struct zsync_provider_type zsync_provider_route53;
 extern const struct zsync_provider_type zsync_provider_gcloud;
+extern const struct zsync_provider_type zsync_provider_azure;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
@@ -23,6 +24,7 @@ const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_secondary,
 	&zsync_provider_route53,
 	&zsync_provider_gcloud,
+	&zsync_provider_azure,
 	NULL,
 };
 
