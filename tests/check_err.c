@@ -53,12 +53,30 @@ START_TEST(test_code_and_err_agree)
 }
 END_TEST
 
+START_TEST(test_suggest)
+{
+	static const char *const cmds[] = { "check", "plan", "apply", "reconcile", "verify", "import", "diff", "hooks", "status", "history", "serve", "state" };
+	static const char *const keys[] = { "create_zones", "nameservers", "max_changes", NULL };
+	size_t n = sizeof(cmds) / sizeof(cmds[0]);
+
+	ck_assert_str_eq(zsync_suggest("plna", cmds, n), "plan");      /* a swapped pair: one edit */
+	ck_assert_str_eq(zsync_suggest("aply", cmds, n), "apply");
+	ck_assert_str_eq(zsync_suggest("reconcle", cmds, n), "reconcile");
+	ck_assert_str_eq(zsync_suggest("STATUS", cmds, n), "status");  /* case is not a typo's cost */
+	ck_assert_ptr_null(zsync_suggest("xyzzy", cmds, n));
+	ck_assert_ptr_null(zsync_suggest("plan", cmds, n));            /* exact: nothing to suggest */
+	ck_assert_str_eq(zsync_suggest("create_zone", keys, 4), "create_zones");
+	ck_assert_ptr_null(zsync_suggest("zones", keys, 4));           /* too far from every key */
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("err");
+Suite *s = suite_create("err");
 	TCase *tc = tcase_create("err");
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_code_and_err_agree);
+	tcase_add_test(tc, test_suggest);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -16,9 +16,12 @@
 #include <unistd.h>
 
 static const char usage_line[] =
-	"zonesync apply [--ref REF | --plan FILE | --fetch] [--zone ZONE]... [--provider NAME]... [--force] [--allow-older] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N] [--shard I/N] [ZONE...]";
+	"zonesync apply [--ref REF | --plan FILE | --fetch] [--zone ZONE]... [--provider NAME]...\n"
+	"       [--force] [--allow-older] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N]\n"
+	"       [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE] [ZONE...]";
 static const char reconcile_usage[] =
-	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]] [--metrics FILE] [-j N] [--shard I/N]";
+	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]]\n"
+	"       [-j N] [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE]";
 
 /* --wait: "" waits as long as it takes; --wait=N at most N seconds; absent: fail at once */
 double zsync_cmd_wait_seconds(const char *wait)
@@ -226,25 +229,32 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	long jobs = 0;
 	const char *shard = NULL;
 	struct zsync_strlist zones = { 0 }, providers = { 0 }, pos = { 0 };
-	const struct zsync_opt opts[] = {
+	/* apply's own options: reconcile's parser never sees them, nor does its help */
+	const struct zsync_opt apply_opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "apply this commit (default: [repo] ref)" },
-		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
-		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
-		{ 0, "force", ZSYNC_OPT_FLAG, &force, NULL, "apply changes over the safety limits" },
 		{ 0, "dry-run", ZSYNC_OPT_FLAG, &dry_run, NULL, "plan only (the same as zonesync plan)" },
-		{ 0, "wait", ZSYNC_OPT_OPTSTR, &wait, "SECONDS", "queue behind a running zonesync instead of exiting 5" },
-		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "how to print the plan: text (default), json, markdown" },
-		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers worked on at once (default: [defaults] jobs)" },
-		{ 0, "shard", ZSYNC_OPT_STRING, &shard, "I/N", "only the zones of shard I of N (a stable split by zone name: one job or host each)" },
-		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
 		{ 0, "plan", ZSYNC_OPT_STRING, &plan_file, "FILE", "apply only if live state still gives this reviewed plan (from plan --out)" },
-		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
-		{ 0, "verify", ZSYNC_OPT_OPTSTR, &verify, "SECONDS", "then verify over DNS, waiting up to SECONDS (default 30) for propagation" },
 		{ 0, "prune-zones", ZSYNC_OPT_FLAG, &prune, NULL, "delete zones zonesync deployed that git no longer has for that provider" },
 		{ 0, "fetch", ZSYNC_OPT_FLAG, &fetch, NULL, "fetch [repo] branch from [repo] remote first and apply its head" },
 		{ 0, "allow-older", ZSYNC_OPT_FLAG, &allow_older, NULL, "deploy even where a newer commit is deployed (journalled)" },
 		{ 0 },
 	};
+	/* apply's and reconcile's */
+	const struct zsync_opt opts[] = {
+		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
+		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
+		{ 0, "force", ZSYNC_OPT_FLAG, &force, NULL, "apply changes over the safety limits" },
+		{ 0, "wait", ZSYNC_OPT_OPTSTR, &wait, "SECONDS", "queue behind a running zonesync instead of exiting 5" },
+		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "how to print the plan: text (default), json, markdown" },
+		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "providers worked on at once (default: [defaults] jobs)" },
+		{ 0, "shard", ZSYNC_OPT_STRING, &shard, "I/N", "only the zones of shard I of N (a stable split by zone name: one job or host each)" },
+		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
+		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
+		{ 0, "verify", ZSYNC_OPT_OPTSTR, &verify, "SECONDS", "then verify over DNS, waiting up to SECONDS (default 30) for propagation" },
+		{ 0 },
+	};
+	const struct zsync_opt *const apply_tables[] = { apply_opts, opts, NULL };
+	const struct zsync_opt *const reconcile_tables[] = { opts, NULL };
 	struct zsync_config *cfg = NULL;
 	struct zsync_repo *repo = NULL;
 	struct zsync_tree *tree = NULL;
@@ -258,8 +268,19 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	int code = ZSYNC_EXIT_OK;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (zsync_cmd_options(ctx, reconcile ? reconcile_usage : usage_line, opts, argc, argv, &pos,
-			      &code))
+	/* an option of apply's given to reconcile: say why reconcile has none of them */
+	for (int i = 0; reconcile && i < argc && strcmp(argv[i], "--"); i++)
+		for (const struct zsync_opt *o = apply_opts; o->type && !strncmp(argv[i], "--", 2); o++) {
+			size_t len = strcspn(argv[i] + 2, "=");
+			if (strlen(o->long_name) != len || strncmp(argv[i] + 2, o->long_name, len))
+				continue;
+			fprintf(stderr, "zonesync: reconcile has no --%s: it always applies [repo] ref (fetched first when [repo] remote is set), never an older commit, and deletes no zone (use apply for --ref, --plan, --dry-run, --prune-zones, --fetch and --allow-older)\n",
+				o->long_name);
+			code = ZSYNC_EXIT_USAGE;
+			goto out;
+		}
+	if (zsync_cmd_options_tables(ctx, reconcile ? reconcile_usage : usage_line,
+				     reconcile ? reconcile_tables : apply_tables, argc, argv, &pos, &code))
 		goto out;
 	if (fetch && (ref || plan_file)) {
 		fprintf(stderr, "zonesync: --fetch applies the fetched branch's head; it goes with neither --ref nor --plan\n");
@@ -278,11 +299,6 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			goto out;
 		}
 		ref = reviewed.commit; /* what was reviewed, not whatever the branch says now */
-	}
-	if (reconcile && (dry_run || ref || prune || fetch || allow_older)) {
-		fprintf(stderr, "zonesync: reconcile always applies [repo] ref (fetched first when [repo] remote is set), never an older commit, and deletes no zone (use apply for --ref, --dry-run, --prune-zones, --fetch and --allow-older)\n");
-		code = ZSYNC_EXIT_USAGE;
-		goto out;
 	}
 	for (size_t i = 0; i < pos.n; i++)
 		zsync_strlist_add(&zones, pos.v[i]);

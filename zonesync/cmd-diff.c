@@ -49,13 +49,16 @@ int cmd_diff(int argc, char **argv, struct zsync_ctx *ctx)
 	struct zsync_err err = { 0 };
 	struct zsync_diags diags = { 0 };
 	const char *zones_dir = "zones", *cfg_path;
-	json_t *jz = json ? json_array() : NULL;
+	json_t *jz = NULL;
 	size_t total = 0;
 	int code = ZSYNC_EXIT_OK;
 	struct stat st;
 
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
+	/* only now: --json is known after the options are parsed */
+	if (json)
+		jz = json_array();
 	if (pos.n < 2) {
 		fprintf(stderr, "zonesync: diff needs two commits\nusage: %s\n", usage_line);
 		code = ZSYNC_EXIT_USAGE;

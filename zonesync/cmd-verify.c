@@ -11,7 +11,8 @@
 #include <string.h>
 
 static const char usage_line[] =
-	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--timeout MS] [--strict] [--format text|json|markdown]";
+	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N]\n"
+	"       [--timeout MS] [--strict] [--delegation [--parent SERVER]...] [--format FORMAT | --json] [ZONE...]";
 
 int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 {

@@ -11,12 +11,18 @@
 #include <time.h>
 #include <unistd.h>
 
-int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage_line, const struct zsync_opt *opts,
-		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code)
+int zsync_cmd_options_tables(struct zsync_ctx *ctx, const char *usage_line,
+			     const struct zsync_opt *const *opts, int argc, char **argv,
+			     struct zsync_strlist *positional, int *exit_code)
 {
-	const struct zsync_opt *const tables[] = { opts, ctx->global_opts, NULL };
+	const struct zsync_opt *tables[8];
 	struct zsync_err err = { 0 };
+	size_t n = 0;
 
+	for (; *opts && n < 6; opts++)
+		tables[n++] = *opts;
+	tables[n++] = ctx->global_opts;
+	tables[n] = NULL;
 	if (zsync_opt_parse(tables, argc, argv, positional, &err) < 0) {
 		fprintf(stderr, "zonesync: %s\nusage: %s\n", err.msg, usage_line);
 		*exit_code = ZSYNC_EXIT_USAGE;
@@ -24,14 +30,24 @@ int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage_line, const struc
 	}
 	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 	if (ctx->help) {
+		/* the option list is the parser's own tables: help cannot offer what is refused */
 		printf("usage: %s\n\nOptions:\n", usage_line);
-		zsync_opt_print(stdout, opts);
+		for (size_t i = 0; i + 1 < n; i++)
+			zsync_opt_print(stdout, tables[i]);
 		printf("\nGlobal options:\n");
 		zsync_opt_print(stdout, ctx->global_opts);
 		*exit_code = ZSYNC_EXIT_OK;
 		return 1;
 	}
 	return 0;
+}
+
+int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage_line, const struct zsync_opt *opts,
+		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code)
+{
+	const struct zsync_opt *const tables[] = { opts, NULL };
+
+	return zsync_cmd_options_tables(ctx, usage_line, tables, argc, argv, positional, exit_code);
 }
 
 const char *zsync_paint(const struct zsync_ctx *ctx, const char *sgr, const char *s)
@@ -201,6 +217,8 @@ int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const c
 	if (!format || !strcmp(format, "text")) {
 		if (!ctx->quiet)
 			zsync_plan_print_text(plan, stdout, ctx->color, ctx->verbose);
+		else /* "only problems": every one of them */
+			zsync_plan_print_problems(plan, stdout, ctx->color);
 	} else if (!strcmp(format, "json")) {
 		json_t *j = zsync_plan_json(plan);
 		char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);

@@ -48,6 +48,11 @@ struct zsync_cmd {
 int zsync_cmd_options(struct zsync_ctx *ctx, const char *usage, const struct zsync_opt *opts,
 		      int argc, char **argv, struct zsync_strlist *positional, int *exit_code);
 
+/* The same with several option tables (a NULL-terminated list of at most 6). */
+int zsync_cmd_options_tables(struct zsync_ctx *ctx, const char *usage_line,
+			     const struct zsync_opt *const *opts, int argc, char **argv,
+			     struct zsync_strlist *positional, int *exit_code);
+
 struct zsync_config;
 
 /*

@@ -1,6 +1,7 @@
 /* err.c - error detail, diagnostics lists and checked allocation */
 #include "err.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -268,6 +269,52 @@ void zsync_strlist_release(struct zsync_strlist *l)
 		free(l->v[i]);
 	free(l->v);
 	memset(l, 0, sizeof(*l));
+}
+
+/* Damerau-Levenshtein (optimal string alignment): a swapped pair ("plna") is one edit */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	size_t d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++)
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < v)
+				v = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == tolower((unsigned char)b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[la][lb];
+}
+
+const char *zsync_suggest(const char *word, const char *const *cands, size_t n)
+{
+	size_t len = strlen(word), best = (size_t)-1;
+	size_t limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+	const char *pick = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!cands[i] || !strcmp(cands[i], word))
+			continue;
+		size_t dist = edit_distance(word, cands[i]);
+		if (dist <= limit && dist < best) {
+			best = dist;
+			pick = cands[i];
+		}
+	}
+	return pick;
 }
 
 static const char *file_kind(mode_t m)

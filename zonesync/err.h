@@ -127,6 +127,13 @@ void zsync_strlist_release(struct zsync_strlist *l);
  */
 const char *zsync_sgr(bool color, const char *sgr, const char *s);
 
+/*
+ * "Did you mean": the candidate closest to word by edit distance (case-insensitive), or
+ * NULL when none is close enough to be a likely typo (at most 1 edit for words of up to
+ * 4 characters, 2 up to 8, else 3). cands has n entries; NULL entries are skipped.
+ */
+const char *zsync_suggest(const char *word, const char *const *cands, size_t n);
+
 /* Aborts with a message when memory runs out: the callers cannot recover usefully. */
 void *zsync_xmalloc(size_t n);
 void *zsync_xcalloc(size_t n, size_t sz);

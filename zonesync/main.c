@@ -28,7 +28,7 @@ static int usage(FILE *out, const struct zsync_ctx *ctx)
 		     "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "  %-12s %s\n", "help", "show the help of a command (zonesync help COMMAND)");
+	fprintf(out, "  %-12s %s\n", "help", "show the help of a command (zonesync help COMMAND; help help)");
 	fprintf(out, "  %-12s %s\n", "", "provider types and their keys: zonesync help providers, help provider TYPE");
 	fprintf(out, "\nGlobal options:\n");
 	zsync_opt_print(out, ctx->global_opts);
@@ -43,6 +43,34 @@ static const struct zsync_cmd *find_cmd(const char *name)
 		if (strcmp(commands[i].name, name) == 0)
 			return &commands[i];
 	return NULL;
+}
+
+/* "unknown command 'plna' (did you mean 'plan'?)": every command name and help's topics */
+static int unknown_cmd(const char *name, const char *see)
+{
+	const char *cands[sizeof(commands) / sizeof(commands[0]) + 3];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		cands[n++] = commands[i].name;
+	cands[n++] = "help";
+	const char *near = zsync_suggest(name, cands, n);
+	if (near)
+		fprintf(stderr, "zonesync: unknown command '%s' (did you mean '%s'?)\n", name, near);
+	else
+		fprintf(stderr, "zonesync: unknown command '%s' (%s)\n", name, see);
+	return ZSYNC_EXIT_USAGE;
+}
+
+static int help_help(void)
+{
+	printf("usage: zonesync help [COMMAND | providers | provider TYPE [--markdown] | help]\n\n"
+	       "  zonesync help                 the commands and the global options\n"
+	       "  zonesync help COMMAND         a command's usage and options (the same as COMMAND --help)\n"
+	       "  zonesync help providers       every provider type and its configuration keys\n"
+	       "  zonesync help provider TYPE   one provider type (--markdown: as docs/providers.md has it)\n"
+	       "  zonesync help help            this text\n");
+	return ZSYNC_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -117,18 +145,16 @@ int main(int argc, char **argv)
 			zsync_provider_describe(stdout, t, md);
 			return ZSYNC_EXIT_OK;
 		}
+		if (strcmp(argv[i + 1], "help") == 0)
+			return help_help();
 		const struct zsync_cmd *c = find_cmd(argv[i + 1]);
-		if (!c) {
-			fprintf(stderr, "zonesync: unknown command '%s'\n", argv[i + 1]);
-			return ZSYNC_EXIT_USAGE;
-		}
+		if (!c)
+			return unknown_cmd(argv[i + 1], "see zonesync help");
 		ctx.help = true;
 		return c->fn(0, argv + i + 2, &ctx);
 	}
 	const struct zsync_cmd *c = find_cmd(argv[i]);
-	if (!c) {
-		fprintf(stderr, "zonesync: unknown command '%s' (see zonesync --help)\n", argv[i]);
-		return ZSYNC_EXIT_USAGE;
-	}
+	if (!c)
+		return unknown_cmd(argv[i], "see zonesync --help");
 	return c->fn(argc - i - 1, argv + i + 1, &ctx);
 }

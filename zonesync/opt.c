@@ -25,6 +25,24 @@ static const struct zsync_opt *find_short(const struct zsync_opt *const *tables,
 	return NULL;
 }
 
+/* the closest long option of the tables to name[0..len), or NULL */
+static const char *suggest_long(const struct zsync_opt *const *tables, const char *name, size_t len)
+{
+	const char *cands[256];
+	size_t n = 0;
+	char word[65];
+
+	if (len >= sizeof(word))
+		return NULL;
+	memcpy(word, name, len);
+	word[len] = 0;
+	for (; *tables; tables++)
+		for (const struct zsync_opt *o = *tables; o->type != ZSYNC_OPT_END && n < 256; o++)
+			if (o->long_name)
+				cands[n++] = o->long_name;
+	return zsync_suggest(word, cands, n);
+}
+
 static int set_value(const struct zsync_opt *o, const char *arg, const char *shown,
 		     struct zsync_err *err)
 {
@@ -75,9 +93,12 @@ int zsync_opt_parse(const struct zsync_opt *const *tables, int argc, char **argv
 			const char *name = a + 2, *eq = strchr(name, '=');
 			size_t len = eq ? (size_t)(eq - name) : strlen(name);
 			o = find_long(tables, name, len);
-			if (!o)
-				return zsync_err_set(err, ZSYNC_EINVAL, "unknown option '--%.*s'",
-						     (int)len, name);
+			if (!o) {
+				const char *near = suggest_long(tables, name, len);
+				return zsync_err_set(err, ZSYNC_EINVAL, "unknown option '--%.*s'%s%s%s",
+						     (int)len, name, near ? " (did you mean '--" : "",
+						     near ? near : "", near ? "'?)" : "");
+			}
 			if (o->type == ZSYNC_OPT_FLAG || o->type == ZSYNC_OPT_COUNT) {
 				if (eq)
 					return zsync_err_set(err, ZSYNC_EINVAL,

@@ -788,6 +788,32 @@ void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, in
 		zsync_plan_invalid(p) == 1 ? "" : "s");
 }
 
+size_t zsync_plan_print_problems(const struct zsync_plan *p, FILE *out, bool color)
+{
+	char pb[1400], msg[1300];
+	size_t n = 0;
+
+	for (size_t k = 0; k < p->nentries; k++) {
+		const struct zsync_plan_entry *e = &p->entries[k];
+		const char *what = NULL, *why = NULL;
+		if (e->status == ZSYNC_ENTRY_INVALID_ZONE)
+			what = "not planned", why = "the zone has errors";
+		else if (e->status == ZSYNC_ENTRY_FAILED)
+			what = "FAILED", why = e->error;
+		else if (e->behind)
+			what = "OLDER", why = e->behind;
+		else if (e->refused)
+			what = "REFUSED by safety limits", why = e->refused;
+		if (!what)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: %s", what, why ? why : "");
+		fprintf(out, "zone %s: provider %s (%s): %s\n", e->zone->conf->name, e->provider->conf->name,
+			e->provider->conf->type, paint(color, "1;31", msg, pb, sizeof(pb)));
+		n++;
+	}
+	return n;
+}
+
 void zsync_plan_print_markdown(const struct zsync_plan *p, FILE *out)
 {
 	fprintf(out, "### zonesync plan for `%.12s`\n\n", p->commit);

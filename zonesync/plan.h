@@ -115,6 +115,11 @@ json_t *zsync_plan_json(const struct zsync_plan *plan);
 char *zsync_plan_compare(const struct zsync_plan *plan, json_t *reviewed);
 
 /* Text with +/~/- lines (colour when color), or Markdown for a pull-request comment. */
+/*
+ * -q: one line per entry that did not plan cleanly (failed provider, invalid zone, refused
+ * by safety limits, older than deployed); returns how many.
+ */
+size_t zsync_plan_print_problems(const struct zsync_plan *p, FILE *out, bool color);
 void zsync_plan_print_text(const struct zsync_plan *plan, FILE *out, bool color, int verbose);
 void zsync_plan_print_markdown(const struct zsync_plan *plan, FILE *out);
 

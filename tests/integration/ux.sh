@@ -1,0 +1,140 @@
+#!/bin/bash
+# ux.sh - what an operator reads: every command's help against its parser, help help,
+# did-you-mean for commands and options, diff --json, plan -q with a failed provider,
+# the README and man page naming every command. No DNS server: a provider on a closed
+# port fails and a zonefile provider in a temp directory works.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+echo "-- help VERB for every verb agrees with the verb's parser"
+VERBS=$("$ZONESYNC" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && $1 != "" && $1 != "help" { print $1 }' | grep -v '^provider')
+same "the command list is there" "$(echo "$VERBS" | wc -l | tr -d ' ')" "$(echo "$VERBS" | wc -l | tr -d ' ')"
+[ "$(echo "$VERBS" | wc -w)" -ge 12 ] && ok "at least 12 commands listed" || nok "commands listed: $VERBS"
+for v in $VERBS; do
+	H=$("$ZONESYNC" help "$v" 2>&1)
+	rc=$?
+	[ $rc = 0 ] || { nok "help $v: exit $rc"; continue; }
+	# the usage lines (up to "Options:") and the option list (the parser's own table):
+	# every listed option (its -x or its --name) is in the usage line, and back
+	usage=$(printf '%s\n' "$H" | sed -n '1,/^Options:/p' | grep -v '^Options:')
+	table=$(printf '%s\n' "$H" | sed -n '/^Options:/,/^$/p' | sed -n 's/^  \(-[a-zA-Z], \)\{0,1\} *\(--[a-z][a-z0-9-]*\).*/\1\2/p')
+	missing=""
+	listed=""
+	while read -r short long; do
+		[ -n "$short" ] || continue
+		if [ -z "$long" ]; then long=$short; short=""; fi
+		short=${short%,}
+		listed="$listed $long"
+		printf '%s\n' "$usage" | grep -q -- "$long\b" && continue
+		[ -n "$short" ] && printf '%s\n' "$usage" | grep -q -- "\(^\|[[ ]\)$short\b" && continue
+		missing="$missing $long"
+	done <<< "$table"
+	extra=""
+	for o in $(printf '%s\n' "$usage" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u); do
+		case " $listed " in *" $o "*) ;; *) extra="$extra $o" ;; esac
+	done
+	same "help $v: the usage line names every option the parser takes" "$missing" ""
+	same "help $v: the usage line names no option the parser lacks" "$extra" ""
+	# the parser takes every listed option: --help first, so nothing runs
+	bad=""
+	for o in $listed; do
+		out=$("$ZONESYNC" "$v" --help "$o" 2>&1)
+		if [ $? != 0 ] && printf '%s' "$out" | grep -q "needs a value"; then
+			out=$("$ZONESYNC" "$v" --help "$o=1" 2>&1)
+		fi
+		printf '%s' "$out" | grep -q '^usage: ' && ! printf '%s' "$out" | grep -q '^zonesync: ' || bad="$bad $o($out)"
+	done
+	same "help $v: the parser takes every listed option" "$bad" ""
+done
+
+echo "-- help help, did you mean"
+expect_exit 0 "zonesync help help" "$ZONESYNC" help help
+contains "help help says what help does" "$OUT" "zonesync help providers"
+expect_exit 0 "zonesync help providers" "$ZONESYNC" help providers
+contains "it lists the provider types" "$OUT" "powerdns"
+expect_exit 64 "zonesync plna" "$ZONESYNC" plna
+contains "a misspelt command gets a suggestion" "$OUT" "did you mean 'plan'?"
+expect_exit 64 "zonesync help aply" "$ZONESYNC" help aply
+contains "also in help" "$OUT" "did you mean 'apply'?"
+expect_exit 64 "zonesync xyzzy" "$ZONESYNC" xyzzy
+contains "nothing close: no suggestion, a pointer" "$OUT" "see zonesync --help"
+expect_exit 64 "plan --exit-cod" "$ZONESYNC" plan --exit-cod
+contains "a misspelt option gets a suggestion" "$OUT" "did you mean '--exit-code'?"
+
+echo "-- reconcile lists and takes only its own options"
+expect_exit 0 "help reconcile" "$ZONESYNC" help reconcile
+for o in --ref --dry-run --plan --prune-zones --fetch --allow-older; do
+	if printf '%s\n' "$OUT" | grep -q -- "$o\b"; then nok "help reconcile lists $o"; else ok "help reconcile does not list $o"; fi
+done
+expect_exit 64 "reconcile --ref HEAD" "$ZONESYNC" reconcile --ref HEAD
+contains "it says why" "$OUT" "reconcile has no --ref"
+
+echo "-- the README and the man page name every command"
+for v in $VERBS; do
+	sed -n '/^## Commands/,/^## /p' "$TOP/README.md" | grep -q "\`$v[ \`]" &&
+		ok "README's command table has $v" || nok "README's command table has no $v"
+	sed -n '/^\.SH COMMANDS/,/^\.SH [^C]/p' "$TOP/docs/zonesync.1" | grep -q "^\.B $v\b\|\\\\fB$v\\\\fR" &&
+		ok "man page's COMMANDS has $v" || nok "man page's COMMANDS has no $v"
+done
+
+echo "-- a repository, a working provider and one that is down"
+git init -q -b main "$T/r" && mkdir -p "$T/r/zones" "$T/out"
+cp "$TOP/zones/example.com.zone" "$T/r/zones/"
+git_commit "$T/r" one
+sed -i 's/^www /web /' "$T/r/zones/example.com.zone"
+git_commit "$T/r" two
+cat > "$T/c.toml" <<EOF
+[repo]
+path = "$T/r"
+[state]
+path = "$T/state.db"
+[providers.files]
+type = "zonefile"
+directory = "$T/out"
+[providers.down]
+type = "powerdns"
+url = "http://127.0.0.1:1"
+api_key = "env:UX_KEY"
+[[zones]]
+name = "example.com."
+providers = ["files", "down"]
+EOF
+export UX_KEY=unused
+
+echo "-- diff --json prints JSON"
+J=$("$ZONESYNC" -c "$T/c.toml" diff --json HEAD~1 HEAD)
+rc=$?
+same "diff --json exits 0" "$rc" 0
+if printf '%s' "$J" | python3 -c 'import json,sys; d=json.load(sys.stdin); z=d["zones"][0]; assert z["status"]=="changed" and d["changes"]==2, d'; then
+	ok "diff --json is JSON with the zone changed and 2 RRset changes"
+else
+	nok "diff --json: not the JSON wanted: $(printf '%s' "$J" | head -5)"
+fi
+T2=$("$ZONESYNC" -c "$T/c.toml" diff HEAD~1 HEAD)
+contains "diff without --json stays text" "$T2" "2 RRset changes between"
+
+echo "-- plan -q prints every failure and nothing else"
+expect_exit 3 "plan -q with a provider down" "$ZONESYNC" -q -c "$T/c.toml" plan
+contains "the failure is printed" "$OUT" "zone example.com.: provider down (powerdns): FAILED:"
+contains "it says why" "$OUT" "127.0.0.1 port 1"
+if printf '%s\n' "$OUT" | grep -q '^ *+ '; then nok "-q printed changes"; else ok "-q printed no changes"; fi
+expect_exit 0 "plan -q with only the working provider" "$ZONESYNC" -q -c "$T/c.toml" plan --provider files
+same "nothing printed when nothing failed" "$OUT" ""
+
+echo "-- hooks install finds the hooks of its own prefix, else says how to name them"
+git init -q -b main "$T/hr"
+expect_exit 1 "hooks install from a build tree without ZONESYNC_HOOKS" env -u ZONESYNC_HOOKS "$ZONESYNC" hooks install --repo "$T/hr"
+contains "the error names --from" "$OUT" "--from DIR"
+contains "and ZONESYNC_HOOKS" "$OUT" "ZONESYNC_HOOKS=DIR"
+mkdir -p "$T/prefix/bin" "$T/prefix/share/zonesync/hooks"
+cp "$ZONESYNC" "$T/prefix/bin/zonesync"
+cp "$TOP/hooks/pre-commit" "$TOP/hooks/pre-push" "$T/prefix/share/zonesync/hooks/"
+expect_exit 0 "an installed zonesync finds PREFIX/share/zonesync/hooks" env -u ZONESYNC_HOOKS "$T/prefix/bin/zonesync" hooks install --repo "$T/hr"
+same "pre-commit is linked to the prefix's hook" "$(readlink "$T/hr/.git/hooks/pre-commit")" "$T/prefix/share/zonesync/hooks/pre-commit"
+expect_exit 0 "--from wins" env -u ZONESYNC_HOOKS "$T/prefix/bin/zonesync" hooks install --repo "$T/hr" --from "$T/prefix/share/zonesync/hooks"
+contains "and it is already installed" "$OUT" "pre-push: already installed"
+
+finish
