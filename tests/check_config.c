@@ -56,6 +56,12 @@ static const struct {
 	{ "[repo]\nbranch = \"main\"\n", "zonesync.toml:2: error: repo.branch: goes with repo.remote" },
 	{ "[providers.p]\ntype = \"memory\"\nmarker = \"_zs.\"\n", "zonesync.toml:3: error: providers.p.marker: expected a name relative to the zone" },
 	{ "[repos]\n", "zonesync.toml:1: error: repos: unknown key" },
+	{ "[repo]\nbrnach = \"main\"\n", "repo.brnach: unknown key (did you mean 'branch'?)" },
+	{ "[providers.f]\ntype = \"zonefile\"\ndirectory = \"/x\"\ncreate_zone = true\n",
+	  "zonesync.toml:4: error: providers.f.create_zone: unknown key (did you mean 'create_zones'?)" },
+	{ "[providers.f]\ntype = \"zonefile\"\ndirectory = \"/x\"\nreload_comand = [\"true\"]\n",
+	  "providers.f.reload_comand: unknown key (did you mean 'reload_command'?)" },
+	{ "[providers.f]\ntype = zonefile\n", "zonesync.toml:2: error: TOML syntax: invalid value: a string needs quotes (key = \"...\") (column 8)" },
 	{ "[serve]\nreconcile_every = \"15 minutes\"\n",
 	  "zonesync.toml:2: error: serve.reconcile_every: '15 minutes' is not a duration (a number with s, m, h or d: \"15m\"; \"0\" for never)" },
 	{ "[serve]\ngithub_secret = \"hunter2\"\n",
@@ -115,6 +121,10 @@ END_TEST
 
 START_TEST(test_secret_value_never_echoed)
 {
+	/* also not in the hint that a bare word needs quotes */
+	char *bare = load("[providers.cf]\ntype = \"cloudflare\"\napi_token = Zx9supersecret\n", NULL);
+	ck_assert_msg(strstr(bare, "needs quotes") && !strstr(bare, "Zx9supersecret"), "%s", bare);
+	free(bare);
 	char *got = load("[providers.cf]\ntype = \"cloudflare\"\napi_token = \"Zx9-super-secret-token\"\n", NULL);
 	ck_assert_msg(strstr(got, "api_token") && !strstr(got, "Zx9-super-secret"), "%s", got);
 	free(got);

@@ -188,6 +188,24 @@ static const struct kspec *find_kspec(const struct kspec *spec, const char *key)
 	return NULL;
 }
 
+/* " (did you mean 'create_zones'?)" for an unknown key close to one of spec's (and schema's), else "" */
+static const char *near_key(const char *key, const struct kspec *spec, const struct zsync_conf_key *schema,
+			    char *buf, size_t len)
+{
+	const char *cands[128];
+	size_t n = 0;
+
+	for (; spec && spec->key && n < 128; spec++)
+		cands[n++] = spec->key;
+	for (; schema && schema->key && n < 128; schema++)
+		cands[n++] = schema->key;
+	const char *near = zsync_suggest(key, cands, n);
+	if (!near)
+		return "";
+	snprintf(buf, len, " (did you mean '%s'?)", near);
+	return buf;
+}
+
 /* Unknown keys and kinds; tables must be tables. */
 static void check_table(struct vctx *v, const char *prefix, const struct zsync_toml *t,
 			const struct kspec *spec)
@@ -197,7 +215,9 @@ static void check_table(struct vctx *v, const char *prefix, const struct zsync_t
 		char path[512];
 		snprintf(path, sizeof(path), "%s%s%s", prefix, *prefix ? "." : "", t->tab.kv[i].key);
 		if (!k) {
-			verr(v, t->tab.kv[i].val->line, "%s: unknown key", path);
+			char hint[96];
+			verr(v, t->tab.kv[i].val->line, "%s: unknown key%s", path,
+			     near_key(t->tab.kv[i].key, spec, NULL, hint, sizeof(hint)));
 			continue;
 		}
 		check_value(v, path, k->key, t->tab.kv[i].val, k->type);
@@ -258,8 +278,11 @@ static void check_provider_table(struct vctx *v, const char *prefix, const struc
 			check_value(v, path, key, t->tab.kv[i].val, k->type);
 		else if (ck)
 			check_value(v, path, key, t->tab.kv[i].val, conf_ktype(ck->type));
-		else
-			verr(v, t->tab.kv[i].val->line, "%s: unknown key", path);
+		else {
+			char hint[96];
+			verr(v, t->tab.kv[i].val->line, "%s: unknown key%s", path,
+			     near_key(key, common_provider_keys, pt->keys, hint, sizeof(hint)));
+		}
 	}
 	for (const struct zsync_conf_key *ck = pt->keys; ck && ck->key; ck++) {
 		if (!(ck->flags & ZSYNC_CONF_REQUIRED) || zsync_toml_get(t, ck->key) ||

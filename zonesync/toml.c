@@ -892,8 +892,15 @@ static struct zsync_toml *parse_value(struct parser *ps)
 		v = parse_datetime(ps);
 	} else if (isdigit(c) || c == '+' || c == '-' || c == 'i' || c == 'n') {
 		v = parse_number(ps);
+	} else if (c < 0 || c == '\n' || c == '\r') {
+		fail(ps, "missing value");
 	} else {
-		fail(ps, c < 0 || c == '\n' || c == '\r' ? "missing value" : "invalid value");
+		/* a bare word where a value goes is nearly always a string without its quotes;
+		 * the word is not echoed: it may be a secret typed in the clear */
+		if (isalpha(c) || c == '_' || c == '/')
+			fail(ps, "invalid value: a string needs quotes (key = \"...\")");
+		else
+			fail(ps, "invalid value");
 	}
 out:
 	ps->depth--;
