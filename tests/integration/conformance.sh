@@ -116,21 +116,27 @@ R0=$T/repo0
 R=$T/repo
 new_repo "$R0"
 new_repo "$R"
-for p in $PROVIDERS; do
-	for k in $KINDS; do
-		z=${PREFIX[$p]}-$k.test
-		cp "$CORPUS/$k.zone" "$R0/zones/$z.zone"
-		REFUSED_LIST="${REFUSED[$p:$k]:-}" python3 - "$CORPUS/$k.zone" > "$R/zones/$z.zone" <<'PY'
-import os, sys
-drop = {tuple(x.rsplit(" ", 1)) for x in os.environ["REFUSED_LIST"].split("|") if x}
-for line in open(sys.argv[1]):
-    f = line.split()
-    if len(f) >= 3 and (f[0], f[2] if f[1] == "IN" else f[1]) in drop:
-        continue
-    sys.stdout.write(line)
+# the REFUSED table for the python helpers: "provider:corpus<TAB>owner TYPE|..." lines
+refused_table() { local k; for k in "${!REFUSED[@]}"; do printf '%s\t%s\n' "$k" "${REFUSED[$k]}"; done; }
+refused_table > "$T/refused.tsv"
+spec=""
+for p in $PROVIDERS; do for k in $KINDS; do spec+="$p:$k:${PREFIX[$p]}-$k.test "; done; done
+python3 - "$CORPUS" "$R0/zones" "$R/zones" "$T/refused.tsv" $spec <<'PY'
+import sys
+corpus, all_dir, deploy_dir, table = sys.argv[1:5]
+refused = dict(l.rstrip("\n").split("\t", 1) for l in open(table) if l.strip())
+for item in sys.argv[5:]:
+    prov, kind, zone = item.split(":")
+    drop = {tuple(x.rsplit(" ", 1)) for x in refused.get(prov + ":" + kind, "").split("|") if x}
+    text = open("%s/%s.zone" % (corpus, kind)).read()
+    open("%s/%s.zone" % (all_dir, zone), "w").write(text)
+    with open("%s/%s.zone" % (deploy_dir, zone), "w") as out:
+        for line in text.splitlines(True):
+            f = line.split()
+            if len(f) >= 3 and (f[0], f[2] if f[1] == "IN" else f[1]) in drop:
+                continue
+            out.write(line)
 PY
-	done
-done
 # a zone named signs itself: its DNSKEY, RRSIG, NSEC and TYPE65534 records are named's
 cp "$CORPUS/types.zone" "$R0/zones/s-types.test.zone"
 cp "$CORPUS/types.zone" "$R/zones/s-types.test.zone"
@@ -190,14 +196,12 @@ url = "http://127.0.0.1:$APORT"
 access_key_id = "env:R53_KEY_ID"
 secret_access_key = "env:R53_SECRET"
 rate_limit = "500/s"
-wait_insync = true
 unsupported = "$3"
 [providers.gcp]
 type = "gcloud"
 url = "http://127.0.0.1:$GPORT"
 token_url = "http://127.0.0.1:$GPORT/token"
 credentials = "file:$T/sa.json"
-wait_done = true
 unsupported = "$3"
 [providers.az]
 type = "azure"
@@ -252,41 +256,45 @@ PY
 
 # 1. refusal: with unsupported = "error" and the whole corpus, what a provider cannot hold
 # is refused per record in plan (every such record named), and nothing is written
-"$ZONESYNC" -c "$T/strict-types.toml" --no-color plan --format json > "$T/refusal.json" 2>"$T/refusal.err"
-while IFS=$'\t' read -r zone prov state detail; do
+echo "== refusal (at ${SECONDS}s)"; "$ZONESYNC" -c "$T/strict-types.toml" --no-color plan --format json > "$T/refusal.json" 2>"$T/refusal.err"
+while IFS=$'\t' read -r zone prov verdict; do
 	prov=$(label_of "$zone" "$prov")
 	k=$(kind_of "$zone")
-	verdict=$(REFUSED_LIST="${REFUSED[$prov:$k]:-}" ZONE="$zone" PROV="$prov" STATE="$state" python3 - "$detail" <<'PY'
-import os, sys
-zone, prov, state, detail = os.environ["ZONE"], os.environ["PROV"], os.environ["STATE"], sys.argv[1]
-want = {x for x in os.environ["REFUSED_LIST"].split("|") if x}
-if state != "error":
-    print("ok" if not want else "FAIL: nothing refused, expected: " + ", ".join(sorted(want)))
-    sys.exit()
-head = "provider '%s': zone '%s': " % (prov, zone)
-if not detail.startswith(head):
-    print("FAIL: not a refusal: " + detail); sys.exit()
-got, other = set(), []
-for item in detail[len(head):].split("; "):
-    what, _, why = item.partition(": ")
-    if "record type not supported by provider" in why:
-        continue
-    if "cannot hold it" in why and what.endswith(" " ) is False:
-        owner, typ = what.rsplit(" ", 1)
-        rel = owner[:-len(zone) - 1] if owner.endswith("." + zone) else owner
-        got.add(rel + " " + typ)
-    else:
-        other.append(item)
-if other:
-    print("FAIL: not per-record refusals: " + "; ".join(other)[:300])
-elif got != want:
-    print("FAIL: refused %s; expected %s" % (", ".join(sorted(got)) or "nothing", ", ".join(sorted(want)) or "nothing"))
-else:
-    print("ok")
+	if [ "$verdict" = ok ]; then pass_case "$prov" "$k" refusal; else fail_case "$prov" "$k" refusal "${verdict#FAIL: }"; fi
+done < <(python3 - "$T/refusal.json" "$T/refused.tsv" <<'PY'
+import json, sys
+refused = dict(l.rstrip("\n").split("\t", 1) for l in open(sys.argv[2]) if l.strip())
+def verdict(zone, prov, state, detail, want):
+    if state != "error":
+        return "ok" if not want else "FAIL: nothing refused, expected: " + ", ".join(sorted(want))
+    head = "provider '%s': zone '%s': " % (prov, zone)
+    if not detail.startswith(head):
+        return "FAIL: not a refusal: " + detail
+    got, other = set(), []
+    for item in detail[len(head):].split("; "):
+        what, _, why = item.partition(": ")
+        if "record type not supported by provider" in why:
+            continue
+        if "cannot hold it" in why:
+            owner, typ = what.rsplit(" ", 1)
+            rel = owner[:-len(zone) - 1] if owner.endswith("." + zone) else owner
+            got.add(rel + " " + typ)
+        else:
+            other.append(item)
+    if other:
+        return "FAIL: not per-record refusals: " + "; ".join(other)[:300]
+    if got != want:
+        return "FAIL: refused %s; expected %s" % (", ".join(sorted(got)) or "nothing", ", ".join(sorted(want)) or "nothing")
+    return "ok"
+for z in json.load(open(sys.argv[1]))["zones"]:
+    for p in z["providers"]:
+        zone, prov = z["zone"], p["provider"]
+        kind = zone.rstrip(".")[2:-len(".test")]
+        want = {x for x in refused.get(prov + ":" + kind, "").split("|") if x}
+        v = verdict(zone, prov, p.get("state"), (p.get("error") or "").replace("\n", " "), want)
+        print("%s\t%s\t%s" % (zone, prov, v))
 PY
 )
-	if [ "$verdict" = ok ]; then pass_case "$prov" "$k" refusal; else fail_case "$prov" "$k" refusal "${verdict#FAIL: }"; fi
-done < <(json_entries "$T/refusal.json")
 writes() { curl -s "http://127.0.0.1:$1/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["method"] not in ("GET",) and "Session" not in x["path"]))'; }
 same "refusal plan: nothing written to Cloudflare" "$(writes "$CPORT")" 0
 same "refusal plan: nothing written to Dyn" "$(writes "$DPORT")" 0
@@ -294,7 +302,7 @@ same "refusal plan: nothing written to Route 53" "$(curl -s "http://127.0.0.1:$A
 
 # 2. apply (unsupported = "skip" for the fakes: the rest of each zone goes)
 # --force: git's apex NS replaces Route 53's and Cloud DNS's own (a protected change)
-"$ZONESYNC" -c "$CFG" --no-color apply --force --json > "$T/apply.json" 2>"$T/apply.err"
+echo "== apply (at ${SECONDS}s)"; "$ZONESYNC" -c "$CFG" --no-color apply --force --json > "$T/apply.json" 2>"$T/apply.err"
 while IFS=$'\t' read -r zone prov state detail; do
 	prov=$(label_of "$zone" "$prov")
 	k=$(kind_of "$zone")
@@ -312,7 +320,7 @@ PY
 contains "named's SERVFAIL on DNSKEYs it holds no keys for is explained, naming the record" "$(cat "$T/apply.json")" "the message adds b-dnssec.test. DNSKEY: BIND answers SERVFAIL to an update that adds DNSKEY/CDS/CDNSKEY to a zone it holds no private keys for"
 
 # 3. replan: in sync everywhere (the provider's read equals git)
-"$ZONESYNC" -c "$CFG" --no-color plan --format json > "$T/replan.json" 2>"$T/replan.err"
+echo "== replan (at ${SECONDS}s)"; "$ZONESYNC" -c "$CFG" --no-color plan --format json > "$T/replan.json" 2>"$T/replan.err"
 while IFS=$'\t' read -r zone prov state detail; do
 	prov=$(label_of "$zone" "$prov")
 	k=$(kind_of "$zone")
@@ -320,7 +328,7 @@ while IFS=$'\t' read -r zone prov state detail; do
 done < <(json_entries "$T/replan.json")
 
 # 4. verify --strict: served byte for byte (the fakes serve no DNS: not applicable)
-"$ZONESYNC" -c "$CFG" --no-color verify --strict --json > "$T/verify.json" 2>"$T/verify.err"
+echo "== verify (at ${SECONDS}s)"; "$ZONESYNC" -c "$CFG" --no-color verify --strict --json > "$T/verify.json" 2>"$T/verify.err"
 while IFS=$'\t' read -r zone prov state detail; do
 	prov=$(label_of "$zone" "$prov")
 	k=$(kind_of "$zone")
@@ -337,7 +345,7 @@ PY
 )
 
 # 5. import: each provider's zones into a new repository, which plans to no change
-I=$T/imported
+echo "== import (at ${SECONDS}s)"; I=$T/imported
 new_repo "$I"
 for p in $PROVIDERS; do
 	for k in $KINDS; do
