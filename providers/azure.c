@@ -15,7 +15,6 @@
 #include <string.h>
 
 #define API_VERSION "2018-05-01"
-#define TEXT_MAX (4 * 65536 + 4096) /* one rdata item in presentation form, every octet escaped */
 
 /* the RecordType enum of the specification */
 static const uint16_t az_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CAA, ZSYNC_TYPE_CNAME, ZSYNC_TYPE_MX,
@@ -434,7 +433,7 @@ static json_t *record_json(uint16_t type, const uint8_t *rd, char *txt, struct z
 		}
 		return json_pack("{s:i, s:s%, s:o}", "flags", d[0], "tag", (const char *)d + 2, (size_t)d[1], "value", v);
 	}
-	if (zsync_rdata_to_text(type, rd, txt, TEXT_MAX) < 0) {
+	if (zsync_rdata_to_text(type, rd, txt, ZSYNC_RDATA_TXT_MAXLEN) < 0) {
 		zsync_err_set(err, ZSYNC_EINVAL, "a value zonesync cannot write");
 		return NULL;
 	}
@@ -500,7 +499,7 @@ static int write_one(struct azure *a, const struct zsync_change *ch, struct zsyn
 	}
 	{
 		const char *key = array_key(any->type);
-		char *txt = zsync_xmalloc(TEXT_MAX);
+		char *txt = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 		json_t *recs = json_array(), *props;
 		const uint8_t *rd = ch->new->rdata;
 		for (uint16_t k = 0; k < ch->new->count && ret == 0; k++, rd = zsync_rdata_next(rd)) {

@@ -450,7 +450,7 @@ static json_t *data_json(const struct zsync_api_fields *dd, const char *txt, jso
 static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *item, uint32_t ttl,
 			   bool proxied)
 {
-	char name[ZSYNC_NAME_TXT_MAXLEN + 1], tname[32], *txt = zsync_xmalloc(4 * 65536 + 4096);
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], tname[32], *txt = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	const struct zsync_api_fields *dd = zsync_provider_fields_of(cf_data, type);
 	struct zsync_err ignored = { 0 };
 	json_t *o;
@@ -461,7 +461,7 @@ static json_t *record_body(const uint8_t *owner, uint16_t type, const uint8_t *i
 	zsync_provider_owner_text(owner, name, sizeof(name), &ignored);
 	o = json_pack("{s:s, s:s, s:I}", "name", name, "type", zsync_type_to_text(type, tname, sizeof(tname)),
 		      "ttl", (json_int_t)ttl);
-	zsync_rdata_to_text(type, item, txt, 4 * 65536 + 4096);
+	zsync_rdata_to_text(type, item, txt, ZSYNC_RDATA_TXT_MAXLEN);
 	if (dd) {
 		json_t *d = data_json(dd, txt, o);
 		if (d)

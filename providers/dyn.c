@@ -387,12 +387,12 @@ static int dyn_zone(const char *who, const json_t *data, const char *zone, struc
 /* The rdata object Dyn expects for one value. */
 static json_t *rdata_json(uint16_t type, const uint8_t *item)
 {
-	char *t = zsync_xmalloc(4 * 65536 + 4096), a[ZSYNC_NAME_TXT_MAXLEN + 1], tag[64];
+	char *t = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN), a[ZSYNC_NAME_TXT_MAXLEN + 1], tag[64];
 	long p = 0, w = 0, port = 0, alg = 0, dt = 0;
 	int used = 0;
 	json_t *o = NULL;
 
-	zsync_rdata_to_text(type, item, t, 4 * 65536 + 4096);
+	zsync_rdata_to_text(type, item, t, ZSYNC_RDATA_TXT_MAXLEN);
 	const struct zsync_api_fields *f = zsync_provider_fields_of(dyn_fields, type);
 	if (f) {
 		/* NULL only for what the plan refused (zsync_provider_norm_naptr): an empty object */

@@ -18,7 +18,6 @@
 #include <gnutls/gnutls.h>
 
 #define PAGE 1000
-#define TEXT_MAX (4 * 65536 + 4096) /* one rdata item in presentation form, every octet escaped */
 #define SCOPE "https://www.googleapis.com/auth/ndev.clouddns.readwrite"
 
 /* "Supported DNS record types" of Cloud DNS (routing-policy and ALIAS sets are not zone data) */
@@ -437,12 +436,12 @@ static json_t *current_set(struct gcloud *g, const uint8_t *owner, uint16_t type
 
 static json_t *desired_set(const struct zsync_rrset *r, uint32_t ttl)
 {
-	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], *txt = zsync_xmalloc(TEXT_MAX);
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], *txt = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	json_t *datas = json_array();
 	const uint8_t *rd = r->rdata;
 
 	for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd))
-		if (zsync_rdata_to_text(r->type, rd, txt, TEXT_MAX) == 0)
+		if (zsync_rdata_to_text(r->type, rd, txt, ZSYNC_RDATA_TXT_MAXLEN) == 0)
 			json_array_append_new(datas, json_string(txt));
 	free(txt);
 	return json_pack("{s:s, s:s, s:I, s:o}", "name", zsync_name_to_text(r->owner, name, sizeof(name)), "type",

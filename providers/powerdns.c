@@ -339,7 +339,6 @@ static void pdns_content(uint16_t type, const uint8_t *rd, char *tname, size_t t
 	}
 }
 
-#define CONTENT_MAX (4 * 65536 + 4096)
 
 static json_t *rrset_item(const struct zsync_change *c)
 {
@@ -354,10 +353,10 @@ static json_t *rrset_item(const struct zsync_change *c)
 		o = json_pack("{s:s, s:s, s:s}", "name", name, "type", type, "changetype", "DELETE");
 	} else {
 		json_t *recs = json_array();
-		char *buf = zsync_xmalloc(CONTENT_MAX), *tmp = zsync_xmalloc(CONTENT_MAX);
+		char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN), *tmp = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 		const uint8_t *rd = c->new->rdata;
 		for (uint16_t i = 0; i < c->new->count; i++, rd = zsync_rdata_next(rd)) {
-			pdns_content(c->new->type, rd, type, sizeof(type), buf, CONTENT_MAX, tmp);
+			pdns_content(c->new->type, rd, type, sizeof(type), buf, ZSYNC_RDATA_TXT_MAXLEN, tmp);
 			json_array_append_new(recs, json_pack("{s:s, s:b}", "content", buf, "disabled", 0));
 		}
 		free(buf);

@@ -27,7 +27,6 @@
 #define MAX_CHARS 32000   /* characters of Value per ChangeResourceRecordSets */
 #define MAX_VALUE 4000    /* one Value (RData in the model) */
 #define PAGE 300          /* ListResourceRecordSets maxitems */
-#define TEXT_MAX (4 * 65536 + 4096) /* one rdata item in presentation form, every octet escaped */
 
 /* RRType of the 2013-04-01 model */
 static const uint16_t r53_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CAA, ZSYNC_TYPE_CNAME,
@@ -372,13 +371,13 @@ static int refuse_long_txt(const uint8_t *owner, const uint8_t *data, uint16_t l
  */
 static int r_check_rrset(const struct zsync_rrset *r, struct zsync_err *err)
 {
-	char *txt = zsync_xmalloc(TEXT_MAX);
+	char *txt = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	const uint8_t *rd = r->rdata;
 	size_t chars = 0;
 
 	for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
 		char *v;
-		if (zsync_rdata_to_text(r->type, rd, txt, TEXT_MAX) < 0)
+		if (zsync_rdata_to_text(r->type, rd, txt, ZSYNC_RDATA_TXT_MAXLEN) < 0)
 			continue;
 		v = value_out(txt);
 		chars += strlen(v);
@@ -750,7 +749,7 @@ static void change_count(struct r53_change *ch)
 static int desired_change(int act, const struct zsync_rrset *r, uint32_t ttl, struct r53_change *ch,
 			  struct zsync_err *err)
 {
-	char name[ZSYNC_NAME_TXT_MAXLEN + 2], *txt = zsync_xmalloc(TEXT_MAX);
+	char name[ZSYNC_NAME_TXT_MAXLEN + 2], *txt = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	const uint8_t *rd = r->rdata;
 
 	memset(ch, 0, sizeof(*ch));
@@ -762,7 +761,7 @@ static int desired_change(int act, const struct zsync_rrset *r, uint32_t ttl, st
 	ch->ttl = ttl;
 	ch->values = zsync_xcalloc(r->count, sizeof(*ch->values));
 	for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
-		if (zsync_rdata_to_text(r->type, rd, txt, TEXT_MAX) < 0) {
+		if (zsync_rdata_to_text(r->type, rd, txt, ZSYNC_RDATA_TXT_MAXLEN) < 0) {
 			free(txt);
 			return zsync_err_set(err, ZSYNC_EINVAL, "%s %s: a value zonesync cannot write", name, ch->type);
 		}

@@ -467,10 +467,10 @@ static const char *op_name(enum zsync_change_op op)
 static json_t *records_json(const struct zsync_rrset *r)
 {
 	json_t *a = json_array();
-	char *buf = zsync_xmalloc(4 * 65536 + 4096);
+	char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	const uint8_t *rd = r->rdata;
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd))
-		if (zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096) == 0)
+		if (zsync_rdata_to_text(r->type, rd, buf, ZSYNC_RDATA_TXT_MAXLEN) == 0)
 			json_array_append_new(a, json_string(buf));
 	free(buf);
 	return a;
@@ -662,7 +662,7 @@ static void print_records_except(FILE *out, bool color, const char *indent, cons
 				 const char *sgr, const char *owner, const char *type, uint32_t ttl,
 				 const struct zsync_rrset *r, const struct zsync_rrset *except)
 {
-	char *buf = zsync_xmalloc(4 * 65536 + 4096), line[8192], pbuf[8300];
+	char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN), line[8192], pbuf[8300];
 	const uint8_t *rd = r->rdata, *ex = except ? except->rdata : NULL;
 	uint16_t exi = 0;
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
@@ -674,7 +674,7 @@ static void print_records_except(FILE *out, bool color, const char *indent, cons
 		}
 		if (ex && exi < except->count && c == 0)
 			continue;
-		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		zsync_rdata_to_text(r->type, rd, buf, ZSYNC_RDATA_TXT_MAXLEN);
 		snprintf(line, sizeof(line), "%s%s %s %u %s %s", indent, mark, owner, ttl, type, buf);
 		fprintf(out, "%s\n", paint(color, sgr, line, pbuf, sizeof(pbuf)));
 	}

@@ -16,9 +16,8 @@
 /* One sqlite connection serves every worker: its transactions must not interleave. */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
-#define RDATA_TEXT_MAX (4 * 65536 + 4096) /* one rdata item: every octet may become \DDD */
 
-/* "TTL rdata" lines of an RRset, for the journal; buf: RDATA_TEXT_MAX bytes of scratch. */
+/* "TTL rdata" lines of an RRset, for the journal; buf: ZSYNC_RDATA_TXT_MAXLEN bytes of scratch. */
 static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl, char *buf)
 {
 	size_t cap = 256, len = 0;
@@ -27,7 +26,7 @@ static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl, char *buf)
 
 	out[0] = '\0';
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
-		zsync_rdata_to_text(r->type, rd, buf, RDATA_TEXT_MAX);
+		zsync_rdata_to_text(r->type, rd, buf, ZSYNC_RDATA_TXT_MAXLEN);
 		size_t need = strlen(buf) + 16;
 		if (len + need + 1 > cap)
 			out = zsync_xrealloc(out, cap = (len + need + 1) * 2);
@@ -68,7 +67,7 @@ static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync
 		return 0;
 	if (zsync_state_begin(st, err) < 0)
 		return ZSYNC_EIO;
-	buf = zsync_xmalloc(RDATA_TEXT_MAX);
+	buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	for (size_t i = 0; i < e->cs.n; i++) {
 		const struct zsync_change *c = &e->cs.v[i];
 		const struct zsync_rrset *any = c->new ? c->new : c->old;
@@ -288,7 +287,7 @@ static bool serves(const struct zsync_zone *z, const char *owner, const char *ty
 		r = zsync_zone_find(z, name, t);
 	if (!r || !text)
 		return !r && !text;
-	char *buf = zsync_xmalloc(RDATA_TEXT_MAX), *have = rrset_text(r, r->ttl, buf);
+	char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN), *have = rrset_text(r, r->ttl, buf);
 	bool same = strcmp(have, text) == 0;
 	free(have);
 	free(buf);

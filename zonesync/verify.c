@@ -45,10 +45,10 @@ struct pool {
 
 static char *rrset_line(const struct zsync_rrset *r, uint32_t ttl)
 {
-	char *out = zsync_xstrdup(""), *buf = zsync_xmalloc(4 * 65536 + 4096);
+	char *out = zsync_xstrdup(""), *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	const uint8_t *rd = r->rdata;
 	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
-		zsync_rdata_to_text(r->type, rd, buf, 4 * 65536 + 4096);
+		zsync_rdata_to_text(r->type, rd, buf, ZSYNC_RDATA_TXT_MAXLEN);
 		char *n = zsync_xasprintf("%s%s%u %s", out, i ? ", " : "", ttl, buf);
 		free(out);
 		out = n;

@@ -957,7 +957,7 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 {
 	size_t n;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
-	size_t cap = 4 * 65536 + 4096; /* rdata text: every octet may become \DDD */
+	size_t cap = ZSYNC_RDATA_TXT_MAXLEN;
 	char *txt = zsync_xmalloc(cap);
 	char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
 	const uint8_t *prev = NULL;

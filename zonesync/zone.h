@@ -256,7 +256,13 @@ char *zsync_type_to_text(uint16_t type, char *buf, size_t len);
 /* Accepts mnemonics (any case) and TYPEnnn; 0 or ZSYNC_EINVAL. */
 int zsync_type_from_text(const char *text, uint16_t *type);
 
-/* Presentation form of one rdata item (as in a zone file, names absolute); 0 or ZSYNC_EINVAL. */
+/* Room for the presentation form of any one rdata item: every octet may become \DDD. */
+#define ZSYNC_RDATA_TXT_MAXLEN (4 * 65536 + 4096)
+
+/*
+ * Presentation form of one rdata item (as in a zone file, names absolute) into buf (len:
+ * ZSYNC_RDATA_TXT_MAXLEN is always enough); 0 or ZSYNC_EINVAL.
+ */
 int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len);
 /*
  * For NS, CNAME, DNAME, PTR, MX and SRV: the name the record points at (inside the rdata

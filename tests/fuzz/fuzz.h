@@ -6,7 +6,7 @@
 
 static inline void fuzz_render(struct zsync_zone *z)
 {
-	static char buf[4 * 65536 + 4096];
+	static char buf[ZSYNC_RDATA_TXT_MAXLEN];
 	size_t n;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
 
