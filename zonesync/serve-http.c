@@ -211,7 +211,7 @@ static MHD_RESULT webhook(struct zsync_serve *s, struct MHD_Connection *c, int s
 	snprintf(d.source, sizeof(d.source), "%s", source);
 	snprintf(d.id, sizeof(d.id), "%s", id);
 	snprintf(d.after, sizeof(d.after), "%s", after ? after : "");
-	d.at = time(NULL);
+	d.at_ms = zsync_serve_now_ms();
 	switch (zsync_serve_enqueue(s, &d)) {
 	case 0:
 		count_hook(s, src, ZSYNC_HOOK_ACCEPTED);

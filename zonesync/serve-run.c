@@ -35,10 +35,17 @@ const double zsync_serve_buckets[ZSYNC_SERVE_NBUCKETS] = {
 };
 
 /* a burst of pushes becomes one run: wait for a quiet second, but never longer than this */
-#define QUIET_SECONDS 1
-#define MAX_DELAY_SECONDS 10
+#define QUIET_MS 1000
+#define MAX_DELAY_MS 10000
 /* a run that found the lock taken (a CLI run) is tried again after this */
 #define LOCKED_RETRY_SECONDS 10
+
+int64_t zsync_serve_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 const char *zsync_serve_job_name(enum zsync_serve_job job)
 {
@@ -73,7 +80,7 @@ int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery
 		snprintf(s->seen[s->nseen++ % ZSYNC_SERVE_SEEN], sizeof(s->seen[0]), "%s", key);
 	s->pending = zsync_xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
 	s->pending[s->npending++] = *d;
-	s->last_delivery = time(NULL);
+	s->last_delivery_ms = d->at_ms;
 	pthread_cond_broadcast(&s->cv);
 out:
 	pthread_mutex_unlock(&s->mu);
@@ -366,14 +373,17 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 			"drift", drift, NULL);
 }
 
-/* Takes the next job off the queue (with s->mu held); NONE when nothing is due yet. */
-static enum zsync_serve_job next_job(struct zsync_serve *s, time_t now, time_t *wake, char *trigger, size_t tlen,
-				     size_t *ndeliveries, char *after, size_t alen)
+/*
+ * Takes the next job off the queue (with s->mu held); NONE when nothing is due yet, with
+ * *wake_ms the monotonic time a waiting burst is due (0: nothing waits for a time).
+ */
+static enum zsync_serve_job next_job(struct zsync_serve *s, int64_t now_ms, int64_t *wake_ms, char *trigger,
+				     size_t tlen, size_t *ndeliveries, char *after, size_t alen)
 {
-	*wake = 0;
+	*wake_ms = 0;
 	if (s->npending) {
-		time_t oldest = s->pending[0].at;
-		if (now - s->last_delivery >= QUIET_SECONDS || now - oldest >= MAX_DELAY_SECONDS) {
+		int64_t oldest = s->pending[0].at_ms;
+		if (now_ms - s->last_delivery_ms >= QUIET_MS || now_ms - oldest >= MAX_DELAY_MS) {
 			/* the newest push names the commit; the run deploys the branch's head */
 			snprintf(after, alen, "%s", s->pending[s->npending - 1].after);
 			snprintf(trigger, tlen, "webhook");
@@ -381,9 +391,9 @@ static enum zsync_serve_job next_job(struct zsync_serve *s, time_t now, time_t *
 			s->npending = 0;
 			return ZSYNC_JOB_APPLY;
 		}
-		*wake = s->last_delivery + QUIET_SECONDS;
-		if (oldest + MAX_DELAY_SECONDS < *wake)
-			*wake = oldest + MAX_DELAY_SECONDS;
+		*wake_ms = s->last_delivery_ms + QUIET_MS;
+		if (oldest + MAX_DELAY_MS < *wake_ms)
+			*wake_ms = oldest + MAX_DELAY_MS;
 	}
 	if (s->want_reconcile) {
 		s->want_reconcile = false;
@@ -401,22 +411,31 @@ static enum zsync_serve_job next_job(struct zsync_serve *s, time_t now, time_t *
 static void *worker_main(void *arg)
 {
 	struct zsync_serve *s = arg;
-	time_t hold_until = 0;
+	int64_t hold_until = 0; /* monotonic ms: after a locked run */
 
 	pthread_mutex_lock(&s->mu);
 	while (!s->stopping) {
 		char trigger[32] = "", after[48] = "";
 		size_t nd = 0;
-		time_t now = time(NULL), wake = 0;
+		int64_t now = zsync_serve_now_ms(), wake = 0;
 		enum zsync_serve_job job = now >= hold_until
 			? next_job(s, now, &wake, trigger, sizeof(trigger), &nd, after, sizeof(after))
 			: ZSYNC_JOB_NONE;
 		if (job == ZSYNC_JOB_NONE) {
+			/* asleep until a burst is due, the lock retry, or a second (the schedule ticks) */
+			int64_t delay = 1000;
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
 			if (now < hold_until && (!wake || hold_until < wake))
 				wake = hold_until;
-			ts.tv_sec += wake ? (wake > now ? wake - now : 0) : 1;
+			if (wake && wake - now < delay)
+				delay = wake > now ? wake - now : 0;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += delay / 1000;
+			ts.tv_nsec += (delay % 1000) * 1000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
 			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
@@ -429,9 +448,9 @@ static void *worker_main(void *arg)
 		const struct zsync_serve_run *r = &s->runs[(s->nruns - 1) % ZSYNC_SERVE_RUNS];
 		if (r->exit_code == ZSYNC_EXIT_LOCKED) {
 			/* another zonesync holds the lock: the same work again later */
-			hold_until = time(NULL) + LOCKED_RETRY_SECONDS;
+			hold_until = zsync_serve_now_ms() + LOCKED_RETRY_SECONDS * 1000;
 			if (job == ZSYNC_JOB_APPLY && (long)s->npending < s->cfg->serve.max_queue) {
-				struct zsync_serve_delivery d = { .at = time(NULL) };
+				struct zsync_serve_delivery d = { .at_ms = zsync_serve_now_ms() };
 				snprintf(d.source, sizeof(d.source), "retry");
 				snprintf(d.after, sizeof(d.after), "%s", after);
 				s->pending = zsync_xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));

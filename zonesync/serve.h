@@ -21,7 +21,7 @@ struct zsync_serve_delivery {
 	char source[8];   /* github, gitlab, generic */
 	char id[96];      /* the sender's delivery id ("" when it sent none) */
 	char after[48];   /* the commit the push says the branch now is */
-	time_t at;
+	int64_t at_ms;    /* when it came (CLOCK_MONOTONIC, milliseconds) */
 };
 
 enum zsync_serve_job { ZSYNC_JOB_NONE, ZSYNC_JOB_APPLY, ZSYNC_JOB_RECONCILE, ZSYNC_JOB_VERIFY };
@@ -82,7 +82,7 @@ struct zsync_serve {
 	/* work waiting */
 	struct zsync_serve_delivery *pending;
 	size_t npending;
-	time_t last_delivery;
+	int64_t last_delivery_ms;   /* CLOCK_MONOTONIC */
 	bool want_reconcile, want_verify;
 	char reconcile_trigger[32];
 	time_t next_reconcile, next_verify;  /* 0: not scheduled */
@@ -156,6 +156,8 @@ int zsync_serve_parse_push(const char *body, size_t len, char **branch, char **a
 			   struct zsync_err *err);
 
 /* serve-run.c: the queue, the one worker, the schedule */
+/* CLOCK_MONOTONIC in milliseconds (the burst window, never set back by the wall clock) */
+int64_t zsync_serve_now_ms(void);
 /* Queues a delivery: 0, 1 when its id was seen before (nothing queued), -1 when the queue is full, -2 when stopping. */
 int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery *d);
 /* Asks for a reconcile (POST /api/v1/reconcile, the schedule); false when stopping. */

@@ -434,7 +434,7 @@ same "the pdns cell is in sync at the new commit" "$(H pair example.com. pdns de
 touch "$T/slow"
 set_api 192.0.2.70
 push "api .70"
-"$ZONESYNC" -c "$CFG" apply --fetch -q >"$T/cli.out" 2>&1 &
+ZONESYNC_TRIGGER=cli "$ZONESYNC" -c "$CFG" apply --fetch -q >"$T/cli.out" 2>&1 &
 CLI=$!
 midway70() { [ "$(answers "$BPORT" api.example.com A)" = 192.0.2.70 ]; }
 check "the CLI apply is under way (bind applied, pdns held)" wait_until "$CLI" 20 midway70
