@@ -440,8 +440,9 @@ static int run_stmt(struct zsync_state *st, struct zsync_err *err, const char *w
 		switch (*t) {
 		case 's': {
 			const char *v = va_arg(ap, const char *);
+			/* static: the statement is stepped and reset before this call returns */
 			if (v)
-				sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 			else
 				sqlite3_bind_null(s, i);
 			break;
