@@ -57,3 +57,11 @@ CONF
 	/usr/bin/time -f "  wall %e s, peak RSS %M KiB" "$ZS" -c "$DATA/plan-$n.toml" plan | tail -1
 done
 bash "$HERE/api.sh" "$BUILD"
+
+# scale (issue 16): many zones, per-zone memory, journalled applies, history, 1M plan.
+# BENCH_BASE=/path/to/old/zonesync (and BENCH_BASE_ZONEMEM) add before/after ratios taken
+# in the same session; the table replaces the scale block of bench/RESULTS.md.
+python3 "$HERE/scale.py" --zonesync "$BUILD/zonesync" --zonemem "$BUILD/bench/zonemem" \
+	--zoneload "$BUILD/bench/zoneload" --rounds "${ROUNDS:-3}" \
+	${BENCH_BASE:+--base "$BENCH_BASE"} ${BENCH_BASE_ZONEMEM:+--base-zonemem "$BENCH_BASE_ZONEMEM"} \
+	${BENCH_ONLY:+--only "$BENCH_ONLY"}
