@@ -49,7 +49,15 @@ expect_exit 64 "--shard x is a usage error for verify too" zs verify --shard x
 expect_exit 64 "--shard on reconcile is checked" zs reconcile --shard 1/0
 
 # apply one shard: exactly its zones are deployed, the others are still pending
-expect_exit 0 "apply --shard 2/3" zs -q apply --shard 2/3 -j 2
+zs apply --shard 2/3 -j 2 --json > "$T/applied.json"
+same "apply --shard 2/3 exits 0" "$?" 0
+# every change is journalled, as applied, with the deferred outcomes flushed at the end
+changes=$(python3 -c 'import json,sys; print(sum(r["changes"] for r in json.load(open(sys.argv[1]))["results"]))' "$T/applied.json")
+check "the shard's apply made changes ($changes)" test "$changes" -gt 0
+same "one journal row per change" "$(sqlite3 "$T/state.db" 'SELECT count(*) FROM journal')" "$changes"
+same "every row applied" "$(sqlite3 "$T/state.db" "SELECT count(*) FROM journal WHERE status = 'applied'")" "$changes"
+same "health recorded for each of the shard's zones" "$(sqlite3 "$T/state.db" 'SELECT count(*) FROM pair_status WHERE last_commit IS NOT NULL')" "$(grep -c . "$T/s2")"
+expect_exit 0 "state check says the database is sound" zs state check
 deployed=$(ls "$T/served" | sed 's/\.zone$/./' | sort)
 same "apply --shard 2/3 deployed exactly shard 2's zones" "$deployed" "$(cat "$T/s2")"
 expect_exit 2 "the rest is still pending" zs -q plan --exit-code
