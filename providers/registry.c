@@ -13,6 +13,7 @@ extern const struct zsync_provider_type zsync_provider_secondary;
 extern const struct zsync_provider_type zsync_provider_route53;
 extern const struct zsync_provider_type zsync_provider_gcloud;
 extern const struct zsync_provider_type zsync_provider_azure;
+extern const struct zsync_provider_type zsync_provider_ns1;
 
 const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_zonefile,
@@ -25,6 +26,7 @@ const struct zsync_provider_type *const zsync_provider_types[] = {
 	&zsync_provider_route53,
 	&zsync_provider_gcloud,
 	&zsync_provider_azure,
+	&zsync_provider_ns1,
 	NULL,
 };
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # conformance.sh - the conformance corpus (tests/conformance/*.zone) through every provider
 # type: zonefile (named), rfc2136 (named and knotd), powerdns (pdns_server), cloudflare, dyn,
-# route53, gcloud and azure (the fakes). One server of each, every corpus zone deployed to each provider under its
+# route53, gcloud, azure and ns1 (the fakes). One server of each, every corpus zone deployed to each provider under its
 # own name (z-types.test. on zonefile, b-types.test. on rfc2136/named, ...), so that one run
 # of each command covers all of them. For each provider and corpus zone:
 #   refusal  what the provider cannot hold is refused per record in plan, before anything
@@ -35,6 +35,8 @@ declare -A REFUSED=(
 	[dyn:names]=$CF_DYN_NAMES
 	[az:names]=$CF_DYN_NAMES
 	[az:txt]='binary TXT'
+	[ns1:names]=$CF_DYN_NAMES
+	[ns1:txt]='binary TXT'
 	[cf:txt]='empty TXT|empty2 TXT'
 	[pdns:names]='dot\.inside TXT|space\032inside TXT|quote\"inside TXT|semi\;colon TXT|paren\(x\) TXT|at\@sign TXT|backslash\\name TXT|dollar\$sign TXT|high\200byte TXT|nul\000byte TXT|a.*.wild2 TXT'
 )
@@ -42,8 +44,8 @@ declare -A REFUSED=(
 CORPUS=$TOP/tests/conformance
 KINDS=$(cd "$CORPUS" && ls *.zone | sed 's/\.zone$//' | tr '\n' ' ')
 # provider name -> zone name prefix
-declare -A PREFIX=([files]=z [bind]=b [knot]=k [pdns]=p [cf]=f [dyn]=d [aws]=r [gcp]=g [az]=m)
-PROVIDERS="files bind knot pdns cf dyn aws gcp az"
+declare -A PREFIX=([files]=z [bind]=b [knot]=k [pdns]=p [cf]=f [dyn]=d [aws]=r [gcp]=g [az]=m [ns1]=n)
+PROVIDERS="files bind knot pdns cf dyn aws gcp az ns1"
 
 T=$(mktemp -d /tmp/zonesync-conf-XXXXXX)
 take_port BPORT || exit 1
@@ -56,10 +58,11 @@ take_port DPORT || exit 1
 take_port APORT || exit 1
 take_port GPORT || exit 1
 take_port MPORT || exit 1
-CF= DYN= AWS= GCP= AZ=
+take_port NPORT || exit 1
+CF= DYN= AWS= GCP= AZ= NS1=
 cleanup() {
 	local f
-	for f in "$CF" "$DYN" "$AWS" "$GCP" "$AZ"; do [ -n "$f" ] && kill "$f" 2>/dev/null && wait "$f" 2>/dev/null; done
+	for f in "$CF" "$DYN" "$AWS" "$GCP" "$AZ" "$NS1"; do [ -n "$f" ] && kill "$f" 2>/dev/null && wait "$f" 2>/dev/null; done
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
@@ -101,12 +104,16 @@ GCP=$!
 export AZ_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 python3 "$TOP/tests/fakes/azure.py" "$MPORT" tenant-1 zonesync-app "$AZ_SECRET" >"$T/az.log" 2>&1 </dev/null &
 AZ=$!
+export NS1_KEY=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+python3 "$TOP/tests/fakes/ns1.py" "$NPORT" "$NS1_KEY" >"$T/ns1.log" 2>&1 </dev/null &
+NS1=$!
 wait_fake "$CF" "http://127.0.0.1:$CPORT/__requests" || exit 1
 wait_fake "$DYN" "http://127.0.0.1:$DPORT/__requests" || exit 1
 wait_fake "$AWS" "http://127.0.0.1:$APORT/__requests" || exit 1
 wait_fake "$GCP" "http://127.0.0.1:$GPORT/__requests" || exit 1
 wait_fake "$AZ" "http://127.0.0.1:$MPORT/__requests" || exit 1
-for p in cf:$CPORT dyn:$DPORT aws:$APORT gcp:$GPORT az:$MPORT; do
+wait_fake "$NS1" "http://127.0.0.1:$NPORT/__requests" || exit 1
+for p in cf:$CPORT dyn:$DPORT aws:$APORT gcp:$GPORT az:$MPORT ns1:$NPORT; do
 	for z in $(zones_of "${p%%:*}"); do curl -s -X POST "http://127.0.0.1:${p#*:}/__control" -d "{\"zone\": \"$z\"}" >/dev/null; done
 done
 
@@ -212,6 +219,11 @@ client_id = "zonesync-app"
 client_secret = "env:AZ_SECRET"
 subscription_id = "00000000-0000-0000-0000-000000000001"
 resource_group = "zonesync"
+unsupported = "$3"
+[providers.ns1]
+type = "ns1"
+url = "http://127.0.0.1:$NPORT/v1"
+api_key = "env:NS1_KEY"
 unsupported = "$3"
 CONF
 	for p in $PROVIDERS; do
