@@ -80,11 +80,76 @@ START_TEST(test_golden)
 }
 END_TEST
 
+/* The rule names a source file gives findings: the string literal after ZSYNC_SEV_X, */
+static void source_rules(const char *path, char names[][32], size_t *n)
+{
+	char *text = tu_read(path, NULL);
+
+	ck_assert_msg(text != NULL, "cannot read %s", path);
+	for (char *p = text; (p = strstr(p, "ZSYNC_SEV_")); p++) {
+		char *q = p + strlen("ZSYNC_SEV_");
+		while (*q >= 'A' && *q <= 'Z')
+			q++;
+		if (*q++ != ',')
+			continue;
+		while (*q == ' ' || *q == '\t' || *q == '\n')
+			q++;
+		if (*q != '"')
+			continue;
+		char *e = strchr(q + 1, '"');
+		size_t len = (size_t)(e - q - 1);
+		if (len == 0 || len >= 32)
+			continue;
+		bool seen = false;
+		for (size_t i = 0; i < *n && !seen; i++)
+			seen = strlen(names[i]) == len && !strncmp(names[i], q + 1, len);
+		if (!seen && *n < 64)
+			snprintf(names[(*n)++], 32, "%.*s", (int)len, q + 1);
+	}
+	free(text);
+}
+
+/* docs/lint.md has a "## `rule`" section for exactly the rules of zsync_lint_rules, and
+ * those are exactly the rules the sources report */
+START_TEST(test_rules_documented)
+{
+	char *doc = tu_read("docs/lint.md", NULL);
+	char src[64][32];
+	size_t nsrc = 0, ntab = 0, ndoc = 0;
+
+	ck_assert_ptr_nonnull(doc);
+	source_rules("zonesync/lint.c", src, &nsrc);
+	source_rules("zonesync/zone.c", src, &nsrc);
+	source_rules("zonesync/config.c", src, &nsrc);
+	for (const struct zsync_lint_rule *r = zsync_lint_rules; r->name; r++, ntab++) {
+		char *h = tu_fmt("\n## `%s`\n", r->name);
+		ck_assert_msg(strstr(doc, h), "docs/lint.md has no section for rule %s", r->name);
+		free(h);
+		bool found = false;
+		for (size_t i = 0; i < nsrc && !found; i++)
+			found = !strcmp(src[i], r->name);
+		ck_assert_msg(found, "rule %s is in zsync_lint_rules but no source reports it", r->name);
+	}
+	for (size_t i = 0; i < nsrc; i++)
+		ck_assert_msg(zsync_lint_rule_find(src[i]), "the sources report rule %s, missing from zsync_lint_rules", src[i]);
+	for (char *p = doc; (p = strstr(p, "\n## `")); p++) {
+		char name[64];
+		ck_assert(sscanf(p, "\n## `%63[^`]`", name) == 1);
+		ck_assert_msg(zsync_lint_rule_find(name), "docs/lint.md documents rule %s, which the code does not have", name);
+		ndoc++;
+	}
+	ck_assert_uint_eq(ndoc, ntab);
+	ck_assert_uint_ge(ntab, 20);
+	free(doc);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("lint");
 	TCase *tc = tcase_create("golden");
 	tcase_add_test(tc, test_golden);
+	tcase_add_test(tc, test_rules_documented);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -85,14 +85,31 @@ struct zsync_config *zsync_cmd_config(const struct zsync_ctx *ctx)
 	return cfg;
 }
 
+/* [defaults] lint_disable, then the zone's own */
+static bool lint_off(const void *arg, const char *origin, const char *rule)
+{
+	const struct zsync_config *cfg = arg;
+	const struct zsync_zone_conf *z = zsync_config_zone(cfg, origin);
+
+	for (size_t i = 0; i < cfg->defaults.lint_disable.n; i++)
+		if (!strcmp(cfg->defaults.lint_disable.v[i], rule))
+			return true;
+	for (size_t i = 0; z && i < z->lint_disable.n; i++)
+		if (!strcmp(z->lint_disable.v[i], rule))
+			return true;
+	return false;
+}
+
 int zsync_cmd_open_repo(struct zsync_repo **out, const char *path,
 			const struct zsync_config *cfg, struct zsync_err *err)
 {
 	int r = zsync_repo_open(out, path ? path : cfg->repo.path, err);
 
-	if (r == 0 && cfg)
+	if (r == 0 && cfg) {
 		zsync_repo_set_include_budget(*out, cfg->repo.max_include_files,
 					      cfg->repo.max_include_bytes);
+		zsync_repo_set_lint_off(*out, lint_off, cfg);
+	}
 	return r;
 }
 

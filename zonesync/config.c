@@ -1,5 +1,6 @@
 /* config.c - zonesync.toml schema and validation; every error names file:line and the key path */
 #include "config.h"
+#include "lint.h"
 #include "strmap.h"
 #include "zone.h"
 #include "provider.h"
@@ -56,11 +57,11 @@ static const struct kspec state_keys[] = {
 	{ "path", K_STR }, { "keep_runs", K_COUNT }, { "keep_days", K_COUNT }, { 0 },
 };
 static const struct kspec defaults_keys[] = {
-	LIMIT_KEYS, { "providers", K_STRLIST }, { "jobs", K_COUNT }, { 0 },
+	LIMIT_KEYS, { "providers", K_STRLIST }, { "jobs", K_COUNT }, { "lint_disable", K_STRLIST }, { 0 },
 };
 static const struct kspec zone_keys[] = {
 	{ "name", K_STR }, { "file", K_STR }, { "providers", K_STRLIST }, { "ignore", K_STRLIST },
-	LIMIT_KEYS, { 0 },
+	{ "lint_disable", K_STRLIST }, LIMIT_KEYS, { 0 },
 };
 /* zonesync serve (docs/configuration.md); tls_* take file: only, checked in load */
 static const struct kspec serve_keys[] = {
@@ -318,6 +319,32 @@ static bool get_bool(const struct zsync_toml *t, const char *key, bool dflt)
 {
 	const struct zsync_toml *v = zsync_toml_get(t, key);
 	return v && v->type == ZSYNC_TOML_BOOL ? v->b : dflt;
+}
+
+static void get_strlist(const struct zsync_toml *t, const char *key, struct zsync_strlist *out);
+
+/* lint_disable: names of lint rules that can be silenced (docs/lint.md) */
+static void get_lint_disable(struct vctx *v, const char *prefix, const struct zsync_toml *t,
+			     struct zsync_strlist *out)
+{
+	const char *names[64];
+	size_t n = 0;
+
+	get_strlist(t, "lint_disable", out);
+	for (const struct zsync_lint_rule *r = zsync_lint_rules; r->name && n < 64; r++)
+		if (r->silenceable)
+			names[n++] = r->name;
+	for (size_t i = 0; i < out->n; i++) {
+		const struct zsync_lint_rule *r = zsync_lint_rule_find(out->v[i]);
+		const char *near = r ? NULL : zsync_suggest(out->v[i], names, n);
+		if (!r)
+			verr(v, zsync_toml_get(t, "lint_disable")->line, "%s.lint_disable: no lint rule '%s'%s%s%s (docs/lint.md)",
+			     prefix, out->v[i], near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+		else if (!r->silenceable)
+			verr(v, zsync_toml_get(t, "lint_disable")->line,
+			     "%s.lint_disable: '%s' cannot be disabled: the records it reports would be lost or broken",
+			     prefix, out->v[i]);
+	}
 }
 
 static void get_strlist(const struct zsync_toml *t, const char *key, struct zsync_strlist *out)
@@ -608,6 +635,7 @@ static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsy
 			     "%s.providers: provider '%s' is not defined ([providers.%s])", prefix,
 			     z->providers.v[i], z->providers.v[i]);
 	get_strlist(t, "ignore", &z->ignore);
+	get_lint_disable(v, prefix, t, &z->lint_disable);
 	get_limits(t, &z->limits);
 	cfg->nzones++;
 }
@@ -793,6 +821,7 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 	if (cfg->defaults.limits.max_changes < 0)
 		cfg->defaults.limits.max_changes = 1000;
 	get_strlist(t, "providers", &cfg->defaults.providers);
+	get_lint_disable(&v, "defaults", t, &cfg->defaults.lint_disable);
 	cfg->defaults.jobs = get_int(t, "jobs", 4);
 	if (cfg->defaults.jobs < 1 && zsync_toml_get(t, "jobs"))
 		verr(&v, zsync_toml_get(t, "jobs")->line, "defaults.jobs: must be at least 1");
@@ -866,6 +895,7 @@ void zsync_config_free(struct zsync_config *cfg)
 		free(z->file);
 		zsync_strlist_release(&z->providers);
 		zsync_strlist_release(&z->ignore);
+		zsync_strlist_release(&z->lint_disable);
 	}
 	free(cfg->zones);
 	free_argvs(&cfg->hooks.pre_apply);
@@ -874,6 +904,7 @@ void zsync_config_free(struct zsync_config *cfg)
 	zsync_strlist_release(&cfg->hooks.pass_env);
 	zsync_strlist_release(&cfg->secret_env);
 	zsync_strlist_release(&cfg->defaults.providers);
+	zsync_strlist_release(&cfg->defaults.lint_disable);
 	free(cfg->repo.path);
 	free(cfg->repo.ref);
 	free(cfg->repo.remote);

@@ -88,6 +88,7 @@ struct zsync_zone_conf {
 	unsigned line;                   /* 0 for zones found by all_zones */
 	struct zsync_strlist providers;
 	struct zsync_strlist ignore;
+	struct zsync_strlist lint_disable; /* lint rules off for this zone (docs/lint.md) */
 	struct zsync_limits limits;
 };
 
@@ -116,6 +117,7 @@ struct zsync_config {
 		struct zsync_limits limits;  /* always fully set */
 		struct zsync_strlist providers;
 		long jobs;
+		struct zsync_strlist lint_disable; /* lint rules off for every zone */
 	} defaults;
 	struct zsync_provider_conf *providers;
 	size_t nproviders;

@@ -4,11 +4,39 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+/*
+ * Every rule a finding can carry, from the parser (zone.c), the configuration check
+ * (config.c) and the rules below; docs/lint.md documents each (check_lint compares the
+ * three). Only warnings can be silenced: an error means records would be lost or served
+ * broken, and a zone with an error is never pushed.
+ */
+const struct zsync_lint_rule zsync_lint_rules[] = {
+	{ "syntax", false }, { "include", false }, { "no-ttl", false }, { "ttl-range", false },
+	{ "ttl-mismatch", false }, { "duplicate", true }, { "rrset-size", false },
+	{ "out-of-zone", false }, { "missing-soa", false }, { "soa-count", false },
+	{ "missing-ns", false }, { "cname-apex", false }, { "cname-other", false },
+	{ "cname-multiple", false }, { "cname-loop", false }, { "cname-chain", true },
+	{ "target-cname", false }, { "no-address", true }, { "missing-glue", false },
+	{ "occluded", true }, { "missing-dot", true }, { "dangling", true },
+	{ "not-deployed", false }, { NULL, false },
+};
+
+const struct zsync_lint_rule *zsync_lint_rule_find(const char *name)
+{
+	for (const struct zsync_lint_rule *r = zsync_lint_rules; r->name; r++)
+		if (!strcmp(r->name, name))
+			return r;
+	return NULL;
+}
 
 struct lint {
 	struct zsync_zone *z;
 	struct zsync_diags *d;
 	const uint8_t *apex;
+	const struct zsync_rrset *const *rs; /* canonical order */
+	size_t nrs;
 	size_t errors;
 };
 
@@ -78,6 +106,112 @@ static bool resolves_to_address(struct lint *l, const uint8_t *name)
 	return false;
 }
 
+/* Whether any RRset has owner name (binary search of the canonical order) */
+static bool name_has_data(const struct zsync_rrset *const *rs, size_t n, const uint8_t *name)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = zsync_name_cmp(rs[mid]->owner, name);
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* name has data, directly or through a wildcard "*.<ancestor>" below the apex */
+static bool resolves(struct lint *l, const uint8_t *name)
+{
+	uint8_t wc[ZSYNC_NAME_MAXLEN];
+	const uint8_t *p = name;
+
+	if (name_has_data(l->rs, l->nrs, name))
+		return true;
+	while (*p && zsync_name_below(p, l->apex)) {
+		p += *p + 1;
+		size_t pl = zsync_name_len(p);
+		if (pl + 2 > sizeof(wc))
+			break;
+		wc[0] = 1;
+		wc[1] = '*';
+		memcpy(wc + 2, p, pl);
+		if (name_has_data(l->rs, l->nrs, wc))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * missing-dot: a target written without its trailing dot becomes relative to the
+ * origin: "shops.example.net" in acme.test. is shops.example.net.acme.test. Such a
+ * target (in the zone, with no data there) repeats the origin's labels before it, or ends,
+ * before the origin, in a label that is a top-level domain in common use. Fills fqdn
+ * with what was probably meant.
+ */
+static bool looks_undotted(struct lint *l, const uint8_t *t, char *fqdn, size_t len)
+{
+	static const char *const tlds[] = { "com", "net", "org", "edu", "gov", "mil", "int", "info",
+					    "biz", "io", "co", "uk", "de", "fr", "nl", "eu", "ch", "at",
+					    "be", "se", "no", "dk", "fi", "it", "es", "pl", "jp", "cn",
+					    "ru", "br", "au", "ca", "us", "in", "me", "dev", "app",
+					    "cloud", "test", "example", "invalid", "localhost", "arpa" };
+	size_t tl = zsync_name_len(t), al = zsync_name_len(l->apex);
+	const uint8_t *last = NULL;
+	char text[ZSYNC_NAME_TXT_MAXLEN + 1];
+
+	if (tl <= al || !zsync_name_below(t, l->apex))
+		return false;
+	/* the label just above the apex: walk the relative part */
+	for (const uint8_t *p = t; p < t + tl - al; p += *p + 1)
+		last = p;
+	if (!last)
+		return false;
+	/* "web.acme.test" in acme.test.: the relative part ends with the origin's labels */
+	bool repeats = false;
+	for (const uint8_t *p = t; *p && !repeats; p += *p + 1)
+		repeats = tl - (size_t)(p - t) == 2 * al - 1 && memcmp(p, l->apex, al - 1) == 0;
+	bool tld = false;
+	for (size_t i = 0; i < sizeof(tlds) / sizeof(tlds[0]) && !tld; i++)
+		tld = last[0] == strlen(tlds[i]) && !strncasecmp((const char *)last + 1, tlds[i], last[0]);
+	if (!repeats && !tld)
+		return false;
+	if (t == last && !repeats)
+		return false; /* "com" alone: a one-label name is more likely a host called so */
+	zsync_name_to_text(t, text, sizeof(text));
+	snprintf(fqdn, len, "%.*s.", (int)(strlen(text) - strlen(zsync_zone_name(l->z)) - 1), text);
+	return true;
+}
+
+/* missing-dot or dangling for one in-zone target; true when one was reported */
+static bool check_target_exists(struct lint *l, const struct zsync_rrset *r, const uint8_t *t,
+				char *owner, bool dangling)
+{
+	char type[32], tname[ZSYNC_NAME_TXT_MAXLEN + 1] = "", fqdn[ZSYNC_NAME_TXT_MAXLEN + 1];
+
+	if (delegation_of(l, t) || resolves(l, t))
+		return false;
+	if (looks_undotted(l, t, fqdn, sizeof(fqdn))) {
+		report(l, r, ZSYNC_SEV_WARNING, "missing-dot",
+		       "%s %s target %s does not exist: %s without its trailing dot? (write \"%s\")",
+		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
+		       owner_text(t, tname), fqdn, fqdn);
+		return true;
+	}
+	if (dangling) {
+		report(l, r, ZSYNC_SEV_WARNING, "dangling",
+		       "%s %s target %s has no records in the zone: it never resolves",
+		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
+		       owner_text(t, tname));
+		return true;
+	}
+	return false;
+}
+
 /*
  * An RRset is answered whole in one DNS message (RFC 2181 section 5: never a part of
  * it), at most 65535 octets over TCP (RFC 1035 section 4.2.2): header, question, then
@@ -138,6 +272,8 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		}
 		if (delegation_of(l, t))
 			continue; /* served by the child zone */
+		if (check_target_exists(l, r, t, owner, false))
+			continue; /* one finding per problem: not also no-address */
 		if (!resolves_to_address(l, t))
 			report(l, r, ZSYNC_SEV_WARNING, "no-address",
 			       "%s %s target %s has no A or AAAA record in the zone", owner_text(r->owner, owner),
@@ -272,6 +408,9 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 	size_t n, i = 0;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
 	const struct zsync_rrset *soa = NULL, *apex_ns = NULL;
+
+	l.rs = rs;
+	l.nrs = n;
 	/* the delegation points above the current owner: canonical order visits a name
 	 * before everything below it, and all of that before anything else */
 	const uint8_t *delegs[ZSYNC_NAME_MAXLEN / 2];
@@ -324,6 +463,11 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 				break;
 			case ZSYNC_TYPE_CNAME:
 				cname = r;
+				if (r->count >= 1) {
+					const uint8_t *t = zsync_rdata_target(r->type, r->rdata);
+					if (t && *t && zsync_name_in_zone(t, l.apex) && !zsync_name_equal(t, o))
+						check_target_exists(&l, r, t, owner_buf, true);
+				}
 				if (r->count > 1)
 					report(&l, r, ZSYNC_SEV_ERROR, "cname-multiple",
 					       "%u CNAME records at %s; a name has at most one",
@@ -402,6 +546,94 @@ char *zsync_lint_origin_from_path(const char *path)
 	return zsync_xasprintf("%.*s.", (int)(n - 5), base);
 }
 
+/* Line `line` (from 1) of text, or NULL; *len its length. */
+static const char *nth_line(const char *text, size_t tlen, unsigned line, size_t *len)
+{
+	const char *p = text, *end = text + tlen;
+
+	for (unsigned i = 1; i < line && p; i++) {
+		p = memchr(p, '\n', (size_t)(end - p));
+		if (p)
+			p++;
+	}
+	if (!p || p >= end)
+		return NULL;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*len = (size_t)((nl ? nl : end) - p);
+	return p;
+}
+
+/* The line's comment holds "zonesync: ignore RULE[,RULE...]" naming rule. */
+static bool line_ignores(const char *p, size_t len, const char *rule)
+{
+	static const char key[] = "zonesync: ignore";
+	const char *end = p + len, *semi = memchr(p, ';', len), *q;
+
+	if (!semi || !(q = memmem(semi, (size_t)(end - semi), key, sizeof(key) - 1)))
+		return false;
+	q += sizeof(key) - 1;
+	while (q < end) {
+		while (q < end && (*q == ' ' || *q == '\t' || *q == ','))
+			q++;
+		const char *w = q;
+		while (q < end && *q != ' ' && *q != '\t' && *q != ',' && *q != ';' && *q != '\r')
+			q++;
+		if (q == w)
+			break;
+		if ((size_t)(q - w) == strlen(rule) && !strncmp(w, rule, (size_t)(q - w)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Drops the findings (from index `from` on) that the configuration's lint_disable or the
+ * record line's "; zonesync: ignore RULE" comment silences; only silenceable rules.
+ */
+static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree, const char *origin,
+		    const char *path, const char *text, size_t tlen)
+{
+	size_t keep = from;
+
+	for (size_t i = from; i < d->n; i++) {
+		struct zsync_diag *dg = &d->v[i];
+		const struct zsync_lint_rule *r = dg->rule ? zsync_lint_rule_find(dg->rule) : NULL;
+		bool off = false;
+
+		if (r && r->silenceable) {
+			off = zsync_tree_lint_off(tree, origin, r->name);
+			if (!off && dg->line) {
+				struct zsync_file f = { 0 };
+				struct zsync_err err = { 0 };
+				const char *t = text, *ln;
+				size_t tl = tlen, ll;
+				bool other = strcmp(dg->file, path) != 0;
+				if (other && zsync_tree_file(tree, dg->file, &f, &err) == 0) {
+					t = f.data;
+					tl = f.len;
+				} else if (other) {
+					t = NULL;
+				}
+				ln = t ? nth_line(t, tl, dg->line, &ll) : NULL;
+				off = ln && line_ignores(ln, ll, r->name);
+				if (other)
+					zsync_file_release(&f);
+			}
+		}
+		if (off) {
+			if (dg->severity == ZSYNC_SEV_ERROR)
+				d->errors--;
+			else if (dg->severity == ZSYNC_SEV_WARNING)
+				d->warnings--;
+			free(dg->file);
+			free(dg->msg);
+			continue;
+		}
+		d->v[keep++] = *dg;
+	}
+	d->n = keep;
+}
+
 int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
 		     const char *origin, struct zsync_diags *diags, struct zsync_err *err)
 {
@@ -428,11 +660,15 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 	if (budget.max_files && budget.max_bytes)
 		zsync_zone_set_include_budget(z, &budget);
 	zsync_zone_parse(z, path, f.data, f.len, zsync_tree_read, tree, diags);
-	zsync_file_release(&f);
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
 	if (!zsync_lint_lost_lines(diags, diags_before))
 		zsync_lint_zone(z, diags);
+	else /* say so: a clean lint after the fix must not come as a surprise */
+		zsync_diags_add(diags, path, 0, ZSYNC_SEV_WARNING, "syntax",
+				"records were lost to the errors above, so the other lint rules were not run on this zone; run check again after fixing them");
+	silence(diags, diags_before, tree, origin, path, f.data, f.len);
+	zsync_file_release(&f);
 	*out = z;
 	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
 }

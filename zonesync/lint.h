@@ -9,10 +9,20 @@
 /* cname-chain: the most CNAMEs one name may lead through before a warning. */
 #define ZSYNC_LINT_MAX_CNAME_CHAIN 8
 
+/* A rule name of the findings; silenceable: `; zonesync: ignore RULE` and lint_disable work. */
+struct zsync_lint_rule {
+	const char *name;
+	bool silenceable;
+};
+/* Every rule (parser, configuration check, lint), ended by a NULL name. */
+extern const struct zsync_lint_rule zsync_lint_rules[];
+const struct zsync_lint_rule *zsync_lint_rule_find(const char *name);
+
 /*
  * Runs every lint rule on a parsed zone and adds findings to diags (rule names:
  * out-of-zone, missing-soa, soa-count, missing-ns, cname-apex, cname-other,
- * cname-multiple, cname-loop, cname-chain, target-cname, no-address, missing-glue, occluded).
+ * cname-multiple, cname-loop, cname-chain, target-cname, no-address, missing-glue, occluded,
+ * missing-dot, dangling, rrset-size).
  * Returns the number of errors added.
  */
 size_t zsync_lint_zone(struct zsync_zone *zone, struct zsync_diags *diags);

@@ -20,6 +20,8 @@
 struct zsync_repo {
 	git_repository *git;
 	uint64_t include_files, include_bytes; /* the $INCLUDE budget of a zone read from it */
+	bool (*lint_off)(const void *arg, const char *origin, const char *rule);
+	const void *lint_arg;
 };
 
 struct zsync_tree {
@@ -188,6 +190,19 @@ void zsync_repo_set_include_budget(struct zsync_repo *repo, uint64_t max_files,
 {
 	repo->include_files = max_files;
 	repo->include_bytes = max_bytes;
+}
+
+void zsync_repo_set_lint_off(struct zsync_repo *repo,
+			     bool (*off)(const void *arg, const char *origin, const char *rule),
+			     const void *arg)
+{
+	repo->lint_off = off;
+	repo->lint_arg = arg;
+}
+
+bool zsync_tree_lint_off(const struct zsync_tree *tree, const char *origin, const char *rule)
+{
+	return tree->repo->lint_off && tree->repo->lint_off(tree->repo->lint_arg, origin, rule);
 }
 
 void zsync_tree_include_budget(const struct zsync_tree *tree, uint64_t *max_files,

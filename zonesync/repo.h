@@ -39,6 +39,14 @@ void zsync_tree_free(struct zsync_tree *tree);
  */
 void zsync_repo_set_include_budget(struct zsync_repo *repo, uint64_t max_files,
 				   uint64_t max_bytes);
+/*
+ * Whether lint rule `rule` is disabled for zone origin (the configuration's [defaults]
+ * and [[zones]] lint_disable): off is asked, with arg, by zsync_tree_lint_off().
+ */
+void zsync_repo_set_lint_off(struct zsync_repo *repo,
+			     bool (*off)(const void *arg, const char *origin, const char *rule),
+			     const void *arg);
+bool zsync_tree_lint_off(const struct zsync_tree *tree, const char *origin, const char *rule);
 void zsync_tree_include_budget(const struct zsync_tree *tree, uint64_t *max_files,
 			       uint64_t *max_bytes);
 

@@ -137,4 +137,45 @@ same "pre-commit is linked to the prefix's hook" "$(readlink "$T/hr/.git/hooks/p
 expect_exit 0 "--from wins" env -u ZONESYNC_HOOKS "$T/prefix/bin/zonesync" hooks install --repo "$T/hr" --from "$T/prefix/share/zonesync/hooks"
 contains "and it is already installed" "$OUT" "pre-push: already installed"
 
+echo "-- lint: missing trailing dot, dangling CNAME, silenced per record, per zone, everywhere"
+git init -q -b main "$T/l" && mkdir -p "$T/l/zones"
+cat > "$T/l/zones/acme.test.zone" <<'EOF'
+$TTL 300
+@ SOA ns1 hostmaster 1 3600 600 86400 300
+@ NS ns1
+ns1 A 192.0.2.1
+shop CNAME shops.example.net
+old CNAME gone
+kept CNAME gone2 ; during the move, zonesync: ignore dangling
+@ MX 10 mail.example.com ; zonesync: ignore no-address
+EOF
+cat > "$T/l.toml" <<EOF
+[repo]
+path = "$T/l"
+[providers.m]
+type = "memory"
+[[zones]]
+name = "acme.test"
+providers = ["m"]
+EOF
+expect_exit 0 "check: warnings only" "$ZONESYNC" -c "$T/l.toml" check --worktree
+contains "shop's missing dot, on its own line" "$OUT" "zones/acme.test.zone:5: warning: shop.acme.test. CNAME target shops.example.net.acme.test. does not exist: shops.example.net. without its trailing dot?"
+contains "old's dangling target, on its own line" "$OUT" "zones/acme.test.zone:6: warning: old.acme.test. CNAME target gone.acme.test. has no records in the zone"
+contains "the MX's missing dot (the comment ignores another rule)" "$OUT" "zones/acme.test.zone:8: warning: acme.test. MX target mail.example.com.acme.test."
+if printf '%s' "$OUT" | grep -q "kept.acme.test"; then nok "the ignore comment did not silence kept"; else ok "'; zonesync: ignore dangling' silences that record"; fi
+contains "three warnings" "$OUT" "0 errors, 3 warnings"
+sed 's/^providers = \["m"\]$/providers = ["m"]\nlint_disable = ["dangling"]/' "$T/l.toml" > "$T/l2.toml"
+expect_exit 0 "check with the zone's lint_disable" "$ZONESYNC" -c "$T/l2.toml" check --worktree
+contains "dangling is off for the zone" "$OUT" "0 errors, 2 warnings"
+sed 's/^\[providers.m\]/[defaults]\nlint_disable = ["missing-dot", "dangling"]\n[providers.m]/' "$T/l.toml" > "$T/l3.toml"
+expect_exit 0 "check with [defaults] lint_disable" "$ZONESYNC" -c "$T/l3.toml" check --worktree
+contains "everything silenced" "$OUT" "0 errors, 0 warnings"
+sed 's/^\[providers.m\]/[defaults]\nlint_disable = ["danglng", "cname-loop"]\n[providers.m]/' "$T/l.toml" > "$T/l4.toml"
+expect_exit 1 "lint_disable with a misspelt rule and an error rule" "$ZONESYNC" -c "$T/l4.toml" check --worktree
+contains "did you mean" "$OUT" "defaults.lint_disable: no lint rule 'danglng' (did you mean 'dangling'?)"
+contains "an error cannot be disabled" "$OUT" "'cname-loop' cannot be disabled"
+printf 'bad A 192.0.2.300\n' >> "$T/l/zones/acme.test.zone"
+expect_exit 1 "a syntax error" "$ZONESYNC" -c "$T/l.toml" check --worktree
+contains "check says the other rules did not run" "$OUT" "the other lint rules were not run on this zone"
+
 finish
