@@ -554,6 +554,33 @@ START_TEST(test_cli_state)
 }
 END_TEST
 
+START_TEST(test_migrate_journal_index)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int64_t run, id;
+	int rc;
+
+	ck_assert_int_eq(zsync_state_open_version(&st, db, 3, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err), 0);
+	struct zsync_journal_entry e = { "example.com.", "bind", "create", "www.example.com.", "A", NULL, "300 192.0.2.1", "sent" };
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_set(st, id, "unknown", "timed out", &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'journal_pair'"), 1);
+
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_version(st), ZSYNC_STATE_SCHEMA);
+	zsync_state_close(st);
+	/* the full per-pair index is gone; the unknown outcomes are still found by index */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'journal_pair'"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'unknown' AND zone = 'example.com.'"), 1);
+	char *plan = tu_sh_out(&rc, "sqlite3 '%s' \"EXPLAIN QUERY PLAN SELECT id FROM journal WHERE status = 'unknown' AND zone = 'a.' AND provider = 'b' ORDER BY id\"", db);
+	ck_assert_msg(strstr(plan, "journal_unknown"), "%s", plan);
+	free(plan);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("state");
@@ -568,6 +595,7 @@ int main(void)
 	tcase_add_test(tc, test_health_and_history);
 	tcase_add_test(tc, test_cli_status_history);
 	tcase_add_test(tc, test_prune);
+	tcase_add_test(tc, test_migrate_journal_index);
 	tcase_add_test(tc, test_check_on_demand);
 	tcase_add_test(tc, test_journal_batches);
 	tcase_add_test(tc, test_cli_state);

@@ -8,7 +8,7 @@
 
 #include "err.h"
 
-#define ZSYNC_STATE_SCHEMA 3
+#define ZSYNC_STATE_SCHEMA 4
 
 struct zsync_state;
 struct zsync_lock;
