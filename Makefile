@@ -19,6 +19,8 @@ TEST_DEBS := bind9 bind9-utils bind9-dnsutils knot knot-dnsutils pdns-server \
 ifeq ($(SANITIZE),1)
 BUILD := build-san
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# tests/lsan.supp: third-party leaks only (libgit2's fetch), each with its reason
+export LSAN_OPTIONS := suppressions=$(CURDIR)/tests/lsan.supp print_suppressions=0
 else ifeq ($(SANITIZE),thread)
 # ThreadSanitizer: `make SANITIZE=thread test` runs the unit tests and the integration
 # scripts that apply and verify in parallel (TSAN_SCRIPTS); any report fails the run.

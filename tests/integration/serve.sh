@@ -2,7 +2,9 @@
 # serve.sh - `zonesync serve` against real named (RFC 2136) and PowerDNS, with the zones in a
 # bare git repository on disk that a work clone pushes to: signed webhooks deploy, bad ones
 # never do, bursts coalesce, the schedule repairs drift, /metrics parses, SIGKILL mid-apply
-# converges after a restart, SIGHUP refuses a bad configuration, the status page renders.
+# converges after a restart, SIGHUP refuses a bad configuration, the status page renders in
+# headless Chromium (skipped, saying so, without it); its screenshot is kept in
+# $ZONESYNC_ARTIFACTS (default build/artifacts/serve-status.png), not in git.
 set -u
 . "$(dirname "$0")/lib.sh"
 
