@@ -186,6 +186,7 @@ void zsync_diags_add(struct zsync_diags *d, const char *file, unsigned line,
 	dg = &d->v[d->n++];
 	dg->file = zsync_xstrdup(file ? file : "");
 	dg->line = line;
+	dg->col = 0;
 	dg->severity = sev;
 	dg->rule = rule;
 	dg->msg = msg ? msg : zsync_xstrdup("(out of memory)");
@@ -217,7 +218,9 @@ void zsync_diag_format(const struct zsync_diag *dg, char *buf, size_t len)
 	const char *sev = dg->severity == ZSYNC_SEV_ERROR ? "error" : "warning";
 	char where[600];
 
-	if (dg->line)
+	if (dg->line && dg->col)
+		snprintf(where, sizeof(where), "%s:%u:%u", dg->file, dg->line, dg->col);
+	else if (dg->line)
 		snprintf(where, sizeof(where), "%s:%u", dg->file, dg->line);
 	else
 		snprintf(where, sizeof(where), "%s", dg->file);

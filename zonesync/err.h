@@ -88,6 +88,7 @@ enum zsync_severity {
 struct zsync_diag {
 	char *file;       /* owned; repository-relative path */
 	unsigned line;    /* 0 when the finding has no line */
+	unsigned col;     /* 1-based column of the offending token; 0 when not known */
 	enum zsync_severity severity;
 	const char *rule; /* static string: lint rule name, or "syntax" */
 	char *msg;        /* owned */

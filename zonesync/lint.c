@@ -666,7 +666,7 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 		zsync_lint_zone(z, diags);
 	else /* say so: a clean lint after the fix must not come as a surprise */
 		zsync_diags_add(diags, path, 0, ZSYNC_SEV_WARNING, "syntax",
-				"records were lost to the errors above, so the other lint rules were not run on this zone; run check again after fixing them");
+				"syntax errors in this file lost records, so the other lint rules were not run on this zone; run check again after fixing them");
 	silence(diags, diags_before, tree, origin, path, f.data, f.len);
 	zsync_file_release(&f);
 	*out = z;

@@ -1236,6 +1236,137 @@ static void set_scanner_dir(zs_scanner_t *s, const char *path)
 		s->path = zsync_xstrdup(INCLUDE_ROOT);
 }
 
+/* The rdata of the common types, for a hint: 'N' a number, 'n' a name, 'a' anything */
+static const struct {
+	uint16_t type;
+	const char *form, *help;
+} rdata_forms[] = {
+	{ ZSYNC_TYPE_MX, "Nn", "MX data is PREFERENCE EXCHANGE, e.g. MX 10 mail.example.com." },
+	{ ZSYNC_TYPE_SRV, "NNNn", "SRV data is PRIORITY WEIGHT PORT TARGET, e.g. SRV 10 60 5060 sip.example.com." },
+	{ ZSYNC_TYPE_SOA, "nnNNNNN", "SOA data is MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM" },
+	{ ZSYNC_TYPE_CAA, "Naa", "CAA data is FLAGS TAG VALUE, e.g. CAA 0 issue \"letsencrypt.org\"" },
+	{ ZSYNC_TYPE_A, "a", "an A record holds one IPv4 address, e.g. A 192.0.2.1" },
+	{ ZSYNC_TYPE_AAAA, "a", "an AAAA record holds one IPv6 address, e.g. AAAA 2001:db8::1" },
+};
+
+static bool is_number(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (w[i] < '0' || w[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/* a TTL as the scanner takes it: digits with optional unit letters (1h30m) */
+static bool is_ttl(const char *w, size_t n)
+{
+	if (!n || w[0] < '0' || w[0] > '9')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789smhdwSMHDW", w[i]))
+			return false;
+	return true;
+}
+
+/*
+ * A syntax error with where and what: the column and text of the offending token and a
+ * hint where one is known (the record type's data form; the closest record type). The
+ * scanner stops at the end of the bad line (s->input.current), so the line is the one
+ * ending there; its words are classified as owner, TTL, class, type and data.
+ */
+static void syntax_error(struct parse_ctx *c, zs_scanner_t *s, const char *path, const char *text,
+			 size_t len)
+{
+	const char *msg = zs_strerror(s->error.code);
+	const char *cur = s->input.current, *ls, *le;
+	char tok[80] = "", hint[300] = "";
+	unsigned col = 0;
+
+	if (cur < text || cur > text + len || s->line_counter == 0)
+		goto plain;
+	le = cur;
+	if (le > text && le[-1] == '\n' && (le == text + len || *le != '\n'))
+		le--; /* positioned after the newline */
+	ls = le;
+	while (ls > text && ls[-1] != '\n')
+		ls--;
+	if (le > ls && memchr(ls, '(', (size_t)(le - ls)) == NULL && memchr(ls, ')', (size_t)(le - ls)) == NULL) {
+		/* one-line record: its words, comment cut off */
+		const char *w[16];
+		size_t wl[16], n = 0;
+		for (const char *p = ls; p < le && n < 16;) {
+			if (*p == ';')
+				break;
+			if (*p == ' ' || *p == '\t' || *p == '\r') {
+				p++;
+				continue;
+			}
+			w[n] = p;
+			while (p < le && *p != ' ' && *p != '\t' && *p != '\r' && *p != ';')
+				p++;
+			wl[n] = (size_t)(p - w[n]);
+			n++;
+		}
+		if (n == 0 || w[0][0] == '$')
+			goto plain;
+		size_t i = (ls[0] == ' ' || ls[0] == '\t') ? 0 : 1; /* the owner */
+		while (i < n && (is_ttl(w[i], wl[i]) || (wl[i] == 2 && !strncasecmp(w[i], "IN", 2)) ||
+				 (wl[i] == 2 && (!strncasecmp(w[i], "CH", 2) || !strncasecmp(w[i], "HS", 2)))))
+			i++;
+		if (i >= n)
+			goto plain;
+		char tname[32];
+		uint16_t type = 0;
+		snprintf(tname, sizeof(tname), "%.*s", (int)(wl[i] < 31 ? wl[i] : 31), w[i]);
+		if (s->error.code == ZS_UNSUPPORTED_TYPE || zsync_type_from_text(tname, &type) < 0) {
+			static const char *const types[] = { "A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV",
+							     "CAA", "PTR", "SOA", "DS", "TLSA", "SSHFP", "NAPTR",
+							     "SVCB", "HTTPS", "DNAME", "LOC", "HINFO", "URI" };
+			const char *near = zsync_suggest(tname, types, sizeof(types) / sizeof(types[0]));
+			snprintf(tok, sizeof(tok), "%s", tname);
+			col = (unsigned)(w[i] - ls) + 1;
+			if (near)
+				snprintf(hint, sizeof(hint), "did you mean %s?", near);
+			else
+				snprintf(hint, sizeof(hint), "not a record type zonesync knows (a mnemonic such as A or MX, or TYPEnnn)");
+			goto done;
+		}
+		for (size_t f = 0; f < sizeof(rdata_forms) / sizeof(rdata_forms[0]); f++) {
+			if (rdata_forms[f].type != type)
+				continue;
+			const char *form = rdata_forms[f].form;
+			size_t k = 0, d = i + 1;
+			snprintf(hint, sizeof(hint), "%s", rdata_forms[f].help);
+			/* the first data word that is not what its place needs */
+			for (; form[k] && d < n; k++, d++)
+				if ((form[k] == 'N' && !is_number(w[d], wl[d])) ||
+				    (form[k] == 'a' && s->error.code != ZS_BAD_NUMBER && k == 0))
+					break;
+			if (form[k] && d < n) {
+				snprintf(tok, sizeof(tok), "%.*s", (int)(wl[d] < 79 ? wl[d] : 79), w[d]);
+				col = (unsigned)(w[d] - ls) + 1;
+			} else if (d >= n && form[k]) {
+				snprintf(tok, sizeof(tok), "end of line");
+				col = (unsigned)(le - ls) + 1;
+			}
+			break;
+		}
+		if (!col && i + 1 < n) {
+			/* a type without a form here: the data starts after the type */
+			col = (unsigned)(w[i + 1] - ls) + 1;
+			snprintf(tok, sizeof(tok), "%.*s", (int)(wl[i + 1] < 79 ? wl[i + 1] : 79), w[i + 1]);
+		}
+	}
+done:
+	zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "syntax", "%s%s%s%s%s%s%s",
+			msg, tok[0] ? (strcmp(tok, "end of line") ? " '" : " at ") : "", tok,
+			tok[0] && strcmp(tok, "end of line") ? "'" : "", hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+	c->d->v[c->d->n - 1].col = col;
+	return;
+plain:
+	zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "syntax", "%s", msg);
+}
+
 static void parse_text(struct parse_ctx *c, const char *path, const char *text, size_t len,
 		       const char *origin, uint32_t default_ttl);
 
@@ -1530,8 +1661,7 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 			handle_record(c, s, path, file);
 			break;
 		case ZS_STATE_ERROR:
-			zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR,
-					"syntax", "%s", zs_strerror(s->error.code));
+			syntax_error(c, s, path, text, len);
 			if (s->error.fatal)
 				goto out;
 			break;

@@ -17,7 +17,7 @@ expect_exit 0 "installing twice is fine" "$ZONESYNC" hooks install --repo "$T/r"
 echo 'broken 300 IN A 192.0.2.300' >> "$T/r/zones/example.org.zone"
 git -C "$T/r" add -A
 expect_exit 1 "the pre-commit hook refuses a broken zone" git -C "$T/r" -c user.name=t -c user.email=t@t commit -m broken
-contains "and says where" "$OUT" "zones/example.org.zone:17: error: invalid IPv4 address [syntax]"
+contains "and says where" "$OUT" "zones/example.org.zone:17:17: error: invalid IPv4 address '192.0.2.300'"
 git -C "$T/r" checkout -q HEAD -- zones
 echo 'ok 300 IN A 192.0.2.30' >> "$T/r/zones/example.org.zone"
 git -C "$T/r" add -A

@@ -177,5 +177,11 @@ contains "an error cannot be disabled" "$OUT" "'cname-loop' cannot be disabled"
 printf 'bad A 192.0.2.300\n' >> "$T/l/zones/acme.test.zone"
 expect_exit 1 "a syntax error" "$ZONESYNC" -c "$T/l.toml" check --worktree
 contains "check says the other rules did not run" "$OUT" "the other lint rules were not run on this zone"
+contains "the error has line, column, the token and a hint" "$OUT" "zones/acme.test.zone:9:7: error: invalid IPv4 address '192.0.2.300' (an A record holds one IPv4 address"
+printf 'blog 3600 IN MX mail.acme.test.\nfoo IN AA 192.0.2.1\n' >> "$T/l/zones/acme.test.zone"
+expect_exit 1 "the issue's two examples" "$ZONESYNC" -c "$T/l.toml" check --worktree
+contains "MX without its preference" "$OUT" "zones/acme.test.zone:10:17: error: invalid number 'mail.acme.test.' (MX data is PREFERENCE EXCHANGE"
+contains "a misspelt type" "$OUT" "zones/acme.test.zone:11:8: error: unsupported record type 'AA' (did you mean A?)"
+same "one error per problem" "$(printf '%s\n' "$OUT" | grep -c 'error:')" 3
 
 finish
