@@ -358,6 +358,35 @@ static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
 	return ret;
 }
 
+/* The zone's assigned nameservers (name_servers of the zone object): Cloudflare's own. */
+static int c_nameservers(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			 struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct cf *c = priv;
+	struct zsync_http_resp r;
+	char *name = zsync_provider_no_dot(zone), *esc = zsync_http_escape(name);
+	char *url = zsync_xasprintf("%s/zones?name=%s", c->base, esc);
+	int ret = get(c, url, &r, err);
+	json_t *z0, *v;
+	size_t i;
+
+	(void)conf;
+	free(url);
+	free(esc);
+	free(name);
+	if (ret < 0)
+		return ret;
+	z0 = json_array_get(json_object_get(r.json, "result"), 0);
+	if (!z0)
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
+	json_array_foreach(json_object_get(z0, "name_servers"), i, v) {
+		if (ret == 0 && (ret = zsync_provider_add_ns_name(out, json_string_value(v), err)) < 0)
+			zsync_err_prefix(err, "malformed name_servers entry");
+	}
+	zsync_http_resp_release(&r);
+	return ret;
+}
+
 static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
 {
 	struct cf *c = priv;
@@ -704,5 +733,6 @@ const struct zsync_provider_type zsync_provider_cloudflare = {
 	.fetch = c_fetch,
 	.apply = c_apply,
 	.usage = c_usage,
+	.nameservers = c_nameservers,
 	.close = c_close,
 };

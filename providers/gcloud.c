@@ -279,6 +279,40 @@ static int find_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
 	return ret;
 }
 
+/* The managed zone's nameServers: the Cloud DNS nameservers assigned to it. */
+static int g_nameservers(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			 struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct gcloud *g = priv;
+	char *esc = zsync_http_escape(zone), *path = zsync_xasprintf("/managedZones?dnsName=%s", esc);
+	json_t *res, *z, *v;
+	size_t i, k;
+	int ret = call(g, "GET", path, NULL, &res, err);
+
+	(void)conf;
+	free(path);
+	free(esc);
+	if (ret < 0)
+		return ret;
+	ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
+	json_array_foreach(json_object_get(res, "managedZones"), i, z) {
+		const char *dn = json_string_value(json_object_get(z, "dnsName"));
+		const char *vis = json_string_value(json_object_get(z, "visibility"));
+		if (!dn || strcasecmp(dn, zone) || (vis && !strcmp(vis, "private")))
+			continue;
+		ret = 0;
+		json_array_foreach(json_object_get(z, "nameServers"), k, v) {
+			if ((ret = zsync_provider_add_ns_name(out, json_string_value(v), err)) < 0) {
+				zsync_err_prefix(err, "malformed nameServers entry");
+				break;
+			}
+		}
+		break;
+	}
+	json_decref(res);
+	return ret;
+}
+
 /* One record set into the zone model; 1 when it is not zone data zonesync manages. */
 static int read_set(struct gcloud *g, struct zsync_zone *z, json_t *rs, struct zsync_err *err)
 {
@@ -608,5 +642,6 @@ const struct zsync_provider_type zsync_provider_gcloud = {
 	.list_zones = g_list_zones,
 	.delete_zone = g_delete_zone,
 	.usage = g_usage,
+	.nameservers = g_nameservers,
 	.close = g_close,
 };

@@ -534,6 +534,7 @@ static const struct zsync_conf_key p_keys[] = {
 	ZSYNC_PROVIDER_HTTP_KEYS(ZSYNC_CONF_REQUIRED, NULL),
 	{ "server_id", ZSYNC_CONF_STR, 0, NULL, "localhost", "the PowerDNS server id in the API's paths" },
 	{ "api_key", ZSYNC_CONF_SECRET, ZSYNC_CONF_REQUIRED, NULL, NULL, "the API key (X-API-Key)" },
+	ZSYNC_PROVIDER_NS_NAMES_KEY,
 	{ 0 },
 };
 
@@ -551,5 +552,6 @@ const struct zsync_provider_type zsync_provider_powerdns = {
 	.fetch = p_fetch,
 	.apply = p_apply,
 	.usage = p_usage,
+	.nameservers = zsync_provider_ns_names,
 	.close = p_close,
 };

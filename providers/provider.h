@@ -68,7 +68,7 @@ struct zsync_apply_req {
 };
 
 /* The descriptor layout; bumped whenever struct zsync_provider_type or an op changes. */
-#define ZSYNC_PROVIDER_ABI 4
+#define ZSYNC_PROVIDER_ABI 5
 
 struct zsync_provider_type {
 	unsigned abi;                 /* ZSYNC_PROVIDER_ABI: the registry refuses another */
@@ -125,6 +125,16 @@ struct zsync_provider_type {
 	 * zone zonesync deployed there and git no longer has). Absent: ZSYNC_ENOTFOUND.
 	 */
 	int (*delete_zone)(void *priv, const char *zone, struct zsync_err *err);
+	/*
+	 * Optional: the nameservers the provider serves zone from, as names with the
+	 * trailing dot ("ns1.example.net."), appended to out: the provider's assigned set
+	 * (Cloudflare's name_servers, a cloud delegation set) or the names configured for a
+	 * self-hosted server (ns_names: zsync_provider_ns_names). What every apex NS and the
+	 * delegation must name for resolvers to reach this provider (apex_ns = "union",
+	 * check/plan warnings, zonesync delegation). Absent, or nothing appended: unknown.
+	 */
+	int (*nameservers)(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			   struct zsync_strlist *out, struct zsync_err *err);
 	/* Optional: what this run cost at the provider ("4 requests: 2 GET, 1 PATCH, 1 POST"). */
 	void (*usage)(void *priv, char *buf, size_t len);
 	/* Frees priv; accepts NULL. */

@@ -459,6 +459,7 @@ static const struct zsync_conf_key r_keys[] = {
 	ZSYNC_PROVIDER_TSIG_KEYS,
 	{ "axfr_server", ZSYNC_CONF_STR, 0, NULL, NULL, "where to read the zone by AXFR, if not server" },
 	ZSYNC_PROVIDER_TRANSFER_KEYS,
+	ZSYNC_PROVIDER_NS_NAMES_KEY,
 	{ 0 },
 };
 
@@ -473,5 +474,6 @@ const struct zsync_provider_type zsync_provider_rfc2136 = {
 	.open = r_open,
 	.fetch = r_fetch,
 	.apply = r_apply,
+	.nameservers = zsync_provider_ns_names,
 	.close = r_close,
 };

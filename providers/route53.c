@@ -500,6 +500,39 @@ static int find_zone(struct r53 *c, const char *zone, struct zsync_err *err)
 	return ret;
 }
 
+/* GetHostedZone's DelegationSet: the four Route 53 nameservers assigned to the zone. */
+static int r_nameservers(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			 struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct r53 *c = priv;
+	xmlDocPtr doc;
+	xmlNodePtr root, list;
+	char *path;
+	int ret;
+
+	(void)conf;
+	c->zone_id[0] = '\0';
+	if ((ret = find_zone(c, zone, err)) < 0)
+		return ret == ZSYNC_ENOTFOUND ? zsync_err_set(err, ret, "the zone does not exist there") : ret;
+	path = zsync_xasprintf(R53_API "/hostedzone/%s", c->zone_id);
+	ret = call(c, "GET", path, NULL, "GetHostedZoneResponse", &doc, &root, err);
+	free(path);
+	if (ret < 0)
+		return ret;
+	list = xml_child(xml_child(root, "DelegationSet"), "NameServers");
+	for (xmlNodePtr n = list ? list->children : NULL; n && ret == 0; n = n->next) {
+		char *name;
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		name = xml_string(n);
+		if ((ret = zsync_provider_add_ns_name(out, name, err)) < 0)
+			zsync_err_prefix(err, "malformed DelegationSet entry");
+		free(name);
+	}
+	xmlFreeDoc(doc);
+	return ret;
+}
+
 static bool is_foreign(xmlNodePtr rs)
 {
 	static const char *const owned[] = { "SetIdentifier", "AliasTarget", "TrafficPolicyInstanceId", "Weight",
@@ -1108,5 +1141,6 @@ const struct zsync_provider_type zsync_provider_route53 = {
 	.list_zones = r_list_zones,
 	.delete_zone = r_delete_zone,
 	.usage = r_usage,
+	.nameservers = r_nameservers,
 	.close = r_close,
 };

@@ -42,6 +42,7 @@ static const struct zsync_conf_key s_keys[] = {
 	  "the servers verify asks (the secondary is never written)" },
 	ZSYNC_PROVIDER_TSIG_KEYS,
 	ZSYNC_PROVIDER_TRANSFER_KEYS,
+	ZSYNC_PROVIDER_NS_NAMES_KEY,
 	{ 0 },
 };
 
@@ -56,5 +57,6 @@ const struct zsync_provider_type zsync_provider_secondary = {
 	.open = s_open,
 	.fetch = s_fetch,
 	.apply = s_apply,
+	.nameservers = zsync_provider_ns_names,
 	.close = s_close,
 };

@@ -475,3 +475,42 @@ int zsync_provider_norm_uri(const uint8_t *owner, const uint8_t *data, uint16_t 
 	(void)owner;
 	return printable_or_refuse(len >= 4 && printable(data + 4, len - 4u), data, len, out, outlen, err);
 }
+
+int zsync_provider_add_ns_name(struct zsync_strlist *out, const char *name, struct zsync_err *err)
+{
+	uint8_t wire[ZSYNC_NAME_MAXLEN];
+	char text[ZSYNC_NAME_TXT_MAXLEN + 1];
+	char *abs = zsync_provider_fqdn(name ? name : "");
+
+	/* a name, never the root or an address: "." would name no server at all */
+	if (!name || !*name || strcmp(abs, ".") == 0 || zsync_name_from_text(abs, NULL, wire) < 0) {
+		free(abs);
+		return zsync_err_set(err, ZSYNC_EINVAL, "'%s' is not a nameserver's domain name", name ? name : "");
+	}
+	free(abs);
+	zsync_name_to_text(wire, text, sizeof(text));
+	for (char *c = text; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	for (size_t i = 0; i < out->n; i++)
+		if (strcmp(out->v[i], text) == 0)
+			return 0;
+	zsync_strlist_add(out, text);
+	return 0;
+}
+
+int zsync_provider_ns_names(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			    struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct zsync_strlist names = { 0 };
+	int ret = 0;
+
+	(void)priv;
+	(void)zone;
+	zsync_config_get_strlist(conf, "ns_names", &names);
+	for (size_t i = 0; i < names.n && ret == 0; i++)
+		if ((ret = zsync_provider_add_ns_name(out, names.v[i], err)) < 0)
+			zsync_err_set(err, ZSYNC_EINVAL, "ns_names: '%s' is not a nameserver's domain name", names.v[i]);
+	zsync_strlist_release(&names);
+	return ret;
+}

@@ -27,6 +27,24 @@
 	{ "max_transfer_records", ZSYNC_CONF_POSITIVE, 0, NULL, NULL,                           \
 	  "the most records one zone transfer may bring (default 10000000)" }
 
+/* The schema line of `ns_names`: the names a self-hosted provider's servers answer as. */
+#define ZSYNC_PROVIDER_NS_NAMES_KEY                                                           \
+	{ "ns_names", ZSYNC_CONF_STRLIST, 0, NULL, NULL,                                        \
+	  "the names of this provider's nameservers (\"ns1.example.net.\"): what the apex NS must name" }
+
+/*
+ * The nameservers op of a provider whose schema has ZSYNC_PROVIDER_NS_NAMES_KEY: its
+ * ns_names, each a domain name (made absolute, lower case); ZSYNC_EINVAL naming a bad one.
+ */
+int zsync_provider_ns_names(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			    struct zsync_strlist *out, struct zsync_err *err);
+
+/*
+ * Appends name (from an API: "ns1.example.net" or with the dot) to out as an absolute,
+ * lower-case domain name; ZSYNC_EINVAL when it is not one.
+ */
+int zsync_provider_add_ns_name(struct zsync_strlist *out, const char *name, struct zsync_err *err);
+
 /*
  * The zone transfer limits of a provider whose schema has ZSYNC_PROVIDER_TRANSFER_KEYS
  * (0 where unset, or for a type without them: the defaults of dns.h).

@@ -398,6 +398,7 @@ static const struct zsync_conf_key zf_keys[] = {
 	  "run after a file changed, without a shell; {zone} becomes the zone name without the trailing dot, {file} the file's path. Example: [\"rndc\", \"reload\", \"{zone}\"]" },
 	{ "check_command", ZSYNC_CONF_ARGV, 0, NULL, NULL,
 	  "the server's own checker, run on the new file ({file}) before it is installed; a non-zero exit refuses the file with the checker's output. Example for BIND: [\"named-checkzone\", \"-k\", \"fail\", \"{zone}\", \"{file}\"]" },
+	ZSYNC_PROVIDER_NS_NAMES_KEY,
 	{ 0 },
 };
 
@@ -413,5 +414,6 @@ const struct zsync_provider_type zsync_provider_zonefile = {
 	.fetch = zf_fetch,
 	.apply = zf_apply,
 	.list_zones = NULL,
+	.nameservers = zsync_provider_ns_names,
 	.close = zf_close,
 };

@@ -70,6 +70,10 @@ static const struct {
 	{ "[serve]\ntls_cert = \"file:/etc/cert.pem\"\n", "zonesync.toml:1: error: serve: tls_cert and tls_key go together" },
 	{ "[serve]\nport = 80\n", "zonesync.toml:2: error: serve.port: unknown key" },
 	{ "[defaults]\nmax_update_pct = 130\n", "zonesync.toml:2: error: defaults.max_update_pct: 130 is out of range (0 to 100)" },
+	{ "[defaults]\napex_ns = \"all\"\n",
+	  "zonesync.toml:2: error: defaults.apex_ns: expected \"git\" or \"union\", not 'all'" },
+	{ "[providers.cf]\ntype = \"cloudflare\"\napi_token = \"env:T\"\nns_names = [\"a.\"]\n",
+	  "zonesync.toml:4: error: providers.cf.ns_names: unknown key" },
 	{ "[defaults]\nmax_changes = -1\n", "defaults.max_changes: -1 is out of range (0 or more)" },
 	{ "[providers.x]\nurl = \"http://a\"\n", "zonesync.toml:1: error: providers.x.type: missing" },
 	{ "[providers.x]\ntype = \"no-such-dns\"\n", "zonesync.toml:2: error: providers.x.type: unknown provider type 'no-such-dns'" },
@@ -142,6 +146,8 @@ START_TEST(test_example_config_loads)
 	ck_assert_str_eq(cfg->zones[1].name, "example.org.");
 	ck_assert_str_eq(cfg->zones[1].file, "zones/example.org.zone");
 	ck_assert_uint_eq(cfg->zones[1].providers.n, 2); /* from [defaults] */
+	ck_assert_int_eq(cfg->zones[0].apex_ns, ZSYNC_APEX_NS_GIT);
+	ck_assert_int_eq(cfg->zones[1].apex_ns, ZSYNC_APEX_NS_UNION);
 	ck_assert_ptr_nonnull(zsync_config_zone(cfg, "EXAMPLE.com"));
 	const struct zsync_provider_conf *p = zsync_config_provider(cfg, "pdns");
 	ck_assert_ptr_nonnull(p);

@@ -121,6 +121,7 @@ START_TEST(test_rules_documented)
 	source_rules("zonesync/lint.c", src, &nsrc);
 	source_rules("zonesync/zone.c", src, &nsrc);
 	source_rules("zonesync/config.c", src, &nsrc);
+	source_rules("zonesync/cmd-check.c", src, &nsrc);
 	for (const struct zsync_lint_rule *r = zsync_lint_rules; r->name; r++, ntab++) {
 		char *h = tu_fmt("\n## `%s`\n", r->name);
 		ck_assert_msg(strstr(doc, h), "docs/lint.md has no section for rule %s", r->name);

@@ -2,6 +2,8 @@
 #include "cmd.h"
 #include "config.h"
 #include "lint.h"
+#include "nsset.h"
+#include "provider.h"
 #include "repo.h"
 
 #include <stdlib.h>
@@ -47,17 +49,55 @@ static void print_diag(const struct zsync_ctx *ctx, const struct zsync_diag *dg)
 	puts(line);
 }
 
+/*
+ * apex_ns = "git": the configured nameservers (ns_names) of the zone's providers that
+ * git's apex NS does not name, per provider that git's apex NS is pushed to. check asks
+ * no provider: names only a provider's API knows (Cloudflare's) are plan's to report.
+ */
+static void check_nsset(const struct zsync_config *cfg, const struct zsync_zone_conf *zc, struct zsync_tree *tree,
+			struct zsync_zone *z, const char *path, struct zsync_diags *diags)
+{
+	const struct zsync_rrset *ns = zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+
+	if (zc->apex_ns != ZSYNC_APEX_NS_GIT || !ns || zsync_tree_lint_off(tree, zc->name, "apex-ns-incomplete"))
+		return;
+	for (size_t i = 0; i < zc->providers.n; i++) {
+		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[i]);
+		const struct zsync_provider_type *t = pc ? zsync_provider_find(pc->type) : NULL;
+		if (!t || !pc->manage_apex_ns || !(t->caps & ZSYNC_CAP_APEX_NS) || (t->caps & ZSYNC_CAP_READ_ONLY))
+			continue;
+		for (size_t k = 0; k < zc->providers.n; k++) {
+			const struct zsync_provider_conf *q = zsync_config_provider(cfg, zc->providers.v[k]);
+			struct zsync_strlist names = { 0 }, missing = { 0 };
+			if (!q)
+				continue;
+			zsync_nsset_configured(q, &names);
+			zsync_nsset_missing(ns, &names, &missing);
+			if (missing.n) {
+				char *w = zsync_nsset_warning(pc->name, true, q->name, &missing);
+				zsync_diags_add(diags, path, ns->line, ZSYNC_SEV_WARNING, "apex-ns-incomplete", "%s", w);
+				free(w);
+			}
+			zsync_strlist_release(&names);
+			zsync_strlist_release(&missing);
+		}
+	}
+}
+
 /* Loads and lints one zone; a file that cannot be read becomes a finding too. */
 static void check_one(struct zsync_tree *tree, const char *path, const char *origin,
-		      struct zsync_diags *diags)
+		      const struct zsync_config *cfg, const struct zsync_zone_conf *zc, struct zsync_diags *diags)
 {
 	struct zsync_zone *z = NULL;
 	struct zsync_err err = { 0 };
 	size_t errors_before = diags->errors;
 
-	if (zsync_lint_load(&z, tree, path, origin, diags, &err) < 0 &&
-	    diags->errors == errors_before)
-		zsync_diags_add(diags, path, 0, ZSYNC_SEV_ERROR, NULL, "%s", err.msg);
+	if (zsync_lint_load(&z, tree, path, origin, diags, &err) < 0) {
+		if (diags->errors == errors_before)
+			zsync_diags_add(diags, path, 0, ZSYNC_SEV_ERROR, NULL, "%s", err.msg);
+	} else if (cfg && zc) {
+		check_nsset(cfg, zc, tree, z, path, diags);
+	}
 	zsync_zone_free(z);
 }
 
@@ -143,14 +183,14 @@ int cmd_check(int argc, char **argv, struct zsync_ctx *ctx)
 			if (!present || !wanted(&names, z->file, z->name))
 				continue;
 			checked++;
-			check_one(tree, z->file, z->name, &diags);
+			check_one(tree, z->file, z->name, cfg, z, &diags);
 		}
 	} else {
 		for (size_t i = 0; i < files.n; i++) {
 			char *origin = zsync_lint_origin_from_path(files.v[i]);
 			if (origin && wanted(&names, files.v[i], origin)) {
 				checked++;
-				check_one(tree, files.v[i], origin, &diags);
+				check_one(tree, files.v[i], origin, NULL, NULL, &diags);
 			}
 			free(origin);
 		}

@@ -57,11 +57,12 @@ static const struct kspec state_keys[] = {
 	{ "path", K_STR }, { "keep_runs", K_COUNT }, { "keep_days", K_COUNT }, { 0 },
 };
 static const struct kspec defaults_keys[] = {
-	LIMIT_KEYS, { "providers", K_STRLIST }, { "jobs", K_COUNT }, { "lint_disable", K_STRLIST }, { 0 },
+	LIMIT_KEYS, { "providers", K_STRLIST }, { "jobs", K_COUNT }, { "lint_disable", K_STRLIST },
+	{ "apex_ns", K_STR }, { 0 },
 };
 static const struct kspec zone_keys[] = {
 	{ "name", K_STR }, { "file", K_STR }, { "providers", K_STRLIST }, { "ignore", K_STRLIST },
-	{ "lint_disable", K_STRLIST }, LIMIT_KEYS, { 0 },
+	{ "lint_disable", K_STRLIST }, { "apex_ns", K_STR }, LIMIT_KEYS, { 0 },
 };
 /* zonesync serve (docs/configuration.md); tls_* take file: only, checked in load */
 static const struct kspec serve_keys[] = {
@@ -355,6 +356,23 @@ static void get_strlist(const struct zsync_toml *t, const char *key, struct zsyn
 			zsync_strlist_add(out, v->arr.v[i]->str.s);
 }
 
+/* apex_ns = "git" | "union" of a zone or [defaults]; dflt when not set */
+static enum zsync_apex_ns get_apex_ns(struct vctx *v, const struct zsync_toml *t, const char *prefix,
+				      enum zsync_apex_ns dflt)
+{
+	const char *s = get_str(t, "apex_ns", NULL);
+
+	if (!s)
+		return dflt;
+	if (strcmp(s, "git") == 0)
+		return ZSYNC_APEX_NS_GIT;
+	if (strcmp(s, "union") == 0)
+		return ZSYNC_APEX_NS_UNION;
+	verr(v, zsync_toml_get(t, "apex_ns")->line, "%s.apex_ns: expected \"git\" or \"union\", not '%s'",
+	     prefix, s);
+	return dflt;
+}
+
 static void get_limits(const struct zsync_toml *t, struct zsync_limits *l)
 {
 	l->max_update_pct = get_int(t, "max_update_pct", -1);
@@ -637,6 +655,7 @@ static void load_zone(struct vctx *v, struct zsync_config *cfg, const struct zsy
 	get_strlist(t, "ignore", &z->ignore);
 	get_lint_disable(v, prefix, t, &z->lint_disable);
 	get_limits(t, &z->limits);
+	z->apex_ns = get_apex_ns(v, t, prefix, cfg->defaults.apex_ns);
 	cfg->nzones++;
 }
 
@@ -825,6 +844,7 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 	cfg->defaults.jobs = get_int(t, "jobs", 4);
 	if (cfg->defaults.jobs < 1 && zsync_toml_get(t, "jobs"))
 		verr(&v, zsync_toml_get(t, "jobs")->line, "defaults.jobs: must be at least 1");
+	cfg->defaults.apex_ns = get_apex_ns(&v, t, "defaults", ZSYNC_APEX_NS_GIT);
 
 	t = zsync_toml_get(doc, "providers");
 	if (t) {
@@ -960,6 +980,7 @@ const struct zsync_zone_conf *zsync_config_add_found_zone(struct zsync_config *c
 	for (size_t i = 0; i < cfg->defaults.providers.n; i++)
 		zsync_strlist_add(&z->providers, cfg->defaults.providers.v[i]);
 	z->limits = (struct zsync_limits){ -1, -1, -1, -1 };
+	z->apex_ns = cfg->defaults.apex_ns;
 	return z;
 }
 

@@ -27,6 +27,12 @@ struct zsync_argvs {
 	size_t n;
 };
 
+/*
+ * Whose apex NS a zone serves: git's as written ("git"), or the union of every provider's
+ * assigned nameservers and the names git lists ("union"), pushed where apex NS is editable.
+ */
+enum zsync_apex_ns { ZSYNC_APEX_NS_GIT, ZSYNC_APEX_NS_UNION };
+
 enum zsync_unsupported { ZSYNC_UNSUPPORTED_ERROR, ZSYNC_UNSUPPORTED_SKIP };
 
 /* The kinds of value a configuration key holds. */
@@ -90,6 +96,7 @@ struct zsync_zone_conf {
 	struct zsync_strlist ignore;
 	struct zsync_strlist lint_disable; /* lint rules off for this zone (docs/lint.md) */
 	struct zsync_limits limits;
+	enum zsync_apex_ns apex_ns;
 };
 
 struct zsync_config {
@@ -118,6 +125,7 @@ struct zsync_config {
 		struct zsync_strlist providers;
 		long jobs;
 		struct zsync_strlist lint_disable; /* lint rules off for every zone */
+		enum zsync_apex_ns apex_ns;
 	} defaults;
 	struct zsync_provider_conf *providers;
 	size_t nproviders;

@@ -20,7 +20,7 @@ const struct zsync_lint_rule zsync_lint_rules[] = {
 	{ "cname-multiple", false }, { "cname-loop", false }, { "cname-chain", true },
 	{ "target-cname", false }, { "no-address", true }, { "missing-glue", false },
 	{ "occluded", true }, { "missing-dot", true }, { "dangling", true },
-	{ "not-deployed", false }, { NULL, false },
+	{ "not-deployed", false }, { "apex-ns-incomplete", true }, { NULL, false },
 };
 
 const struct zsync_lint_rule *zsync_lint_rule_find(const char *name)

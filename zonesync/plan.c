@@ -2,6 +2,7 @@
 #include "plan.h"
 #include "engine.h"
 #include "lint.h"
+#include "nsset.h"
 #include "provider.h"
 #include "strmap.h"
 #include "thread.h"
@@ -107,6 +108,13 @@ static void fetch_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 		e->error = zsync_plan_error(pc->name, NULL, e->provider->error);
 		return;
 	}
+	if (t->nameservers) {
+		/* asked before the fetch: a provider keeping record ids of its last read keeps them */
+		struct zsync_err nerr = { 0 };
+		if (zsync_err_sync(&nerr, t->nameservers(e->provider->priv, pc, zone, &e->assigned, &nerr)) < 0 &&
+		    nerr.code != ZSYNC_ENOTFOUND)
+			e->assigned_error = zsync_xasprintf("cannot tell its nameservers: %s", nerr.msg);
+	}
 	if (t->caps & ZSYNC_CAP_READ_ONLY) {
 		e->status = ZSYNC_ENTRY_READ_ONLY;
 		return;
@@ -126,6 +134,61 @@ static void fetch_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	} else if (r < 0) {
 		e->status = ZSYNC_ENTRY_FAILED;
 		e->error = zsync_plan_error(pc->name, zone, err.msg);
+	}
+}
+
+/*
+ * apex_ns = "git": the nameservers of the zone's providers that the apex NS this provider
+ * will serve (git's where it takes apex NS, else its own) does not name, as warnings.
+ * Never in "union" mode: there the apex NS is made to name them all.
+ */
+static void nsset_warnings(struct zsync_plan *p, struct zsync_plan_entry *e, const struct zsync_diff_policy *pol)
+{
+	const struct zsync_plan_zone *pz = e->zone;
+	const struct zsync_zone *served = pol->manage_apex_ns ? pz->desired : e->current;
+	const struct zsync_rrset *ns;
+
+	for (size_t k = 0; k < pz->nsset_notes.n; k++)
+		zsync_strlist_add(&e->cs.warnings, pz->nsset_notes.v[k]);
+	if (pz->conf->apex_ns != ZSYNC_APEX_NS_GIT || !served || (e->provider->type->caps & ZSYNC_CAP_READ_ONLY))
+		return;
+	ns = zsync_zone_find(served, zsync_zone_origin(served), ZSYNC_TYPE_NS);
+	for (size_t k = 0; k < pz->nentries; k++) {
+		const struct zsync_plan_entry *q = &p->entries[pz->entry0 + k];
+		struct zsync_strlist missing = { 0 };
+		zsync_nsset_missing(ns, &q->assigned, &missing);
+		if (missing.n)
+			zsync_strlist_add_owned(&e->cs.warnings,
+				zsync_nsset_warning(e->provider->conf->name, pol->manage_apex_ns, q->provider->conf->name, &missing));
+		zsync_strlist_release(&missing);
+	}
+}
+
+/*
+ * apex_ns = "union": git's apex NS plus every provider's nameservers, before the zone is
+ * frozen. A provider that cannot tell its names (or has none configured) is left out,
+ * with a warning at every provider of the zone: the providers stay independent, and a
+ * union that would take names out of an apex NS is a protected change all the same.
+ */
+static void nsset_union(struct zsync_plan *p, struct zsync_plan_zone *pz)
+{
+	for (size_t k = 0; k < pz->nentries; k++) {
+		struct zsync_plan_entry *q = &p->entries[pz->entry0 + k];
+		const char *name = q->provider->conf->name;
+		struct zsync_err err = { 0 };
+		if (q->assigned_error)
+			zsync_strlist_add_owned(&pz->nsset_notes, zsync_xasprintf(
+				"apex_ns = \"union\": provider '%s' %s: the apex NS lacks its names", name, q->assigned_error));
+		else if (!q->provider->priv)
+			zsync_strlist_add_owned(&pz->nsset_notes, zsync_xasprintf(
+				"apex_ns = \"union\": provider '%s' could not be opened: the apex NS lacks its names", name));
+		else if (!q->assigned.n)
+			zsync_strlist_add_owned(&pz->nsset_notes, zsync_xasprintf(
+				"apex_ns = \"union\": provider '%s' names no nameservers for the zone (set its ns_names): "
+				"the apex NS lacks them", name));
+		else if (zsync_nsset_extend(pz->desired, &q->assigned, &err) < 0)
+			zsync_strlist_add_owned(&pz->nsset_notes, zsync_xasprintf(
+				"apex_ns = \"union\": provider '%s': %s", name, err.msg));
 	}
 }
 
@@ -160,6 +223,7 @@ static void diff_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 			break;
 		}
 	}
+	nsset_warnings(p, e, &pol);
 	if (e->cs.errors.n) {
 		/* every record the provider cannot hold is named, not only the first */
 		char *all = zsync_xstrdup(e->cs.errors.v[0]);
@@ -263,7 +327,9 @@ void zsync_plan_replan(struct zsync_plan *p, struct zsync_plan_entry *e)
 	e->current = NULL;
 	free(e->error);
 	free(e->refused);
-	e->error = e->refused = NULL;
+	free(e->assigned_error);
+	e->error = e->refused = e->assigned_error = NULL;
+	zsync_strlist_release(&e->assigned);
 	e->create_zone = false;
 	e->status = ZSYNC_ENTRY_READY;
 	plan_entry(p, e);
@@ -373,8 +439,11 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	}
 	/* each zone complete and immutable before another thread sees it: frozen once here
 	 * (its sorted order made; any later change aborts), the diff workers only read */
-	for (size_t i = 0; i < p->nzones; i++)
+	for (size_t i = 0; i < p->nzones; i++) {
+		if (p->zones[i].desired && p->zones[i].conf->apex_ns == ZSYNC_APEX_NS_UNION)
+			nsset_union(p, &p->zones[i]);
 		zsync_zone_freeze(p->zones[i].desired);
+	}
 	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);
 out:
@@ -397,6 +466,8 @@ void zsync_plan_free(struct zsync_plan *p)
 		zsync_zone_free(e->current);
 		free(e->error);
 		free(e->refused);
+		free(e->assigned_error);
+		zsync_strlist_release(&e->assigned);
 		free(e->behind);
 		free(e->result_error);
 	}
@@ -407,8 +478,10 @@ void zsync_plan_free(struct zsync_plan *p)
 		free(p->providers[i].error);
 	}
 	free(p->providers);
-	for (size_t i = 0; i < p->nzones; i++)
+	for (size_t i = 0; i < p->nzones; i++) {
 		zsync_zone_free(p->zones[i].desired);
+		zsync_strlist_release(&p->zones[i].nsset_notes);
+	}
 	free(p->zones);
 	zsync_diags_release(&p->diags);
 	free(p->commit);

@@ -19,6 +19,7 @@ struct zsync_plan_zone {
 	const struct zsync_zone_conf *conf;
 	struct zsync_zone *desired;  /* NULL when the zone has errors */
 	bool invalid;                /* errors in the zone: never pushed */
+	struct zsync_strlist nsset_notes; /* apex_ns = "union": providers whose names it lacks, and why */
 	size_t entry0, nentries;     /* its entries: p->entries[entry0 .. entry0 + nentries) */
 };
 
@@ -45,6 +46,8 @@ struct zsync_plan_entry {
 	struct zsync_changeset cs;
 	bool create_zone;            /* the zone does not exist there yet */
 	char *refused;               /* a safety limit it exceeds, or NULL */
+	struct zsync_strlist assigned; /* the nameservers the provider serves the zone from (its nameservers op) */
+	char *assigned_error;        /* why it could not tell them, or NULL */
 	char *behind;                /* why this checkout must not deploy here (older than what is live), or NULL */
 	bool behind_zone;            /* behind only because another provider of the zone is */
 	char deployed[41];           /* the commit found deployed there when behind ("" unknown) */

@@ -8,6 +8,7 @@
 #include "dns.h"
 #include "engine.h"
 #include "lint.h"
+#include "nsset.h"
 #include "plan.h"
 #include "provider.h"
 #include "support.h"
@@ -297,6 +298,17 @@ static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const
 			desired[i] = NULL;
 			code = ZSYNC_VERIFY_FAILED;
 			continue;
+		}
+		if (zc->apex_ns == ZSYNC_APEX_NS_UNION) {
+			/* what apply pushed: git's apex NS and every provider's nameservers */
+			struct zsync_strlist names = { 0 }, notes = { 0 };
+			zsync_nsset_collect(cfg, zc, &names, &notes);
+			if (zsync_nsset_extend(desired[i], &names, &err) < 0)
+				zsync_strlist_add_owned(&notes, zsync_xasprintf("apex_ns = \"union\": %s", err.msg));
+			for (size_t k = 0; k < notes.n && print && !o->quiet; k++)
+				fprintf(stderr, "zonesync: warning: zone '%s': %s\n", zc->name, notes.v[k]);
+			zsync_strlist_release(&names);
+			zsync_strlist_release(&notes);
 		}
 		for (size_t k = 0; k < zc->providers.n; k++) {
 			const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[k]);

@@ -1,0 +1,119 @@
+#!/bin/bash
+# nsset.sh - one nameserver set for all: each provider reports the nameservers it serves the
+# zone from (ns_names of BIND, Knot and PowerDNS; Cloudflare's assigned name_servers), check
+# and plan warn in apex_ns = "git" mode about a provider whose nameservers an apex NS will not
+# name, and apex_ns = "union" converges named (RFC 2136), knotd, pdns_server to one apex NS
+# naming every provider's nameservers (Cloudflare keeps its own), which verify accepts.
+set -u
+. "$(dirname "$0")/lib.sh"
+
+T=$(mktemp -d /tmp/zonesync-nsset-XXXXXX)
+take_port BPORT || exit 1
+take_port KPORT || exit 1
+take_port PPORT || exit 1
+take_port APORT || exit 1
+take_port CPORT || exit 1
+FAKE=
+cleanup() {
+	[ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
+bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
+CF_TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key") CF_TOKEN
+python3 "$TOP/tests/fakes/cloudflare.py" "$CPORT" "$CF_TOKEN" >"$T/fake.log" 2>&1 </dev/null &
+FAKE=$!
+wait_fake "$FAKE" "http://127.0.0.1:$CPORT/__requests" || exit 1
+curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"zone": "example.com"}' >/dev/null
+
+R=$T/repo
+new_repo "$R" example.com
+CFG=$T/zonesync.toml
+write_cfg() {
+	cat > "$CFG" <<CONF
+[repo]
+path = "$R"
+[state]
+path = "$T/state.db"
+[defaults]
+providers = ["bind", "knot", "pdns", "cf"]
+apex_ns = "$1"
+[providers.bind]
+type = "rfc2136"
+server = "127.0.0.1:$BPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$BPORT"]
+ns_names = ["ns1.example.com.", "NS2.example.com"]
+[providers.knot]
+type = "rfc2136"
+server = "127.0.0.1:$KPORT"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$KPORT"]
+ns_names = ["knot1.example.org."]
+[providers.pdns]
+type = "powerdns"
+url = "http://127.0.0.1:$APORT"
+api_key = "env:PDNS_KEY"
+create_zones = true
+nameservers = ["127.0.0.1:$PPORT"]
+ns_names = ["pdns1.example.net.", "pdns2.example.net."]
+[providers.cf]
+type = "cloudflare"
+url = "http://127.0.0.1:$CPORT/client/v4"
+api_token = "env:CF_TOKEN"
+retries = 0
+[[zones]]
+name = "example.com"
+CONF
+}
+Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
+apex_ns() { answers "$1" example.com NS | tr '\n' ' '; }
+cd "$R"
+echo "== apex NS across bind :$BPORT, knot :$KPORT, pdns :$PPORT and cloudflare (fake) :$CPORT"
+
+write_cfg git
+expect_exit 0 "check passes in git mode" Z check
+contains "check: knot's configured nameserver is missing from git's apex NS, for every provider git's apex NS goes to" "$OUT" \
+	"the apex NS git pushes to provider 'pdns' does not name knot1.example.org. (nameserver of provider 'knot')"
+contains "check names the line of the apex NS" "$OUT" "zones/example.com.zone:12: warning"
+case "$OUT" in *"(nameserver of provider 'bind')"*|*"of provider 'pdns')"*) nok "check warned about names git lists";; *) ok "no warning about names git lists";; esac
+expect_exit 0 "plan in git mode" Z plan
+contains "plan: Cloudflare's assigned nameservers are missing from git's apex NS" "$OUT" \
+	"the apex NS git pushes to provider 'bind' does not name ada.ns.cloudflare.com., bob.ns.cloudflare.com. (nameservers of provider 'cf')"
+contains "plan: the apex NS Cloudflare serves names none of the others" "$OUT" \
+	"the apex NS served by provider 'cf' does not name knot1.example.org. (nameserver of provider 'knot')"
+expect_exit 0 "apply in git mode" Z apply --force
+same "bind serves git's apex NS" "$(apex_ns "$BPORT")" "ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net. "
+
+write_cfg union
+expect_exit 0 "check in union mode" Z check
+case "$OUT" in *"does not name"*) nok "check warned in union mode";; *) ok "check gives no nameserver warning in union mode";; esac
+expect_exit 0 "plan in union mode" Z plan
+case "$OUT" in *"does not name"*) nok "plan warned in union mode";; *) ok "plan gives no nameserver warning in union mode";; esac
+contains "the union adds every provider's names to git's apex NS" "$OUT" "ada.ns.cloudflare.com."
+expect_exit 4 "the widened apex NS is a protected change" Z apply
+expect_exit 0 "apply --force pushes the union" Z apply --force
+UNION="ada.ns.cloudflare.com. bob.ns.cloudflare.com. knot1.example.org. ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net. "
+same "named serves the union" "$(apex_ns "$BPORT")" "$UNION"
+same "knotd serves the union" "$(apex_ns "$KPORT")" "$UNION"
+same "pdns_server serves the union" "$(apex_ns "$PPORT")" "$UNION"
+expect_exit 0 "and plans to no change" Z plan --exit-code
+contains "Cloudflare keeps its assigned apex NS" "$OUT" "not applicable: example.com. NS: apex NS belongs to the provider"
+expect_exit 0 "verify accepts the union at every server" Z verify
+contains "all consistent" "$OUT" "3 consistent, 0 with mismatches"
+
+# a provider that cannot tell its nameservers: the union lacks them, and every provider says so
+curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"fail_next": 100, "status": 500}' >/dev/null
+expect_exit 3 "Cloudflare failing" Z plan
+contains "the others warn that the union lacks its names" "$OUT" "apex_ns = \"union\": provider 'cf' cannot tell its nameservers"
+contains "and taking Cloudflare's names out of their apex NS is refused" "$OUT" "REFUSED by safety limits: protected change: changes the apex NS records"
+finish
