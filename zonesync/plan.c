@@ -93,6 +93,19 @@ void zsync_plan_marker_name(const struct zsync_provider_conf *pc, const char *zo
 	       zsync_name_from_text(pc->marker, origin, out) == 0;
 }
 
+/* The nameservers the provider serves the zone from (after its fetch: the fetch is what a
+ * provider may remember for apply, and what a failing provider fails first). */
+static void fetch_nameservers(struct zsync_plan_entry *e)
+{
+	const struct zsync_provider_type *t = e->provider->type;
+	struct zsync_err err = { 0 };
+
+	if (t->nameservers &&
+	    zsync_err_sync(&err, t->nameservers(e->provider->priv, e->provider->conf, e->zone->conf->name,
+						&e->assigned, &err)) < 0 && err.code != ZSYNC_ENOTFOUND)
+		e->assigned_error = zsync_xasprintf("cannot tell its nameservers: %s", err.msg);
+}
+
 /* What the provider serves (no need of git's zone: runs while git's zones load). */
 static void fetch_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 {
@@ -108,18 +121,16 @@ static void fetch_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 		e->error = zsync_plan_error(pc->name, NULL, e->provider->error);
 		return;
 	}
-	if (t->nameservers) {
-		/* asked before the fetch: a provider keeping record ids of its last read keeps them */
-		struct zsync_err nerr = { 0 };
-		if (zsync_err_sync(&nerr, t->nameservers(e->provider->priv, pc, zone, &e->assigned, &nerr)) < 0 &&
-		    nerr.code != ZSYNC_ENOTFOUND)
-			e->assigned_error = zsync_xasprintf("cannot tell its nameservers: %s", nerr.msg);
-	}
 	if (t->caps & ZSYNC_CAP_READ_ONLY) {
 		e->status = ZSYNC_ENTRY_READ_ONLY;
+		fetch_nameservers(e);
 		return;
 	}
 	r = zsync_err_sync(&err, t->fetch(e->provider->priv, zone, &e->current, &err));
+	if (r == 0 || r == ZSYNC_ENOTFOUND)
+		fetch_nameservers(e);
+	else
+		e->assigned_error = zsync_xstrdup("could not be read");
 	if (r == ZSYNC_ENOTFOUND) {
 		if (!(t->caps & ZSYNC_CAP_CREATE_ZONE) || !pc->create_zones) {
 			e->status = ZSYNC_ENTRY_FAILED;

@@ -114,6 +114,6 @@ contains "all consistent" "$OUT" "3 consistent, 0 with mismatches"
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so
 curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"fail_next": 100, "status": 500}' >/dev/null
 expect_exit 3 "Cloudflare failing" Z plan
-contains "the others warn that the union lacks its names" "$OUT" "apex_ns = \"union\": provider 'cf' cannot tell its nameservers"
+contains "the others warn that the union lacks its names" "$OUT" "warning: apex_ns = \"union\": provider 'cf' could not be read: the apex NS lacks its names"
 contains "and taking Cloudflare's names out of their apex NS is refused" "$OUT" "REFUSED by safety limits: protected change: changes the apex NS records"
 finish
