@@ -160,6 +160,32 @@ static bool put_answer(FILE *f, const char *type, json_t *a)
 	return true;
 }
 
+/* The zone's dns_servers: the NS1 nameservers assigned to it. */
+static int n_nameservers(void *priv, const struct zsync_provider_conf *conf, const char *zone,
+			 struct zsync_strlist *out, struct zsync_err *err)
+{
+	struct ns1 *n = priv;
+	char *nd = zsync_provider_no_dot(zone), *esc = zsync_http_escape(nd), *path = zsync_xasprintf("/zones/%s", esc);
+	json_t *res = NULL, *v;
+	size_t i;
+	int ret = call(n, "GET", path, NULL, &res, err);
+
+	(void)conf;
+	free(path);
+	free(esc);
+	free(nd);
+	if (ret < 0)
+		return ret;
+	json_array_foreach(json_object_get(res, "dns_servers"), i, v) {
+		if ((ret = zsync_provider_add_ns_name(out, json_string_value(v), err)) < 0) {
+			zsync_err_prefix(err, "malformed dns_servers entry");
+			break;
+		}
+	}
+	json_decref(res);
+	return ret;
+}
+
 static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
 {
 	struct ns1 *n = priv;
@@ -507,5 +533,6 @@ const struct zsync_provider_type zsync_provider_ns1 = {
 	.list_zones = n_list_zones,
 	.delete_zone = n_delete_zone,
 	.usage = n_usage,
+	.nameservers = n_nameservers,
 	.close = n_close,
 };
