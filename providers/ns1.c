@@ -4,6 +4,7 @@
  * SPF, CAA, NAPTR); one PUT (create), POST (update) or DELETE per changed RRset, in the
  * core's safe order (not atomic: a failure says what was written before it). NS1 keeps a TXT
  * record as one string: declared (zsync_norm_txt_join). The apex NS and the SOA are NS1's.
+ * It paces itself from the X-RateLimit-* headers NS1 sends with every answer.
  */
 #include "provider.h"
 #include "support.h"
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define TEXT_MAX (4 * 65536 + 4096) /* one rdata item in presentation form, every octet escaped */
 
@@ -61,6 +63,26 @@ static void n_usage(void *priv, char *buf, size_t len)
 		 zsync_http_count(n->http, "DELETE"));
 }
 
+/*
+ * NS1 announces its token bucket in every answer: when the key has no request left, wait
+ * the time one takes to refill (Period / Limit seconds) instead of running into a 429.
+ */
+static void pace(const struct zsync_http_resp *r)
+{
+	const char *rem = zsync_http_resp_header(r, "X-RateLimit-Remaining");
+	const char *lim = zsync_http_resp_header(r, "X-RateLimit-Limit");
+	const char *per = zsync_http_resp_header(r, "X-RateLimit-Period");
+	double wait;
+
+	if (!rem || !lim || !per || atol(rem) > 0 || atol(lim) <= 0 || atof(per) <= 0)
+		return;
+	wait = atof(per) / (double)atol(lim);
+	if (wait > 60)
+		wait = 60;
+	struct timespec ts = { (time_t)wait, (long)((wait - (time_t)wait) * 1e9) };
+	nanosleep(&ts, NULL);
+}
+
 static int call(struct ns1 *n, const char *method, const char *path, json_t *body, json_t **out, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
@@ -71,6 +93,7 @@ static int call(struct ns1 *n, const char *method, const char *path, json_t *bod
 	*out = NULL;
 	if (ret < 0)
 		return ret;
+	pace(&r);
 	if (r.status < 200 || r.status > 299) {
 		const char *msg = json_string_value(json_object_get(r.json, "message"));
 		if (msg)

@@ -269,6 +269,7 @@ struct sink {
 	size_t len, cap, max;
 	bool too_big;
 	char *location, *content_type, *etag;
+	struct zsync_strlist rate; /* X-RateLimit-* lines, for zsync_http_resp_header */
 	double retry_after;
 };
 
@@ -323,6 +324,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		free(s->etag);
 		s->etag = v;
 	}
+	/* rate limit state some APIs announce in every answer (NS1) */
+	if (len > 12 && strncasecmp(p, "X-RateLimit-", 12) == 0 && len < 200) {
+		size_t l = len;
+		while (l && (p[l - 1] == '\r' || p[l - 1] == '\n'))
+			l--;
+		zsync_strlist_add_owned(&s->rate, zsync_xasprintf("%.*s", (int)l, p));
+	}
 	return len;
 }
 
@@ -332,6 +340,7 @@ static void sink_release(struct sink *s)
 	free(s->location);
 	free(s->content_type);
 	free(s->etag);
+	zsync_strlist_release(&s->rate);
 }
 
 /*
@@ -498,6 +507,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			resp->location = s.location;
 			resp->content_type = s.content_type;
 			resp->etag = s.etag;
+			resp->rate = s.rate;
 			resp->json = s.len ? json_loadb(resp->body, s.len, 0, NULL) : NULL;
 			break;
 		}
@@ -571,8 +581,23 @@ void zsync_http_resp_release(struct zsync_http_resp *r)
 	free(r->location);
 	free(r->content_type);
 	free(r->etag);
+	zsync_strlist_release(&r->rate);
 	json_decref(r->json);
 	memset(r, 0, sizeof(*r));
+}
+
+const char *zsync_http_resp_header(const struct zsync_http_resp *r, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < r->rate.n; i++) {
+		const char *l = r->rate.v[i];
+		if (strncasecmp(l, name, n) == 0 && l[n] == ':') {
+			for (l += n + 1; *l == ' ' || *l == '\t'; l++)
+				;
+			return l;
+		}
+	}
+	return NULL;
 }
 
 void zsync_http_error(const struct zsync_http_resp *r, struct zsync_err *err)

@@ -46,6 +46,7 @@ struct zsync_http_resp {
 	char *location;        /* Location header, if any */
 	char *content_type;    /* Content-Type header, if any */
 	char *etag;            /* ETag header, if any (for If-Match on the next write) */
+	struct zsync_strlist rate; /* the X-RateLimit-* header lines, if any: zsync_http_resp_header */
 };
 
 int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *opts,
@@ -78,6 +79,11 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req,
 int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
 		       struct zsync_http_resp *resp, struct zsync_err *err);
 void zsync_http_resp_release(struct zsync_http_resp *resp);
+/*
+ * The value of an X-RateLimit-* header of the answer ("X-RateLimit-Remaining"), or NULL:
+ * the rate limit state some APIs announce in every answer, for a provider to pace itself.
+ */
+const char *zsync_http_resp_header(const struct zsync_http_resp *resp, const char *name);
 
 /* "HTTP 422: <message from the body>" for a failed response. */
 void zsync_http_error(const struct zsync_http_resp *resp, struct zsync_err *err);

@@ -165,6 +165,7 @@ class Handler(JSONHandler):
                         raise Fail(429, "rate limit exceeded")
                     raise Fail(int(st), "internal error")
                 if not ok:
+                    entry["throttled"] = True
                     raise Fail(429, "rate limit exceeded")
                 if self.headers.get("X-NSONE-Key") != KEY:
                     raise Fail(401, "Unauthorized")
