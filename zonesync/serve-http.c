@@ -163,7 +163,8 @@ static MHD_RESULT webhook(struct zsync_serve *s, struct MHD_Connection *c, int s
 	} else if (src == SRC_GITLAB) {
 		authentic = zsync_serve_secret_equal(header(c, "X-Gitlab-Token"), secret);
 		event = !strcmp(header(c, "X-Gitlab-Event"), "Push Hook") ? "push" : header(c, "X-Gitlab-Event");
-		id = header(c, "X-Gitlab-Event-UUID");
+		/* Idempotency-Key (GitLab 17.4+) stays the same when GitLab retries a delivery */
+		id = *header(c, "Idempotency-Key") ? header(c, "Idempotency-Key") : header(c, "X-Gitlab-Event-UUID");
 	} else {
 		authentic = zsync_serve_signature_ok(secret, q->body, q->len, header(c, "X-Zonesync-Signature-256"));
 		id = header(c, "X-Zonesync-Delivery");
