@@ -238,6 +238,10 @@ int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx)
 				"reconcile_every", re, "verify_every", ve,
 				"api_token", s->api_token ? "set" : "unset", NULL);
 	}
+	if (!s->cfg->repo.remote)
+		zsync_serve_log(s, "warn", "[repo] remote is not set: each run deploys [repo] ref of [repo] path as it is, "
+			       "so a push must land in that repository itself (set remote and branch to fetch before each run)",
+			       NULL);
 	for (;;) {
 		struct timespec one = { 1, 0 };
 		siginfo_t si;
