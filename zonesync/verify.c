@@ -37,6 +37,13 @@ struct job {
 	/* RRsets that matched only in the provider's declared form, per normaliser of pol */
 	size_t normalised[64];
 	struct zsync_zone *norm_zone; /* git's RRsets in that form (zsync_diff_normalise) */
+	/* for the comparison of providers with each other: which of git's RRsets (by their
+	 * index in canonical order) this server was asked for, and what it served where that
+	 * was not git's (sorted by index); the rest it served as git has them */
+	uint8_t *asked;
+	struct served { size_t idx; char *what; } *diffs;
+	size_t ndiffs, diffs_cap;
+	char *apex_ns; /* the apex NS it serves, "ns1.example.com. ns2.example.com." */
 };
 
 struct pool {
@@ -79,7 +86,15 @@ static const uint8_t *delegation(struct zsync_zone *z, const uint8_t *name)
 	return NULL;
 }
 
-static void check_rrset(struct job *j, const struct zsync_rrset *want)
+/* What the server served for git's RRset idx, where that was not git's. */
+static void served_diff(struct job *j, size_t idx, char *what)
+{
+	if (j->ndiffs == j->diffs_cap)
+		j->diffs = zsync_xrealloc(j->diffs, (j->diffs_cap = j->diffs_cap * 2 + 8) * sizeof(*j->diffs));
+	j->diffs[j->ndiffs++] = (struct served){ idx, what };
+}
+
+static void check_rrset(struct job *j, const struct zsync_rrset *want, size_t idx)
 {
 	struct zsync_dns_answer a;
 	struct zsync_err err = { 0 };
@@ -106,21 +121,24 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want)
 		if (same < 0) {
 			zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: the provider cannot hold it: %s",
 									      name, type, err.msg));
+			served_diff(j, idx, zsync_xstrdup("cannot hold it"));
 			zsync_dns_answer_release(&a);
 			return;
 		}
 	}
 	if (!got) {
-		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: missing (%s)", name, type,
-			a.rcode == 3 ? "NXDOMAIN" : a.rcode ? "error answer" : "no data"));
+		const char *why = a.rcode == 3 ? "NXDOMAIN" : a.rcode ? "error answer" : "no data";
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: missing (%s)", name, type, why));
+		served_diff(j, idx, zsync_xasprintf("missing (%s)", why));
 	} else if (!zsync_rrset_rdata_equal(got, want) || (!deleg && got->ttl != ttl)) {
 		char *g = rrset_line(got, got->ttl), *w = rrset_line(want, ttl);
 		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: different: served %s; git says %s",
 								      name, type, g, w));
-		free(g);
+		served_diff(j, idx, g);
 		free(w);
 	} else if (!deleg && !a.authoritative) {
 		zsync_strlist_add_owned(&j->problems, zsync_xasprintf("%s %s: answer not authoritative", name, type));
+		served_diff(j, idx, zsync_xstrdup("not authoritative"));
 	} else {
 		j->matched++;
 		if (used && used - j->pol.normalisers < 64)
@@ -185,6 +203,22 @@ static void run_job(struct job *j)
 	}
 	j->serial = zsync_soa_serial(soa->rdata);
 	zsync_dns_answer_release(&a);
+	j->asked = zsync_xcalloc(n / 8 + 1, 1);
+	/* the apex NS as it serves it, also where it is the provider's own: what a resolver
+	 * reaching this server learns about the others */
+	if (zsync_dns_query(j->server, j->zc->name, apex, ZSYNC_TYPE_NS, j->timeout_ms, &a, &err) == 0) {
+		const struct zsync_rrset *ns = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_NS);
+		char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+		const uint8_t *rd = ns ? ns->rdata : NULL;
+		j->apex_ns = zsync_xstrdup("");
+		for (uint16_t k = 0; ns && k < ns->count; k++, rd = zsync_rdata_next(rd)) {
+			char *more = zsync_xasprintf("%s%s%s", j->apex_ns, k ? " " : "",
+						     zsync_name_to_text(zsync_rdata_target(ZSYNC_TYPE_NS, rd), tn, sizeof(tn)));
+			free(j->apex_ns);
+			j->apex_ns = more;
+		}
+		zsync_dns_answer_release(&a);
+	}
 	for (size_t i = 0; i < n && !j->unreachable; i++) {
 		const struct zsync_rrset *r = rs[i];
 		const uint8_t *deleg;
@@ -200,7 +234,8 @@ static void run_job(struct job *j)
 		deleg = delegation(j->desired, r->owner);
 		if (deleg && !(r->type == ZSYNC_TYPE_NS && zsync_name_equal(r->owner, deleg)))
 			continue; /* glue and occluded data: not answered authoritatively */
-		check_rrset(j, r);
+		j->asked[i / 8] |= (uint8_t)(1u << (i % 8));
+		check_rrset(j, r, i);
 	}
 	if (j->strict && !j->unreachable)
 		find_extras(j);
@@ -267,6 +302,156 @@ static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
 			}
 	if (skipped)
 		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
+}
+
+/* What server j served for git's RRset idx: NULL not asked, "" as git has it, else what. */
+static const char *served_state(const struct job *j, size_t idx)
+{
+	size_t lo = 0, hi = j->ndiffs;
+
+	if (!j->asked || !(j->asked[idx / 8] & (1u << (idx % 8))))
+		return NULL;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (j->diffs[mid].idx == idx)
+			return j->diffs[mid].what;
+		if (j->diffs[mid].idx < idx)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return "";
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* Whether the servers asked disagree among themselves (not only with git). */
+static bool disagree(const struct job *const *js, size_t n, size_t idx)
+{
+	const char *first = NULL;
+	for (size_t k = 0; k < n; k++) {
+		const char *st = served_state(js[k], idx);
+		if (!st)
+			continue;
+		if (!first)
+			first = st;
+		else if (strcmp(first, st))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The providers compared with each other, zone by zone: the RRsets of git where the
+ * servers that answered serve different data (a matrix: RRset x server), the spread of
+ * their SOA serials, and the apex NS each serves. Where every server serves the same
+ * wrong data they agree with each other: that is only a difference from git (above).
+ */
+static void compare_providers(struct pool *pool, const struct zsync_verify_opts *o, bool md)
+{
+	for (size_t i = 0; i < pool->n; i++) {
+		const struct zsync_zone_conf *zc = pool->jobs[i].zc;
+		const struct job **js = NULL;
+		size_t nj = 0, nidx = 0, *idx = NULL, nrows = 0, n;
+		uint32_t lo = 0, hi = 0;
+		bool first_of_zone = true, ns_differ = false;
+
+		for (size_t k = 0; k < i && first_of_zone; k++)
+			first_of_zone = pool->jobs[k].zc != zc;
+		if (!first_of_zone)
+			continue;
+		js = zsync_xcalloc(pool->n, sizeof(*js));
+		for (size_t k = i; k < pool->n; k++) {
+			const struct job *j = &pool->jobs[k];
+			if (j->zc != zc || !j->asked)
+				continue;
+			lo = nj && lo < j->serial ? lo : j->serial;
+			hi = nj && hi > j->serial ? hi : j->serial;
+			js[nj++] = j;
+			idx = zsync_xrealloc(idx, (nidx + j->ndiffs + 1) * sizeof(*idx));
+			for (size_t d = 0; d < j->ndiffs; d++)
+				idx[nidx++] = j->diffs[d].idx;
+		}
+		if (nj < 2) {
+			free(js);
+			free(idx);
+			continue;
+		}
+		qsort(idx, nidx, sizeof(*idx), size_cmp);
+		for (size_t a = 0; a < nidx; a++)
+			if ((a == 0 || idx[a] != idx[a - 1]) && disagree(js, nj, idx[a]))
+				idx[nrows++] = idx[a];
+		for (size_t k = 1; k < nj; k++)
+			ns_differ |= js[k]->apex_ns && js[0]->apex_ns && strcmp(js[k]->apex_ns, js[0]->apex_ns);
+		const struct zsync_rrset *const *rs = zsync_zone_sorted(js[0]->desired, &n);
+		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+		if (md) {
+			printf("\n#### Providers compared: `%s`\n\n%zu server%s; SOA serials %u to %u (spread %u); "
+			       "%zu RRset%s where they disagree%s\n\n| RRset |", zc->name, nj, nj == 1 ? "" : "s",
+			       lo, hi, hi - lo, nrows, nrows == 1 ? "" : "s", ns_differ ? "; the apex NS differ" : "");
+			for (size_t k = 0; k < nj; k++) {
+				printf(" ");
+				md_cell(js[k]->pc->name);
+				printf(" @`");
+				md_cell(js[k]->server);
+				printf("` |");
+			}
+			printf("\n|---|");
+			for (size_t k = 0; k < nj; k++)
+				printf("---|");
+			printf("\n");
+			for (size_t r = 0; r < nrows; r++) {
+				printf("| `%s %s` |", zsync_name_to_text(rs[idx[r]]->owner, name, sizeof(name)),
+				       zsync_type_to_text(rs[idx[r]]->type, type, sizeof(type)));
+				for (size_t k = 0; k < nj; k++) {
+					const char *st = served_state(js[k], idx[r]);
+					printf(" ");
+					if (!st)
+						printf("n/a");
+					else if (!*st)
+						printf("as git");
+					else {
+						printf("`");
+						md_cell(st);
+						printf("`");
+					}
+					printf(" |");
+				}
+				printf("\n");
+			}
+			printf("| apex NS |");
+			for (size_t k = 0; k < nj; k++) {
+				printf(" `");
+				md_cell(js[k]->apex_ns ? js[k]->apex_ns : "?");
+				printf("` |");
+			}
+			printf("\n");
+		} else if (nrows || ns_differ || !o->quiet) {
+			printf("%s: %zu servers compared: %s%s (SOA serials %u to %u)\n", zc->name, nj,
+			       nrows ? zsync_sgr(o->color, "1;31", "DISAGREE") : "agree",
+			       nrows ? "" : " on every RRset of git", lo, hi);
+			for (size_t r = 0; r < nrows; r++) {
+				printf("    %s %s:", zsync_name_to_text(rs[idx[r]]->owner, name, sizeof(name)),
+				       zsync_type_to_text(rs[idx[r]]->type, type, sizeof(type)));
+				for (size_t k = 0; k < nj; k++) {
+					const char *st = served_state(js[k], idx[r]);
+					printf("%s %s @%s: %s", k ? ";" : "", js[k]->pc->name, js[k]->server,
+					       !st ? "n/a" : *st ? st : "as git");
+				}
+				printf("\n");
+			}
+			if (ns_differ || !o->quiet)
+				for (size_t k = 0; k < nj; k++)
+					printf("    apex NS %s @%s: %s\n", js[k]->pc->name, js[k]->server,
+					       js[k]->apex_ns ? js[k]->apex_ns : "(no answer)");
+		}
+		free(js);
+		free(idx);
+	}
 }
 
 static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const struct zsync_verify_opts *o,
@@ -401,6 +586,8 @@ static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const
 			json_t *jo = json_array_get(jout, json_array_size(jout) - 1), *nl = json_array();
 			if (j->strict_note)
 				json_object_set_new(jo, "strict_note", json_string(j->strict_note));
+			if (j->apex_ns)
+				json_object_set_new(jo, "apex_ns", json_string(j->apex_ns));
 			for (size_t k = 0; k < 64; k++)
 				if (j->normalised[k]) {
 					char *u = normalised_line(j, k);
@@ -437,7 +624,11 @@ static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const
 		free(s);
 	} else if (md) {
 		print_markdown(&pool, pool.n - bad - unreachable, skipped);
-	} else if (!o->quiet) {
+		compare_providers(&pool, o, true);
+	} else if (!o->quiet || bad) {
+		compare_providers(&pool, o, false);
+	}
+	if (!jout && !md && !o->quiet) {
 		printf("verified %zu server%s: %zu consistent, %zu with mismatches, %zu unreachable%s\n", pool.n,
 		       pool.n == 1 ? "" : "s", pool.n - bad - unreachable, bad, unreachable,
 		       skipped ? " (some providers have no nameservers configured)" : "");
@@ -460,6 +651,11 @@ out:
 		free(pool.jobs[i].unreachable_why);
 		zsync_strlist_release(&pool.jobs[i].problems);
 		zsync_zone_free(pool.jobs[i].norm_zone);
+		for (size_t d = 0; d < pool.jobs[i].ndiffs; d++)
+			free(pool.jobs[i].diffs[d].what);
+		free(pool.jobs[i].diffs);
+		free(pool.jobs[i].asked);
+		free(pool.jobs[i].apex_ns);
 	}
 	free(pool.jobs);
 	for (size_t i = 0; cfg && desired && i < cfg->nzones; i++)

@@ -76,7 +76,7 @@ name = "example.com"
 CONF
 }
 Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
-apex_ns() { answers "$1" example.com NS | tr '\n' ' '; }
+apex_ns() { answers "$1" example.com NS | tr '\n' ' ' | sed 's/ $//'; }
 cd "$R"
 echo "== apex NS across bind :$BPORT, knot :$KPORT, pdns :$PPORT and cloudflare (fake) :$CPORT"
 
@@ -92,7 +92,7 @@ contains "plan: Cloudflare's assigned nameservers are missing from git's apex NS
 contains "plan: the apex NS Cloudflare serves names none of the others" "$OUT" \
 	"the apex NS served by provider 'cf' does not name knot1.example.org. (nameserver of provider 'knot')"
 expect_exit 0 "apply in git mode" Z apply --force
-same "bind serves git's apex NS" "$(apex_ns "$BPORT")" "ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net. "
+same "bind serves git's apex NS" "$(apex_ns "$BPORT")" "ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net."
 
 write_cfg union
 expect_exit 0 "check in union mode" Z check
@@ -102,7 +102,7 @@ case "$OUT" in *"does not name"*) nok "plan warned in union mode";; *) ok "plan 
 contains "the union adds every provider's names to git's apex NS" "$OUT" "ada.ns.cloudflare.com."
 expect_exit 4 "the widened apex NS is a protected change" Z apply
 expect_exit 0 "apply --force pushes the union" Z apply --force
-UNION="ada.ns.cloudflare.com. bob.ns.cloudflare.com. knot1.example.org. ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net. "
+UNION="ada.ns.cloudflare.com. bob.ns.cloudflare.com. knot1.example.org. ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net."
 same "named serves the union" "$(apex_ns "$BPORT")" "$UNION"
 same "knotd serves the union" "$(apex_ns "$KPORT")" "$UNION"
 same "pdns_server serves the union" "$(apex_ns "$PPORT")" "$UNION"
@@ -110,6 +110,23 @@ expect_exit 0 "and plans to no change" Z plan --exit-code
 contains "Cloudflare keeps its assigned apex NS" "$OUT" "not applicable: example.com. NS: apex NS belongs to the provider"
 expect_exit 0 "verify accepts the union at every server" Z verify
 contains "all consistent" "$OUT" "3 consistent, 0 with mismatches"
+
+# cross-provider verify: one server edited behind zonesync's back disagrees with the others
+printf 'server 127.0.0.1 %s\nupdate delete api.example.com. A\nupdate add api.example.com. 300 A 192.0.2.99\nsend\n' "$KPORT" |
+	nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+expect_exit 2 "verify: knot differs" Z verify
+contains "the providers disagree" "$OUT" "example.com.: 3 servers compared: DISAGREE (SOA serials"
+contains "on exactly the edited RRset, each server's answer shown" "$OUT" \
+	"    api.example.com. A: bind @127.0.0.1:$BPORT: as git; knot @127.0.0.1:$KPORT: 300 192.0.2.99; pdns @127.0.0.1:$PPORT: as git"
+contains "the apex NS each serves" "$OUT" "apex NS knot @127.0.0.1:$KPORT: ada.ns.cloudflare.com. bob.ns.cloudflare.com. ns1.example.com. ns2.example.com. knot1.example.org. pdns1.example.net. pdns2.example.net."
+case "$OUT" in *"www.example.com. CNAME: bind"*) nok "an RRset they agree on is in the matrix";; *) ok "RRsets they agree on are not in the matrix";; esac
+expect_exit 2 "verify --format markdown" Z verify --format markdown
+contains "markdown: the matrix" "$OUT" "| RRset | bind @\`127.0.0.1:$BPORT\` | knot @\`127.0.0.1:$KPORT\` | pdns @\`127.0.0.1:$PPORT\` |"
+contains "markdown: the disagreeing row" "$OUT" "| \`api.example.com. A\` | as git | \`300 192.0.2.99\` | as git |"
+contains "markdown: the serial spread" "$OUT" "3 servers; SOA serials"
+expect_exit 0 "apply repairs it" Z apply
+expect_exit 0 "and verify agrees again" Z verify
+contains "they agree" "$OUT" "example.com.: 3 servers compared: agree on every RRset of git"
 
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so
 curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"fail_next": 100, "status": 500}' >/dev/null
