@@ -251,6 +251,16 @@ static int call(struct gcloud *g, const char *method, const char *path, json_t *
 
 /* ---- reading ------------------------------------------------------------------------- */
 
+/* The nextPageToken of a list answer into *token (freed first); false on the last page. */
+static bool next_page(json_t *res, char **token)
+{
+	const char *t = json_string_value(json_object_get(res, "nextPageToken"));
+	free(*token);
+	*token = t && *t ? zsync_xstrdup(t) : NULL;
+	json_decref(res);
+	return *token != NULL;
+}
+
 static int find_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
 {
 	char *esc = zsync_http_escape(zone), *path = zsync_xasprintf("/managedZones?dnsName=%s", esc);
@@ -395,12 +405,7 @@ static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 				goto fail;
 			}
 		}
-		free(token);
-		token = json_string_value(json_object_get(res, "nextPageToken"))
-				? zsync_xstrdup(json_string_value(json_object_get(res, "nextPageToken")))
-				: NULL;
-		json_decref(res);
-		if (!token || !*token)
+		if (!next_page(res, &token))
 			break;
 	}
 	free(token);
@@ -436,12 +441,7 @@ static int g_list_zones(void *priv, struct zsync_strlist *out, struct zsync_err 
 			if (dn && !(vis && !strcmp(vis, "private")) && zsync_name_from_text(dn, NULL, w) == 0)
 				zsync_strlist_add(out, zsync_name_to_text(w, txt, sizeof(txt)));
 		}
-		free(token);
-		token = json_string_value(json_object_get(res, "nextPageToken"))
-				? zsync_xstrdup(json_string_value(json_object_get(res, "nextPageToken")))
-				: NULL;
-		json_decref(res);
-		if (!token || !*token)
+		if (!next_page(res, &token))
 			break;
 	}
 	free(token);
@@ -482,29 +482,25 @@ static json_t *desired_set(const struct zsync_rrset *r, uint32_t ttl)
 			 zsync_type_to_text(r->type, type, sizeof(type)), "ttl", (json_int_t)ttl, "rrdatas", datas);
 }
 
-/* Polls changes.get until Cloud DNS says "done", bounded. */
-static int wait_done(struct gcloud *g, const char *id, struct zsync_err *err)
+/* changes.get of the change just made: "done" when Cloud DNS serves it. */
+struct change_ref {
+	struct gcloud *g;
+	const char *id;
+};
+
+static int change_done(void *ud, bool *done, struct zsync_err *err)
 {
-	double waited = 0, step = 0.25;
-	for (;;) {
-		char *path = zsync_xasprintf("/managedZones/%s/changes/%s", g->mz, id);
-		json_t *res;
-		int ret = call(g, "GET", path, NULL, &res, err);
-		free(path);
-		if (ret < 0)
-			return ret;
-		bool done = !strcmp(json_string_value(json_object_get(res, "status")) ?: "", "done");
-		json_decref(res);
-		if (done)
-			return 0;
-		if (waited >= g->timeout * 4)
-			return zsync_err_set(err, ZSYNC_EIO, "change %s still pending after %.0f s", id, waited);
-		struct timespec ts = { (time_t)step, (long)((step - (time_t)step) * 1e9) };
-		nanosleep(&ts, NULL);
-		waited += step;
-		if (step < 5)
-			step *= 2;
-	}
+	struct change_ref *c = ud;
+	char *path = zsync_xasprintf("/managedZones/%s/changes/%s", c->g->mz, c->id);
+	json_t *res;
+	int ret = call(c->g, "GET", path, NULL, &res, err);
+
+	free(path);
+	if (ret < 0)
+		return ret;
+	*done = !strcmp(json_string_value(json_object_get(res, "status")) ?: "", "done");
+	json_decref(res);
+	return 0;
 }
 
 static int create_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
@@ -563,8 +559,10 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		free(path);
 	}
 	json_decref(body);
-	if (ret == 0 && g->wait_done && json_is_string(json_object_get(res, "id")))
-		ret = wait_done(g, json_string_value(json_object_get(res, "id")), err);
+	if (ret == 0 && g->wait_done && json_is_string(json_object_get(res, "id"))) {
+		struct change_ref c = { g, json_string_value(json_object_get(res, "id")) };
+		ret = zsync_provider_poll(change_done, &c, g->timeout * 4.0, err);
+	}
 out:
 	json_decref(res);
 	json_decref(adds);

@@ -934,32 +934,22 @@ static int send_all(struct r53 *c, struct r53_change *v, size_t nv, const char *
 	return ret;
 }
 
-/* Polls GetChange until Route 53 says INSYNC (its nameservers serve the change), bounded. */
-static int wait_insync(struct r53 *c, struct zsync_err *err)
+/* GetChange of the last change batch: INSYNC when Route 53's nameservers serve it. */
+static int change_insync(void *ud, bool *done, struct zsync_err *err)
 {
-	double waited = 0, step = 0.25;
-	while (c->change_id[0]) {
-		char *path = zsync_xasprintf(R53_API "/change/%s", c->change_id), *st;
-		xmlDocPtr doc;
-		xmlNodePtr root;
-		int ret = call(c, "GET", path, NULL, "GetChangeResponse", &doc, &root, err);
-		free(path);
-		if (ret < 0)
-			return ret;
-		st = xml_string(xml_child(xml_child(root, "ChangeInfo"), "Status"));
-		xmlFreeDoc(doc);
-		bool done = st && !strcmp(st, "INSYNC");
-		free(st);
-		if (done)
-			return 0;
-		if (waited >= c->timeout * 4)
-			return zsync_err_set(err, ZSYNC_EIO, "change %s still PENDING after %.0f s", c->change_id, waited);
-		struct timespec ts = { (time_t)step, (long)((step - (time_t)step) * 1e9) };
-		nanosleep(&ts, NULL);
-		waited += step;
-		if (step < 5)
-			step *= 2;
-	}
+	struct r53 *c = ud;
+	char *path = zsync_xasprintf(R53_API "/change/%s", c->change_id), *st;
+	xmlDocPtr doc;
+	xmlNodePtr root;
+	int ret = call(c, "GET", path, NULL, "GetChangeResponse", &doc, &root, err);
+
+	free(path);
+	if (ret < 0)
+		return ret;
+	st = xml_string(xml_child(xml_child(root, "ChangeInfo"), "Status"));
+	xmlFreeDoc(doc);
+	*done = st && !strcmp(st, "INSYNC");
+	free(st);
 	return 0;
 }
 
@@ -1063,8 +1053,8 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	for (size_t i = 0; i < nv; i++)
 		change_free(&v[i]);
 	free(v);
-	if (ret == 0 && c->wait_insync)
-		ret = wait_insync(c, err);
+	if (ret == 0 && c->wait_insync && c->change_id[0])
+		ret = zsync_provider_poll(change_insync, c, c->timeout * 4.0, err);
 	return ret;
 }
 

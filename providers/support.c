@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int zsync_provider_tsig_key(const struct zsync_provider_conf *conf, struct zsync_tsig **key,
 			    struct zsync_err *err)
@@ -513,4 +514,23 @@ int zsync_provider_ns_names(void *priv, const struct zsync_provider_conf *conf, 
 			zsync_err_set(err, ZSYNC_EINVAL, "ns_names: '%s' is not a nameserver's domain name", names.v[i]);
 	zsync_strlist_release(&names);
 	return ret;
+}
+
+int zsync_provider_poll(int (*check)(void *ud, bool *done, struct zsync_err *err), void *ud, double max_wait,
+			struct zsync_err *err)
+{
+	double waited = 0, step = 0.25;
+	for (;;) {
+		bool done = false;
+		int ret = check(ud, &done, err);
+		if (ret < 0 || done)
+			return ret;
+		if (waited >= max_wait)
+			return zsync_err_set(err, ZSYNC_EIO, "the change is still pending after %.0f s", waited);
+		struct timespec ts = { (time_t)step, (long)((step - (time_t)step) * 1e9) };
+		nanosleep(&ts, NULL);
+		waited += step;
+		if (step < 5)
+			step *= 2;
+	}
 }

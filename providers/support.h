@@ -165,4 +165,12 @@ json_t *zsync_provider_fields_json(const struct zsync_api_fields *f, const char 
 /* The next token of a presentation form (a quoted string as one), or NULL at the end; *n its length. */
 const char *zsync_provider_next_token(const char **p, size_t *n);
 
+/*
+ * Polls a change until the provider says it is done (Route 53's GetChange INSYNC, Cloud
+ * DNS's changes.get done): check sets *done or fails; waits 0.25 s, then twice as long up
+ * to 5 s between checks, and gives up after max_wait seconds ("still pending" in err).
+ */
+int zsync_provider_poll(int (*check)(void *ud, bool *done, struct zsync_err *err), void *ud, double max_wait,
+			struct zsync_err *err);
+
 #endif

@@ -97,6 +97,7 @@ echo "== gcloud provider against the fake API on 127.0.0.1:$PORT"
 expect_exit 0 "first apply (git's apex NS replaces Google's: forced)" Z apply --force
 same "one token for the run" "$(count token)" "1"
 same "one changes.create wrote everything" "$(count changes.create)" "1"
+same "wait_done: changes.get polled until done (pending once)" "$(count changes.get)" "2"
 contains "the TXT as zone-file strings" "$(rrset example.com. example.com. TXT)" '"say \"hi\"; back\\slash" "two" "caf\195\169"'
 same "the apex NS is git's" "$(rrset example.com. example.com. NS)" "NS 21600 ns1.example.com.|ns2.example.net."
 expect_exit 0 "plan after apply: nothing to do (read back in pages of 10)" Z plan --exit-code

@@ -103,6 +103,7 @@ Z() { "$ZONESYNC" -c "$CFG" --no-color "$@"; }
 echo "== route53 provider against the fake API on 127.0.0.1:$PORT"
 expect_exit 0 "first apply (apex NS TTL and values differ from Route 53's: forced)" Z apply --force
 same "one change batch wrote everything" "$(writes | cut -d' ' -f1)" "1"
+same "wait_insync: GetChange polled until INSYNC (PENDING once)" "$(curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["op"]=="GetChange"))')" "2"
 contains "the TXT reached Route 53 quoted, with octal escapes" "$(rrset example.com. example.com. TXT)" '"say \"hi\"; back\\slash" "two" "caf\303\251"'
 contains "the apex NS was UPSERTed to git's" "$(rrset example.com. example.com. NS)" "172800 ns1.example.com.|ns2.example.net."
 contains "the owner with a space is \\ooo at Route 53" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.com")" 'weird\\040name.example.com.'
