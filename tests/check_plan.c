@@ -200,6 +200,91 @@ START_TEST(test_safety_limits)
 }
 END_TEST
 
+/*
+ * A memory provider where another host deploys while this apply runs: the first apply
+ * finds the zone changed (the other host's commit and marker are live) and says conflict.
+ */
+extern const struct zsync_provider_type zsync_provider_memory;
+static char race_commit[41];
+static int race_applies;
+
+static int race_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	if (race_applies++ > 0)
+		return zsync_provider_memory.apply(priv, req, err);
+	uint8_t www[ZSYNC_NAME_MAXLEN], mname[ZSYNC_NAME_MAXLEN], a[4] = { 192, 0, 2, 20 };
+	struct zsync_zone *other = zsync_zone_new(req->zone, err), *mz;
+	ck_assert_int_eq(zsync_name_from_text("www.example.com.", NULL, www), 0);
+	ck_assert_int_eq(zsync_name_from_text("_zonesync.example.com.", NULL, mname), 0);
+	for (size_t i = 0; i < zsync_zone_iter_count(req->desired); i++) {
+		const struct zsync_rrset *r = zsync_zone_iter(req->desired, i);
+		if (r && !(r->type == ZSYNC_TYPE_A && zsync_name_equal(r->owner, www)))
+			zsync_zone_put_rrset(other, r, r->ttl);
+	}
+	ck_assert_int_eq(zsync_zone_add(other, www, ZSYNC_TYPE_A, 300, a, 4, err), 0);
+	mz = zsync_marker_zone(req->zone, mname, race_commit, time(NULL), err);
+	zsync_zone_put_rrset(other, zsync_zone_find(mz, mname, ZSYNC_TYPE_TXT), ZSYNC_MARKER_TTL);
+	struct zsync_changeset none = { 0 };
+	struct zsync_apply_req put = { .zone = req->zone, .base = other, .changes = &none, .create_zone = true };
+	ck_assert_int_eq(zsync_provider_memory.apply(priv, &put, err), 0);
+	zsync_zone_free(other);
+	zsync_zone_free(mz);
+	return zsync_err_set(err, ZSYNC_ECONFLICT, "the zone changed at the provider since it was planned");
+}
+
+/* A conflict re-reads and re-plans: a newer commit deployed meanwhile is never undone. */
+START_TEST(test_replan_never_backwards)
+{
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_repo *repo = NULL;
+	struct zsync_tree *tree = NULL;
+	struct zsync_plan *pl = NULL;
+	int rc;
+
+	commit(BASE "www A 192.0.2.10\n");
+	commit(BASE "www A 192.0.2.20\n");
+	char *head = tu_sh_out(&rc, "cd '%s/repo' && git rev-parse HEAD", dir);
+	snprintf(race_commit, sizeof(race_commit), "%.40s", head);
+	free(head);
+	race_applies = 0;
+	tu_write(p, "[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_ptr_nonnull(cfg);
+	/* this host plans the older commit (HEAD~1) while the other deploys HEAD */
+	ck_assert_int_eq(zsync_repo_open(&repo, cfg->repo.path, &err), 0);
+	ck_assert_int_eq(zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, "HEAD~1", &err), 0);
+	ck_assert_msg(zsync_plan_build(&pl, cfg, tree, NULL, &err) == 0, "%s", err.msg);
+	ck_assert_uint_eq(zsync_deploy_check(pl, repo, NULL), 0);
+	struct zsync_provider_type race = zsync_provider_memory;
+	race.apply = race_apply;
+	pl->providers[0].type = &race;
+	struct zsync_apply_totals t;
+	zsync_sync_apply(pl, NULL, 0, &(struct zsync_apply_opts){ .repo = repo }, &t);
+	ck_assert_int_eq(race_applies, 1);
+	ck_assert_int_eq(pl->entries[0].result, ZSYNC_RESULT_OLDER);
+	ck_assert_uint_eq(t.older, 1);
+	ck_assert_uint_eq(t.changed, 0);
+	ck_assert_msg(strstr(pl->entries[0].result_error, "older than what is deployed"), "%s", pl->entries[0].result_error);
+	/* the other host's commit is still what is served */
+	struct zsync_zone *now = NULL;
+	struct zsync_marker m;
+	uint8_t mname[ZSYNC_NAME_MAXLEN];
+	ck_assert_int_eq(zsync_name_from_text("_zonesync.example.com.", NULL, mname), 0);
+	ck_assert_int_eq(race.fetch(pl->providers[0].priv, "example.com.", &now, &err), 0);
+	ck_assert_int_eq(zsync_marker_read(now, mname, &m, &err), 1);
+	ck_assert_str_eq(m.commit, race_commit);
+	zsync_zone_free(now);
+	zsync_plan_free(pl);
+	zsync_tree_free(tree);
+	zsync_repo_close(repo);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(p);
+}
+END_TEST
+
 /* The whole apply path on the in-memory provider: journal, health, the provider's result. */
 /* The marker's name is per provider, and "" writes none; records at the name are left alone. */
 START_TEST(test_marker_per_provider)
@@ -311,6 +396,7 @@ int main(void)
 	tcase_add_test(tc, test_safety_limits);
 	tcase_add_test(tc, test_apply_memory);
 	tcase_add_test(tc, test_marker_per_provider);
+	tcase_add_test(tc, test_replan_never_backwards);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -3,6 +3,7 @@
 #include "plan.h"
 #include "state.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,8 @@ static char *older_than(struct zsync_repo *repo, const char *mine, const char *l
 			const char *when)
 {
 	struct zsync_err err = { 0 };
-	int r = zsync_repo_descends(repo, mine, live, &err);
+	/* no repository to ask (a re-read during apply without one): only the plan's own commit is safe */
+	int r = !strcmp(mine, live) ? 1 : repo ? zsync_repo_descends(repo, mine, live, &err) : 0;
 
 	if (r > 0)
 		return NULL;
@@ -103,6 +105,45 @@ static char *older_than(struct zsync_repo *repo, const char *mine, const char *l
 			       when && *when ? ")" : "", mine);
 }
 
+/* What e's marker says: e->behind (and e->deployed) when it names a commit the plan's does not descend from. */
+static void check_marker(struct zsync_plan *p, struct zsync_plan_entry *e, struct zsync_repo *repo)
+{
+	struct zsync_err err = { 0 };
+	struct zsync_marker m;
+	uint8_t name[ZSYNC_NAME_MAXLEN];
+	bool has;
+	int r;
+
+	zsync_plan_marker_name(e->provider->conf, e->zone->conf->name, name, &has);
+	if (!has || (r = zsync_marker_read(e->current, name, &m, &err)) == 0)
+		return;
+	if (r < 0) {
+		e->behind = zsync_xstrdup(err.msg);
+		return;
+	}
+	char *where = zsync_xasprintf("the deployment marker at %s", e->provider->conf->name);
+	snprintf(e->deployed, sizeof(e->deployed), "%s", m.commit);
+	e->behind = older_than(repo, p->commit, m.commit, where, m.time);
+	free(where);
+}
+
+static pthread_mutex_t recheck_lock = PTHREAD_MUTEX_INITIALIZER;
+
+bool zsync_deploy_recheck(struct zsync_plan *p, struct zsync_plan_entry *e, struct zsync_repo *repo)
+{
+	free(e->behind);
+	e->behind = NULL;
+	e->behind_zone = false;
+	e->deployed[0] = '\0';
+	if (e->status != ZSYNC_ENTRY_READY)
+		return false;
+	/* apply's workers re-read side by side; a libgit2 repository takes one thread at a time */
+	pthread_mutex_lock(&recheck_lock);
+	check_marker(p, e, repo);
+	pthread_mutex_unlock(&recheck_lock);
+	return e->behind != NULL;
+}
+
 size_t zsync_deploy_check(struct zsync_plan *p, struct zsync_repo *repo, struct zsync_state *st)
 {
 	size_t behind = 0;
@@ -110,25 +151,11 @@ size_t zsync_deploy_check(struct zsync_plan *p, struct zsync_repo *repo, struct 
 	for (size_t k = 0; k < p->nentries; k++) {
 		struct zsync_plan_entry *e = &p->entries[k];
 		struct zsync_err err = { 0 };
-		struct zsync_marker m;
-		uint8_t name[ZSYNC_NAME_MAXLEN];
-		bool has;
 		char *last = NULL;
-		int r;
 
 		if (e->status != ZSYNC_ENTRY_READY)
 			continue;
-		zsync_plan_marker_name(e->provider->conf, e->zone->conf->name, name, &has);
-		if (has && (r = zsync_marker_read(e->current, name, &m, &err)) != 0) {
-			if (r < 0) {
-				e->behind = zsync_xstrdup(err.msg);
-			} else {
-				char *where = zsync_xasprintf("the deployment marker at %s", e->provider->conf->name);
-				snprintf(e->deployed, sizeof(e->deployed), "%s", m.commit);
-				e->behind = older_than(repo, p->commit, m.commit, where, m.time);
-				free(where);
-			}
-		}
+		check_marker(p, e, repo);
 		if (!e->behind && st &&
 		    zsync_state_pair_commit(st, e->zone->conf->name, e->provider->conf->name, &last, &err) == 0 && last &&
 		    strlen(last) == 40) {

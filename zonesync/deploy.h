@@ -12,6 +12,7 @@
 #include "zone.h"
 
 struct zsync_plan;
+struct zsync_plan_entry;
 struct zsync_state;
 
 /* The marker's format version: the first word of its TXT string. */
@@ -47,6 +48,14 @@ void zsync_marker_strip(struct zsync_zone *zone, const struct zsync_provider_con
  * entry->deployed to the commit found there. Returns how many entries are behind.
  */
 size_t zsync_deploy_check(struct zsync_plan *plan, struct zsync_repo *repo, struct zsync_state *st);
+
+/*
+ * Never backwards again for one entry read anew during apply (a conflict or an unknown
+ * outcome re-plans it): another host may have deployed a newer commit there meanwhile.
+ * Recomputes entry->behind from the fresh read's marker (repo NULL: any commit but the
+ * plan's own counts as not an ancestor); returns whether the entry is behind.
+ */
+bool zsync_deploy_recheck(struct zsync_plan *plan, struct zsync_plan_entry *entry, struct zsync_repo *repo);
 
 /*
  * The commit to deploy: with [repo] remote, fetches [repo] branch from it (libgit2) and

@@ -590,6 +590,13 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 				__atomic_fetch_add(&t->failed, 1, __ATOMIC_RELAXED);
 				break;
 			}
+			/* the fresh read may hold another host's newer deployment: never backwards */
+			if (!o->allow_older && zsync_deploy_recheck(p, e, o->repo)) {
+				e->result = ZSYNC_RESULT_OLDER;
+				e->result_error = zsync_xstrdup(e->behind);
+				__atomic_fetch_add(&t->older, 1, __ATOMIC_RELAXED);
+				break;
+			}
 			if (e->cs.n == 0) {
 				e->result = ZSYNC_RESULT_IN_SYNC;
 				record(st, p, e, true, NULL);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "plan.h"
+#include "repo.h"
 #include "state.h"
 
 struct zsync_apply_opts {
@@ -15,6 +16,9 @@ struct zsync_apply_opts {
 	long jobs;        /* worker threads; 0: [defaults] jobs */
 	bool progress;    /* a progress line on stderr (a terminal) */
 	bool allow_older; /* deploy entries whose checkout is older than what is deployed (journalled) */
+	/* asked whether a zone re-read during apply is deployed from a newer commit; NULL:
+	 * a marker naming any other commit than the plan's stops that entry */
+	struct zsync_repo *repo;
 };
 
 struct zsync_apply_totals {
