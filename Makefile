@@ -52,7 +52,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: provider-docs all deps test-deps check run-check build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-long fuzz-deps run-fuzz run-fuzz-long valgrind run-valgrind
+.PHONY: deb run-deb deb-test provider-docs all deps test-deps check run-check build test run-tests check-headers bench run-bench install clean fmt demo fuzz fuzz-long fuzz-deps run-fuzz run-fuzz-long valgrind run-valgrind
 
 all: build
 
@@ -90,7 +90,7 @@ $(BUILD)/libzonesync.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/zonesync: $(BUILD)/obj/zonesync/main.o $(BUILD)/libzonesync.a
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LDLIBS) $(SAN_FLAGS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(SAN_FLAGS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libzonesync.a
 	@mkdir -p $(@D)
@@ -151,17 +151,47 @@ demo: deps test-deps
 	@$(MAKE) --no-print-directory build
 	@bash tests/demo.sh $(BUILD)
 
-# installs what was built: never packages (run make deps, then make, first)
+# installs what was built: never packages (run make deps, then make, first). The layout
+# follows PREFIX: hooks in DATADIR/hooks (zonesync hooks install finds them beside
+# PREFIX/bin/zonesync), docs and examples in DOCDIR, systemd units pointing at PREFIX/bin.
+DATADIR ?= $(PREFIX)/share/zonesync
+DOCDIR ?= $(PREFIX)/share/doc/zonesync
+MANDIR ?= $(PREFIX)/share/man
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
+UNITS := zonesync-serve.service zonesync-reconcile.service zonesync-reconcile.timer
+DOCS := README.md docs/configuration.md docs/lint.md docs/plan-format.md docs/providers.md \
+	docs/writing-a-provider.md
+EXAMPLES := zonesync.toml.example docs/examples/github-actions.yml docs/examples/gitlab-ci.yml \
+	docs/examples/zonesync-reconcile.cron
 install: build
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DATADIR)/hooks \
+		$(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSTEMDDIR)
 	install -m 0755 $(BUILD)/zonesync $(DESTDIR)$(PREFIX)/bin/zonesync
-	[ ! -f docs/zonesync.1 ] || install -m 0644 docs/zonesync.1 $(DESTDIR)$(PREFIX)/share/man/man1/zonesync.1
-	install -d $(DESTDIR)$(PREFIX)/share/zonesync/hooks
-	install -m 0755 hooks/pre-commit hooks/pre-push hooks/*.sample $(DESTDIR)$(PREFIX)/share/zonesync/hooks/
-	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
-	sed 's|/usr/local/bin/zonesync|$(PREFIX)/bin/zonesync|' docs/examples/zonesync-serve.service \
-		> $(DESTDIR)$(PREFIX)/lib/systemd/system/zonesync-serve.service
-	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/zonesync-serve.service
+	install -m 0644 docs/zonesync.1 $(DESTDIR)$(MANDIR)/man1/zonesync.1
+	install -m 0755 hooks/pre-commit hooks/pre-push hooks/*.sample $(DESTDIR)$(DATADIR)/hooks/
+	install -m 0644 $(DOCS) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	for u in $(UNITS); do \
+		sed 's|/usr/local/bin/zonesync|$(PREFIX)/bin/zonesync|g' docs/examples/$$u > $(DESTDIR)$(SYSTEMDDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/$$u || exit 1; \
+	done
+
+# A Debian package (debhelper, from Debian's own packages: DEB_DEBS) in build/deb/:
+# make install's layout with PREFIX=/usr. `make deb-test` unpacks it and runs what it holds.
+DEB_DEBS := debhelper dpkg-dev fakeroot lintian man-db
+deb: deps
+	$(call install_debs,$(DEB_DEBS))
+	@$(MAKE) --no-print-directory run-deb
+
+run-deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	git ls-files -z | xargs -0 cp --parents -t build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error build/deb/zonesync_*.deb
+	@ls build/deb/*.deb
+
+deb-test: deb
+	bash tests/deb-test.sh build/deb/zonesync_*_$$(dpkg --print-architecture).deb
 
 # docs/providers.md's key tables from the providers' descriptors (check_provider fails when they differ)
 provider-docs: $(BUILD)/zonesync
