@@ -101,6 +101,12 @@ START_TEST(test_changes)
 }
 END_TEST
 
+/* a check_rrset that refuses RRsets of three or more records */
+static int refuse_three(const struct zsync_rrset *r, struct zsync_err *err)
+{
+	return r->count >= 3 ? zsync_err_set(err, ZSYNC_EINVAL, "%u values together", r->count) : 0;
+}
+
 START_TEST(test_policy)
 {
 	static const uint16_t only_a[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_NS, 0 };
@@ -160,6 +166,15 @@ START_TEST(test_policy)
 	ck_assert_str_eq(got, "create v.example.com. A ttl=300\n");
 	ck_assert_uint_eq(cs.errors.n, 1);
 	ck_assert_str_eq(cs.errors.v[0], "w.example.com. A: 3 records, over provider 'files''s limit of 2 records in one RRset (max_rrset_records)");
+	zsync_changeset_release(&cs);
+	free(got);
+
+	/* a provider's check of a whole RRset (check_rrset) refuses it per record, with the reason */
+	struct zsync_diff_policy whole = { .manage_apex_ns = true, .provider = "aws", .check_rrset = refuse_three };
+	got = run(HDR "w A 192.0.2.1\nw A 192.0.2.2\nw A 192.0.2.3\nv A 192.0.2.1\n", HDR, &whole, &cs);
+	ck_assert_str_eq(got, "create v.example.com. A ttl=300\n");
+	ck_assert_uint_eq(cs.errors.n, 1);
+	ck_assert_str_eq(cs.errors.v[0], "w.example.com. A: provider 'aws' cannot hold it: 3 values together");
 	zsync_changeset_release(&cs);
 	free(got);
 
