@@ -1,7 +1,7 @@
 /*
  * cloudflare.c - Cloudflare API v4: one record object per value, grouped into RRsets on
  * read; every change of a zone goes through the batch endpoint (deletes, patches, posts in
- * one transaction per call), split at the per-call limit. TTL 1 is "automatic"; a proxied
+ * one transaction per call), split at the per-call limit. TTL 1 is "automatic" (300 s); a proxied
  * record stays proxied (and its TTL is Cloudflare's).
  */
 #include "provider.h"
@@ -302,7 +302,9 @@ static void read_records(struct cf *c, json_t *res, const char *zone, struct zsy
 		cr->proxied = json_is_true(json_object_get(rec, "proxied"));
 		cr->ttl = (uint32_t)json_integer_value(json_object_get(rec, "ttl"));
 		zsync_zone_add_text(z, line, strlen(line), &lerr);
-		if (cr->ttl <= 1)
+		/* a proxied record's TTL is Cloudflare's; a plain one at 1 ("automatic") serves
+		 * 300 s, a TTL like any other that plan must be able to correct */
+		if (cr->proxied)
 			zsync_zone_flag(z, rs->owner, rs->type, ZSYNC_RRSET_TTL_ANY);
 		free(line);
 		zsync_zone_free(one);

@@ -1,7 +1,9 @@
 /* check_provider.c - provider descriptors: well formed, the docs agree, typed config access, support helpers */
 #include "testutil.h"
 
+#include "cloudflare.h"
 #include "config.h"
+#include "diff.h"
 #include "provider.h"
 #include "support.h"
 
@@ -197,6 +199,41 @@ START_TEST(test_txt_quote)
 }
 END_TEST
 
+/*
+ * Cloudflare's TTL 1 is "automatic" (300 s): only a proxied record's TTL is Cloudflare's
+ * own; a plain record at TTL 1 (set in the dashboard) serves 300 and must differ from git's 3600.
+ */
+START_TEST(test_cloudflare_automatic_ttl)
+{
+	struct zsync_err err = { 0 };
+	json_error_t je;
+	json_t *zo = json_loads("{\"name_servers\": []}", 0, &je);
+	json_t *recs = json_loads("[{\"id\": \"a1\", \"name\": \"www.example.com\", \"type\": \"A\", \"content\": \"192.0.2.1\", \"ttl\": 1, \"proxied\": false},"
+				  " {\"id\": \"a2\", \"name\": \"api.example.com\", \"type\": \"A\", \"content\": \"192.0.2.2\", \"ttl\": 1, \"proxied\": true}]", 0, &je);
+	struct zsync_zone *cf = NULL, *git = zsync_zone_new("example.com.", &err);
+	const char *text = "www.example.com. 3600 IN A 192.0.2.1\napi.example.com. 3600 IN A 192.0.2.2\n";
+	struct zsync_diff_policy pol = { .provider = "cf" };
+	struct zsync_changeset cs;
+
+	ck_assert_ptr_nonnull(recs);
+	ck_assert_int_eq(zsync_cloudflare_zone(zo, recs, "example.com.", &cf, &err), 0);
+	ck_assert_int_eq(zsync_zone_add_text(git, text, strlen(text), &err), 0);
+	zsync_zone_load_end(git);
+	zsync_diff(git, cf, &pol, &cs);
+	/* www: a TTL change; api (proxied): Cloudflare's TTL, no change */
+	ck_assert_uint_eq(cs.n, 1);
+	ck_assert_int_eq(cs.v[0].op, ZSYNC_CHANGE_UPDATE);
+	ck_assert(cs.v[0].flags & ZSYNC_CHANGE_TTL_ONLY);
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1];
+	ck_assert_str_eq(zsync_name_to_text(cs.v[0].new->owner, name, sizeof(name)), "www.example.com.");
+	zsync_changeset_release(&cs);
+	zsync_zone_free(cf);
+	zsync_zone_free(git);
+	json_decref(zo);
+	json_decref(recs);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("provider");
@@ -206,6 +243,7 @@ int main(void)
 	tcase_add_test(tc, test_typed_access);
 	tcase_add_test(tc, test_schema_validation);
 	tcase_add_test(tc, test_txt_quote);
+	tcase_add_test(tc, test_cloudflare_automatic_ttl);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
