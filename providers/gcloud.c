@@ -521,6 +521,28 @@ static int create_zone(struct gcloud *g, const char *zone, struct zsync_err *err
 	return ret;
 }
 
+/*
+ * Cloud DNS names what it refused by its place in the change ("entity.change.deletions[3]"):
+ * the error says which RRset that is.
+ */
+static void name_the_rrset(struct zsync_err *err, json_t *adds, json_t *dels)
+{
+	const char *p = strstr(err->msg, "entity.change.");
+	unsigned idx;
+	json_t *rs = NULL;
+
+	if (!p)
+		return;
+	p += strlen("entity.change.");
+	if (sscanf(p, "deletions[%u]", &idx) == 1)
+		rs = json_array_get(dels, idx);
+	else if (sscanf(p, "additions[%u]", &idx) == 1)
+		rs = json_array_get(adds, idx);
+	if (rs && json_string_value(json_object_get(rs, "name")) && json_string_value(json_object_get(rs, "type")))
+		zsync_err_prefix(err, "%s %s", json_string_value(json_object_get(rs, "name")),
+				 json_string_value(json_object_get(rs, "type")));
+}
+
 static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
 {
 	struct gcloud *g = priv;
@@ -558,6 +580,8 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		ret = call(g, "POST", path, body, &res, err);
 		free(path);
 	}
+	if (ret < 0)
+		name_the_rrset(err, adds, dels);
 	json_decref(body);
 	if (ret == 0 && g->wait_done && json_is_string(json_object_get(res, "id"))) {
 		struct change_ref c = { g, json_string_value(json_object_get(res, "id")) };

@@ -127,7 +127,7 @@ chmod +x "$T/hook"
 cp "$CFG" "$T/hooked.toml"
 printf '[hooks]\npre_apply = [["%s"]]\n' "$T/hook" >> "$T/hooked.toml"
 expect_exit 3 "a concurrent edit" "$ZONESYNC" -c "$T/hooked.toml" --no-color apply
-contains "Cloud DNS's refusal, with provider and zone" "$OUT" "provider 'gcp': zone 'example.com.': HTTP 412: conditionNotMet: Precondition not met for 'entity.change.deletions["
+contains "Cloud DNS's refusal, with provider, zone and record" "$OUT" "provider 'gcp': zone 'example.com.': api.example.com. A: HTTP 412: conditionNotMet: Precondition not met for 'entity.change.deletions["
 same "the other edit was kept" "$(rrset example.com. api.example.com. A)" "A 60 198.51.100.9"
 same "nothing of the change was applied" "$(rrset example.com. new2.example.com. A)" ""
 expect_exit 0 "the next apply converges" Z apply
