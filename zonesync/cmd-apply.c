@@ -18,10 +18,12 @@
 static const char usage_line[] =
 	"zonesync apply [--ref REF | --plan FILE | --fetch] [--zone ZONE]... [--provider NAME]...\n"
 	"       [--force] [--allow-older] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N]\n"
-	"       [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE] [ZONE...]";
+	"       [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE]\n"
+	"       [--summary | --no-summary] [ZONE...]";
 static const char reconcile_usage[] =
 	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]]\n"
-	"       [-j N] [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE]";
+	"       [-j N] [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE]\n"
+	"       [--summary | --no-summary]";
 
 /* --wait: "" waits as long as it takes; --wait=N at most N seconds; absent: fail at once */
 double zsync_cmd_wait_seconds(const char *wait)
@@ -251,6 +253,8 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		{ 0, "metrics", ZSYNC_OPT_STRING, &metrics, "FILE", "write a Prometheus textfile after the run" },
 		{ 0, "json", ZSYNC_OPT_FLAG, &json_out, NULL, "print the run's results as JSON (and nothing else on stdout)" },
 		{ 0, "verify", ZSYNC_OPT_OPTSTR, &verify, "SECONDS", "then verify over DNS, waiting up to SECONDS (default 30) for propagation" },
+		{ 0, "summary", ZSYNC_OPT_FLAG, &ctx->summary, NULL, "print the plan as counts, not each change (automatic on a terminal over 200 changes)" },
+		{ 0, "no-summary", ZSYNC_OPT_FLAG, &ctx->no_summary, NULL, "print every change of the plan, however many" },
 		{ 0 },
 	};
 	const struct zsync_opt *const apply_tables[] = { apply_opts, opts, NULL };

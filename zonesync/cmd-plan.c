@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char usage_line[] =
-	"zonesync plan [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--format text|json|markdown] [--out FILE] [--exit-code] [ZONE...]";
+	"zonesync plan [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--format text|json|markdown] [--out FILE] [--exit-code] [--summary | --no-summary] [ZONE...]";
 
 int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx)
 {
@@ -26,6 +26,8 @@ int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx)
 		{ 0, "format", ZSYNC_OPT_STRING, &format, "FORMAT", "text (default), json or markdown" },
 		{ 0, "out", ZSYNC_OPT_STRING, &out_path, "FILE", "also save the plan as JSON (for review and apply --plan)" },
 		{ 0, "exit-code", ZSYNC_OPT_FLAG, &exit_code, NULL, "exit 2 when changes are pending" },
+		{ 0, "summary", ZSYNC_OPT_FLAG, &ctx->summary, NULL, "counts per zone and provider, not each change (automatic on a terminal over 200 changes)" },
+		{ 0, "no-summary", ZSYNC_OPT_FLAG, &ctx->no_summary, NULL, "every change, however many" },
 		{ 0 },
 	};
 	struct zsync_config *cfg = NULL;

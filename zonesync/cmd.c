@@ -232,7 +232,17 @@ int zsync_cmd_print_plan(struct zsync_ctx *ctx, struct zsync_plan *plan, const c
 		json_decref(j);
 	}
 	if (!format || !strcmp(format, "text")) {
-		if (!ctx->quiet)
+		/* a big plan on a terminal: the summary; the full list goes to --out, or --no-summary */
+		bool summary = ctx->summary ||
+			       (!ctx->no_summary && isatty(STDOUT_FILENO) &&
+				zsync_plan_changes(plan) > ZSYNC_PLAN_SUMMARY_AUTO);
+		if (!ctx->quiet && summary) {
+			zsync_plan_print_summary(plan, stdout, ctx->color);
+			if (!ctx->summary)
+				printf("(a summary of %zu changes: --no-summary prints every one%s%s)\n",
+				       zsync_plan_changes(plan), out_path ? "; all of them are in " : ", --out FILE saves them",
+				       out_path ? out_path : "");
+		} else if (!ctx->quiet)
 			zsync_plan_print_text(plan, stdout, ctx->color, ctx->verbose);
 		else /* "only problems": every one of them */
 			zsync_plan_print_problems(plan, stdout, ctx->color);

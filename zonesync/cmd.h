@@ -23,6 +23,7 @@ struct zsync_ctx {
 	bool no_color;
 	bool help;
 	bool color;              /* result: colour on stdout */
+	bool summary, no_summary; /* plan/apply --summary, --no-summary (neither: automatic) */
 	const struct zsync_opt *global_opts;
 	/* set by zonesync serve for the runs it makes in-process (NULL/0 otherwise) */
 	const char *config_text; /* the last good configuration (SIGHUP keeps it when a new one is bad) */

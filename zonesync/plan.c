@@ -810,66 +810,126 @@ void zsync_plan_print_changes(const struct zsync_changeset *cs, FILE *out, bool 
 	}
 }
 
-void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, int verbose)
+/* What print_text says about one entry, after "  NAME (TYPE): " */
+static void print_entry(const struct zsync_plan_entry *e, FILE *out, bool color, int verbose,
+			bool changes)
 {
 	char pb[1400];
 
+	if (e->status == ZSYNC_ENTRY_INVALID_ZONE) {
+		fprintf(out, "%s\n", paint(color, "1;31", "not planned: the zone has errors", pb, sizeof(pb)));
+		return;
+	}
+	if (e->status == ZSYNC_ENTRY_READ_ONLY) {
+		fprintf(out, "secondary (not pushed)\n");
+		return;
+	}
+	if (e->status == ZSYNC_ENTRY_FAILED) {
+		char msg[1100];
+		snprintf(msg, sizeof(msg), "FAILED: %s", e->error);
+		fprintf(out, "%s\n", paint(color, "1;31", msg, pb, sizeof(pb)));
+		return;
+	}
+	if (e->cs.n == 0)
+		fprintf(out, "%s\n", paint(color, "32", "in sync", pb, sizeof(pb)));
+	else
+		fprintf(out, "%zu change%s (%zu create, %zu update, %zu delete)%s\n", e->cs.n,
+			e->cs.n == 1 ? "" : "s", e->cs.creates, e->cs.updates, e->cs.deletes,
+			e->create_zone ? "; the zone will be created" : "");
+	if (e->behind) {
+		char msg[1200];
+		snprintf(msg, sizeof(msg), "    OLDER: %s", e->behind);
+		fprintf(out, "%s\n", paint(color, "1;31", msg, pb, sizeof(pb)));
+	}
+	if (e->refused) {
+		char msg[700];
+		snprintf(msg, sizeof(msg), "    REFUSED by safety limits: %s (apply --force to override)", e->refused);
+		fprintf(out, "%s\n", paint(color, "1;33", msg, pb, sizeof(pb)));
+	}
+	if (!changes)
+		return; /* the summary: what happened, not each change */
+	zsync_plan_print_changes(&e->cs, out, color, "    ");
+	for (size_t c = 0; c < e->cs.warnings.n; c++)
+		fprintf(out, "    warning: %s\n", e->cs.warnings.v[c]);
+	if (verbose || e->cs.nna <= 5)
+		for (size_t c = 0; c < e->cs.nna; c++) {
+			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+			fprintf(out, "    not applicable: %s %s: %s\n",
+				zsync_name_to_text(e->cs.na[c].owner, name, sizeof(name)),
+				zsync_type_to_text(e->cs.na[c].type, type, sizeof(type)),
+				e->cs.na[c].reason);
+		}
+	else
+		fprintf(out, "    %zu not applicable items (-v lists them)\n", e->cs.nna);
+}
+
+/*
+ * Every zone, then each provider's result (summary: only counts, and only the zones with
+ * something to say). Providers whose results print identically
+ * (the same changes, warnings, refusals) are printed once, naming them all: a first
+ * apply of many zones to several providers otherwise repeats every diff per provider.
+ */
+static void print_text(const struct zsync_plan *p, FILE *out, bool color, int verbose, bool summary)
+{
+	char pb[1400];
+	size_t quiet_zones = 0;
+
 	for (size_t i = 0; i < p->nzones; i++) {
 		const struct zsync_plan_zone *z = &p->zones[i];
+		bool all_in_sync = true;
+		for (size_t k = 0; k < z->nentries; k++) {
+			const struct zsync_plan_entry *e = &p->entries[z->entry0 + k];
+			all_in_sync &= e->status == ZSYNC_ENTRY_READY && !e->cs.n && !e->behind && !e->refused;
+		}
+		if (summary && all_in_sync) {
+			quiet_zones++;
+			continue;
+		}
+		char **text = zsync_xcalloc(z->nentries ? z->nentries : 1, sizeof(*text));
 		fprintf(out, "zone %s (%s, %s)\n", paint(color, "1", z->conf->name, pb, sizeof(pb)),
 			z->conf->file, p->source);
-		for (size_t k = z->entry0; k < z->entry0 + z->nentries; k++) {
-			const struct zsync_plan_entry *e = &p->entries[k];
-			fprintf(out, "  %s (%s): ", e->provider->conf->name, e->provider->conf->type);
-			if (e->status == ZSYNC_ENTRY_INVALID_ZONE) {
-				fprintf(out, "%s\n", paint(color, "1;31", "not planned: the zone has errors", pb, sizeof(pb)));
-				continue;
-			}
-			if (e->status == ZSYNC_ENTRY_READ_ONLY) {
-				fprintf(out, "secondary (not pushed)\n");
-				continue;
-			}
-			if (e->status == ZSYNC_ENTRY_FAILED) {
-				char msg[1100];
-				snprintf(msg, sizeof(msg), "FAILED: %s", e->error);
-				fprintf(out, "%s\n", paint(color, "1;31", msg, pb, sizeof(pb)));
-				continue;
-			}
-			if (e->cs.n == 0)
-				fprintf(out, "%s\n", paint(color, "32", "in sync", pb, sizeof(pb)));
-			else
-				fprintf(out, "%zu change%s (%zu create, %zu update, %zu delete)%s\n", e->cs.n,
-					e->cs.n == 1 ? "" : "s", e->cs.creates, e->cs.updates, e->cs.deletes,
-					e->create_zone ? "; the zone will be created" : "");
-			if (e->behind) {
-				char msg[1200];
-				snprintf(msg, sizeof(msg), "    OLDER: %s", e->behind);
-				fprintf(out, "%s\n", paint(color, "1;31", msg, pb, sizeof(pb)));
-			}
-			if (e->refused) {
-				char msg[700];
-				snprintf(msg, sizeof(msg), "    REFUSED by safety limits: %s (apply --force to override)", e->refused);
-				fprintf(out, "%s\n", paint(color, "1;33", msg, pb, sizeof(pb)));
-			}
-			zsync_plan_print_changes(&e->cs, out, color, "    ");
-			for (size_t c = 0; c < e->cs.warnings.n; c++)
-				fprintf(out, "    warning: %s\n", e->cs.warnings.v[c]);
-			if (verbose || e->cs.nna <= 5)
-				for (size_t c = 0; c < e->cs.nna; c++) {
-					char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-					fprintf(out, "    not applicable: %s %s: %s\n",
-						zsync_name_to_text(e->cs.na[c].owner, name, sizeof(name)),
-						zsync_type_to_text(e->cs.na[c].type, type, sizeof(type)),
-						e->cs.na[c].reason);
-				}
-			else
-				fprintf(out, "    %zu not applicable items (-v lists them)\n", e->cs.nna);
+		for (size_t k = 0; k < z->nentries; k++) {
+			size_t len = 0;
+			FILE *m = open_memstream(&text[k], &len);
+			if (!m)
+				abort();
+			print_entry(&p->entries[z->entry0 + k], m, color, verbose, !summary);
+			fclose(m);
 		}
+		for (size_t k = 0; k < z->nentries; k++) {
+			if (!text[k])
+				continue; /* printed with an earlier identical one */
+			const struct zsync_plan_entry *e = &p->entries[z->entry0 + k];
+			fprintf(out, "  %s (%s)", e->provider->conf->name, e->provider->conf->type);
+			for (size_t j = k + 1; j < z->nentries; j++)
+				if (text[j] && !strcmp(text[j], text[k])) {
+					const struct zsync_plan_entry *o = &p->entries[z->entry0 + j];
+					fprintf(out, ", %s (%s)", o->provider->conf->name, o->provider->conf->type);
+					free(text[j]);
+					text[j] = NULL;
+				}
+			fprintf(out, ": %s", text[k]);
+			free(text[k]);
+			text[k] = NULL;
+		}
+		free(text);
 	}
+	if (quiet_zones)
+		fprintf(out, "%zu other zone%s in sync at every provider\n", quiet_zones, quiet_zones == 1 ? "" : "s");
 	fprintf(out, "plan %.12s: %zu change%s, %zu provider%s failed, %zu refused, %zu invalid zone%s\n",
 		p->hash, zsync_plan_changes(p), zsync_plan_changes(p) == 1 ? "" : "s", zsync_plan_failed(p),
 		zsync_plan_failed(p) == 1 ? "" : "s", zsync_plan_refused(p), zsync_plan_invalid(p),
 		zsync_plan_invalid(p) == 1 ? "" : "s");
+}
+
+void zsync_plan_print_text(const struct zsync_plan *p, FILE *out, bool color, int verbose)
+{
+	print_text(p, out, color, verbose, false);
+}
+
+void zsync_plan_print_summary(const struct zsync_plan *p, FILE *out, bool color)
+{
+	print_text(p, out, color, 0, true);
 }
 
 size_t zsync_plan_print_problems(const struct zsync_plan *p, FILE *out, bool color)

@@ -124,6 +124,10 @@ char *zsync_plan_compare(const struct zsync_plan *plan, json_t *reviewed);
  */
 size_t zsync_plan_print_problems(const struct zsync_plan *p, FILE *out, bool color);
 void zsync_plan_print_text(const struct zsync_plan *plan, FILE *out, bool color, int verbose);
+/* The same with counts instead of the changes, and the zones in sync everywhere counted only. */
+void zsync_plan_print_summary(const struct zsync_plan *plan, FILE *out, bool color);
+/* Over this many changes, plan and apply on a terminal print the summary (--summary / --no-summary). */
+#define ZSYNC_PLAN_SUMMARY_AUTO 200
 void zsync_plan_print_markdown(const struct zsync_plan *plan, FILE *out);
 
 /* One change as JSON ({op, owner, type, ttl, records, old_ttl, old_records}). */

@@ -124,6 +124,29 @@ if printf '%s\n' "$OUT" | grep -q '^ *+ '; then nok "-q printed changes"; else o
 expect_exit 0 "plan -q with only the working provider" "$ZONESYNC" -q -c "$T/c.toml" plan --provider files
 same "nothing printed when nothing failed" "$OUT" ""
 
+echo "-- output that scales: identical results printed once, --summary, automatic on a terminal"
+mkdir -p "$T/out2"
+sed 's|^\[providers.down\]|[providers.files2]\ntype = "zonefile"\ndirectory = "'"$T"'/out2"\n[providers.down]|; s|^providers = \["files", "down"\]|providers = ["files", "down", "files2"]|' "$T/c.toml" > "$T/c2.toml"
+expect_exit 3 "plan with two providers needing the same changes" "$ZONESYNC" -c "$T/c2.toml" plan
+contains "they are printed once, naming both" "$OUT" "  files (zonefile), files2 (zonefile): 24 changes (24 create, 0 update, 0 delete)"
+same "each change once" "$(printf '%s\n' "$OUT" | grep -c '^    + www.example.com. ')" 0
+same "each change once (web)" "$(printf '%s\n' "$OUT" | grep -c '^    + web.example.com. ')" 1
+contains "the failed one apart" "$OUT" "  down (powerdns): FAILED:"
+expect_exit 3 "plan --summary" "$ZONESYNC" -c "$T/c2.toml" plan --summary
+same "no change listed" "$(printf '%s\n' "$OUT" | grep -c '^    + ')" 0
+contains "the counts are" "$OUT" "files (zonefile), files2 (zonefile): 24 changes"
+for i in $(seq 1 120); do echo "h$i A 192.0.2.$i"; done >> "$T/r/zones/example.com.zone"
+git_commit "$T/r" big
+if command -v script >/dev/null; then
+	S=$(script -qec "'$ZONESYNC' -c '$T/c2.toml' --no-color plan --provider files --provider files2" /dev/null)
+	contains "over 200 changes on a terminal: the summary" "$S" "(a summary of 288 changes: --no-summary prints every one"
+	same "and no change listed" "$(printf '%s\n' "$S" | grep -c '^    + ')" 0
+	S=$(script -qec "'$ZONESYNC' -c '$T/c2.toml' --no-color plan --provider files --provider files2 --no-summary" /dev/null)
+	same "--no-summary lists every change" "$(printf '%s\n' "$S" | grep -c '^    + ')" 151
+fi
+S=$("$ZONESYNC" -c "$T/c2.toml" plan --provider files --provider files2)
+same "not a terminal (CI): every change" "$(printf '%s\n' "$S" | grep -c '^    + ')" 151
+
 echo "-- hooks install finds the hooks of its own prefix, else says how to name them"
 git init -q -b main "$T/hr"
 expect_exit 1 "hooks install from a build tree without ZONESYNC_HOOKS" env -u ZONESYNC_HOOKS "$ZONESYNC" hooks install --repo "$T/hr"
