@@ -141,6 +141,12 @@ struct prune_ctx {
 	const struct zsync_config *cfg;
 	const struct zsync_strlist *zones, *providers;
 	struct zsync_strlist found; /* "zone\tprovider" */
+	/* never backwards: a zone deployed from a commit this checkout does not descend from
+	 * was added by newer work, not removed from git */
+	struct zsync_repo *repo;
+	const char *commit;
+	bool allow_older;
+	size_t older;
 };
 
 static int prune_cb(void *arg, const struct zsync_pair_status *p)
@@ -154,6 +160,17 @@ static int prune_cb(void *arg, const struct zsync_pair_status *p)
 	for (size_t i = 0; zc && i < zc->providers.n; i++)
 		if (!strcmp(zc->providers.v[i], p->provider))
 			return 0; /* still deployed there */
+	if (!c->allow_older && strcmp(p->last_commit, c->commit) != 0) {
+		struct zsync_err err = { 0 };
+		int r = c->repo ? zsync_repo_descends(c->repo, c->commit, p->last_commit, &err) : 0;
+		if (r <= 0) {
+			fprintf(stderr, "zonesync: zone %s at %s was deployed from commit %.12s, which this checkout (%.12s) "
+				"does not descend from%s%s: not deleted (git pull and run again, or --allow-older)\n",
+				p->zone, p->provider, p->last_commit, c->commit, r < 0 ? ": " : "", r < 0 ? err.msg : "");
+			c->older++;
+			return 0;
+		}
+	}
 	zsync_strlist_add_owned(&c->found, zsync_xasprintf("%s\t%s", p->zone, p->provider));
 	return 0;
 }
@@ -165,9 +182,9 @@ static int prune_cb(void *arg, const struct zsync_pair_status *p)
  */
 static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg, struct zsync_state *st,
 			  int64_t run, const struct zsync_strlist *zones, const struct zsync_strlist *providers,
-			  bool act, bool dry_run, size_t *deleted, FILE *out)
+			  bool act, bool dry_run, size_t *deleted, FILE *out, struct prune_ctx *c0)
 {
-	struct prune_ctx c = { cfg, zones, providers, { 0 } };
+	struct prune_ctx c = { cfg, zones, providers, { 0 }, c0->repo, c0->commit, c0->allow_older, 0 };
 	struct zsync_err err = { 0 };
 	size_t failed = 0;
 
@@ -218,6 +235,7 @@ static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg,
 		t->close(priv);
 	}
 	zsync_strlist_release(&c.found);
+	c0->older = c.older;
 	return failed;
 }
 
@@ -360,11 +378,12 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			goto out;
 		}
 	}
+	struct prune_ctx pc = { .repo = repo, .commit = plan->commit, .allow_older = allow_older };
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR
 			: zsync_plan_failed(plan) ? ZSYNC_EXIT_PARTIAL : ZSYNC_EXIT_OK;
 		if (prune && zsync_state_open(&st, cfg->state.path, &err) == 0)
-			prune_zones(ctx, cfg, st, 0, &zones, &providers, true, true, &pruned, stderr);
+			prune_zones(ctx, cfg, st, 0, &zones, &providers, true, true, &pruned, stderr, &pc);
 		goto out;
 	}
 	if (zsync_state_run_begin(st, reconcile ? "reconcile" : "apply", plan->commit,
@@ -391,9 +410,11 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		if (prune)
 			fprintf(stderr, "zonesync: --prune-zones: nothing deleted while a zone or the configuration has errors\n");
 	} else if (!reconcile && prune_zones(ctx, cfg, st, run, &zones, &providers, prune, false, &pruned,
-								       json_out ? stderr : stdout) && code == ZSYNC_EXIT_OK) {
+								       json_out ? stderr : stdout, &pc) && code == ZSYNC_EXIT_OK) {
 		code = ZSYNC_EXIT_PARTIAL;
 	}
+	if (pc.older && (code == ZSYNC_EXIT_OK || code == ZSYNC_EXIT_PARTIAL || code == ZSYNC_EXIT_REFUSED))
+		code = ZSYNC_EXIT_OLDER;
 	{
 		char summary[256], zones_deleted[64] = "";
 		if (pruned)

@@ -148,6 +148,23 @@ expect_exit 0 "a second apply --prune-zones deletes nothing" "$ZONESYNC" -c "$CF
 check "nothing deleted" sh -c "! printf '%s' \"\$1\" | grep -q 'deleted zone'" _ "$OUT"
 expect_exit 64 "reconcile never deletes zones" "$ZONESYNC" -c "$CFG" reconcile --prune-zones
 
+# never backwards: a checkout older than the commit that added a zone does not delete it
+OLD=$(git -C "$R" rev-parse HEAD)
+cp "$CFG" "$T/old.toml"
+git -C "$R" show HEAD~1:zones/example.org.zone > zones/example.org.zone
+git_commit "$R" "example.org is back"
+printf '[[zones]]\nname = "example.org"\n' >> "$CFG"
+expect_exit 0 "a newer commit deploys example.org again" "$ZONESYNC" -c "$CFG" --no-color apply
+cp "$CFG" "$T/new.toml"
+cp "$T/old.toml" "$CFG"
+expect_exit 6 "apply --prune-zones from the older checkout" "$ZONESYNC" -c "$CFG" --no-color apply --ref "$OLD" --prune-zones
+contains "says why the zone stays" "$OUT" "zone example.org. at pdns was deployed from commit"
+same "PowerDNS still serves the newer zone" "$(answers "$PORT" example.org MX)" "0 ."
+git -C "$R" rm -q zones/example.org.zone
+git_commit "$R" "example.org leaves again"
+expect_exit 0 "from a descendant it is pruned" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones
+contains "deletes it" "$OUT" "deleted zone example.org. at pdns"
+
 # records in the text form pdns prints itself: its API refuses any other spelling
 cat > zones/forms.example.zone <<'ZONE'
 $TTL 300
