@@ -349,6 +349,30 @@ fail:
 	return ret;
 }
 
+/* The zone's nameServers: the Azure DNS nameservers assigned to it. */
+static int a_nameservers(void *priv, const struct zsync_provider_conf *conf, const char *zone, struct zsync_strlist *out,
+			 struct zsync_err *err)
+{
+	struct azure *a = priv;
+	char *url = zone_url(a, zone, "");
+	json_t *res, *v;
+	size_t i;
+	int ret = call(a, "GET", url, NULL, NULL, &res, err);
+
+	(void)conf;
+	free(url);
+	if (ret < 0)
+		return ret;
+	json_array_foreach(json_object_get(json_object_get(res, "properties"), "nameServers"), i, v) {
+		if ((ret = zsync_provider_add_ns_name(out, json_string_value(v), err)) < 0) {
+			zsync_err_prefix(err, "malformed nameServers entry");
+			break;
+		}
+	}
+	json_decref(res);
+	return ret;
+}
+
 static int a_list_zones(void *priv, struct zsync_strlist *out, struct zsync_err *err)
 {
 	struct azure *a = priv;
@@ -636,6 +660,7 @@ const struct zsync_provider_type zsync_provider_azure = {
 	.apply = a_apply,
 	.list_zones = a_list_zones,
 	.delete_zone = a_delete_zone,
+	.nameservers = a_nameservers,
 	.usage = a_usage,
 	.close = a_close,
 };
