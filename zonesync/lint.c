@@ -83,29 +83,6 @@ static const uint8_t *delegation_of(struct lint *l, const uint8_t *name)
 	return NULL;
 }
 
-/* An address for name, directly or through a wildcard that would synthesise one. */
-static bool resolves_to_address(struct lint *l, const uint8_t *name)
-{
-	uint8_t wc[ZSYNC_NAME_MAXLEN];
-	const uint8_t *p = name;
-
-	if (has_address(l, name))
-		return true;
-	/* walk up looking for "*.<ancestor>" (a simplification of RFC 4592 closest encloser) */
-	while (*p && zsync_name_below(p, l->apex)) {
-		p += *p + 1;
-		size_t pl = zsync_name_len(p);
-		if (pl + 2 > sizeof(wc))
-			break;
-		wc[0] = 1;
-		wc[1] = '*';
-		memcpy(wc + 2, p, pl);
-		if (has_address(l, wc))
-			return true;
-	}
-	return false;
-}
-
 /* Whether any RRset has owner name (binary search of the canonical order) */
 static bool name_has_data(const struct zsync_rrset *const *rs, size_t n, const uint8_t *name)
 {
@@ -124,13 +101,21 @@ static bool name_has_data(const struct zsync_rrset *const *rs, size_t n, const u
 	return false;
 }
 
-/* name has data, directly or through a wildcard "*.<ancestor>" below the apex */
-static bool resolves(struct lint *l, const uint8_t *name)
+static bool has_data(struct lint *l, const uint8_t *name)
+{
+	return name_has_data(l->rs, l->nrs, name);
+}
+
+/*
+ * has(name), directly or for the wildcard "*.<ancestor>" below the apex that would
+ * synthesise the answer (a simplification of RFC 4592 closest encloser).
+ */
+static bool at_or_wildcard(struct lint *l, const uint8_t *name, bool (*has)(struct lint *, const uint8_t *))
 {
 	uint8_t wc[ZSYNC_NAME_MAXLEN];
 	const uint8_t *p = name;
 
-	if (name_has_data(l->rs, l->nrs, name))
+	if (has(l, name))
 		return true;
 	while (*p && zsync_name_below(p, l->apex)) {
 		p += *p + 1;
@@ -140,10 +125,22 @@ static bool resolves(struct lint *l, const uint8_t *name)
 		wc[0] = 1;
 		wc[1] = '*';
 		memcpy(wc + 2, p, pl);
-		if (name_has_data(l->rs, l->nrs, wc))
+		if (has(l, wc))
 			return true;
 	}
 	return false;
+}
+
+/* An address for name, directly or through a wildcard that would synthesise one. */
+static bool resolves_to_address(struct lint *l, const uint8_t *name)
+{
+	return at_or_wildcard(l, name, has_address);
+}
+
+/* Any data at name, directly or through a wildcard. */
+static bool resolves(struct lint *l, const uint8_t *name)
+{
+	return at_or_wildcard(l, name, has_data);
 }
 
 /*
