@@ -89,6 +89,7 @@ int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_apply(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_diff(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx);
+int cmd_delegation(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_reconcile(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_import(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_hooks(int argc, char **argv, struct zsync_ctx *ctx);

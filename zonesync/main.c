@@ -12,6 +12,7 @@ static const struct zsync_cmd commands[] = {
 	{ "apply", cmd_apply, "plan, then push the changes to every provider" },
 	{ "reconcile", cmd_reconcile, "for cron: compare every zone x provider, repair drift, catch up failed providers" },
 	{ "verify", cmd_verify, "ask every provider's nameservers over DNS whether they serve what git says" },
+	{ "delegation", cmd_delegation, "the NS (and DS) set the parent zone must hold, for a registrar (zone-file form or --json)" },
 	{ "import", cmd_import, "write what a provider serves as a zone file (onboarding)" },
 	{ "diff", cmd_diff, "record-level difference between two commits (no provider contacted)" },
 	{ "hooks", cmd_hooks, "install the git hooks (pre-commit: check --index; pre-push: plan) into a repository" },

@@ -78,24 +78,34 @@ char *zsync_nsset_warning(const char *served_by, bool gits, const char *owner, c
 	return w;
 }
 
+int zsync_nsset_provider(const struct zsync_provider_conf *pc, const char *zone, struct zsync_strlist *names,
+			 struct zsync_err *err)
+{
+	const struct zsync_provider_type *t = zsync_provider_find(pc->type);
+	void *priv = NULL;
+	int ret = 0;
+
+	if (!t || !t->nameservers)
+		return 0;
+	if (zsync_err_sync(err, t->open(pc, &priv, err)) == 0 &&
+	    zsync_err_sync(err, ret = t->nameservers(priv, pc, zone, names, err)) < 0)
+		zsync_err_prefix(err, "cannot tell its nameservers");
+	if (priv)
+		t->close(priv);
+	return err->code ? err->code : ret;
+}
+
 void zsync_nsset_collect(const struct zsync_config *cfg, const struct zsync_zone_conf *zc,
 			 struct zsync_strlist *names, struct zsync_strlist *notes)
 {
 	for (size_t i = 0; i < zc->providers.n; i++) {
 		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[i]);
-		const struct zsync_provider_type *t = pc ? zsync_provider_find(pc->type) : NULL;
 		struct zsync_err err = { 0 };
 		size_t before = names->n;
-		void *priv = NULL;
 
-		if (!t)
+		if (!pc || !zsync_provider_find(pc->type))
 			continue;
-		if (t->nameservers && zsync_err_sync(&err, t->open(pc, &priv, &err)) == 0 &&
-			 zsync_err_sync(&err, t->nameservers(priv, pc, zc->name, names, &err)) < 0)
-			zsync_err_prefix(&err, "cannot tell its nameservers");
-		if (priv)
-			t->close(priv);
-		if (err.code)
+		if (zsync_nsset_provider(pc, zc->name, names, &err) < 0)
 			zsync_strlist_add_owned(notes, zsync_xasprintf("apex_ns = \"union\": provider '%s': %s: the apex NS "
 								       "lacks its names", pc->name, err.msg));
 		else if (names->n == before)

@@ -26,6 +26,13 @@ void zsync_nsset_configured(const struct zsync_provider_conf *pc, struct zsync_s
 char *zsync_nsset_warning(const char *served_by, bool gits, const char *owner, const struct zsync_strlist *missing);
 
 /*
+ * The nameservers provider pc serves zone from (opened, asked, closed), appended to
+ * names; 0 also when its type reports none. Fails with err saying why.
+ */
+int zsync_nsset_provider(const struct zsync_provider_conf *pc, const char *zone, struct zsync_strlist *names,
+			 struct zsync_err *err);
+
+/*
  * apex_ns = "union" outside a plan (verify): opens each provider of zc that has a
  * nameservers op, asks it, closes it; the names go to names, one warning per provider
  * whose names are unknown (it failed, or names none) to notes.

@@ -166,5 +166,8 @@ expect_exit 0 "prune" Z apply --prune-zones
 same "zones.delete sent" "$(count zones.delete)" "1"
 same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.org")" "[]"
 
+# the nameservers the provider assigned to the zone, for the registrar (zonesync delegation)
+expect_exit 0 "zonesync delegation" Z delegation example.com
+same "its 4 assigned nameservers, named as the provider's" "$(printf '%s\n' "$OUT" | grep -cE 'IN	NS	[^	]*nsone\.net\.[^	]*	; (git, )?ns1$')" 4
 check "the fake found every request valid against the API reference" invalid
 finish

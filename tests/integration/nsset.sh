@@ -23,7 +23,7 @@ cleanup() {
 }
 trap cleanup EXIT
 export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
+SIGNED_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
 ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
 CF_TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
@@ -127,6 +127,23 @@ contains "markdown: the serial spread" "$OUT" "3 servers; SOA serials"
 expect_exit 0 "apply repairs it" Z apply
 expect_exit 0 "and verify agrees again" Z verify
 contains "they agree" "$OUT" "example.com.: 3 servers compared: agree on every RRset of git"
+
+# what the registrar must hold: every provider's names, glue from git, bind's KSK as DS
+expect_exit 0 "zonesync delegation" Z delegation example.com
+contains "an NS line per name, saying whose" "$OUT" "example.com.	3600	IN	NS	ada.ns.cloudflare.com.	; cf"
+contains "git's and a provider's name together" "$OUT" "example.com.	3600	IN	NS	ns1.example.com.	; git, bind"
+contains "knot's name" "$OUT" "example.com.	3600	IN	NS	knot1.example.org.	; knot"
+contains "glue for the names inside the zone, from git" "$OUT" "ns2.example.com.	3600	IN	A	198.51.100.53"
+dig @127.0.0.1 -p "$BPORT" +norec +noall +answer example.com DNSKEY > "$T/dnskey"
+WANT_DS=$(dnssec-dsfromkey -2 -f "$T/dnskey" example.com | awk '$3 == "DS" { print $4, $5, $6, $7 }' | head -1)
+check "bind signs the zone (a KSK to compare with)" test -n "$WANT_DS"
+contains "the DS of bind's KSK, as dnssec-dsfromkey computes it" "$OUT" "example.com.	3600	IN	DS	$WANT_DS	; KSK of bind"
+case "$OUT" in *"KSK of knot"*|*"KSK of pdns"*) nok "a DS for a provider that does not sign";; *) ok "no DS for providers that do not sign";; esac
+expect_exit 0 "zonesync delegation --json" Z delegation --json example.com
+same "JSON: the NS set" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["ns"]))')" 7
+same "JSON: the DS" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]["ds"][0]; print(d["key_tag"], d["algorithm"], d["digest_type"], d["digest"], d["providers"])')" "$WANT_DS bind"
+expect_exit 1 "an unknown zone" Z delegation example.net
+contains "says so" "$OUT" "no configured zone 'example.net'"
 
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so
 curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"fail_next": 100, "status": 500}' >/dev/null

@@ -251,5 +251,9 @@ expect_exit 0 "prune" Z apply --prune-zones
 contains "DeleteHostedZone sent" "$(curl -s "http://127.0.0.1:$PORT/__requests")" '"op": "DeleteHostedZone"'
 same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.org")" "[]"
 
+# the nameservers the provider assigned to the zone, for the registrar (zonesync delegation)
+expect_exit 0 "zonesync delegation" Z delegation example.com
+same "its 4 assigned nameservers, named as the provider's" "$(printf '%s\n' "$OUT" | grep -cE 'IN	NS	[^	]*awsdns-[^	]*	; (git, )?aws$')" 4
+contains "git's apex NS too" "$OUT" "IN	NS	ns1.example.com.	; git"
 check "the fake found every request valid against the model" invalid
 finish

@@ -1,0 +1,209 @@
+/*
+ * delegation.c - what the parent zone must hold so that resolvers reach every provider:
+ * the NS set (git's apex NS and every provider's nameservers), the glue of the names
+ * inside the zone, and with several signing providers (RFC 8901) a DS for each one's
+ * key-signing key. For `zonesync delegation` and the delegation check of verify.
+ */
+#include "delegation.h"
+#include "dns.h"
+#include "nsset.h"
+#include "provider.h"
+
+#include <gnutls/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zsync_delegation_ds_of(const uint8_t *owner, const uint8_t *rd, struct zsync_delegation_ds *ds)
+{
+	const uint8_t *k = zsync_rdata_data(rd);
+	uint16_t len = zsync_rdata_len(rd);
+	uint8_t lower[ZSYNC_NAME_MAXLEN], digest[32];
+	size_t olen = zsync_name_len(owner);
+	uint32_t ac = 0;
+	gnutls_hash_hd_t h;
+
+	if (len < 4 || olen > sizeof(lower))
+		return ZSYNC_EINVAL;
+	/* RFC 4034 appendix B: the key tag of the whole rdata */
+	for (uint16_t i = 0; i < len; i++)
+		ac += (i & 1) ? k[i] : (uint32_t)k[i] << 8;
+	ac += (ac >> 16) & 0xFFFF;
+	ds->key_tag = (uint16_t)(ac & 0xFFFF);
+	ds->algorithm = k[3];
+	/* RFC 4509: SHA-256 over the owner in canonical (lower case) wire form and the rdata */
+	memcpy(lower, owner, olen);
+	for (size_t i = 0; i < olen;) {
+		uint8_t l = lower[i++];
+		for (uint8_t c = 0; c < l && i < olen; c++, i++)
+			if (lower[i] >= 'A' && lower[i] <= 'Z')
+				lower[i] = (uint8_t)(lower[i] - 'A' + 'a');
+	}
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return ZSYNC_EIO;
+	gnutls_hash(h, lower, olen);
+	gnutls_hash(h, k, len);
+	gnutls_hash_deinit(h, digest);
+	for (size_t i = 0; i < 32; i++)
+		snprintf(ds->digest + 2 * i, 3, "%02X", digest[i]);
+	return 0;
+}
+
+static void add_ns(struct zsync_delegation *d, const char *name, const char *from)
+{
+	for (size_t i = 0; i < d->ns.n; i++)
+		if (!strcmp(d->ns.v[i], name)) {
+			char *both = zsync_xasprintf("%s, %s", d->ns_from.v[i], from);
+			free(d->ns_from.v[i]);
+			d->ns_from.v[i] = both;
+			return;
+		}
+	zsync_strlist_add(&d->ns, name);
+	zsync_strlist_add(&d->ns_from, from);
+}
+
+/* The key-signing DNSKEYs one provider's nameservers serve: a DS for each (the first server that answers). */
+static void provider_ds(struct zsync_delegation *d, const struct zsync_provider_conf *pc, struct zsync_zone *z,
+			long timeout_ms)
+{
+	const uint8_t *apex = zsync_zone_origin(z);
+	struct zsync_err err = { 0 };
+
+	for (size_t s = 0; s < pc->nameservers.n; s++) {
+		struct zsync_dns_answer a;
+		if (zsync_dns_query(pc->nameservers.v[s], d->zone, apex, ZSYNC_TYPE_DNSKEY, (int)timeout_ms, &a, &err) < 0)
+			continue;
+		const struct zsync_rrset *keys = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_DNSKEY);
+		const uint8_t *rd = keys ? keys->rdata : NULL;
+		for (uint16_t i = 0; keys && i < keys->count; i++, rd = zsync_rdata_next(rd)) {
+			const uint8_t *k = zsync_rdata_data(rd);
+			struct zsync_delegation_ds ds = { 0 };
+			bool seen = false;
+			/* a zone key with the SEP bit (flags 257): what the parent's DS points at */
+			if (zsync_rdata_len(rd) < 4 || k[0] != 1 || !(k[1] & 1) || zsync_delegation_ds_of(apex, rd, &ds) < 0)
+				continue;
+			for (size_t m = 0; m < d->nds && !seen; m++) {
+				struct zsync_delegation_ds *o = &d->ds[m];
+				if ((seen = o->key_tag == ds.key_tag && o->algorithm == ds.algorithm && !strcmp(o->digest, ds.digest))) {
+					char *both = zsync_xasprintf("%s, %s", o->providers, pc->name);
+					free(o->providers);
+					o->providers = both;
+				}
+			}
+			if (seen)
+				continue;
+			ds.providers = zsync_xstrdup(pc->name);
+			d->ds = zsync_xrealloc(d->ds, (d->nds + 1) * sizeof(*d->ds));
+			d->ds[d->nds++] = ds;
+		}
+		zsync_dns_answer_release(&a);
+		return;
+	}
+	if (pc->nameservers.n)
+		zsync_strlist_add_owned(&d->warnings, zsync_xasprintf("provider '%s': no nameserver answered for its DNSKEY: "
+								      "its DS (if it signs) is not known: %s", pc->name, err.msg));
+}
+
+void zsync_delegation_build(const struct zsync_config *cfg, const struct zsync_zone_conf *zc,
+			    struct zsync_zone *z, long timeout_ms, struct zsync_delegation *d)
+{
+	const uint8_t *apex = zsync_zone_origin(z);
+	const struct zsync_rrset *ns = zsync_zone_find(z, apex, ZSYNC_TYPE_NS);
+	char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+	const uint8_t *rd = ns ? ns->rdata : NULL;
+
+	memset(d, 0, sizeof(*d));
+	d->zone = zc->name;
+	d->ttl = ns ? ns->ttl : 86400;
+	for (uint16_t i = 0; ns && i < ns->count; i++, rd = zsync_rdata_next(rd))
+		add_ns(d, zsync_name_to_text(zsync_rdata_target(ZSYNC_TYPE_NS, rd), tn, sizeof(tn)), "git");
+	for (size_t i = 0; i < zc->providers.n; i++) {
+		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[i]);
+		struct zsync_strlist names = { 0 }, missing = { 0 };
+		struct zsync_err err = { 0 };
+		if (!pc)
+			continue;
+		if (zsync_nsset_provider(pc, zc->name, &names, &err) < 0)
+			zsync_strlist_add_owned(&d->warnings, zsync_xasprintf("provider '%s': %s", pc->name, err.msg));
+		else if (!names.n)
+			zsync_strlist_add_owned(&d->warnings, zsync_xasprintf("provider '%s' names no nameservers for the zone "
+									      "(set its ns_names)", pc->name));
+		for (size_t k = 0; k < names.n; k++)
+			add_ns(d, names.v[k], pc->name);
+		if (zc->apex_ns == ZSYNC_APEX_NS_GIT) {
+			zsync_nsset_missing(ns, &names, &missing);
+			for (size_t k = 0; k < missing.n; k++)
+				zsync_strlist_add_owned(&d->warnings, zsync_xasprintf(
+					"%s (provider '%s') is not in git's apex NS: delegated to, the zone's own NS "
+					"do not name it (apex_ns = \"union\" adds it)", missing.v[k], pc->name));
+		}
+		zsync_strlist_release(&missing);
+		zsync_strlist_release(&names);
+		provider_ds(d, pc, z, timeout_ms);
+	}
+	/* glue: the parent must hold the addresses of nameservers inside the zone */
+	for (size_t i = 0; i < d->ns.n; i++) {
+		uint8_t w[ZSYNC_NAME_MAXLEN];
+		bool any = false;
+		if (zsync_name_from_text(d->ns.v[i], NULL, w) < 0 || !zsync_name_in_zone(w, apex))
+			continue;
+		static const uint16_t types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA };
+		for (size_t t = 0; t < 2; t++) {
+			const struct zsync_rrset *r = zsync_zone_find(z, w, types[t]);
+			const uint8_t *a = r ? r->rdata : NULL;
+			for (uint16_t k = 0; r && k < r->count; k++, a = zsync_rdata_next(a)) {
+				char addr[64];
+				zsync_rdata_to_text(types[t], a, addr, sizeof(addr));
+				zsync_strlist_add_owned(&d->glue, zsync_xasprintf("%s\t%u\tIN\t%s\t%s", d->ns.v[i], r->ttl,
+										  t ? "AAAA" : "A", addr));
+				any = true;
+			}
+		}
+		if (!any)
+			zsync_strlist_add_owned(&d->warnings, zsync_xasprintf("%s is inside the zone and git has no address "
+									      "for it: the parent needs glue", d->ns.v[i]));
+	}
+}
+
+void zsync_delegation_release(struct zsync_delegation *d)
+{
+	zsync_strlist_release(&d->ns);
+	zsync_strlist_release(&d->ns_from);
+	zsync_strlist_release(&d->glue);
+	zsync_strlist_release(&d->warnings);
+	for (size_t i = 0; i < d->nds; i++)
+		free(d->ds[i].providers);
+	free(d->ds);
+	memset(d, 0, sizeof(*d));
+}
+
+void zsync_delegation_print(const struct zsync_delegation *d, FILE *out)
+{
+	fprintf(out, "; what the parent zone must hold for %s (zonesync delegation)\n", d->zone);
+	for (size_t i = 0; i < d->ns.n; i++)
+		fprintf(out, "%s\t%u\tIN\tNS\t%s\t; %s\n", d->zone, d->ttl, d->ns.v[i], d->ns_from.v[i]);
+	if (d->glue.n)
+		fprintf(out, "; glue\n");
+	for (size_t i = 0; i < d->glue.n; i++)
+		fprintf(out, "%s\n", d->glue.v[i]);
+	for (size_t i = 0; i < d->nds; i++)
+		fprintf(out, "%s\t%u\tIN\tDS\t%u %u 2 %s\t; KSK of %s\n", d->zone, d->ttl, d->ds[i].key_tag,
+			d->ds[i].algorithm, d->ds[i].digest, d->ds[i].providers);
+}
+
+json_t *zsync_delegation_json(const struct zsync_delegation *d)
+{
+	json_t *ns = json_array(), *glue = json_array(), *ds = json_array(), *w = json_array();
+
+	for (size_t i = 0; i < d->ns.n; i++)
+		json_array_append_new(ns, json_pack("{s:s, s:s}", "name", d->ns.v[i], "from", d->ns_from.v[i]));
+	for (size_t i = 0; i < d->glue.n; i++)
+		json_array_append_new(glue, json_string(d->glue.v[i]));
+	for (size_t i = 0; i < d->nds; i++)
+		json_array_append_new(ds, json_pack("{s:i, s:i, s:i, s:s, s:s}", "key_tag", d->ds[i].key_tag,
+						    "algorithm", d->ds[i].algorithm, "digest_type", 2,
+						    "digest", d->ds[i].digest, "providers", d->ds[i].providers));
+	for (size_t i = 0; i < d->warnings.n; i++)
+		json_array_append_new(w, json_string(d->warnings.v[i]));
+	return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "zone", d->zone, "ttl", (json_int_t)d->ttl, "ns", ns,
+			 "glue", glue, "ds", ds, "warnings", w);
+}
