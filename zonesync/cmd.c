@@ -194,7 +194,8 @@ int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const 
 			 struct zsync_repo **repo, struct zsync_tree **tree, struct zsync_plan **plan)
 {
 	struct zsync_err err = { 0 };
-	struct zsync_plan_filter f = { zones, providers };
+	/* progress on a terminal only: quiet in CI (not a terminal) and with -q */
+	struct zsync_plan_filter f = { zones, providers, .progress = !ctx->quiet && isatty(STDERR_FILENO) };
 	int code;
 
 	/* a missing secret is not a provider outage (exit 3, retried): it never heals by itself */

@@ -307,10 +307,25 @@ void zsync_plan_each(struct zsync_plan *p, long jobs,
 	free(et);
 }
 
+/* a progress line on stderr while providers are read (a terminal only: never in CI, not with -q) */
+struct fetch_progress {
+	bool on;
+	size_t done, total;
+};
+
 static void fetch_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
 {
-	(void)arg;
+	struct fetch_progress *fp = arg;
 	fetch_entry(p, e);
+	if (!fp || !fp->on)
+		return;
+	size_t done = __atomic_add_fetch(&fp->done, 1, __ATOMIC_RELAXED);
+	flockfile(stderr);
+	fprintf(stderr, "\r\033[K[reading %zu/%zu] %s at %s", done, fp->total, e->zone->conf->name,
+		e->provider->conf->name);
+	if (done == fp->total)
+		fputs("\r\033[K", stderr); /* gone before the plan is printed */
+	funlockfile(stderr);
 }
 
 static void diff_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
@@ -322,12 +337,13 @@ static void diff_entry_cb(struct zsync_plan *p, struct zsync_plan_entry *e, void
 struct fetch_all {
 	struct zsync_plan *p;
 	long jobs;
+	struct fetch_progress progress;
 };
 
 static void *fetch_all(void *arg)
 {
 	struct fetch_all *fa = arg;
-	zsync_plan_each(fa->p, fa->jobs, fetch_entry_cb, NULL);
+	zsync_plan_each(fa->p, fa->jobs, fetch_entry_cb, &fa->progress);
 	return NULL;
 }
 
@@ -427,7 +443,8 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	}
 	{
 		/* providers are read while git's zones load and lint: the two take about as long */
-		struct fetch_all fa = { p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs };
+		struct fetch_all fa = { p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs,
+					{ .on = f && f->progress, .total = p->nentries } };
 		pthread_t th;
 		bool threaded = zsync_thread_start(&th, fetch_all, &fa);
 		if (!threaded)

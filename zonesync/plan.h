@@ -82,6 +82,7 @@ struct zsync_plan_filter {
 	const struct zsync_strlist *zones;     /* names; empty: all */
 	const struct zsync_strlist *providers; /* names; empty: all */
 	long jobs;                             /* worker threads; 0: [defaults] jobs */
+	bool progress;                         /* a progress line on stderr while reading providers */
 };
 
 /*

@@ -147,6 +147,14 @@ fi
 S=$("$ZONESYNC" -c "$T/c2.toml" plan --provider files --provider files2)
 same "not a terminal (CI): every change" "$(printf '%s\n' "$S" | grep -c '^    + ')" 151
 
+if command -v script >/dev/null; then
+	S=$(script -qec "'$ZONESYNC' -c '$T/c2.toml' --no-color plan --summary" /dev/null)
+	contains "a terminal shows progress while providers are read" "$S" "[reading 3/3] example.com. at "
+	S=$(script -qec "'$ZONESYNC' -q -c '$T/c2.toml' --no-color plan" /dev/null)
+	if printf '%s' "$S" | grep -q 'reading'; then nok "-q showed progress"; else ok "-q shows no progress"; fi
+fi
+S=$("$ZONESYNC" -c "$T/c2.toml" plan --summary 2>&1)
+if printf '%s' "$S" | grep -q 'reading'; then nok "progress without a terminal"; else ok "no progress without a terminal (CI)"; fi
 echo "-- hooks install finds the hooks of its own prefix, else says how to name them"
 git init -q -b main "$T/hr"
 expect_exit 1 "hooks install from a build tree without ZONESYNC_HOOKS" env -u ZONESYNC_HOOKS "$ZONESYNC" hooks install --repo "$T/hr"
