@@ -153,6 +153,46 @@ START_TEST(test_retry_and_cap)
 }
 END_TEST
 
+/* How many requests /lose took (it answers none of them). */
+static long lost(struct zsync_http *h)
+{
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	char *u = url("/state");
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	long n = (long)json_integer_value(json_object_get(r.json, "lost"));
+	zsync_http_resp_release(&r);
+	free(u);
+	return n;
+}
+
+/*
+ * A write that left in full and got no answer may have been performed: it is never sent
+ * again (a second CREATE would fail and hide that the first one landed), the outcome is
+ * unknown. A read is retried.
+ */
+START_TEST(test_unanswered_write_not_resent)
+{
+	struct zsync_http *h = client(3, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	char *u = url("/lose");
+	json_t *body = json_pack("{s:s}", "change", "create");
+	long before = lost(h);
+
+	ck_assert_int_eq(zsync_http_request(h, "POST", u, body, &r, &err), ZSYNC_EUNKNOWN);
+	ck_assert_msg(strstr(err.msg, "the outcome is unknown"), "%s", err.msg);
+	ck_assert_int_eq(lost(h) - before, 1);
+	memset(&err, 0, sizeof(err));
+	before = lost(h);
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), ZSYNC_EIO);
+	ck_assert_int_eq(lost(h) - before, 4);
+	json_decref(body);
+	zsync_http_free(h);
+	free(u);
+}
+END_TEST
+
 /* A client-credentials token source, as Azure's would be. */
 struct creds {
 	char *token_url;
@@ -374,6 +414,7 @@ int main(void)
 	tcase_add_test(tc, test_json_and_reuse);
 	tcase_add_test(tc, test_xml_and_form);
 	tcase_add_test(tc, test_retry_and_cap);
+	tcase_add_test(tc, test_unanswered_write_not_resent);
 	tcase_add_test(tc, test_oauth2_bearer);
 	tcase_add_test(tc, test_aws_sigv4);
 	tcase_add_test(tc, test_sign_hook);

@@ -482,7 +482,9 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			attempt--;
 			continue;
 		}
-		retry = rc != CURLE_OK ? true : (status == 429 || status >= 500);
+		/* a write that left in full without an answer may have been performed: sent again,
+		 * a CREATE fails ("already exists") and hides that the first one landed */
+		retry = rc != CURLE_OK ? !sent_unanswered(method, rc, req_size) : (status == 429 || status >= 500);
 		if (!retry && h->retry_if) {
 			/* an API that says "slow down" with another status (Route 53: 400 Throttling) */
 			struct zsync_http_resp probe = { .status = status, .body = s.buf ? s.buf : "", .len = s.len };

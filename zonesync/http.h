@@ -22,7 +22,7 @@ struct zsync_http;
 struct zsync_http_opts {
 	double rate_per_sec;   /* token bucket; 0: unlimited */
 	long timeout;          /* seconds for one request (connect included) */
-	long retries;          /* extra attempts on 429, 5xx and connection errors */
+	long retries;          /* extra attempts on 429, 5xx and connection errors (never a write sent without an answer) */
 	const char *ca_file;   /* extra CA bundle; TLS verification is always on */
 	size_t max_body;       /* response size cap in bytes; 0: 64 MiB */
 };

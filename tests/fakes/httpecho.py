@@ -17,7 +17,7 @@ CLIENT_SECRET = "s3cret"
 
 lock = threading.Lock()
 zones = {}  # /zones/NAME: [etag number, text]
-state = {"connections": 0, "tokens_issued": 0, "valid_token": None, "flaky": 0, "requests": 0}
+state = {"connections": 0, "tokens_issued": 0, "valid_token": None, "flaky": 0, "requests": 0, "lost": 0}
 
 
 def sigv4_check(method, path, query, headers, body):
@@ -89,6 +89,18 @@ class Handler(BaseHTTPRequestHandler):
             if k <= 2:
                 return self.reply(503, {"error": "try again"}, extra={"Retry-After": "0"})
             return self.reply(200, {"attempt": k})
+        if url.path == "/lose":
+            # the request is taken (it may have been performed), its answer cut off
+            with lock:
+                state["lost"] += 1
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+            self.wfile.write(b'{"ok"')
+            self.wfile.flush()
+            self.close_connection = True
+            return
         if url.path == "/xml":
             return self.reply(200, b"<?xml version=\"1.0\"?><r ct=\"" +
                               headers.get("content-type", "").encode() + b"\">" + body + b"</r>",
