@@ -828,9 +828,11 @@ int zsync_dns_parse_answer(const uint8_t *wire, size_t len, const char *zone,
 	out->authoritative = knot_wire_get_aa(p->wire);
 	out->answer = zsync_zone_new(zone, err);
 	out->authority = zsync_zone_new(zone, err);
-	if (!out->answer || !out->authority ||
+	out->additional = zsync_zone_new(zone, err);
+	if (!out->answer || !out->authority || !out->additional ||
 	    collect(knot_pkt_section(p, KNOT_ANSWER), out->answer, err) < 0 ||
-	    collect(knot_pkt_section(p, KNOT_AUTHORITY), out->authority, err) < 0) {
+	    collect(knot_pkt_section(p, KNOT_AUTHORITY), out->authority, err) < 0 ||
+	    collect(knot_pkt_section(p, KNOT_ADDITIONAL), out->additional, err) < 0) {
 		zsync_dns_answer_release(out);
 		ret = ZSYNC_EINVAL;
 	}
@@ -909,5 +911,6 @@ void zsync_dns_answer_release(struct zsync_dns_answer *a)
 {
 	zsync_zone_free(a->answer);
 	zsync_zone_free(a->authority);
+	zsync_zone_free(a->additional);
 	memset(a, 0, sizeof(*a));
 }

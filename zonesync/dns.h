@@ -116,6 +116,7 @@ struct zsync_dns_answer {
 	bool truncated_retried;    /* UDP answer was truncated and TCP was used */
 	struct zsync_zone *answer;    /* answer-section records (owner may be anything) */
 	struct zsync_zone *authority; /* authority-section records (referrals) */
+	struct zsync_zone *additional; /* additional-section records (a referral's glue) */
 };
 
 /*

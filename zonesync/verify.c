@@ -5,6 +5,7 @@
  * wrong answer is the outage zonesync exists for. Rendering (text, JSON, Markdown) too.
  */
 #include "verify.h"
+#include "delegation.h"
 #include "dns.h"
 #include "engine.h"
 #include "lint.h"
@@ -665,10 +666,66 @@ out:
 	return code;
 }
 
+/* Whether the NS RRset names name (text, absolute). */
+static bool ns_names_it(const struct zsync_rrset *ns, const char *name)
+{
+	uint8_t w[ZSYNC_NAME_MAXLEN];
+	const uint8_t *rd = ns->rdata;
+	if (zsync_name_from_text(name, NULL, w) < 0)
+		return false;
+	for (uint16_t m = 0; m < ns->count; m++, rd = zsync_rdata_next(rd))
+		if (zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, rd), w))
+			return true;
+	return false;
+}
+
+/* Whether provider name is in from ("git, bind, knot"). */
+static bool from_has(const char *from, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = from; (p = strstr(p, name)); p += n)
+		if ((p == from || p[-2] == ',') && (p[n] == '\0' || p[n] == ','))
+			return true;
+	return false;
+}
+
 /*
- * The delegation: what the parent zone's server answers for the zone's NS (a referral),
- * against the apex NS in git. A provider's nameserver missing from the delegation is
- * never asked by resolvers: it gives no resilience.
+ * Lame: a delegated name of a provider whose nameservers do not answer for the zone
+ * authoritatively (asked at the provider's configured addresses). Returns how many.
+ */
+static size_t check_lame(struct zsync_config *cfg, const struct zsync_zone_conf *zc, const uint8_t *apex,
+			 const char *name, const char *from, long timeout, const struct zsync_verify_opts *o, FILE *out)
+{
+	size_t lame = 0;
+	for (size_t p = 0; p < zc->providers.n; p++) {
+		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, zc->providers.v[p]);
+		if (!pc || !from_has(from, pc->name))
+			continue;
+		for (size_t s = 0; s < pc->nameservers.n; s++) {
+			struct zsync_dns_answer a;
+			struct zsync_err err = { 0 };
+			bool ok = zsync_dns_query(pc->nameservers.v[s], zc->name, apex, ZSYNC_TYPE_SOA, (int)timeout, &a, &err) == 0;
+			bool auth = ok && a.authoritative && zsync_zone_find(a.answer, apex, ZSYNC_TYPE_SOA);
+			if (ok)
+				zsync_dns_answer_release(&a);
+			if (!auth) {
+				fprintf(out, "    %s: %s: provider '%s' @%s %s\n", name, zsync_sgr(o->color, "1;31", "LAME"),
+					pc->name, pc->nameservers.v[s],
+					ok ? "does not answer for the zone authoritatively" : err.msg);
+				lame++;
+			}
+		}
+	}
+	return lame;
+}
+
+/*
+ * The delegation: what the parent zone's servers answer for the zone's NS (a referral)
+ * and DS, against what the parent must hold (zsync_delegation_build: git's apex NS and
+ * every provider's nameservers, glue, the DS of each signing provider's KSK). A provider's
+ * nameserver missing from the delegation is never asked by resolvers: it gives no
+ * resilience; a DS that matches no provider's key, or a signing provider whose KSK has no
+ * DS, breaks validation at resolvers that reach it (RFC 8901).
  */
 int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, const struct zsync_verify_opts *o,
 			    const struct zsync_strlist *parents, FILE *out)
@@ -682,6 +739,7 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 	for (size_t i = 0; i < cfg->nzones; i++) {
 		const struct zsync_zone_conf *zc = &cfg->zones[i];
 		struct zsync_zone *z = NULL;
+		struct zsync_delegation want;
 		if (!zsync_config_zone_selected(cfg, zones, zc->name))
 			continue;
 		if (zsync_lint_load(&z, tree, zc->file, zc->name, &diags, &err) < 0) {
@@ -689,21 +747,24 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 			code = ZSYNC_VERIFY_FAILED;
 			continue;
 		}
-		const struct zsync_rrset *git_ns = zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+		const uint8_t *apex = zsync_zone_origin(z);
+		zsync_delegation_build(cfg, zc, z, timeout, &want);
+		for (size_t k = 0; k < want.warnings.n; k++)
+			fprintf(out, "%s delegation: note: %s\n", zc->name, want.warnings.v[k]);
 		for (size_t p = 0; p < parents->n; p++) {
-			struct zsync_dns_answer a;
+			struct zsync_dns_answer a, dsa;
 			const char *server = parents->v[p];
-			if (zsync_dns_query(server, zc->name, zsync_zone_origin(z), ZSYNC_TYPE_NS, (int)timeout, &a, &err) < 0) {
+			if (zsync_dns_query(server, zc->name, apex, ZSYNC_TYPE_NS, (int)timeout, &a, &err) < 0) {
 				fprintf(out, "%s delegation @%s: %s: %s\n", zc->name, server, zsync_sgr(o->color, "1;31", "UNREACHABLE"), err.msg);
 				code = ZSYNC_VERIFY_DIFFERENT;
 				continue;
 			}
 			/* a referral carries the NS in the authority section; a parent that also
 			 * serves the child answers them directly */
-			const struct zsync_rrset *deleg = zsync_zone_find(a.authority, zsync_zone_origin(z), ZSYNC_TYPE_NS);
+			const struct zsync_rrset *deleg = zsync_zone_find(a.authority, apex, ZSYNC_TYPE_NS);
 			if (!deleg)
-				deleg = zsync_zone_find(a.answer, zsync_zone_origin(z), ZSYNC_TYPE_NS);
-			size_t missing = 0, extra = 0;
+				deleg = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_NS);
+			size_t problems = 0;
 			char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
 			if (!deleg) {
 				fprintf(out, "%s delegation @%s: %s: the parent does not delegate the zone\n", zc->name, server,
@@ -712,45 +773,85 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 				zsync_dns_answer_release(&a);
 				continue;
 			}
-			const uint8_t *rd = git_ns ? git_ns->rdata : NULL;
-			for (uint16_t k = 0; git_ns && k < git_ns->count; k++, rd = zsync_rdata_next(rd)) {
-				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, rd), *d = deleg->rdata;
-				bool found = false;
-				for (uint16_t m = 0; m < deleg->count && !found; m++, d = zsync_rdata_next(d))
-					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, d), t);
-				if (!found) {
-					fprintf(out, "    %s: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience\n",
-					       zsync_name_to_text(t, tn, sizeof(tn)));
-					missing++;
+			for (size_t k = 0; k < want.ns.n; k++)
+				if (!ns_names_it(deleg, want.ns.v[k])) {
+					fprintf(out, "    %s (%s): not in the delegation: resolvers never ask it, it adds no resilience\n",
+						want.ns.v[k], want.ns_from.v[k]);
+					problems++;
 				}
-			}
 			const uint8_t *d = deleg->rdata;
 			for (uint16_t m = 0; m < deleg->count; m++, d = zsync_rdata_next(d)) {
-				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, d), *g = git_ns ? git_ns->rdata : NULL;
-				bool found = false;
-				for (uint16_t k = 0; git_ns && k < git_ns->count && !found; k++, g = zsync_rdata_next(g))
-					found = zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, g), t);
-				if (!found) {
-					fprintf(out, "    %s: delegated to, but not in the zone's NS\n", zsync_name_to_text(t, tn, sizeof(tn)));
-					extra++;
+				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, d);
+				const char *from = NULL;
+				zsync_name_to_text(t, tn, sizeof(tn));
+				for (size_t k = 0; k < want.ns.n && !from; k++)
+					if (!strcmp(want.ns.v[k], tn))
+						from = want.ns_from.v[k];
+				if (!from) {
+					fprintf(out, "    %s: delegated to, but neither the zone's NS nor a provider names it\n", tn);
+					problems++;
+				} else {
+					problems += check_lame(cfg, zc, apex, tn, from, timeout, o, out);
+				}
+				/* glue: a name inside the zone is reachable only through the parent's addresses */
+				if (zsync_name_in_zone(t, apex) && !zsync_zone_find(a.additional, t, ZSYNC_TYPE_A) &&
+				    !zsync_zone_find(a.additional, t, ZSYNC_TYPE_AAAA)) {
+					fprintf(out, "    %s: inside the zone, and the parent gives no glue address for it\n", tn);
+					problems++;
 				}
 			}
-			const struct zsync_rrset *ds = zsync_zone_find(a.answer, zsync_zone_origin(z), 43);
-			if (!ds)
-				ds = zsync_zone_find(a.authority, zsync_zone_origin(z), 43);
-			fprintf(out, "%s delegation @%s: %s (%u NS%s%s)\n", zc->name, server,
-			       missing || extra ? zsync_sgr(o->color, "1;31", "MISMATCH") : zsync_sgr(o->color, "32", "consistent"),
-			       deleg->count, ds ? ", DS present" : "", missing ? "; see above" : "");
-			if (missing || extra)
+			/* DS: each one at the parent against the KSKs the providers serve, and the reverse */
+			if (zsync_dns_query(server, zc->name, apex, ZSYNC_TYPE_DS, (int)timeout, &dsa, &err) == 0) {
+				const struct zsync_rrset *ds = zsync_zone_find(dsa.answer, apex, ZSYNC_TYPE_DS);
+				const uint8_t *rd = ds ? ds->rdata : NULL;
+				bool *has = zsync_xcalloc(want.nds + 1, sizeof(*has));
+				for (uint16_t m = 0; ds && m < ds->count; m++, rd = zsync_rdata_next(rd)) {
+					const uint8_t *x = zsync_rdata_data(rd);
+					uint16_t len = zsync_rdata_len(rd);
+					char hex[2 * 64 + 1] = "";
+					const char *who = NULL;
+					if (len < 4)
+						continue;
+					uint16_t tag = (uint16_t)(x[0] << 8 | x[1]);
+					for (uint16_t b = 4; b < len && b < 4 + 64; b++)
+						snprintf(hex + 2 * (b - 4), 3, "%02X", x[b]);
+					for (size_t k = 0; k < want.nds && !who; k++)
+						if (want.ds[k].key_tag == tag && want.ds[k].algorithm == x[2] &&
+						    (x[3] != 2 || !strcmp(want.ds[k].digest, hex))) {
+							has[k] = true;
+							who = want.ds[k].providers;
+						}
+					if (who)
+						fprintf(out, "    DS %u %u %u: the KSK of %s%s\n", tag, x[2], x[3], who,
+							x[3] != 2 ? " (key tag and algorithm; only SHA-256 digests are compared)" : "");
+					else {
+						fprintf(out, "    DS %u %u %u: %s: matches no DNSKEY a provider serves\n", tag, x[2], x[3],
+							zsync_sgr(o->color, "1;31", "STALE"));
+						problems++;
+					}
+				}
+				for (size_t k = 0; k < want.nds; k++)
+					if (!has[k]) {
+						fprintf(out, "    %s signs with KSK %u (algorithm %u) and the parent has no DS for it\n",
+							want.ds[k].providers, want.ds[k].key_tag, want.ds[k].algorithm);
+						problems++;
+					}
+				free(has);
+				zsync_dns_answer_release(&dsa);
+			}
+			fprintf(out, "%s delegation @%s: %s (%u NS%s)\n", zc->name, server,
+			       problems ? zsync_sgr(o->color, "1;31", "MISMATCH") : zsync_sgr(o->color, "32", "consistent"),
+			       deleg->count, problems ? "; see above" : "");
+			if (problems)
 				code = ZSYNC_VERIFY_DIFFERENT;
 			zsync_dns_answer_release(&a);
 		}
+		zsync_delegation_release(&want);
 		zsync_zone_free(z);
 	}
 	zsync_diags_release(&diags);
 	return code;
 }
-
 
 int zsync_verify_run(struct zsync_config *cfg, struct zsync_tree *tree, const struct zsync_verify_opts *o)
 {

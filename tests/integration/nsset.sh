@@ -13,12 +13,14 @@ take_port KPORT || exit 1
 take_port PPORT || exit 1
 take_port APORT || exit 1
 take_port CPORT || exit 1
+take_port TPORT || exit 1
 FAKE=
 cleanup() {
 	[ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/tld" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -144,6 +146,38 @@ same "JSON: the NS set" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; pri
 same "JSON: the DS" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]["ds"][0]; print(d["key_tag"], d["algorithm"], d["digest_type"], d["digest"], d["providers"])')" "$WANT_DS bind"
 expect_exit 1 "an unknown zone" Z delegation example.net
 contains "says so" "$OUT" "no configured zone 'example.net'"
+
+# the delegation at the parent: a TLD named serving com. with the delegation and DS
+mkdir -p "$T/tld/zones"
+cat > "$T/tld/zones/com.zone" <<ZONE
+\$TTL 300
+@ IN SOA a.nic.com. hostmaster.nic.com. 1 3600 600 86400 300
+@ IN NS a.nic.com.
+a.nic IN A 127.0.0.1
+example IN NS ns1.example.com.
+example IN NS ns2.example.com.
+example IN NS pdns1.example.net.
+example IN NS pdns2.example.net.
+example IN NS ada.ns.cloudflare.com.
+example IN NS bob.ns.cloudflare.com.
+example IN NS ns.lame.example.net.
+ns1.example IN A 192.0.2.53
+example IN DS $WANT_DS
+example IN DS 11111 13 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF
+ZONE
+STATIC_ZONES="com" bash "$TOP/tests/servers/start-bind.sh" "$T/tld" "$TPORT" $((TPORT + 1000)) >/dev/null || exit 1
+# a provider said to serve from ns.lame.example.net. whose server does not serve the zone (the TLD's)
+sed -i 's/^providers = \["bind", "knot", "pdns", "cf"\]$/providers = ["bind", "knot", "pdns", "cf", "lame"]/' "$CFG"
+printf '[providers.lame]\ntype = "secondary"\nnameservers = ["127.0.0.1:%s"]\nns_names = ["ns.lame.example.net."]\n' "$TPORT" >> "$CFG"
+expect_exit 2 "verify --delegation --parent: the parent differs" Z verify --delegation --parent "127.0.0.1:$TPORT"
+contains "a provider missing from the delegation" "$OUT" "    knot1.example.org. (knot): not in the delegation: resolvers never ask it"
+contains "a lame server" "$OUT" "    ns.lame.example.net.: LAME: provider 'lame' @127.0.0.1:$TPORT does not answer for the zone authoritatively"
+contains "glue missing" "$OUT" "    ns2.example.com.: inside the zone, and the parent gives no glue address for it"
+case "$OUT" in *"ns1.example.com.: inside the zone"*) nok "glue reported missing where the parent has it";; *) ok "the glue the parent has is not reported";; esac
+contains "the DS of bind's KSK is recognised" "$OUT" "    DS $(echo "$WANT_DS" | cut -d' ' -f1-3): the KSK of bind"
+contains "a DS matching no provider's key" "$OUT" "    DS 11111 13 2: STALE: matches no DNSKEY a provider serves"
+contains "the verdict" "$OUT" "example.com. delegation @127.0.0.1:$TPORT: MISMATCH (7 NS; see above)"
+write_cfg union
 
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so
 curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"fail_next": 100, "status": 500}' >/dev/null

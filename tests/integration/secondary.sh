@@ -61,7 +61,7 @@ ns2.example A 198.51.100.53
 ZONE
 STATIC_ZONES="com" bash "$TOP/tests/servers/start-bind.sh" "$T/parent" "$CPORT" $((CPORT + 1000)) >/dev/null || exit 1
 expect_exit 2 "verify --delegation finds providers missing from the delegation" Z verify --delegation --parent "127.0.0.1:$CPORT"
-contains "names them" "$OUT" "pdns1.example.net.: in the zone's NS, not in the delegation: resolvers never ask it, it adds no resilience"
+contains "names them" "$OUT" "pdns1.example.net. (git): not in the delegation: resolvers never ask it, it adds no resilience"
 contains "and the parent" "$OUT" "example.com. delegation @127.0.0.1:$CPORT: MISMATCH (2 NS"
 Z verify --delegation --parent "127.0.0.1:$CPORT" --json >"$T/v.json" 2>/dev/null
 check "with --json, standard output stays one JSON document" python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/v.json"
