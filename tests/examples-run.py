@@ -66,6 +66,8 @@ def systemd(path):
             k, _, v = line.partition("=")
             svc.setdefault(k, []).append(v)
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/")}
+    # a sanitizer build keeps its options (LeakSanitizer suppressions for libgit2's own leaks)
+    env.update({k: v for k, v in os.environ.items() if k in ("ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS", "UBSAN_OPTIONS")})
     for e in svc.get("Environment", []):
         for item in shlex.split(e):
             k, _, v = item.partition("=")
