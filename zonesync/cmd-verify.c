@@ -26,7 +26,7 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 	const struct zsync_opt opts[] = {
 		{ 0, "ref", ZSYNC_OPT_STRING, &ref, "REF", "what the servers should serve (default: [repo] ref)" },
 		{ 0, "delegation", ZSYNC_OPT_FLAG, &delegation, NULL, "also ask the parent zone's server for the delegation (NS, DS)" },
-		{ 0, "parent", ZSYNC_OPT_LIST, &parents, "SERVER", "the parent zone's nameserver for --delegation (repeatable)" },
+		{ 0, "parent", ZSYNC_OPT_LIST, &parents, "SERVER", "the parent zone's nameserver for --delegation (repeatable; default: found from the root hints)" },
 		{ 0, "strict", ZSYNC_OPT_FLAG, &strict, NULL, "also report what a server serves beyond git (by AXFR, where allowed)" },
 		{ 0, "zone", ZSYNC_OPT_LIST, &zones, "ZONE", "only this zone (repeatable)" },
 		{ 0, "provider", ZSYNC_OPT_LIST, &providers, "NAME", "only this provider (repeatable)" },
@@ -59,11 +59,6 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		fmt = ZSYNC_VERIFY_MARKDOWN;
 	else if (format && strcmp(format, "text") != 0) {
 		fprintf(stderr, "zonesync: unknown format '%s' (text, json or markdown)\n", format);
-		code = ZSYNC_EXIT_USAGE;
-		goto out;
-	}
-	if (delegation && parents.n == 0) {
-		fprintf(stderr, "zonesync: --delegation needs --parent SERVER (a nameserver of the parent zone)\n");
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

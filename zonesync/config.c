@@ -46,7 +46,8 @@ struct kspec {
 
 static const struct kspec top_keys[] = {
 	{ "repo", K_STR }, { "state", K_STR }, { "defaults", K_STR },
-	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { "serve", K_STR }, { 0 },
+	{ "providers", K_STR }, { "zones", K_STR }, { "hooks", K_STR }, { "serve", K_STR }, { "verify", K_STR },
+	{ 0 },
 };
 static const struct kspec repo_keys[] = {
 	{ "path", K_STR }, { "ref", K_STR }, { "zones_dir", K_STR }, { "all_zones", K_BOOL },
@@ -65,6 +66,10 @@ static const struct kspec zone_keys[] = {
 	{ "lint_disable", K_STRLIST }, { "apex_ns", K_STR }, LIMIT_KEYS, { 0 },
 };
 /* zonesync serve (docs/configuration.md); tls_* take file: only, checked in load */
+/* verify --delegation without --parent: where the iterative resolution starts */
+static const struct kspec verify_keys[] = {
+	{ "root_hints", K_STR }, { "port", K_POSITIVE }, { 0 },
+};
 static const struct kspec serve_keys[] = {
 	{ "listen", K_STR }, { "api_token", K_SECRET }, { "github_secret", K_SECRET },
 	{ "gitlab_token", K_SECRET }, { "generic_secret", K_SECRET }, { "tls_cert", K_STR },
@@ -783,7 +788,7 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 		for (s = top_keys; s->key && strcmp(s->key, k); s++)
 			;
 		if (!s->key)
-			verr(&v, val->line, "%s: unknown key (sections: repo, state, defaults, providers, zones, hooks, serve)", k);
+			verr(&v, val->line, "%s: unknown key (sections: repo, state, defaults, providers, zones, hooks, serve, verify)", k);
 		else if (strcmp(k, "zones") == 0 ? val->type != ZSYNC_TOML_ARRAY : val->type != ZSYNC_TOML_TABLE)
 			verr(&v, val->line, "%s: expected %s", k,
 			     strcmp(k, "zones") == 0 ? "[[zones]] entries" : "a table");
@@ -884,6 +889,13 @@ struct zsync_config *zsync_config_parse(const char *path, const char *text, size
 	}
 	t = zsync_toml_get(doc, "serve");
 	load_serve(&v, cfg, t);
+	t = zsync_toml_get(doc, "verify");
+	if (t)
+		check_table(&v, "verify", t, verify_keys);
+	cfg->verify.root_hints = abs_path(cfg->dir, get_str(t, "root_hints", "/usr/share/dns/root.hints"));
+	cfg->verify.port = get_int(t, "port", 53);
+	if (cfg->verify.port > 65535)
+		verr(&v, zsync_toml_get(t, "port")->line, "verify.port: %ld is not a port", cfg->verify.port);
 out:
 	if (v.errors) {
 		zsync_config_free(cfg);
@@ -932,6 +944,7 @@ void zsync_config_free(struct zsync_config *cfg)
 	free(cfg->repo.zones_dir);
 	free(cfg->state.path);
 	free(cfg->serve.listen);
+	free(cfg->verify.root_hints);
 	free(cfg->serve.api_token);
 	free(cfg->serve.github_secret);
 	free(cfg->serve.gitlab_token);

@@ -143,6 +143,10 @@ struct zsync_config {
 		long reconcile_every, verify_every; /* seconds; 0: never */
 		long max_body, max_queue;
 	} serve;
+	struct {                         /* verify --delegation without --parent */
+		char *root_hints;        /* absolute; default /usr/share/dns/root.hints (dns-root-data) */
+		long port;               /* the port servers found by resolution are asked on (53) */
+	} verify;
 	struct zsync_strlist secret_env;         /* variables named by env: secret references */
 	struct zsync_toml *doc;
 };

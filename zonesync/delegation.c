@@ -9,6 +9,7 @@
 #include "nsset.h"
 #include "provider.h"
 
+#include <errno.h>
 #include <gnutls/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,35 @@ static void add_ns(struct zsync_delegation *d, const char *name, const char *fro
 		}
 	zsync_strlist_add(&d->ns, name);
 	zsync_strlist_add(&d->ns_from, from);
+}
+
+/* Calls fn for every A and AAAA record of name in z; returns how many. */
+static size_t each_address(const struct zsync_zone *z, const uint8_t *name,
+			   void (*fn)(void *arg, bool v6, uint32_t ttl, const char *addr), void *arg)
+{
+	static const uint16_t types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA };
+	size_t n = 0;
+	for (size_t t = 0; t < 2; t++) {
+		const struct zsync_rrset *r = zsync_zone_find(z, name, types[t]);
+		const uint8_t *a = r ? r->rdata : NULL;
+		for (uint16_t k = 0; r && k < r->count; k++, a = zsync_rdata_next(a), n++) {
+			char addr[64];
+			zsync_rdata_to_text(types[t], a, addr, sizeof(addr));
+			fn(arg, t == 1, r->ttl, addr);
+		}
+	}
+	return n;
+}
+
+struct glue_arg {
+	struct zsync_delegation *d;
+	const char *name;
+};
+
+static void glue_line(void *arg, bool v6, uint32_t ttl, const char *addr)
+{
+	struct glue_arg *g = arg;
+	zsync_strlist_add_owned(&g->d->glue, zsync_xasprintf("%s\t%u\tIN\t%s\t%s", g->name, ttl, v6 ? "AAAA" : "A", addr));
 }
 
 /* The key-signing DNSKEYs one provider's nameservers serve: a DS for each (the first server that answers). */
@@ -143,22 +173,10 @@ void zsync_delegation_build(const struct zsync_config *cfg, const struct zsync_z
 	/* glue: the parent must hold the addresses of nameservers inside the zone */
 	for (size_t i = 0; i < d->ns.n; i++) {
 		uint8_t w[ZSYNC_NAME_MAXLEN];
-		bool any = false;
 		if (zsync_name_from_text(d->ns.v[i], NULL, w) < 0 || !zsync_name_in_zone(w, apex))
 			continue;
-		static const uint16_t types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA };
-		for (size_t t = 0; t < 2; t++) {
-			const struct zsync_rrset *r = zsync_zone_find(z, w, types[t]);
-			const uint8_t *a = r ? r->rdata : NULL;
-			for (uint16_t k = 0; r && k < r->count; k++, a = zsync_rdata_next(a)) {
-				char addr[64];
-				zsync_rdata_to_text(types[t], a, addr, sizeof(addr));
-				zsync_strlist_add_owned(&d->glue, zsync_xasprintf("%s\t%u\tIN\t%s\t%s", d->ns.v[i], r->ttl,
-										  t ? "AAAA" : "A", addr));
-				any = true;
-			}
-		}
-		if (!any)
+		struct glue_arg g = { d, d->ns.v[i] };
+		if (!each_address(z, w, glue_line, &g))
 			zsync_strlist_add_owned(&d->warnings, zsync_xasprintf("%s is inside the zone and git has no address "
 									      "for it: the parent needs glue", d->ns.v[i]));
 	}
@@ -206,4 +224,132 @@ json_t *zsync_delegation_json(const struct zsync_delegation *d)
 		json_array_append_new(w, json_string(d->warnings.v[i]));
 	return json_pack("{s:s, s:I, s:o, s:o, s:o, s:o}", "zone", d->zone, "ttl", (json_int_t)d->ttl, "ns", ns,
 			 "glue", glue, "ds", ds, "warnings", w);
+}
+
+struct server_arg {
+	long port;
+	struct zsync_strlist *out;
+};
+
+static void server_of(void *arg, bool v6, uint32_t ttl, const char *addr)
+{
+	struct server_arg *sa = arg;
+	(void)ttl;
+	zsync_strlist_add_owned(sa->out, v6 ? zsync_xasprintf("[%s]:%ld", addr, sa->port)
+					    : zsync_xasprintf("%s:%ld", addr, sa->port));
+}
+
+/* "ADDR:PORT" ("[ADDR]:PORT" for IPv6) of every A/AAAA of name in z, appended to out. */
+static void addresses(const struct zsync_zone *z, const uint8_t *name, long port, struct zsync_strlist *out)
+{
+	struct server_arg sa = { port, out };
+	each_address(z, name, server_of, &sa);
+}
+
+/* The servers of the NS RRset ns by the addresses in z (glue or hints). */
+static void ns_addresses(const struct zsync_zone *z, const struct zsync_rrset *ns, long port, struct zsync_strlist *out)
+{
+	const uint8_t *rd = ns->rdata;
+	for (uint16_t i = 0; i < ns->count; i++, rd = zsync_rdata_next(rd))
+		addresses(z, zsync_rdata_target(ZSYNC_TYPE_NS, rd), port, out);
+}
+
+int zsync_delegation_find_parent(const struct zsync_config *cfg, const char *zone, long timeout_ms,
+				 struct zsync_strlist *parents, struct zsync_strlist *trace, struct zsync_err *err)
+{
+	struct zsync_zone *hints = NULL;
+	struct zsync_strlist servers = { 0 };
+	struct zsync_diags diags = { 0 };
+	uint8_t zw[ZSYNC_NAME_MAXLEN];
+	char *text = NULL;
+	size_t len = 0;
+	int ret = 0;
+	FILE *f;
+
+	if (zsync_name_from_text(zone, NULL, zw) < 0)
+		return zsync_err_set(err, ZSYNC_EINVAL, "bad zone name '%s'", zone);
+	if (!(f = fopen(cfg->verify.root_hints, "r")))
+		return zsync_err_set(err, ZSYNC_ENOTFOUND, "cannot read the root hints %s: %s (install dns-root-data, "
+				     "set [verify] root_hints, or give --parent)", cfg->verify.root_hints, strerror(errno));
+	{
+		char buf[4096];
+		size_t n;
+		FILE *m = open_memstream(&text, &len);
+		while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && len < (1u << 20))
+			fwrite(buf, 1, n, m);
+		fclose(m);
+		fclose(f);
+	}
+	if (!(hints = zsync_zone_new(".", err)) ||
+	    zsync_zone_parse(hints, cfg->verify.root_hints, text, len, NULL, NULL, &diags) < 0 || diags.errors) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "%s: not a root hints file%s%s", cfg->verify.root_hints,
+				    diags.n ? ": " : "", diags.n ? diags.v[0].msg : "");
+		goto out;
+	}
+	const uint8_t root[1] = { 0 };
+	uint8_t cut[ZSYNC_NAME_MAXLEN] = { 0 };
+	const struct zsync_rrset *rootns = zsync_zone_find(hints, root, ZSYNC_TYPE_NS);
+	if (rootns)
+		ns_addresses(hints, rootns, cfg->verify.port, &servers);
+	if (!servers.n) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "%s: no root server with an address", cfg->verify.root_hints);
+		goto out;
+	}
+	zsync_strlist_add_owned(trace, zsync_xasprintf(". at %s (root hints %s)", servers.v[0], cfg->verify.root_hints));
+	/* referral after referral down to the one for the zone itself: the servers that give
+	 * it are the parent's (at most one step per label, 128 labels) */
+	for (int step = 0; step < 128 && ret == 0; step++) {
+		struct zsync_dns_answer a;
+		struct zsync_err qerr = { 0 };
+		bool asked = false;
+		for (size_t s = 0; s < servers.n && !asked; s++) {
+			if (zsync_dns_query(servers.v[s], zone, zw, ZSYNC_TYPE_NS, (int)timeout_ms, &a, &qerr) < 0)
+				continue;
+			asked = true;
+		}
+		if (!asked) {
+			ret = zsync_err_set(err, ZSYNC_EIO, "no server answered at step %d: %s", step + 1, qerr.msg);
+			break;
+		}
+		const struct zsync_rrset *ref = NULL;
+		for (size_t k = 0; k < zsync_zone_iter_count(a.authority) && !ref; k++) {
+			const struct zsync_rrset *r = zsync_zone_iter(a.authority, k);
+			if (r && r->type == ZSYNC_TYPE_NS && zsync_name_in_zone(zw, r->owner))
+				ref = r;
+		}
+		if ((a.authoritative && zsync_zone_find(a.answer, zw, ZSYNC_TYPE_NS)) ||
+		    (ref && zsync_name_equal(ref->owner, zw))) {
+			/* the referral for the zone, or a server that serves parent and child itself */
+			for (size_t s = 0; s < servers.n; s++)
+				zsync_strlist_add(parents, servers.v[s]);
+			zsync_dns_answer_release(&a);
+			break;
+		}
+		if (!ref || !zsync_name_below(ref->owner, cut)) {
+			/* no referral, or one that does not go down (a lame or looping server) */
+			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s (rcode %d at step %d)", zone,
+					    a.rcode, step + 1);
+			zsync_dns_answer_release(&a);
+			break;
+		}
+		char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+		memcpy(cut, ref->owner, zsync_name_len(ref->owner));
+		zsync_strlist_release(&servers);
+		ns_addresses(a.additional, ref, cfg->verify.port, &servers);
+		zsync_name_to_text(ref->owner, tn, sizeof(tn));
+		if (!servers.n)
+			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the referral to %s carries no glue address (zonesync "
+					    "does not resolve out-of-zone nameservers; give --parent)", tn);
+		else
+			zsync_strlist_add_owned(trace, zsync_xasprintf("%s at %s", tn, servers.v[0]));
+		zsync_dns_answer_release(&a);
+	}
+	if (ret == 0 && !parents->n)
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s", zone);
+out:
+	zsync_zone_free(hints);
+	zsync_diags_release(&diags);
+	zsync_strlist_release(&servers);
+	free(text);
+	return ret;
 }

@@ -47,4 +47,12 @@ json_t *zsync_delegation_json(const struct zsync_delegation *d);
 /* The DS of a DNSKEY (rdata item rd) of owner: key tag (RFC 4034 appendix B), algorithm, SHA-256 digest. */
 int zsync_delegation_ds_of(const uint8_t *owner, const uint8_t *rd, struct zsync_delegation_ds *ds);
 
+/*
+ * The servers of zone's parent ("ADDR:PORT"), found by iterative resolution from the root
+ * hints ([verify] root_hints; servers asked on [verify] port): referrals are followed by
+ * their glue down to the one for zone. trace gets one line per zone cut passed.
+ */
+int zsync_delegation_find_parent(const struct zsync_config *cfg, const char *zone, long timeout_ms,
+				 struct zsync_strlist *parents, struct zsync_strlist *trace, struct zsync_err *err);
+
 #endif

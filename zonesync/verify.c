@@ -751,9 +751,20 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 		zsync_delegation_build(cfg, zc, z, timeout, &want);
 		for (size_t k = 0; k < want.warnings.n; k++)
 			fprintf(out, "%s delegation: note: %s\n", zc->name, want.warnings.v[k]);
-		for (size_t p = 0; p < parents->n; p++) {
+		struct zsync_strlist found = { 0 }, trace = { 0 };
+		if (!parents->n) {
+			/* no --parent: the parent's servers by iterative resolution from the root hints */
+			if (zsync_delegation_find_parent(cfg, zc->name, timeout, &found, &trace, &err) < 0) {
+				fprintf(out, "%s delegation: %s: %s\n", zc->name, zsync_sgr(o->color, "1;31", "NOT FOUND"), err.msg);
+				code = ZSYNC_VERIFY_DIFFERENT;
+			}
+			for (size_t k = 0; k < trace.n; k++)
+				fprintf(out, "%s delegation: resolved: %s\n", zc->name, trace.v[k]);
+		}
+		const struct zsync_strlist *asked = parents->n ? parents : &found;
+		for (size_t p = 0; p < asked->n; p++) {
 			struct zsync_dns_answer a, dsa;
-			const char *server = parents->v[p];
+			const char *server = asked->v[p];
 			if (zsync_dns_query(server, zc->name, apex, ZSYNC_TYPE_NS, (int)timeout, &a, &err) < 0) {
 				fprintf(out, "%s delegation @%s: %s: %s\n", zc->name, server, zsync_sgr(o->color, "1;31", "UNREACHABLE"), err.msg);
 				code = ZSYNC_VERIFY_DIFFERENT;
@@ -846,6 +857,8 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 				code = ZSYNC_VERIFY_DIFFERENT;
 			zsync_dns_answer_release(&a);
 		}
+		zsync_strlist_release(&found);
+		zsync_strlist_release(&trace);
 		zsync_delegation_release(&want);
 		zsync_zone_free(z);
 	}

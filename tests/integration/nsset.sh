@@ -177,6 +177,17 @@ case "$OUT" in *"ns1.example.com.: inside the zone"*) nok "glue reported missing
 contains "the DS of bind's KSK is recognised" "$OUT" "    DS $(echo "$WANT_DS" | cut -d' ' -f1-3): the KSK of bind"
 contains "a DS matching no provider's key" "$OUT" "    DS 11111 13 2: STALE: matches no DNSKEY a provider serves"
 contains "the verdict" "$OUT" "example.com. delegation @127.0.0.1:$TPORT: MISMATCH (7 NS; see above)"
+# without --parent: the parent found from root hints ([verify] root_hints; every server on
+# 127.0.0.1 shares [verify] port, so the hints name the TLD server, which refers to the zone)
+printf '.\t3600000\tNS\ta.root-servers.test.\na.root-servers.test.\t3600000\tA\t127.0.0.1\n' > "$T/root.hints"
+printf '[verify]\nroot_hints = "%s"\nport = %s\n' "$T/root.hints" "$TPORT" >> "$CFG"
+expect_exit 2 "verify --delegation from the root hints" Z verify --delegation
+contains "the resolution starts at the hints" "$OUT" "example.com. delegation: resolved: . at 127.0.0.1:$TPORT (root hints $T/root.hints)"
+contains "and finds the parent that delegates the zone" "$OUT" "example.com. delegation @127.0.0.1:$TPORT: MISMATCH (7 NS; see above)"
+contains "the same findings" "$OUT" "    knot1.example.org. (knot): not in the delegation"
+sed -i "s|^root_hints = .*|root_hints = \"$T/no-such.hints\"|" "$CFG"
+expect_exit 2 "root hints that cannot be read" Z verify --delegation
+contains "say so, and what to do" "$OUT" "cannot read the root hints $T/no-such.hints: No such file or directory (install dns-root-data, set [verify] root_hints, or give --parent)"
 write_cfg union
 
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so
