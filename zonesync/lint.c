@@ -38,7 +38,39 @@ struct lint {
 	const struct zsync_rrset *const *rs; /* canonical order */
 	size_t nrs;
 	size_t errors;
+	/* every owner once, open addressing by a case-blind hash: "has this name data" was a
+	 * binary search of canonical compares, 41 % of a 1M-record plan */
+	const uint8_t **owners;
+	size_t owners_mask;
 };
+
+static uint64_t name_hash(const uint8_t *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0, n = zsync_name_len(name); i < n; i++) {
+		uint8_t c = name[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32 : c)) * 0x100000001b3ULL;
+	}
+	return h ^ (h >> 29);
+}
+
+static void owners_build(struct lint *l)
+{
+	size_t cap = 16;
+	while (cap < l->nrs * 2)
+		cap *= 2;
+	l->owners = zsync_xcalloc(cap, sizeof(*l->owners));
+	l->owners_mask = cap - 1;
+	for (size_t i = 0; i < l->nrs; i++) {
+		const uint8_t *o = l->rs[i]->owner;
+		if (i > 0 && zsync_name_equal(l->rs[i - 1]->owner, o))
+			continue; /* the sorted order groups an owner's RRsets */
+		size_t k = name_hash(o) & l->owners_mask;
+		while (l->owners[k])
+			k = (k + 1) & l->owners_mask;
+		l->owners[k] = o;
+	}
+}
 
 static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_severity sev,
 		   const char *rule, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -103,7 +135,12 @@ static bool name_has_data(const struct zsync_rrset *const *rs, size_t n, const u
 
 static bool has_data(struct lint *l, const uint8_t *name)
 {
-	return name_has_data(l->rs, l->nrs, name);
+	if (!l->owners)
+		return name_has_data(l->rs, l->nrs, name);
+	for (size_t k = name_hash(name) & l->owners_mask; l->owners[k]; k = (k + 1) & l->owners_mask)
+		if (zsync_name_equal(l->owners[k], name))
+			return true;
+	return false;
 }
 
 /*
@@ -408,6 +445,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 
 	l.rs = rs;
 	l.nrs = n;
+	owners_build(&l);
 	/* the delegation points above the current owner: canonical order visits a name
 	 * before everything below it, and all of that before anything else */
 	const uint8_t *delegs[ZSYNC_NAME_MAXLEN / 2];
@@ -517,6 +555,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 	if (!apex_ns)
 		report(&l, NULL, ZSYNC_SEV_ERROR, "missing-ns", "no NS records at the apex %s",
 		       zsync_zone_name(z));
+	free(l.owners);
 	return l.errors;
 }
 
