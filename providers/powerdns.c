@@ -544,7 +544,8 @@ const struct zsync_provider_type zsync_provider_powerdns = {
 	.summary = "PowerDNS Authoritative through its HTTP API (one PATCH of RRsets per zone)",
 	.keys = p_keys,
 	/* not ZSYNC_CAP_ATOMIC: a changeset over PATCH_BYTES_MAX goes in several PATCHes */
-	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
+	/* ZSYNC_CAP_CONCURRENT: priv is the HTTP client (thread-safe) and the base URL only */
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_CONCURRENT,
 	.normalisers = pdns_normalisers,
 	.open = p_open,
 	.list_zones = p_list,

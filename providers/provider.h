@@ -15,8 +15,9 @@
  *               given the changes computed against `base` (what fetch returned)
  *   close()
  *
- * Calls on one priv never overlap; different providers run in parallel, so keep all
- * state in priv. Errors: return a negative ZSYNC_E* code and describe the problem in
+ * Calls on one priv never overlap, unless the type has ZSYNC_CAP_CONCURRENT and the user
+ * set `concurrency` above 1: then up to that many calls for different zones run at once.
+ * Different providers run in parallel, so keep all state in priv. Errors: return a negative ZSYNC_E* code and describe the problem in
  * err (without secrets; zonesync adds "provider 'NAME': zone 'Z': " in front).
  */
 #ifndef ZSYNC_PROVIDER_H
@@ -43,6 +44,12 @@ enum zsync_provider_caps {
 	ZSYNC_CAP_ATOMIC = 1 << 3,
 	ZSYNC_CAP_OWNS_SOA = 1 << 4,    /* holds zonesync's SOA (zonefile); else the provider's own */
 	ZSYNC_CAP_READ_ONLY = 1 << 5,   /* never pushed to (secondary): verified only */
+	/*
+	 * fetch/apply/delete_zone for different zones may run at once on one priv (it holds
+	 * no per-zone state, its HTTP client is shared safely): the common key `concurrency`
+	 * may be above 1. Without it, config refuses concurrency > 1.
+	 */
+	ZSYNC_CAP_CONCURRENT = 1 << 6,
 };
 
 /* One apply: make the provider serve `desired` (normalised by the plan). */

@@ -94,6 +94,8 @@ static const struct {
 	  "zonesync.toml:4: error: providers.f.url: unknown key" },
 	{ BASE "unsupported = \"ignore\"\n", "zonesync.toml:5: error: providers.bind.unsupported: expected \"error\" or \"skip\", not 'ignore'" },
 	{ BASE "generated = [\"NSEC\", \"SIGNING\"]\n", "zonesync.toml:5: error: providers.bind.generated: 'SIGNING' is not a record type (a mnemonic such as \"NSEC\" or TYPEnnn)" },
+	{ BASE "concurrency = 2\n", "zonesync.toml:5: error: providers.bind.concurrency: a 'rfc2136' provider works on one zone at a time (it keeps per-zone state or must keep its server's order): only 1" },
+	{ BASE "concurrency = 0\n", "zonesync.toml:5: error: providers.bind.concurrency: 0 is out of range (1 or more)" },
 	{ BASE "rate_limit = \"fast\"\n", "providers.bind.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not 'fast'" },
 	{ BASE "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\", \"pdns\"]\n",
 	  "zonesync.toml:7: error: zones[0].providers: provider 'pdns' is not defined ([providers.pdns])" },
@@ -153,6 +155,8 @@ START_TEST(test_example_config_loads)
 	ck_assert_ptr_nonnull(p);
 	ck_assert(p->create_zones);
 	ck_assert(p->rate_per_sec > 4.99 && p->rate_per_sec < 5.01);
+	ck_assert_int_eq(p->concurrency, 4);
+	ck_assert_int_eq(zsync_config_provider(cfg, "bind")->concurrency, 1); /* the default */
 	/* limits: zone overrides provider overrides defaults */
 	struct zsync_limits l = zsync_config_limits(cfg, p, zsync_config_zone(cfg, "example.com"));
 	ck_assert_int_eq(l.max_delete_pct, 20);

@@ -40,7 +40,7 @@ struct kspec {
 		{ "generated", K_STRLIST }, { "max_rrset_records", K_COUNT },                    \
 		{ "unsupported", K_STR }, { "rate_limit", K_STR }, { "timeout", K_COUNT },     \
 		{ "retries", K_COUNT }, { "manage_apex_ns", K_BOOL }, { "create_zones", K_BOOL }, \
-		{ "marker", K_STR }, LIMIT_KEYS
+		{ "marker", K_STR }, { "concurrency", K_POSITIVE }, LIMIT_KEYS
 
 /* zone transfers (AXFR) from a provider's servers: at least 1 */
 
@@ -575,6 +575,12 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 	p->timeout = get_int(t, "timeout", 30);
 	p->max_rrset_records = get_int(t, "max_rrset_records", 0);
 	p->retries = get_int(t, "retries", 3);
+	p->concurrency = get_int(t, "concurrency", 1);
+	if (p->concurrency > 1 && !(pt->caps & ZSYNC_CAP_CONCURRENT))
+		verr(v, zsync_toml_get(t, "concurrency")->line,
+		     "%s.concurrency: a '%s' provider works on one zone at a time (it keeps per-zone state "
+		     "or must keep its server's order): only 1",
+		     prefix, type);
 	p->manage_apex_ns = get_bool(t, "manage_apex_ns", true);
 	p->create_zones = get_bool(t, "create_zones", false);
 	get_limits(t, &p->limits);

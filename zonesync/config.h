@@ -78,6 +78,7 @@ struct zsync_provider_conf {
 	double rate_per_sec;             /* 0: no limit */
 	long timeout;                    /* seconds */
 	long retries;
+	long concurrency;                /* zones worked on at once (>1 only with ZSYNC_CAP_CONCURRENT) */
 	long max_rrset_records;          /* the most records the provider takes in one RRset; 0: no limit of its own */
 	bool manage_apex_ns;
 	bool create_zones;

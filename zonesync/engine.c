@@ -15,6 +15,7 @@ struct lane {
 	size_t *task;        /* indices into the task array */
 	size_t n, next, cap;
 	long running;
+	long limit;          /* at most this many running */
 	bool queued;         /* in the ready ring */
 };
 
@@ -36,9 +37,9 @@ static void push_ready(struct queue *q, size_t l)
 	q->lanes[l].queued = true;
 }
 
-static bool can_start(const struct queue *q, const struct lane *l)
+static bool can_start(const struct lane *l)
 {
-	return l->next < l->n && l->running < q->per_key;
+	return l->next < l->n && l->running < l->limit;
 }
 
 /* Lanes in the order their first task appears; keys matched through a pointer hash. */
@@ -63,8 +64,11 @@ static void build_lanes(struct queue *q, size_t n)
 			else
 				slot[h] = q->nlanes + 1;
 		}
-		if (!l)
+		if (!l) {
 			l = &q->lanes[q->nlanes++];
+			/* a key's first task sets its limit; a task without a key runs alone anyway */
+			l->limit = key && q->tasks[i].limit >= 1 ? q->tasks[i].limit : q->per_key;
+		}
 		if (l->n == l->cap)
 			l->task = zsync_xrealloc(l->task, (l->cap = l->cap * 2 + 1) * sizeof(*l->task));
 		l->task[l->n++] = i;
@@ -87,7 +91,7 @@ static size_t take(struct queue *q, size_t *lane)
 		ln->queued = false;
 		t = ln->task[ln->next++];
 		ln->running++;
-		if (can_start(q, ln))
+		if (can_start(ln))
 			push_ready(q, l);
 		*lane = l;
 	}
@@ -101,7 +105,7 @@ static void done(struct queue *q, size_t l)
 	zsync_lock(&q->lock);
 	ln->running--;
 	q->left--;
-	if (!ln->queued && can_start(q, ln))
+	if (!ln->queued && can_start(ln))
 		push_ready(q, l);
 	/* a lane became ready, or the last task ended: waiting workers look again */
 	pthread_cond_broadcast(&q->cond);
@@ -123,7 +127,7 @@ void zsync_engine_run(const struct zsync_engine_task *tasks, size_t n, long work
 {
 	struct queue q = { .tasks = tasks, .left = n, .per_key = per_key < 1 ? 1 : per_key };
 	pthread_t th[MAX_WORKERS];
-	size_t nt = workers < 1 ? 1 : (size_t)workers, started = 0;
+	size_t nt = workers < 1 ? 1 : (size_t)workers, started = 0, most = 0;
 
 	if (n == 0)
 		return;
@@ -141,9 +145,11 @@ void zsync_engine_run(const struct zsync_engine_task *tasks, size_t n, long work
 	pthread_cond_init(&q.cond, NULL);
 	if (nt > MAX_WORKERS)
 		nt = MAX_WORKERS;
-	/* more workers than lanes could never all have work */
-	if (nt > q.nlanes * (size_t)q.per_key)
-		nt = q.nlanes * (size_t)q.per_key;
+	/* more workers than the lanes' limits allow could never all have work */
+	for (size_t l = 0; l < q.nlanes && most < nt; l++)
+		most += (size_t)q.lanes[l].limit;
+	if (nt > most)
+		nt = most;
 	/* the calling thread is one of the nt workers (all of them if no thread can start) */
 	while (started + 1 < nt && zsync_thread_start(&th[started], worker, &q))
 		started++;

@@ -279,8 +279,9 @@ static void each_run(void *arg)
 
 /*
  * Runs fn on every entry on the engine: providers side by side on up to `jobs` workers,
- * each provider's entries one after the other (a provider instance is never called
- * concurrently), providers in their order and each one's entries in theirs.
+ * each provider's entries at most its `concurrency` at a time (1 unless the provider type
+ * can take more: ZSYNC_CAP_CONCURRENT), providers in their order and each one's entries
+ * started in theirs.
  */
 void zsync_plan_each(struct zsync_plan *p, long jobs,
 		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
@@ -299,7 +300,8 @@ void zsync_plan_each(struct zsync_plan *p, long jobs,
 	for (size_t k = 0; k < p->nentries; k++) {
 		size_t at = start[p->entries[k].provider - p->providers]++;
 		et[at] = (struct each_task){ p, &p->entries[k], fn, arg };
-		tasks[at] = (struct zsync_engine_task){ p->entries[k].provider, each_run, &et[at] };
+		tasks[at] = (struct zsync_engine_task){ p->entries[k].provider, each_run, &et[at],
+							p->entries[k].provider->conf->concurrency };
 	}
 	zsync_engine_run(tasks, p->nentries, jobs, 1);
 	free(start);

@@ -1,7 +1,7 @@
 #!/bin/bash
 # powerdns.sh - the powerdns provider against a real pdns_server: zones created through the
 # API, one PATCH per zone, no request that writes when in sync, a rejected PATCH changes
-# nothing, key and connection errors.
+# nothing, key and connection errors, several zones at once (concurrency = 2).
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -220,6 +220,30 @@ sed -i '/^key IN DNSKEY/d' zones/bad.example.zone
 git_commit "$R" "bad.example without the DNSKEY"
 expect_exit 0 "the next apply creates it whole" "$ZONESYNC" -c "$CFG" --no-color apply --zone bad.example
 same "with its NS" "$(answers "$PORT" bad.example NS)" "ns1.bad.example."
+
+# concurrency = 2: two zones at once at PowerDNS; the same results, converged, in the same order
+for i in 1 2 3 4 5 6; do
+	printf '$TTL 300\n@ IN SOA ns1.c%s.example. hostmaster.c%s.example. 1 3600 600 86400 300\n@ IN NS ns1.c%s.example.\nns1 IN A 192.0.2.%s\nwww IN CNAME @\n' \
+		$i $i $i $i > zones/c$i.example.zone
+	printf '[[zones]]\nname = "c%s.example"\n' $i >> "$CFG"
+done
+git_commit "$R" "six zones"
+expect_exit 0 "plan, one zone at a time" "$ZONESYNC" -c "$CFG" --no-color plan
+one=$OUT
+sed -i 's/^create_zones = true$/&\nconcurrency = 2/' "$CFG"
+expect_exit 0 "plan with concurrency = 2" "$ZONESYNC" -c "$CFG" --no-color plan
+same "prints the same plan" "$OUT" "$one"
+expect_exit 0 "apply with concurrency = 2 creates the six zones" "$ZONESYNC" -c "$CFG" --no-color apply
+contains "one POST to create each" "$OUT" "PATCH, 6 POST)"
+for i in 1 6; do same "c$i.example served" "$(answers "$PORT" ns1.c$i.example A)" "192.0.2.$i"; done
+for i in 1 2 3 4 5 6; do sed -i 's/^www IN CNAME @$/www IN A 198.51.100.'$i'/' zones/c$i.example.zone; done
+git_commit "$R" "six changes"
+expect_exit 0 "apply with concurrency = 2 changes all six" "$ZONESYNC" -c "$CFG" --no-color apply
+contains "counted" "$OUT" "6 changed"
+expect_exit 0 "and plans to nothing" "$ZONESYNC" -c "$CFG" --no-color plan --exit-code
+expect_exit 0 "verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify
+same "c4.example has its change" "$(answers "$PORT" www.c4.example A)" "198.51.100.4"
+sed -i '/^concurrency = 2$/d' "$CFG"
 
 PDNS_KEY=wrong-key-123 expect_exit 3 "a wrong API key" "$ZONESYNC" -c "$CFG" --no-color plan
 contains "says the key was rejected" "$OUT" "API key rejected: HTTP 401"
