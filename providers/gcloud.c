@@ -583,7 +583,7 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	if (ret < 0)
 		name_the_rrset(err, adds, dels);
 	json_decref(body);
-	if (ret == 0 && g->wait_done && json_is_string(json_object_get(res, "id"))) {
+	if (ret == 0 && (g->wait_done || req->wait_served) && json_is_string(json_object_get(res, "id"))) {
 		struct change_ref c = { g, json_string_value(json_object_get(res, "id")) };
 		ret = zsync_provider_poll(change_done, &c, g->timeout * 4.0, err);
 	}
@@ -645,7 +645,7 @@ static const struct zsync_conf_key g_keys[] = {
 	{ "token_url", ZSYNC_CONF_STR, 0, NULL, "https://oauth2.googleapis.com/token",
 	  "where the service account's JWT is exchanged for an access token" },
 	{ "wait_done", ZSYNC_CONF_BOOL, 0, NULL, "false",
-	  "after an apply, poll changes.get until Cloud DNS says done (use it with apply --verify)" },
+	  "after an apply, poll changes.get until Cloud DNS says done (every apply; apply --verify waits without it)" },
 	{ 0 },
 };
 

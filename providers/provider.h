@@ -63,6 +63,10 @@ struct zsync_apply_req {
 	/* the last change is zonesync's deployment marker: a provider that splits an apply
 	 * sends it in the last part, so that it names the commit only once all of it is in */
 	bool marker_last;
+	/* apply --verify: a provider whose API says when a change is served everywhere
+	 * (Route 53 GetChange INSYNC, Cloud DNS changes.get done) waits for it before it
+	 * returns, within its timeout */
+	bool wait_served;
 	/*
 	 * Optional out (may be NULL), one per change, zeroed by the caller: a provider that
 	 * can fail part way (not ZSYNC_CAP_ATOMIC) sets 1 for each change the server took,

@@ -1053,7 +1053,7 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	for (size_t i = 0; i < nv; i++)
 		change_free(&v[i]);
 	free(v);
-	if (ret == 0 && c->wait_insync && c->change_id[0])
+	if (ret == 0 && (c->wait_insync || req->wait_served) && c->change_id[0])
 		ret = zsync_provider_poll(change_insync, c, c->timeout * 4.0, err);
 	return ret;
 }
@@ -1110,7 +1110,7 @@ static const struct zsync_conf_key r_keys[] = {
 	{ "session_token", ZSYNC_CONF_SECRET, 0, NULL, NULL,
 	  "the session token of temporary credentials (STS, an assumed role)" },
 	{ "wait_insync", ZSYNC_CONF_BOOL, 0, NULL, "false",
-	  "after an apply, poll GetChange until Route 53 says INSYNC (use it with apply --verify)" },
+	  "after an apply, poll GetChange until Route 53 says INSYNC (every apply; apply --verify waits without it)" },
 	{ 0 },
 };
 

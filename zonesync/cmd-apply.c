@@ -400,6 +400,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,
 								   .no_replan = reviewed.doc != NULL,
 								   .allow_older = allow_older, .repo = repo,
+								   .wait_served = verify != NULL,
 								   .progress = !ctx->quiet && isatty(STDERR_FILENO) }, &t);
 	if (!json_out && (!ctx->quiet || t.failed || t.refused))
 		zsync_sync_print_matrix(plan, stdout, ctx->color);

@@ -538,6 +538,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			.commit = p->commit,
 			.applied = sent_applied,
 			.marker_last = marker != NULL,
+			.wait_served = o->wait_served,
 		};
 		r = zsync_err_sync(&err, e->provider->type->apply(e->provider->priv, &req, &err));
 		for (size_t i = 0; i < e->cs.n; i++)

@@ -16,6 +16,7 @@ struct zsync_apply_opts {
 	long jobs;        /* worker threads; 0: [defaults] jobs */
 	bool progress;    /* a progress line on stderr (a terminal) */
 	bool allow_older; /* deploy entries whose checkout is older than what is deployed (journalled) */
+	bool wait_served; /* apply --verify: providers that can tell wait until a change is served */
 	/* asked whether a zone re-read during apply is deployed from a newer commit; NULL:
 	 * a marker naming any other commit than the plan's stops that entry */
 	struct zsync_repo *repo;

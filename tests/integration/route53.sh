@@ -122,6 +122,22 @@ same "one more batch" "$(writes | cut -d' ' -f1)" "2"
 same "api as git has it" "$(rrset example.com. api.example.com. A)" "A 60 192.0.2.20|192.0.2.22"
 expect_exit 0 "and in sync" Z plan --exit-code
 
+# apply --verify waits for INSYNC even where wait_insync is off: what verify then asks is served
+getchanges() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["op"]=="GetChange"))'; }
+sed -i 's/^wait_insync = true$/wait_insync = false/' "$CFG"
+echo 'waited IN A 192.0.2.102' >> "$R/zones/example.com.zone"
+git_commit "$R" "waited"
+before=$(getchanges)
+expect_exit 0 "a plain apply" Z apply
+same "without --verify it does not poll GetChange" "$(getchanges)" "$before"
+sed -i '/^waited IN A/d' "$R/zones/example.com.zone"
+git_commit "$R" "no waited"
+# (the fake serves no DNS: with no nameservers configured, verify itself says there is nothing to ask)
+expect_exit 1 "apply --verify" Z apply --verify=5
+contains "  (verify: nothing to ask)" "$OUT" "nothing to verify (set nameservers for the providers)"
+same "with --verify it polls GetChange until INSYNC (PENDING once)" "$(( $(getchanges) - before ))" "2"
+sed -i 's/^wait_insync = false$/wait_insync = true/' "$CFG"
+
 # someone edits api behind zonesync's back, between its read and its batch: the DELETE no
 # longer matches, Route 53 refuses the whole batch, nothing of it is applied
 sed -i 's/^api 60 IN A 192.0.2.22$/api 60 IN A 192.0.2.23/' "$R/zones/example.com.zone"
