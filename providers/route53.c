@@ -48,6 +48,7 @@ struct r53_set {
 struct r53 {
 	struct zsync_http *http;
 	char *base;
+	const char *name;     /* the provider's name in the configuration, for warnings */
 	bool wait_insync;
 	long timeout;
 	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
@@ -421,6 +422,7 @@ static int r_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	c->http = http;
 	c->base = base;
 	c->wait_insync = zsync_config_get_bool(conf, "wait_insync");
+	c->name = conf->name;
 	c->timeout = conf->timeout > 0 ? conf->timeout : 30;
 	*priv = c;
 out:
@@ -577,6 +579,11 @@ static int read_set(struct r53 *c, struct zsync_zone *z, xmlNodePtr rs, struct z
 		goto out;
 	}
 	if (is_foreign(rs) || zsync_type_from_text(type, &s.type) < 0) {
+		/* Route 53's own (alias, routing policy) or a type zonesync has no name for: served
+		 * beside git's records, so the user is told each time rather than shown "in sync" */
+		fprintf(stderr, "zonesync: warning: provider '%s': zone '%s': record set %s %s is %s: not compared with git, left alone (not applicable)\n",
+			c->name ? c->name : "route53", c->zone, name, type,
+			is_foreign(rs) ? "an alias or routing-policy set (Route 53's own)" : "of a type zonesync does not know");
 		c->foreign++;
 		ret = 1;
 		goto out;

@@ -171,6 +171,9 @@ git_commit "$R" "no huge TXT"
 control '{"alias": {"zone": "example.com", "name": "cdn.example.com", "type": "A", "target": "d111111abcdef8.cloudfront.net."}}'
 control '{"weighted": {"zone": "example.com", "name": "lb.example.com", "type": "A", "id": "blue", "weight": 10, "ttl": 60, "values": ["192.0.2.200"]}}'
 expect_exit 0 "alias and weighted sets are no change" Z plan --exit-code
+contains "but plan says the alias is served beside git's records" "$OUT" \
+	"provider 'aws': zone 'example.com.': record set cdn.example.com. A is an alias or routing-policy set (Route 53's own): not compared with git, left alone (not applicable)"
+contains "and the weighted one" "$OUT" "record set lb.example.com. A is an alias or routing-policy set"
 expect_exit 0 "and an apply leaves them" Z apply
 contains "still there" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.com")" '"SetIdentifier": "blue"'
 
