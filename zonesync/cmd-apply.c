@@ -137,108 +137,6 @@ static int write_metrics(const char *path, struct zsync_state *st, double second
  * configuration no longer puts there: removed from git, or the provider dropped from the
  * zone. Zones zonesync never deployed are never candidates, whatever the provider holds.
  */
-struct prune_ctx {
-	const struct zsync_config *cfg;
-	const struct zsync_strlist *zones, *providers;
-	struct zsync_strlist found; /* "zone\tprovider" */
-	/* never backwards: a zone deployed from a commit this checkout does not descend from
-	 * was added by newer work, not removed from git */
-	struct zsync_repo *repo;
-	const char *commit;
-	bool allow_older;
-	size_t older;
-};
-
-static int prune_cb(void *arg, const struct zsync_pair_status *p)
-{
-	struct prune_ctx *c = arg;
-	const struct zsync_zone_conf *zc = zsync_config_zone(c->cfg, p->zone);
-
-	if (!p->last_commit || !zsync_config_provider(c->cfg, p->provider) || !zsync_config_zone_selected(c->cfg, c->zones, p->zone) ||
-	    !zsync_config_selected(c->providers, p->provider, false))
-		return 0;
-	for (size_t i = 0; zc && i < zc->providers.n; i++)
-		if (!strcmp(zc->providers.v[i], p->provider))
-			return 0; /* still deployed there */
-	if (!c->allow_older && strcmp(p->last_commit, c->commit) != 0) {
-		struct zsync_err err = { 0 };
-		int r = c->repo ? zsync_repo_descends(c->repo, c->commit, p->last_commit, &err) : 0;
-		if (r <= 0) {
-			fprintf(stderr, "zonesync: zone %s at %s was deployed from commit %.12s, which this checkout (%.12s) "
-				"does not descend from%s%s: not deleted (git pull and run again, or --allow-older)\n",
-				p->zone, p->provider, p->last_commit, c->commit, r < 0 ? ": " : "", r < 0 ? err.msg : "");
-			c->older++;
-			return 0;
-		}
-	}
-	zsync_strlist_add_owned(&c->found, zsync_xasprintf("%s\t%s", p->zone, p->provider));
-	return 0;
-}
-
-/*
- * apply --prune-zones: deletes each candidate zone at its provider, journalled like any
- * change (op delete, type ZONE). Without the flag, says what it would delete. Returns the
- * number of zone x provider pairs that failed.
- */
-static size_t prune_zones(struct zsync_ctx *ctx, const struct zsync_config *cfg, struct zsync_state *st,
-			  int64_t run, const struct zsync_strlist *zones, const struct zsync_strlist *providers,
-			  bool act, bool dry_run, size_t *deleted, FILE *out, struct prune_ctx *c0)
-{
-	struct prune_ctx c = { cfg, zones, providers, { 0 }, c0->repo, c0->commit, c0->allow_older, 0 };
-	struct zsync_err err = { 0 };
-	size_t failed = 0;
-
-	if (zsync_state_pairs(st, prune_cb, &c, &err) < 0) {
-		fprintf(stderr, "zonesync: %s\n", err.msg);
-		return 1;
-	}
-	for (size_t i = 0; i < c.found.n; i++) {
-		char *zone = c.found.v[i], *prov = strchr(zone, '\t');
-		*prov++ = 0;
-		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, prov);
-		const struct zsync_provider_type *t = zsync_provider_find(pc->type);
-		void *priv = NULL;
-		int64_t jid = 0;
-		int ret;
-		if (!act || dry_run) {
-			fprintf(stderr, "zonesync: zone %s at %s is no longer in git for that provider: %s\n", zone, prov,
-				dry_run && act ? "apply --prune-zones would delete it" : "apply --prune-zones deletes it");
-			continue;
-		}
-		memset(&err, 0, sizeof(err));
-		if (!t || !t->delete_zone) {
-			fprintf(stderr, "zonesync: provider '%s': zone '%s': this provider type cannot delete zones; delete it by hand\n",
-				prov, zone);
-			failed++;
-			continue;
-		}
-		if (zsync_err_sync(&err, t->open(pc, &priv, &err)) < 0) {
-			fprintf(stderr, "zonesync: provider '%s': %s\n", prov, err.msg);
-			failed++;
-			continue;
-		}
-		struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
-		zsync_state_journal_add(st, run, &je, &jid, &err);
-		ret = zsync_err_sync(&err, t->delete_zone(priv, zone, &err));
-		if (ret == 0 || ret == ZSYNC_ENOTFOUND) {
-			zsync_state_journal_set(st, jid, "applied", NULL, &err);
-			zsync_state_pair_forget(st, zone, prov, &err);
-			(*deleted)++;
-			if (!ctx->quiet)
-				fprintf(out, "deleted zone %s at %s%s\n", zone, prov, ret ? " (it was already gone)" : "");
-		} else {
-			fprintf(stderr, "zonesync: provider '%s': zone '%s': deleting the zone: %s\n", prov, zone, err.msg);
-			zsync_state_journal_set(st, jid, "failed", err.msg, &err);
-			zsync_state_pair_result(st, zone, prov, false, NULL, err.msg, &err);
-			failed++;
-		}
-		t->close(priv);
-	}
-	zsync_strlist_release(&c.found);
-	c0->older = c.older;
-	return failed;
-}
-
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
 {
 	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL, *verify = NULL;
@@ -378,12 +276,18 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			goto out;
 		}
 	}
-	struct prune_ctx pc = { .repo = repo, .commit = plan->commit, .allow_older = allow_older };
+	struct zsync_prune_opts po = { .zones = &zones, .providers = &providers, .repo = repo,
+				       .commit = plan->commit, .allow_older = allow_older, .act = prune,
+				       .quiet = ctx->quiet, .jobs = jobs };
+	size_t older = 0;
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR
 			: zsync_plan_failed(plan) ? ZSYNC_EXIT_PARTIAL : ZSYNC_EXIT_OK;
 		if (prune && zsync_state_open(&st, cfg->state.path, &err) == 0)
-			prune_zones(ctx, cfg, st, 0, &zones, &providers, true, true, &pruned, stderr, &pc);
+		{
+			po.dry_run = true;
+			zsync_sync_prune(cfg, st, 0, &po, stderr, &pruned, &older);
+		}
 		goto out;
 	}
 	if (zsync_state_run_begin(st, reconcile ? "reconcile" : "apply", plan->commit,
@@ -410,11 +314,11 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if (!reconcile && zsync_plan_invalid(plan)) {
 		if (prune)
 			fprintf(stderr, "zonesync: --prune-zones: nothing deleted while a zone or the configuration has errors\n");
-	} else if (!reconcile && prune_zones(ctx, cfg, st, run, &zones, &providers, prune, false, &pruned,
-								       json_out ? stderr : stdout, &pc) && code == ZSYNC_EXIT_OK) {
+	} else if (!reconcile && zsync_sync_prune(cfg, st, run, &po, json_out ? stderr : stdout, &pruned, &older) &&
+		   code == ZSYNC_EXIT_OK) {
 		code = ZSYNC_EXIT_PARTIAL;
 	}
-	if (pc.older && (code == ZSYNC_EXIT_OK || code == ZSYNC_EXIT_PARTIAL || code == ZSYNC_EXIT_REFUSED))
+	if (older && (code == ZSYNC_EXIT_OK || code == ZSYNC_EXIT_PARTIAL || code == ZSYNC_EXIT_REFUSED))
 		code = ZSYNC_EXIT_OLDER;
 	{
 		char summary[256], zones_deleted[64] = "";

@@ -4,6 +4,7 @@
 #include "provider.h"
 
 #include "deploy.h"
+#include "engine.h"
 #include "hook.h"
 
 #include "thread.h"
@@ -671,4 +672,169 @@ void zsync_sync_print_usage(const struct zsync_plan *p, FILE *out)
 		pp->type->usage(pp->priv, buf, sizeof(buf));
 		fprintf(out, "provider %s: %s\n", pp->conf->name, buf);
 	}
+}
+
+struct prune_ctx {
+	const struct zsync_config *cfg;
+	const struct zsync_prune_opts *o;
+	struct zsync_strlist found; /* "zone\tprovider" */
+	size_t older;
+};
+
+static int prune_cb(void *arg, const struct zsync_pair_status *p)
+{
+	struct prune_ctx *c = arg;
+	const struct zsync_prune_opts *o = c->o;
+	const struct zsync_zone_conf *zc = zsync_config_zone(c->cfg, p->zone);
+
+	if (!p->last_commit || !zsync_config_provider(c->cfg, p->provider) ||
+	    !zsync_config_zone_selected(c->cfg, o->zones, p->zone) || !zsync_config_selected(o->providers, p->provider, false))
+		return 0;
+	for (size_t i = 0; zc && i < zc->providers.n; i++)
+		if (!strcmp(zc->providers.v[i], p->provider))
+			return 0; /* still deployed there */
+	if (!o->allow_older && strcmp(p->last_commit, o->commit) != 0) {
+		struct zsync_err err = { 0 };
+		int r = o->repo ? zsync_repo_descends(o->repo, o->commit, p->last_commit, &err) : 0;
+		if (r <= 0) {
+			fprintf(stderr, "zonesync: zone %s at %s was deployed from commit %.12s, which this checkout (%.12s) "
+				"does not descend from%s%s: not deleted (git pull and run again, or --allow-older)\n",
+				p->zone, p->provider, p->last_commit, o->commit, r < 0 ? ": " : "", r < 0 ? err.msg : "");
+			c->older++;
+			return 0;
+		}
+	}
+	zsync_strlist_add_owned(&c->found, zsync_xasprintf("%s\t%s", p->zone, p->provider));
+	return 0;
+}
+
+/* One provider's instance for its deletions: opened once, before the tasks run. */
+struct prune_provider {
+	const struct zsync_provider_conf *pc;
+	const struct zsync_provider_type *t;
+	void *priv;
+	char *error;      /* why open failed */
+};
+
+struct prune_task {
+	struct zsync_state *st;
+	int64_t run;
+	const struct zsync_prune_opts *o;
+	struct prune_provider *pp;
+	const char *zone;
+	FILE *out;
+	/* its one message, printed in the pairs' order once every task has run */
+	FILE *where;
+	char *msg;
+	bool deleted, failed;
+};
+
+static void prune_say(struct prune_task *t, FILE *where, char *msg)
+{
+	t->where = where;
+	t->msg = msg;
+}
+
+static void prune_run(void *arg)
+{
+	struct prune_task *t = arg;
+	struct prune_provider *pp = t->pp;
+	const char *prov = pp->pc->name, *zone = t->zone;
+	struct zsync_err err = { 0 };
+	int64_t jid = 0;
+	int ret;
+
+	if (!pp->t || !pp->t->delete_zone) {
+		prune_say(t, stderr, zsync_xasprintf("zonesync: provider '%s': zone '%s': this provider type cannot delete zones; delete it by hand\n",
+			  prov, zone));
+		t->failed = true;
+		return;
+	}
+	if (pp->error) {
+		prune_say(t, stderr, zsync_xasprintf("zonesync: provider '%s': %s\n", prov, pp->error));
+		t->failed = true;
+		return;
+	}
+	struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
+	pthread_mutex_lock(&state_lock);
+	zsync_state_journal_add(t->st, t->run, &je, &jid, &err);
+	pthread_mutex_unlock(&state_lock);
+	ret = zsync_err_sync(&err, pp->t->delete_zone(pp->priv, zone, &err));
+	pthread_mutex_lock(&state_lock);
+	if (ret == 0 || ret == ZSYNC_ENOTFOUND) {
+		zsync_state_journal_set(t->st, jid, "applied", NULL, &err);
+		zsync_state_pair_forget(t->st, zone, prov, &err);
+		t->deleted = true;
+		if (!t->o->quiet)
+			prune_say(t, t->out, zsync_xasprintf("deleted zone %s at %s%s\n", zone, prov, ret ? " (it was already gone)" : ""));
+	} else {
+		prune_say(t, stderr, zsync_xasprintf("zonesync: provider '%s': zone '%s': deleting the zone: %s\n", prov, zone, err.msg));
+		zsync_state_journal_set(t->st, jid, "failed", err.msg, &err);
+		zsync_state_pair_result(t->st, zone, prov, false, NULL, err.msg, &err);
+		t->failed = true;
+	}
+	pthread_mutex_unlock(&state_lock);
+}
+
+size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, int64_t run,
+			const struct zsync_prune_opts *o, FILE *out, size_t *deleted, size_t *older)
+{
+	struct prune_ctx c = { cfg, o, { 0 }, 0 };
+	struct zsync_err err = { 0 };
+	size_t failed = 0, n;
+
+	if (zsync_state_pairs(st, prune_cb, &c, &err) < 0) {
+		fprintf(stderr, "zonesync: %s\n", err.msg);
+		return 1;
+	}
+	*older = c.older;
+	n = c.found.n;
+	if (!o->act || o->dry_run) {
+		for (size_t i = 0; i < n; i++) {
+			char *zone = c.found.v[i], *prov = strchr(zone, '\t');
+			*prov++ = 0;
+			fprintf(stderr, "zonesync: zone %s at %s is no longer in git for that provider: %s\n", zone, prov,
+				o->dry_run && o->act ? "apply --prune-zones would delete it" : "apply --prune-zones deletes it");
+		}
+		zsync_strlist_release(&c.found);
+		return 0;
+	}
+	struct prune_provider *pps = zsync_xcalloc(cfg->nproviders ? cfg->nproviders : 1, sizeof(*pps));
+	struct prune_task *ts = zsync_xcalloc(n ? n : 1, sizeof(*ts));
+	struct zsync_engine_task *tasks = zsync_xcalloc(n ? n : 1, sizeof(*tasks));
+	for (size_t i = 0; i < n; i++) {
+		char *zone = c.found.v[i], *prov = strchr(zone, '\t');
+		*prov++ = 0;
+		const struct zsync_provider_conf *pc = zsync_config_provider(cfg, prov);
+		struct prune_provider *pp = &pps[pc - cfg->providers];
+		if (!pp->pc) {
+			pp->pc = pc;
+			pp->t = zsync_provider_find(pc->type);
+			memset(&err, 0, sizeof(err));
+			if (pp->t && pp->t->delete_zone &&
+			    zsync_err_sync(&err, pp->t->open(pc, &pp->priv, &err)) < 0)
+				pp->error = zsync_xstrdup(err.msg);
+		}
+		ts[i] = (struct prune_task){ st, run, o, pp, zone, out, NULL, NULL, false, false };
+		/* one provider instance: its deletions at most its `concurrency` at once */
+		tasks[i] = (struct zsync_engine_task){ pp, prune_run, &ts[i], pc->concurrency };
+	}
+	zsync_engine_run(tasks, n, o->jobs > 0 ? o->jobs : cfg->defaults.jobs, 1);
+	for (size_t i = 0; i < n; i++) {
+		if (ts[i].msg)
+			fputs(ts[i].msg, ts[i].where);
+		free(ts[i].msg);
+		*deleted += ts[i].deleted;
+		failed += ts[i].failed;
+	}
+	for (size_t i = 0; i < cfg->nproviders; i++) {
+		if (pps[i].priv)
+			pps[i].t->close(pps[i].priv);
+		free(pps[i].error);
+	}
+	free(tasks);
+	free(ts);
+	free(pps);
+	zsync_strlist_release(&c.found);
+	return failed;
 }

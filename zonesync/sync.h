@@ -35,6 +35,30 @@ struct zsync_apply_totals {
 void zsync_sync_apply(struct zsync_plan *plan, struct zsync_state *st, int64_t run_id,
 		      const struct zsync_apply_opts *opts, struct zsync_apply_totals *totals);
 
+/* apply --prune-zones: zones zonesync deployed at a provider that git no longer has there */
+struct zsync_prune_opts {
+	const struct zsync_strlist *zones, *providers; /* --zone / --provider selections */
+	/* never backwards: a zone deployed from a commit this checkout (commit) does not
+	 * descend from was added by newer work, not removed from git */
+	struct zsync_repo *repo;
+	const char *commit;
+	bool allow_older;
+	bool act;         /* --prune-zones given: delete (else only say what it would) */
+	bool dry_run;     /* say what --prune-zones would delete */
+	bool quiet;
+	long jobs;        /* worker threads; 0: [defaults] jobs */
+};
+
+/*
+ * Deletes each such zone at its provider on the engine (each provider opened once, at
+ * most its `concurrency` zones at a time), journalled like any change (op delete, type
+ * ZONE); messages in the order of the state's pairs, "deleted zone ..." lines on out.
+ * Returns the number of zone x provider pairs that failed; *deleted and *older (pairs
+ * left alone as deployed by newer work) counted.
+ */
+size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, int64_t run_id,
+			const struct zsync_prune_opts *opts, FILE *out, size_t *deleted, size_t *older);
+
 /*
  * Journal truth: the rows of each entry's zone x provider whose outcome was unknown (sent,
  * no answer; or sent by a run that died) are compared with what the provider serves now
