@@ -44,44 +44,6 @@ const char *zsync_cmd_trigger(void)
 	return getenv("CI") ? "ci" : "cli";
 }
 
-/*
- * Drift: a provider that zonesync had brought to this very commit serves something else
- * now (a change made behind its back). Recorded before it is repaired.
- */
-static void record_drift(struct zsync_plan *plan, struct zsync_state *st, int64_t run, bool quiet)
-{
-	for (size_t i = 0; i < plan->nentries; i++) {
-		struct zsync_plan_entry *e = &plan->entries[i];
-		struct zsync_err err = { 0 };
-		char *last = NULL, *details;
-		/* an older checkout differs from what is live because it is older: not drift */
-		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0 || e->behind)
-			continue;
-		if (zsync_state_pair_commit(st, e->zone->conf->name, e->provider->conf->name, &last, &err) < 0 ||
-		    !last || strcmp(last, plan->commit) != 0) {
-			free(last);
-			continue;
-		}
-		details = zsync_xstrdup("");
-		for (size_t c = 0; c < e->cs.n; c++) {
-			const struct zsync_rrset *any = e->cs.v[c].new ? e->cs.v[c].new : e->cs.v[c].old;
-			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-			char *n = zsync_xasprintf("%s%s%s %s", details, c ? ", " : "",
-						  zsync_name_to_text(any->owner, name, sizeof(name)),
-						  zsync_type_to_text(any->type, type, sizeof(type)));
-			free(details);
-			details = n;
-		}
-		if (!quiet)
-			fprintf(stderr, "zonesync: drift at %s for %s: %s\n", e->provider->conf->name,
-				e->zone->conf->name, details);
-		zsync_state_pair_drift(st, run, e->zone->conf->name, e->provider->conf->name, details,
-				       (int)e->cs.n, &err);
-		free(details);
-		free(last);
-	}
-}
-
 struct metrics_ctx {
 	FILE *f;
 	const char *what;
@@ -132,11 +94,6 @@ static int write_metrics(const char *path, struct zsync_state *st, double second
 	return bad ? -1 : 0;
 }
 
-/*
- * Zones zonesync deployed at a provider (the state db has applied a commit there) that the
- * configuration no longer puts there: removed from git, or the provider dropped from the
- * zone. Zones zonesync never deployed are never candidates, whatever the provider holds.
- */
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
 {
 	const char *ref = NULL, *wait = NULL, *format = NULL, *metrics = NULL, *plan_file = NULL, *verify = NULL;
@@ -300,7 +257,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	/* what earlier runs could not know (a send without an answer), the fresh reads tell */
 	zsync_sync_resolve(plan, st, run);
 	if (reconcile)
-		record_drift(plan, st, run, ctx->quiet);
+		zsync_sync_record_drift(plan, st, run, ctx->quiet);
 	zsync_sync_apply(plan, st, run, &(struct zsync_apply_opts){ .force = force, .jobs = jobs,
 								   .no_replan = reviewed.doc != NULL,
 								   .allow_older = allow_older, .repo = repo,

@@ -674,6 +674,49 @@ void zsync_sync_print_usage(const struct zsync_plan *p, FILE *out)
 	}
 }
 
+/*
+ * Drift: a provider that zonesync had brought to this very commit serves something else
+ * now (a change made behind its back). Recorded before it is repaired.
+ */
+void zsync_sync_record_drift(const struct zsync_plan *plan, struct zsync_state *st, int64_t run, bool quiet)
+{
+	for (size_t i = 0; i < plan->nentries; i++) {
+		const struct zsync_plan_entry *e = &plan->entries[i];
+		struct zsync_err err = { 0 };
+		char *last = NULL, *details;
+		/* an older checkout differs from what is live because it is older: not drift */
+		if (e->status != ZSYNC_ENTRY_READY || e->cs.n == 0 || e->behind)
+			continue;
+		if (zsync_state_pair_commit(st, e->zone->conf->name, e->provider->conf->name, &last, &err) < 0 ||
+		    !last || strcmp(last, plan->commit) != 0) {
+			free(last);
+			continue;
+		}
+		details = zsync_xstrdup("");
+		for (size_t c = 0; c < e->cs.n; c++) {
+			const struct zsync_rrset *any = e->cs.v[c].new ? e->cs.v[c].new : e->cs.v[c].old;
+			char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+			char *n = zsync_xasprintf("%s%s%s %s", details, c ? ", " : "",
+						  zsync_name_to_text(any->owner, name, sizeof(name)),
+						  zsync_type_to_text(any->type, type, sizeof(type)));
+			free(details);
+			details = n;
+		}
+		if (!quiet)
+			fprintf(stderr, "zonesync: drift at %s for %s: %s\n", e->provider->conf->name,
+				e->zone->conf->name, details);
+		zsync_state_pair_drift(st, run, e->zone->conf->name, e->provider->conf->name, details,
+				       (int)e->cs.n, &err);
+		free(details);
+		free(last);
+	}
+}
+
+/*
+ * apply --prune-zones candidates: zones zonesync deployed at a provider (the state db has
+ * applied a commit there) that the configuration no longer puts there: removed from git,
+ * or the provider dropped from the zone. Zones zonesync never deployed are never candidates, whatever the provider holds.
+ */
 struct prune_ctx {
 	const struct zsync_config *cfg;
 	const struct zsync_prune_opts *o;

@@ -35,6 +35,12 @@ struct zsync_apply_totals {
 void zsync_sync_apply(struct zsync_plan *plan, struct zsync_state *st, int64_t run_id,
 		      const struct zsync_apply_opts *opts, struct zsync_apply_totals *totals);
 
+/*
+ * reconcile: records drift (a pair zonesync had brought to this very commit that serves
+ * something else now) in the state before apply repairs it; says so on stderr unless quiet.
+ */
+void zsync_sync_record_drift(const struct zsync_plan *plan, struct zsync_state *st, int64_t run_id, bool quiet);
+
 /* apply --prune-zones: zones zonesync deployed at a provider that git no longer has there */
 struct zsync_prune_opts {
 	const struct zsync_strlist *zones, *providers; /* --zone / --provider selections */
