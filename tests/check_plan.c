@@ -286,7 +286,8 @@ START_TEST(test_replan_never_backwards)
 END_TEST
 
 /* The whole apply path on the in-memory provider: journal, health, the provider's result. */
-/* The marker's name is per provider, and "" writes none; records at the name are left alone. */
+/* The marker's name is per provider, and "" writes none; git records at the marker's own
+ * name are refused at that provider (they could never be deployed), the others go on. */
 START_TEST(test_marker_per_provider)
 {
 	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
@@ -301,17 +302,17 @@ START_TEST(test_marker_per_provider)
 	ck_assert_ptr_nonnull(cfg);
 	struct zsync_plan *pl = plan(cfg);
 	ck_assert_uint_eq(pl->nentries, 3);
-	/* git's TXT at _zonesync is zone data where that is not the marker's name, else left alone */
+	/* git's TXT at _zonesync is zone data where that is not the marker's name, else refused */
 	ck_assert_uint_eq(pl->entries[0].cs.creates, 5);
 	ck_assert_uint_eq(pl->entries[1].cs.creates, 5);
-	ck_assert_uint_eq(pl->entries[2].cs.creates, 4);
 	ck_assert_uint_eq(pl->entries[0].cs.warnings.n, 0);
-	ck_assert_uint_eq(pl->entries[2].cs.warnings.n, 1);
-	ck_assert_msg(strstr(pl->entries[2].cs.warnings.v[0], "_zonesync.example.com. is zonesync's deployment marker at provider 'dflt'"),
-		      "%s", pl->entries[2].cs.warnings.v[0]);
+	ck_assert_int_eq(pl->entries[2].status, ZSYNC_ENTRY_FAILED);
+	ck_assert_msg(strstr(pl->entries[2].error, "git has records at _zonesync.example.com., the name of zonesync's deployment marker at this provider"),
+		      "%s", pl->entries[2].error);
 	struct zsync_apply_totals t;
 	zsync_sync_apply(pl, NULL, 0, &(struct zsync_apply_opts){ 0 }, &t);
-	ck_assert_uint_eq(t.changed, 3);
+	ck_assert_uint_eq(t.changed, 2);
+	ck_assert_uint_eq(t.failed, 1);
 	uint8_t dflt[ZSYNC_NAME_MAXLEN], ops[ZSYNC_NAME_MAXLEN];
 	ck_assert_int_eq(zsync_name_from_text("_zonesync.example.com.", NULL, dflt), 0);
 	ck_assert_int_eq(zsync_name_from_text("_deployed.ops.example.com.", NULL, ops), 0);
@@ -319,16 +320,19 @@ START_TEST(test_marker_per_provider)
 		struct zsync_zone *now = NULL;
 		struct zsync_marker m;
 		const struct zsync_plan_provider *pp = pl->entries[i].provider;
-		ck_assert_int_eq(pp->type->fetch(pp->priv, "example.com.", &now, &err), 0);
+		int fr = pp->type->fetch(pp->priv, "example.com.", &now, &err);
+		if (i == 2) {
+			/* refused: nothing was sent there, the zone was never created */
+			ck_assert_int_eq(fr, ZSYNC_ENOTFOUND);
+			continue;
+		}
+		ck_assert_int_eq(fr, 0);
 		if (i == 0) {
 			/* no marker: git's record there is plain data */
 			ck_assert_int_eq(zsync_marker_read(now, dflt, &m, &err), ZSYNC_EINVAL);
 			ck_assert_ptr_null(zsync_zone_find(now, ops, ZSYNC_TYPE_TXT));
 		} else if (i == 1) {
 			ck_assert_int_eq(zsync_marker_read(now, ops, &m, &err), 1);
-			ck_assert_str_eq(m.commit, pl->commit);
-		} else {
-			ck_assert_int_eq(zsync_marker_read(now, dflt, &m, &err), 1);
 			ck_assert_str_eq(m.commit, pl->commit);
 		}
 		zsync_zone_free(now);

@@ -222,14 +222,16 @@ static void diff_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 	zsync_plan_policy(e->provider->type, pc, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, e->current, &pol, &e->cs);
 	if (pol.has_marker) {
-		/* git's records at the marker's name would never be deployed there: say so */
+		/* git's records at the marker's name would never be deployed there while plan and
+		 * verify called the zone in sync: refused before anything is sent, like any record
+		 * a provider cannot hold */
 		for (size_t i = 0; i < zsync_zone_iter_count(e->zone->desired); i++) {
 			const struct zsync_rrset *r = zsync_zone_iter(e->zone->desired, i);
 			char name[ZSYNC_NAME_TXT_MAXLEN + 1];
 			if (!r || !zsync_name_equal(r->owner, pol.marker))
 				continue;
-			zsync_strlist_add_owned(&e->cs.warnings,
-				zsync_xasprintf("%s is zonesync's deployment marker at provider '%s': git's records there are left alone (set marker to another name)",
+			zsync_strlist_add_owned(&e->cs.errors,
+				zsync_xasprintf("git has records at %s, the name of zonesync's deployment marker at this provider: they could never be deployed (rename them, or set marker to another name or \"\" for provider '%s')",
 						zsync_name_to_text(pol.marker, name, sizeof(name)), pc->name));
 			break;
 		}
