@@ -3,6 +3,7 @@
 #include "verify.h"
 #include "config.h"
 #include "deploy.h"
+#include "metrics.h"
 #include "plan.h"
 #include "planfile.h"
 #include "provider.h"
@@ -42,56 +43,6 @@ const char *zsync_cmd_trigger(void)
 	if (t && *t)
 		return t;
 	return getenv("CI") ? "ci" : "cli";
-}
-
-struct metrics_ctx {
-	FILE *f;
-	const char *what;
-};
-
-static int metric_cb(void *arg, const struct zsync_pair_status *p)
-{
-	struct metrics_ctx *m = arg;
-	long long v = !strcmp(m->what, "last_success") ? p->last_success
-		: !strcmp(m->what, "drift") ? p->drift_count : p->consecutive_failures;
-	fprintf(m->f, "zonesync_%s{zone=\"%s\",provider=\"%s\"} %lld\n",
-		!strcmp(m->what, "last_success") ? "last_success_timestamp_seconds"
-		: !strcmp(m->what, "drift") ? "drift_total" : "consecutive_failures",
-		p->zone, p->provider, v);
-	return 0;
-}
-
-void zsync_cmd_metrics_pairs(FILE *f, struct zsync_state *st)
-{
-	struct zsync_err err = { 0 };
-	static const char *const what[] = { "last_success", "drift", "failures" };
-	static const char *const help[] = {
-		"# HELP zonesync_last_success_timestamp_seconds Last successful apply or check of a zone at a provider.\n# TYPE zonesync_last_success_timestamp_seconds gauge\n",
-		"# HELP zonesync_drift_total Times reconcile found a provider changed behind zonesync's back.\n# TYPE zonesync_drift_total counter\n",
-		"# HELP zonesync_consecutive_failures Failed attempts in a row for a zone at a provider.\n# TYPE zonesync_consecutive_failures gauge\n",
-	};
-	for (int i = 0; i < 3; i++) {
-		struct metrics_ctx m = { f, what[i] };
-		fputs(help[i], f);
-		zsync_state_pairs(st, metric_cb, &m, &err);
-	}
-}
-
-/* A Prometheus textfile (node_exporter's textfile collector), written atomically. */
-static int write_metrics(const char *path, struct zsync_state *st, double seconds, int code)
-{
-	char *tmp = zsync_xasprintf("%s.tmp", path);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		free(tmp);
-		return -1;
-	}
-	zsync_cmd_metrics_pairs(f, st);
-	fprintf(f, "# HELP zonesync_run_duration_seconds Duration of the last reconcile.\n# TYPE zonesync_run_duration_seconds gauge\nzonesync_run_duration_seconds %.3f\n", seconds);
-	fprintf(f, "# HELP zonesync_run_exit_code Exit code of the last reconcile.\n# TYPE zonesync_run_exit_code gauge\nzonesync_run_exit_code %d\n", code);
-	int bad = fclose(f) != 0 || rename(tmp, path) != 0;
-	free(tmp);
-	return bad ? -1 : 0;
 }
 
 static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcile)
@@ -325,7 +276,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	}
 	if (metrics && st) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		if (write_metrics(metrics, st, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, code) < 0)
+		if (zsync_metrics_write(metrics, st, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, code) < 0)
 			fprintf(stderr, "zonesync: cannot write metrics to %s\n", metrics);
 	}
 out:

@@ -130,10 +130,6 @@ const char *zsync_cmd_trigger(void);
 int cmd_history(int argc, char **argv, struct zsync_ctx *ctx);
 int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx);
 
-struct zsync_state;
-/* The provider x zone series of --metrics (Prometheus text, HELP and TYPE included). */
-void zsync_cmd_metrics_pairs(FILE *f, struct zsync_state *st);
-
 /* `zonesync state check|prune`: integrity on demand, history retention. */
 int cmd_state(int argc, char **argv, struct zsync_ctx *ctx);
 

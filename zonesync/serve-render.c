@@ -2,6 +2,7 @@
 #include "serve.h"
 #include "cmd.h"
 #include "config.h"
+#include "metrics.h"
 #include "state.h"
 #include "strmap.h"
 
@@ -192,7 +193,7 @@ char *zsync_serve_metrics(struct zsync_serve *s)
 
 	pthread_mutex_lock(&s->db_mu);
 	if (s->db)
-		zsync_cmd_metrics_pairs(f, s->db);
+		zsync_metrics_pairs(f, s->db);
 	pthread_mutex_unlock(&s->db_mu);
 
 	pthread_mutex_lock(&s->mu);
