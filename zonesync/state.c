@@ -132,21 +132,6 @@ static int exec(struct zsync_state *st, const char *sql, struct zsync_err *err)
 	return 0;
 }
 
-static int pragma_int(struct zsync_state *st, const char *sql, int *out)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(s, 0);
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 static int pragma_int64(struct zsync_state *st, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *s = NULL;
@@ -159,6 +144,15 @@ static int pragma_int64(struct zsync_state *st, const char *sql, int64_t *out)
 		}
 	}
 	sqlite3_finalize(s);
+	return rc;
+}
+
+static int pragma_int(struct zsync_state *st, const char *sql, int *out)
+{
+	int64_t v = 0;
+	int rc = pragma_int64(st, sql, &v);
+	if (rc == SQLITE_OK)
+		*out = (int)v;
 	return rc;
 }
 
