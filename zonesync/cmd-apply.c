@@ -187,14 +187,14 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	struct zsync_prune_opts po = { .zones = &zones, .providers = &providers, .repo = repo,
 				       .commit = plan->commit, .allow_older = allow_older, .act = prune,
 				       .quiet = ctx->quiet, .jobs = jobs };
-	size_t older = 0;
+	size_t prune_older = 0; /* zones left alone: deployed by newer work */
 	if (dry_run) {
 		code = zsync_plan_invalid(plan) ? ZSYNC_EXIT_ERROR
 			: zsync_plan_failed(plan) ? ZSYNC_EXIT_PARTIAL : ZSYNC_EXIT_OK;
 		if (prune && zsync_state_open(&st, cfg->state.path, &err) == 0)
 		{
 			po.dry_run = true;
-			zsync_sync_prune(cfg, st, 0, &po, stderr, &pruned, &older);
+			zsync_sync_prune(cfg, st, 0, &po, stderr, &pruned, &prune_older);
 		}
 		goto out;
 	}
@@ -222,11 +222,11 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 	if (!reconcile && zsync_plan_invalid(plan)) {
 		if (prune)
 			fprintf(stderr, "zonesync: --prune-zones: nothing deleted while a zone or the configuration has errors\n");
-	} else if (!reconcile && zsync_sync_prune(cfg, st, run, &po, json_out ? stderr : stdout, &pruned, &older) &&
+	} else if (!reconcile && zsync_sync_prune(cfg, st, run, &po, json_out ? stderr : stdout, &pruned, &prune_older) &&
 		   code == ZSYNC_EXIT_OK) {
 		code = ZSYNC_EXIT_PARTIAL;
 	}
-	if (older && (code == ZSYNC_EXIT_OK || code == ZSYNC_EXIT_PARTIAL || code == ZSYNC_EXIT_REFUSED))
+	if (prune_older && (code == ZSYNC_EXIT_OK || code == ZSYNC_EXIT_PARTIAL || code == ZSYNC_EXIT_REFUSED))
 		code = ZSYNC_EXIT_OLDER;
 	{
 		char summary[256], zones_deleted[64] = "";

@@ -146,6 +146,23 @@ expect_exit 0 "history" "$ZONESYNC" -c "$CFG" --no-color history -n 1 -v
 contains "the journal has the zone's deletion" "$OUT" "- example.org. ZONE @pdns [applied]"
 expect_exit 0 "a second apply --prune-zones deletes nothing" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones
 check "nothing deleted" sh -c "! printf '%s' \"\$1\" | grep -q 'deleted zone'" _ "$OUT"
+# never backwards in pruning: a zone deployed from a commit this checkout does not descend
+# from was added by newer work (another branch), not removed from git
+git -C "$R" checkout -q -b side
+cp zones/example.com.zone zones/side.example.zone
+sed -i 's/example\.com\./side.example./g' zones/side.example.zone
+git_commit "$R" "side.example on a branch"
+cp "$CFG" "$T/main.toml"
+printf '[[zones]]\nname = "side.example"\n' >> "$CFG"
+expect_exit 0 "apply from the branch deploys side.example" "$ZONESYNC" -c "$CFG" --no-color apply --zone side.example
+git -C "$R" checkout -q main
+cp "$T/main.toml" "$CFG"
+expect_exit 6 "apply --prune-zones from a checkout that does not descend from it" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones
+contains "says why it is not deleted" "$OUT" "which this checkout ("
+contains "and how to go on" "$OUT" "does not descend from: not deleted (git pull and run again, or --allow-older)"
+same "side.example still served" "$(api "http://127.0.0.1:$API/api/v1/servers/localhost/zones/side.example.")" "200"
+expect_exit 0 "apply --prune-zones --allow-older deletes it" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones --allow-older
+contains "deleted" "$OUT" "deleted zone side.example. at pdns"
 expect_exit 64 "reconcile never deletes zones" "$ZONESYNC" -c "$CFG" reconcile --prune-zones
 
 # never backwards: a checkout older than the commit that added a zone does not delete it
