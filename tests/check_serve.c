@@ -2,7 +2,9 @@
 #include "testutil.h"
 
 #include "config.h"
+#include "metrics.h"
 #include "serve.h"
+#include "state.h"
 
 #include <gnutls/crypto.h>
 
@@ -101,6 +103,29 @@ START_TEST(test_logfmt)
 }
 END_TEST
 
+/* The provider x zone series (--metrics and /metrics) escape their label values: a zone
+ * name with an escaped dot or a provider name with a quote must not break the file. */
+START_TEST(test_metrics_labels)
+{
+	char *dir = tu_tmpdir(), *db = tu_fmt("%s/state.db", dir), *buf = NULL;
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	size_t len = 0;
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_pair_result(st, "a\\.b.example.", "my\"cf", true, NULL, NULL, &err), 0);
+	FILE *f = open_memstream(&buf, &len);
+	zsync_metrics_pairs(f, st);
+	fclose(f);
+	ck_assert_msg(strstr(buf, "zonesync_consecutive_failures{zone=\"a\\\\.b.example.\",provider=\"my\\\"cf\"} 0\n"),
+		      "%s", buf);
+	free(buf);
+	zsync_state_close(st);
+	tu_rmtree(dir);
+	free(dir);
+	free(db);
+}
+END_TEST
+
 START_TEST(test_duration)
 {
 	ck_assert_int_eq(zsync_config_duration("15m"), 900);
@@ -124,6 +149,7 @@ int main(void)
 	tcase_add_test(tc, test_push);
 	tcase_add_test(tc, test_logfmt);
 	tcase_add_test(tc, test_duration);
+	tcase_add_test(tc, test_metrics_labels);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

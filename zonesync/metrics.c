@@ -11,15 +11,33 @@ struct metrics_ctx {
 	const char *what;
 };
 
+void zsync_metrics_label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fputc('\\', f);
+		if (*v == '\n') {
+			fputs("\\n", f);
+			continue;
+		}
+		fputc(*v, f);
+	}
+}
+
 static int metric_cb(void *arg, const struct zsync_pair_status *p)
 {
 	struct metrics_ctx *m = arg;
 	long long v = !strcmp(m->what, "last_success") ? p->last_success
 		: !strcmp(m->what, "drift") ? p->drift_count : p->consecutive_failures;
-	fprintf(m->f, "zonesync_%s{zone=\"%s\",provider=\"%s\"} %lld\n",
+	/* zone names may hold escaped octets (\\.) and provider names quotes: escaped, or a
+	 * scraper would reject the whole file */
+	fprintf(m->f, "zonesync_%s{zone=\"",
 		!strcmp(m->what, "last_success") ? "last_success_timestamp_seconds"
-		: !strcmp(m->what, "drift") ? "drift_total" : "consecutive_failures",
-		p->zone, p->provider, v);
+		: !strcmp(m->what, "drift") ? "drift_total" : "consecutive_failures");
+	zsync_metrics_label(m->f, p->zone);
+	fputs("\",provider=\"", m->f);
+	zsync_metrics_label(m->f, p->provider);
+	fprintf(m->f, "\"} %lld\n", v);
 	return 0;
 }
 

@@ -6,6 +6,9 @@
 
 struct zsync_state;
 
+/* Writes v as a Prometheus label value: backslash, double quote and newline escaped. */
+void zsync_metrics_label(FILE *f, const char *v);
+
 /* The provider x zone series (Prometheus text, HELP and TYPE included): --metrics and serve. */
 void zsync_metrics_pairs(FILE *f, struct zsync_state *st);
 

@@ -169,20 +169,6 @@ const char *zsync_serve_not_ready(struct zsync_serve *s, char *buf, size_t len)
 	return why;
 }
 
-/* Prometheus label values: backslash, quote and newline escaped. */
-static void label(FILE *f, const char *v)
-{
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fputc('\\', f);
-		if (*v == '\n') {
-			fputs("\\n", f);
-			continue;
-		}
-		fputc(*v, f);
-	}
-}
-
 char *zsync_serve_metrics(struct zsync_serve *s)
 {
 	static const char *const sources[] = { "github", "gitlab", "generic" };
@@ -232,7 +218,7 @@ char *zsync_serve_metrics(struct zsync_serve *s)
 	      "# TYPE zonesync_provider_requests_total counter\n", f);
 	for (size_t i = 0; i < s->nrequests; i++) {
 		fputs("zonesync_provider_requests_total{provider=\"", f);
-		label(f, s->requests[i].provider);
+		zsync_metrics_label(f, s->requests[i].provider);
 		fprintf(f, "\",method=\"%s\"} %llu\n", s->requests[i].method, (unsigned long long)s->requests[i].n);
 	}
 	fputs("# HELP zonesync_serve_webhooks_total Webhook deliveries received, by source and outcome.\n"
