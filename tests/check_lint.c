@@ -8,13 +8,14 @@
 
 #define LINT_DIR "tests/data/lint"
 
-/* Loads a golden zone as example.com. and returns its formatted findings. */
-static char *run_lint(const char *name)
+/* Loads a golden zone as example.com. and returns its formatted findings (errors only: as
+ * plan without -v asks). */
+static char *run_lint_as(const char *name, bool errors_only)
 {
 	char *path = tu_fmt(LINT_DIR "/%s", name);
 	size_t len;
 	char *text = tu_read(path, &len);
-	struct zsync_diags d = { 0 };
+	struct zsync_diags d = { .errors_only = errors_only };
 	struct zsync_err err = { 0 };
 	struct zsync_zone *z = zsync_zone_new("example.com.", &err);
 	char *out = calloc(1, 1);
@@ -37,6 +38,11 @@ static char *run_lint(const char *name)
 	free(text);
 	free(path);
 	return out;
+}
+
+static char *run_lint(const char *name)
+{
+	return run_lint_as(name, false);
 }
 
 START_TEST(test_golden)
@@ -81,6 +87,49 @@ START_TEST(test_golden)
 END_TEST
 
 /* The rule names a source file gives findings: the string literal after ZSYNC_SEV_X, */
+/*
+ * Errors only (plan without -v skips the rules that can only warn): exactly the errors of
+ * the full lint, in the same order, and no warning.
+ */
+START_TEST(test_errors_only)
+{
+	DIR *d = opendir(LINT_DIR);
+	struct dirent *de;
+	int with_errors = 0, with_warnings = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n < 6 || strcmp(de->d_name + n - 5, ".zone") != 0)
+			continue;
+		char *full = run_lint(de->d_name), *only = run_lint_as(de->d_name, true);
+		char *want = calloc(1, 1);
+		for (char *line = full, *nl; *line; line = nl + 1) {
+			nl = strchr(line, '\n');
+			ck_assert_ptr_nonnull(nl);
+			if (memmem(line, (size_t)(nl - line), ": error: ", 9)) {
+				char *w = tu_fmt("%s%.*s\n", want, (int)(nl - line), line);
+				free(want);
+				want = w;
+			} else {
+				ck_assert_msg(memmem(line, (size_t)(nl - line), ": warning: ", 11) != NULL, "%s: %.*s",
+					      de->d_name, (int)(nl - line), line);
+			}
+		}
+		with_errors += want[0] != '\0';
+		with_warnings += strstr(full, ": warning: ") != NULL;
+		ck_assert_msg(strcmp(only, want) == 0, "%s errors only:\n--- expected\n%s--- got\n%s",
+			      de->d_name, want, only);
+		free(want);
+		free(only);
+		free(full);
+	}
+	closedir(d);
+	ck_assert_int_ge(with_errors, 10);
+	ck_assert_int_ge(with_warnings, 5);
+}
+END_TEST
+
 static void source_rules(const char *path, char names[][32], size_t *n)
 {
 	char *text = tu_read(path, NULL);
@@ -150,6 +199,7 @@ int main(void)
 	Suite *s = suite_create("lint");
 	TCase *tc = tcase_create("golden");
 	tcase_add_test(tc, test_golden);
+	tcase_add_test(tc, test_errors_only);
 	tcase_add_test(tc, test_rules_documented);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

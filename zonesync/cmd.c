@@ -195,7 +195,9 @@ int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const 
 {
 	struct zsync_err err = { 0 };
 	/* progress on a terminal only: quiet in CI (not a terminal) and with -q */
-	struct zsync_plan_filter f = { zones, providers, .progress = !ctx->quiet && isatty(STDERR_FILENO) };
+	/* warnings are shown with -v only: without it lint need not look for them */
+	struct zsync_plan_filter f = { zones, providers, .progress = !ctx->quiet && isatty(STDERR_FILENO),
+				       .errors_only = !ctx->verbose };
 	int code;
 
 	/* a missing secret is not a provider outage (exit 3, retried): it never heals by itself */

@@ -175,6 +175,8 @@ void zsync_diags_add(struct zsync_diags *d, const char *file, unsigned line,
 	va_list ap;
 	char *msg = NULL;
 
+	if (d->errors_only && sev != ZSYNC_SEV_ERROR)
+		return;
 	if (d->n == d->alloc) {
 		d->alloc = d->alloc ? d->alloc * 2 : 16;
 		d->v = zsync_xrealloc(d->v, d->alloc * sizeof(*d->v));

@@ -42,6 +42,7 @@ struct lint {
 	 * binary search of canonical compares, 41 % of a 1M-record plan */
 	const uint8_t **owners;
 	size_t owners_mask;
+	bool warn; /* warnings are wanted (not zsync_diags.errors_only) */
 };
 
 static uint64_t name_hash(const uint8_t *name)
@@ -304,8 +305,8 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 			}
 			continue;
 		}
-		if (delegation_of(l, t))
-			continue; /* served by the child zone */
+		if (!l->warn || delegation_of(l, t))
+			continue; /* served by the child zone; or only warnings follow */
 		if (check_target_exists(l, r, t, owner, false))
 			continue; /* one finding per problem: not also no-address */
 		if (!resolves_to_address(l, t))
@@ -425,7 +426,7 @@ static void check_cnames(struct lint *l, const struct zsync_rrset *const *rs, si
 			p->done = true;
 		}
 	}
-	for (size_t i = 0; i < nn; i++)
+	for (size_t i = 0; i < nn && l->warn; i++)
 		if (!nodes[i].targeted && nodes[i].len != LOOP_LEN &&
 		    nodes[i].len > ZSYNC_LINT_MAX_CNAME_CHAIN)
 			report(l, nodes[i].r, ZSYNC_SEV_WARNING, "cname-chain",
@@ -438,14 +439,15 @@ static void check_cnames(struct lint *l, const struct zsync_rrset *const *rs, si
 
 size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 {
-	struct lint l = { .z = z, .d = d, .apex = zsync_zone_origin(z) };
+	struct lint l = { .z = z, .d = d, .apex = zsync_zone_origin(z), .warn = !d->errors_only };
 	size_t n, i = 0;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
 	const struct zsync_rrset *soa = NULL, *apex_ns = NULL;
 
 	l.rs = rs;
 	l.nrs = n;
-	owners_build(&l);
+	if (l.warn)
+		owners_build(&l); /* for has_data(), which only warning rules ask */
 	/* the delegation points above the current owner: canonical order visits a name
 	 * before everything below it, and all of that before anything else */
 	const uint8_t *delegs[ZSYNC_NAME_MAXLEN / 2];
@@ -500,7 +502,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 				cname = r;
 				if (r->count >= 1) {
 					const uint8_t *t = zsync_rdata_target(r->type, r->rdata);
-					if (t && *t && zsync_name_in_zone(t, l.apex) && !zsync_name_equal(t, o))
+					if (l.warn && t && *t && zsync_name_in_zone(t, l.apex) && !zsync_name_equal(t, o))
 						check_target_exists(&l, r, t, owner_buf, true);
 				}
 				if (r->count > 1)
@@ -527,7 +529,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 			    r->type == ZSYNC_TYPE_SRV)
 				check_targets(&l, r, owner_buf);
 			/* below a delegation only the child's NS/DS and glue addresses belong */
-			if (deleg && !(zsync_name_equal(o, deleg) &&
+			if (deleg && l.warn && !(zsync_name_equal(o, deleg) &&
 				       (r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_DS)) &&
 			    r->type != ZSYNC_TYPE_A && r->type != ZSYNC_TYPE_AAAA) {
 				char dn[ZSYNC_NAME_TXT_MAXLEN + 1];

@@ -379,6 +379,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	p->cfg = cfg;
 	p->commit = zsync_xstrdup(zsync_tree_id(tree));
 	p->source = zsync_xstrdup(zsync_tree_describe(tree));
+	p->diags.errors_only = f && f->errors_only;
 	if ((ret = zsync_tree_list(tree, cfg->repo.zones_dir, ".zone", &files, err)) < 0)
 		goto out;
 	zsync_config_match_files(cfg, &files, p->source, &p->diags);

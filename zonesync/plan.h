@@ -83,6 +83,7 @@ struct zsync_plan_filter {
 	const struct zsync_strlist *providers; /* names; empty: all */
 	long jobs;                             /* worker threads; 0: [defaults] jobs */
 	bool progress;                         /* a progress line on stderr while reading providers */
+	bool errors_only;                      /* plan.diags keeps errors only (zsync_diags.errors_only) */
 };
 
 /*
