@@ -843,8 +843,10 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 				}
 				for (size_t k = 0; k < want.nds; k++)
 					if (!has[k]) {
-						fprintf(out, "    %s signs with KSK %u (algorithm %u) and the parent has no DS for it\n",
-							want.ds[k].providers, want.ds[k].key_tag, want.ds[k].algorithm);
+						fprintf(out, "    %s: the KSK %u (algorithm %u) of %s has no DS at the parent: "
+							"validating resolvers that reach %s find the zone bogus (RFC 8901)\n",
+							zsync_sgr(o->color, "1;31", "NO DS"), want.ds[k].key_tag,
+							want.ds[k].algorithm, want.ds[k].providers, want.ds[k].providers);
 						problems++;
 					}
 				free(has);

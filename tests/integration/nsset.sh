@@ -13,20 +13,23 @@ take_port KPORT || exit 1
 take_port PPORT || exit 1
 take_port APORT || exit 1
 take_port CPORT || exit 1
-take_port TPORT || exit 1
+take_port HPORT || exit 1
 FAKE=
 cleanup() {
 	[ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/tld" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-bind.sh" "$T/root" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-knot.sh" "$T/com" >/dev/null 2>&1
+	bash "$TOP/tests/servers/stop-knot.sh" "$T/org" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
 export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+# two signers (RFC 8901): named and knotd each sign the zone with keys of their own
 SIGNED_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
+SIGNED_ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
 CF_TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key") CF_TOKEN
@@ -130,30 +133,55 @@ expect_exit 0 "apply repairs it" Z apply
 expect_exit 0 "and verify agrees again" Z verify
 contains "they agree" "$OUT" "example.com.: 3 servers compared: agree on every RRset of git"
 
-# what the registrar must hold: every provider's names, glue from git, bind's KSK as DS
+# what the registrar must hold: every provider's names, glue from git, the DS of bind's and of knot's KSK
 expect_exit 0 "zonesync delegation" Z delegation example.com
 contains "an NS line per name, saying whose" "$OUT" "example.com.	3600	IN	NS	ada.ns.cloudflare.com.	; cf"
 contains "git's and a provider's name together" "$OUT" "example.com.	3600	IN	NS	ns1.example.com.	; git, bind"
 contains "knot's name" "$OUT" "example.com.	3600	IN	NS	knot1.example.org.	; knot"
 contains "glue for the names inside the zone, from git" "$OUT" "ns2.example.com.	3600	IN	A	198.51.100.53"
-dig @127.0.0.1 -p "$BPORT" +norec +noall +answer example.com DNSKEY > "$T/dnskey"
-WANT_DS=$(dnssec-dsfromkey -2 -f "$T/dnskey" example.com | awk '$3 == "DS" { print $4, $5, $6, $7 }' | head -1)
-check "bind signs the zone (a KSK to compare with)" test -n "$WANT_DS"
+# the DS of the KSK (flags 257) a server serves, as dnssec-dsfromkey computes it
+ksk_ds() {
+	dig @127.0.0.1 -p "$1" +norec +noall +answer example.com DNSKEY | awk '$5 == 257' > "$T/dnskey"
+	dnssec-dsfromkey -2 -f "$T/dnskey" example.com | awk '$3 == "DS" { print $4, $5, $6, $7 }'
+}
+WANT_DS=$(ksk_ds "$BPORT")
+KNOT_DS=$(ksk_ds "$KPORT")
+check "bind signs the zone (one KSK to compare with)" test "$(printf '%s\n' "$WANT_DS" | grep -c .)" = 1
+check "knot signs it with a KSK of its own" test "$(printf '%s\n' "$KNOT_DS" | grep -c .)" = 1 -a "$KNOT_DS" != "$WANT_DS"
 contains "the DS of bind's KSK, as dnssec-dsfromkey computes it" "$OUT" "example.com.	3600	IN	DS	$WANT_DS	; KSK of bind"
-case "$OUT" in *"KSK of knot"*|*"KSK of pdns"*) nok "a DS for a provider that does not sign";; *) ok "no DS for providers that do not sign";; esac
+contains "and the DS of knot's" "$OUT" "example.com.	3600	IN	DS	$KNOT_DS	; KSK of knot"
+case "$OUT" in *"KSK of pdns"*|*"KSK of cf"*) nok "a DS for a provider that does not sign";; *) ok "no DS for providers that do not sign";; esac
 expect_exit 0 "zonesync delegation --json" Z delegation --json example.com
 same "JSON: the NS set" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)[0]["ns"]))')" 7
-same "JSON: the DS" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin)[0]["ds"][0]; print(d["key_tag"], d["algorithm"], d["digest_type"], d["digest"], d["providers"])')" "$WANT_DS bind"
+same "JSON: both DS, each with who serves its key" "$(printf '%s' "$OUT" | python3 -c 'import json,sys
+for d in json.load(sys.stdin)[0]["ds"]: print(d["key_tag"], d["algorithm"], d["digest_type"], d["digest"], d["providers"])')" "$WANT_DS bind
+$KNOT_DS knot"
 expect_exit 1 "an unknown zone" Z delegation example.net
 contains "says so" "$OUT" "no configured zone 'example.net'"
 
-# the delegation at the parent: a TLD named serving com. with the delegation and DS
-mkdir -p "$T/tld/zones"
-cat > "$T/tld/zones/com.zone" <<ZONE
+# the delegation from the root: a hierarchy on loopback, every server on port HPORT ([verify]
+# port: root hints and glue carry no port) at an address of its own: a root named on
+# 127.0.0.1 (named listens only on interface addresses), knotd serving com. on 127.0.0.3
+# with the delegation, glue and the DS of bind's KSK only (not knot's), knotd serving org. on
+# 127.0.0.4
+root_zone() {
+	{
+		printf '$TTL 300\n. IN SOA a.root-servers.test. hostmaster.root-servers.test. %s 3600 600 86400 300\n' "$1"
+		printf '. IN NS a.root-servers.test.\na.root-servers.test. IN A 127.0.0.1\n'
+		printf 'org. IN NS a.nic.org.\na.nic.org. IN A 127.0.0.4\n'
+		cat
+	} > "$T/root/zones/..zone"
+}
+mkdir -p "$T/root/zones" "$T/com/zones" "$T/org/zones"
+root_zone 1 <<ZONE
+com. IN NS a.nic.com.
+a.nic.com. IN A 127.0.0.3
+ZONE
+cat > "$T/com/zones/com.zone" <<ZONE
 \$TTL 300
 @ IN SOA a.nic.com. hostmaster.nic.com. 1 3600 600 86400 300
 @ IN NS a.nic.com.
-a.nic IN A 127.0.0.1
+a.nic IN A 127.0.0.3
 example IN NS ns1.example.com.
 example IN NS ns2.example.com.
 example IN NS pdns1.example.net.
@@ -165,29 +193,47 @@ ns1.example IN A 192.0.2.53
 example IN DS $WANT_DS
 example IN DS 11111 13 2 00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF
 ZONE
-STATIC_ZONES="com" bash "$TOP/tests/servers/start-bind.sh" "$T/tld" "$TPORT" $((TPORT + 1000)) >/dev/null || exit 1
-# a provider said to serve from ns.lame.example.net. whose server does not serve the zone (the TLD's)
+cat > "$T/org/zones/org.zone" <<ZONE
+\$TTL 300
+@ IN SOA a.nic.org. hostmaster.nic.org. 1 3600 600 86400 300
+@ IN NS a.nic.org.
+a.nic IN A 127.0.0.4
+ns.tld-servers IN A 127.0.0.3
+ZONE
+STATIC_ZONES="." bash "$TOP/tests/servers/start-bind.sh" "$T/root" "$HPORT" $((HPORT + 1000)) >/dev/null || exit 1
+LISTEN=127.0.0.3 ZONES="com" bash "$TOP/tests/servers/start-knot.sh" "$T/com" "$HPORT" >/dev/null || exit 1
+LISTEN=127.0.0.4 ZONES="org" bash "$TOP/tests/servers/start-knot.sh" "$T/org" "$HPORT" >/dev/null || exit 1
+same "the three answer on one port at their own addresses" \
+	"$(dig @127.0.0.3 -p "$HPORT" +norec +short com SOA | cut -d' ' -f1) $(dig @127.0.0.4 -p "$HPORT" +norec +short org SOA | cut -d' ' -f1)" \
+	"a.nic.com. a.nic.org."
+# a provider said to serve from ns.lame.example.net. whose server does not serve the zone (com.'s)
 sed -i 's/^providers = \["bind", "knot", "pdns", "cf"\]$/providers = ["bind", "knot", "pdns", "cf", "lame"]/' "$CFG"
-printf '[providers.lame]\ntype = "secondary"\nnameservers = ["127.0.0.1:%s"]\nns_names = ["ns.lame.example.net."]\n' "$TPORT" >> "$CFG"
-expect_exit 2 "verify --delegation --parent: the parent differs" Z verify --delegation --parent "127.0.0.1:$TPORT"
+printf '[providers.lame]\ntype = "secondary"\nnameservers = ["127.0.0.3:%s"]\nns_names = ["ns.lame.example.net."]\n' "$HPORT" >> "$CFG"
+expect_exit 2 "verify --delegation --parent: the parent differs" Z verify --delegation --parent "127.0.0.3:$HPORT"
 contains "a provider missing from the delegation" "$OUT" "    knot1.example.org. (knot): not in the delegation: resolvers never ask it"
-contains "a lame server" "$OUT" "    ns.lame.example.net.: LAME: provider 'lame' @127.0.0.1:$TPORT does not answer for the zone authoritatively"
+contains "a lame server" "$OUT" "    ns.lame.example.net.: LAME: provider 'lame' @127.0.0.3:$HPORT does not answer for the zone authoritatively"
 contains "glue missing" "$OUT" "    ns2.example.com.: inside the zone, and the parent gives no glue address for it"
 case "$OUT" in *"ns1.example.com.: inside the zone"*) nok "glue reported missing where the parent has it";; *) ok "the glue the parent has is not reported";; esac
 contains "the DS of bind's KSK is recognised" "$OUT" "    DS $(echo "$WANT_DS" | cut -d' ' -f1-3): the KSK of bind"
 contains "a DS matching no provider's key" "$OUT" "    DS 11111 13 2: STALE: matches no DNSKEY a provider serves"
-contains "the verdict" "$OUT" "example.com. delegation @127.0.0.1:$TPORT: MISMATCH (7 NS; see above)"
-# without --parent: the parent found from root hints ([verify] root_hints; every server on
-# 127.0.0.1 shares [verify] port, so the hints name the TLD server, which refers to the zone)
+contains "two signers, the DS of one: says whose KSK has none" "$OUT" \
+	"    NO DS: the KSK $(echo "$KNOT_DS" | cut -d' ' -f1) (algorithm 13) of knot has no DS at the parent: validating resolvers that reach knot find the zone bogus"
+case "$OUT" in *"of bind has no DS"*) nok "bind's KSK said to lack the DS it has";; *) ok "bind's KSK, which has its DS, is not reported";; esac
+contains "the verdict" "$OUT" "example.com. delegation @127.0.0.3:$HPORT: MISMATCH (7 NS; see above)"
+# without --parent: root -> com. -> example.com.
 printf '.\t3600000\tNS\ta.root-servers.test.\na.root-servers.test.\t3600000\tA\t127.0.0.1\n' > "$T/root.hints"
-printf '[verify]\nroot_hints = "%s"\nport = %s\n' "$T/root.hints" "$TPORT" >> "$CFG"
+printf '[verify]\nroot_hints = "%s"\nport = %s\n' "$T/root.hints" "$HPORT" >> "$CFG"
 expect_exit 2 "verify --delegation from the root hints" Z verify --delegation
-contains "the resolution starts at the hints" "$OUT" "example.com. delegation: resolved: . at 127.0.0.1:$TPORT (root hints $T/root.hints)"
-contains "and finds the parent that delegates the zone" "$OUT" "example.com. delegation @127.0.0.1:$TPORT: MISMATCH (7 NS; see above)"
+contains "the resolution starts at the root named" "$OUT" "example.com. delegation: resolved: . at 127.0.0.1:$HPORT (root hints $T/root.hints)"
+contains "is referred to com. by its glue" "$OUT" "example.com. delegation: resolved: com. at 127.0.0.3:$HPORT"
+contains "and finds the parent that delegates the zone" "$OUT" "example.com. delegation @127.0.0.3:$HPORT: MISMATCH (7 NS; see above)"
 contains "the same findings" "$OUT" "    knot1.example.org. (knot): not in the delegation"
+contains "the DS findings too" "$OUT" "    NO DS: the KSK $(echo "$KNOT_DS" | cut -d' ' -f1) (algorithm 13) of knot"
+printf '%s\n' "$OUT" > "$T/from-root.out"
 sed -i "s|^root_hints = .*|root_hints = \"$T/no-such.hints\"|" "$CFG"
 expect_exit 2 "root hints that cannot be read" Z verify --delegation
 contains "say so, and what to do" "$OUT" "cannot read the root hints $T/no-such.hints: No such file or directory (install dns-root-data, set [verify] root_hints, or give --parent)"
+sed -i "s|^root_hints = .*|root_hints = \"$T/root.hints\"|" "$CFG"
 write_cfg union
 
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so

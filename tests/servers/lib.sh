@@ -1,13 +1,29 @@
 # tests/servers/lib.sh - shared by the start/stop scripts and the integration tests (source it).
-# Servers bind to 127.0.0.1 only, run from a temp dir, and are stopped by their recorded PID.
+# Servers bind to 127.0.0.1 only (or another 127.0.0.0/8 address with LISTEN=ADDR), run from
+# a temp dir, and are stopped by their recorded PID.
 
 die() { echo "ERROR: $*" >&2; exit 1; }
 
 now_ms() { date +%s%3N; }
 
-# port_free PORT: nothing listens on it (TCP or UDP)
+# port_free PORT [ADDR]: nothing listens on it (TCP or UDP); with ADDR, nothing on ADDR:PORT
+# nor on the wildcard address (servers of a test hierarchy share a port on 127.0.0.x)
 port_free() {
-	[ -z "$(ss -Hlntu "( sport = :$1 )" 2>/dev/null)" ]
+	local out
+	out=$(ss -Hlntu "( sport = :$1 )" 2>/dev/null)
+	[ -z "$out" ] && return 0
+	[ -n "${2:-}" ] || return 1
+	! printf '%s\n' "$out" | awk -v p=":$1" -v a="$2:$1" \
+		'$5 == a || $5 == "0.0.0.0" p || $5 == "*" p || $5 == "[::]" p { f = 1 } END { exit !f }'
+}
+
+# listen_addr: $LISTEN (the address a start script's server listens on), default 127.0.0.1;
+# refuses anything but an IPv4 loopback address (tests talk to loopback only)
+listen_addr() {
+	local a=${LISTEN:-127.0.0.1}
+	case "$a" in 127.*) ;; *) die "LISTEN=$a: not a 127.0.0.0/8 address";; esac
+	[[ "$a" =~ ^127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || die "LISTEN=$a: not an IPv4 address"
+	echo "$a"
 }
 
 # free_port: a random free high port (also keeps PORT+1000 free for control channels).

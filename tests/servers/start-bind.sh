@@ -1,5 +1,9 @@
 #!/bin/bash
 # start-bind.sh DIR PORT RNDC_PORT - BIND named on 127.0.0.1:PORT for zonesync's tests.
+#   LISTEN=ADDR                         answer on this address instead (rndc stays on
+#                                       127.0.0.1:RNDC_PORT). named listens only on addresses
+#                                       an interface has: 127.0.0.2 works where lo has it, not
+#                                       through the 127.0.0.0/8 route alone (knotd and nsd do)
 #   STATIC_ZONES="a.example b.example"  zones read from DIR/zones/ZONE.zone (the zonefile
 #                                       provider writes them; reload by rndc). May be absent at start.
 #   DYNAMIC_ZONES="c.example"           zones updatable by RFC 2136 with the TSIG key, AXFR allowed
@@ -20,7 +24,10 @@ mkdir -p "$1" && DIR=$(cd "$1" && pwd -P)
 PORT=$2 RNDC_PORT=$3
 TSIG_NAME=${TSIG_NAME:-zonesync-key}
 command -v named >/dev/null || die "named is not installed (make deps)"
-port_free "$PORT" || die "port $PORT is in use"
+ADDR=$(listen_addr) || exit 1
+ip -4 -o addr show 2>/dev/null | grep -q " inet $ADDR/" ||
+	die "LISTEN=$ADDR: no interface has it, and named listens only on interface addresses (knotd does not need one)"
+port_free "$PORT" "$ADDR" || die "port $PORT is in use on $ADDR"
 port_free "$RNDC_PORT" || die "port $RNDC_PORT is in use"
 mkdir -p "$DIR/zones" "$DIR/dyn"
 tsig_setup "$DIR" "$TSIG_NAME"
@@ -44,7 +51,7 @@ options {
 	managed-keys-directory "$DIR";
 	dump-file "$DIR/named_dump.db";
 	statistics-file "$DIR/named.stats";
-	listen-on port $PORT { 127.0.0.1; };
+	listen-on port $PORT { $ADDR; };
 	listen-on-v6 { none; };
 	recursion no;
 	dnssec-validation no;
@@ -82,9 +89,9 @@ named -4 -g -c "$DIR/named.conf" </dev/null >"$DIR/named.log" 2>&1 &
 PID=$!
 echo "$PID" > "$DIR/server.pid"
 # ready when it answers at all (static zones may not exist yet, so not necessarily with data)
-if ! wait_until "$PID" 15 dig @127.0.0.1 -p "$PORT" . SOA +norec +time=1 +tries=1; then
+if ! wait_until "$PID" 15 dig @"$ADDR" -p "$PORT" . SOA +norec +time=1 +tries=1; then
 	tail -20 "$DIR/named.log" >&2
 	stop_pid "$DIR" named
 	die "named did not start"
 fi
-echo "named pid $PID on 127.0.0.1:$PORT (rndc $RNDC_PORT)"
+echo "named pid $PID on $ADDR:$PORT (rndc $RNDC_PORT)"

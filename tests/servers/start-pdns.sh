@@ -1,6 +1,7 @@
 #!/bin/bash
 # start-pdns.sh DIR DNS_PORT API_PORT - PowerDNS Authoritative (gsqlite3 backend) on
 # 127.0.0.1:DNS_PORT with its HTTP API on 127.0.0.1:API_PORT, for zonesync's tests.
+#   LISTEN=127.0.0.5  answer DNS on this loopback address instead (the API stays on 127.0.0.1)
 #   PDNS_API_KEY   the API key (default: random, written to DIR/api.key)
 # No zone is created: zonesync creates them through the API (create_zones = true).
 # Writes DIR/pdns.conf, DIR/pdns.sqlite3, DIR/api.key, DIR/server.pid, DIR/pdns.log.
@@ -11,7 +12,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$1" && DIR=$(cd "$1" && pwd -P)
 PORT=$2 API_PORT=$3
 command -v pdns_server >/dev/null || die "pdns_server is not installed (make deps)"
-port_free "$PORT" || die "port $PORT is in use"
+ADDR=$(listen_addr) || exit 1
+port_free "$PORT" "$ADDR" || die "port $PORT is in use on $ADDR"
 port_free "$API_PORT" || die "port $API_PORT is in use"
 [ ${#DIR} -lt 85 ] || die "$DIR is too long for the control socket"
 SCHEMA=/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
@@ -25,7 +27,7 @@ API_KEY=$(cat "$DIR/api.key")
 cat > "$DIR/pdns.conf" <<CONF
 launch=gsqlite3
 gsqlite3-database=$DIR/pdns.sqlite3
-local-address=127.0.0.1
+local-address=$ADDR
 local-port=$PORT
 socket-dir=$DIR
 api=yes
@@ -52,4 +54,4 @@ if ! wait_until "$PID" 20 curl -sf -H "X-API-Key: $API_KEY" "http://127.0.0.1:$A
 	stop_pid "$DIR" pdns_server
 	die "pdns_server did not start"
 fi
-echo "pdns_server pid $PID on 127.0.0.1:$PORT, API http://127.0.0.1:$API_PORT"
+echo "pdns_server pid $PID on $ADDR:$PORT, API http://127.0.0.1:$API_PORT"
