@@ -13,6 +13,7 @@
 #include <gnutls/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int zsync_delegation_ds_of(const uint8_t *owner, const uint8_t *rd, struct zsync_delegation_ds *ds)
 {
@@ -254,11 +255,187 @@ static void ns_addresses(const struct zsync_zone *z, const struct zsync_rrset *n
 		addresses(z, zsync_rdata_target(ZSYNC_TYPE_NS, rd), port, out);
 }
 
+/*
+ * Iterative resolution for the delegation check. Bounds, so that nameserver names that
+ * depend on one another (com.'s servers named in org., org.'s in com.) cannot hang it: a
+ * name whose address is being looked up is never looked up again inside that lookup (a
+ * loop), lookups nest at most WALK_DEPTH deep, and one find_parent asks at most
+ * WALK_QUERIES queries in all.
+ */
+#define WALK_DEPTH 4
+#define WALK_QUERIES 64
+
+struct walk {
+	const struct zsync_config *cfg;
+	long timeout_ms;
+	struct zsync_strlist roots;     /* "ADDR:PORT" of the root servers */
+	int queries;                    /* left */
+	struct zsync_strlist looking;   /* names whose address is being looked up, outermost first */
+	struct zsync_strlist of;        /* parallel: the zone cut each is a nameserver of */
+	bool given_up;                  /* a loop or the depth bound: the error says all, unwrapped */
+};
+
+static int walk(struct walk *w, const uint8_t *name, uint16_t type, bool to_parent, int depth,
+		struct zsync_strlist *servers, struct zsync_dns_answer *final, struct zsync_strlist *trace,
+		struct zsync_err *err);
+
+/*
+ * The addresses ("ADDR:PORT") of nameserver name of zone cut cut, which a referral gave
+ * without glue: resolved from the root like any name (A, then AAAA). via gets the last
+ * zone cut passed.
+ */
+static int ns_lookup(struct walk *w, const uint8_t *name, const char *cut, int depth, struct zsync_strlist *out,
+		     char **via, struct zsync_err *err)
+{
+	static const uint16_t types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA };
+	char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+	int ret = 0;
+
+	zsync_name_to_text(name, tn, sizeof(tn));
+	for (size_t i = 0; i < w->looking.n; i++)
+		if (!strcasecmp(w->looking.v[i], tn)) {
+			char *chain = zsync_xstrdup("");
+			for (size_t k = i; k < w->looking.n; k++) {
+				char *c = zsync_xasprintf("%s%s by %s, ", chain, w->of.v[k], w->looking.v[k]);
+				free(chain);
+				chain = c;
+			}
+			w->given_up = true;
+			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "nameservers without glue whose names depend on each "
+					    "other: %s%s by %s again (the parent must give glue; or give --parent)",
+					    chain, cut, tn);
+			free(chain);
+			return ret;
+		}
+	if (depth >= WALK_DEPTH) {
+		w->given_up = true;
+		return zsync_err_set(err, ZSYNC_ENOTFOUND, "%s (a nameserver of %s, no glue): more than %d lookups of "
+				     "nameservers without glue nested (give --parent)", tn, cut, WALK_DEPTH);
+	}
+	zsync_strlist_add(&w->looking, tn);
+	zsync_strlist_add(&w->of, cut);
+	for (size_t t = 0; t < 2 && !out->n && ret == 0; t++) {
+		struct zsync_strlist servers = { 0 }, trace = { 0 };
+		struct zsync_dns_answer a;
+		if ((ret = walk(w, name, types[t], false, depth + 1, &servers, &a, &trace, err)) == 0) {
+			addresses(a.answer, name, w->cfg->verify.port, out);
+			zsync_dns_answer_release(&a);
+			if (out->n && trace.n) {
+				free(*via);
+				*via = zsync_xstrdup(trace.v[trace.n - 1]);
+			}
+		}
+		zsync_strlist_release(&servers);
+		zsync_strlist_release(&trace);
+	}
+	if (ret == 0 && !out->n)
+		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "%s has no address", tn);
+	free(w->looking.v[--w->looking.n]);
+	free(w->of.v[--w->of.n]);
+	return ret;
+}
+
+/*
+ * Asks the root servers for (name, type), then the servers of each referral in turn, down
+ * the zone cuts. to_parent: stops at the referral for name itself (or a server that
+ * answers name's NS authoritatively: it serves parent and child), servers then being the
+ * parent's. Otherwise stops at an authoritative answer, left in final. A referral without
+ * glue is followed by looking up its nameservers' addresses (ns_lookup). trace gets
+ * "CUT at SERVER" per cut passed.
+ */
+static int walk(struct walk *w, const uint8_t *name, uint16_t type, bool to_parent, int depth,
+		struct zsync_strlist *servers, struct zsync_dns_answer *final, struct zsync_strlist *trace,
+		struct zsync_err *err)
+{
+	char zone[ZSYNC_NAME_TXT_MAXLEN + 1], tn[ZSYNC_NAME_TXT_MAXLEN + 1];
+	uint8_t cut[ZSYNC_NAME_MAXLEN] = { 0 };
+	int ret = 0;
+
+	zsync_name_to_text(name, zone, sizeof(zone));
+	for (size_t s = 0; s < w->roots.n; s++)
+		zsync_strlist_add(servers, w->roots.v[s]);
+	/* at most one step per label (128), each down a cut */
+	for (int step = 0; step < 128; step++) {
+		struct zsync_dns_answer a;
+		struct zsync_err qerr = { 0 };
+		bool asked = false;
+		for (size_t s = 0; s < servers->n && !asked; s++) {
+			if (w->queries-- <= 0) {
+				w->given_up = true;
+				return zsync_err_set(err, ZSYNC_EIO, "%s: gave up after %d queries (give --parent)", zone,
+						     WALK_QUERIES);
+			}
+			asked = zsync_dns_query(servers->v[s], zone, name, type, (int)w->timeout_ms, &a, &qerr) == 0;
+		}
+		if (!asked)
+			return zsync_err_set(err, ZSYNC_EIO, "%s: no server answered at step %d: %s", zone, step + 1, qerr.msg);
+		const struct zsync_rrset *ref = NULL;
+		for (size_t k = 0; k < zsync_zone_iter_count(a.authority) && !ref; k++) {
+			const struct zsync_rrset *r = zsync_zone_iter(a.authority, k);
+			if (r && r->type == ZSYNC_TYPE_NS && zsync_name_in_zone(name, r->owner))
+				ref = r;
+		}
+		if (to_parent && ((a.authoritative && zsync_zone_find(a.answer, name, ZSYNC_TYPE_NS)) ||
+				  (ref && zsync_name_equal(ref->owner, name)))) {
+			/* the referral for the zone, or a server that serves parent and child itself */
+			zsync_dns_answer_release(&a);
+			return 0;
+		}
+		if (!to_parent && a.authoritative) {
+			*final = a;
+			return 0;
+		}
+		if (!ref || !zsync_name_below(ref->owner, cut)) {
+			/* no referral, or one that does not go down (a lame or looping server) */
+			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s (rcode %d at step %d)", zone,
+					    a.rcode, step + 1);
+			zsync_dns_answer_release(&a);
+			return ret;
+		}
+		memcpy(cut, ref->owner, zsync_name_len(ref->owner));
+		zsync_name_to_text(ref->owner, tn, sizeof(tn));
+		zsync_strlist_release(servers);
+		ns_addresses(a.additional, ref, w->cfg->verify.port, servers);
+		if (servers->n) {
+			zsync_strlist_add_owned(trace, zsync_xasprintf("%s at %s", tn, servers->v[0]));
+		} else {
+			/* no glue: the nameservers' names are in another zone (or should have had it) */
+			const uint8_t *rd = ref->rdata;
+			struct zsync_err first = { 0 };
+			char *via = NULL, nsn[ZSYNC_NAME_TXT_MAXLEN + 1] = "";
+			for (uint16_t i = 0; i < ref->count && !servers->n; i++, rd = zsync_rdata_next(rd)) {
+				struct zsync_err lerr = { 0 };
+				const uint8_t *t = zsync_rdata_target(ZSYNC_TYPE_NS, rd);
+				if (ns_lookup(w, t, tn, depth, servers, &via, &lerr) == 0)
+					zsync_name_to_text(t, nsn, sizeof(nsn));
+				else if (!first.code)
+					first = lerr;
+				if (w->given_up)
+					break;
+			}
+			if (servers->n)
+				zsync_strlist_add_owned(trace, zsync_xasprintf("%s at %s (no glue: %s looked up from the root%s%s)",
+									     tn, servers->v[0], nsn, via ? ", through " : "",
+									     via ? via : ""));
+			else if (w->given_up)
+				ret = zsync_err_set(err, first.code, "%s", first.msg);
+			else
+				ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the referral to %s carries no glue, and no address of "
+						    "its nameservers was found: %s", tn, first.msg);
+			free(via);
+		}
+		zsync_dns_answer_release(&a);
+		if (ret < 0)
+			return ret;
+	}
+	return zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s", zone);
+}
+
 int zsync_delegation_find_parent(const struct zsync_config *cfg, const char *zone, long timeout_ms,
 				 struct zsync_strlist *parents, struct zsync_strlist *trace, struct zsync_err *err)
 {
 	struct zsync_zone *hints = NULL;
-	struct zsync_strlist servers = { 0 };
+	struct walk w = { cfg, timeout_ms, { 0 }, WALK_QUERIES, { 0 }, { 0 }, false };
 	struct zsync_diags diags = { 0 };
 	uint8_t zw[ZSYNC_NAME_MAXLEN];
 	char *text = NULL;
@@ -287,69 +464,23 @@ int zsync_delegation_find_parent(const struct zsync_config *cfg, const char *zon
 		goto out;
 	}
 	const uint8_t root[1] = { 0 };
-	uint8_t cut[ZSYNC_NAME_MAXLEN] = { 0 };
 	const struct zsync_rrset *rootns = zsync_zone_find(hints, root, ZSYNC_TYPE_NS);
 	if (rootns)
-		ns_addresses(hints, rootns, cfg->verify.port, &servers);
-	if (!servers.n) {
+		ns_addresses(hints, rootns, cfg->verify.port, &w.roots);
+	if (!w.roots.n) {
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "%s: no root server with an address", cfg->verify.root_hints);
 		goto out;
 	}
-	zsync_strlist_add_owned(trace, zsync_xasprintf(". at %s (root hints %s)", servers.v[0], cfg->verify.root_hints));
-	/* referral after referral down to the one for the zone itself: the servers that give
-	 * it are the parent's (at most one step per label, 128 labels) */
-	for (int step = 0; step < 128 && ret == 0; step++) {
-		struct zsync_dns_answer a;
-		struct zsync_err qerr = { 0 };
-		bool asked = false;
-		for (size_t s = 0; s < servers.n && !asked; s++) {
-			if (zsync_dns_query(servers.v[s], zone, zw, ZSYNC_TYPE_NS, (int)timeout_ms, &a, &qerr) < 0)
-				continue;
-			asked = true;
-		}
-		if (!asked) {
-			ret = zsync_err_set(err, ZSYNC_EIO, "no server answered at step %d: %s", step + 1, qerr.msg);
-			break;
-		}
-		const struct zsync_rrset *ref = NULL;
-		for (size_t k = 0; k < zsync_zone_iter_count(a.authority) && !ref; k++) {
-			const struct zsync_rrset *r = zsync_zone_iter(a.authority, k);
-			if (r && r->type == ZSYNC_TYPE_NS && zsync_name_in_zone(zw, r->owner))
-				ref = r;
-		}
-		if ((a.authoritative && zsync_zone_find(a.answer, zw, ZSYNC_TYPE_NS)) ||
-		    (ref && zsync_name_equal(ref->owner, zw))) {
-			/* the referral for the zone, or a server that serves parent and child itself */
-			for (size_t s = 0; s < servers.n; s++)
-				zsync_strlist_add(parents, servers.v[s]);
-			zsync_dns_answer_release(&a);
-			break;
-		}
-		if (!ref || !zsync_name_below(ref->owner, cut)) {
-			/* no referral, or one that does not go down (a lame or looping server) */
-			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s (rcode %d at step %d)", zone,
-					    a.rcode, step + 1);
-			zsync_dns_answer_release(&a);
-			break;
-		}
-		char tn[ZSYNC_NAME_TXT_MAXLEN + 1];
-		memcpy(cut, ref->owner, zsync_name_len(ref->owner));
-		zsync_strlist_release(&servers);
-		ns_addresses(a.additional, ref, cfg->verify.port, &servers);
-		zsync_name_to_text(ref->owner, tn, sizeof(tn));
-		if (!servers.n)
-			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the referral to %s carries no glue address (zonesync "
-					    "does not resolve out-of-zone nameservers; give --parent)", tn);
-		else
-			zsync_strlist_add_owned(trace, zsync_xasprintf("%s at %s", tn, servers.v[0]));
-		zsync_dns_answer_release(&a);
-	}
-	if (ret == 0 && !parents->n)
-		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s", zone);
+	zsync_strlist_add_owned(trace, zsync_xasprintf(". at %s (root hints %s)", w.roots.v[0], cfg->verify.root_hints));
+	ret = walk(&w, zw, ZSYNC_TYPE_NS, true, 0, parents, NULL, trace, err);
+	if (ret < 0)
+		zsync_strlist_release(parents);
 out:
 	zsync_zone_free(hints);
 	zsync_diags_release(&diags);
-	zsync_strlist_release(&servers);
+	zsync_strlist_release(&w.roots);
+	zsync_strlist_release(&w.looking);
+	zsync_strlist_release(&w.of);
 	free(text);
 	return ret;
 }

@@ -164,18 +164,27 @@ contains "says so" "$OUT" "no configured zone 'example.net'"
 # 127.0.0.1 (named listens only on interface addresses), knotd serving com. on 127.0.0.3
 # with the delegation, glue and the DS of bind's KSK only (not knot's), knotd serving org. on
 # 127.0.0.4
+# root_zone SERIAL < DELEGATIONS: the root zone (named reloads it when SERIAL > 1)
 root_zone() {
 	{
 		printf '$TTL 300\n. IN SOA a.root-servers.test. hostmaster.root-servers.test. %s 3600 600 86400 300\n' "$1"
 		printf '. IN NS a.root-servers.test.\na.root-servers.test. IN A 127.0.0.1\n'
-		printf 'org. IN NS a.nic.org.\na.nic.org. IN A 127.0.0.4\n'
 		cat
 	} > "$T/root/zones/..zone"
+	[ "$1" = 1 ] && return 0
+	rndc -s 127.0.0.1 -p $((HPORT + 1000)) -k "$T/root/rndc.key" reload . >/dev/null
+	for _ in $(seq 1 100); do
+		[ "$(dig @127.0.0.1 -p "$HPORT" +norec +short . SOA | cut -d' ' -f3)" = "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
 }
 mkdir -p "$T/root/zones" "$T/com/zones" "$T/org/zones"
 root_zone 1 <<ZONE
 com. IN NS a.nic.com.
 a.nic.com. IN A 127.0.0.3
+org. IN NS a.nic.org.
+a.nic.org. IN A 127.0.0.4
 ZONE
 cat > "$T/com/zones/com.zone" <<ZONE
 \$TTL 300
@@ -230,6 +239,26 @@ contains "and finds the parent that delegates the zone" "$OUT" "example.com. del
 contains "the same findings" "$OUT" "    knot1.example.org. (knot): not in the delegation"
 contains "the DS findings too" "$OUT" "    NO DS: the KSK $(echo "$KNOT_DS" | cut -d' ' -f1) (algorithm 13) of knot"
 printf '%s\n' "$OUT" > "$T/from-root.out"
+# com.'s nameservers named in org. without glue at the root: their address is looked up from
+# the root (one of them has none), then com. is asked
+check "the root delegates com. without glue" root_zone 2 <<ZONE
+com. IN NS ns.none.org.
+com. IN NS ns.tld-servers.org.
+org. IN NS a.nic.org.
+a.nic.org. IN A 127.0.0.4
+ZONE
+expect_exit 2 "verify --delegation: com.'s servers without glue" Z verify --delegation
+contains "the address of the nameserver looked up through org." "$OUT" \
+	"example.com. delegation: resolved: com. at 127.0.0.3:$HPORT (no glue: ns.tld-servers.org. looked up from the root, through org. at 127.0.0.4:$HPORT)"
+same "the same report as with glue" "$(printf '%s\n' "$OUT" | grep -v 'delegation: resolved:')" "$(grep -v 'delegation: resolved:' "$T/from-root.out")"
+# and names that depend on each other: com.'s in org., org.'s in com., no glue anywhere
+check "the root delegates com. and org. to each other's names" root_zone 3 <<ZONE
+com. IN NS ns.a.org.
+org. IN NS ns.b.com.
+ZONE
+expect_exit 2 "verify --delegation: a loop of glueless names ends" Z verify --delegation
+contains "says what depends on what" "$OUT" \
+	"example.com. delegation: NOT FOUND: nameservers without glue whose names depend on each other: com. by ns.a.org., org. by ns.b.com., com. by ns.a.org. again (the parent must give glue; or give --parent)"
 sed -i "s|^root_hints = .*|root_hints = \"$T/no-such.hints\"|" "$CFG"
 expect_exit 2 "root hints that cannot be read" Z verify --delegation
 contains "say so, and what to do" "$OUT" "cannot read the root hints $T/no-such.hints: No such file or directory (install dns-root-data, set [verify] root_hints, or give --parent)"
