@@ -138,7 +138,10 @@ static int call(struct azure *a, const char *method, const char *url, json_t *bo
 	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	const char *hdrs[] = { hdr, NULL };
 	struct zsync_http_req req = { .method = method, .url = url, .body = payload, .len = payload ? strlen(payload) : 0,
-				      .content_type = payload ? "application/json" : NULL, .headers = hdr ? hdrs : NULL };
+				      .content_type = payload ? "application/json" : NULL, .headers = hdr ? hdrs : NULL,
+				      /* a write with If-Match or If-None-Match fails its condition when
+				       * sent again after it was done; deleting the zone twice deletes it once */
+				      .idempotent = !hdr && !strcmp(method, "DELETE") };
 	int ret = zsync_http_send(a->http, &req, &r, err);
 
 	free(payload);

@@ -107,7 +107,7 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth,
+static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth, bool once,
 		       struct zsync_http_resp *r, struct zsync_err *err);
 
 static int login(struct dyn *d, struct zsync_err *err)
@@ -118,7 +118,7 @@ static int login(struct dyn *d, struct zsync_err *err)
 	const char *tok;
 
 	for (int attempt = 0;; attempt++) {
-		ret = request_raw(d, "POST", "/REST/Session/", body, false, &r, err);
+		ret = request_raw(d, "POST", "/REST/Session/", body, false, false, &r, err);
 		if (ret < 0 || !r.json || !mentions(r.json, "Operation blocked by current task") || attempt >= 5)
 			break;
 		zsync_http_resp_release(&r);
@@ -141,8 +141,12 @@ static int login(struct dyn *d, struct zsync_err *err)
 	return ret;
 }
 
-/* One call; follows Dyn's jobs (307 to /REST/Job/ID/, or "incomplete") until they end. */
-static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth,
+/*
+ * One call; follows Dyn's jobs (307 to /REST/Job/ID/, or "incomplete") until they end.
+ * once: a write that must not be sent twice (the publish); the others (a login, a logout,
+ * staging a type's whole set at a node, deleting it) done twice are done once.
+ */
+static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth, bool once,
 		       struct zsync_http_resp *r, struct zsync_err *err)
 {
 	char *url = zsync_xasprintf("%s%s", d->base, path), hdr[200];
@@ -153,7 +157,8 @@ static int request_raw(struct dyn *d, const char *method, const char *path, json
 	snprintf(hdr, sizeof(hdr), "Auth-Token: %s", d->token);
 	zsync_http_session_header(h, auth ? hdr : NULL);
 	memset(hdr, 0, sizeof(hdr));
-	ret = zsync_http_request(h, method, url, body, r, err);
+	ret = once ? zsync_http_request(h, method, url, body, r, err)
+		   : zsync_http_request_idempotent(h, method, url, body, r, err);
 	free(url);
 	while (ret == 0 && (r->status == 307 ||
 			    (r->json && !strcmp(json_string_value(json_object_get(r->json, "status")) ?: "", "incomplete")))) {
@@ -183,14 +188,14 @@ static int request_raw(struct dyn *d, const char *method, const char *path, json
  * A call with the session: logs in when there is none, logs in again once when the token
  * died (*relogged says so: staged changes are gone then), retries "blocked by a task".
  */
-static int call(struct dyn *d, const char *method, const char *path, json_t *body,
+static int call(struct dyn *d, const char *method, const char *path, json_t *body, bool once,
 		struct zsync_http_resp *r, bool *relogged, struct zsync_err *err)
 {
 	int ret;
 	for (int attempt = 0;; attempt++) {
 		if (!d->token[0] && (ret = login(d, err)) < 0)
 			return ret;
-		if ((ret = request_raw(d, method, path, body, true, r, err)) < 0)
+		if ((ret = request_raw(d, method, path, body, true, once, r, err)) < 0)
 			return ret;
 		if (r->json && mentions(r->json, "login:") && attempt == 0) {
 			zsync_http_resp_release(r);
@@ -224,7 +229,7 @@ static void d_close(void *priv)
 		/* log out: what is staged and unpublished dies with the session */
 		struct zsync_http_resp r;
 		struct zsync_err err = { 0 };
-		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, &r, &err) == 0)
+		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, false, &r, &err) == 0)
 			zsync_http_resp_release(&r);
 	}
 	if (d->login) {
@@ -300,7 +305,7 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	struct dyn *d = priv;
 	struct zsync_http_resp r;
 	char *z = zsync_provider_no_dot(zone), *path = zsync_xasprintf("/REST/Zone/%s/", z);
-	int ret = call(d, "GET", path, NULL, &r, NULL, err);
+	int ret = call(d, "GET", path, NULL, false, &r, NULL, err);
 
 	*out = NULL;
 	free(path);
@@ -310,7 +315,7 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	}
 	zsync_http_resp_release(&r);
 	path = zsync_xasprintf("/REST/AllRecord/%s/%s/?detail=Y", z, z);
-	ret = call(d, "GET", path, NULL, &r, NULL, err);
+	ret = call(d, "GET", path, NULL, false, &r, NULL, err);
 	free(path);
 	free(z);
 	if (ret < 0)
@@ -476,7 +481,7 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		}
 		/* a new session while staging the first change loses nothing; later, it loses the rest */
 		relogged = false;
-		ret = call(d, c->new ? "PUT" : "DELETE", path, body, &r, &relogged, err);
+		ret = call(d, c->new ? "PUT" : "DELETE", path, body, false, &r, &relogged, err);
 		if (ret == 0)
 			zsync_http_resp_release(&r);
 		else
@@ -494,7 +499,8 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		char *path = zsync_xasprintf("/REST/Zone/%s/", z);
 		json_t *body = json_pack("{s:b, s:s}", "publish", 1, "notes", req->commit ? req->commit : "zonesync");
 		relogged = false;
-		ret = call(d, "PUT", path, body, &r, &relogged, err);
+		/* the publish makes the staged changes live: done once */
+		ret = call(d, "PUT", path, body, true, &r, &relogged, err);
 		if (ret == 0)
 			zsync_http_resp_release(&r);
 		else
@@ -509,7 +515,7 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		/* drop the session: its staged changes go with it, nothing half-done is published later */
 		struct zsync_http_resp r;
 		struct zsync_err e2 = { 0 };
-		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, &r, &e2) == 0)
+		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, false, &r, &e2) == 0)
 			zsync_http_resp_release(&r);
 		d->token[0] = '\0';
 	}

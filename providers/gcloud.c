@@ -233,7 +233,9 @@ static int call(struct gcloud *g, const char *method, const char *path, json_t *
 {
 	struct zsync_http_resp r;
 	char *url = zsync_xasprintf("%s%s", g->base, path);
-	int ret = zsync_http_request(g->http, method, url, body, &r, err);
+	/* a POST (a change, a new zone) is done once; deleting the zone twice deletes it once */
+	int ret = !strcmp(method, "DELETE") ? zsync_http_request_idempotent(g->http, method, url, body, &r, err)
+					    : zsync_http_request(g->http, method, url, body, &r, err);
 
 	free(url);
 	*out = NULL;

@@ -87,7 +87,10 @@ static int call(struct ns1 *n, const char *method, const char *path, json_t *bod
 {
 	struct zsync_http_resp r;
 	char *url = zsync_xasprintf("%s%s", n->base, path);
-	int ret = zsync_http_request(n->http, method, url, body, &r, err);
+	/* NS1's PUT creates (a second one fails: the record exists); its POST replaces the
+	 * answers and DELETE removes the set, which done twice is done once */
+	int ret = strcmp(method, "PUT") ? zsync_http_request_idempotent(n->http, method, url, body, &r, err)
+					: zsync_http_request(n->http, method, url, body, &r, err);
 
 	free(url);
 	*out = NULL;

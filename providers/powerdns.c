@@ -175,7 +175,7 @@ static int p_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 	struct pdns *p = priv;
 	struct zsync_http_resp r;
 	char *url = zone_url(p, zone, NULL);
-	int ret = zsync_http_request(p->http, "DELETE", url, NULL, &r, err);
+	int ret = zsync_http_request_idempotent(p->http, "DELETE", url, NULL, &r, err);
 
 	free(url);
 	if (ret < 0)
@@ -447,7 +447,8 @@ static int patch(struct pdns *p, const char *zone, json_t *items, struct zsync_e
 	struct zsync_http_resp r;
 	char *url = zone_url(p, zone, NULL);
 	json_t *body = json_pack("{s:O}", "rrsets", items);
-	int ret = zsync_http_request(p->http, "PATCH", url, body, &r, err);
+	/* every item REPLACEs or DELETEs a whole RRset: done twice, it is done once */
+	int ret = zsync_http_request_idempotent(p->http, "PATCH", url, body, &r, err);
 
 	free(url);
 	json_decref(body);

@@ -320,7 +320,10 @@ static int call(struct r53 *c, const char *method, const char *path, const char 
 	struct zsync_http_resp r;
 	char *url = zsync_xasprintf("%s%s", c->base, path);
 	struct zsync_http_req req = { .method = method, .url = url, .body = body, .len = body ? strlen(body) : 0,
-				      .content_type = body ? "text/xml" : NULL, .accept = "text/xml" };
+				      .content_type = body ? "text/xml" : NULL, .accept = "text/xml",
+				      /* a change batch or a new zone is done once (sent twice, a CREATE
+				       * fails and hides that the first landed); a zone deleted twice once */
+				      .idempotent = !strcmp(method, "DELETE") };
 	int ret = zsync_http_send(c->http, &req, &r, err);
 
 	free(url);

@@ -193,6 +193,74 @@ START_TEST(test_unanswered_write_not_resent)
 }
 END_TEST
 
+/* How often /fail/.../key or /refuse/.../key was reached. */
+static long hits(struct zsync_http *h, const char *key)
+{
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	char *u = url("/state");
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	long n = (long)json_integer_value(json_object_get(json_object_get(r.json, "hits"), key));
+	zsync_http_resp_release(&r);
+	free(u);
+	return n;
+}
+
+/*
+ * A 5xx other than a refusal may come after the work was done: a write that is not
+ * idempotent is never sent again (a POST would add its records twice, a CREATE fail and
+ * hide that the first landed), its outcome is unknown. An idempotent write and a read are
+ * retried; a 429 or a 503 with Retry-After refused the request before any work, so even a
+ * POST is sent again.
+ */
+START_TEST(test_5xx_write_not_resent)
+{
+	struct zsync_http *h = client(3, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	json_t *body = json_pack("{s:s}", "change", "create");
+	char *u = url("/fail/502/post"), *u5 = url("/fail/503/post503"), *p = url("/fail/500/put"),
+	     *g = url("/fail/500/get"), *t = url("/refuse/429/post429"), *b = url("/refuse/503/postbusy");
+
+	ck_assert_int_eq(zsync_http_request(h, "POST", u, body, &r, &err), ZSYNC_EUNKNOWN);
+	ck_assert_int_eq(err.code, ZSYNC_EUNKNOWN);
+	ck_assert_msg(strstr(err.msg, "answered HTTP 502") && strstr(err.msg, "the outcome is unknown") &&
+		      strstr(err.msg, "POST http://127.0.0.1:") && strstr(err.msg, "HTTP 502: Internal error"), "%s", err.msg);
+	ck_assert_ptr_null(r.body);
+	ck_assert_int_eq(hits(h, "post"), 1);
+	/* a 503 without Retry-After does not say it was refused before the work */
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(zsync_http_request(h, "PATCH", u5, body, &r, &err), ZSYNC_EUNKNOWN);
+	ck_assert_int_eq(hits(h, "post503"), 1);
+	/* an idempotent write and a read: retried, then the last answer */
+	ck_assert_int_eq(zsync_http_request_idempotent(h, "PUT", p, body, &r, &err), 0);
+	ck_assert_int_eq(r.status, 500);
+	zsync_http_resp_release(&r);
+	ck_assert_int_eq(hits(h, "put"), 4);
+	ck_assert_int_eq(zsync_http_request(h, "GET", g, NULL, &r, &err), 0);
+	ck_assert_int_eq(r.status, 500);
+	zsync_http_resp_release(&r);
+	ck_assert_int_eq(hits(h, "get"), 4);
+	/* refusals: sent again until it is performed, once */
+	ck_assert_int_eq(zsync_http_request(h, "POST", t, body, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	zsync_http_resp_release(&r);
+	ck_assert_int_eq(hits(h, "post429"), 3);
+	ck_assert_int_eq(zsync_http_request(h, "POST", b, body, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	zsync_http_resp_release(&r);
+	ck_assert_int_eq(hits(h, "postbusy"), 3);
+	json_decref(body);
+	zsync_http_free(h);
+	free(u);
+	free(u5);
+	free(p);
+	free(g);
+	free(t);
+	free(b);
+}
+END_TEST
+
 /* A client-credentials token source, as Azure's would be. */
 struct creds {
 	char *token_url;
@@ -415,6 +483,7 @@ int main(void)
 	tcase_add_test(tc, test_xml_and_form);
 	tcase_add_test(tc, test_retry_and_cap);
 	tcase_add_test(tc, test_unanswered_write_not_resent);
+	tcase_add_test(tc, test_5xx_write_not_resent);
 	tcase_add_test(tc, test_oauth2_bearer);
 	tcase_add_test(tc, test_aws_sigv4);
 	tcase_add_test(tc, test_sign_hook);

@@ -271,6 +271,7 @@ struct sink {
 	char *location, *content_type, *etag;
 	struct zsync_strlist rate; /* X-RateLimit-* lines, for zsync_http_resp_header */
 	double retry_after;
+	bool has_retry_after;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ud)
@@ -310,8 +311,10 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 	struct sink *s = ud;
 	size_t len = size * n;
 	char *v;
-	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0)
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
 		s->retry_after = atof(p + 12);
+		s->has_retry_after = true;
+	}
 	if ((v = header_value(p, len, "Location:"))) {
 		free(s->location);
 		s->location = v;
@@ -343,6 +346,12 @@ static void sink_release(struct sink *s)
 	zsync_strlist_release(&s->rate);
 }
 
+/* A read, or a write the caller says has one effect however often it is performed. */
+static bool replayable(const struct zsync_http_req *req)
+{
+	return !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD") || req->idempotent;
+}
+
 /*
  * A write whose request left in full but got no answer (timeout, dropped connection): the
  * server may have done it. A read, or a request that never left, changed nothing.
@@ -353,6 +362,17 @@ static bool sent_unanswered(const char *method, CURLcode rc, long req_size)
 		return false;
 	return rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
 	       rc == CURLE_PARTIAL_FILE;
+}
+
+/*
+ * Answers that refuse a request before any work is done, so that sending it again is safe
+ * whatever it is: 429 (RFC 6585 section 4) and 503 with Retry-After (RFC 9110 section
+ * 15.6.4: unable to handle it, come back later). Any other 5xx may come after the work
+ * (an error on the way back, a gateway that lost the backend's answer).
+ */
+static bool refused_unperformed(long status, const struct sink *s)
+{
+	return status == 429 || (status == 503 && s->has_retry_after);
 }
 
 static int method_index(const char *m)
@@ -482,10 +502,16 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			attempt--;
 			continue;
 		}
-		/* a write that left in full without an answer may have been performed: sent again,
-		 * a CREATE fails ("already exists") and hides that the first one landed */
-		retry = rc != CURLE_OK ? !sent_unanswered(method, rc, req_size) : (status == 429 || status >= 500);
-		if (!retry && h->retry_if) {
+		/* a write that left in full without an answer, or got a 5xx that does not say it
+		 * was refused, may have been performed: sent again, a CREATE fails ("already
+		 * exists") and hides that the first one landed, a POST adds the records twice */
+		if (rc != CURLE_OK)
+			retry = replayable(req) || !sent_unanswered(method, rc, req_size);
+		else if (status == 429 || status >= 500)
+			retry = refused_unperformed(status, &s) || replayable(req);
+		else
+			retry = false;
+		if (!retry && h->retry_if && rc == CURLE_OK && status < 500) {
 			/* an API that says "slow down" with another status (Route 53: 400 Throttling) */
 			struct zsync_http_resp probe = { .status = status, .body = s.buf ? s.buf : "", .len = s.len };
 			if (s.buf)
@@ -500,6 +526,21 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 						    "%s %s: %s", method, url, *curl_err ? curl_err : curl_easy_strerror(rc));
 				if (ret == ZSYNC_EUNKNOWN)
 					zsync_err_prefix(err, "the request was sent, no answer came; the outcome is unknown");
+				break;
+			}
+			if (status >= 500 && !replayable(req) && !refused_unperformed(status, &s)) {
+				/* not sent again: it may have been done all the same */
+				struct zsync_http_resp probe = { .status = status, .body = s.buf ? s.buf : "", .len = s.len };
+				if (s.buf)
+					s.buf[s.len] = '\0';
+				probe.json = s.len ? json_loadb(probe.body, s.len, 0, NULL) : NULL;
+				zsync_http_error(&probe, err);
+				json_decref(probe.json);
+				sink_release(&s);
+				zsync_err_prefix(err, "%s %s", method, url);
+				zsync_err_prefix(err, "the request was sent and answered HTTP %ld, which does not say whether "
+						 "it was done; the outcome is unknown", status);
+				ret = zsync_err_sync(err, ZSYNC_EUNKNOWN);
 				break;
 			}
 			resp->status = status;
@@ -526,18 +567,31 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 	return ret;
 }
 
-int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
-		       struct zsync_http_resp *resp, struct zsync_err *err)
+static int json_send(struct zsync_http *h, const char *method, const char *url, json_t *body, bool idempotent,
+		     struct zsync_http_resp *resp, struct zsync_err *err)
 {
 	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	struct zsync_http_req req = { .method = method,
 				      .url = url,
 				      .body = payload,
 				      .len = payload ? strlen(payload) : 0,
-				      .content_type = "application/json" };
+				      .content_type = "application/json",
+				      .idempotent = idempotent };
 	int ret = zsync_http_send(h, &req, resp, err);
 	free(payload);
 	return ret;
+}
+
+int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
+		       struct zsync_http_resp *resp, struct zsync_err *err)
+{
+	return json_send(h, method, url, body, false, resp, err);
+}
+
+int zsync_http_request_idempotent(struct zsync_http *h, const char *method, const char *url, json_t *body,
+				  struct zsync_http_resp *resp, struct zsync_err *err)
+{
+	return json_send(h, method, url, body, true, resp, err);
 }
 
 int zsync_http_oauth2_token(struct zsync_http *h, const char *token_url, const char *form, char **token,
@@ -547,7 +601,9 @@ int zsync_http_oauth2_token(struct zsync_http *h, const char *token_url, const c
 				      .url = token_url,
 				      .body = form,
 				      .len = strlen(form),
-				      .content_type = "application/x-www-form-urlencoded" };
+				      .content_type = "application/x-www-form-urlencoded",
+				      /* a second token is as good as the first */
+				      .idempotent = true };
 	struct zsync_http_resp r;
 	const char *tok;
 	int ret;
@@ -608,11 +664,26 @@ void zsync_http_error(const struct zsync_http_resp *r, struct zsync_err *err)
 	char text[512];
 
 	if (r->json) {
-		json_t *e = json_object_get(r->json, "error");
+		/* {"error": "..."}, {"error": {"message": ...}} (Google, Azure), {"errors":
+		 * [{"message": ...}]} (Cloudflare), {"message": ...} (NS1) */
+		json_t *e = json_object_get(r->json, "error"), *es = json_array_get(json_object_get(r->json, "errors"), 0);
 		if (json_is_string(e))
 			msg = json_string_value(e);
 		else if (json_is_object(e) && json_is_string(json_object_get(e, "message")))
 			msg = json_string_value(json_object_get(e, "message"));
+		else if (json_is_string(json_object_get(es, "message")))
+			msg = json_string_value(json_object_get(es, "message"));
+		else if (json_is_string(json_object_get(r->json, "message")))
+			msg = json_string_value(json_object_get(r->json, "message"));
+	}
+	const char *xm = !msg && r->body ? strstr(r->body, "<Message>") : NULL;
+	if (xm) {
+		/* an XML error (Route 53's ErrorResponse): its Message, printable characters only */
+		size_t n = 0;
+		for (const char *p = xm + 9; *p && *p != '<' && n < sizeof(text) - 1; p++)
+			text[n++] = isprint((unsigned char)*p) ? *p : '?';
+		text[n] = '\0';
+		msg = text;
 	}
 	if (!msg) {
 		/* plain text: the first line, printable characters only */

@@ -22,7 +22,7 @@ struct zsync_http;
 struct zsync_http_opts {
 	double rate_per_sec;   /* token bucket; 0: unlimited */
 	long timeout;          /* seconds for one request (connect included) */
-	long retries;          /* extra attempts on 429, 5xx and connection errors (never a write sent without an answer) */
+	long retries;          /* extra attempts on 429, 5xx and connection errors (a write only where that is safe: see zsync_http_send) */
 	const char *ca_file;   /* extra CA bundle; TLS verification is always on */
 	size_t max_body;       /* response size cap in bytes; 0: 64 MiB */
 };
@@ -36,6 +36,14 @@ struct zsync_http_req {
 	const char *content_type;    /* of body ("application/xml"); NULL: none sent */
 	const char *accept;          /* NULL: "application/json" */
 	const char *const *headers;  /* more headers for this request, NULL-terminated; may be NULL */
+	/*
+	 * A write that may be performed twice with the effect of once (a PUT that replaces a
+	 * whole RRset, a DELETE, a login): retried after a 5xx or a lost answer like a read.
+	 * Leave it false for a write that creates or applies a change (a POST adding records,
+	 * a change batch, a PUT that creates, any write with If-Match/If-None-Match): sent
+	 * again after it was done, it would be done twice or fail and hide that it landed.
+	 */
+	bool idempotent;
 };
 
 struct zsync_http_resp {
@@ -67,17 +75,28 @@ void zsync_http_header(struct zsync_http *h, const char *header);
 void zsync_http_session_header(struct zsync_http *h, const char *header);
 
 /*
- * One request. Retries 429, 5xx and connection failures with exponential backoff and
- * jitter, honouring Retry-After; a 401 with a token source fetches a new token once.
+ * One request. Retries with exponential backoff and jitter, honouring Retry-After, what
+ * was provably not performed: a connection that failed before the request left in full,
+ * a 429, a 503 with Retry-After (refusals before any work: RFC 6585 section 4, RFC 9110
+ * section 15.6.4), an answer the retry hook calls throttling. A read or an idempotent
+ * write is also retried after any other 5xx and after a lost answer. A 401 with a token
+ * source fetches a new token once.
  * Returns 0 when a response arrived (whatever its status: look at resp->status), or a
  * negative code with err ("connection refused", "timed out", "response larger than N
- * bytes").
+ * bytes"). A write that is not idempotent and was sent without an answer, or answered
+ * with another 5xx, may have been performed: ZSYNC_EUNKNOWN ("the outcome is unknown"),
+ * so that the caller reads the zone again instead of sending it twice.
  */
 int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req,
 		    struct zsync_http_resp *resp, struct zsync_err *err);
-/* The JSON form of zsync_http_send: body (may be NULL) is sent as application/json. */
+/*
+ * The JSON form of zsync_http_send: body (may be NULL) is sent as application/json. A
+ * write is not idempotent (zsync_http_request_idempotent is the form for one that is).
+ */
 int zsync_http_request(struct zsync_http *h, const char *method, const char *url, json_t *body,
 		       struct zsync_http_resp *resp, struct zsync_err *err);
+int zsync_http_request_idempotent(struct zsync_http *h, const char *method, const char *url, json_t *body,
+				  struct zsync_http_resp *resp, struct zsync_err *err);
 void zsync_http_resp_release(struct zsync_http_resp *resp);
 /*
  * The value of an X-RateLimit-* header of the answer ("X-RateLimit-Remaining"), or NULL:

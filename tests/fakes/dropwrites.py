@@ -1,7 +1,9 @@
-"""dropwrites.py PORT UPSTREAM_PORT - an HTTP proxy on 127.0.0.1 in front of an API (the
-PowerDNS API in tests): reads are forwarded and answered; a write (PATCH, PUT, POST,
-DELETE) is forwarded to the API, which performs it, and then the connection is closed
-without an answer: the client cannot know whether it happened (journal-truth.sh)."""
+"""dropwrites.py PORT UPSTREAM_PORT [--answer STATUS] - an HTTP proxy on 127.0.0.1 in front
+of an API (PowerDNS, the Cloudflare fake): reads are forwarded and answered; a write
+(PATCH, PUT, POST, DELETE) is forwarded to the API, which performs it, and then the
+connection is closed without an answer (journal-truth.sh), or with --answer it is answered
+STATUS (502: a gateway that lost the backend's answer, cloudflare.sh): either way the
+client cannot know whether it happened."""
 import os
 import sys
 import urllib.error
@@ -11,6 +13,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from fakehttp import JSONHandler, serve  # noqa: E402
 
 PORT, UPSTREAM = int(sys.argv[1]), int(sys.argv[2])
+ANSWER = int(sys.argv[sys.argv.index("--answer") + 1]) if "--answer" in sys.argv else None
 
 
 class Handler(JSONHandler):
@@ -25,6 +28,8 @@ class Handler(JSONHandler):
         except urllib.error.HTTPError as e:
             status, data, ctype = e.code, e.read(), e.headers.get("Content-Type", "application/json")
         if method != "GET":
+            if ANSWER:
+                return self.send_json(ANSWER, {"error": "bad gateway: no answer from the backend"})
             return self.drop()
         self.send_response(status)
         self.send_header("Content-Type", ctype)

@@ -17,7 +17,8 @@ CLIENT_SECRET = "s3cret"
 
 lock = threading.Lock()
 zones = {}  # /zones/NAME: [etag number, text]
-state = {"connections": 0, "tokens_issued": 0, "valid_token": None, "flaky": 0, "requests": 0, "lost": 0}
+state = {"connections": 0, "tokens_issued": 0, "valid_token": None, "flaky": 0, "requests": 0, "lost": 0,
+         "hits": {}}
 
 
 def sigv4_check(method, path, query, headers, body):
@@ -88,6 +89,19 @@ class Handler(BaseHTTPRequestHandler):
                 k = state["flaky"]
             if k <= 2:
                 return self.reply(503, {"error": "try again"}, extra={"Retry-After": "0"})
+            return self.reply(200, {"attempt": k})
+        if url.path.startswith("/fail/") or url.path.startswith("/refuse/"):
+            # /fail/STATUS/KEY: the request is performed (counted under KEY), then answered
+            # STATUS; /refuse/STATUS/KEY: refused twice before any work (STATUS 429, or 503
+            # with Retry-After), then performed
+            kind, status, key = url.path.split("/")[1:4]
+            with lock:
+                k = state["hits"].get(key, 0) + 1
+                state["hits"][key] = k
+            if kind == "fail":
+                return self.reply(int(status), {"success": False, "errors": [{"code": 10000, "message": "Internal error"}]})
+            if k <= 2:
+                return self.reply(int(status), {"error": "slow down"}, extra={"Retry-After": "0"})
             return self.reply(200, {"attempt": k})
         if url.path == "/lose":
             # the request is taken (it may have been performed), its answer cut off
