@@ -157,6 +157,48 @@ START_TEST(test_sorted_canonical_order)
 }
 END_TEST
 
+/*
+ * A zone big enough for the sort's merge passes (runs of 16): owners that tie on the
+ * first 16 octets below the origin (the integer keys), several types per owner, upper
+ * case, and names of every length up to deep ones; each neighbour pair in canonical order
+ * (RFC 4034 section 6.1, by libknot's compare) and every RRset exactly once.
+ */
+START_TEST(test_sorted_many)
+{
+	struct zsync_diags d = { 0 };
+	size_t cap = 1 << 20, o = 0, expect = 3; /* HDR: SOA, NS, the A of ns1 */
+	char *text = malloc(cap);
+
+	o += (size_t)snprintf(text + o, cap - o, "%s", HDR);
+	for (unsigned i = 0; i < 3000; i++) {
+		unsigned k = (i * 7919u) % 3000u; /* a scrambled order */
+		const char *pre = k % 3 == 0 ? "longlabelsharedbyall-" : k % 3 == 1 ? "" : "Mixed.Case.";
+		o += (size_t)snprintf(text + o, cap - o, "%s%u.h%u A 192.0.2.%u\n", pre, k, k % 7, k % 250);
+		expect++;
+		if (k % 5 == 0) {
+			o += (size_t)snprintf(text + o, cap - o, "%s%u.h%u TXT \"t\"\n", pre, k, k % 7);
+			expect++;
+		}
+		if (k % 11 == 0) {
+			o += (size_t)snprintf(text + o, cap - o, "a.b.c.d.e.f.%u AAAA 2001:db8::%x\n", k, k);
+			expect++;
+		}
+	}
+	struct zsync_zone *z = load("example.com", text, &d, NULL);
+	ck_assert_uint_eq(d.errors, 0);
+	size_t n;
+	const struct zsync_rrset *const *s = zsync_zone_sorted(z, &n);
+	ck_assert_uint_eq(n, expect);
+	for (size_t i = 1; i < n; i++) {
+		int c = zsync_name_cmp(s[i - 1]->owner, s[i]->owner);
+		ck_assert_msg(c < 0 || (c == 0 && s[i - 1]->type < s[i]->type), "out of order at %zu", i);
+	}
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_errors_all_reported_with_lines)
 {
 	struct zsync_diags d = { 0 };
@@ -544,6 +586,7 @@ int main(void)
 	tcase_add_test(tc, test_unequal);
 	tcase_add_test(tc, test_model_counts_and_find);
 	tcase_add_test(tc, test_sorted_canonical_order);
+	tcase_add_test(tc, test_sorted_many);
 	tcase_add_test(tc, test_errors_all_reported_with_lines);
 	tcase_add_test(tc, test_no_ttl_is_error);
 	tcase_add_test(tc, test_include_ok);
