@@ -29,7 +29,7 @@
 
 /* The schema line of `ns_names`: the names a self-hosted provider's servers answer as. */
 #define ZSYNC_PROVIDER_NS_NAMES_KEY                                                           \
-	{ "ns_names", ZSYNC_CONF_STRLIST, 0, NULL, NULL,                                        \
+	{ "ns_names", ZSYNC_CONF_HOSTLIST, 0, NULL, NULL,                                       \
 	  "the names of this provider's nameservers (\"ns1.example.net.\"): what the apex NS must name" }
 
 /*

@@ -94,6 +94,16 @@ static const struct {
 	  "zonesync.toml:4: error: providers.f.url: unknown key" },
 	{ BASE "unsupported = \"ignore\"\n", "zonesync.toml:5: error: providers.bind.unsupported: expected \"error\" or \"skip\", not 'ignore'" },
 	{ BASE "generated = [\"NSEC\", \"SIGNING\"]\n", "zonesync.toml:5: error: providers.bind.generated: 'SIGNING' is not a record type (a mnemonic such as \"NSEC\" or TYPEnnn)" },
+	{ BASE "ns_names = [\"ns1.example.net.\", \"ns..example.net\"]\n",
+	  "zonesync.toml:5: error: providers.bind.ns_names[1]: 'ns..example.net' is not a nameserver's host name (labels of letters, digits and inner hyphens)" },
+	{ BASE "ns_names = [\n  \"ns1.example.net.\",\n  \"192.0.2.53\",\n]\n",
+	  "zonesync.toml:7: error: providers.bind.ns_names[1]: '192.0.2.53' is an address, not a name (addresses go in nameservers)" },
+	{ BASE "ns_names = [\"ns1\"]\n", "zonesync.toml:5: error: providers.bind.ns_names[0]: 'ns1' is one label: write the whole name (\"ns1.example.net.\")" },
+	{ BASE "ns_names = [\"ns_1.example.net\"]\n", "providers.bind.ns_names[0]: 'ns_1.example.net' is not a nameserver's host name" },
+	{ BASE "ns_names = [\"-ns.example.net\"]\n", "providers.bind.ns_names[0]: '-ns.example.net' is not a nameserver's host name" },
+	{ BASE "ns_names = [\"ns.example.123\"]\n", "providers.bind.ns_names[0]: 'ns.example.123' is not a nameserver's host name (its last label is a number)" },
+	{ BASE "ns_names = [\".\"]\n", "providers.bind.ns_names[0]: '.' is not a nameserver's host name" },
+	{ BASE "ns_names = \"ns1.example.net.\"\n", "zonesync.toml:5: error: providers.bind.ns_names: expected an array of host names (\"ns1.example.net.\")" },
 	{ BASE "concurrency = 2\n", "zonesync.toml:5: error: providers.bind.concurrency: a 'rfc2136' provider works on one zone at a time (it keeps per-zone state or must keep its server's order): only 1" },
 	{ BASE "concurrency = 0\n", "zonesync.toml:5: error: providers.bind.concurrency: 0 is out of range (1 or more)" },
 	{ BASE "rate_limit = \"fast\"\n", "providers.bind.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not 'fast'" },
@@ -121,6 +131,21 @@ START_TEST(test_errors)
 	char *got = load(bad[_i].toml, NULL);
 	ck_assert_msg(strstr(got, bad[_i].expect) != NULL, "case %d:\n%s\nwant: %s\ngot:  %s", _i,
 		      bad[_i].toml, bad[_i].expect, got);
+	free(got);
+}
+END_TEST
+
+/* ns_names: host names with or without the final dot, any case, punycode; checked at load */
+START_TEST(test_ns_names_accepted)
+{
+	struct zsync_config *cfg = NULL;
+	char *got = load(BASE "ns_names = [\"NS2.example.com\", \"ns-1.a1.example.net.\", \"xn--bcher-kva.example.\"]\n", &cfg);
+	ck_assert_str_eq(got, "");
+	struct zsync_strlist names = { 0 };
+	zsync_config_get_strlist(zsync_config_provider(cfg, "bind"), "ns_names", &names);
+	ck_assert_uint_eq(names.n, 3);
+	zsync_strlist_release(&names);
+	zsync_config_free(cfg);
 	free(got);
 }
 END_TEST
@@ -396,6 +421,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_errors, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, test_secret_value_never_echoed);
 	tcase_add_test(tc, test_example_config_loads);
+	tcase_add_test(tc, test_ns_names_accepted);
 	tcase_add_test(tc, test_secrets);
 	tcase_add_test(tc, test_default_state_path);
 	tcase_add_test(tc, test_match_files);

@@ -5,6 +5,7 @@
 #include "zone.h"
 #include "provider.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@ enum ktype {
 	K_POSITIVE, /* integer >= 1 */
 	K_PCT,     /* integer 0..100 */
 	K_STRLIST, /* array of strings */
+	K_HOSTLIST, /* array of host names */
 	K_SECRET,  /* "env:VAR" or "file:PATH" */
 	K_ARGV,    /* non-empty array of strings */
 	K_ARGVLIST /* array of K_ARGV */
@@ -124,6 +126,45 @@ static bool is_string_array(const struct zsync_toml *v)
 	return true;
 }
 
+/*
+ * Why s is not a nameserver's host name ("ns1.example.net", the final dot optional), or
+ * NULL: labels of letters, digits and inner hyphens (RFC 1123), at least two of them (a
+ * single label is a relative name written by mistake), and not an address.
+ */
+static const char *not_host_name(const char *s)
+{
+	unsigned char a[16];
+	size_t len = strlen(s), labels = 0, l = 0;
+	const char *last = s;
+
+	if (inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1)
+		return "is an address, not a name (addresses go in nameservers)";
+	if (len && s[len - 1] == '.')
+		len--;
+	if (!len || len > 253)
+		return "is not a nameserver's host name";
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			if (!l || l > 63 || s[i - 1] == '-' || s[i - l] == '-')
+				return "is not a nameserver's host name (labels of letters, digits and inner hyphens)";
+			labels++;
+			last = s + i - l;
+			l = 0;
+		} else if (isalnum((unsigned char)s[i]) || s[i] == '-') {
+			l++;
+		} else {
+			return "is not a nameserver's host name (labels of letters, digits and inner hyphens)";
+		}
+	}
+	if (labels < 2)
+		return "is one label: write the whole name (\"ns1.example.net.\")";
+	while (last < s + len && isdigit((unsigned char)*last))
+		last++;
+	if (last == s + len)
+		return "is not a nameserver's host name (its last label is a number)";
+	return NULL;
+}
+
 /* Checks one value against its expected kind; path is "providers.pdns.url". */
 static void check_value(struct vctx *v, const char *path, const char *key,
 			const struct zsync_toml *val, enum ktype t)
@@ -149,6 +190,17 @@ static void check_value(struct vctx *v, const char *path, const char *key,
 	case K_STRLIST:
 		if (!is_string_array(val))
 			verr(v, val->line, "%s: expected an array of strings", path);
+		break;
+	case K_HOSTLIST:
+		if (!is_string_array(val)) {
+			verr(v, val->line, "%s: expected an array of host names (\"ns1.example.net.\")", path);
+			break;
+		}
+		for (size_t i = 0; i < val->arr.n; i++) {
+			const char *why = not_host_name(val->arr.v[i]->str.s);
+			if (why)
+				verr(v, val->arr.v[i]->line, "%s[%zu]: '%s' %s", path, i, val->arr.v[i]->str.s, why);
+		}
 		break;
 	case K_SECRET:
 		if (val->type != ZSYNC_TOML_STRING) {
@@ -238,6 +290,7 @@ static enum ktype conf_ktype(enum zsync_conf_type t)
 	case ZSYNC_CONF_COUNT: return K_COUNT;
 	case ZSYNC_CONF_POSITIVE: return K_POSITIVE;
 	case ZSYNC_CONF_STRLIST: return K_STRLIST;
+	case ZSYNC_CONF_HOSTLIST: return K_HOSTLIST;
 	case ZSYNC_CONF_SECRET: return K_SECRET;
 	case ZSYNC_CONF_ARGV: return K_ARGV;
 	case ZSYNC_CONF_STR: break;
@@ -252,6 +305,7 @@ const char *zsync_config_type_name(enum zsync_conf_type t)
 	case ZSYNC_CONF_COUNT: return "integer";
 	case ZSYNC_CONF_POSITIVE: return "integer >= 1";
 	case ZSYNC_CONF_STRLIST: return "array of strings";
+	case ZSYNC_CONF_HOSTLIST: return "array of host names";
 	case ZSYNC_CONF_SECRET: return "secret (env:VAR or file:PATH)";
 	case ZSYNC_CONF_ARGV: return "command (array of strings)";
 	case ZSYNC_CONF_STR: break;

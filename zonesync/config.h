@@ -44,6 +44,7 @@ enum zsync_conf_type {
 	ZSYNC_CONF_STRLIST, /* array of strings */
 	ZSYNC_CONF_SECRET,  /* "env:VAR" or "file:PATH", never the value itself */
 	ZSYNC_CONF_ARGV,    /* a command: non-empty array of strings, no shell */
+	ZSYNC_CONF_HOSTLIST, /* array of host names ("ns1.example.net."), checked when the config loads */
 };
 
 enum zsync_conf_flags {

@@ -57,7 +57,7 @@ void zsync_nsset_configured(const struct zsync_provider_conf *pc, struct zsync_s
 {
 	struct zsync_err err = { 0 };
 
-	/* a bad name is reported where the provider is used (plan); check lists the good ones */
+	/* the names were checked when the config loaded (ns_names is a host list) */
 	if (zsync_config_declares(pc, "ns_names"))
 		zsync_provider_ns_names(NULL, pc, NULL, out, &err);
 }

@@ -3,7 +3,11 @@
 # zone from (ns_names of BIND, Knot and PowerDNS; Cloudflare's assigned name_servers), check
 # and plan warn in apex_ns = "git" mode about a provider whose nameservers an apex NS will not
 # name, and apex_ns = "union" converges named (RFC 2136), knotd, pdns_server to one apex NS
-# naming every provider's nameservers (Cloudflare keeps its own), which verify accepts.
+# naming every provider's nameservers (Cloudflare keeps its own), which verify accepts; a bad
+# ns_names value is a config error at its line. named and knotd both sign the zone (two
+# signers); zonesync delegation gives both DS. verify --delegation against a hierarchy on
+# loopback (root named, com. and org. knotd, one port): from the root, with glue, without
+# glue (names looked up in org.), and a loop of glueless names that must end.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -98,6 +102,14 @@ contains "plan: the apex NS Cloudflare serves names none of the others" "$OUT" \
 	"the apex NS served by provider 'cf' does not name knot1.example.org. (nameserver of provider 'knot')"
 expect_exit 0 "apply in git mode" Z apply --force
 same "bind serves git's apex NS" "$(apex_ns "$BPORT")" "ns1.example.com. ns2.example.com. pdns1.example.net. pdns2.example.net."
+
+# a bad ns_names value is an error where it is, for check and for every command
+sed -i 's/^ns_names = \["knot1.example.org."\]$/ns_names = ["knot1.example.org.", "192.0.2.7"]/' "$CFG"
+LINE=$(grep -n '"192.0.2.7"' "$CFG" | cut -d: -f1)
+expect_exit 1 "check: an address in ns_names" Z check
+contains "is an error that says where" "$OUT" "$CFG:$LINE: error: providers.knot.ns_names[1]: '192.0.2.7' is an address, not a name (addresses go in nameservers)"
+expect_exit 1 "plan refuses it too" Z plan
+contains "with the same words" "$OUT" "providers.knot.ns_names[1]: '192.0.2.7' is an address"
 
 write_cfg union
 expect_exit 0 "check in union mode" Z check
