@@ -851,6 +851,11 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 					}
 				free(has);
 				zsync_dns_answer_release(&dsa);
+			} else {
+				/* unchecked is not consistent: a DS that breaks validation would go unseen */
+				fprintf(out, "    DS: %s: the parent did not answer for the zone's DS: %s\n",
+					zsync_sgr(o->color, "1;31", "UNREACHABLE"), err.msg);
+				problems++;
 			}
 			fprintf(out, "%s delegation @%s: %s (%u NS%s)\n", zc->name, server,
 			       problems ? zsync_sgr(o->color, "1;31", "MISMATCH") : zsync_sgr(o->color, "32", "consistent"),

@@ -271,6 +271,18 @@ ZONE
 expect_exit 2 "verify --delegation: a loop of glueless names ends" Z verify --delegation
 contains "says what depends on what" "$OUT" \
 	"example.com. delegation: NOT FOUND: nameservers without glue whose names depend on each other: com. by ns.a.org., org. by ns.b.com., com. by ns.a.org. again (the parent must give glue; or give --parent)"
+# and a chain of glueless names longer than the bound: com.'s in org., org.'s in net., ...
+check "the root delegates a chain of glueless names" root_zone 4 <<ZONE
+com. IN NS ns.a.org.
+org. IN NS ns.b.net.
+net. IN NS ns.c.info.
+info. IN NS ns.d.biz.
+biz. IN NS ns.e.name.
+name. IN NS ns.f.pro.
+ZONE
+expect_exit 2 "verify --delegation: the chain ends at the bound" Z verify --delegation
+contains "says where it stopped and why" "$OUT" \
+	"example.com. delegation: NOT FOUND: ns.e.name. (a nameserver of biz., no glue): more than 4 lookups of nameservers without glue nested (give --parent)"
 sed -i "s|^root_hints = .*|root_hints = \"$T/no-such.hints\"|" "$CFG"
 expect_exit 2 "root hints that cannot be read" Z verify --delegation
 contains "say so, and what to do" "$OUT" "cannot read the root hints $T/no-such.hints: No such file or directory (install dns-root-data, set [verify] root_hints, or give --parent)"
