@@ -24,7 +24,7 @@ static char *run_lint_as(const char *name, bool errors_only)
 	ck_assert_ptr_nonnull(z);
 	zsync_zone_parse(z, name, text, len, NULL, NULL, &d);
 	if (!zsync_lint_lost_lines(&d, 0))
-		zsync_lint_zone(z, &d);
+		zsync_lint_zone(z, &(struct zsync_lint_source){ name, text, len, NULL, NULL }, &d);
 	zsync_diags_sort(&d);
 	for (size_t i = 0; i < d.n; i++) {
 		char line[4096];
@@ -83,6 +83,125 @@ START_TEST(test_golden)
 	closedir(d);
 	ck_assert_int_ge(files, 20);
 	ck_assert_int_ge(bad, 13);
+}
+END_TEST
+
+/* An in-memory repository for $INCLUDE: the one included file. */
+static const char inc_path[] = "zones/inc/mx.inc";
+static const char inc_text[] = "; more mail exchangers, far from the others\n"
+			       "@ MX 40 backup\n"
+			       "@ MX 50 inc-nomx\n";
+
+static int inc_read(void *ctx, const char *path, char **buf, size_t *len, struct zsync_err *err)
+{
+	(void)ctx;
+	(void)err;
+	if (strcmp(path, inc_path) != 0)
+		return ZSYNC_ENOTFOUND;
+	*buf = strdup(inc_text);
+	*len = strlen(inc_text);
+	return 0;
+}
+
+/* "file:line:col: ... [rule]" of each finding whose message holds key, one per line */
+static char *findings_of(const struct zsync_diags *d, const char *key)
+{
+	char *out = calloc(1, 1);
+	for (size_t i = 0; i < d->n; i++) {
+		char line[4096];
+		if (!strstr(d->v[i].msg, key))
+			continue;
+		zsync_diag_format(&d->v[i], line, sizeof(line));
+		char *n = tu_fmt("%s%s\n", out, line);
+		free(out);
+		out = n;
+	}
+	return out;
+}
+
+/*
+ * Issue 19's case: an MX RRset written at line 9, a record of it added at line 35 and
+ * another in an $INCLUDEd file. The model keeps only the RRset's first line; each finding
+ * must name the record's own file, line and the column of its target, including a record
+ * that sorts before the RRset's first one and the first one itself behind it.
+ */
+START_TEST(test_record_lines)
+{
+	static const char text[] =
+		"$TTL 300\n"                                  /* 1 */
+		"@ SOA ns1 hostmaster 1 3600 600 86400 300\n" /* 2 */
+		"@ NS ns1\n"                                  /* 3 */
+		"ns1 A 192.0.2.1\n"                           /* 4 */
+		"mx1 A 192.0.2.25\n"                          /* 5 */
+		"mx2 A 192.0.2.26\n"                          /* 6 */
+		"early A 192.0.2.27\n"                        /* 7 */
+		"; mail\n"                                    /* 8 */
+		"@ MX 10 mx1\n"                               /* 9 */
+		"@ MX 20 mx2\n"                               /* 10 */
+		"@ MX 30 first-nomx\n"                        /* 11 */
+		"www A 192.0.2.80\n"                          /* 12 */
+		"sub MX 20 sub-nomx\n"                        /* 13: first line, sorts second */
+		"$INCLUDE inc/mx.inc\n"                       /* 14 */
+		"\n\n\n\n\n\n\n\n\n\n"                          /* 15-24 */
+		"\n\n\n\n\n\n\n\n\n\n"                          /* 25-34 */
+		"@       MX 35 new-nomx.example.com.\n"       /* 35 */
+		"sub MX 5 early\n"                            /* 36: sorts before line 13 */
+		"alias CNAME gone ; later CNAMEs are one-record RRsets\n" /* 37 */
+		"@ MX ( 60\n"                                 /* 38 */
+		"       multi-nomx )\n";                      /* 39: reported at 38, the record's first line */
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_zone *z = zsync_zone_new("example.com.", &err);
+	struct zsync_lint_source src = { "zones/example.com.zone", text, strlen(text), inc_read, NULL };
+
+	ck_assert_int_eq(zsync_zone_parse(z, src.path, text, src.len, inc_read, NULL, &d), 0);
+	ck_assert_uint_eq(d.n, 0);
+	zsync_lint_zone(z, &src, &d);
+	zsync_diags_sort(&d);
+	char *got = findings_of(&d, "nomx");
+	ck_assert_str_eq(got,
+		"zones/example.com.zone:11:9: warning: example.com. MX target first-nomx.example.com. has no A or AAAA record in the zone [no-address]\n"
+		"zones/example.com.zone:13:11: warning: sub.example.com. MX target sub-nomx.example.com. has no A or AAAA record in the zone [no-address]\n"
+		"zones/example.com.zone:35:15: warning: example.com. MX target new-nomx.example.com. has no A or AAAA record in the zone [no-address]\n"
+		"zones/example.com.zone:38: warning: example.com. MX target multi-nomx.example.com. has no A or AAAA record in the zone [no-address]\n"
+		"zones/inc/mx.inc:3:9: warning: example.com. MX target inc-nomx.example.com. has no A or AAAA record in the zone [no-address]\n");
+	free(got);
+	got = findings_of(&d, "backup");
+	ck_assert_str_eq(got, "zones/inc/mx.inc:2:9: warning: example.com. MX target backup.example.com. has no A or AAAA record in the zone [no-address]\n");
+	free(got);
+	got = findings_of(&d, "gone");
+	ck_assert_str_eq(got, "zones/example.com.zone:37:13: warning: alias.example.com. CNAME target gone.example.com. has no records in the zone: it never resolves [dangling]\n");
+	free(got);
+	zsync_diags_release(&d);
+
+	/* without the source, the RRset's line (what the model keeps) and no column */
+	zsync_lint_zone(z, NULL, &d);
+	got = findings_of(&d, "new-nomx");
+	ck_assert_msg(strstr(got, "zones/example.com.zone:9: warning: example.com. MX target new-nomx"), "%s", got);
+	free(got);
+	zsync_diags_release(&d);
+	zsync_zone_free(z);
+
+	/* an RRset big enough to load in bulk (sorted once at the end): a record written
+	 * after the others that sorts before the first one */
+	char big[8192];
+	size_t o = (size_t)snprintf(big, sizeof(big), "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n"
+				    "@ NS ns1\nns1 A 192.0.2.1\nbig MX 3 first-nomx\n");
+	for (int i = 0; i < 100; i++)
+		o += (size_t)snprintf(big + o, sizeof(big) - o, "big MX %d ns1\n", 10 + i);
+	o += (size_t)snprintf(big + o, sizeof(big) - o, "big MX 1 bulk-nomx\n");
+	z = zsync_zone_new("example.com.", &err);
+	src = (struct zsync_lint_source){ "zones/example.com.zone", big, o, NULL, NULL };
+	ck_assert_int_eq(zsync_zone_parse(z, src.path, big, o, NULL, NULL, &d), 0);
+	zsync_lint_zone(z, &src, &d);
+	zsync_diags_sort(&d);
+	got = findings_of(&d, "nomx");
+	ck_assert_str_eq(got,
+		"zones/example.com.zone:5:10: warning: big.example.com. MX target first-nomx.example.com. has no A or AAAA record in the zone [no-address]\n"
+		"zones/example.com.zone:106:10: warning: big.example.com. MX target bulk-nomx.example.com. has no A or AAAA record in the zone [no-address]\n");
+	free(got);
+	zsync_diags_release(&d);
+	zsync_zone_free(z);
 }
 END_TEST
 
@@ -201,6 +320,7 @@ int main(void)
 	tcase_add_test(tc, test_golden);
 	tcase_add_test(tc, test_errors_only);
 	tcase_add_test(tc, test_rules_documented);
+	tcase_add_test(tc, test_record_lines);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -31,9 +31,19 @@ const struct zsync_lint_rule *zsync_lint_rule_find(const char *name)
 	return NULL;
 }
 
+/* A finding about one record: placed at the record's own line once the rules have run. */
+struct rec_finding {
+	size_t diag;                 /* index in d->v */
+	const struct zsync_rrset *r;
+	const uint8_t *rd;           /* the record's rdata item in r */
+	size_t loc;                  /* index in the locate queries; SIZE_MAX: r->line is its own */
+};
+
 struct lint {
 	struct zsync_zone *z;
 	struct zsync_diags *d;
+	struct rec_finding *recs;
+	size_t nrecs, recs_cap;
 	const uint8_t *apex;
 	const struct zsync_rrset *const *rs; /* canonical order */
 	size_t nrs;
@@ -76,19 +86,47 @@ static void owners_build(struct lint *l)
 static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_severity sev,
 		   const char *rule, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_severity sev,
-		   const char *rule, const char *fmt, ...)
+static void vreport(struct lint *l, const struct zsync_rrset *r, enum zsync_severity sev,
+		    const char *rule, const char *fmt, va_list ap)
 {
 	char msg[2048];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	zsync_diags_add(l->d, r ? zsync_zone_file(l->z, r->file) : zsync_zone_file(l->z, 0),
 			r ? r->line : 0, sev, rule, "%s", msg);
 	if (sev == ZSYNC_SEV_ERROR)
 		l->errors++;
+}
+
+static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_severity sev,
+		   const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(l, r, sev, rule, fmt, ap);
+	va_end(ap);
+}
+
+static void report_rec(struct lint *l, const struct zsync_rrset *r, const uint8_t *rd,
+		       enum zsync_severity sev, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* report() for the record rd of r: place_findings() moves it to the record's own line. */
+static void report_rec(struct lint *l, const struct zsync_rrset *r, const uint8_t *rd,
+		       enum zsync_severity sev, const char *rule, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n = l->d->n;
+
+	va_start(ap, fmt);
+	vreport(l, r, sev, rule, fmt, ap);
+	va_end(ap);
+	if (l->d->n == n)
+		return; /* dropped (zsync_diags.errors_only) */
+	if (l->nrecs == l->recs_cap)
+		l->recs = zsync_xrealloc(l->recs, (l->recs_cap = l->recs_cap * 2 + 64) * sizeof(*l->recs));
+	l->recs[l->nrecs++] = (struct rec_finding){ l->d->n - 1, r, rd, SIZE_MAX };
 }
 
 /* Names and types become text only for a report: a clean million-record zone needs none. */
@@ -223,22 +261,22 @@ static bool looks_undotted(struct lint *l, const uint8_t *t, char *fqdn, size_t 
 }
 
 /* missing-dot or dangling for one in-zone target; true when one was reported */
-static bool check_target_exists(struct lint *l, const struct zsync_rrset *r, const uint8_t *t,
-				char *owner, bool dangling)
+static bool check_target_exists(struct lint *l, const struct zsync_rrset *r, const uint8_t *rd,
+				const uint8_t *t, char *owner, bool dangling)
 {
 	char type[32], tname[ZSYNC_NAME_TXT_MAXLEN + 1] = "", fqdn[ZSYNC_NAME_TXT_MAXLEN + 1];
 
 	if (delegation_of(l, t) || resolves(l, t))
 		return false;
 	if (looks_undotted(l, t, fqdn, sizeof(fqdn))) {
-		report(l, r, ZSYNC_SEV_WARNING, "missing-dot",
+		report_rec(l, r, rd, ZSYNC_SEV_WARNING, "missing-dot",
 		       "%s %s target %s does not exist: %s without its trailing dot? (write \"%s\")",
 		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
 		       owner_text(t, tname), fqdn, fqdn);
 		return true;
 	}
 	if (dangling) {
-		report(l, r, ZSYNC_SEV_WARNING, "dangling",
+		report_rec(l, r, rd, ZSYNC_SEV_WARNING, "dangling",
 		       "%s %s target %s has no records in the zone: it never resolves",
 		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
 		       owner_text(t, tname));
@@ -291,7 +329,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		if (!t || *t == 0 || !zsync_name_in_zone(t, l->apex))
 			continue; /* "." (null MX / no SRV service) or out of zone: not ours to check */
 		if (zsync_zone_find_lower(l->z, t, ZSYNC_TYPE_CNAME)) {
-			report(l, r, ZSYNC_SEV_ERROR, "target-cname",
+			report_rec(l, r, rd, ZSYNC_SEV_ERROR, "target-cname",
 			       "%s %s points at %s, which is a CNAME (RFC 2181 section 10.3)", owner_text(r->owner, owner),
 			       zsync_type_to_text(r->type, type, sizeof(type)), owner_text(t, tname));
 			continue;
@@ -299,7 +337,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		if (is_delegation && zsync_name_in_zone(t, r->owner)) {
 			if (!has_address(l, t)) {
 				owner_text(t, tname);
-				report(l, r, ZSYNC_SEV_ERROR, "missing-glue",
+				report_rec(l, r, rd, ZSYNC_SEV_ERROR, "missing-glue",
 				       "delegation %s NS %s needs glue: no A or AAAA record for %s",
 				       owner_text(r->owner, owner), tname, tname);
 			}
@@ -307,10 +345,10 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		}
 		if (!l->warn || delegation_of(l, t))
 			continue; /* served by the child zone; or only warnings follow */
-		if (check_target_exists(l, r, t, owner, false))
+		if (check_target_exists(l, r, rd, t, owner, false))
 			continue; /* one finding per problem: not also no-address */
 		if (!resolves_to_address(l, t))
-			report(l, r, ZSYNC_SEV_WARNING, "no-address",
+			report_rec(l, r, rd, ZSYNC_SEV_WARNING, "no-address",
 			       "%s %s target %s has no A or AAAA record in the zone", owner_text(r->owner, owner),
 			       zsync_type_to_text(r->type, type, sizeof(type)), owner_text(t, tname));
 	}
@@ -446,9 +484,202 @@ static inline void prefetch_ahead(const struct zsync_rrset *const *rs, size_t n,
 		__builtin_prefetch(rs[i + 4]->owner);
 }
 
-size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
+/* The text of the zone's files, read once each, with an index of line starts built on first use. */
+struct src_text {
+	const char *path; /* the file name (a finding's) */
+	const char *text;
+	size_t len;
+	char *owned;      /* an $INCLUDEd file's, read here */
+	uint32_t *start;  /* offsets of line starts; NULL until built */
+	size_t nlines;
+};
+
+static const char *src_line(struct src_text *t, unsigned line, size_t *len)
+{
+	if (!t->text || line < 1)
+		return NULL;
+	if (!t->start) {
+		size_t cap = 1024;
+		const char *p = t->text, *end = t->text + t->len;
+		t->start = zsync_xmalloc(cap * sizeof(*t->start));
+		t->start[t->nlines++] = 0;
+		while ((p = memchr(p, '\n', (size_t)(end - p))) && ++p < end) {
+			if (t->nlines == cap)
+				t->start = zsync_xrealloc(t->start, (cap *= 2) * sizeof(*t->start));
+			t->start[t->nlines++] = (uint32_t)(p - t->text);
+		}
+	}
+	if (line > t->nlines)
+		return NULL;
+	const char *p = t->text + t->start[line - 1], *end = t->text + t->len;
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+	*len = (size_t)((nl ? nl : end) - p);
+	return p;
+}
+
+/*
+ * The column (from 1) of the target name in one line of zone text holding a whole record of
+ * a type whose target is its last field (NS, CNAME, DNAME, PTR, MX, SRV), or 0 when the line
+ * does not show it plainly: a record over several lines, quotes or escapes before the
+ * comment, or a last word that is not the name. A plain scan, no conversion to text: a
+ * big zone can have a hundred thousand such findings.
+ */
+static unsigned target_column(const char *p, size_t len, const uint8_t *target)
+{
+	const char *end = memchr(p, ';', len), *w;
+	const uint8_t *label = target;
+
+	if (!end)
+		end = p + len;
+	len = (size_t)(end - p);
+	if (memchr(p, '(', len) || memchr(p, '"', len) || memchr(p, '\\', len))
+		return 0; /* over several lines (or a ')' alone, below), or not plain words */
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	for (w = end; w > p && w[-1] != ' ' && w[-1] != '\t'; w--)
+		if (w[-1] == ')')
+			return 0;
+	if (w == end || w == p)
+		return 0;
+	if (end - w == 1 && *w == '@')
+		return (unsigned)(w - p) + 1; /* the origin in force there */
+	/* the word's labels are the target's first ones: absolute, all of them; relative, the
+	 * origin in force there (maybe another than the zone's) is the rest */
+	for (const char *q = w; q < end;) {
+		const char *dot = memchr(q, '.', (size_t)(end - q));
+		size_t n = (size_t)((dot ? dot : end) - q);
+		if (n == 0 || *label != n || strncasecmp(q, (const char *)label + 1, n) != 0)
+			return 0;
+		label += 1 + n;
+		if (!dot)
+			return *label ? (unsigned)(w - p) + 1 : 0; /* relative: the origin follows */
+		q = dot + 1;
+	}
+	return *label ? 0 : (unsigned)(w - p) + 1; /* absolute: all of the target */
+}
+
+/* '(' less ')' in a line of zone text, outside quotes and the comment */
+static int paren_balance(const char *p, size_t len)
+{
+	int b = 0;
+	bool quoted = false;
+
+	for (const char *q = p, *end = p + len; q < end; q++) {
+		if (*q == '\\')
+			q++;
+		else if (*q == '"')
+			quoted = !quoted;
+		else if (!quoted && *q == ';')
+			break;
+		else if (!quoted)
+			b += *q == '(' ? 1 : *q == ')' ? -1 : 0;
+	}
+	return b;
+}
+
+/*
+ * The parser gives a record over several lines the line where it ends; its own line, where
+ * the owner is and an ignore comment goes, is the one with the '(' (looked for in at most
+ * 10,000 lines back). line itself when it ends no such record.
+ */
+static unsigned record_first_line(struct src_text *t, unsigned line)
+{
+	size_t len;
+	const char *p = src_line(t, line, &len);
+	int open;
+
+	if (!p || !memchr(p, ')', len) || (open = paren_balance(p, len)) >= 0)
+		return line;
+	for (unsigned l = line - 1; l > 0 && line - l <= 10000; l--) {
+		if (!(p = src_line(t, l, &len)))
+			break;
+		if ((open += paren_balance(p, len)) >= 0)
+			return l;
+	}
+	return line;
+}
+
+static struct src_text *source_text(struct src_text **texts, size_t *n, const struct zsync_lint_source *src,
+				    const char *file)
+{
+	for (size_t k = 0; k < *n; k++)
+		if (!strcmp((*texts)[k].path, file))
+			return &(*texts)[k];
+	*texts = zsync_xrealloc(*texts, (*n + 1) * sizeof(**texts));
+	struct src_text *t = &(*texts)[(*n)++];
+	*t = (struct src_text){ .path = file };
+	if (!strcmp(file, src->path)) {
+		t->text = src->text;
+		t->len = src->len;
+	} else {
+		struct zsync_err err = { 0 };
+		if (!src->read || src->read(src->read_ctx, file, &t->owned, &t->len, &err) < 0)
+			t->owned = NULL;
+		t->text = t->owned;
+	}
+	return t;
+}
+
+/*
+ * Each finding about one record goes to that record's own file and line (the model keeps
+ * only the line of an RRset's first record: the others are found by reading src again,
+ * only when there are such), with the column of its target; every finding on a record
+ * written over several lines goes to its first line. Findings from index `first` on.
+ */
+static void place_findings(struct lint *l, const struct zsync_lint_source *src, size_t first)
+{
+	struct zsync_zone_loc *locs = NULL;
+	struct src_text *texts = NULL;
+	size_t nlocs = 0, ntexts = 0, next_rec = 0;
+
+	if (!src || first == l->d->n)
+		return;
+	for (size_t i = 0; i < l->nrecs; i++) {
+		struct rec_finding *f = &l->recs[i];
+		if (zsync_rrset_item_line_known(f->r, f->rd == f->r->rdata ? 0 : 1))
+			continue;
+		if (!locs)
+			locs = zsync_xmalloc(l->nrecs * sizeof(*locs));
+		f->loc = nlocs;
+		locs[nlocs++] = (struct zsync_zone_loc){ .owner = f->r->owner, .rd = f->rd, .type = f->r->type };
+	}
+	if (nlocs)
+		zsync_zone_locate(l->z, src->path, src->text, src->len, src->read, src->read_ctx, locs, nlocs);
+	for (size_t i = first; i < l->d->n; i++) {
+		struct zsync_diag *dg = &l->d->v[i];
+		struct rec_finding *f = next_rec < l->nrecs && l->recs[next_rec].diag == i ? &l->recs[next_rec++] : NULL;
+		const char *ln;
+		size_t len;
+
+		if (f && f->loc != SIZE_MAX && locs[f->loc].line) {
+			const char *file = zsync_zone_file(l->z, locs[f->loc].file);
+			if (strcmp(dg->file, file) != 0) {
+				free(dg->file);
+				dg->file = zsync_xstrdup(file);
+			}
+			dg->line = locs[f->loc].line;
+		}
+		if (!dg->line)
+			continue;
+		struct src_text *t = source_text(&texts, &ntexts, src, dg->file);
+		unsigned line = record_first_line(t, dg->line);
+		if (line != dg->line)
+			dg->line = line; /* over several lines: no column, the target may be on another */
+		else if (f && (ln = src_line(t, line, &len)))
+			dg->col = target_column(ln, len, zsync_rdata_target(f->r->type, f->rd));
+	}
+	for (size_t k = 0; k < ntexts; k++) {
+		free(texts[k].owned);
+		free(texts[k].start);
+	}
+	free(texts);
+	free(locs);
+}
+
+size_t zsync_lint_zone(struct zsync_zone *z, const struct zsync_lint_source *src, struct zsync_diags *d)
 {
 	struct lint l = { .z = z, .d = d, .apex = zsync_zone_origin(z), .warn = !d->errors_only };
+	size_t first = d->n;
 	size_t n, i = 0;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
 	const struct zsync_rrset *soa = NULL, *apex_ns = NULL;
@@ -517,7 +748,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 				if (r->count >= 1) {
 					const uint8_t *t = zsync_rdata_target(r->type, r->rdata);
 					if (l.warn && t && *t && zsync_name_in_zone(t, l.apex) && !zsync_name_equal(t, o))
-						check_target_exists(&l, r, t, owner_buf, true);
+						check_target_exists(&l, r, r->rdata, t, owner_buf, true);
 				}
 				if (r->count > 1)
 					report(&l, r, ZSYNC_SEV_ERROR, "cname-multiple",
@@ -571,6 +802,8 @@ size_t zsync_lint_zone(struct zsync_zone *z, struct zsync_diags *d)
 	if (!apex_ns)
 		report(&l, NULL, ZSYNC_SEV_ERROR, "missing-ns", "no NS records at the apex %s",
 		       zsync_zone_name(z));
+	place_findings(&l, src, first);
+	free(l.recs);
 	free(l.owners);
 	return l.errors;
 }
@@ -750,7 +983,8 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
 	if (!zsync_lint_lost_lines(diags, diags_before))
-		zsync_lint_zone(z, diags);
+		zsync_lint_zone(z, &(struct zsync_lint_source){ path, f.data, f.len, zsync_tree_read, tree },
+				diags);
 	else /* say so: a clean lint after the fix must not come as a surprise */
 		zsync_diags_add(diags, path, 0, ZSYNC_SEV_WARNING, "syntax",
 				"syntax errors in this file lost records, so the other lint rules were not run on this zone; run check again after fixing them");

@@ -18,14 +18,28 @@ struct zsync_lint_rule {
 extern const struct zsync_lint_rule zsync_lint_rules[];
 const struct zsync_lint_rule *zsync_lint_rule_find(const char *name);
 
+/* The source a zone was parsed from, as given to zsync_zone_parse. */
+struct zsync_lint_source {
+	const char *path;
+	const char *text;
+	size_t len;
+	zsync_read_fn read; /* for $INCLUDE; NULL: none */
+	void *read_ctx;
+};
+
 /*
  * Runs every lint rule on a parsed zone and adds findings to diags (rule names:
  * out-of-zone, missing-soa, soa-count, missing-ns, cname-apex, cname-other,
  * cname-multiple, cname-loop, cname-chain, target-cname, no-address, missing-glue, occluded,
  * missing-dot, dangling, rrset-size).
+ * A finding about one record (the target rules: target-cname, no-address, missing-glue,
+ * missing-dot, dangling) is placed at that record's own file and line, and at the column
+ * of its target where its line shows it, from src (which is read again only when such a
+ * record is not its RRset's first); without src, at its RRset's first line.
  * Returns the number of errors added.
  */
-size_t zsync_lint_zone(struct zsync_zone *zone, struct zsync_diags *diags);
+size_t zsync_lint_zone(struct zsync_zone *zone, const struct zsync_lint_source *src,
+		       struct zsync_diags *diags);
 
 /*
  * True when diags (from index `from` on) hold a finding after which records were

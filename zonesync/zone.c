@@ -319,11 +319,19 @@ const struct zsync_rrset *zsync_zone_iter(const struct zsync_zone *z, size_t i)
 	return i < z->nrrsets && z->rrsets[i].count ? &z->rrsets[i] : NULL;
 }
 
-static uint16_t zone_add_file(struct zsync_zone *z, const char *path)
+static uint16_t zone_file_index(const struct zsync_zone *z, const char *path)
 {
 	for (uint16_t i = 0; i < z->nfiles; i++)
 		if (strcmp(z->files[i], path) == 0)
 			return i;
+	return UINT16_MAX;
+}
+
+static uint16_t zone_add_file(struct zsync_zone *z, const char *path)
+{
+	uint16_t i = zone_file_index(z, path);
+	if (i != UINT16_MAX)
+		return i;
 	z->files = zsync_xrealloc(z->files, (z->nfiles + 1) * sizeof(*z->files));
 	z->files[z->nfiles] = zsync_xstrdup(path);
 	return z->nfiles++;
@@ -589,6 +597,8 @@ static void bulk_finish(struct zsync_zone *z)
 		uint16_t s0 = b->sets[k].sorted, a = 0, c = s0;
 		qsort(v + s0, r->count - s0, sizeof(*v), item_pcmp);
 		uint8_t *n = zsync_arena_alloc(&z->arena, b->sets[k].size, 2), *o = n;
+		if (s0 == 0 || (c < r->count && rdata_cmp(v[c], v[0]) < 0))
+			r->flags |= ZSYNC_RRSET_LINE_NOT_FIRST;
 		while (a < s0 || c < r->count) {
 			const uint8_t *next = c >= r->count || (a < s0 && rdata_cmp(v[a], v[c]) < 0) ? v[a++] : v[c++];
 			size_t sz = knot_rdata_size(zsync_rdata_len(next));
@@ -728,6 +738,8 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 	}
 	memmove(r->rdata + before + isize, r->rdata + before, total - before);
 	memcpy(r->rdata + before, item, isize);
+	if (i == 0)
+		r->flags |= ZSYNC_RRSET_LINE_NOT_FIRST; /* the record at r->line is item 0 no more */
 	r->count++;
 	z->records++;
 	if (r->ttl != ttl) {
@@ -864,7 +876,7 @@ void zsync_zone_put_rrset(struct zsync_zone *z, const struct zsync_rrset *src, u
 	r->count = src->count;
 	r->ttl = ttl;
 	r->line = src->line;
-	r->flags = 0;
+	r->flags = src->flags & ZSYNC_RRSET_LINE_NOT_FIRST;
 	z->records += r->count;
 	free(z->sorted);
 	z->sorted = NULL;
@@ -1222,10 +1234,12 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 /* ---- parsing ---- */
 
 struct batch;
+struct locate;
 
 struct parse_ctx {
 	struct zsync_zone *z;
 	struct batch *batch;
+	struct locate *loc;     /* zsync_zone_locate: records are looked up, not added */
 	struct zsync_diags *d;
 	zsync_read_fn read;
 	void *read_ctx;
@@ -1541,6 +1555,8 @@ static void batch_flush(struct parse_ctx *c)
 	struct batch *b = c->batch;
 	struct zsync_zone *z = c->z;
 
+	if (!b)
+		return; /* locating: nothing is added */
 	for (size_t i = 0; i < b->n; i++) {
 		struct pending *p = &b->rec[i];
 		const struct zsync_rrset *r;
@@ -1570,6 +1586,37 @@ static void batch_flush(struct parse_ctx *c)
 	b->used = 0;
 }
 
+/* zsync_zone_locate's queries: open addressing over locs by record hash, index + 1 */
+struct locate {
+	struct zsync_zone_loc *locs;
+	uint32_t *slots;
+	size_t mask, left;
+};
+
+static uint64_t record_hash(const uint8_t *owner, uint16_t type, const uint8_t *item)
+{
+	return bytes_hash(item, 2 + zsync_rdata_len(item), rrset_hash(owner, zsync_name_len(owner), type));
+}
+
+static void locate_record(struct parse_ctx *c, zs_scanner_t *s, uint16_t file)
+{
+	struct locate *l = c->loc;
+	uint8_t owner[KNOT_DNAME_MAXLEN];
+
+	memcpy(owner, s->r_owner, s->r_owner_length);
+	canonicalise(scratch, owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
+	for (size_t k = record_hash(owner, s->r_type, scratch) & l->mask; l->slots[k]; k = (k + 1) & l->mask) {
+		struct zsync_zone_loc *q = &l->locs[l->slots[k] - 1];
+		if (q->line || q->type != s->r_type || !zsync_name_equal(q->owner, owner) ||
+		    rdata_cmp(q->rd, scratch) != 0)
+			continue;
+		q->file = file;
+		q->line = (uint32_t)s->line_counter;
+		if (--l->left == 0)
+			c->stop = true; /* all found: the rest need not be read */
+	}
+}
+
 static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path, uint16_t file)
 {
 	struct batch *b = c->batch;
@@ -1594,6 +1641,10 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 		zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "syntax",
 				"%s rdata of %u octets does not have the wire format of %s (RFC 3597 section 5: generic data of a known type must be valid rdata of that type)",
 				t, (unsigned)s->r_data_length, t);
+		return;
+	}
+	if (c->loc) {
+		locate_record(c, s, file);
 		return;
 	}
 	if (b->n == BATCH_RECORDS || b->used + need > sizeof(b->buf))
@@ -1688,7 +1739,8 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 		       const char *origin, uint32_t default_ttl)
 {
 	zs_scanner_t *s = scanner_get();
-	uint16_t file = zone_add_file(c->z, path);
+	/* locating: the files are the zone's already (UINT16_MAX: one it never read) */
+	uint16_t file = c->loc ? zone_file_index(c->z, path) : zone_add_file(c->z, path);
 
 	if (zs_init(s, origin, KNOT_CLASS_IN, default_ttl) != 0) {
 		zsync_diags_add(c->d, path, 0, ZSYNC_SEV_ERROR, "syntax", "bad origin '%s': %s",
@@ -1701,7 +1753,7 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 		goto out;
 	}
 	set_scanner_dir(s, path);
-	while (zs_parse_record(s) == 0 || s->state == ZS_STATE_ERROR) {
+	while (!c->stop && (zs_parse_record(s) == 0 || s->state == ZS_STATE_ERROR)) {
 		switch (s->state) {
 		case ZS_STATE_DATA:
 			handle_record(c, s, path, file);
@@ -1753,6 +1805,39 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 	z->last_owner = NULL;
 	zone_shrink(z);
 	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
+}
+
+void zsync_zone_locate(const struct zsync_zone *z, const char *path, const char *text, size_t len,
+		       zsync_read_fn read, void *read_ctx, struct zsync_zone_loc *locs, size_t n)
+{
+	/* the parse only reads the zone (its files, origin and budget): locate_record adds nothing */
+	struct zsync_diags diags = { 0 }; /* the first parse reported them already */
+	struct locate l = { .locs = locs, .left = n };
+	struct parse_ctx c = { .z = (struct zsync_zone *)z, .d = &diags, .read = read,
+			       .read_ctx = read_ctx, .loc = &l };
+	char norm[4096];
+	size_t cap = 16;
+
+	if (!n)
+		return;
+	while (cap < n * 2)
+		cap *= 2;
+	l.slots = zsync_xcalloc(cap, sizeof(*l.slots));
+	l.mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = record_hash(locs[i].owner, locs[i].type, locs[i].rd) & l.mask;
+		while (l.slots[k])
+			k = (k + 1) & l.mask;
+		l.slots[k] = (uint32_t)i + 1;
+		locs[i].line = 0;
+	}
+	c.chain[0] = normalise_path(path, norm, sizeof(norm)) == 0 ? norm : path;
+	c.files = 1;
+	c.bytes = len;
+	if (len <= z->budget.max_bytes)
+		parse_text(&c, path, text, len, z->name, NO_TTL);
+	free(l.slots);
+	zsync_diags_release(&diags);
 }
 
 int zsync_zone_add_text(struct zsync_zone *z, const char *text, size_t len, struct zsync_err *err)

@@ -50,6 +50,9 @@ enum zsync_rrset_flags {
 	ZSYNC_RRSET_TTL_ANY = 1 << 1,
 	/* the source held more than 65535 records for it (an error was reported; the rest dropped) */
 	ZSYNC_RRSET_TOO_MANY = 1 << 2,
+	/* the record written at `line` is no longer the first rdata item: a record written
+	 * later sorts before it (zsync_zone_locate finds where the others are written) */
+	ZSYNC_RRSET_LINE_NOT_FIRST = 1 << 3,
 };
 
 /*
@@ -67,7 +70,7 @@ struct zsync_rrset {
 	const uint8_t *owner;
 	uint8_t *rdata;
 	uint32_t ttl;
-	uint32_t line;  /* first line of the RRset in its file; 0 when not from a file */
+	uint32_t line;  /* line of the RRset's first record in its file; 0 when not from a file */
 	uint16_t type;
 	uint16_t count;
 	uint16_t file;  /* index for zsync_zone_file() */
@@ -181,6 +184,37 @@ size_t zsync_zone_record_count(const struct zsync_zone *zone);
 size_t zsync_zone_heap_bytes(const struct zsync_zone *zone);
 /* File name for a struct zsync_rrset's file index ("" when unknown). */
 const char *zsync_zone_file(const struct zsync_zone *zone, uint16_t idx);
+
+/*
+ * Where one record is written: owner, type and rdata item as the model holds them (in),
+ * file index (for zsync_zone_file) and line (out; line 0: not found).
+ */
+struct zsync_zone_loc {
+	const uint8_t *owner;
+	const uint8_t *rd;
+	uint16_t type;
+	uint16_t file;
+	uint32_t line;
+};
+
+/*
+ * True when the line of rdata item `index` of r is r->line: the model keeps a line per
+ * RRset only (its first record's), which is item 0 unless a later record sorts before it.
+ */
+static inline bool zsync_rrset_item_line_known(const struct zsync_rrset *r, size_t index)
+{
+	return r->count == 1 || (index == 0 && !(r->flags & ZSYNC_RRSET_LINE_NOT_FIRST));
+}
+
+/*
+ * Finds where the records of locs are written by parsing the zone's source again (path,
+ * text, read and read_ctx as given to zsync_zone_parse; the same include budget): the
+ * model keeps only the line of each RRset's first record, and a diagnostic about another
+ * record needs that record's own. A record written twice gets its first place. The
+ * zone itself is not changed. Costs one parse: for diagnostics only.
+ */
+void zsync_zone_locate(const struct zsync_zone *zone, const char *path, const char *text, size_t len,
+		       zsync_read_fn read, void *read_ctx, struct zsync_zone_loc *locs, size_t n);
 
 /* Finds the RRset; owner in wire form, any case. NULL when absent. */
 const struct zsync_rrset *zsync_zone_find(const struct zsync_zone *zone, const uint8_t *owner,

@@ -49,7 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zsync_zone_set_include_budget(z, &budget);
 	zsync_zone_parse(z, "zones/self.zone", (const char *)data, size, reader, &in, &d);
 	if (!zsync_lint_lost_lines(&d, 0))
-		zsync_lint_zone(z, &d);
+		zsync_lint_zone(z, &(struct zsync_lint_source){ "zones/self.zone", (const char *)data, size, reader, &in }, &d);
 	/* what apply and import do with a model: text, and a diff against an empty zone */
 	fuzz_render(z);
 	zsync_zone_free(z);

@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zsync_zone_set_include_budget(z, &budget);
 	zsync_zone_parse(z, "zones/example.com.zone", ps.p[0], ps.len[0], reader, &ps, &d);
 	if (!zsync_lint_lost_lines(&d, 0))
-		zsync_lint_zone(z, &d);
+		zsync_lint_zone(z, &(struct zsync_lint_source){ "zones/example.com.zone", ps.p[0], ps.len[0], reader, &ps }, &d);
 	char line[4096];
 	for (size_t i = 0; i < d.n; i++)
 		zsync_diag_format(&d.v[i], line, sizeof(line));

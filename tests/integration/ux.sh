@@ -190,10 +190,27 @@ name = "acme.test"
 providers = ["m"]
 EOF
 expect_exit 0 "check: warnings only" "$ZONESYNC" -c "$T/l.toml" check --worktree
-contains "shop's missing dot, on its own line" "$OUT" "zones/acme.test.zone:5: warning: shop.acme.test. CNAME target shops.example.net.acme.test. does not exist: shops.example.net. without its trailing dot?"
-contains "old's dangling target, on its own line" "$OUT" "zones/acme.test.zone:6: warning: old.acme.test. CNAME target gone.acme.test. has no records in the zone"
-contains "the MX's missing dot (the comment ignores another rule)" "$OUT" "zones/acme.test.zone:8: warning: acme.test. MX target mail.example.com.acme.test."
+contains "shop's missing dot, on its own line, at the target's column" "$OUT" "zones/acme.test.zone:5:12: warning: shop.acme.test. CNAME target shops.example.net.acme.test. does not exist: shops.example.net. without its trailing dot?"
+contains "old's dangling target, on its own line" "$OUT" "zones/acme.test.zone:6:11: warning: old.acme.test. CNAME target gone.acme.test. has no records in the zone"
+contains "the MX's missing dot (the comment ignores another rule)" "$OUT" "zones/acme.test.zone:8:9: warning: acme.test. MX target mail.example.com.acme.test."
 if printf '%s' "$OUT" | grep -q "kept.acme.test"; then nok "the ignore comment did not silence kept"; else ok "'; zonesync: ignore dangling' silences that record"; fi
+contains "three warnings" "$OUT" "0 errors, 3 warnings"
+# issue 19: a record added later, far from the rest of its RRset (the model keeps the
+# RRset's first line only), and one in an $INCLUDEd file: each reported at its own line
+git init -q -b main "$T/rl" && mkdir -p "$T/rl/zones/inc"
+{ printf '$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n'
+  printf 'mx1 A 192.0.2.25\n\n\n\n@ MX 10 mx1\n$INCLUDE inc/mail.inc\n'
+  for i in $(seq 11 34); do printf 'h%s A 192.0.2.%s\n' "$i" "$i"; done
+  printf '@ MX 20 mx2.acme.test.\n@ MX 5 mx0 ; zonesync: ignore no-address\n'
+  printf 'old CNAME ( ; zonesync: ignore dangling\n  gone )\nold2 CNAME (\n  gone2 )\n'; } > "$T/rl/zones/acme.test.zone"
+printf '; mail routed through the backup site\n@ MX 30 backup\n@ MX 40 relay ; zonesync: ignore no-address\n' > "$T/rl/zones/inc/mail.inc"
+sed "s|$T/l\"|$T/rl\"|" "$T/l.toml" > "$T/rl.toml"
+expect_exit 0 "check: an RRset written in three places" "$ZONESYNC" -c "$T/rl.toml" check --worktree
+contains "the MX added at line 35 is reported at line 35 (not the RRset's line 9), at its target" "$OUT" "zones/acme.test.zone:35:9: warning: acme.test. MX target mx2.acme.test. has no A or AAAA record in the zone [no-address]"
+contains "the MX in the included file at its own file and line" "$OUT" "zones/inc/mail.inc:2:9: warning: acme.test. MX target backup.acme.test. has no A or AAAA record in the zone [no-address]"
+if printf '%s' "$OUT" | grep -q "mx0\|relay"; then nok "an ignore comment on a record's own line did not silence it"; else ok "an ignore comment on the record's own line silences it (here and in the included file)"; fi
+contains "a record over two lines is reported at its first line" "$OUT" "zones/acme.test.zone:39: warning: old2.acme.test. CNAME target gone2.acme.test. has no records"
+if printf '%s' "$OUT" | grep -q "old.acme.test"; then nok "the ignore comment on a multi-line record's first line did not silence it"; else ok "the ignore comment on a multi-line record's first line silences it"; fi
 contains "three warnings" "$OUT" "0 errors, 3 warnings"
 sed 's/^providers = \["m"\]$/providers = ["m"]\nlint_disable = ["dangling"]/' "$T/l.toml" > "$T/l2.toml"
 expect_exit 0 "check with the zone's lint_disable" "$ZONESYNC" -c "$T/l2.toml" check --worktree
