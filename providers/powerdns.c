@@ -434,8 +434,78 @@ static int pdns_owner(const uint8_t *owner, const uint8_t *data, uint16_t len, u
 	return 0;
 }
 
+/*
+ * The target of an NS, MX or SRV record must be a host name for pdns's API ("RRset ... IN
+ * MX non-hostname content ...", HTTP 422, the whole PATCH with it): labels of letters,
+ * digits and '-', neither first nor last (tried against pdns 4.7: "a_b", "*", "a/b",
+ * "-a", "a-" refused; "a--b", "1.2.3.4." and the root, a null MX or SRV, taken).
+ */
+static int pdns_hostname(const uint8_t *data, uint16_t len, uint16_t at, uint8_t *out, uint16_t *outlen,
+			 struct zsync_err *err)
+{
+	for (const uint8_t *l = data + at; l < data + len && *l; l += *l + 1)
+		for (uint8_t i = 1; i <= *l; i++) {
+			uint8_t c = l[i];
+			bool edge = i == 1 || i == *l;
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			      (c == '-' && !edge)))
+				return zsync_err_set(err, ZSYNC_EINVAL,
+						     "PowerDNS takes only a host name as NS, MX or SRV target (letters, digits "
+						     "and '-' inside a label; its API answers 422 non-hostname content)");
+		}
+	memcpy(out, data, len);
+	*outlen = len;
+	return 0;
+}
+
+/* the target follows MX's preference (2 octets), SRV's priority, weight and port (6) */
+static int pdns_ns(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen,
+		   struct zsync_err *err)
+{
+	(void)owner;
+	return pdns_hostname(data, len, 0, out, outlen, err);
+}
+
+static int pdns_mx(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen,
+		   struct zsync_err *err)
+{
+	(void)owner;
+	return pdns_hostname(data, len, 2, out, outlen, err);
+}
+
+static int pdns_srv(const uint8_t *owner, const uint8_t *data, uint16_t len, uint8_t *out, uint16_t *outlen,
+		    struct zsync_err *err)
+{
+	(void)owner;
+	return pdns_hostname(data, len, 6, out, outlen, err);
+}
+
+/*
+ * Where pdns's API takes a type, and how many records (HTTP 422 for the whole PATCH
+ * otherwise, tried against pdns 4.7): DNSKEY only at the apex ("is only allowed at
+ * apex"), DS never there ("is not allowed at apex": it belongs in the parent), one CNAME
+ * or DNAME per name ("has more than one record").
+ */
+static int p_check_rrset(const struct zsync_rrset *r, const uint8_t *apex, struct zsync_err *err)
+{
+	bool at_apex = zsync_name_equal(r->owner, apex);
+	if (r->type == ZSYNC_TYPE_DNSKEY && !at_apex)
+		return zsync_err_set(err, ZSYNC_EINVAL, "PowerDNS holds DNSKEY records only at the zone's apex "
+				     "(its API answers 422 \"only allowed at apex\")");
+	if (r->type == ZSYNC_TYPE_DS && at_apex)
+		return zsync_err_set(err, ZSYNC_EINVAL, "PowerDNS holds no DS record at the zone's apex (its API "
+				     "answers 422 \"not allowed at apex\"; a zone's DS belongs in its parent)");
+	if ((r->type == ZSYNC_TYPE_CNAME || r->type == ZSYNC_TYPE_DNAME) && r->count > 1)
+		return zsync_err_set(err, ZSYNC_EINVAL, "PowerDNS holds one %s record per name, not %u",
+				     r->type == ZSYNC_TYPE_CNAME ? "CNAME" : "DNAME", r->count);
+	return 0;
+}
+
 static const struct zsync_normaliser pdns_normalisers[] = {
 	{ ZSYNC_NORM_EVERY_TYPE, "", pdns_owner },
+	{ ZSYNC_TYPE_NS, "", pdns_ns },
+	{ ZSYNC_TYPE_MX, "", pdns_mx },
+	{ ZSYNC_TYPE_SRV, "", pdns_srv },
 	{ PDNS_TYPE_LOC, "", pdns_loc },
 	{ 7, "", pdns_native_only },     { 8, "", pdns_native_only },     { 9, "", pdns_native_only },
 	{ 57, "", pdns_native_only },    { 32769, "", pdns_native_only }, { 65401, "", pdns_native_only },
@@ -548,6 +618,7 @@ const struct zsync_provider_type zsync_provider_powerdns = {
 	/* ZSYNC_CAP_CONCURRENT: priv is the HTTP client (thread-safe) and the base URL only */
 	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_CONCURRENT,
 	.normalisers = pdns_normalisers,
+	.check_rrset = p_check_rrset,
 	.open = p_open,
 	.list_zones = p_list,
 	.delete_zone = p_delete_zone,

@@ -79,7 +79,7 @@ struct zsync_apply_req {
 };
 
 /* The descriptor layout; bumped whenever struct zsync_provider_type or an op changes. */
-#define ZSYNC_PROVIDER_ABI 5
+#define ZSYNC_PROVIDER_ABI 6
 
 struct zsync_provider_type {
 	unsigned abi;                 /* ZSYNC_PROVIDER_ABI: the registry refuses another */
@@ -105,11 +105,12 @@ struct zsync_provider_type {
 	/*
 	 * Optional: refuses an RRset of git the provider cannot hold as a whole (a limit over
 	 * all its values together, where a normaliser sees one record: Route 53 cannot take
-	 * more characters of values in one change than 32,000). Returns 0, or ZSYNC_EINVAL
-	 * with the reason in err, which plan reports as a per-record refusal (nothing of the
-	 * zone is sent).
+	 * more characters of values in one change than 32,000), or where it stands in the
+	 * zone (apex: the zone's name, wire form; PowerDNS takes DNSKEY only there). Returns
+	 * 0, or ZSYNC_EINVAL with the reason in err, which plan reports as a per-record
+	 * refusal (nothing of the zone is sent).
 	 */
-	int (*check_rrset)(const struct zsync_rrset *rrset, struct zsync_err *err);
+	int (*check_rrset)(const struct zsync_rrset *rrset, const uint8_t *apex, struct zsync_err *err);
 	/*
 	 * The provider's own configuration keys, ended by { 0 }; the common keys
 	 * (nameservers, ignore, timeout, ...) are zonesync's and must not be repeated, except

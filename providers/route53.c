@@ -373,8 +373,9 @@ static int refuse_long_txt(const uint8_t *owner, const uint8_t *data, uint16_t l
  * An RRset goes in one CREATE, and one change batch carries at most 32,000 characters of
  * values (Route 53's documented limit): a bigger RRset cannot be written at all.
  */
-static int r_check_rrset(const struct zsync_rrset *r, struct zsync_err *err)
+static int r_check_rrset(const struct zsync_rrset *r, const uint8_t *apex, struct zsync_err *err)
 {
+	(void)apex;
 	char *txt = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	const uint8_t *rd = r->rdata;
 	size_t chars = 0;

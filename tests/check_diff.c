@@ -101,9 +101,11 @@ START_TEST(test_changes)
 }
 END_TEST
 
-/* a check_rrset that refuses RRsets of three or more records */
-static int refuse_three(const struct zsync_rrset *r, struct zsync_err *err)
+/* a check_rrset that refuses RRsets of three or more records, and any type 99 but at the apex */
+static int refuse_three(const struct zsync_rrset *r, const uint8_t *apex, struct zsync_err *err)
 {
+	if (r->type == 99 && !zsync_name_equal(r->owner, apex))
+		return zsync_err_set(err, ZSYNC_EINVAL, "SPF only at the apex");
 	return r->count >= 3 ? zsync_err_set(err, ZSYNC_EINVAL, "%u values together", r->count) : 0;
 }
 
@@ -175,6 +177,13 @@ START_TEST(test_policy)
 	ck_assert_str_eq(got, "create v.example.com. A ttl=300\n");
 	ck_assert_uint_eq(cs.errors.n, 1);
 	ck_assert_str_eq(cs.errors.v[0], "w.example.com. A: provider 'aws' cannot hold it: 3 values together");
+	zsync_changeset_release(&cs);
+	free(got);
+	/* and it is told where the zone's apex is */
+	got = run(HDR "@ SPF \"v=spf1 -all\"\nsub SPF \"v=spf1 -all\"\n", HDR, &whole, &cs);
+	ck_assert_str_eq(got, "create example.com. SPF ttl=300\n");
+	ck_assert_uint_eq(cs.errors.n, 1);
+	ck_assert_str_eq(cs.errors.v[0], "sub.example.com. SPF: provider 'aws' cannot hold it: SPF only at the apex");
 	zsync_changeset_release(&cs);
 	free(got);
 

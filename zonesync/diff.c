@@ -402,7 +402,7 @@ static void visit(const struct visit *v, const struct zsync_rrset *dr, const str
 	}
 	if (p->check_rrset) {
 		struct zsync_err cerr = { 0 };
-		if (p->check_rrset(dr, &cerr) < 0) {
+		if (p->check_rrset(dr, v->apex, &cerr) < 0) {
 			describe(dr, what, sizeof(what));
 			zsync_strlist_add_owned(&cs->errors, zsync_xasprintf("%s: provider '%s' cannot hold it: %s", what,
 									     p->provider ? p->provider : "?", cerr.msg));

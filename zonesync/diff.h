@@ -93,8 +93,8 @@ struct zsync_diff_policy {
 	const uint16_t *rrtypes;       /* supported types, 0-terminated; NULL: any */
 	uint32_t ttl_min, ttl_max;     /* 0: no limit */
 	uint32_t max_rrset_records;    /* the provider's limit of records in one RRset; 0: none */
-	/* the provider's check of a whole RRset (its descriptor's check_rrset); NULL: none */
-	int (*check_rrset)(const struct zsync_rrset *rrset, struct zsync_err *err);
+	/* the provider's check of a whole RRset in a zone (its descriptor's check_rrset); NULL: none */
+	int (*check_rrset)(const struct zsync_rrset *rrset, const uint8_t *apex, struct zsync_err *err);
 	bool manage_apex_ns;           /* false: apex NS belongs to the provider (not applicable) */
 	bool manage_soa;               /* true: the provider holds our SOA (zonefile) */
 	bool skip_unsupported;         /* unsupported = "skip" */

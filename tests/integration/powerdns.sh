@@ -8,7 +8,8 @@ set -u
 T=$(mktemp -d /tmp/zonesync-pdns-XXXXXX)
 take_port PORT || exit 1
 take_port API || exit 1
-cleanup() { bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1; rm -rf "$T"; }
+PROXY=
+cleanup() { [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null; bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1; rm -rf "$T"; }
 trap cleanup EXIT
 bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PORT" "$API" >/dev/null || exit 1
 export PDNS_KEY=$(cat "$T/pdns/api.key")
@@ -83,13 +84,15 @@ contains "one PATCH for the zone" "$OUT" "(2 GET, 1 PATCH, 0 POST)"
 same "changed" "$(answers "$PORT" api.example.com A)" "$(printf '192.0.2.20\n192.0.2.31')"
 same "added" "$(answers "$PORT" added.example.com AAAA)" "2001:db8::31"
 
-# PowerDNS refuses a DS at the apex: the whole PATCH is rolled back, the good record too
+# PowerDNS refuses a DS at the apex (HTTP 422, for the whole PATCH): plan refuses it per
+# record, and nothing of the zone is sent, the good record neither
 echo 'good 300 IN A 192.0.2.77' >> zones/example.com.zone
 echo '@ 300 IN DS 2371 13 2 1F987CC6583E92DF0890718C42C4F4BDC4B83F2B07BD4E6E2345E9C3A6E6B5AC' >> zones/example.com.zone
 git_commit "$R" "DS at the apex"
-expect_exit 3 "a rejected PATCH fails the provider" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
-contains "the error names provider, zone and HTTP status" "$OUT" "provider 'pdns': zone 'example.com.': HTTP 422: Record example.com. IN DS is not allowed at apex"
-same "nothing of that PATCH was applied" "$(answers "$PORT" good.example.com A)" ""
+expect_exit 3 "a DS at the apex fails the provider before anything is sent" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+contains "the error names provider, zone, record and reason" "$OUT" "provider 'pdns': zone 'example.com.': example.com. DS: provider 'pdns' cannot hold it: PowerDNS holds no DS record at the zone's apex"
+contains "no PATCH" "$OUT" "(1 GET, 0 PATCH, 0 POST)"
+same "nothing of the zone was applied" "$(answers "$PORT" good.example.com A)" ""
 git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
 
 # review, then apply exactly the reviewed plan; refused when live state moved meanwhile
@@ -218,25 +221,51 @@ contains "per record, with the reason (a type pdns names itself)" "$OUT" "mb.for
 sed -i '/^big LOC\|^mb TYPE7/d' zones/forms.example.zone
 git_commit "$R" "back"
 
-# a zone create_zones made in a run whose PATCH failed is not left served empty
+# what pdns's API refuses for a whole PATCH (HTTP 422) is refused per record in plan, with
+# the reason, and nothing of the zone is sent: a DNSKEY below the apex, a DS at the apex,
+# an NS, MX or SRV target that is not a host name
 cat > zones/bad.example.zone <<'ZONE'
 $TTL 300
 @ IN SOA ns1.bad.example. hostmaster.bad.example. 1 3600 600 86400 300
 @ IN NS ns1.bad.example.
 ns1 IN A 192.0.2.1
+@ IN DNSKEY 257 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
 key IN DNSKEY 257 3 13 kXKkvWU3vGYfTJGl3qBd4qhiWp5aRs7YtkCJxD2d+t7KXqwahww5IgJtxJT2yFItlggazyfXqJEVOmMJ3qT0tQ==
+@ IN DS 2371 13 2 c988ec423e3880eb8dd8a46fe06ca230ee23f35b578f5a0dc8c3fe55f56df7e3
+child IN DS 2371 13 2 c988ec423e3880eb8dd8a46fe06ca230ee23f35b578f5a0dc8c3fe55f56df7e3
+child IN NS ns1.child.bad.example.
+ns1.child IN A 192.0.2.2
+@ IN MX 10 mail_relay.example.net.
 ZONE
-git_commit "$R" "a zone pdns refuses (DNSKEY below the apex)"
+git_commit "$R" "a zone pdns cannot hold all of"
 printf '[[zones]]\nname = "bad.example"\n' >> "$CFG"
-expect_exit 3 "a refused first PATCH of a new zone fails the pair" "$ZONESYNC" -c "$CFG" --no-color apply --zone bad.example
-contains "with pdns's reason" "$OUT" "HTTP 422: Record key.bad.example. IN DNSKEY is only allowed at apex"
+expect_exit 3 "plan refuses what PowerDNS cannot hold" "$ZONESYNC" -c "$CFG" --no-color plan --zone bad.example
+contains "a DNSKEY below the apex, with the reason" "$OUT" "key.bad.example. DNSKEY: provider 'pdns' cannot hold it: PowerDNS holds DNSKEY records only at the zone's apex"
+contains "a DS at the apex" "$OUT" "bad.example. DS: provider 'pdns' cannot hold it: PowerDNS holds no DS record at the zone's apex"
+contains "an MX target that is not a host name" "$OUT" "bad.example. MX: provider 'pdns' cannot hold it: PowerDNS takes only a host name as NS, MX or SRV target"
+check "not the DNSKEY at the apex, nor the DS of the delegation" sh -c "! printf '%s' \"\$1\" | grep -Eq \"(^|[ ']|: )bad[.]example[.] DNSKEY:|child[.]bad[.]example[.] DS:\"" _ "$OUT"
+expect_exit 3 "apply sends nothing of the zone" "$ZONESYNC" -c "$CFG" --no-color apply --zone bad.example
+same "PowerDNS was not asked to create it" "$(api "http://127.0.0.1:$API/api/v1/servers/localhost/zones/bad.example.")" "404"
+sed -i '/^key IN DNSKEY/d;/^@ IN DS/d;/mail_relay/d' zones/bad.example.zone
+git_commit "$R" "bad.example without what pdns refuses"
+
+# a zone create_zones made in a run whose PATCH failed is not left served empty (a proxy
+# refuses the PATCH as the API would: what pdns refuses is refused in plan already)
+take_port XPORT || exit 1
+python3 "$TOP/tests/fakes/dropwrites.py" "$XPORT" "$API" --refuse PATCH >"$T/proxy.log" 2>&1 </dev/null &
+PROXY=$!
+for i in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$XPORT/")" != 000 ] && break; sleep 0.1; done
+sed "s|^url = .*|url = \"http://127.0.0.1:$XPORT\"|" "$CFG" > "$T/refusing.toml"
+expect_exit 3 "a refused first PATCH of a new zone fails the pair" "$ZONESYNC" -c "$T/refusing.toml" --no-color apply --zone bad.example
+contains "with provider, zone and the API's reason" "$OUT" "provider 'pdns': zone 'bad.example.': HTTP 422: refused by the test proxy"
 contains "and says the new zone was deleted again" "$OUT" "(the zone created for these records was deleted again)"
 same "PowerDNS does not have the zone" "$(api "http://127.0.0.1:$API/api/v1/servers/localhost/zones/bad.example.")" "404"
 check "nor serves it" sh -c "! dig @127.0.0.1 -p $PORT +norec bad.example SOA | grep -q 'status: NOERROR'"
-sed -i '/^key IN DNSKEY/d' zones/bad.example.zone
-git_commit "$R" "bad.example without the DNSKEY"
+kill "$PROXY" 2>/dev/null
+PROXY=
 expect_exit 0 "the next apply creates it whole" "$ZONESYNC" -c "$CFG" --no-color apply --zone bad.example
 same "with its NS" "$(answers "$PORT" bad.example NS)" "ns1.bad.example."
+same "and the DNSKEY at its apex" "$(answers "$PORT" bad.example DNSKEY | wc -l)" "1"
 
 # concurrency = 2: two zones at once at PowerDNS; the same results, converged, in the same order
 for i in 1 2 3 4 5 6; do
