@@ -66,9 +66,12 @@ START_TEST(test_migrate_from_v1)
 	ck_assert_int_eq(zsync_state_open_version(&st, db, 1, &err), 0);
 	ck_assert_int_eq(zsync_state_version(st), 1);
 	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc123", "cli", &run, &err), 0);
-	struct zsync_journal_entry e = { "example.com.", "bind", "create", "www.example.com.", "A", NULL, "300 192.0.2.1" };
-	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
 	zsync_state_close(st);
+	/* a v1 journal row, written the v1 way */
+	tu_sh("sqlite3 '%s' \"INSERT INTO journal (run_id, zone, provider, op, owner, type, new_rdata, status, updated_at) "
+	      "VALUES (%lld, 'example.com.', 'bind', 'create', 'www.example.com.', 'A', '300 192.0.2.1', 'planned', 1)\"",
+	      db, (long long)run);
+	id = count_rows("SELECT max(id) FROM journal");
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'drift'"), 0);
 	/* a v1 pair row written the v1 way */
 	tu_sh("sqlite3 '%s' \"INSERT INTO pair_status (zone, provider, consecutive_failures) VALUES ('example.com.', 'bind', 2)\"", db);
@@ -475,12 +478,16 @@ START_TEST(test_journal_batches)
 			first = id;
 	}
 	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
-	/* every row is written, and they are consecutive (what the range update relies on) */
+	/* every row is written, with consecutive ids */
 	ck_assert_int_eq(id - first, 999);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'sent'"), 1000);
 	/* deferred: the outcome and a health row, durable at close */
+	const char **applied = zsync_xmalloc(1000 * sizeof(*applied));
+	int64_t *all = zsync_xmalloc(1000 * sizeof(*all));
+	for (int j = 0; j < 1000; j++)
+		applied[j] = "applied", all[j] = first + j;
 	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
-	ck_assert_int_eq(zsync_state_journal_set_range(st, first, id, "applied", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_set_many(st, 1000, all, applied, NULL, &err), 0);
 	ck_assert_int_eq(zsync_state_defer_end(st, true, &err), 0);
 	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
 	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "bind", true, "abc", NULL, &err), 0);
@@ -498,7 +505,7 @@ START_TEST(test_journal_batches)
 	if (pid == 0) {
 		struct zsync_state *s2 = NULL;
 		if (zsync_state_open(&s2, db, &err) < 0 || zsync_state_defer_begin(s2, &err) < 0 ||
-		    zsync_state_journal_set_range(s2, first, id, "failed", "x", &err) < 0 ||
+		    zsync_state_journal_set(s2, first, "failed", "x", &err) < 0 ||
 		    zsync_state_defer_end(s2, true, &err) < 0)
 			_exit(3);
 		_exit(0); /* no close, no flush: as if killed */
@@ -507,6 +514,8 @@ START_TEST(test_journal_batches)
 	waitpid(pid, &status, 0);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'applied'"), 1000);
+	free(applied);
+	free(all);
 }
 END_TEST
 
@@ -563,21 +572,274 @@ START_TEST(test_migrate_journal_index)
 
 	ck_assert_int_eq(zsync_state_open_version(&st, db, 3, &err), 0);
 	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err), 0);
-	struct zsync_journal_entry e = { "example.com.", "bind", "create", "www.example.com.", "A", NULL, "300 192.0.2.1", "sent" };
-	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
-	ck_assert_int_eq(zsync_state_journal_set(st, id, "unknown", "timed out", &err), 0);
 	zsync_state_close(st);
+	tu_sh("sqlite3 '%s' \"INSERT INTO journal (run_id, zone, provider, op, owner, type, new_rdata, status, error, updated_at) "
+	      "VALUES (%lld, 'example.com.', 'bind', 'create', 'www.example.com.', 'A', '300 192.0.2.1', 'unknown', 'timed out', 1)\"",
+	      db, (long long)run);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'journal_pair'"), 1);
 
 	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
 	ck_assert_int_eq(zsync_state_version(st), ZSYNC_STATE_SCHEMA);
-	zsync_state_close(st);
 	/* the full per-pair index is gone; the unknown outcomes are still found by index */
+	ck_assert_int_eq(zsync_state_unknown_count(st, "example.com.", "bind", &id, &err), 0);
+	ck_assert_int_eq(id, 1);
+	zsync_state_close(st);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE name = 'journal_pair'"), 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'unknown' AND zone = 'example.com.'"), 1);
-	char *plan = tu_sh_out(&rc, "sqlite3 '%s' \"EXPLAIN QUERY PLAN SELECT id FROM journal WHERE status = 'unknown' AND zone = 'a.' AND provider = 'b' ORDER BY id\"", db);
-	ck_assert_msg(strstr(plan, "journal_unknown"), "%s", plan);
+	char *plan = tu_sh_out(&rc, "sqlite3 '%s' \"EXPLAIN QUERY PLAN SELECT sum(unknown) FROM changeset WHERE unknown > 0 AND zone = 'a.' AND provider = 'b'\"", db);
+	ck_assert_msg(strstr(plan, "changeset_unknown"), "%s", plan);
 	free(plan);
+}
+END_TEST
+
+/* Each journal row as "id|run|zone|provider|op|owner|type|old|new|status|error" lines. */
+static int change_line_cb(void *ctx, const struct zsync_change_info *c)
+{
+	char **out = ctx;
+	char *line = tu_fmt("%s%lld|%lld|%s|%s|%s|%s|%s|%s|%s|%s|%s\n", *out, (long long)c->id, (long long)c->run_id,
+			    c->zone, c->provider, c->op, c->owner, c->type, c->old_rdata ? c->old_rdata : "",
+			    c->new_rdata ? c->new_rdata : "", c->status, c->error ? c->error : "");
+	free(*out);
+	*out = line;
+	return 0;
+}
+
+/* The rows of schema 4 (a table) and of schema 5 (the view over change sets) as text. */
+#define ROWS_SQL "SELECT id, run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, updated_at FROM journal ORDER BY id"
+
+START_TEST(test_migrate_v4_history)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int64_t run1, run2, n = 0;
+	int rc;
+
+	/* a schema-4 database with history: two runs, every status, errors, an override row,
+	 * multi-line RRsets and text that needs quoting in JSON (quotes, backslashes, a tab) */
+	ck_assert_int_eq(zsync_state_open_version(&st, db, 4, &err), 0);
+	ck_assert_int_eq(zsync_state_version(st), 4);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "c1", "cli", &run1, &err), 0);
+	ck_assert_int_eq(zsync_state_run_end(st, run1, "partial", "3 changes", &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "reconcile", "c2", "cron", &run2, &err), 0);
+	ck_assert_int_eq(zsync_state_run_end(st, run2, "ok", "2 changes", &err), 0);
+	zsync_state_close(st);
+	tu_sh("sqlite3 '%s' \"INSERT INTO journal (id, run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, updated_at) VALUES "
+	      "(7, %lld, 'a.', 'bind', 'create', 'www.a.', 'A', NULL, '300 192.0.2.1' || char(10) || '300 192.0.2.2', 'applied', NULL, 100),"
+	      "(8, %lld, 'a.', 'bind', 'update', 't.a.', 'TXT', '300 \\\"old \\\\\\\\ one\\\"', '300 \\\"new' || char(9) || 'one\\\"', 'failed', 'HTTP 500', 101),"
+	      "(9, %lld, 'a.', 'dyn', 'delete', 'mx.a.', 'MX', '300 10 mx.a.', NULL, 'unknown', 'timed out', 102),"
+	      "(12, %lld, 'a.', 'dyn', 'allow-older', 'a.', 'COMMIT', 'c9', 'c2', 'applied', 'behind c9', 103),"
+	      "(13, %lld, 'b.', 'bind', 'create', 'b.', 'NS', NULL, '300 ns1.b.', 'sent', NULL, 104)\"",
+	      db, (long long)run1, (long long)run1, (long long)run1, (long long)run2, (long long)run2);
+	char *before = tu_sh_out(&rc, "sqlite3 '%s' '" ROWS_SQL "'", db);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_msg(strstr(before, "new\tone"), "%s", before);
+
+	ck_assert_msg(zsync_state_open(&st, db, &err) == 0, "%s", err.msg);
+	ck_assert_int_eq(zsync_state_version(st), ZSYNC_STATE_SCHEMA);
+	zsync_state_close(st);
+	/* the rows read the same, ids and all */
+	char *after = tu_sh_out(&rc, "sqlite3 '%s' '" ROWS_SQL "'", db);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(after, before);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 5);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal'"), 0);
+
+	/* and so does history through the library */
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	char *lines = zsync_xstrdup("");
+	ck_assert_int_eq(zsync_state_changes(st, run1, NULL, NULL, change_line_cb, &lines, &err), 0);
+	ck_assert_str_eq(lines, "7|1|a.|bind|create|www.a.|A||300 192.0.2.1\n300 192.0.2.2|applied|\n"
+				"8|1|a.|bind|update|t.a.|TXT|300 \"old \\\\ one\"|300 \"new\tone\"|failed|HTTP 500\n"
+				"9|1|a.|dyn|delete|mx.a.|MX|300 10 mx.a.||unknown|timed out\n");
+	free(lines);
+	lines = zsync_xstrdup("");
+	ck_assert_int_eq(zsync_state_changes(st, run2, NULL, "dyn", change_line_cb, &lines, &err), 0);
+	ck_assert_str_eq(lines, "12|2|a.|dyn|allow-older|a.|COMMIT|c9|c2|applied|behind c9\n");
+	free(lines);
+	struct collect c = { "" };
+	zsync_state_runs(st, 10, "a.", NULL, run_cb, &c, &err);
+	ck_assert_str_eq(c.buf, "reconcile c2 ok 1\napply c1 partial 3\n");
+	ck_assert_int_eq(zsync_state_unknown_count(st, "a.", "dyn", &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	lines = zsync_xstrdup("");
+	ck_assert_int_eq(zsync_state_unknown(st, "a.", "dyn", change_line_cb, &lines, &err), 0);
+	ck_assert_str_eq(lines, "9|1|a.|dyn|delete|mx.a.|MX|300 10 mx.a.||unknown|timed out\n");
+	free(lines);
+	/* an old row's outcome can still be resolved, and a new set's ids follow the old ones */
+	ck_assert_int_eq(zsync_state_journal_set(st, 9, "applied", "resolved", &err), 0);
+	ck_assert_int_eq(zsync_state_unknown_count(st, "a.", "dyn", &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	int64_t id;
+	struct zsync_journal_entry e = { "a.", "bind", "create", "new.a.", "A", NULL, "300 192.0.2.9" };
+	ck_assert_int_eq(zsync_state_journal_add(st, run2, &e, &id, &err), 0);
+	ck_assert_int_eq(id, 14);
+	/* an interrupted run: its `sent` row becomes unknown */
+	tu_sh("sqlite3 '%s' \"UPDATE runs SET status = 'running' WHERE id = %lld\"", db, (long long)run2);
+	ck_assert_int_eq(zsync_state_recover(st, &err), 1);
+	ck_assert_int_eq(zsync_state_unknown_count(st, "b.", "bind", &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	/* retention removes old sets with their rows */
+	struct zsync_prune_result r;
+	ck_assert_int_eq(zsync_state_prune(st, 1, 0, false, &r, &err), 0);
+	ck_assert_int_eq(r.runs, 1);
+	ck_assert_int_eq(r.journal_rows, 3);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal"), 3);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset_changes"), 3);
+	int s2;
+	char *ok = tu_sh_out(&s2, "sqlite3 '%s' 'PRAGMA foreign_keys = ON; PRAGMA foreign_key_check; PRAGMA integrity_check'", db);
+	ck_assert_str_eq(ok, "ok\n");
+	free(ok);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_changeset_outcomes)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_journal_buf b = { 0 };
+	int64_t run, set, n;
+	char *lines;
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "c1", "cli", &run, &err), 0);
+	/* nothing to journal: no row */
+	ck_assert_int_eq(zsync_state_changeset_add(st, run, "a.", "ns1", &b, "sent", &set, &err), 0);
+	ck_assert_int_eq(set, 0);
+	zsync_journal_buf_add(&b, "create", "www.a.", "A", NULL, "300 192.0.2.1");
+	zsync_journal_buf_add(&b, "update", "t.a.", "TXT", "300 \"a\\\"b\"", "300 \"c\\\\d\"\n300 \"\x01\"");
+	zsync_journal_buf_add(&b, "delete", "mx.a.", "MX", "300 10 mx.a.", NULL);
+	zsync_journal_buf_add(&b, "create", "v6.a.", "AAAA", NULL, "300 2001:db8::1");
+	ck_assert_int_eq(zsync_state_changeset_add(st, run, "a.", "ns1", &b, "sent", &set, &err), 0);
+	zsync_journal_buf_release(&b);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'sent'"), 4);
+	lines = zsync_xstrdup("");
+	ck_assert_int_eq(zsync_state_changes(st, run, NULL, NULL, change_line_cb, &lines, &err), 0);
+	char *want = tu_fmt("%lld|1|a.|ns1|create|www.a.|A||300 192.0.2.1|sent|\n"
+			    "%lld|1|a.|ns1|update|t.a.|TXT|300 \"a\\\"b\"|300 \"c\\\\d\"\n300 \"\x01\"|sent|\n"
+			    "%lld|1|a.|ns1|delete|mx.a.|MX|300 10 mx.a.||sent|\n"
+			    "%lld|1|a.|ns1|create|v6.a.|AAAA||300 2001:db8::1|sent|\n",
+			    (long long)set, (long long)set + 1, (long long)set + 2, (long long)set + 3);
+	ck_assert_str_eq(lines, want);
+	free(lines);
+	free(want);
+
+	/* a provider that applied part of the set: each change its own outcome; the error
+	 * goes to those not applied */
+	const char *of[] = { "applied", "unknown", "failed", "applied" };
+	ck_assert_int_eq(zsync_state_changeset_set(st, set, 4, of, "failed", "HTTP 502", &err), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'applied' AND error IS NULL"), 2);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'unknown' AND error = 'HTTP 502' AND owner = 't.a.'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'failed' AND error = 'HTTP 502' AND owner = 'mx.a.'"), 1);
+	ck_assert_int_eq(zsync_state_unknown_count(st, "a.", "ns1", &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	lines = zsync_xstrdup("");
+	ck_assert_int_eq(zsync_state_unknown(st, "a.", "ns1", change_line_cb, &lines, &err), 0);
+	ck_assert_msg(strstr(lines, "|t.a.|TXT|") && !strstr(lines, "mx.a."), "%s", lines);
+	free(lines);
+	/* resolved by a later read */
+	int64_t id = set + 1;
+	const char *st_applied = "applied", *note = "read the provider: it is served";
+	ck_assert_int_eq(zsync_state_journal_set_many(st, 1, &id, &st_applied, &note, &err), 0);
+	ck_assert_int_eq(zsync_state_unknown_count(st, "a.", "ns1", &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'applied'"), 3);
+	/* a bad status is refused, and changes nothing */
+	ck_assert_int_lt(zsync_state_journal_set(st, set + 2, "maybe", NULL, &err), 0);
+	ck_assert_int_lt(zsync_state_journal_set(st, set + 4, "applied", NULL, &err), 0);
+	struct zsync_journal_entry bad = { "a.", "ns1", "rename", "x.a.", "A", NULL, NULL };
+	ck_assert_int_lt(zsync_state_journal_add(st, run, &bad, &id, &err), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'failed'"), 1);
+	/* the set as a whole: rows of their own go */
+	ck_assert_int_eq(zsync_state_changeset_set(st, set, 4, NULL, "applied", NULL, &err), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM change_status"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'applied'"), 4);
+	struct collect c = { "" };
+	zsync_state_runs(st, 10, NULL, "ns1", run_cb, &c, &err);
+	ck_assert_str_eq(c.buf, "apply c1 running 4\n");
+	zsync_state_close(st);
+}
+END_TEST
+
+/*
+ * Crash between the send and the outcome: the zonefile provider's reload command kills
+ * zonesync after the file is in place. The change set is durable as `sent`; the next run
+ * marks it unknown, reads the provider and resolves every change (applied: the file was
+ * installed). The same with the file put back as before the crash (the send was lost):
+ * every change resolves failed and the run sends them again.
+ */
+START_TEST(test_crash_between_send_and_outcome)
+{
+	const char *bin = getenv("ZONESYNC");
+	static char abs[4096];
+	int rc;
+	char *out;
+
+	if (!bin)
+		bin = realpath("build/zonesync", abs) ? abs : "build/zonesync";
+	tu_sh("cd '%s' && mkdir -p repo/zones served && git init -q repo", dir);
+	char *zone = tu_fmt("%s/repo/zones/example.com.zone", dir);
+	char *text = tu_fmt("$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n");
+	for (int i = 0; i < 40; i++) {
+		char *t = tu_fmt("%sh%d A 192.0.2.%d\n", text, i, i + 10);
+		free(text);
+		text = t;
+	}
+	tu_write(zone, text);
+	tu_sh("cd '%s/repo' && git add -A && git -c user.name=t -c user.email=t@t commit -qm one", dir);
+	char *cfg = tu_fmt("%s/zonesync.toml", dir);
+	char *conf = tu_fmt("[repo]\npath = \"repo\"\n[state]\npath = \"sub/dir/state.db\"\n"
+			    "[defaults]\nmax_changes = 1000\nmax_update_pct = 100\nmax_delete_pct = 100\n"
+			    "[providers.files]\ntype = \"zonefile\"\ndirectory = \"served\"\ncreate_zones = true\n"
+			    "reload_command = [\"sh\", \"-c\", \"%s\"]\n"
+			    "[[zones]]\nname = \"example.com\"\nproviders = [\"files\"]\n",
+			    "test -e crash && kill -9 $PPID; exit 0");
+	tu_write(cfg, conf);
+	char *crash = tu_fmt("%s/crash", dir);
+	tu_write(crash, "");
+	out = tu_sh_out(&rc, "cd '%s' && '%s' -q -c '%s' apply 2>&1", dir, bin, cfg);
+	ck_assert_msg(rc != 0 && rc != 1, "%d %s", rc, out); /* killed */
+	free(out);
+	/* the whole set was durable before the send; no outcome */
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset WHERE status = 'sent'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status = 'sent'"), 43);
+	unlink(crash);
+	out = tu_sh_out(&rc, "cd '%s' && '%s' --no-color -c '%s' apply 2>&1", dir, bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "1 earlier run ended without finishing") && strstr(out, "0 changes applied"),
+		      "%d %s", rc, out);
+	free(out);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE run_id = 1 AND status = 'applied' "
+				    "AND error LIKE 'the outcome was unknown (sent by a run that ended without finishing); run 2 read the provider: it is served'"), 43);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE status IN ('sent', 'unknown')"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset WHERE unknown > 0"), 0);
+
+	/* a second change set, and the send lost: the file as it was before */
+	tu_sh("cp '%s/served/example.com.zone' '%s/before.zone'", dir, dir);
+	tu_sh("cd '%s/repo' && sed -i 's/192\\.0\\.2\\./198.51.100./' zones/example.com.zone && git -c user.name=t -c user.email=t@t commit -qam two", dir);
+	tu_write(crash, "");
+	out = tu_sh_out(&rc, "cd '%s' && '%s' -q -c '%s' apply 2>&1", dir, bin, cfg);
+	ck_assert_msg(rc != 0 && rc != 1, "%d %s", rc, out);
+	free(out);
+	unlink(crash);
+	tu_sh("cp '%s/before.zone' '%s/served/example.com.zone'", dir, dir);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE run_id = 3 AND status = 'sent'"), 41);
+	out = tu_sh_out(&rc, "cd '%s' && '%s' --no-color -c '%s' apply 2>&1", dir, bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "41 changes applied"), "%d %s", rc, out);
+	free(out);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE run_id = 3 AND status = 'failed' "
+				    "AND error LIKE '%%run 4 read the provider: it is not served: the change did not happen'"), 41);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM journal WHERE run_id = 4 AND status = 'applied'"), 41);
+	out = tu_sh_out(&rc, "cd '%s' && '%s' --no-color -c '%s' history -n 2 2>&1", dir, bin, cfg);
+	ck_assert_msg(rc == 0 && strstr(out, "interrupted") && strstr(out, "it is not served"), "%s", out);
+	free(out);
+	free(crash);
+	free(conf);
+	free(cfg);
+	free(text);
+	free(zone);
 }
 END_TEST
 
@@ -599,6 +861,9 @@ int main(void)
 	tcase_add_test(tc, test_check_on_demand);
 	tcase_add_test(tc, test_journal_batches);
 	tcase_add_test(tc, test_cli_state);
+	tcase_add_test(tc, test_migrate_v4_history);
+	tcase_add_test(tc, test_changeset_outcomes);
+	tcase_add_test(tc, test_crash_between_send_and_outcome);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

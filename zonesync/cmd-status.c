@@ -52,13 +52,6 @@ static int pair_cb(void *ctx, const struct zsync_pair_status *p)
 	return 0;
 }
 
-static int count_cb(void *ctx, const struct zsync_change_info *c)
-{
-	(void)c;
-	++*(int *)ctx;
-	return 0;
-}
-
 static int row_cmp(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -118,8 +111,11 @@ int cmd_status(int argc, char **argv, struct zsync_ctx *ctx)
 			goto out;
 		}
 		/* pairs the database knows stay listed even when the config dropped them */
-		for (size_t i = 0; i < rows.n; i++)
-			zsync_state_unknown(st, rows.v[i].zone, rows.v[i].provider, count_cb, &rows.v[i].unknown, &err);
+		for (size_t i = 0; i < rows.n; i++) {
+			int64_t n = 0;
+			zsync_state_unknown_count(st, rows.v[i].zone, rows.v[i].provider, &n, &err);
+			rows.v[i].unknown = (int)n;
+		}
 	}
 	if (rows.n > 1)
 		qsort(rows.v, rows.n, sizeof(*rows.v), row_cmp);

@@ -36,6 +36,28 @@ struct zsync_lock {
 	int fd;
 };
 
+/*
+ * A change set's rows, one per change, from its JSON array [[op, owner, type, old, new],
+ * ...]: the view `journal` and the readers that need the set's own columns in WHERE
+ * (so that sqlite uses their indexes) share this text.
+ */
+#define JOURNAL_EXPAND_COLUMNS                                                                  \
+	"s.id + c.key AS id, s.run_id AS run_id, s.zone AS zone, s.provider AS provider, "      \
+	"c.value ->> 0 AS op, c.value ->> 1 AS owner, c.value ->> 2 AS type, "                  \
+	"c.value ->> 3 AS old_rdata, c.value ->> 4 AS new_rdata, "                              \
+	"coalesce(o.status, s.status) AS status, "                                              \
+	"CASE WHEN o.id IS NULL THEN s.error ELSE o.error END AS error, "                       \
+	"coalesce(o.updated_at, s.updated_at) AS updated_at"
+#define JOURNAL_EXPAND_FROM                                                                     \
+	"FROM changeset s JOIN changeset_changes d ON d.id = s.id JOIN json_each(d.changes) c " \
+	"LEFT JOIN change_status o ON o.id = s.id + c.key"
+
+/* How many of a set's changes are unknown: its own status for those without a row of their own. */
+#define UNKNOWN_COUNT                                                                            \
+	"CASE WHEN status = 'unknown' THEN n - (SELECT count(*) FROM change_status o "            \
+	"WHERE o.set_id = changeset.id AND o.status != 'unknown') ELSE (SELECT count(*) "          \
+	"FROM change_status o WHERE o.set_id = changeset.id AND o.status = 'unknown') END"
+
 /* Forward migrations: migrations[i] takes the schema from version i to i + 1. */
 static const char *const migrations[ZSYNC_STATE_SCHEMA] = {
 	/* 1: runs, change journal, provider x zone health */
@@ -112,6 +134,43 @@ static const char *const migrations[ZSYNC_STATE_SCHEMA] = {
 	 * a third of an apply's journal cost. */
 	"DROP INDEX journal_pair;"
 	"CREATE INDEX journal_unknown ON journal(zone, provider) WHERE status = 'unknown';",
+	/* 5: one row per change set, its changes as one JSON array: a row per change (and its
+	 * index entries, and rewriting it for the outcome) was three quarters of a big apply.
+	 * A change keeps an id of its own: a set holds ids id .. id + n - 1. The outcome is
+	 * the set's, but for the changes in change_status (a provider that applied part of a
+	 * set, an unknown outcome resolved change by change). The view `journal` gives the
+	 * rows of schema 4, column for column, to every reader (and to sqlite3 users). The
+	 * rows of schema 4 become sets of one change with their ids: history reads the same. */
+	"CREATE TABLE changeset ("
+	"  id INTEGER PRIMARY KEY,"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id),"
+	"  zone TEXT NOT NULL,"
+	"  provider TEXT NOT NULL,"
+	"  n INTEGER NOT NULL CHECK (n >= 1),"
+	"  status TEXT NOT NULL CHECK (status IN ('planned', 'sent', 'applied', 'failed', 'unknown')),"
+	"  error TEXT,"
+	"  unknown INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX changeset_run ON changeset(run_id);"
+	"CREATE INDEX changeset_unknown ON changeset(zone, provider) WHERE unknown > 0;"
+	/* apart, so that writing an outcome does not rewrite the changes */
+	"CREATE TABLE changeset_changes ("
+	"  id INTEGER PRIMARY KEY REFERENCES changeset(id),"
+	"  changes TEXT NOT NULL);"
+	"CREATE TABLE change_status ("
+	"  id INTEGER PRIMARY KEY,"
+	"  set_id INTEGER NOT NULL REFERENCES changeset(id),"
+	"  status TEXT NOT NULL CHECK (status IN ('planned', 'sent', 'applied', 'failed', 'unknown')),"
+	"  error TEXT,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX change_status_set ON change_status(set_id);"
+	"INSERT INTO changeset (id, run_id, zone, provider, n, status, error, unknown, updated_at) "
+	"  SELECT id, run_id, zone, provider, 1, status, error, status = 'unknown', updated_at FROM journal;"
+	"INSERT INTO changeset_changes (id, changes) "
+	"  SELECT id, json_array(json_array(op, owner, type, old_rdata, new_rdata)) FROM journal;"
+	"DROP TABLE journal;"
+	"CREATE VIEW journal (id, run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, updated_at) AS "
+	"  SELECT " JOURNAL_EXPAND_COLUMNS " " JOURNAL_EXPAND_FROM ";",
 };
 
 static int db_fail(struct zsync_state *st, struct zsync_err *err, const char *what)
@@ -519,20 +578,40 @@ int zsync_state_flush(struct zsync_state *st, struct zsync_err *err)
 
 int zsync_state_recover(struct zsync_state *st, struct zsync_err *err)
 {
-	int ret = run_stmt(st, err, "recovering interrupted runs",
-			   "UPDATE runs SET status = 'interrupted', finished_at = ?, "
-			   "summary = coalesce(summary || '; ', '') || 'interrupted: the process ended without finishing' "
-			   "WHERE status = 'running'",
-			   "i", (int64_t)time(NULL));
-	if (ret < 0)
+	static const char why[] = "sent by a run that ended without finishing";
+	int64_t now = time(NULL);
+	int ret, n;
+
+	if ((ret = zsync_state_begin(st, err)) < 0)
 		return ret;
-	int n = sqlite3_changes(st->db);
 	/* what a dead run had sent may or may not have arrived: the next read of the provider tells */
 	ret = run_stmt(st, err, "recovering interrupted runs",
-		       "UPDATE journal SET status = 'unknown', error = 'sent by a run that ended without finishing', updated_at = ? "
-		       "WHERE status = 'sent' AND run_id IN (SELECT id FROM runs WHERE status = 'interrupted')",
-		       "i", (int64_t)time(NULL));
-	return ret < 0 ? ret : n;
+		       "UPDATE change_status SET status = 'unknown', error = ?, updated_at = ? WHERE status = 'sent' AND "
+		       "set_id IN (SELECT id FROM changeset WHERE run_id IN (SELECT id FROM runs WHERE status = 'running'))",
+		       "si", why, now);
+	if (ret == 0)
+		ret = run_stmt(st, err, "recovering interrupted runs",
+			       "UPDATE changeset SET status = 'unknown', error = ?, updated_at = ? "
+			       "WHERE status = 'sent' AND run_id IN (SELECT id FROM runs WHERE status = 'running')",
+			       "si", why, now);
+	if (ret == 0)
+		ret = run_stmt(st, err, "recovering interrupted runs",
+			       "UPDATE changeset SET unknown = " UNKNOWN_COUNT " "
+			       "WHERE run_id IN (SELECT id FROM runs WHERE status = 'running')", "");
+	if (ret == 0)
+		ret = run_stmt(st, err, "recovering interrupted runs",
+			       "UPDATE runs SET status = 'interrupted', finished_at = ?, "
+			       "summary = coalesce(summary || '; ', '') || 'interrupted: the process ended without finishing' "
+			       "WHERE status = 'running'",
+			       "i", now);
+	n = sqlite3_changes(st->db);
+	if (ret < 0) {
+		zsync_state_rollback(st);
+		return ret;
+	}
+	if ((ret = zsync_state_commit(st, err)) < 0)
+		return ret;
+	return n;
 }
 
 int zsync_state_run_begin(struct zsync_state *st, const char *command, const char *commit,
@@ -553,33 +632,219 @@ int zsync_state_run_end(struct zsync_state *st, int64_t run_id, const char *stat
 			status, summary, (int64_t)time(NULL), run_id);
 }
 
+/* ---- the journal: one row per change set ---- */
+
+void zsync_journal_buf_release(struct zsync_journal_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static void buf_put(struct zsync_journal_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2 < 256 ? 256 : (b->len + n + 1) * 2;
+		b->p = zsync_xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* A JSON string (or null): quotes, backslashes and control characters escaped, the other
+ * bytes as they are (presentation text is ASCII; json ->> gives the bytes back). */
+static void buf_json_str(struct zsync_journal_buf *b, const char *s)
+{
+	const char *run;
+
+	if (!s) {
+		buf_put(b, "null", 4);
+		return;
+	}
+	buf_put(b, "\"", 1);
+	for (run = s; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		char esc[8];
+		buf_put(b, run, (size_t)(s - run));
+		snprintf(esc, sizeof(esc), c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
+		buf_put(b, esc, strlen(esc));
+		run = s + 1;
+	}
+	buf_put(b, run, (size_t)(s - run));
+	buf_put(b, "\"", 1);
+}
+
+void zsync_journal_buf_add(struct zsync_journal_buf *b, const char *op, const char *owner,
+			   const char *type, const char *old_rdata, const char *new_rdata)
+{
+	const char *f[] = { op, owner, type, old_rdata, new_rdata };
+
+	buf_put(b, b->n ? ",[" : "[[", 2);
+	for (int i = 0; i < 5; i++) {
+		if (i)
+			buf_put(b, ",", 1);
+		buf_json_str(b, f[i]);
+	}
+	buf_put(b, "]", 1);
+	b->n++;
+}
+
+int zsync_state_changeset_add(struct zsync_state *st, int64_t run_id, const char *zone,
+			      const char *provider, const struct zsync_journal_buf *b,
+			      const char *status, int64_t *set_id, struct zsync_err *err)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	*set_id = 0;
+	if (!b->n)
+		return 0;
+	/* its first change's id follows the newest set's last one */
+	ret = run_stmt(st, err, "journalling a change set",
+		       "INSERT INTO changeset (id, run_id, zone, provider, n, status, updated_at) VALUES "
+		       "((SELECT coalesce((SELECT id + n FROM changeset ORDER BY id DESC LIMIT 1), 1)), ?, ?, ?, ?, ?, ?)",
+		       "issisi", run_id, zone, provider, (int64_t)b->n, status ? status : "planned",
+		       (int64_t)time(NULL));
+	if (ret < 0)
+		return ret;
+	*set_id = sqlite3_last_insert_rowid(st->db);
+	/* the array is closed here: the buffer holds "[[...],[...]" */
+	if (!(s = stmt(st, "INSERT INTO changeset_changes (id, changes) VALUES (?, ? || ']')")))
+		return db_fail(st, err, "journalling a change set");
+	sqlite3_bind_int64(s, 1, *set_id);
+	sqlite3_bind_text(s, 2, b->p, (int)b->len, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "journalling a change set");
+}
+
+static bool valid_op(const char *op)
+{
+	static const char *const ops[] = { "create", "update", "delete", "allow-older" };
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (op && !strcmp(op, ops[i]))
+			return true;
+	return false;
+}
+
 int zsync_state_journal_add(struct zsync_state *st, int64_t run_id,
 			    const struct zsync_journal_entry *e, int64_t *id, struct zsync_err *err)
 {
-	int ret = run_stmt(st, err, "journalling a change",
-			   "INSERT INTO journal (run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, updated_at) "
-			   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			   "issssssssi", run_id, e->zone, e->provider, e->op, e->owner, e->type,
-			   e->old_rdata, e->new_rdata, e->status ? e->status : "planned", (int64_t)time(NULL));
+	struct zsync_journal_buf b = { 0 };
+	int64_t set = 0;
+	int ret;
+
+	if (!valid_op(e->op)) {
+		if (id)
+			*id = 0;
+		return zsync_err_set(err, ZSYNC_EINVAL, "state database %s: journalling a change: bad op '%s'",
+				     st->path, e->op ? e->op : "(null)");
+	}
+	zsync_journal_buf_add(&b, e->op, e->owner, e->type, e->old_rdata, e->new_rdata);
+	ret = zsync_state_changeset_add(st, run_id, e->zone, e->provider, &b, e->status, &set, err);
+	zsync_journal_buf_release(&b);
 	if (id)
-		*id = ret < 0 ? 0 : sqlite3_last_insert_rowid(st->db);
+		*id = set;
+	return ret;
+}
+
+int zsync_state_changeset_set(struct zsync_state *st, int64_t set_id, size_t n,
+			      const char *const *status_of, const char *status, const char *error,
+			      struct zsync_err *err)
+{
+	static const char *const words[] = { "planned", "sent", "applied", "failed", "unknown" };
+	size_t count[5] = { 0 };
+	const char *most = status;
+	int64_t now = time(NULL);
+	int ret;
+
+	if (!set_id)
+		return 0;
+	if (status_of) {
+		/* the most common outcome is the set's; the others get rows of their own */
+		for (size_t i = 0; i < n; i++)
+			for (int w = 0; w < 5; w++)
+				if (!strcmp(status_of[i], words[w]))
+					count[w]++;
+		int best = 0;
+		for (int w = 1; w < 5; w++)
+			if (count[w] > count[best])
+				best = w;
+		most = words[best];
+	}
+	ret = run_stmt(st, err, "updating the journal",
+		       "UPDATE changeset SET status = ?1, error = ?2, updated_at = ?3, "
+		       "unknown = CASE WHEN ?1 = 'unknown' THEN n ELSE 0 END WHERE id = ?4",
+		       "ssii", most, strcmp(most, "applied") ? error : NULL, now, set_id);
+	if (ret == 0)
+		ret = run_stmt(st, err, "updating the journal", "DELETE FROM change_status WHERE set_id = ?",
+			       "i", set_id);
+	if (ret < 0 || !status_of)
+		return ret;
+	for (size_t i = 0; i < n && ret == 0; i++)
+		if (strcmp(status_of[i], most))
+			ret = run_stmt(st, err, "updating the journal",
+				       "INSERT INTO change_status (id, set_id, status, error, updated_at) VALUES (?, ?, ?, ?, ?)",
+				       "iissi", set_id + (int64_t)i, set_id, status_of[i],
+				       strcmp(status_of[i], "applied") ? error : NULL, now);
+	if (ret == 0)
+		ret = run_stmt(st, err, "updating the journal",
+			       "UPDATE changeset SET unknown = " UNKNOWN_COUNT " WHERE id = ?", "i", set_id);
+	return ret;
+}
+
+int zsync_state_journal_set_many(struct zsync_state *st, size_t n, const int64_t *ids,
+				 const char *const *status, const char *const *error,
+				 struct zsync_err *err)
+{
+	int64_t set = 0, setn = 0, now = time(NULL);
+	int ret = 0;
+
+	for (size_t i = 0; i < n && ret == 0; i++) {
+		if (!set || ids[i] < set || ids[i] >= set + setn) {
+			/* the set holding this change: the newest one starting at or before it */
+			sqlite3_stmt *s = stmt(st, "SELECT id, n FROM changeset WHERE id <= ? ORDER BY id DESC LIMIT 1");
+			if (!s)
+				return db_fail(st, err, "updating the journal");
+			if (set && setn > 1)
+				ret = run_stmt(st, err, "updating the journal",
+					       "UPDATE changeset SET unknown = " UNKNOWN_COUNT " WHERE id = ?", "i", set);
+			sqlite3_bind_int64(s, 1, ids[i]);
+			int rc = sqlite3_step(s);
+			set = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+			setn = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
+			sqlite3_reset(s);
+			if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+				return db_fail(st, err, "updating the journal");
+			if (ret < 0)
+				return ret;
+			if (!set || ids[i] >= set + setn)
+				return zsync_err_set(err, ZSYNC_ENOTFOUND, "state database %s: no journal row %lld",
+						     st->path, (long long)ids[i]);
+		}
+		if (setn == 1)
+			ret = run_stmt(st, err, "updating the journal",
+				       "UPDATE changeset SET status = ?1, error = ?2, updated_at = ?3, "
+				       "unknown = (?1 = 'unknown') WHERE id = ?4",
+				       "ssii", status[i], error ? error[i] : NULL, now, set);
+		else
+			ret = run_stmt(st, err, "updating the journal",
+				       "INSERT OR REPLACE INTO change_status (id, set_id, status, error, updated_at) VALUES (?, ?, ?, ?, ?)",
+				       "iissi", ids[i], set, status[i], error ? error[i] : NULL, now);
+	}
+	if (ret == 0 && set && setn > 1)
+		ret = run_stmt(st, err, "updating the journal",
+			       "UPDATE changeset SET unknown = " UNKNOWN_COUNT " WHERE id = ?", "i", set);
 	return ret;
 }
 
 int zsync_state_journal_set(struct zsync_state *st, int64_t id, const char *status,
 			    const char *error, struct zsync_err *err)
 {
-	return run_stmt(st, err, "updating the journal",
-			"UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id = ?", "ssii",
-			status, error, (int64_t)time(NULL), id);
-}
-
-int zsync_state_journal_set_range(struct zsync_state *st, int64_t first, int64_t last,
-				  const char *status, const char *error, struct zsync_err *err)
-{
-	return run_stmt(st, err, "updating the journal",
-			"UPDATE journal SET status = ?, error = ?, updated_at = ? WHERE id BETWEEN ? AND ?",
-			"ssiii", status, error, (int64_t)time(NULL), first, last);
+	return zsync_state_journal_set_many(st, 1, &id, &status, &error, err);
 }
 
 int zsync_state_pair_result(struct zsync_state *st, const char *zone, const char *provider,
@@ -661,7 +926,7 @@ int zsync_state_runs(struct zsync_state *st, int limit, const char *zone, const 
 	/* a run matches a filter when it journalled a change for that zone/provider */
 	const char *sql =
 		"SELECT r.id, r.started_at, r.finished_at, r.command, r.commit_id, r.trigger, r.status, r.summary, "
-		"(SELECT count(*) FROM journal j WHERE j.run_id = r.id AND (?1 IS NULL OR j.zone = ?1) AND (?2 IS NULL OR j.provider = ?2)) AS n "
+		"(SELECT coalesce(sum(j.n), 0) FROM changeset j WHERE j.run_id = r.id AND (?1 IS NULL OR j.zone = ?1) AND (?2 IS NULL OR j.provider = ?2)) AS n "
 		"FROM runs r WHERE (?1 IS NULL AND ?2 IS NULL) OR n > 0 "
 		"ORDER BY r.id DESC LIMIT ?3";
 
@@ -686,7 +951,7 @@ int zsync_state_runs(struct zsync_state *st, int limit, const char *zone, const 
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(st, err, "reading run history");
 }
 
-/* The journal columns every reader of rows takes, in the order journal_rows() reads them. */
+/* The journal columns (of the view) every reader of rows takes, in the order journal_rows() reads them. */
 #define JOURNAL_COLUMNS "run_id, zone, provider, op, owner, type, old_rdata, new_rdata, status, error, id"
 
 /* Steps s (selecting JOURNAL_COLUMNS) and hands each row to fn; finalizes s. */
@@ -851,11 +1116,14 @@ int zsync_state_prune(struct zsync_state *st, long keep_runs, long keep_days, bo
 	/* a run goes when either limit says so; a run still going never does */
 	const char *where =
 		"status != 'running' AND id != ?3 AND ((?1 > 0 AND id < ?1) OR (?2 > 0 AND coalesce(finished_at, started_at) < ?2))";
-	char *sql[3];
-	sql[0] = zsync_xasprintf("SELECT count(*), coalesce(sum((SELECT count(*) FROM journal j WHERE j.run_id = r.id)), 0) FROM runs r WHERE %s", where);
-	sql[1] = zsync_xasprintf("DELETE FROM journal WHERE run_id IN (SELECT id FROM runs WHERE %s)", where);
-	sql[2] = zsync_xasprintf("DELETE FROM drift WHERE run_id IN (SELECT id FROM runs WHERE %s)", where);
-	for (int i = 0; i < 3 && ret == 0; i++) {
+	char *sql[5];
+	sql[0] = zsync_xasprintf("SELECT count(*), coalesce(sum((SELECT sum(n) FROM changeset j WHERE j.run_id = r.id)), 0) FROM runs r WHERE %s", where);
+	/* a set's rows go before the set (foreign keys) */
+	sql[1] = zsync_xasprintf("DELETE FROM change_status WHERE set_id IN (SELECT id FROM changeset WHERE run_id IN (SELECT id FROM runs WHERE %s))", where);
+	sql[2] = zsync_xasprintf("DELETE FROM changeset_changes WHERE id IN (SELECT id FROM changeset WHERE run_id IN (SELECT id FROM runs WHERE %s))", where);
+	sql[3] = zsync_xasprintf("DELETE FROM changeset WHERE run_id IN (SELECT id FROM runs WHERE %s)", where);
+	sql[4] = zsync_xasprintf("DELETE FROM drift WHERE run_id IN (SELECT id FROM runs WHERE %s)", where);
+	for (int i = 0; i < 5 && ret == 0; i++) {
 		if (i > 0 && dry_run)
 			break;
 		if (sqlite3_prepare_v2(st->db, sql[i], -1, &q, NULL) != SQLITE_OK) {
@@ -875,7 +1143,7 @@ int zsync_state_prune(struct zsync_state *st, long keep_runs, long keep_days, bo
 		sqlite3_finalize(q);
 		q = NULL;
 	}
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 5; i++)
 		free(sql[i]);
 	if (ret == 0 && !dry_run) {
 		char *del = zsync_xasprintf("DELETE FROM runs WHERE %s", where);
@@ -914,12 +1182,33 @@ int zsync_state_unknown(struct zsync_state *st, const char *zone, const char *pr
 {
 	sqlite3_stmt *s = NULL;
 
+	/* the sets with an unknown change, by the partial index, then their unknown changes */
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT " JOURNAL_COLUMNS " "
-			       "FROM journal WHERE status = 'unknown' AND zone = ?1 AND provider = ?2 ORDER BY id",
+			       "SELECT " JOURNAL_COLUMNS " FROM (SELECT " JOURNAL_EXPAND_COLUMNS " " JOURNAL_EXPAND_FROM " "
+			       "WHERE s.unknown > 0 AND s.zone = ?1 AND s.provider = ?2) WHERE status = 'unknown' ORDER BY id",
 			       -1, &s, NULL) != SQLITE_OK)
 		return db_fail(st, err, "reading the journal");
 	sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
 	return journal_rows(st, s, fn, ctx, err);
+}
+
+int zsync_state_unknown_count(struct zsync_state *st, const char *zone, const char *provider,
+			      int64_t *n, struct zsync_err *err)
+{
+	sqlite3_stmt *s = NULL;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(st->db,
+			       "SELECT coalesce(sum(unknown), 0) FROM changeset WHERE unknown > 0 AND zone = ?1 AND provider = ?2",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(st, err, "reading the journal");
+	sqlite3_bind_text(s, 1, zone, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, provider, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : db_fail(st, err, "reading the journal");
 }

@@ -8,7 +8,7 @@
 
 #include "err.h"
 
-#define ZSYNC_STATE_SCHEMA 4
+#define ZSYNC_STATE_SCHEMA 5
 
 struct zsync_state;
 struct zsync_lock;
@@ -76,14 +76,45 @@ int zsync_state_defer_begin(struct zsync_state *st, struct zsync_err *err);
 int zsync_state_defer_end(struct zsync_state *st, bool ok, struct zsync_err *err);
 int zsync_state_flush(struct zsync_state *st, struct zsync_err *err);
 
+/*
+ * The changes of one change set as they are journalled: a JSON array of [op, owner, type,
+ * old_rdata, new_rdata], built change by change. Release with zsync_journal_buf_release().
+ */
+struct zsync_journal_buf {
+	char *p;
+	size_t len, cap, n; /* n: changes added */
+};
+void zsync_journal_buf_add(struct zsync_journal_buf *b, const char *op, const char *owner,
+			   const char *type, const char *old_rdata, const char *new_rdata);
+void zsync_journal_buf_release(struct zsync_journal_buf *b);
+
+/*
+ * Journals a change set (zone x provider, b's changes) as one row with status (NULL:
+ * planned). Its changes get the ids *set_id .. *set_id + b->n - 1, in b's order; the view
+ * `journal` has a row for each. No changes: nothing is written and *set_id is 0.
+ */
+int zsync_state_changeset_add(struct zsync_state *st, int64_t run_id, const char *zone,
+			      const char *provider, const struct zsync_journal_buf *b,
+			      const char *status, int64_t *set_id, struct zsync_err *err);
+/*
+ * The outcome of the n changes of set set_id: status and error for all, or, when
+ * status_of is given, status_of[i] for change i (then error goes to every change not
+ * `applied`).
+ */
+int zsync_state_changeset_set(struct zsync_state *st, int64_t set_id, size_t n,
+			      const char *const *status_of, const char *status, const char *error,
+			      struct zsync_err *err);
+
+/* A change set of one change (e); *id gets its change id. */
 int zsync_state_journal_add(struct zsync_state *st, int64_t run_id,
 			    const struct zsync_journal_entry *e, int64_t *id, struct zsync_err *err);
+/* The outcome of one change, by change id (any set's). */
 int zsync_state_journal_set(struct zsync_state *st, int64_t id, const char *status,
 			    const char *error, struct zsync_err *err);
-
-/* Sets the status of journal rows first..last (one change set, journalled in one batch). */
-int zsync_state_journal_set_range(struct zsync_state *st, int64_t first, int64_t last,
-				  const char *status, const char *error, struct zsync_err *err);
+/* The outcomes of n changes by change id (ids ascending): status[i], error[i] (error may be NULL). */
+int zsync_state_journal_set_many(struct zsync_state *st, size_t n, const int64_t *ids,
+				 const char *const *status, const char *const *error,
+				 struct zsync_err *err);
 
 /* Provider x zone health after an attempt: success resets the failure count. */
 int zsync_state_pair_result(struct zsync_state *st, const char *zone, const char *provider,
@@ -171,5 +202,8 @@ int zsync_state_vacuum(struct zsync_state *st, struct zsync_err *err);
 int zsync_state_unknown(struct zsync_state *st, const char *zone, const char *provider,
 			int (*fn)(void *ctx, const struct zsync_change_info *c), void *ctx,
 			struct zsync_err *err);
+/* How many changes of zone x provider have an unknown outcome (without reading them). */
+int zsync_state_unknown_count(struct zsync_state *st, const char *zone, const char *provider,
+			      int64_t *n, struct zsync_err *err);
 
 #endif

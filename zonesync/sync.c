@@ -42,32 +42,21 @@ static const char *op_name(enum zsync_change_op op)
 }
 
 /*
- * Writes the entry's changes as `sent`, in one transaction, before they are sent; ids get
- * the journal row ids. Nothing happens between this and the provider call, so the rows
- * start as sent (in flight until applied or failed): a separate `planned` step wrote
- * and indexed every row, and synced the file, once more.
+ * Writes the entry's changes as `sent`, as one change set, durable before they are sent;
+ * *set gets its id. Nothing happens between this and the provider call, so the set
+ * starts as sent (in flight until applied or failed). The text is built before the lock:
+ * other workers journal meanwhile.
  */
-static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
-			       int64_t *ids, struct zsync_err *err);
-
 static int journal_plan(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
-			int64_t *ids, struct zsync_err *err)
+			int64_t *set, struct zsync_err *err)
 {
-	zsync_lock(&state_lock);
-	int r = journal_plan_locked(st, run, e, ids, err);
-	zsync_unlock(&state_lock);
-	return r;
-}
-
-static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync_plan_entry *e,
-			       int64_t *ids, struct zsync_err *err)
-{
+	struct zsync_journal_buf b = { 0 };
 	char *buf;
+	int r;
 
+	*set = 0;
 	if (!st)
 		return 0;
-	if (zsync_state_begin(st, err) < 0)
-		return ZSYNC_EIO;
 	buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
 	for (size_t i = 0; i < e->cs.n; i++) {
 		const struct zsync_change *c = &e->cs.v[i];
@@ -75,59 +64,57 @@ static int journal_plan_locked(struct zsync_state *st, int64_t run, struct zsync
 		char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
 		char *old = c->old ? rrset_text(c->old, c->old->ttl, buf) : NULL;
 		char *new = c->new ? rrset_text(c->new, c->ttl, buf) : NULL;
-		struct zsync_journal_entry je = {
-			e->zone->conf->name, e->provider->conf->name, op_name(c->op),
-			zsync_name_to_text(any->owner, owner, sizeof(owner)),
-			zsync_type_to_text(any->type, type, sizeof(type)), old, new, "sent",
-		};
-		int r = zsync_state_journal_add(st, run, &je, &ids[i], err);
+		zsync_journal_buf_add(&b, op_name(c->op), zsync_name_to_text(any->owner, owner, sizeof(owner)),
+				      zsync_type_to_text(any->type, type, sizeof(type)), old, new);
 		free(old);
 		free(new);
-		if (r < 0) {
-			zsync_state_rollback(st);
-			free(buf);
-			return r;
-		}
 	}
 	free(buf);
-	return zsync_state_commit(st, err);
+	zsync_lock(&state_lock);
+	r = zsync_state_begin(st, err);
+	if (r == 0) {
+		r = zsync_state_changeset_add(st, run, e->zone->conf->name, e->provider->conf->name, &b, "sent",
+					      set, err);
+		if (r == 0)
+			r = zsync_state_commit(st, err);
+		else
+			zsync_state_rollback(st);
+	}
+	zsync_unlock(&state_lock);
+	zsync_journal_buf_release(&b);
+	return r < 0 ? r : 0;
 }
 
 /* Sets every change's journal status; those marked in applied (may be NULL) as `applied`
  * (1) or `unknown` (2: sent, no answer). */
-static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, const int64_t *ids,
+static void journal_result(struct zsync_state *st, struct zsync_plan_entry *e, int64_t set,
 			   const unsigned char *applied, const char *status, const char *error)
 {
 	struct zsync_err err = { 0 };
-	if (!st)
+	const char **of = NULL;
+	if (!st || !set)
 		return;
+	if (applied) {
+		of = zsync_xmalloc(e->cs.n * sizeof(*of));
+		for (size_t i = 0; i < e->cs.n; i++)
+			of[i] = applied[i] == 1 ? "applied" : applied[i] == 2 ? "unknown" : status;
+	}
 	zsync_lock(&state_lock);
-	/* deferred: the outcome may wait for the next commit (a crash leaves the rows `sent`) */
+	/* deferred: the outcome may wait for the next commit (a crash leaves the set `sent`) */
 	if (zsync_state_defer_begin(st, &err) < 0)
 		goto fail;
-	/* a change set's rows were inserted in one transaction under state_lock, so their
-	 * ids are consecutive: one statement moves them all (else row by row) */
-	if (!applied && e->cs.n && ids[e->cs.n - 1] - ids[0] == (int64_t)e->cs.n - 1) {
-		if (zsync_state_journal_set_range(st, ids[0], ids[e->cs.n - 1], status, error, &err) < 0) {
-			zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
-			goto fail;
-		}
-	} else {
-		for (size_t i = 0; i < e->cs.n; i++)
-			if (zsync_state_journal_set(st, ids[i],
-						    applied && applied[i] == 1 ? "applied"
-						    : applied && applied[i] == 2 ? "unknown" : status,
-						    applied && applied[i] == 1 ? NULL : error, &err) < 0) {
-				zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
-				goto fail;
-			}
+	if (zsync_state_changeset_set(st, set, e->cs.n, of, status, error, &err) < 0) {
+		zsync_state_defer_end(st, false, &(struct zsync_err){ 0 });
+		goto fail;
 	}
 	if (zsync_state_defer_end(st, true, &err) == 0) {
 		zsync_unlock(&state_lock);
+		free(of);
 		return;
 	}
 fail:
 	zsync_unlock(&state_lock);
+	free(of);
 	fprintf(stderr, "zonesync: warning: %s\n", err.msg);
 }
 
@@ -278,6 +265,26 @@ struct resolve_ctx {
 	int64_t run;
 };
 
+/*
+ * Two SOA texts ("TTL mname rname serial refresh retry expire minimum") alike but for the
+ * serial: the provider that holds our SOA (zonefile) owns the serial and moves it forward,
+ * as the plan's comparison allows; the journal has git's. Names print without blanks.
+ */
+static bool soa_same_but_serial(const char *a, const char *b)
+{
+	for (int field = 0;; field++) {
+		size_t la = strcspn(a, " \t"), lb = strcspn(b, " \t");
+		if (field != 3 && (la != lb || memcmp(a, b, la) != 0))
+			return false;
+		a += la;
+		b += lb;
+		if (!*a || !*b)
+			return !*a && !*b;
+		a += strspn(a, " \t");
+		b += strspn(b, " \t");
+	}
+}
+
 /* Whether the provider's zone serves exactly text ("TTL rdata" lines) at owner/type; NULL: absent. */
 static bool serves(const struct zsync_zone *z, const char *owner, const char *type, const char *text)
 {
@@ -289,7 +296,7 @@ static bool serves(const struct zsync_zone *z, const char *owner, const char *ty
 	if (!r || !text)
 		return !r && !text;
 	char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN), *have = rrset_text(r, r->ttl, buf);
-	bool same = strcmp(have, text) == 0;
+	bool same = strcmp(have, text) == 0 || (t == ZSYNC_TYPE_SOA && soa_same_but_serial(have, text));
 	free(have);
 	free(buf);
 	return same;
@@ -331,11 +338,8 @@ void zsync_sync_resolve_entry(struct zsync_state *st, int64_t run, const struct 
 	pthread_mutex_lock(&state_lock);
 	if (zsync_state_unknown(st, e->zone->conf->name, e->provider->conf->name, resolve_cb, &x, &err) == 0 && x.n &&
 	    zsync_state_begin(st, &err) == 0) {
-		bool ok = true;
-		for (size_t i = 0; i < x.n && ok; i++)
-			ok = zsync_state_journal_set(st, x.ids[i], x.status[i], x.note[i], &err) == 0;
-		if (ok)
-			ok = zsync_state_commit(st, &err) == 0;
+		if (zsync_state_journal_set_many(st, x.n, x.ids, x.status, (const char *const *)x.note, &err) == 0)
+			zsync_state_commit(st, &err);
 		else
 			zsync_state_rollback(st);
 	}
@@ -450,7 +454,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 	struct zsync_apply_totals *t = a->t;
 
 	struct zsync_err err = { 0 };
-	int64_t *ids = NULL;
+	int64_t set = 0;
 
 	switch (e->status) {
 	case ZSYNC_ENTRY_INVALID_ZONE:
@@ -497,8 +501,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 	}
 	for (int attempt = 0;; attempt++) {
 		int r;
-		ids = zsync_xcalloc(e->cs.n ? e->cs.n : 1, sizeof(*ids));
-		if (journal_plan(st, run, e, ids, &err) < 0) {
+		if (journal_plan(st, run, e, &set, &err) < 0) {
 			/* never send what could not be journalled */
 			e->result = ZSYNC_RESULT_FAILED;
 			e->result_error = zsync_xasprintf("not sent: cannot journal the changes: %s", err.msg);
@@ -555,7 +558,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			napplied += applied[i] == 1;
 		if (r == 0) {
 			free(applied);
-			journal_result(st, e, ids, NULL, "applied", NULL);
+			journal_result(st, e, set, NULL, "applied", NULL);
 			record(st, p, e, true, NULL);
 			e->result = ZSYNC_RESULT_CHANGED;
 			__atomic_fetch_add(&t->changed, 1, __ATOMIC_RELAXED);
@@ -572,7 +575,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 		bool marked = false;
 		for (size_t i = 0; i < e->cs.n; i++)
 			marked |= applied[i] == 2;
-		journal_result(st, e, ids, applied, r == ZSYNC_EUNKNOWN && !marked ? "unknown" : "failed", msg);
+		journal_result(st, e, set, applied, r == ZSYNC_EUNKNOWN && !marked ? "unknown" : "failed", msg);
 		free(applied);
 		__atomic_fetch_add(&t->changes, napplied, __ATOMIC_RELAXED);
 		if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
@@ -580,8 +583,6 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 			 * re-plan once, and hold the new plan to the safety limits too */
 			fprintf(stderr, "zonesync: %s; re-reading and re-planning\n", msg);
 			free(msg);
-			free(ids);
-			ids = NULL;
 			zsync_plan_replan(p, e);
 			/* the fresh read says what became of what was unknown */
 			zsync_sync_resolve_entry(st, run, e);
@@ -623,7 +624,6 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 		free(ignored);
 		break;
 	}
-	free(ids);
 }
 
 void zsync_sync_apply(struct zsync_plan *p, struct zsync_state *st, int64_t run,
