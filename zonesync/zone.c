@@ -1598,11 +1598,15 @@ static uint64_t record_hash(const uint8_t *owner, uint16_t type, const uint8_t *
 	return bytes_hash(item, 2 + zsync_rdata_len(item), rrset_hash(owner, zsync_name_len(owner), type));
 }
 
-static void locate_record(struct parse_ctx *c, zs_scanner_t *s, uint16_t file)
+/* handle_record's part when locating: kept out of the loading path, which it must not slow */
+static __attribute__((noinline, cold)) void locate_record(struct parse_ctx *c, zs_scanner_t *s, uint16_t file)
 {
 	struct locate *l = c->loc;
 	uint8_t owner[KNOT_DNAME_MAXLEN];
 
+	if (s->r_ttl == NO_TTL || s->r_ttl > TTL_MAX ||
+	    !zsync_rdata_well_formed(s->r_type, s->r_data, s->r_data_length))
+		return; /* never added (the first parse said why) */
 	memcpy(owner, s->r_owner, s->r_owner_length);
 	canonicalise(scratch, owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
 	for (size_t k = record_hash(owner, s->r_type, scratch) & l->mask; l->slots[k]; k = (k + 1) & l->mask) {
@@ -1641,10 +1645,6 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 		zsync_diags_add(c->d, path, (unsigned)s->line_counter, ZSYNC_SEV_ERROR, "syntax",
 				"%s rdata of %u octets does not have the wire format of %s (RFC 3597 section 5: generic data of a known type must be valid rdata of that type)",
 				t, (unsigned)s->r_data_length, t);
-		return;
-	}
-	if (c->loc) {
-		locate_record(c, s, file);
 		return;
 	}
 	if (b->n == BATCH_RECORDS || b->used + need > sizeof(b->buf))
@@ -1753,9 +1753,15 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 		goto out;
 	}
 	set_scanner_dir(s, path);
-	while (!c->stop && (zs_parse_record(s) == 0 || s->state == ZS_STATE_ERROR)) {
+	while (zs_parse_record(s) == 0 || s->state == ZS_STATE_ERROR) {
 		switch (s->state) {
 		case ZS_STATE_DATA:
+			if (__builtin_expect(c->loc != NULL, 0)) {
+				locate_record(c, s, file);
+				if (c->stop)
+					goto out; /* every record asked for is found */
+				break;
+			}
 			handle_record(c, s, path, file);
 			break;
 		case ZS_STATE_ERROR:
