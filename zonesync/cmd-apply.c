@@ -213,7 +213,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 								   .no_replan = reviewed.doc != NULL,
 								   .allow_older = allow_older, .repo = repo,
 								   .wait_served = verify != NULL,
-								   .progress = !ctx->quiet && isatty(STDERR_FILENO) }, &t);
+								   .progress = zsync_cmd_progress(ctx) }, &t);
 	if (!json_out && (!ctx->quiet || t.failed || t.refused))
 		zsync_sync_print_matrix(plan, stdout, ctx->color);
 	code = zsync_cmd_apply_exit(&t);
@@ -270,7 +270,7 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 		 * and caches get a bounded time to catch up */
 		double w = *verify ? atof(verify) : 30;
 		struct zsync_verify_opts vo = { &zones, &providers, 3000, ZSYNC_VERIFY_TEXT, false, w > 0 ? w : 30,
-						ctx->quiet, ctx->color };
+						ctx->quiet, ctx->color, zsync_cmd_progress(ctx) };
 		/* the tree the plan was made from: plan->commit */
 		code = zsync_cmd_verify_exit(zsync_verify_run(cfg, tree, &vo));
 	}

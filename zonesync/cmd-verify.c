@@ -69,7 +69,7 @@ int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 		goto out;
 	}
 	struct zsync_verify_opts vo = { &zones, &providers, timeout, fmt, strict, delegation ? -1 : 0,
-					ctx->quiet, ctx->color };
+					ctx->quiet, ctx->color, zsync_cmd_progress(ctx) };
 	code = zsync_cmd_verify_exit(zsync_verify_run(cfg, tree, &vo));
 	if (delegation) {
 		/* an error wins, then a mismatch anywhere, then consistent; in JSON or markdown

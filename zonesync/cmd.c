@@ -189,14 +189,21 @@ int zsync_cmd_check_secrets(const struct zsync_config *cfg, const struct zsync_s
 	return bad ? ZSYNC_EXIT_ERROR : 0;
 }
 
+bool zsync_cmd_progress(const struct zsync_ctx *ctx)
+{
+	const char *ci = getenv("CI");
+	bool in_ci = ci && *ci && strcmp(ci, "false") != 0 && strcmp(ci, "0") != 0;
+
+	return !ctx->quiet && !in_ci && isatty(STDERR_FILENO);
+}
+
 int zsync_cmd_build_plan(struct zsync_ctx *ctx, struct zsync_config *cfg, const char *ref,
 			 struct zsync_strlist *zones, struct zsync_strlist *providers,
 			 struct zsync_repo **repo, struct zsync_tree **tree, struct zsync_plan **plan)
 {
 	struct zsync_err err = { 0 };
-	/* progress on a terminal only: quiet in CI (not a terminal) and with -q */
 	/* warnings are shown with -v only: without it lint need not look for them */
-	struct zsync_plan_filter f = { zones, providers, .progress = !ctx->quiet && isatty(STDERR_FILENO),
+	struct zsync_plan_filter f = { zones, providers, .progress = zsync_cmd_progress(ctx),
 				       .errors_only = !ctx->verbose };
 	int code;
 

@@ -123,6 +123,13 @@ int zsync_cmd_apply_exit(const struct zsync_apply_totals *t);
 /* The exit status of a verify outcome (enum zsync_verify_outcome: 0, 1 or 2). */
 int zsync_cmd_verify_exit(int outcome);
 
+/*
+ * Whether a long phase shows a progress line on stderr: only on a terminal, not with -q,
+ * never in CI ($CI set and not "false"/"0", as CI services set it: a CI runner may give a
+ * job a terminal, and a log of carriage returns helps nobody).
+ */
+bool zsync_cmd_progress(const struct zsync_ctx *ctx);
+
 /* --wait value to seconds for zsync_state_lock(). */
 double zsync_cmd_wait_seconds(const char *wait);
 /* Why this run happens: $ZONESYNC_TRIGGER, else "ci" under CI, else "cli". */

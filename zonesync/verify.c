@@ -28,6 +28,7 @@ struct job {
 	int timeout_ms;
 	const struct zsync_tsig *key; /* --strict: the provider's TSIG key for AXFR, if any */
 	bool strict;
+	struct verify_progress *progress; /* NULL: none */
 	/* results */
 	char *strict_note; /* --strict: why extras were not looked for */
 	bool unreachable;
@@ -50,6 +51,11 @@ struct job {
 struct pool {
 	struct job *jobs;
 	size_t n;
+};
+
+/* the progress line on stderr while servers are asked (zsync_cmd_progress decides) */
+struct verify_progress {
+	size_t done, total;
 };
 
 static char *rrset_line(const struct zsync_rrset *r, uint32_t ttl)
@@ -244,7 +250,18 @@ static void run_job(struct job *j)
 
 static void run_task(void *arg)
 {
-	run_job(arg);
+	struct job *j = arg;
+
+	run_job(j);
+	if (!j->progress)
+		return;
+	size_t done = __atomic_add_fetch(&j->progress->done, 1, __ATOMIC_RELAXED);
+	flockfile(stderr);
+	fprintf(stderr, "\r\033[K[verifying %zu/%zu] %s at %s @%s", done, j->progress->total, j->zc->name,
+		j->pc->name, j->server);
+	if (done == j->progress->total)
+		fputs("\r\033[K", stderr); /* gone before the report is printed */
+	funlockfile(stderr);
 }
 
 /* A markdown table cell: no pipe or line break may end it early. */
@@ -549,8 +566,11 @@ static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const
 		/* servers are queried side by side (the tasks share nothing but frozen zones),
 		 * each one's RRsets in turn */
 		struct zsync_engine_task *tasks = zsync_xmalloc((pool.n ? pool.n : 1) * sizeof(*tasks));
-		for (size_t i = 0; i < pool.n; i++)
+		struct verify_progress progress = { 0, pool.n };
+		for (size_t i = 0; i < pool.n; i++) {
+			pool.jobs[i].progress = o->progress ? &progress : NULL;
 			tasks[i] = (struct zsync_engine_task){ NULL, run_task, &pool.jobs[i] };
+		}
 		zsync_engine_run(tasks, pool.n, cfg->jobs > 0 ? cfg->jobs : 8, 1);
 		free(tasks);
 	}

@@ -29,6 +29,7 @@ struct zsync_verify_opts {
 	 */
 	double wait_seconds;
 	bool quiet, color;                     /* text report: problems only; ANSI colours */
+	bool progress;                         /* a progress line on stderr while servers are asked */
 };
 
 /*

@@ -97,6 +97,12 @@ for server in bind knot; do
 	expect_exit 0 "$server: the next plan is empty again" "$ZONESYNC" -c "$CFG" plan --zone example.com --exit-code
 	expect_exit 0 "$server: verify finds the server consistent" "$ZONESYNC" -c "$CFG" --no-color verify
 	contains "$server: every RRset asked" "$OUT" "example.com. $server @127.0.0.1:$PORT: consistent (21 RRsets"
+	if command -v script >/dev/null; then
+		S=$(cd "$R" && env -u CI script -qec "'$ZONESYNC' -c '$CFG' --no-color verify" /dev/null)
+		contains "$server: on a terminal, verify shows which server it asked" "$S" "/2] example.com. at $server @127.0.0.1:$PORT"
+		contains "$server: counting the two zones' servers" "$S" "[verifying 2/2] "
+		contains "$server: and the same report" "$S" "example.com. $server @127.0.0.1:$PORT: consistent (21 RRsets"
+	fi
 	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete www.example.com. CNAME\nupdate add www.example.com. 300 IN CNAME elsewhere.example.net.\nsend\n' "$PORT" |
 		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
 	expect_exit 2 "$server: verify sees a change made behind zonesync's back" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com

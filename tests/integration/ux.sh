@@ -148,13 +148,29 @@ S=$("$ZONESYNC" -c "$T/c2.toml" plan --provider files --provider files2)
 same "not a terminal (CI): every change" "$(printf '%s\n' "$S" | grep -c '^    + ')" 151
 
 if command -v script >/dev/null; then
-	S=$(script -qec "'$ZONESYNC' -c '$T/c2.toml' --no-color plan --summary" /dev/null)
+	S=$(env -u CI script -qec "'$ZONESYNC' -c '$T/c2.toml' --no-color plan --summary" /dev/null)
 	contains "a terminal shows progress while providers are read" "$S" "[reading 3/3] example.com. at "
+	S=$(CI=true script -qec "'$ZONESYNC' -c '$T/c2.toml' --no-color plan --summary" /dev/null)
+	if printf '%s' "$S" | grep -q 'reading'; then nok "progress in CI (\$CI set)"; else ok "no progress in CI, even on a terminal"; fi
 	S=$(script -qec "'$ZONESYNC' -q -c '$T/c2.toml' --no-color plan" /dev/null)
 	if printf '%s' "$S" | grep -q 'reading'; then nok "-q showed progress"; else ok "-q shows no progress"; fi
 fi
 S=$("$ZONESYNC" -c "$T/c2.toml" plan --summary 2>&1)
 if printf '%s' "$S" | grep -q 'reading'; then nok "progress without a terminal"; else ok "no progress without a terminal (CI)"; fi
+
+echo "-- verify shows progress on a terminal, as plan does"
+sed 's|^directory = "'"$T"'/out"$|directory = "'"$T"'/out"\nnameservers = ["127.0.0.1:1", "127.0.0.1:2"]|; s|^providers = \["files", "down"\]|providers = ["files"]|' "$T/c.toml" > "$T/v.toml"
+if command -v script >/dev/null; then
+	S=$(env -u CI script -qec "'$ZONESYNC' -c '$T/v.toml' --no-color verify --timeout 300" /dev/null)
+	contains "a terminal shows progress while servers are asked" "$S" "[verifying 2/2] example.com. at files @127.0.0.1:"
+	contains "then the report" "$S" "verified 2 servers: 0 consistent, 0 with mismatches, 2 unreachable"
+	S=$(env -u CI script -qec "'$ZONESYNC' -q -c '$T/v.toml' --no-color verify --timeout 300" /dev/null)
+	if printf '%s' "$S" | grep -q 'verifying'; then nok "verify -q showed progress"; else ok "verify -q shows no progress"; fi
+	S=$(CI=true script -qec "'$ZONESYNC' -c '$T/v.toml' --no-color verify --timeout 300" /dev/null)
+	if printf '%s' "$S" | grep -q 'verifying'; then nok "verify showed progress in CI"; else ok "verify shows no progress in CI"; fi
+fi
+expect_exit 2 "verify, not on a terminal" env -u CI "$ZONESYNC" -c "$T/v.toml" verify --timeout 300
+if printf '%s' "$OUT" | grep -q 'verifying'; then nok "verify progress without a terminal"; else ok "no verify progress without a terminal"; fi
 echo "-- hooks install finds the hooks of its own prefix, else says how to name them"
 git init -q -b main "$T/hr"
 expect_exit 1 "hooks install from a build tree without ZONESYNC_HOOKS" env -u ZONESYNC_HOOKS "$ZONESYNC" hooks install --repo "$T/hr"
