@@ -285,6 +285,74 @@ START_TEST(test_replan_never_backwards)
 }
 END_TEST
 
+/*
+ * apply --prune-zones deletes a zone only when its marker at the provider names this
+ * checkout's commit or an ancestor: newer work, a commit never seen, no marker or a TXT
+ * that is not zonesync's keep it, whatever this host's state db says.
+ */
+START_TEST(test_prune_reads_the_marker)
+{
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir), *why;
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	struct zsync_repo *repo = NULL;
+	char older[41], newer[41];
+	uint8_t mname[ZSYNC_NAME_MAXLEN], other[4] = { 3, 'a', 'b', 'c' };
+	int rc;
+
+	commit(BASE "www A 192.0.2.10\n");
+	char *h = tu_sh_out(&rc, "cd '%s/repo' && git rev-parse HEAD", dir);
+	snprintf(older, sizeof(older), "%.40s", h);
+	free(h);
+	commit(BASE "www A 192.0.2.20\n");
+	h = tu_sh_out(&rc, "cd '%s/repo' && git rev-parse HEAD", dir);
+	snprintf(newer, sizeof(newer), "%.40s", h);
+	free(h);
+	tu_write(p, "[providers.mem]\ntype = \"memory\"\n[providers.off]\ntype = \"memory\"\nmarker = \"\"\n"
+		    "[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_ptr_nonnull(cfg);
+	ck_assert_int_eq(zsync_repo_open(&repo, cfg->repo.path, &err), 0);
+	const struct zsync_provider_conf *mem = zsync_config_provider(cfg, "mem"), *off = zsync_config_provider(cfg, "off");
+	ck_assert_int_eq(zsync_name_from_text("_zonesync.example.com.", NULL, mname), 0);
+	struct zsync_zone *at_older = zsync_marker_zone("example.com.", mname, older, 0, &err);
+	struct zsync_zone *at_newer = zsync_marker_zone("example.com.", mname, newer, 0, &err);
+	struct zsync_zone *unseen = zsync_marker_zone("example.com.", mname, "0123456789abcdef0123456789abcdef01234567", 0, &err);
+	struct zsync_zone *none = zsync_zone_new("example.com.", &err), *foreign = zsync_zone_new("example.com.", &err);
+	ck_assert_int_eq(zsync_zone_add(foreign, mname, ZSYNC_TYPE_TXT, 300, other, 4, &err), 0);
+
+	/* deployed from this commit or an ancestor: it may go */
+	ck_assert_ptr_null(zsync_deploy_prune_check(mem, "example.com.", at_older, repo, newer));
+	ck_assert_ptr_null(zsync_deploy_prune_check(mem, "example.com.", at_newer, repo, newer));
+	/* newer work than this checkout */
+	why = zsync_deploy_prune_check(mem, "example.com.", at_newer, repo, older);
+	ck_assert_msg(why && strstr(why, "its deployment marker says commit") && strstr(why, "does not descend from"), "%s", why);
+	free(why);
+	/* a commit this repository never saw */
+	why = zsync_deploy_prune_check(mem, "example.com.", unseen, repo, newer);
+	ck_assert_msg(why && strstr(why, "says commit 0123456789ab"), "%s", why);
+	free(why);
+	/* nothing says what deployed it, or something else is there */
+	why = zsync_deploy_prune_check(mem, "example.com.", none, repo, newer);
+	ck_assert_msg(why && strstr(why, "holds no deployment marker: nothing says what deployed it"), "%s", why);
+	free(why);
+	why = zsync_deploy_prune_check(mem, "example.com.", foreign, repo, newer);
+	ck_assert_msg(why && strstr(why, "no deployment marker of zonesync's"), "%s", why);
+	free(why);
+	/* a provider without a marker: only the state db's check */
+	ck_assert_ptr_null(zsync_deploy_prune_check(off, "example.com.", none, repo, older));
+	zsync_zone_free(at_older);
+	zsync_zone_free(at_newer);
+	zsync_zone_free(unseen);
+	zsync_zone_free(none);
+	zsync_zone_free(foreign);
+	zsync_repo_close(repo);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(p);
+}
+END_TEST
+
 /* The whole apply path on the in-memory provider: journal, health, the provider's result. */
 /* The marker's name is per provider, and "" writes none; git records at the marker's own
  * name are refused at that provider (they could never be deployed), the others go on. */
@@ -401,6 +469,7 @@ int main(void)
 	tcase_add_test(tc, test_apply_memory);
 	tcase_add_test(tc, test_marker_per_provider);
 	tcase_add_test(tc, test_replan_never_backwards);
+	tcase_add_test(tc, test_prune_reads_the_marker);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -144,6 +144,37 @@ bool zsync_deploy_recheck(struct zsync_plan *p, struct zsync_plan_entry *e, stru
 	return e->behind != NULL;
 }
 
+char *zsync_deploy_prune_check(const struct zsync_provider_conf *pc, const char *zone,
+			       const struct zsync_zone *served, struct zsync_repo *repo, const char *commit)
+{
+	struct zsync_err err = { 0 };
+	struct zsync_marker m;
+	uint8_t name[ZSYNC_NAME_MAXLEN];
+	bool has;
+	int r;
+
+	zsync_plan_marker_name(pc, zone, name, &has);
+	if (!has)
+		return NULL;
+	if ((r = zsync_marker_read(served, name, &m, &err)) < 0)
+		return zsync_xasprintf("it holds no deployment marker of zonesync's: %s", err.msg);
+	if (r == 0)
+		return zsync_xasprintf("it holds no deployment marker: nothing says what deployed it (delete it by hand, "
+				       "or --allow-older)");
+	if (!strcmp(m.commit, commit))
+		return NULL;
+	/* a libgit2 repository takes one thread at a time; prune's tasks run side by side */
+	pthread_mutex_lock(&recheck_lock);
+	r = repo ? zsync_repo_descends(repo, commit, m.commit, &err) : 0;
+	pthread_mutex_unlock(&recheck_lock);
+	if (r > 0)
+		return NULL;
+	return zsync_xasprintf("its deployment marker says commit %.12s%s%s%s, which this checkout (%.12s) does not "
+			       "descend from%s%s (newer work, or work this checkout never saw): git pull and run again, "
+			       "or --allow-older", m.commit, m.time[0] ? " (deployed " : "", m.time, m.time[0] ? ")" : "",
+			       commit, r < 0 ? ": " : "", r < 0 ? err.msg : "");
+}
+
 size_t zsync_deploy_check(struct zsync_plan *p, struct zsync_repo *repo, struct zsync_state *st)
 {
 	size_t behind = 0;

@@ -58,6 +58,18 @@ size_t zsync_deploy_check(struct zsync_plan *plan, struct zsync_repo *repo, stru
 bool zsync_deploy_recheck(struct zsync_plan *plan, struct zsync_plan_entry *entry, struct zsync_repo *repo);
 
 /*
+ * Never backwards in apply --prune-zones, whatever this host's state db saw: may zone,
+ * as the provider (conf pc) serves it (served), be deleted by a checkout at commit? Its
+ * deployment marker must name commit or an ancestor of it; a marker of newer work or of a
+ * commit repo never saw, a TXT there that is not zonesync's marker, or no marker at all
+ * (nothing says what deployed it) keep it. NULL when it may go, else why not (malloc'ed,
+ * "its deployment marker says ..."). A provider without a marker name: NULL (the state
+ * db's check is all there is). Safe from several threads.
+ */
+char *zsync_deploy_prune_check(const struct zsync_provider_conf *pc, const char *zone,
+			       const struct zsync_zone *served, struct zsync_repo *repo, const char *commit);
+
+/*
  * The commit to deploy: with [repo] remote, fetches [repo] branch from it (libgit2) and
  * returns the fetched head; without, resolves ref (NULL: [repo] ref). out: 40 hex digits.
  * A failed fetch is an error: nothing must be deployed then.

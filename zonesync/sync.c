@@ -769,7 +769,7 @@ struct prune_task {
 	/* its one message, printed in the pairs' order once every task has run */
 	FILE *where;
 	char *msg;
-	bool deleted, failed;
+	bool deleted, failed, older;
 };
 
 static void prune_say(struct prune_task *t, FILE *where, char *msg)
@@ -796,6 +796,34 @@ static void prune_run(void *arg)
 	if (pp->error) {
 		prune_say(t, stderr, zsync_xasprintf("zonesync: provider '%s': %s\n", prov, pp->error));
 		t->failed = true;
+		return;
+	}
+	if (!t->o->allow_older) {
+		/* this host's state db saw the zone deployed from an ancestor, but another host or
+		 * checkout may have deployed newer work there since: the marker at the provider
+		 * says (never backwards, whatever one state db knows) */
+		struct zsync_zone *served = NULL;
+		ret = zsync_err_sync(&err, pp->t->fetch(pp->priv, zone, &served, &err));
+		if (ret == 0) {
+			char *why = zsync_deploy_prune_check(pp->pc, zone, served, t->o->repo, t->o->commit);
+			zsync_zone_free(served);
+			if (why) {
+				prune_say(t, stderr, zsync_xasprintf("zonesync: zone %s at %s: %s: not deleted\n", zone, prov, why));
+				free(why);
+				t->older = true;
+				return;
+			}
+		} else if (ret != ZSYNC_ENOTFOUND) {
+			prune_say(t, stderr, zsync_xasprintf("zonesync: provider '%s': zone '%s': cannot read it to check its "
+							     "deployment marker: %s: not deleted\n", prov, zone, err.msg));
+			t->failed = true;
+			return;
+		}
+		zsync_err_clear(&err);
+	}
+	if (t->o->dry_run) {
+		prune_say(t, stderr, zsync_xasprintf("zonesync: zone %s at %s is no longer in git for that provider: "
+						     "apply --prune-zones would delete it\n", zone, prov));
 		return;
 	}
 	struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
@@ -832,12 +860,12 @@ size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, 
 	}
 	*older = c.older;
 	n = c.found.n;
-	if (!o->act || o->dry_run) {
+	if (!o->act) {
 		for (size_t i = 0; i < n; i++) {
 			char *zone = c.found.v[i], *prov = strchr(zone, '\t');
 			*prov++ = 0;
-			fprintf(stderr, "zonesync: zone %s at %s is no longer in git for that provider: %s\n", zone, prov,
-				o->dry_run && o->act ? "apply --prune-zones would delete it" : "apply --prune-zones deletes it");
+			fprintf(stderr, "zonesync: zone %s at %s is no longer in git for that provider: apply --prune-zones deletes it\n",
+				zone, prov);
 		}
 		zsync_strlist_release(&c.found);
 		return 0;
@@ -858,7 +886,7 @@ size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, 
 			    zsync_err_sync(&err, pp->t->open(pc, &pp->priv, &err)) < 0)
 				pp->error = zsync_xstrdup(err.msg);
 		}
-		ts[i] = (struct prune_task){ st, run, o, pp, zone, out, NULL, NULL, false, false };
+		ts[i] = (struct prune_task){ st, run, o, pp, zone, out, NULL, NULL, false, false, false };
 		/* one provider instance: its deletions at most its `concurrency` at once */
 		tasks[i] = (struct zsync_engine_task){ pp, prune_run, &ts[i], pc->concurrency };
 	}
@@ -868,6 +896,7 @@ size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, 
 			fputs(ts[i].msg, ts[i].where);
 		free(ts[i].msg);
 		*deleted += ts[i].deleted;
+		*older += ts[i].older;
 		failed += ts[i].failed;
 	}
 	for (size_t i = 0; i < cfg->nproviders; i++) {

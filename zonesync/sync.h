@@ -59,8 +59,11 @@ struct zsync_prune_opts {
  * Deletes each such zone at its provider on the engine (each provider opened once, at
  * most its `concurrency` zones at a time), journalled like any change (op delete, type
  * ZONE); messages in the order of the state's pairs, "deleted zone ..." lines on out.
- * Returns the number of zone x provider pairs that failed; *deleted and *older (pairs
- * left alone as deployed by newer work) counted.
+ * Unless allow_older, each zone is read first and kept when its deployment marker there
+ * does not name an ancestor of commit (zsync_deploy_prune_check: another host may have
+ * deployed newer work since this state db saw it); dry_run reads and says, deletes
+ * nothing. Returns the number of zone x provider pairs that failed; *deleted and *older
+ * (pairs left alone as deployed by newer work) counted.
  */
 size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, int64_t run_id,
 			const struct zsync_prune_opts *opts, FILE *out, size_t *deleted, size_t *older);

@@ -185,6 +185,33 @@ git_commit "$R" "example.org leaves again"
 expect_exit 0 "from a descendant it is pruned" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones
 contains "deletes it" "$OUT" "deleted zone example.org. at pdns"
 
+# never backwards in pruning across hosts: host B's state db saw fleet.example deployed; host
+# A then deployed newer work to it from a branch B's checkout does not have; B, its zone
+# gone from git, finds host A's marker at the provider and leaves the zone alone
+sed "s|^path = \"$T/state.db\"|path = \"$T/hostb.db\"|" "$CFG" > "$T/hostb-pruned.toml"
+cp zones/example.com.zone zones/fleet.example.zone
+sed -i 's/example\.com\./fleet.example./g' zones/fleet.example.zone
+git_commit "$R" "fleet.example"
+{ cat "$T/hostb-pruned.toml"; printf '[[zones]]\nname = "fleet.example"\n'; } > "$T/hostb.toml"
+{ cat "$CFG"; printf '[[zones]]\nname = "fleet.example"\n'; } > "$T/hosta.toml"
+expect_exit 0 "host B deploys fleet.example" "$ZONESYNC" -c "$T/hostb.toml" --no-color apply --zone fleet.example
+git -C "$R" checkout -q -b fleet-newer
+echo 'newer 300 IN A 192.0.2.99' >> zones/fleet.example.zone
+git_commit "$R" "newer work on fleet.example"
+expect_exit 0 "host A deploys newer work from its branch" "$ZONESYNC" -c "$T/hosta.toml" --no-color apply --zone fleet.example
+git -C "$R" checkout -q main
+git -C "$R" rm -q zones/fleet.example.zone
+git_commit "$R" "fleet.example leaves"
+expect_exit 0 "host B, --dry-run" "$ZONESYNC" -c "$T/hostb-pruned.toml" --no-color apply --prune-zones --dry-run
+contains "reads the marker first" "$OUT" "zone fleet.example. at pdns: its deployment marker says commit"
+check "and says it would not delete it" sh -c "! printf '%s' \"\$1\" | grep -q 'fleet.example. at pdns is no longer in git for that provider: apply --prune-zones would delete it'" _ "$OUT"
+expect_exit 6 "host B's prune leaves host A's newer work alone" "$ZONESYNC" -c "$T/hostb-pruned.toml" --no-color apply --prune-zones
+contains "says why and how to go on" "$OUT" "which this checkout ("
+contains "and that it is newer work" "$OUT" "(newer work, or work this checkout never saw): git pull and run again, or --allow-older: not deleted"
+same "PowerDNS still serves host A's record" "$(answers "$PORT" newer.fleet.example A)" "192.0.2.99"
+expect_exit 0 "host A, --allow-older, deletes it" "$ZONESYNC" -c "$CFG" --no-color apply --prune-zones --allow-older
+contains "deleted" "$OUT" "deleted zone fleet.example. at pdns"
+
 # records in the text form pdns prints itself: its API refuses any other spelling
 cat > zones/forms.example.zone <<'ZONE'
 $TTL 300
