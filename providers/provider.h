@@ -15,8 +15,9 @@
  *               given the changes computed against `base` (what fetch returned)
  *   close()
  *
- * Calls on one priv never overlap, unless the type has ZSYNC_CAP_CONCURRENT and the user
- * set `concurrency` above 1: then up to that many calls for different zones run at once.
+ * Calls on one priv never overlap, unless the type has ZSYNC_CAP_CONCURRENT: then calls
+ * for different zones run at once, up to the run's workers (`jobs`, -j) or the provider's
+ * `concurrency` (see the caps below).
  * Different providers run in parallel, so keep all state in priv. Errors: return a negative ZSYNC_E* code and describe the problem in
  * err (without secrets; zonesync adds "provider 'NAME': zone 'Z': " in front).
  */
@@ -45,11 +46,17 @@ enum zsync_provider_caps {
 	ZSYNC_CAP_OWNS_SOA = 1 << 4,    /* holds zonesync's SOA (zonefile); else the provider's own */
 	ZSYNC_CAP_READ_ONLY = 1 << 5,   /* never pushed to (secondary): verified only */
 	/*
-	 * fetch/apply/delete_zone for different zones may run at once on one priv (it holds
-	 * no per-zone state, its HTTP client is shared safely): the common key `concurrency`
-	 * may be above 1. Without it, config refuses concurrency > 1.
+	 * fetch/apply/delete_zone/nameservers for different zones may run at once on one priv
+	 * (it holds no per-zone state between calls, its HTTP client is shared safely). Reads
+	 * run up to `jobs` at once, applies one at a time unless ZSYNC_CAP_APPLY_SIDE_BY_SIDE;
+	 * the common key `concurrency`, when set, is the limit of both. Without the cap, config
+	 * refuses concurrency > 1: the provider keeps what fetch learnt about a zone for its apply.
 	 */
 	ZSYNC_CAP_CONCURRENT = 1 << 6,
+	/* with ZSYNC_CAP_CONCURRENT: the server takes writes to different zones side by side
+	 * without contention (its own files, RFC 2136 per zone), so applies too run up to
+	 * `jobs` at once when `concurrency` is not set */
+	ZSYNC_CAP_APPLY_SIDE_BY_SIDE = 1 << 7,
 };
 
 /* One apply: make the provider serve `desired` (normalised by the plan). */

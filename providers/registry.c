@@ -52,7 +52,7 @@ static const struct {
 	{ ZSYNC_CAP_APEX_NS, "apex-ns" },       { ZSYNC_CAP_CREATE_ZONE, "create-zone" },
 	{ ZSYNC_CAP_LIST_ZONES, "list-zones" }, { ZSYNC_CAP_ATOMIC, "atomic" },
 	{ ZSYNC_CAP_OWNS_SOA, "owns-soa" },     { ZSYNC_CAP_READ_ONLY, "read-only" },
-	{ ZSYNC_CAP_CONCURRENT, "concurrent" },
+	{ ZSYNC_CAP_CONCURRENT, "concurrent" }, { ZSYNC_CAP_APPLY_SIDE_BY_SIDE, "apply-side-by-side" },
 };
 
 static void describe_keys_md(FILE *out, const struct zsync_provider_type *t)

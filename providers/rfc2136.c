@@ -16,7 +16,6 @@ struct rfc2136 {
 	char *axfr_server;
 	struct zsync_tsig *key;
 	int timeout_ms;
-	const char *last_server; /* the server that answered the last UPDATE */
 	struct zsync_axfr_limits limits;
 };
 
@@ -205,8 +204,9 @@ static void change_rrs(const struct zsync_change *c, const uint8_t *apex, struct
 	}
 }
 
+/* *server: the one that answered (per apply, not in r: zones of one instance apply at once) */
 static int send_batch(struct rfc2136 *r, const char *zone, const struct zsync_rrset *soa,
-		      struct rrlist *pre, struct rrlist *upd, struct zsync_err *err)
+		      struct rrlist *pre, struct rrlist *upd, const char **server, struct zsync_err *err)
 {
 	/* the zone's exact SOA first: nobody changed anything since it was read */
 	struct rrlist all = { 0 };
@@ -219,7 +219,7 @@ static int send_batch(struct rfc2136 *r, const char *zone, const struct zsync_rr
 		all.v[all.n++] = pre->v[i];
 	}
 	for (size_t i = 0; i < r->servers.n; i++) {
-		r->last_server = r->servers.v[i];
+		*server = r->servers.v[i];
 		ret = zsync_dns_update(r->servers.v[i], zone, r->key, r->timeout_ms, all.v, all.n,
 				       upd->v, upd->n, err);
 		if (ret != ZSYNC_EIO || strstr(err->msg, "refused") || strstr(err->msg, "NOTAUTH"))
@@ -284,8 +284,8 @@ static int content_reason(const struct zsync_rrset *r, const struct zsync_zone *
  * REFUSED, the per-RRset record limit on SERVFAIL). REFUSED is a permission problem only
  * when the same key cannot even send an empty update.
  */
-static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req, const size_t *idx,
-			    size_t n, struct zsync_err *err)
+static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req, const char *server,
+			    const size_t *idx, size_t n, struct zsync_err *err)
 {
 	const struct zsync_changeset *cs = req->changes;
 	bool refused = strstr(err->msg, "(REFUSED)") != NULL, servfail = strstr(err->msg, "SERVFAIL") != NULL;
@@ -319,7 +319,7 @@ static void explain_message(struct rfc2136 *r, const struct zsync_apply_req *req
 	}
 	if (refused && !why[0]) {
 		struct zsync_err perr = { 0 };
-		if (zsync_dns_update(r->last_server, req->zone, r->key, r->timeout_ms, NULL, 0, NULL, 0, &perr) ==
+		if (server && zsync_dns_update(server, req->zone, r->key, r->timeout_ms, NULL, 0, NULL, 0, &perr) ==
 		    ZSYNC_EIO && strstr(perr.msg, "(REFUSED)"))
 			snprintf(why, sizeof(why), "no update permission for %s",
 				 r->key ? zsync_tsig_name(r->key) : "unsigned updates");
@@ -366,6 +366,7 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	struct rrlist pre = { 0 }, upd = { 0 };
 	size_t limit = 65000 - zsync_dns_update_overhead(req->zone, r->key), messages = 0;
 	size_t *batch = zsync_xcalloc(cs->n ? cs->n : 1, sizeof(*batch)), nbatch = 0;
+	const char *server = NULL; /* the one that answered the last UPDATE */
 	int ret = 0;
 
 	if (req->create_zone || !req->base) {
@@ -383,11 +384,11 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			change_rrs(c, zsync_zone_origin(req->base), &p1, &u1);
 			/* a change never straddles two messages: it travels with its own guards */
 			if (pre.n + upd.n && pre.bytes + upd.bytes + p1.bytes + u1.bytes + 300 > limit) {
-				ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, err);
+				ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, &server, err);
 				if (ret < 0) {
 					if (ret == ZSYNC_EUNKNOWN)
 						mark_applied(req, batch, nbatch, 2);
-					explain_message(r, req, batch, nbatch, err);
+					explain_message(r, req, server, batch, nbatch, err);
 					free(p1.v);
 					free(u1.v);
 					goto out;
@@ -410,11 +411,11 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		}
 	}
 	if (pre.n + upd.n) {
-		ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, err);
+		ret = send_batch(r, req->zone, messages ? NULL : soa, &pre, &upd, &server, err);
 		if (ret < 0) {
 			if (ret == ZSYNC_EUNKNOWN)
 				mark_applied(req, batch, nbatch, 2);
-			explain_message(r, req, batch, nbatch, err);
+			explain_message(r, req, server, batch, nbatch, err);
 			goto out;
 		}
 		messages++;
@@ -467,7 +468,9 @@ const struct zsync_provider_type zsync_provider_rfc2136 = {
 	.abi = ZSYNC_PROVIDER_ABI,
 	.name = "rfc2136",
 	.summary = "any server taking RFC 2136 UPDATE and AXFR with TSIG (BIND, Knot, PowerDNS)",
-	.caps = ZSYNC_CAP_APEX_NS,
+	/* ZSYNC_CAP_CONCURRENT: priv is the configuration only; each transfer and update has
+	 * its own connection, and a server takes updates to different zones side by side */
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CONCURRENT | ZSYNC_CAP_APPLY_SIDE_BY_SIDE,
 	.keys = r_keys,
 	/* BIND keeps its signing state in TYPE65534 records beside DNSKEYs (sig-signing-type) */
 	.generated = zsync_diff_generated_bind,

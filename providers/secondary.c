@@ -51,7 +51,8 @@ const struct zsync_provider_type zsync_provider_secondary = {
 	.name = "secondary",
 	.summary = "a server pulling the zone by AXFR/NOTIFY: verified over DNS, never pushed",
 	.keys = s_keys,
-	.caps = ZSYNC_CAP_READ_ONLY | ZSYNC_CAP_APEX_NS,
+	/* ZSYNC_CAP_CONCURRENT: nothing in priv; only its configured names are read */
+	.caps = ZSYNC_CAP_READ_ONLY | ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CONCURRENT,
 	/* BIND keeps its signing state in TYPE65534 records beside DNSKEYs (sig-signing-type) */
 	.generated = zsync_diff_generated_bind,
 	.open = s_open,

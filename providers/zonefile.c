@@ -407,7 +407,10 @@ const struct zsync_provider_type zsync_provider_zonefile = {
 	.name = "zonefile",
 	.summary = "zone files in a directory (self-hosted BIND, NSD, Knot), then a reload command",
 	.keys = zf_keys,
-	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_OWNS_SOA,
+	/* ZSYNC_CAP_CONCURRENT: priv is the configuration only; each zone is its own file
+	 * (written aside and renamed) and its own check and reload commands */
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_OWNS_SOA |
+		ZSYNC_CAP_CONCURRENT | ZSYNC_CAP_APPLY_SIDE_BY_SIDE,
 	/* BIND keeps its signing state in TYPE65534 records beside DNSKEYs (sig-signing-type) */
 	.generated = zsync_diff_generated_bind,
 	.open = zf_open,

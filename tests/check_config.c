@@ -104,7 +104,7 @@ static const struct {
 	{ BASE "ns_names = [\"ns.example.123\"]\n", "providers.bind.ns_names[0]: 'ns.example.123' is not a nameserver's host name (its last label is a number)" },
 	{ BASE "ns_names = [\".\"]\n", "providers.bind.ns_names[0]: '.' is not a nameserver's host name" },
 	{ BASE "ns_names = \"ns1.example.net.\"\n", "zonesync.toml:5: error: providers.bind.ns_names: expected an array of host names (\"ns1.example.net.\")" },
-	{ BASE "concurrency = 2\n", "zonesync.toml:5: error: providers.bind.concurrency: a 'rfc2136' provider works on one zone at a time (it keeps per-zone state or must keep its server's order): only 1" },
+	{ "[providers.cf]\ntype = \"cloudflare\"\napi_token = \"env:T\"\nconcurrency = 2\n", "zonesync.toml:4: error: providers.cf.concurrency: a 'cloudflare' provider works on one zone at a time (it keeps per-zone state between reading a zone and applying to it): only 1" },
 	{ BASE "concurrency = 0\n", "zonesync.toml:5: error: providers.bind.concurrency: 0 is out of range (1 or more)" },
 	{ BASE "rate_limit = \"fast\"\n", "providers.bind.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not 'fast'" },
 	{ BASE "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\", \"pdns\"]\n",
@@ -181,7 +181,16 @@ START_TEST(test_example_config_loads)
 	ck_assert(p->create_zones);
 	ck_assert(p->rate_per_sec > 4.99 && p->rate_per_sec < 5.01);
 	ck_assert_int_eq(p->concurrency, 4);
-	ck_assert_int_eq(zsync_config_provider(cfg, "bind")->concurrency, 1); /* the default */
+	/* unset, on a type that can overlap zones: [defaults] jobs; -j replaces both */
+	ck_assert_int_eq(zsync_config_provider(cfg, "bind")->concurrency, 4);
+	ck_assert_int_eq(zsync_config_provider(cfg, "bind")->read_concurrency, 4);
+	ck_assert(zsync_config_provider(cfg, "bind")->concurrency_auto);
+	ck_assert(!p->concurrency_auto && !p->read_concurrency_auto);
+	ck_assert_int_eq(p->read_concurrency, 4); /* the key sets both */
+	ck_assert_int_eq(zsync_config_run_options(cfg, NULL, 1, &err), 0);
+	ck_assert_int_eq(zsync_config_provider(cfg, "bind")->concurrency, 1);
+	ck_assert_int_eq(zsync_config_provider(cfg, "bind")->read_concurrency, 1);
+	ck_assert_int_eq(p->concurrency, 4); /* set: the engine's workers bound it anyway */
 	/* limits: zone overrides provider overrides defaults */
 	struct zsync_limits l = zsync_config_limits(cfg, p, zsync_config_zone(cfg, "example.com"));
 	ck_assert_int_eq(l.max_delete_pct, 20);

@@ -1,6 +1,9 @@
 /* check_plan.c - plans: golden renderings, determinism, safety limits */
 #include "testutil.h"
 
+#include <pthread.h>
+#include <time.h>
+
 #include "config.h"
 #include "deploy.h"
 #include "plan.h"
@@ -458,6 +461,184 @@ START_TEST(test_apply_memory)
 }
 END_TEST
 
+/*
+ * Many zones at one provider: a type that can take it (zonefile, powerdns:
+ * ZSYNC_CAP_CONCURRENT) is read for up to `jobs` zones at once, through the scheduler of
+ * plan's fetch and apply's pushes; powerdns applies one zone at a time unless
+ * `concurrency` says more; -j 1 keeps every call on the calling thread, in the zones'
+ * order; a type that keeps per-zone state (cloudflare) is never called twice at once.
+ * A provider's calls are held until `want` of them overlap (no clock decides it), or,
+ * where they must not overlap, the first one gives a second 0.2 s to show up (a slow
+ * machine only makes that check weaker, never false). Reads call the real fetch.
+ */
+#define NZ 8
+struct overlap {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	const struct zsync_plan_provider *first;
+	long running[2], most[2], want[2];
+	bool timed[2];        /* must not overlap: a short look for a second call */
+	size_t started[2], total[2];
+	pthread_t caller;
+	bool elsewhere;       /* some call ran on another thread than the caller */
+	char order[NZ * 2][32];
+	size_t norder;
+	int fetch_failed;
+};
+
+static void overlap_probe(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg)
+{
+	struct overlap *o = arg;
+	int k = e->provider == o->first ? 0 : 1;
+	(void)p;
+	pthread_mutex_lock(&o->lock);
+	if (!pthread_equal(pthread_self(), o->caller))
+		o->elsewhere = true;
+	snprintf(o->order[o->norder++], sizeof(o->order[0]), "%s@%d", e->zone->conf->name, k);
+	o->started[k]++;
+	if (++o->running[k] > o->most[k])
+		o->most[k] = o->running[k];
+	pthread_cond_broadcast(&o->cond);
+	if (!o->timed[k]) {
+		/* wait for the others to come in, unless all of this provider's calls have started */
+		while (o->running[k] < o->want[k] && o->started[k] < o->total[k])
+			pthread_cond_wait(&o->cond, &o->lock);
+	} else if (o->started[k] == 1 && o->want[k] > 1) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 200 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		while (o->running[k] < 2 && pthread_cond_timedwait(&o->cond, &o->lock, &ts) == 0)
+			;
+	}
+	pthread_mutex_unlock(&o->lock);
+	if (e->provider->priv && e->provider->type->caps & ZSYNC_CAP_CONCURRENT) {
+		struct zsync_zone *z = NULL;
+		struct zsync_err err = { 0 };
+		int r = e->provider->type->fetch(e->provider->priv, e->zone->conf->name, &z, &err);
+		zsync_zone_free(z);
+		if (r < 0)
+			__atomic_add_fetch(&o->fetch_failed, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_lock(&o->lock);
+	o->running[k]--;
+	pthread_cond_broadcast(&o->cond);
+	pthread_mutex_unlock(&o->lock);
+}
+
+/* NZ zones at the provider `first` (a [providers.first] body) and at cloudflare `cf`. */
+static void overlap_run(long jobs, enum zsync_plan_phase phase, const char *first, struct overlap *o)
+{
+	char *cp = tu_fmt("%s/repo/zonesync.toml", dir);
+	char *zones = calloc(1, 1);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+
+	for (int i = 0; i < NZ; i++) {
+		char *z = tu_fmt("%s/repo/zones/z%d.example.zone", dir, i), *sv = tu_fmt("%s/served/z%d.example.zone", dir, i);
+		tu_write(z, BASE "www A 192.0.2.10\n");
+		tu_write(sv, BASE "www A 192.0.2.11\n");
+		char *n = tu_fmt("%s[[zones]]\nname = \"z%d.example\"\nproviders = [\"first\", \"cf\"]\n", zones, i);
+		free(zones);
+		zones = n;
+		free(z);
+		free(sv);
+	}
+	ck_assert_int_eq(tu_sh("cd '%s/repo' && git add -A && (git diff --cached --quiet || git -c user.name=t -c user.email=t@t commit -q -m z)", dir), 0);
+	char *text = tu_fmt("[defaults]\njobs = 4\n[providers.first]\n%s"
+			    "[providers.cf]\ntype = \"cloudflare\"\napi_token = \"env:ZS_CHECK_PLAN_UNSET\"\n%s",
+			    first, zones);
+	tu_write(cp, text);
+	struct zsync_config *cfg = zsync_config_load(cp, &d, &err);
+	ck_assert_msg(cfg != NULL, "%s %s", err.msg, d.n ? d.v[0].msg : "");
+	ck_assert_int_eq(zsync_config_run_options(cfg, NULL, jobs, &err), 0);
+	struct zsync_plan *pl = plan(cfg);
+	ck_assert_uint_eq(pl->nentries, 2 * NZ);
+	pthread_mutex_init(&o->lock, NULL);
+	pthread_cond_init(&o->cond, NULL);
+	o->caller = pthread_self();
+	o->first = &pl->providers[0];
+	ck_assert_str_eq(o->first->conf->name, "first");
+	o->total[0] = o->total[1] = NZ;
+	o->want[1] = jobs;
+	o->timed[1] = true;
+	zsync_plan_each_phase(pl, jobs, phase, overlap_probe, o);
+	pthread_mutex_destroy(&o->lock);
+	pthread_cond_destroy(&o->cond);
+	ck_assert_uint_eq(o->norder, 2 * NZ);
+	ck_assert_int_eq(o->fetch_failed, 0);
+	if (pl->providers[0].priv) /* what the plan itself read from the zone files, side by side */
+		for (int i = 0; i < NZ; i++)
+			ck_assert_uint_eq(pl->entries[2 * i].cs.updates, 1);
+	zsync_plan_free(pl);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(text);
+	free(zones);
+	free(cp);
+}
+
+#define FILES "type = \"zonefile\"\ndirectory = \"../served\"\n"
+#define PDNS "type = \"powerdns\"\nurl = \"http://127.0.0.1:9\"\napi_key = \"env:ZS_CHECK_PLAN_UNSET\"\n"
+
+START_TEST(test_provider_concurrency)
+{
+	struct overlap o = { .want = { 4 } };
+	overlap_run(4, ZSYNC_PHASE_READ, FILES, &o);
+	ck_assert_int_eq(o.most[0], 4); /* -j 4: four zones read at once at one provider, no more */
+	ck_assert_int_eq(o.most[1], 1); /* per-zone state: one at a time */
+	ck_assert(o.elsewhere);
+	struct overlap a = { .want = { 4 } };
+	overlap_run(4, ZSYNC_PHASE_APPLY, FILES, &a);
+	ck_assert_int_eq(a.most[0], 4); /* zone files: applied side by side too */
+	ck_assert_int_eq(a.most[1], 1);
+}
+END_TEST
+
+START_TEST(test_provider_concurrency_pdns)
+{
+	struct overlap o = { .want = { 4 } };
+	overlap_run(4, ZSYNC_PHASE_READ, PDNS, &o);
+	ck_assert_int_eq(o.most[0], 4);
+	/* applies: one zone at a time unless concurrency says more */
+	struct overlap a = { .want = { 2 }, .timed = { true } };
+	overlap_run(4, ZSYNC_PHASE_APPLY, PDNS, &a);
+	ck_assert_int_eq(a.most[0], 1);
+	struct overlap c = { .want = { 2 } };
+	overlap_run(4, ZSYNC_PHASE_APPLY, PDNS "concurrency = 2\n", &c);
+	ck_assert_int_eq(c.most[0], 2);
+}
+END_TEST
+
+START_TEST(test_provider_concurrency_key)
+{
+	struct overlap o = { .want = { 2 } };
+	overlap_run(4, ZSYNC_PHASE_READ, FILES "concurrency = 2\n", &o);
+	ck_assert_int_eq(o.most[0], 2); /* the key lowers it */
+}
+END_TEST
+
+START_TEST(test_provider_serial_j1)
+{
+	struct overlap o = { .want = { 1 } };
+	overlap_run(1, ZSYNC_PHASE_READ, FILES, &o);
+	ck_assert_int_eq(o.most[0], 1);
+	ck_assert_int_eq(o.most[1], 1);
+	ck_assert(!o.elsewhere); /* -j 1: all on this thread */
+	/* in order: providers in theirs, each one's zones in the configuration's */
+	for (int i = 0; i < NZ; i++) {
+		char want[32];
+		snprintf(want, sizeof(want), "z%d.example.@0", i);
+		ck_assert_str_eq(o.order[i], want);
+		snprintf(want, sizeof(want), "z%d.example.@1", i);
+		ck_assert_str_eq(o.order[NZ + i], want);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -470,6 +651,10 @@ int main(void)
 	tcase_add_test(tc, test_marker_per_provider);
 	tcase_add_test(tc, test_replan_never_backwards);
 	tcase_add_test(tc, test_prune_reads_the_marker);
+	tcase_add_test(tc, test_provider_concurrency);
+	tcase_add_test(tc, test_provider_concurrency_key);
+	tcase_add_test(tc, test_provider_concurrency_pdns);
+	tcase_add_test(tc, test_provider_serial_j1);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -629,11 +629,17 @@ static void load_provider(struct vctx *v, struct zsync_config *cfg, const char *
 	p->timeout = get_int(t, "timeout", 30);
 	p->max_rrset_records = get_int(t, "max_rrset_records", 0);
 	p->retries = get_int(t, "retries", 3);
-	p->concurrency = get_int(t, "concurrency", 1);
+	/* unset: as many zones at once as the run has workers ([defaults] jobs, -j) where the
+	 * type can take it (reads; applies where its server takes them side by side) */
+	bool unset = !zsync_toml_get(t, "concurrency");
+	p->read_concurrency_auto = unset && (pt->caps & ZSYNC_CAP_CONCURRENT);
+	p->concurrency_auto = p->read_concurrency_auto && (pt->caps & ZSYNC_CAP_APPLY_SIDE_BY_SIDE);
+	p->concurrency = get_int(t, "concurrency", p->concurrency_auto ? cfg->defaults.jobs : 1);
+	p->read_concurrency = p->read_concurrency_auto ? cfg->defaults.jobs : p->concurrency;
 	if (p->concurrency > 1 && !(pt->caps & ZSYNC_CAP_CONCURRENT))
 		verr(v, zsync_toml_get(t, "concurrency")->line,
 		     "%s.concurrency: a '%s' provider works on one zone at a time (it keeps per-zone state "
-		     "or must keep its server's order): only 1",
+		     "between reading a zone and applying to it): only 1",
 		     prefix, type);
 	p->manage_apex_ns = get_bool(t, "manage_apex_ns", true);
 	p->create_zones = get_bool(t, "create_zones", false);
@@ -1352,6 +1358,13 @@ int zsync_config_run_options(struct zsync_config *cfg, const char *shard, long j
 	if (jobs > 0) {
 		cfg->jobs = jobs;
 		cfg->defaults.jobs = jobs; /* what plan, fetch and apply use */
+		for (size_t i = 0; i < cfg->nproviders; i++) {
+			/* -j 1: one zone at a time there too */
+			if (cfg->providers[i].concurrency_auto)
+				cfg->providers[i].concurrency = jobs;
+			if (cfg->providers[i].read_concurrency_auto)
+				cfg->providers[i].read_concurrency = jobs;
+		}
 	}
 	return shard ? zsync_config_set_shard(cfg, shard, err) : 0;
 }

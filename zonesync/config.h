@@ -79,7 +79,10 @@ struct zsync_provider_conf {
 	double rate_per_sec;             /* 0: no limit */
 	long timeout;                    /* seconds */
 	long retries;
-	long concurrency;                /* zones worked on at once (>1 only with ZSYNC_CAP_CONCURRENT) */
+	long concurrency;                /* zones applied at once (>1 only with ZSYNC_CAP_CONCURRENT) */
+	long read_concurrency;           /* zones read at once: `concurrency` if set, else jobs where the type can */
+	bool concurrency_auto;           /* concurrency follows jobs (-j): no key, ZSYNC_CAP_APPLY_SIDE_BY_SIDE */
+	bool read_concurrency_auto;      /* read_concurrency follows jobs: no key, ZSYNC_CAP_CONCURRENT */
 	long max_rrset_records;          /* the most records the provider takes in one RRset; 0: no limit of its own */
 	bool manage_apex_ns;
 	bool create_zones;

@@ -279,15 +279,10 @@ static void each_run(void *arg)
 	t->fn(t->p, t->e, t->arg);
 }
 
-/*
- * Runs fn on every entry on the engine: providers side by side on up to `jobs` workers,
- * each provider's entries at most its `concurrency` at a time (1 unless the provider type
- * can take more: ZSYNC_CAP_CONCURRENT), providers in their order and each one's entries
- * started in theirs.
- */
-void zsync_plan_each(struct zsync_plan *p, long jobs,
-		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
+void zsync_plan_each_phase(struct zsync_plan *p, long jobs, enum zsync_plan_phase phase,
+			   void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
 {
+	bool by_provider = phase != ZSYNC_PHASE_DIFF;
 	struct each_task *et = zsync_xmalloc((p->nentries ? p->nentries : 1) * sizeof(*et));
 	struct zsync_engine_task *tasks = zsync_xmalloc((p->nentries ? p->nentries : 1) * sizeof(*tasks));
 	size_t *start = zsync_xcalloc(p->nproviders + 1, sizeof(*start));
@@ -302,13 +297,20 @@ void zsync_plan_each(struct zsync_plan *p, long jobs,
 	for (size_t k = 0; k < p->nentries; k++) {
 		size_t at = start[p->entries[k].provider - p->providers]++;
 		et[at] = (struct each_task){ p, &p->entries[k], fn, arg };
-		tasks[at] = (struct zsync_engine_task){ p->entries[k].provider, each_run, &et[at],
-							p->entries[k].provider->conf->concurrency };
+		const struct zsync_provider_conf *pc = p->entries[k].provider->conf;
+		tasks[at] = (struct zsync_engine_task){ by_provider ? p->entries[k].provider : NULL, each_run, &et[at],
+							phase == ZSYNC_PHASE_READ ? pc->read_concurrency : pc->concurrency };
 	}
 	zsync_engine_run(tasks, p->nentries, jobs, 1);
 	free(start);
 	free(tasks);
 	free(et);
+}
+
+void zsync_plan_each(struct zsync_plan *p, long jobs,
+		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg)
+{
+	zsync_plan_each_phase(p, jobs, ZSYNC_PHASE_APPLY, fn, arg);
 }
 
 /* a progress line on stderr while providers are read (a terminal only: never in CI, not with -q) */
@@ -347,7 +349,7 @@ struct fetch_all {
 static void *fetch_all(void *arg)
 {
 	struct fetch_all *fa = arg;
-	zsync_plan_each(fa->p, fa->jobs, fetch_entry_cb, &fa->progress);
+	zsync_plan_each_phase(fa->p, fa->jobs, ZSYNC_PHASE_READ, fetch_entry_cb, &fa->progress);
 	return NULL;
 }
 
@@ -477,7 +479,8 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			nsset_union(p, &p->zones[i]);
 		zsync_zone_freeze(p->zones[i].desired);
 	}
-	zsync_plan_each(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, diff_entry_cb, NULL);
+	/* the diff reads frozen zones and calls no provider: every entry may run at once */
+	zsync_plan_each_phase(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, ZSYNC_PHASE_DIFF, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);
 out:
 	zsync_strmap_release(&present);

@@ -95,7 +95,20 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		     const struct zsync_plan_filter *filter, struct zsync_err *err);
 void zsync_plan_free(struct zsync_plan *plan);
 
-/* Runs fn on every entry: providers in parallel on up to jobs threads, one provider's entries in turn. */
+/* What fn does with each entry: it decides how many of one provider's entries run at once. */
+enum zsync_plan_phase {
+	ZSYNC_PHASE_READ,  /* calls the provider's fetch: its read_concurrency at once */
+	ZSYNC_PHASE_DIFF,  /* calls no provider: any number at once */
+	ZSYNC_PHASE_APPLY, /* pushes to the provider: its concurrency at once */
+};
+
+/*
+ * Runs fn on every entry on up to jobs threads: providers side by side, providers in their
+ * order and each one's entries started in theirs (all on this thread, in order, with jobs 1).
+ */
+void zsync_plan_each_phase(struct zsync_plan *plan, long jobs, enum zsync_plan_phase phase,
+			   void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg);
+/* zsync_plan_each_phase(..., ZSYNC_PHASE_APPLY, ...) */
 void zsync_plan_each(struct zsync_plan *plan, long jobs,
 		     void (*fn)(struct zsync_plan *, struct zsync_plan_entry *, void *), void *arg);
 
