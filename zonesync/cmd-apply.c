@@ -16,15 +16,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* usage templates (zsync_opt_usage): the options come from the tables below */
 static const char usage_line[] =
-	"zonesync apply [--ref REF | --plan FILE | --fetch] [--zone ZONE]... [--provider NAME]...\n"
-	"       [--force] [--allow-older] [--dry-run] [--prune-zones] [--wait[=SECONDS]] [-j N]\n"
-	"       [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE]\n"
-	"       [--summary | --no-summary] [ZONE...]";
+	"zonesync apply [{ref} | {plan} | {fetch}] {*} [{format} | {json}] [{summary} | {no-summary}] [ZONE...]";
 static const char reconcile_usage[] =
-	"zonesync reconcile [--zone ZONE]... [--provider NAME]... [--force] [--wait[=SECONDS]]\n"
-	"       [-j N] [--shard I/N] [--format FORMAT | --json] [--verify[=SECONDS]] [--metrics FILE]\n"
-	"       [--summary | --no-summary]";
+	"zonesync reconcile {*} [{format} | {json}] [{summary} | {no-summary}]";
 
 /* --wait: "" waits as long as it takes; --wait=N at most N seconds; absent: fail at once */
 double zsync_cmd_wait_seconds(const char *wait)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 static const char usage_line[] =
-	"zonesync check [--ref REF | --index | --worktree] [--repo PATH] [--zones-dir DIR] [ZONE...]";
+	"zonesync check [{ref} | {index} | {worktree}] {*} [ZONE...]";
 
 /* Does a zone match one of the names the user gave (with or without the trailing dot, or its path)? */
 static bool wanted(const struct zsync_strlist *names, const char *path, const char *origin)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage_line[] = "zonesync delegation [--ref REF] [--timeout MS] [--json] ZONE...";
+static const char usage_line[] = "zonesync delegation {*} ZONE...";
 
 int cmd_delegation(int argc, char **argv, struct zsync_ctx *ctx)
 {
@@ -32,7 +32,7 @@ int cmd_delegation(int argc, char **argv, struct zsync_ctx *ctx)
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (pos.n == 0) {
-		fprintf(stderr, "usage: %s\n", usage_line);
+		fprintf(stderr, "usage: %s\n", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

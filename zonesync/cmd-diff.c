@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage_line[] = "zonesync diff [--json] [--repo PATH] FROM TO [ZONE...]";
+static const char usage_line[] = "zonesync diff {*} FROM TO [ZONE...]";
 
 /* Loads a zone if the file exists in the tree; *present says whether it did. */
 static struct zsync_zone *load(struct zsync_tree *t, const char *file, const char *origin,
@@ -60,7 +60,7 @@ int cmd_diff(int argc, char **argv, struct zsync_ctx *ctx)
 	if (json)
 		jz = json_array();
 	if (pos.n < 2) {
-		fprintf(stderr, "zonesync: diff needs two commits\nusage: %s\n", usage_line);
+		fprintf(stderr, "zonesync: diff needs two commits\nusage: %s\n", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage_line[] = "zonesync history [-n N] [--zone ZONE] [--provider NAME] [--json]";
+static const char usage_line[] = "zonesync history {*}";
 
 struct hctx {
 	struct zsync_ctx *ctx;
@@ -88,7 +88,7 @@ int cmd_history(int argc, char **argv, struct zsync_ctx *ctx)
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (pos.n || limit < 1) {
-		fprintf(stderr, "zonesync: %s\nusage: %s\n", pos.n ? "history takes no arguments" : "-n must be at least 1", usage_line);
+		fprintf(stderr, "zonesync: %s\nusage: %s\n", pos.n ? "history takes no arguments" : "-n must be at least 1", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

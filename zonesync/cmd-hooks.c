@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char usage_line[] = "zonesync hooks install [--repo PATH] [--from DIR]";
+static const char usage_line[] = "zonesync hooks install {*}";
 
 static void mkdir_hooks(struct zsync_repo *repo)
 {
@@ -60,7 +60,7 @@ int cmd_hooks(int argc, char **argv, struct zsync_ctx *ctx)
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (pos.n != 1 || strcmp(pos.v[0], "install") != 0) {
-		fprintf(stderr, "usage: %s\n", usage_line);
+		fprintf(stderr, "usage: %s\n", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

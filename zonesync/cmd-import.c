@@ -11,7 +11,7 @@
 #include <time.h>
 
 static const char usage_line[] =
-	"zonesync import --provider NAME (--zone ZONE | --all) [-o FILE | --dir DIR] [--config-snippet]";
+	"zonesync import {provider} ({zone} | {all}) [{output} | {dir}] {*}";
 
 /* Providers that keep the SOA to themselves (Dyn, Cloudflare) return none, yet a
  * zone file needs one: write a conventional SOA naming the first apex NS, with a
@@ -165,7 +165,7 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (!provider || (!zone == !all) || pos.n || (all && out_path)) {
-		fprintf(stderr, "zonesync: import needs --provider and one of --zone or --all\nusage: %s\n", usage_line);
+		fprintf(stderr, "zonesync: import needs --provider and one of --zone or --all\nusage: %s\n", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

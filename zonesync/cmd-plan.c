@@ -9,7 +9,7 @@
 #include <string.h>
 
 static const char usage_line[] =
-	"zonesync plan [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N] [--format text|json|markdown] [--out FILE] [--exit-code] [--summary | --no-summary] [ZONE...]";
+	"zonesync plan {*} [{format=text|json|markdown}] [{summary} | {no-summary}] [ZONE...]";
 
 int cmd_plan(int argc, char **argv, struct zsync_ctx *ctx)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char usage_line[] = "zonesync serve [--listen ADDRESS:PORT]";
+static const char usage_line[] = "zonesync serve {*}";
 
 /*
  * The branch webhooks deploy: with [repo] remote, [repo] branch (fetched before each run);
@@ -177,7 +177,7 @@ int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx)
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (pos.n) {
-		fprintf(stderr, "zonesync: serve takes no arguments\nusage: %s\n", usage_line);
+		fprintf(stderr, "zonesync: serve takes no arguments\nusage: %s\n", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 
 static const char usage_line[] =
-	"zonesync state check [--quick]\n"
-	"       zonesync state prune [--keep-runs N] [--keep-days D] [--dry-run] [--vacuum] [--wait[=SECONDS]]";
+	"zonesync state check [{quick}]\n"
+	"       zonesync state prune {*}";
 
 static int state_check(struct zsync_config *cfg, struct zsync_ctx *ctx, bool quick)
 {
@@ -94,7 +94,7 @@ int cmd_state(int argc, char **argv, struct zsync_ctx *ctx)
 	    keep_runs < -1 || keep_days < -1) {
 		fprintf(stderr, "zonesync: state: %s\nusage: %s\n",
 			pos.n != 1 ? "expected check or prune" : keep_runs < -1 || keep_days < -1 ? "--keep-runs and --keep-days are 0 or more" : "unknown subcommand",
-			usage_line);
+			ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage_line[] = "zonesync status [--json]";
+static const char usage_line[] = "zonesync status {*}";
 
 struct row {
 	char *zone, *provider, *last_commit, *last_error;
@@ -90,7 +90,7 @@ int cmd_status(int argc, char **argv, struct zsync_ctx *ctx)
 	if (zsync_cmd_options(ctx, usage_line, opts, argc, argv, &pos, &code))
 		goto out;
 	if (pos.n) {
-		fprintf(stderr, "zonesync: status takes no arguments\nusage: %s\n", usage_line);
+		fprintf(stderr, "zonesync: status takes no arguments\nusage: %s\n", ctx->usage);
 		code = ZSYNC_EXIT_USAGE;
 		goto out;
 	}

@@ -11,8 +11,7 @@
 #include <string.h>
 
 static const char usage_line[] =
-	"zonesync verify [--ref REF] [--zone ZONE]... [--provider NAME]... [--shard I/N] [-j N]\n"
-	"       [--timeout MS] [--strict] [--delegation [--parent SERVER]...] [--format FORMAT | --json] [ZONE...]";
+	"zonesync verify {*} [{delegation} [{parent}]...] [{format} | {json}] [ZONE...]";
 
 int cmd_verify(int argc, char **argv, struct zsync_ctx *ctx)
 {

@@ -21,17 +21,19 @@ int zsync_cmd_options_tables(struct zsync_ctx *ctx, const char *usage_line,
 
 	for (; *opts && n < 6; opts++)
 		tables[n++] = *opts;
+	tables[n] = NULL; /* the usage line shows the command's own options */
+	zsync_opt_usage(ctx->usage, sizeof(ctx->usage), usage_line, tables);
 	tables[n++] = ctx->global_opts;
 	tables[n] = NULL;
 	if (zsync_opt_parse(tables, argc, argv, positional, &err) < 0) {
-		fprintf(stderr, "zonesync: %s\nusage: %s\n", err.msg, usage_line);
+		fprintf(stderr, "zonesync: %s\nusage: %s\n", err.msg, ctx->usage);
 		*exit_code = ZSYNC_EXIT_USAGE;
 		return 1;
 	}
 	ctx->color = !ctx->no_color && !getenv("NO_COLOR") && isatty(STDOUT_FILENO);
 	if (ctx->help) {
 		/* the option list is the parser's own tables: help cannot offer what is refused */
-		printf("usage: %s\n\nOptions:\n", usage_line);
+		printf("usage: %s\n\nOptions:\n", ctx->usage);
 		for (size_t i = 0; i + 1 < n; i++)
 			zsync_opt_print(stdout, tables[i]);
 		printf("\nGlobal options:\n");

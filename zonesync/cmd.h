@@ -24,6 +24,7 @@ struct zsync_ctx {
 	bool help;
 	bool color;              /* result: colour on stdout */
 	bool summary, no_summary; /* plan/apply --summary, --no-summary (neither: automatic) */
+	char usage[1024];        /* the command's usage line (zsync_cmd_options), for its messages */
 	const struct zsync_opt *global_opts;
 	/* set by zonesync serve for the runs it makes in-process (NULL/0 otherwise) */
 	const char *config_text; /* the last good configuration (SIGHUP keeps it when a new one is bad) */
@@ -41,7 +42,8 @@ struct zsync_cmd {
 };
 
 /*
- * Parses a command's own options together with the global ones; on --help prints
+ * Parses a command's own options together with the global ones; usage is the template of
+ * its usage line (zsync_opt_usage), written out into ctx->usage. On --help prints
  * usage and the option table and returns ZSYNC_EXIT_OK through *exit_code with 1;
  * on a usage error prints it and returns 1 with *exit_code = ZSYNC_EXIT_USAGE.
  * Returns 0 when the command should run.

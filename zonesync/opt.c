@@ -150,6 +150,116 @@ int zsync_opt_parse(const struct zsync_opt *const *tables, int argc, char **argv
 	return 0;
 }
 
+/* o as it is typed, argument name arg (NULL: its own), at buf + *o_len */
+static void usage_opt(char *buf, size_t len, size_t *at, const struct zsync_opt *o, const char *arg,
+		      size_t arg_len)
+{
+	char name[80];
+
+	if (!arg) {
+		arg = o->argname ? o->argname : "";
+		arg_len = strlen(arg);
+	}
+	if (o->short_name)
+		snprintf(name, sizeof(name), "-%c", o->short_name);
+	else
+		snprintf(name, sizeof(name), "--%s", o->long_name);
+	switch (o->type) {
+	case ZSYNC_OPT_FLAG:
+	case ZSYNC_OPT_COUNT:
+	case ZSYNC_OPT_END:
+		*at += (size_t)snprintf(buf + *at, len - *at, "%s", name);
+		break;
+	case ZSYNC_OPT_OPTSTR:
+		*at += (size_t)snprintf(buf + *at, len - *at, "%s[=%.*s]", name, (int)arg_len, arg);
+		break;
+	default:
+		*at += (size_t)snprintf(buf + *at, len - *at, "%s %.*s", name, (int)arg_len, arg);
+		break;
+	}
+	if (*at >= len)
+		*at = len - 1;
+}
+
+void zsync_opt_usage(char *buf, size_t len, const char *tmpl, const struct zsync_opt *const *tables)
+{
+	char flat[4096];
+	size_t at = 0;
+
+	for (const char *p = tmpl; *p && at + 1 < sizeof(flat);) {
+		const char *close = *p == '{' ? strchr(p, '}') : NULL;
+		if (!close) {
+			flat[at++] = *p++;
+			continue;
+		}
+		const char *name = p + 1, *eq = memchr(name, '=', (size_t)(close - name));
+		size_t nlen = (size_t)((eq ? eq : close) - name);
+		p = close + 1;
+		if (nlen == 1 && *name == '*') {
+			/* every option not named elsewhere in the template */
+			bool first = true;
+			for (const struct zsync_opt *const *t = tables; *t; t++)
+				for (const struct zsync_opt *o = *t; o->type != ZSYNC_OPT_END; o++) {
+					char ref[80];
+					int rl = snprintf(ref, sizeof(ref), "{%s", o->long_name);
+					const char *m = tmpl;
+					while ((m = strstr(m, ref)) && m[rl] != '}' && m[rl] != '=')
+						m += rl;
+					if (m)
+						continue;
+					at += (size_t)snprintf(flat + at, sizeof(flat) - at, "%s[", first ? "" : " ");
+					if (at >= sizeof(flat))
+						at = sizeof(flat) - 1;
+					usage_opt(flat, sizeof(flat), &at, o, NULL, 0);
+					at += (size_t)snprintf(flat + at, sizeof(flat) - at, "]%s",
+							       o->type == ZSYNC_OPT_LIST ? "..." : "");
+					if (at >= sizeof(flat))
+						at = sizeof(flat) - 1;
+					first = false;
+				}
+			continue;
+		}
+		const struct zsync_opt *o = find_long(tables, name, nlen);
+		if (o) {
+			usage_opt(flat, sizeof(flat), &at, o, eq ? eq + 1 : NULL, eq ? (size_t)(close - eq - 1) : 0);
+		} else {
+			/* no such option: shown as written, so that the help test sees it */
+			at += (size_t)snprintf(flat + at, sizeof(flat) - at, "--%.*s", (int)nlen, name);
+			if (at >= sizeof(flat))
+				at = sizeof(flat) - 1;
+		}
+	}
+	flat[at] = '\0';
+	/* wrapped at a space outside brackets, continued under the command */
+	size_t o = 0, col = 0, last = 0;
+	int depth = 0;
+	for (const char *p = flat; *p && o + 8 < len; p++) {
+		if (*p == '\n') {
+			buf[o++] = *p;
+			col = 0;
+			last = 0;
+			continue;
+		}
+		depth += (*p == '[' || *p == '(') - (*p == ']' || *p == ')');
+		if (*p == ' ' && depth == 0 && col > 7)
+			last = o;
+		buf[o++] = *p;
+		col++;
+		if (col > 79 && last) {
+			/* the space at last becomes a line break and an indent */
+			size_t tail = o - last - 1;
+			if (o + 7 >= len)
+				break;
+			memmove(buf + last + 8, buf + last + 1, tail);
+			memcpy(buf + last, "\n       ", 8);
+			o += 7;
+			col = 7 + tail;
+			last = 0;
+		}
+	}
+	buf[o] = '\0';
+}
+
 void zsync_opt_print(FILE *out, const struct zsync_opt *opts)
 {
 	for (const struct zsync_opt *o = opts; o->type != ZSYNC_OPT_END; o++) {

@@ -35,6 +35,19 @@ struct zsync_opt {
 int zsync_opt_parse(const struct zsync_opt *const *tables, int argc, char **argv,
 		    struct zsync_strlist *positional, struct zsync_err *err);
 
+/*
+ * Writes a command's usage line into buf from a template and the command's option tables
+ * (as for zsync_opt_parse), so that the usage cannot name an option the parser lacks nor
+ * leave one out. In the template, "{name}" (an option's long name) becomes the option as
+ * it is typed ("--ref REF", "-j N" for one with a short name, "--wait[=SECONDS]",
+ * "--json"), "{name=ARG}" the same with another argument shown ("--format
+ * text|json|markdown"), and "{*}" every option the template does not name, in table order,
+ * each as "[--x ARG]" ("[--zone ZONE]..." for a repeatable one). The rest is kept as
+ * written: what goes together ("[{ref} | {plan} | {fetch}]"), arguments ("[ZONE...]").
+ * Lines are wrapped before 80 columns (the template's own), continued under the command.
+ */
+void zsync_opt_usage(char *buf, size_t len, const char *tmpl, const struct zsync_opt *const *tables);
+
 /* Prints the option list of a table, aligned, for --help. */
 void zsync_opt_print(FILE *out, const struct zsync_opt *opts);
 
