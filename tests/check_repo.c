@@ -199,6 +199,39 @@ START_TEST(test_unborn_head)
 }
 END_TEST
 
+/*
+ * A SHA-256 repository (git init --object-format=sha256): never opened as if it were one
+ * of SHA-1 (the deployment marker holds a 40-hex commit id); a clear error names it.
+ */
+START_TEST(test_sha256_refused)
+{
+	char *dir = tu_tmpdir(), *sub = tu_fmt("%s/zones", dir);
+	struct zsync_repo *repo = NULL;
+	struct zsync_err err = { 0 };
+
+	tu_sh("git init -q --object-format=sha256 '%s' && mkdir '%s/zones' && printf '$TTL 300\\n@ SOA ns1 h 1 2 3 4 5\\n@ NS ns1\\nns1 A 192.0.2.1\\n' > '%s/zones/example.com.zone' && "
+	      "git -C '%s' add -A && git -C '%s' -c user.name=t -c user.email=t@t commit -q -m z", dir, dir, dir, dir, dir);
+	ck_assert_int_eq(zsync_repo_open(&repo, dir, &err), ZSYNC_EINVAL);
+	ck_assert_ptr_null(repo);
+	ck_assert_msg(strstr(err.msg, "the repository names its objects by sha256 (extensions.objectformat)") &&
+		      strstr(err.msg, "SHA-1 repositories only"), "%s", err.msg);
+	/* from a folder inside it too */
+	memset(&err, 0, sizeof(err));
+	ck_assert_int_eq(zsync_repo_open(&repo, sub, &err), ZSYNC_EINVAL);
+	ck_assert_msg(strstr(err.msg, "by sha256"), "%s", err.msg);
+	/* format version 0 ignores extensions, as git does: a SHA-1 repository with a stray key opens */
+	char *plain = tu_tmpdir();
+	tu_sh("git init -q '%s' && git -C '%s' config extensions.objectformat sha256", plain, plain);
+	ck_assert_int_eq(zsync_repo_open(&repo, plain, &err), 0);
+	zsync_repo_close(repo);
+	tu_rmtree(dir);
+	tu_rmtree(plain);
+	free(dir);
+	free(plain);
+	free(sub);
+}
+END_TEST
+
 /* The command line, as a pre-commit hook would run it. */
 START_TEST(test_cli_check)
 {
@@ -257,6 +290,7 @@ int main(void)
 	tcase_add_test(tc, test_list);
 	tcase_add_test(tc, test_symlink_refused);
 	tcase_add_test(tc, test_unborn_head);
+	tcase_add_test(tc, test_sha256_refused);
 	tcase_add_test(tc, test_cli_check);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

@@ -57,9 +57,60 @@ static int git_fail(struct zsync_err *err, int code, const char *what)
 	return zsync_err_set(err, code, "%s: %s", what, e && e->message ? e->message : "unknown git error");
 }
 
+/*
+ * A repository whose objects are not named by SHA-1 (extensions.objectformat = sha256):
+ * the deployment marker holds a 40-hex commit id, so a longer one would be cut short and
+ * name no commit (or, cut to 40 digits, never match the next run's). Debian 12's libgit2
+ * 1.5 cannot open such a repository at all ("unsupported extension name"); a libgit2 that
+ * can must still not give zonesync a 64-hex id.
+ */
+static int object_format_refused(struct zsync_err *err, const char *path, const char *format, bool opened)
+{
+	int major = 0, minor = 0, rev = 0;
+	char lib[64] = "";
+	git_libgit2_version(&major, &minor, &rev);
+	if (!opened)
+		snprintf(lib, sizeof(lib), ", which libgit2 %d.%d.%d (zonesync's) cannot read", major, minor, rev);
+	return zsync_err_set(err, ZSYNC_EINVAL,
+			     "'%s': the repository names its objects by %s (extensions.objectformat)%s; zonesync "
+			     "deploys from SHA-1 repositories only (its deployment markers hold 40-hex commit ids): "
+			     "keep the zones in a SHA-1 repository", path, format, lib);
+}
+
+/* extensions.objectformat in cfg, malloc'ed; NULL: not set (SHA-1). Frees cfg. */
+static char *object_format(git_config *cfg)
+{
+	git_buf v = { 0 };
+	char *out = NULL;
+	int32_t version = 0;
+	/* like git, extensions count from repository format version 1 */
+	if (cfg && git_config_get_int32(&version, cfg, "core.repositoryformatversion") == 0 && version >= 1 &&
+	    git_config_get_string_buf(&v, cfg, "extensions.objectformat") == 0)
+		out = zsync_xstrdup(v.ptr);
+	git_buf_dispose(&v);
+	git_config_free(cfg);
+	return out;
+}
+
+/* The same for the repository at path that libgit2 would not open: its own config file. */
+static char *object_format_at(const char *path)
+{
+	git_buf dir = { 0 };
+	git_config *cfg = NULL;
+	if (git_repository_discover(&dir, path, 0, NULL) == 0) {
+		char *file = zsync_xasprintf("%s/config", dir.ptr);
+		if (git_config_open_ondisk(&cfg, file) < 0)
+			cfg = NULL;
+		free(file);
+	}
+	git_buf_dispose(&dir);
+	return object_format(cfg);
+}
+
 int zsync_repo_open(struct zsync_repo **out, const char *path, struct zsync_err *err)
 {
 	git_repository *git = NULL;
+	char *format = NULL;
 
 	*out = NULL;
 	git_libgit2_init();
@@ -70,10 +121,27 @@ int zsync_repo_open(struct zsync_repo **out, const char *path, struct zsync_err 
 	 */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	if (git_repository_open_ext(&git, path, 0, NULL) < 0) {
+		const git_error *e = git_error_last();
+		if (e && e->message && strstr(e->message, "objectformat")) {
+			format = object_format_at(path);
+			int r = object_format_refused(err, path, format ? format : "another hash", false);
+			free(format);
+			return r;
+		}
 		git_fail(err, ZSYNC_ENOTFOUND, "cannot open git repository");
 		zsync_err_prefix(err, "'%s'", path);
 		return ZSYNC_ENOTFOUND;
 	}
+	git_config *cfg = NULL;
+	if (git_repository_config_snapshot(&cfg, git) < 0)
+		cfg = NULL;
+	if ((format = object_format(cfg)) && strcasecmp(format, "sha1") != 0) {
+		int r = object_format_refused(err, path, format, true);
+		free(format);
+		git_repository_free(git);
+		return r;
+	}
+	free(format);
 	*out = zsync_xcalloc(1, sizeof(**out));
 	(*out)->git = git;
 	return 0;
