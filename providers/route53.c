@@ -10,6 +10,7 @@
  */
 #include "provider.h"
 #include "support.h"
+#include "thread.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -411,7 +412,7 @@ static int r_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	struct r53 *c;
 	int ret;
 
-	pthread_once(&xml_once, xml_init);
+	zsync_once(&xml_once, xml_init);
 	if (paced.rate_per_sec <= 0)
 		paced.rate_per_sec = 5; /* Route 53's limit per account */
 	if ((ret = zsync_provider_secrets(conf, names, zsync_config_has(conf, "session_token") ? 3 : 2, keys, err)) < 0)

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "serve.h"
 #include "state.h"
+#include "thread.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ static void install(struct zsync_serve *s, struct loaded *l)
 {
 	struct loaded old;
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	old = (struct loaded){ s->cfg_text, s->cfg_len, s->cfg, s->api_token, s->github_secret, s->gitlab_token,
 			       s->generic_secret };
 	s->cfg_text = l->text;
@@ -129,7 +130,7 @@ static void install(struct zsync_serve *s, struct loaded *l)
 	free(s->branch);
 	s->branch = deployed_branch(s->cfg);
 	s->config_loaded = time(NULL);
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	memset(l, 0, sizeof(*l));
 	loaded_release(&old);
 }
@@ -139,9 +140,9 @@ static void reload(struct zsync_serve *s)
 	struct loaded l;
 
 	if (load(s->config_path, &l, report_log, s) < 0) {
-		pthread_mutex_lock(&s->mu);
+		zsync_lock(&s->mu);
 		s->reloads_failed++;
-		pthread_mutex_unlock(&s->mu);
+		zsync_unlock(&s->mu);
 		zsync_serve_log(s, "error", "configuration refused; the one loaded before stays in use", "config",
 				s->config_path, NULL);
 		return;
@@ -152,9 +153,9 @@ static void reload(struct zsync_serve *s)
 		zsync_serve_log(s, "warn", "[serve] listen or TLS changed: applied at the next restart", NULL);
 	install(s, &l);
 	zsync_serve_check_repo(s);
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	s->reloads_ok++;
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	zsync_serve_schedule(s, time(NULL));
 	zsync_serve_log(s, "info", "configuration reloaded", "config", s->config_path, NULL);
 }
@@ -182,9 +183,9 @@ int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx)
 		goto out;
 	}
 	s = zsync_xcalloc(1, sizeof(*s));
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_mutex_init(&s->db_mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
+	zsync_mutex_init(&s->mu);
+	zsync_mutex_init(&s->db_mu);
+	zsync_cond_init(&s->cv);
 	s->log_fd = STDERR_FILENO;
 	s->last_verify = -1;
 	s->verbose = ctx->verbose;
@@ -249,9 +250,9 @@ int cmd_serve(int argc, char **argv, struct zsync_ctx *ctx)
 		if (sig == SIGHUP) {
 			reload(s);
 		} else if (sig == SIGTERM || sig == SIGINT) {
-			pthread_mutex_lock(&s->mu);
+			zsync_lock(&s->mu);
 			enum zsync_serve_job running = s->running;
-			pthread_mutex_unlock(&s->mu);
+			zsync_unlock(&s->mu);
 			zsync_serve_log(s, "info", running ? "stopping: letting the running run finish (its journal is written as it goes)"
 							  : "stopping", "signal", sig == SIGTERM ? "TERM" : "INT", NULL);
 			break;
@@ -275,9 +276,9 @@ out:
 		free(s->pending);
 		free(s->branch);
 		free(s->listen);
-		pthread_mutex_destroy(&s->mu);
-		pthread_mutex_destroy(&s->db_mu);
-		pthread_cond_destroy(&s->cv);
+		zsync_mutex_destroy(&s->mu);
+		zsync_mutex_destroy(&s->db_mu);
+		zsync_cond_destroy(&s->cv);
 		free(s);
 	}
 	zsync_strlist_release(&pos);

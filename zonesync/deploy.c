@@ -2,6 +2,7 @@
 #include "deploy.h"
 #include "plan.h"
 #include "state.h"
+#include "thread.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -138,9 +139,9 @@ bool zsync_deploy_recheck(struct zsync_plan *p, struct zsync_plan_entry *e, stru
 	if (e->status != ZSYNC_ENTRY_READY)
 		return false;
 	/* apply's workers re-read side by side; a libgit2 repository takes one thread at a time */
-	pthread_mutex_lock(&recheck_lock);
+	zsync_lock(&recheck_lock);
 	check_marker(p, e, repo);
-	pthread_mutex_unlock(&recheck_lock);
+	zsync_unlock(&recheck_lock);
 	return e->behind != NULL;
 }
 
@@ -164,9 +165,9 @@ char *zsync_deploy_prune_check(const struct zsync_provider_conf *pc, const char 
 	if (!strcmp(m.commit, commit))
 		return NULL;
 	/* a libgit2 repository takes one thread at a time; prune's tasks run side by side */
-	pthread_mutex_lock(&recheck_lock);
+	zsync_lock(&recheck_lock);
 	r = repo ? zsync_repo_descends(repo, commit, m.commit, &err) : 0;
-	pthread_mutex_unlock(&recheck_lock);
+	zsync_unlock(&recheck_lock);
 	if (r > 0)
 		return NULL;
 	return zsync_xasprintf("its deployment marker says commit %.12s%s%s%s, which this checkout (%.12s) does not "

@@ -82,7 +82,7 @@ static size_t take(struct queue *q, size_t *lane)
 	size_t t = SIZE_MAX;
 	zsync_lock(&q->lock);
 	while (q->count == 0 && q->left > 0)
-		pthread_cond_wait(&q->cond, &q->lock);
+		zsync_cond_wait(&q->cond, &q->lock);
 	if (q->count > 0) {
 		size_t l = q->ready[q->head];
 		struct lane *ln = &q->lanes[l];
@@ -108,7 +108,7 @@ static void done(struct queue *q, size_t l)
 	if (!ln->queued && can_start(ln))
 		push_ready(q, l);
 	/* a lane became ready, or the last task ended: waiting workers look again */
-	pthread_cond_broadcast(&q->cond);
+	zsync_cond_broadcast(&q->cond);
 	zsync_unlock(&q->lock);
 }
 
@@ -141,8 +141,8 @@ void zsync_engine_run(const struct zsync_engine_task *tasks, size_t n, long work
 	q.ready = zsync_xmalloc(q.nlanes * sizeof(*q.ready));
 	for (size_t l = 0; l < q.nlanes; l++)
 		push_ready(&q, l);
-	pthread_mutex_init(&q.lock, NULL);
-	pthread_cond_init(&q.cond, NULL);
+	zsync_mutex_init(&q.lock);
+	zsync_cond_init(&q.cond);
 	if (nt > MAX_WORKERS)
 		nt = MAX_WORKERS;
 	/* more workers than the lanes' limits allow could never all have work */
@@ -156,8 +156,8 @@ void zsync_engine_run(const struct zsync_engine_task *tasks, size_t n, long work
 	worker(&q);
 	for (size_t i = 0; i < started; i++)
 		zsync_thread_join(th[i]);
-	pthread_mutex_destroy(&q.lock);
-	pthread_cond_destroy(&q.cond);
+	zsync_mutex_destroy(&q.lock);
+	zsync_cond_destroy(&q.cond);
 	for (size_t l = 0; l < q.nlanes; l++)
 		free(q.lanes[l].task);
 	free(q.lanes);

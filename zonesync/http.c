@@ -1,5 +1,6 @@
 /* http.c - libcurl client shared by the API providers: any body, signing, OAuth2, pooled connections, retries, caps */
 #include "http.h"
+#include "thread.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -91,7 +92,7 @@ int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *o, str
 {
 	struct zsync_http *h = zsync_xcalloc(1, sizeof(*h));
 	(void)err;
-	pthread_once(&curl_once, curl_init);
+	zsync_once(&curl_once, curl_init);
 	h->o = *o;
 	if (h->o.timeout <= 0)
 		h->o.timeout = 30;
@@ -104,8 +105,8 @@ int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *o, str
 	h->o.ca_file = h->ca_file;
 	h->tokens = 1;
 	h->last = now_s();
-	pthread_mutex_init(&h->lock, NULL);
-	pthread_mutex_init(&h->token_lock, NULL);
+	zsync_mutex_init(&h->lock);
+	zsync_mutex_init(&h->token_lock);
 	*out = h;
 	return 0;
 }
@@ -123,24 +124,24 @@ void zsync_http_free(struct zsync_http *h)
 	wipe_free(h->sigv4_userpwd);
 	wipe_free(h->token);
 	free(h->ca_file);
-	pthread_mutex_destroy(&h->lock);
-	pthread_mutex_destroy(&h->token_lock);
+	zsync_mutex_destroy(&h->lock);
+	zsync_mutex_destroy(&h->token_lock);
 	free(h);
 }
 
 void zsync_http_header(struct zsync_http *h, const char *header)
 {
-	pthread_mutex_lock(&h->lock);
+	zsync_lock(&h->lock);
 	h->headers = curl_slist_append(h->headers, header);
-	pthread_mutex_unlock(&h->lock);
+	zsync_unlock(&h->lock);
 }
 
 void zsync_http_session_header(struct zsync_http *h, const char *header)
 {
-	pthread_mutex_lock(&h->lock);
+	zsync_lock(&h->lock);
 	wipe_free(h->session);
 	h->session = header ? zsync_xstrdup(header) : NULL;
-	pthread_mutex_unlock(&h->lock);
+	zsync_unlock(&h->lock);
 }
 
 void zsync_http_aws_sigv4(struct zsync_http *h, const char *provider, const char *access_key_id,
@@ -191,7 +192,7 @@ static void rate_wait(struct zsync_http *h)
 		return;
 	for (;;) {
 		double t, wait;
-		pthread_mutex_lock(&h->lock);
+		zsync_lock(&h->lock);
 		t = now_s();
 		h->tokens += (t - h->last) * h->o.rate_per_sec;
 		if (h->tokens > 1)
@@ -199,11 +200,11 @@ static void rate_wait(struct zsync_http *h)
 		h->last = t;
 		if (h->tokens >= 1) {
 			h->tokens -= 1;
-			pthread_mutex_unlock(&h->lock);
+			zsync_unlock(&h->lock);
 			return;
 		}
 		wait = (1 - h->tokens) / h->o.rate_per_sec;
-		pthread_mutex_unlock(&h->lock);
+		zsync_unlock(&h->lock);
 		sleep_s(wait);
 	}
 }
@@ -216,7 +217,7 @@ static int bearer(struct zsync_http *h, bool force, char **hdr, struct zsync_err
 	*hdr = NULL;
 	if (!h->has_src || fetching_token == h)
 		return 0;
-	pthread_mutex_lock(&h->token_lock);
+	zsync_lock(&h->token_lock);
 	if (force || !h->token || now_s() >= h->token_expiry - TOKEN_MARGIN) {
 		char *tok = NULL;
 		long ttl = 0;
@@ -237,17 +238,17 @@ static int bearer(struct zsync_http *h, bool force, char **hdr, struct zsync_err
 	}
 	*hdr = zsync_xstrdup(h->token);
 out:
-	pthread_mutex_unlock(&h->token_lock);
+	zsync_unlock(&h->token_lock);
 	return ret;
 }
 
 static CURL *take_handle(struct zsync_http *h)
 {
 	CURL *c = NULL;
-	pthread_mutex_lock(&h->lock);
+	zsync_lock(&h->lock);
 	if (h->nidle)
 		c = h->idle[--h->nidle];
-	pthread_mutex_unlock(&h->lock);
+	zsync_unlock(&h->lock);
 	if (c)
 		curl_easy_reset(c); /* options go, the connection cache stays */
 	else
@@ -257,11 +258,11 @@ static CURL *take_handle(struct zsync_http *h)
 
 static void give_handle(struct zsync_http *h, CURL *c)
 {
-	pthread_mutex_lock(&h->lock);
+	zsync_lock(&h->lock);
 	if (h->nidle == h->idle_cap)
 		h->idle = zsync_xrealloc(h->idle, (h->idle_cap = h->idle_cap * 2 + 2) * sizeof(*h->idle));
 	h->idle[h->nidle++] = c;
-	pthread_mutex_unlock(&h->lock);
+	zsync_unlock(&h->lock);
 }
 
 struct sink {
@@ -401,12 +402,12 @@ static int attempt_headers(struct zsync_http *h, const struct zsync_http_req *re
 		l = curl_slist_append(l, line);
 		free(line);
 	}
-	pthread_mutex_lock(&h->lock);
+	zsync_lock(&h->lock);
 	for (struct curl_slist *s = h->headers; s; s = s->next)
 		l = curl_slist_append(l, s->data);
 	if (h->session)
 		l = curl_slist_append(l, h->session);
-	pthread_mutex_unlock(&h->lock);
+	zsync_unlock(&h->lock);
 	if (tok)
 		l = curl_slist_append(l, tok);
 	wipe_free(tok);
@@ -484,10 +485,10 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
 		give_handle(h, c);
 		wipe_slist(hdrs);
-		pthread_mutex_lock(&h->lock);
+		zsync_lock(&h->lock);
 		h->counts[method_index(method)]++;
 		h->connects += (size_t)connects;
-		pthread_mutex_unlock(&h->lock);
+		zsync_unlock(&h->lock);
 
 		if (s.too_big) {
 			sink_release(&s);

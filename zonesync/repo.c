@@ -1,5 +1,6 @@
 /* repo.c - libgit2 access to zone files at a commit, in the index or in the work tree */
 #include "repo.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -177,7 +178,7 @@ int zsync_repo_tree(struct zsync_tree **out, struct zsync_repo *repo, enum zsync
 	*out = NULL;
 	t->repo = repo;
 	t->kind = kind;
-	pthread_mutex_init(&t->dirs_lock, NULL);
+	zsync_mutex_init(&t->dirs_lock);
 	switch (kind) {
 	case ZSYNC_TREE_COMMIT:
 		if (!ref)
@@ -246,7 +247,7 @@ void zsync_tree_free(struct zsync_tree *t)
 	}
 	free(t->dirv);
 	zsync_strmap_release(&t->dirs);
-	pthread_mutex_destroy(&t->dirs_lock);
+	zsync_mutex_destroy(&t->dirs_lock);
 	git_tree_free(t->tree);
 	git_index_free(t->index);
 	free(t->workdir);
@@ -332,7 +333,7 @@ static const git_tree_entry *tree_entry(struct zsync_tree *t, const char *path)
 
 	if (!*path || (slash && !slash[1]))
 		return NULL;
-	pthread_mutex_lock(&t->dirs_lock);
+	zsync_lock(&t->dirs_lock);
 	if (slash) {
 		char *d = zsync_xasprintf("%.*s", (int)(slash - path + 1), path);
 		dir = tree_dir(t, d);
@@ -342,7 +343,7 @@ static const git_tree_entry *tree_entry(struct zsync_tree *t, const char *path)
 	}
 	if (dir)
 		e = git_tree_entry_byname(dir, slash ? slash + 1 : path);
-	pthread_mutex_unlock(&t->dirs_lock);
+	zsync_unlock(&t->dirs_lock);
 	return e;
 }
 

@@ -1,6 +1,7 @@
 /* serve-http.c - zonesync serve's HTTP side (libmicrohttpd): routing, tokens, webhooks, limits */
 #include "serve.h"
 #include "config.h"
+#include "thread.h"
 
 #include <arpa/inet.h>
 #include <jansson.h>
@@ -96,9 +97,9 @@ static bool authorized(struct zsync_serve *s, struct MHD_Connection *c)
 	char *token = NULL;
 	bool ok;
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	if (!s->api_token) {
-		pthread_mutex_unlock(&s->mu);
+		zsync_unlock(&s->mu);
 		return true;
 	}
 	if (h && !strncasecmp(h, "Bearer ", 7)) {
@@ -114,7 +115,7 @@ static bool authorized(struct zsync_serve *s, struct MHD_Connection *c)
 	ok = token && zsync_serve_secret_equal(token, s->api_token);
 	if (!ok)
 		s->http_unauthorized++;
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	if (token) {
 		memset(token, 0, strlen(token));
 		free(token);
@@ -124,9 +125,9 @@ static bool authorized(struct zsync_serve *s, struct MHD_Connection *c)
 
 static void count_hook(struct zsync_serve *s, int src, enum zsync_hook_result r)
 {
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	s->hooks[src][r]++;
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 }
 
 static const char *header(struct MHD_Connection *c, const char *name)
@@ -147,11 +148,11 @@ static MHD_RESULT webhook(struct zsync_serve *s, struct MHD_Connection *c, int s
 	MHD_RESULT ret;
 
 	peer(c, ip, sizeof(ip));
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	secret = src == SRC_GITHUB ? s->github_secret : src == SRC_GITLAB ? s->gitlab_token : s->generic_secret;
 	secret = secret ? zsync_xstrdup(secret) : NULL;
 	want = zsync_xstrdup(s->branch);
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	if (!secret) {
 		ret = respond_msg(c, MHD_HTTP_NOT_FOUND, "error", "this webhook is not configured ([serve] secret)");
 		goto out;
@@ -276,9 +277,9 @@ static MHD_RESULT route(struct zsync_serve *s, struct MHD_Connection *c, const c
 	if (!strcmp(url, "/api/v1/reconcile")) {
 		if (!post)
 			return respond_msg(c, MHD_HTTP_METHOD_NOT_ALLOWED, "error", "POST only");
-		pthread_mutex_lock(&s->mu);
+		zsync_lock(&s->mu);
 		bool token = s->api_token != NULL;
-		pthread_mutex_unlock(&s->mu);
+		zsync_unlock(&s->mu);
 		if (!token)
 			return respond_msg(c, MHD_HTTP_FORBIDDEN, "error", "set [serve] api_token to allow runs through the API");
 		if (!zsync_serve_request(s, ZSYNC_JOB_RECONCILE, "api"))
@@ -323,9 +324,9 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	long max;
 
 	(void)version;
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	max = s->cfg->serve.max_body;
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	if (!q) {
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		q = zsync_xcalloc(1, sizeof(*q));

@@ -1,5 +1,6 @@
 /* serve-log.c - zonesync serve's log: logfmt lines on stderr, the runs' own output included */
 #include "serve.h"
+#include "thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,8 +160,13 @@ int zsync_serve_capture_start(struct zsync_serve *s)
 	close(p[1]);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	s->capture_fd = p[0];
-	if (pthread_create(&s->capture, NULL, capture_main, s) != 0)
+	if (!zsync_thread_start(&s->capture, capture_main, s)) {
+		/* no reader: put the real stderr back, or every line (this one too) fills a pipe nobody drains */
+		dup2(s->log_fd, STDOUT_FILENO);
+		dup2(s->log_fd, STDERR_FILENO);
+		close(s->capture_fd);
 		return -1;
+	}
 	return 0;
 }
 
@@ -171,6 +177,6 @@ void zsync_serve_capture_stop(struct zsync_serve *s)
 	/* the pipe ends when nothing holds its write end: put the real stderr back on both */
 	dup2(s->log_fd, STDOUT_FILENO);
 	dup2(s->log_fd, STDERR_FILENO);
-	pthread_join(s->capture, NULL);
+	zsync_thread_join(s->capture);
 	close(s->capture_fd);
 }

@@ -5,6 +5,7 @@
 #include "metrics.h"
 #include "state.h"
 #include "strmap.h"
+#include "thread.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -100,7 +101,7 @@ static void load_cells(struct zsync_serve *s, struct cells *c)
 	time_t now = time(NULL);
 
 	memset(c, 0, sizeof(*c));
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	/* copies: a reload frees the configuration once the lock is let go */
 	for (size_t z = 0; z < s->cfg->nzones; z++) {
 		const struct zsync_zone_conf *zc = &s->cfg->zones[z];
@@ -113,13 +114,13 @@ static void load_cells(struct zsync_serve *s, struct cells *c)
 			zsync_strlist_add(l, s->cfg->defaults.providers.v[i]);
 		c->found_providers = l;
 	}
-	pthread_mutex_unlock(&s->mu);
-	pthread_mutex_lock(&s->db_mu);
+	zsync_unlock(&s->mu);
+	zsync_lock(&s->db_mu);
 	if (s->db) {
 		zsync_state_pairs(s->db, cell_pair_cb, c, &err);
 		zsync_state_drift(s->db, now - DRIFT_RECENT, cell_drift_cb, c, &err);
 	}
-	pthread_mutex_unlock(&s->db_mu);
+	zsync_unlock(&s->db_mu);
 	for (size_t i = 0; i < c->n; i++) {
 		struct cell *x = c->v[i];
 		x->state = x->failures > 0 ? "failing"
@@ -152,7 +153,7 @@ const char *zsync_serve_not_ready(struct zsync_serve *s, char *buf, size_t len)
 {
 	const char *why = NULL;
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	if (!s->cfg)
 		why = "no configuration loaded";
 	else if (access(s->cfg->state.path, W_OK) != 0)
@@ -165,7 +166,7 @@ const char *zsync_serve_not_ready(struct zsync_serve *s, char *buf, size_t len)
 		why = buf;
 	} else if (s->stopping)
 		why = "stopping";
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	return why;
 }
 
@@ -177,12 +178,12 @@ char *zsync_serve_metrics(struct zsync_serve *s)
 	FILE *f = open_memstream(&buf, &len);
 	const struct zsync_serve_run *last = NULL;
 
-	pthread_mutex_lock(&s->db_mu);
+	zsync_lock(&s->db_mu);
 	if (s->db)
 		zsync_metrics_pairs(f, s->db);
-	pthread_mutex_unlock(&s->db_mu);
+	zsync_unlock(&s->db_mu);
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	for (int64_t k = s->nruns; k > 0 && k > s->nruns - ZSYNC_SERVE_RUNS && !last; k--)
 		if (s->runs[(k - 1) % ZSYNC_SERVE_RUNS].job != ZSYNC_JOB_VERIFY)
 			last = &s->runs[(k - 1) % ZSYNC_SERVE_RUNS];
@@ -248,7 +249,7 @@ char *zsync_serve_metrics(struct zsync_serve *s)
 			   "# HELP zonesync_verify_timestamp_seconds When the last scheduled verify ended.\n"
 			   "# TYPE zonesync_verify_timestamp_seconds gauge\nzonesync_verify_timestamp_seconds %lld\n",
 			s->last_verify, (long long)s->last_verify_at);
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	fclose(f);
 	return buf;
 }
@@ -289,7 +290,7 @@ char *zsync_serve_status_json(struct zsync_serve *s)
 			"drift_total", x->drift));
 	}
 	free_cells(&c);
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	json_object_set_new(j, "version", json_string(ZSYNC_VERSION));
 	json_object_set_new(j, "config", json_string(s->config_path));
 	json_object_set_new(j, "config_loaded_at", time_json(s->config_loaded));
@@ -307,7 +308,7 @@ char *zsync_serve_status_json(struct zsync_serve *s)
 	json_object_set_new(j, "next_verify", time_json(s->next_verify));
 	json_object_set_new(j, "last_verify", s->last_verify >= 0
 		? json_pack("{s:i, s:o}", "exit_code", s->last_verify, "at", time_json(s->last_verify_at)) : json_null());
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	json_object_set_new(j, "pairs", pairs);
 	return dump(j);
 }
@@ -335,14 +336,14 @@ static json_t *run_json(struct zsync_serve *s, const struct zsync_run_info *r)
 			      "trigger", str_or_null(r->trigger), "status", r->status ? r->status : "",
 			      "summary", str_or_null(r->summary), "started_at", time_json(r->started_at),
 			      "finished_at", time_json(r->finished_at), "changes", r->changes);
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	const struct zsync_serve_run *sr = serve_run(s, r->id);
 	if (sr)
 		json_object_set_new(j, "service", json_pack("{s:I, s:f, s:i, s:I, s:I, s:I, s:i}",
 			"run", (json_int_t)sr->seq, "seconds", round(sr->seconds * 1000) / 1000, "exit_code", sr->exit_code,
 			"deliveries", (json_int_t)sr->deliveries, "failed", (json_int_t)sr->failed,
 			"refused", (json_int_t)sr->refused, "drift", sr->drift));
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	return j;
 }
 
@@ -358,10 +359,10 @@ char *zsync_serve_runs_json(struct zsync_serve *s, int limit)
 	struct runs_ctx c = { s, json_array() };
 	struct zsync_err err = { 0 };
 
-	pthread_mutex_lock(&s->db_mu);
+	zsync_lock(&s->db_mu);
 	if (s->db)
 		zsync_state_runs(s->db, limit, NULL, NULL, runs_cb, &c, &err);
-	pthread_mutex_unlock(&s->db_mu);
+	zsync_unlock(&s->db_mu);
 	return dump(json_pack("{s:o}", "runs", c.arr));
 }
 
@@ -394,13 +395,13 @@ char *zsync_serve_run_json(struct zsync_serve *s, int64_t id)
 	struct one_run o = { s, id, NULL, json_array() };
 	struct zsync_err err = { 0 };
 
-	pthread_mutex_lock(&s->db_mu);
+	zsync_lock(&s->db_mu);
 	/* runs are listed newest first; an id far back needs a deep enough window */
 	if (s->db)
 		zsync_state_runs(s->db, 1 << 30, NULL, NULL, one_run_cb, &o, &err);
 	if (s->db && o.run)
 		zsync_state_changes(s->db, id, NULL, NULL, change_cb, &o, &err);
-	pthread_mutex_unlock(&s->db_mu);
+	zsync_unlock(&s->db_mu);
 	if (!o.run) {
 		json_decref(o.changes);
 		return NULL;
@@ -551,20 +552,20 @@ char *zsync_serve_page(struct zsync_serve *s)
 	const char *nr = zsync_serve_not_ready(s, why, sizeof(why));
 
 	load_cells(s, &c);
-	pthread_mutex_lock(&s->db_mu);
+	zsync_lock(&s->db_mu);
 	if (s->db) {
 		zsync_state_runs(s->db, CHART_RUNS, NULL, NULL, page_run_cb, &pr, &err);
 		if (pr.n)
 			zsync_state_drift(s->db, pr.v[pr.n - 1].started - 1, page_drift_cb, &pr, &err);
 	}
-	pthread_mutex_unlock(&s->db_mu);
+	zsync_unlock(&s->db_mu);
 
 	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	      "<meta http-equiv=\"refresh\" content=\"30\"><title>zonesync</title><style>", f);
 	fputs(page_css, f);
 	fputs("</style></head><body>\n<h1>zonesync</h1>\n<p class=\"meta\" id=\"summary\">", f);
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	fputs("branch <code>", f);
 	zsync_serve_html_escape(f, s->branch);
 	fputs("</code> &middot; ", f);
@@ -577,7 +578,7 @@ char *zsync_serve_page(struct zsync_serve *s)
 	if (s->next_reconcile)
 		fprintf(f, " &middot; next reconcile %s", zsync_cmd_time(s->next_reconcile, ts, sizeof(ts)));
 	fprintf(f, " &middot; page generated %s</p>\n", zsync_cmd_time(now, ts, sizeof(ts)));
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 
 	fputs("<h2>Zones &times; providers</h2>\n<table id=\"matrix\"><thead><tr><th>zone</th>", f);
 	for (size_t p = 0; p < c.providers.n; p++) {

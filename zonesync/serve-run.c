@@ -6,6 +6,7 @@
 #include "provider.h"
 #include "repo.h"
 #include "state.h"
+#include "thread.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery
 	int ret = 0;
 
 	snprintf(key, sizeof(key), "%s:%s", d->source, d->id);
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	if (s->stopping) {
 		ret = -2;
 		goto out;
@@ -81,16 +82,16 @@ int zsync_serve_enqueue(struct zsync_serve *s, const struct zsync_serve_delivery
 	s->pending = zsync_xrealloc(s->pending, (s->npending + 1) * sizeof(*s->pending));
 	s->pending[s->npending++] = *d;
 	s->last_delivery_ms = d->at_ms;
-	pthread_cond_broadcast(&s->cv);
+	zsync_cond_broadcast(&s->cv);
 out:
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	return ret;
 }
 
 bool zsync_serve_request(struct zsync_serve *s, enum zsync_serve_job job, const char *trigger)
 {
 	bool ok;
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	ok = !s->stopping;
 	if (ok && job == ZSYNC_JOB_RECONCILE) {
 		if (!s->want_reconcile)
@@ -99,8 +100,8 @@ bool zsync_serve_request(struct zsync_serve *s, enum zsync_serve_job job, const 
 	} else if (ok && job == ZSYNC_JOB_VERIFY) {
 		s->want_verify = true;
 	}
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
+	zsync_cond_broadcast(&s->cv);
+	zsync_unlock(&s->mu);
 	return ok;
 }
 
@@ -112,28 +113,28 @@ static long jitter(long every)
 
 void zsync_serve_schedule(struct zsync_serve *s, time_t now)
 {
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	s->next_reconcile = s->cfg->serve.reconcile_every ? now + s->cfg->serve.reconcile_every + jitter(s->cfg->serve.reconcile_every) : 0;
 	s->next_verify = s->cfg->serve.verify_every ? now + s->cfg->serve.verify_every + jitter(s->cfg->serve.verify_every) : 0;
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 }
 
 void zsync_serve_tick(struct zsync_serve *s, time_t now)
 {
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	if (s->next_reconcile && now >= s->next_reconcile) {
 		s->next_reconcile = now + s->cfg->serve.reconcile_every + jitter(s->cfg->serve.reconcile_every);
 		if (!s->want_reconcile)
 			snprintf(s->reconcile_trigger, sizeof(s->reconcile_trigger), "schedule");
 		s->want_reconcile = true;
-		pthread_cond_broadcast(&s->cv);
+		zsync_cond_broadcast(&s->cv);
 	}
 	if (s->next_verify && now >= s->next_verify) {
 		s->next_verify = now + s->cfg->serve.verify_every + jitter(s->cfg->serve.verify_every);
 		s->want_verify = true;
-		pthread_cond_broadcast(&s->cv);
+		zsync_cond_broadcast(&s->cv);
 	}
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 }
 
 void zsync_serve_check_repo(struct zsync_serve *s)
@@ -142,14 +143,14 @@ void zsync_serve_check_repo(struct zsync_serve *s)
 	struct zsync_err err = { 0 };
 	char *path;
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	path = zsync_xstrdup(s->cfg->repo.path);
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	int r = zsync_repo_open(&repo, path, &err);
 	zsync_repo_close(repo);
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	snprintf(s->repo_error, sizeof(s->repo_error), "%s", r < 0 ? err.msg : "");
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	free(path);
 }
 
@@ -215,7 +216,7 @@ static void on_run(void *arg, const struct zsync_plan *plan, int64_t run_id, int
 					"zone", e->zone->conf->name, "provider", e->provider->conf->name,
 					"deployed", e->deployed[0] ? e->deployed : NULL, "error", why, NULL);
 	}
-	pthread_mutex_lock(&c->s->mu);
+	zsync_lock(&c->s->mu);
 	for (size_t i = 0; i < plan->nproviders; i++) {
 		const struct zsync_plan_provider *pp = &plan->providers[i];
 		char buf[256] = "";
@@ -224,7 +225,7 @@ static void on_run(void *arg, const struct zsync_plan *plan, int64_t run_id, int
 		pp->type->usage(pp->priv, buf, sizeof(buf));
 		count_requests(c->s, pp->conf->name, buf);
 	}
-	pthread_mutex_unlock(&c->s->mu);
+	zsync_unlock(&c->s->mu);
 }
 
 static int drift_cb(void *arg, const struct zsync_drift_info *d)
@@ -260,19 +261,19 @@ static void last_deployed(struct zsync_serve *s, char *buf, size_t len)
 	struct zsync_err err = { 0 };
 
 	buf[0] = '\0';
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	for (int64_t k = s->nruns; k > 0 && k > s->nruns - ZSYNC_SERVE_RUNS && !buf[0]; k--) {
 		const struct zsync_serve_run *r = &s->runs[(k - 1) % ZSYNC_SERVE_RUNS];
 		if (r->job != ZSYNC_JOB_VERIFY && r->state_run && r->commit[0] && r->exit_code == 0)
 			snprintf(buf, len, "%s", r->commit);
 	}
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	if (buf[0])
 		return;
-	pthread_mutex_lock(&s->db_mu);
+	zsync_lock(&s->db_mu);
 	if (s->db)
 		zsync_state_runs(s->db, 50, NULL, NULL, deployed_cb, &d, &err);
-	pthread_mutex_unlock(&s->db_mu);
+	zsync_unlock(&s->db_mu);
 }
 
 static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char *trigger, size_t ndeliveries,
@@ -287,13 +288,13 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 	struct timespec t0, t1;
 	size_t len;
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	text = zsync_xmalloc(s->cfg_len + 1);
 	memcpy(text, s->cfg_text, s->cfg_len + 1);
 	len = s->cfg_len;
 	r.seq = ++s->nruns;
 	fetch = s->cfg->repo.remote != NULL;
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	if (job == ZSYNC_JOB_VERIFY)
 		last_deployed(s, commit, sizeof(commit));
 	snprintf(r.trigger, sizeof(r.trigger), "%s", trigger);
@@ -328,16 +329,16 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 	free(text);
 	if (r.state_run) {
 		struct zsync_err err = { 0 };
-		pthread_mutex_lock(&s->db_mu);
+		zsync_lock(&s->db_mu);
 		if (s->db)
 			zsync_state_drift(s->db, r.started - 1, drift_cb, &r, &err);
-		pthread_mutex_unlock(&s->db_mu);
+		zsync_unlock(&s->db_mu);
 	}
 	if (job == ZSYNC_JOB_VERIFY)
 		snprintf(r.commit, sizeof(r.commit), "%s", commit);
 	zsync_serve_check_repo(s);
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	s->runs[(r.seq - 1) % ZSYNC_SERVE_RUNS] = r;
 	s->runs_total[job][zsync_serve_run_result(r.exit_code)]++;
 	s->seconds_sum[job] += r.seconds;
@@ -354,7 +355,7 @@ static void run_job(struct zsync_serve *s, enum zsync_serve_job job, const char 
 		snprintf(s->last_error, sizeof(s->last_error), "the last %s (run %s) failed before reaching any provider (exit %d; see the log)",
 			 zsync_serve_job_name(job), seq, r.exit_code);
 	}
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 
 	snprintf(code, sizeof(code), "%d", r.exit_code);
 	snprintf(secs, sizeof(secs), "%.3f", r.seconds);
@@ -413,7 +414,7 @@ static void *worker_main(void *arg)
 	struct zsync_serve *s = arg;
 	int64_t hold_until = 0; /* monotonic ms: after a locked run */
 
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	while (!s->stopping) {
 		char trigger[32] = "", after[48] = "";
 		size_t nd = 0;
@@ -436,14 +437,14 @@ static void *worker_main(void *arg)
 				ts.tv_sec++;
 				ts.tv_nsec -= 1000000000;
 			}
-			pthread_cond_timedwait(&s->cv, &s->mu, &ts);
+			zsync_cond_timedwait(&s->cv, &s->mu, &ts);
 			continue;
 		}
 		s->running = job;
 		s->running_since = time(NULL);
-		pthread_mutex_unlock(&s->mu);
+		zsync_unlock(&s->mu);
 		run_job(s, job, trigger, nd, after);
-		pthread_mutex_lock(&s->mu);
+		zsync_lock(&s->mu);
 		s->running = ZSYNC_JOB_NONE;
 		const struct zsync_serve_run *r = &s->runs[(s->nruns - 1) % ZSYNC_SERVE_RUNS];
 		if (r->exit_code == ZSYNC_EXIT_LOCKED) {
@@ -467,25 +468,25 @@ static void *worker_main(void *arg)
 	if (s->npending || s->want_reconcile || s->want_verify) {
 		char n[24];
 		snprintf(n, sizeof(n), "%zu", s->npending);
-		pthread_mutex_unlock(&s->mu);
+		zsync_unlock(&s->mu);
 		zsync_serve_log(s, "info", "stopping: queued work dropped (the next start or the next push picks it up)",
 				"deliveries", n, NULL);
-		pthread_mutex_lock(&s->mu);
+		zsync_lock(&s->mu);
 	}
-	pthread_mutex_unlock(&s->mu);
+	zsync_unlock(&s->mu);
 	return NULL;
 }
 
 int zsync_serve_worker_start(struct zsync_serve *s)
 {
-	return pthread_create(&s->worker, NULL, worker_main, s) == 0 ? 0 : -1;
+	return zsync_thread_start(&s->worker, worker_main, s) ? 0 : -1;
 }
 
 void zsync_serve_worker_stop(struct zsync_serve *s)
 {
-	pthread_mutex_lock(&s->mu);
+	zsync_lock(&s->mu);
 	s->stopping = true;
-	pthread_cond_broadcast(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->worker, NULL);
+	zsync_cond_broadcast(&s->cv);
+	zsync_unlock(&s->mu);
+	zsync_thread_join(s->worker);
 }

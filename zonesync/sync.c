@@ -226,11 +226,11 @@ static void journal_override(struct zsync_state *st, int64_t run, const struct z
 		e->provider->conf->name, p->commit, e->deployed[0] ? e->deployed : "a newer deployment");
 	if (!st)
 		return;
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	if (zsync_state_journal_add(st, run, &je, &id, &err) < 0 ||
 	    zsync_state_journal_set(st, id, "applied", e->behind, &err) < 0)
 		fprintf(stderr, "zonesync: warning: %s\n", err.msg);
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 }
 
 /*
@@ -335,7 +335,7 @@ void zsync_sync_resolve_entry(struct zsync_state *st, int64_t run, const struct 
 
 	if (!st || !e->current)
 		return;
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	if (zsync_state_unknown(st, e->zone->conf->name, e->provider->conf->name, resolve_cb, &x, &err) == 0 && x.n &&
 	    zsync_state_begin(st, &err) == 0) {
 		if (zsync_state_journal_set_many(st, x.n, x.ids, x.status, (const char *const *)x.note, &err) == 0)
@@ -343,7 +343,7 @@ void zsync_sync_resolve_entry(struct zsync_state *st, int64_t run, const struct 
 		else
 			zsync_state_rollback(st);
 	}
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 	if (err.code)
 		fprintf(stderr, "zonesync: warning: resolving unknown outcomes: %s\n", err.msg);
 	for (size_t i = 0; i < x.n; i++)
@@ -827,11 +827,11 @@ static void prune_run(void *arg)
 		return;
 	}
 	struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	zsync_state_journal_add(t->st, t->run, &je, &jid, &err);
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 	ret = zsync_err_sync(&err, pp->t->delete_zone(pp->priv, zone, &err));
-	pthread_mutex_lock(&state_lock);
+	zsync_lock(&state_lock);
 	if (ret == 0 || ret == ZSYNC_ENOTFOUND) {
 		zsync_state_journal_set(t->st, jid, "applied", NULL, &err);
 		zsync_state_pair_forget(t->st, zone, prov, &err);
@@ -844,7 +844,7 @@ static void prune_run(void *arg)
 		zsync_state_pair_result(t->st, zone, prov, false, NULL, err.msg, &err);
 		t->failed = true;
 	}
-	pthread_mutex_unlock(&state_lock);
+	zsync_unlock(&state_lock);
 }
 
 size_t zsync_sync_prune(const struct zsync_config *cfg, struct zsync_state *st, int64_t run,

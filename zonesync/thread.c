@@ -1,6 +1,7 @@
 /* thread.c - checked pthread calls */
 #include "thread.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,4 +43,61 @@ void zsync_unlock(pthread_mutex_t *m)
 	int r = pthread_mutex_unlock(m);
 	if (r != 0)
 		fatal("pthread_mutex_unlock", r);
+}
+
+void zsync_mutex_init(pthread_mutex_t *m)
+{
+	int r = pthread_mutex_init(m, NULL);
+	if (r != 0)
+		fatal("pthread_mutex_init", r);
+}
+
+void zsync_mutex_destroy(pthread_mutex_t *m)
+{
+	int r = pthread_mutex_destroy(m);
+	if (r != 0)
+		fatal("pthread_mutex_destroy", r);
+}
+
+void zsync_cond_init(pthread_cond_t *c)
+{
+	int r = pthread_cond_init(c, NULL);
+	if (r != 0)
+		fatal("pthread_cond_init", r);
+}
+
+void zsync_cond_destroy(pthread_cond_t *c)
+{
+	int r = pthread_cond_destroy(c);
+	if (r != 0)
+		fatal("pthread_cond_destroy", r);
+}
+
+void zsync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+	int r = pthread_cond_wait(c, m);
+	if (r != 0)
+		fatal("pthread_cond_wait", r);
+}
+
+bool zsync_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *at)
+{
+	int r = pthread_cond_timedwait(c, m, at);
+	if (r != 0 && r != ETIMEDOUT)
+		fatal("pthread_cond_timedwait", r);
+	return r == 0;
+}
+
+void zsync_cond_broadcast(pthread_cond_t *c)
+{
+	int r = pthread_cond_broadcast(c);
+	if (r != 0)
+		fatal("pthread_cond_broadcast", r);
+}
+
+void zsync_once(pthread_once_t *once, void (*fn)(void))
+{
+	int r = pthread_once(once, fn);
+	if (r != 0)
+		fatal("pthread_once", r);
 }

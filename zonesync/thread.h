@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <time.h>
 
 /*
  * Starts fn(arg) on a new thread. False (with a warning on stderr) when the system
@@ -15,5 +16,19 @@ void zsync_thread_join(pthread_t th);
 /* Lock and unlock; a failure (a bug: a mutex not initialised, unlocked twice) aborts. */
 void zsync_lock(pthread_mutex_t *m);
 void zsync_unlock(pthread_mutex_t *m);
+/* A default mutex and condition variable; a failure (no memory for one) aborts, as does
+ * destroying one that is held or waited on (a bug). */
+void zsync_mutex_init(pthread_mutex_t *m);
+void zsync_mutex_destroy(pthread_mutex_t *m);
+void zsync_cond_init(pthread_cond_t *c);
+void zsync_cond_destroy(pthread_cond_t *c);
+/* Waits on c with m held (zsync_lock); a failure (a bug: m not held) aborts. */
+void zsync_cond_wait(pthread_cond_t *c, pthread_mutex_t *m);
+/* The same until the CLOCK_REALTIME time at: false when it passed first. */
+bool zsync_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *at);
+/* Wakes every waiter; a failure (c not initialised) aborts. */
+void zsync_cond_broadcast(pthread_cond_t *c);
+/* Runs fn once in the process, whichever thread comes first; a failure aborts. */
+void zsync_once(pthread_once_t *once, void (*fn)(void));
 
 #endif
