@@ -161,7 +161,8 @@ END_TEST
  * A zone big enough for the sort's merge passes (runs of 16): owners that tie on the
  * first 16 octets below the origin (the integer keys), several types per owner, upper
  * case, and names of every length up to deep ones; each neighbour pair in canonical order
- * (RFC 4034 section 6.1, by libknot's compare) and every RRset exactly once.
+ * (RFC 4034 section 6.1, by libknot's compare), every RRset exactly once, and the owner
+ * starts (zsync_zone_sorted_starts) where the names change.
  */
 START_TEST(test_sorted_many)
 {
@@ -184,15 +185,25 @@ START_TEST(test_sorted_many)
 			expect++;
 		}
 	}
+	/* an owner again far from its first records: a copy of its name, not the same pointer */
+	o += (size_t)snprintf(text + o, cap - o, "longlabelsharedbyall-0.h0 MX 0 .\n");
+	expect++;
 	struct zsync_zone *z = load("example.com", text, &d, NULL);
 	ck_assert_uint_eq(d.errors, 0);
 	size_t n;
 	const struct zsync_rrset *const *s = zsync_zone_sorted(z, &n);
 	ck_assert_uint_eq(n, expect);
+	const uint8_t *starts = zsync_zone_sorted_starts(z);
+	size_t owners = 1;
+	ck_assert_uint_eq(starts[0], 1);
 	for (size_t i = 1; i < n; i++) {
 		int c = zsync_name_cmp(s[i - 1]->owner, s[i]->owner);
 		ck_assert_msg(c < 0 || (c == 0 && s[i - 1]->type < s[i]->type), "out of order at %zu", i);
+		/* an owner's RRsets grouped: a start exactly where the name changes */
+		ck_assert_uint_eq(starts[i], c != 0);
+		owners += starts[i];
 	}
+	ck_assert_uint_lt(owners, n); /* some owners have several types */
 	zsync_zone_free(z);
 	zsync_diags_release(&d);
 	free(text);

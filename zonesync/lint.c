@@ -46,6 +46,7 @@ struct lint {
 	size_t nrecs, recs_cap;
 	const uint8_t *apex;
 	const struct zsync_rrset *const *rs; /* canonical order */
+	const uint8_t *starts;               /* zsync_zone_sorted_starts() */
 	size_t nrs;
 	size_t errors;
 	/* every owner once, open addressing by a case-blind hash: "has this name data" was a
@@ -74,7 +75,7 @@ static void owners_build(struct lint *l)
 	l->owners_mask = cap - 1;
 	for (size_t i = 0; i < l->nrs; i++) {
 		const uint8_t *o = l->rs[i]->owner;
-		if (i > 0 && zsync_name_equal(l->rs[i - 1]->owner, o))
+		if (!l->starts[i])
 			continue; /* the sorted order groups an owner's RRsets */
 		size_t k = name_hash(o) & l->owners_mask;
 		while (l->owners[k])
@@ -685,6 +686,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, const struct zsync_lint_source *src
 	const struct zsync_rrset *soa = NULL, *apex_ns = NULL;
 
 	l.rs = rs;
+	l.starts = zsync_zone_sorted_starts(z);
 	l.nrs = n;
 	if (l.warn)
 		owners_build(&l); /* for has_data(), which only warning rules ask */
@@ -705,8 +707,8 @@ size_t zsync_lint_zone(struct zsync_zone *z, const struct zsync_lint_source *src
 		const uint8_t *deleg = NULL;
 
 		if (!zsync_name_in_zone(o, l.apex)) {
-			while (j < n && zsync_name_equal(rs[j]->owner, o))
-				j++;
+			while (++j < n && !l.starts[j])
+				;
 			report(&l, rs[i], ZSYNC_SEV_ERROR, "out-of-zone",
 			       "owner %s is outside the zone %s", owner_text(o, owner_buf), zsync_zone_name(z));
 			i = j;
@@ -715,7 +717,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, const struct zsync_lint_source *src
 		if (!apex) {
 			while (ndelegs && !zsync_name_in_zone(o, delegs[ndelegs - 1]))
 				ndelegs--;
-			for (size_t k = i; k < n && zsync_name_equal(rs[k]->owner, o); k++)
+			for (size_t k = i; k < n && (k == i || !l.starts[k]); k++)
 				if (rs[k]->type == ZSYNC_TYPE_NS) {
 					if (ndelegs < sizeof(delegs) / sizeof(delegs[0]))
 						delegs[ndelegs++] = o;
@@ -723,7 +725,7 @@ size_t zsync_lint_zone(struct zsync_zone *z, const struct zsync_lint_source *src
 				}
 			deleg = ndelegs ? delegs[ndelegs - 1] : NULL; /* the closest, as delegation_of() */
 		}
-		for (; j < n && zsync_name_equal(rs[j]->owner, o); j++) {
+		for (; j < n && (j == i || !l.starts[j]); j++) {
 			const struct zsync_rrset *r = rs[j];
 			char type_buf[32];
 

@@ -300,7 +300,7 @@ size_t zsync_zone_heap_bytes(const struct zsync_zone *z)
 	size_t n = z->arena.reserved_bytes + z->cap * sizeof(*z->slots) +
 		   z->rrsets_cap * sizeof(*z->rrsets);
 	if (z->sorted)
-		n += z->used * sizeof(*z->sorted);
+		n += z->used * (sizeof(*z->sorted) + 1);
 	return n;
 }
 
@@ -1173,6 +1173,12 @@ static struct sort_ent *sort_ents(struct sort_ent *v, struct sort_ent *tmp, size
 	return v;
 }
 
+const uint8_t *zsync_zone_sorted_starts(struct zsync_zone *z)
+{
+	size_t n;
+	return (const uint8_t *)(zsync_zone_sorted(z, &n) + n);
+}
+
 const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t *count)
 {
 	struct sort_ent *ents, *tmp, *sorted;
@@ -1222,9 +1228,18 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 		n++;
 	}
 	sorted = sort_ents(ents, tmp, n);
-	z->sorted = zsync_xmalloc((n ? n : 1) * sizeof(*z->sorted));
-	for (size_t i = 0; i < n; i++)
-		z->sorted[i] = &z->rrsets[sorted[i].idx];
+	/* the pointers, then a byte each: 1 where a new owner begins (zsync_zone_sorted_starts) */
+	z->sorted = zsync_xmalloc((n ? n : 1) * (sizeof(*z->sorted) + 1));
+	uint8_t *starts = (uint8_t *)(z->sorted + n);
+	for (size_t i = 0; i < n; i++) {
+		const struct sort_ent *a = &sorted[i], *b = i ? &sorted[i - 1] : NULL;
+		z->sorted[i] = &z->rrsets[a->idx];
+		/* owners are interned per run of records and lower case: the same owner is the same
+		 * lf, and neighbours with other integer keys differ without a look at it */
+		starts[i] = !b || (a->lf != b->lf && (a->key != b->key || a->key2 != b->key2 ||
+						      a->in_zone != b->in_zone || a->lf[0] != b->lf[0] ||
+						      memcmp(a->lf + 1, b->lf + 1, a->lf[0]) != 0));
+	}
 	free(ents);
 	free(tmp);
 	zsync_arena_release(&lfs);

@@ -232,6 +232,12 @@ const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *zon
  * The array belongs to the zone and stays valid until the zone changes.
  */
 const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *zone, size_t *count);
+/*
+ * Per position of zsync_zone_sorted(): 1 where an owner name begins, 0 where the RRset has
+ * the owner of the one before (so an owner's RRsets are grouped without name compares).
+ * Belongs to the zone, valid as long as the sorted array.
+ */
+const uint8_t *zsync_zone_sorted_starts(struct zsync_zone *zone);
 
 /*
  * Makes the zone read-only before other threads see it: its sorted order is built now,
