@@ -149,9 +149,15 @@ static int write_temp(const char *path, struct zsync_zone *z, const char *header
 	}
 	fchmod(fd, 0644);
 	f = fdopen(fd, "w");
-	if (zsync_zone_write(z, f, header) < 0 || fflush(f) != 0 || fsync(fd) != 0) {
+	/* a big zone is megabytes: stdio's 4 KiB buffer made a write call per 4 KiB */
+	if (f)
+		setvbuf(f, NULL, _IOFBF, 256 * 1024);
+	if (!f || zsync_zone_write(z, f, header) < 0 || fflush(f) != 0 || fsync(fd) != 0) {
 		ret = zsync_err_set(err, ZSYNC_EIO, "writing %s: %s", tmp, strerror(errno));
-		fclose(f);
+		if (f)
+			fclose(f);
+		else
+			close(fd);
 		unlink(tmp);
 		free(tmp);
 		return ret;

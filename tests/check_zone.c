@@ -6,6 +6,8 @@
 #include "lint.h"
 #include "zone.h"
 
+#include <libknot/libknot.h>
+
 #define HDR "$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\n"
 
 /* In-memory "repository" for $INCLUDE tests: path -> content. */
@@ -589,6 +591,108 @@ START_TEST(test_big_rrset_limits)
 }
 END_TEST
 
+/* What libknot's own printer makes of one rdata: the reference for the shortcuts. */
+static void knot_text(uint16_t type, const uint8_t *data, uint16_t n, char *buf, size_t len)
+{
+	uint8_t rd[2 + 65536];
+	knot_rrset_t rr;
+	uint8_t owner[1] = { 0 };
+
+	memcpy(rd, &n, 2);
+	memcpy(rd + 2, data, n);
+	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
+	rr.rrs.count = 1;
+	rr.rrs.size = knot_rdata_size(n);
+	rr.rrs.rdata = (knot_rdata_t *)rd;
+	int w = knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT);
+	ck_assert_int_ge(w, 0);
+	while (w > 0 && buf[w - 1] == ' ')
+		buf[--w] = '\0';
+}
+
+static void same_text(uint16_t type, const uint8_t *data, uint16_t n)
+{
+	static char want[ZSYNC_RDATA_TXT_MAXLEN], got[ZSYNC_RDATA_TXT_MAXLEN];
+	uint8_t rd[2 + 65536];
+
+	memcpy(rd, &n, 2);
+	memcpy(rd + 2, data, n);
+	knot_text(type, data, n, want, sizeof(want));
+	ck_assert_int_eq(zsync_rdata_to_text(type, rd, got, sizeof(got)), 0);
+	ck_assert_str_eq(got, want);
+}
+
+/* A random name in wire form: mostly host-name characters, sometimes any byte. */
+static size_t random_name(uint8_t *out, unsigned *seed)
+{
+	static const char plain[] = "abcxyzABCXYZ0189-_";
+	size_t o = 0;
+	int labels = rand_r(seed) % 5;
+	for (int i = 0; i < labels; i++) {
+		int l = 1 + rand_r(seed) % 12;
+		out[o++] = (uint8_t)l;
+		for (int k = 0; k < l; k++)
+			out[o++] = rand_r(seed) % 8 ? (uint8_t)plain[rand_r(seed) % (sizeof(plain) - 1)]
+						    : (uint8_t)(rand_r(seed) % 256);
+	}
+	out[o++] = 0;
+	return o;
+}
+
+/* The shortcuts for common rdata and names print what libknot prints, byte for byte. */
+START_TEST(test_text_shortcuts_match_knot)
+{
+	unsigned seed = 16;
+	uint8_t d[1024];
+	char want[KNOT_DNAME_TXT_MAXLEN + 1], got[KNOT_DNAME_TXT_MAXLEN + 1];
+
+	for (int round = 0; round < 3000; round++) {
+		/* A, and AAAA with runs of zero groups (the :: forms) */
+		for (int i = 0; i < 4; i++)
+			d[i] = round < 2 ? (uint8_t)(round * 255) : (uint8_t)rand_r(&seed);
+		same_text(KNOT_RRTYPE_A, d, 4);
+		for (int g = 0; g < 8; g++) {
+			int z = rand_r(&seed) % 3 == 0 || round < 3;
+			d[2 * g] = z ? 0 : (uint8_t)(rand_r(&seed) % (g & 1 ? 256 : 3));
+			d[2 * g + 1] = z ? (round == 1 && g == 7) : (uint8_t)rand_r(&seed);
+		}
+		if (round == 2) /* ::ffff:a.b.c.d */
+			d[10] = d[11] = 0xff;
+		same_text(KNOT_RRTYPE_AAAA, d, 16);
+		/* names alone and in NS, CNAME, PTR, MX, SRV */
+		size_t n = random_name(d, &seed);
+		ck_assert_ptr_nonnull(knot_dname_to_str(want, d, sizeof(want)));
+		ck_assert_str_eq(zsync_name_to_text(d, got, sizeof(got)), want);
+		same_text(KNOT_RRTYPE_CNAME, d, (uint16_t)n);
+		same_text(KNOT_RRTYPE_NS, d, (uint16_t)n);
+		same_text(KNOT_RRTYPE_PTR, d, (uint16_t)n);
+		for (int i = 0; i < 6; i++)
+			d[i] = (uint8_t)rand_r(&seed);
+		n = random_name(d + 2, &seed);
+		same_text(KNOT_RRTYPE_MX, d, (uint16_t)(n + 2));
+		n = random_name(d + 6, &seed);
+		same_text(KNOT_RRTYPE_SRV, d, (uint16_t)(n + 6));
+		/* TXT: one to four strings of any bytes, empty ones too */
+		n = 0;
+		for (int k = 0, strings = 1 + rand_r(&seed) % 4; k < strings; k++) {
+			int l = rand_r(&seed) % 40;
+			d[n++] = (uint8_t)l;
+			for (int i = 0; i < l; i++)
+				d[n++] = rand_r(&seed) % 3 ? (uint8_t)(0x20 + rand_r(&seed) % 95) : (uint8_t)(rand_r(&seed) % 256);
+		}
+		same_text(KNOT_RRTYPE_TXT, d, (uint16_t)n);
+	}
+	/* every byte value in a TXT string */
+	for (int c = 0; c < 256; c++) {
+		d[0] = 3, d[1] = 'a', d[2] = (uint8_t)c, d[3] = 'b';
+		same_text(KNOT_RRTYPE_TXT, d, 4);
+	}
+	/* and the root name */
+	d[0] = 0;
+	same_text(KNOT_RRTYPE_CNAME, d, 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zone");
@@ -611,6 +715,7 @@ int main(void)
 	tcase_add_test(tc, test_big_rrset_limits);
 	tcase_add_test(tc, test_write_reads_back);
 	tcase_add_test(tc, test_generic_rdata_of_known_type);
+	tcase_add_test(tc, test_text_shortcuts_match_knot);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -640,54 +640,72 @@ void zsync_journal_buf_release(struct zsync_journal_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
-static void buf_put(struct zsync_journal_buf *b, const char *s, size_t n)
+/* Room for n more bytes (and the terminating NUL). */
+static void buf_reserve(struct zsync_journal_buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2 < 256 ? 256 : (b->len + n + 1) * 2;
 		b->p = zsync_xrealloc(b->p, b->cap);
 	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
 }
 
-/* A JSON string (or null): quotes, backslashes and control characters escaped, the other
- * bytes as they are (presentation text is ASCII; json ->> gives the bytes back). */
-static void buf_json_str(struct zsync_journal_buf *b, const char *s)
+/*
+ * A JSON string (or null) at o, which has room for it (6 bytes a character at most):
+ * quotes, backslashes and control characters escaped, the other bytes as they are
+ * (presentation text is ASCII; json ->> gives the bytes back). Returns the new end.
+ */
+static char *json_str(char *o, const char *s)
 {
-	const char *run;
+	static const char hex[] = "0123456789abcdef";
 
 	if (!s) {
-		buf_put(b, "null", 4);
-		return;
+		memcpy(o, "null", 4);
+		return o + 4;
 	}
-	buf_put(b, "\"", 1);
-	for (run = s; *s; s++) {
+	*o++ = '"';
+	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*o++ = (char)c;
 			continue;
-		char esc[8];
-		buf_put(b, run, (size_t)(s - run));
-		snprintf(esc, sizeof(esc), c == '"' ? "\\\"" : c == '\\' ? "\\\\" : "\\u%04x", c);
-		buf_put(b, esc, strlen(esc));
-		run = s + 1;
+		}
+		*o++ = '\\';
+		if (c == '"' || c == '\\')
+			*o++ = (char)c;
+		else if (c == '\n')
+			*o++ = 'n';
+		else if (c == '\t')
+			*o++ = 't';
+		else
+			*o++ = 'u', *o++ = '0', *o++ = '0', *o++ = hex[c >> 4], *o++ = hex[c & 15];
 	}
-	buf_put(b, run, (size_t)(s - run));
-	buf_put(b, "\"", 1);
+	*o++ = '"';
+	return o;
 }
 
 void zsync_journal_buf_add(struct zsync_journal_buf *b, const char *op, const char *owner,
 			   const char *type, const char *old_rdata, const char *new_rdata)
 {
 	const char *f[] = { op, owner, type, old_rdata, new_rdata };
+	size_t need = 8;
+	char *o;
 
-	buf_put(b, b->n ? ",[" : "[[", 2);
+	/* one reservation for the worst case, then plain stores */
+	for (int i = 0; i < 5; i++)
+		need += (f[i] ? strlen(f[i]) * 6 : 0) + 8;
+	buf_reserve(b, need);
+	/* the array stays closed: the next change takes the place of its final ']' */
+	o = b->p + (b->n ? b->len - 1 : b->len);
+	memcpy(o, b->n ? ",[" : "[[", 2);
+	o += 2;
 	for (int i = 0; i < 5; i++) {
 		if (i)
-			buf_put(b, ",", 1);
-		buf_json_str(b, f[i]);
+			*o++ = ',';
+		o = json_str(o, f[i]);
 	}
-	buf_put(b, "]", 1);
+	memcpy(o, "]]", 3);
+	o += 2;
+	b->len = (size_t)(o - b->p);
 	b->n++;
 }
 
@@ -710,8 +728,7 @@ int zsync_state_changeset_add(struct zsync_state *st, int64_t run_id, const char
 	if (ret < 0)
 		return ret;
 	*set_id = sqlite3_last_insert_rowid(st->db);
-	/* the array is closed here: the buffer holds "[[...],[...]" */
-	if (!(s = stmt(st, "INSERT INTO changeset_changes (id, changes) VALUES (?, ? || ']')")))
+	if (!(s = stmt(st, "INSERT INTO changeset_changes (id, changes) VALUES (?, ?)")))
 		return db_fail(st, err, "journalling a change set");
 	sqlite3_bind_int64(s, 1, *set_id);
 	sqlite3_bind_text(s, 2, b->p, (int)b->len, SQLITE_STATIC);

@@ -103,8 +103,54 @@ bool zsync_name_below(const uint8_t *name, const uint8_t *parent)
 	return knot_dname_in_bailiwick(name, parent) > 0;
 }
 
+/* Letters, digits, '-' and '_': what libknot prints as it is in a name. */
+static const bool plain_char[256] = {
+	['a' ... 'z'] = true, ['A' ... 'Z'] = true, ['0' ... '9'] = true, ['-'] = true, ['_'] = true,
+};
+
+/*
+ * The text of a name (wire form, ending at the max-th byte at most) whose labels hold only
+ * letters, digits, '-' and '_', which libknot prints as they are: without libknot's
+ * general printer (a zone write or journal of 1M names called it 1M times or more).
+ * Returns the length of the text, *used the wire bytes, or -1 for any other name (then
+ * libknot prints it, escapes and all).
+ */
+static int plain_name_text(const uint8_t *wire, size_t max, size_t *used, char *buf, size_t len)
+{
+	size_t o = 0, i = 0;
+
+	if (max == 0 || len < 2)
+		return -1;
+	if (wire[0] == 0) {
+		buf[0] = '.';
+		buf[1] = '\0';
+		*used = 1;
+		return 1;
+	}
+	while (i < max && wire[i]) {
+		uint8_t l = wire[i++];
+		if (l > 63 || i + l >= max || o + l + 2 > len)
+			return -1;
+		for (uint8_t k = 0; k < l; k++) {
+			if (!plain_char[wire[i + k]])
+				return -1;
+			buf[o++] = (char)wire[i + k];
+		}
+		buf[o++] = '.';
+		i += l;
+	}
+	if (i >= max)
+		return -1;
+	buf[o] = '\0';
+	*used = i + 1;
+	return (int)o;
+}
+
 char *zsync_name_to_text(const uint8_t *name, char *buf, size_t len)
 {
+	size_t used;
+	if (plain_name_text(name, KNOT_DNAME_MAXLEN, &used, buf, len) >= 0)
+		return buf;
 	if (!knot_dname_to_str(buf, name, len))
 		snprintf(buf, len, "?");
 	return buf;
@@ -138,9 +184,42 @@ int zsync_name_from_text(const char *text, const uint8_t *origin, uint8_t *out)
 
 char *zsync_type_to_text(uint16_t type, char *buf, size_t len)
 {
+	/* the common types without libknot's lookup and printf (a zone write or journal of
+	 * 1M RRsets asked 1M times); the same mnemonics */
+	const char *known = NULL;
+	switch (type) {
+	case KNOT_RRTYPE_A: known = "A"; break;
+	case KNOT_RRTYPE_NS: known = "NS"; break;
+	case KNOT_RRTYPE_CNAME: known = "CNAME"; break;
+	case KNOT_RRTYPE_SOA: known = "SOA"; break;
+	case KNOT_RRTYPE_PTR: known = "PTR"; break;
+	case KNOT_RRTYPE_MX: known = "MX"; break;
+	case KNOT_RRTYPE_TXT: known = "TXT"; break;
+	case KNOT_RRTYPE_AAAA: known = "AAAA"; break;
+	case KNOT_RRTYPE_SRV: known = "SRV"; break;
+	case KNOT_RRTYPE_CAA: known = "CAA"; break;
+	case KNOT_RRTYPE_DS: known = "DS"; break;
+	}
+	if (known && strlen(known) < len) {
+		memcpy(buf, known, strlen(known) + 1);
+		return buf;
+	}
 	if (knot_rrtype_to_string(type, buf, len) < 0)
 		snprintf(buf, len, "TYPE%u", type);
 	return buf;
+}
+
+size_t zsync_u32_text(uint32_t v, char *buf)
+{
+	char tmp[10];
+	size_t n = 0;
+
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
 }
 
 int zsync_type_from_text(const char *text, uint16_t *type)
@@ -162,11 +241,85 @@ size_t zsync_rrset_rdata_size(const struct zsync_rrset *rrset)
 	return (size_t)(p - rrset->rdata);
 }
 
+/*
+ * The text of the most common rdata (A, a host name, MX, SRV, TXT) as libknot prints it,
+ * without its general printer: the length, or -1 to leave it to libknot (an unusual
+ * name, a short buffer, another type; AAAA, whose :: placement is libknot's inet_ntop's).
+ * check_zone compares the two.
+ */
+static int plain_rdata_text(uint16_t type, const uint8_t *d, size_t n, char *buf, size_t len)
+{
+	size_t o = 0, used = 0;
+	int l;
+
+	switch (type) {
+	case KNOT_RRTYPE_A:
+		if (n != 4 || len < 16)
+			return -1;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				buf[o++] = '.';
+			o += zsync_u32_text(d[i], buf + o);
+		}
+		buf[o] = '\0';
+		return (int)o;
+	case KNOT_RRTYPE_NS:
+	case KNOT_RRTYPE_CNAME:
+	case KNOT_RRTYPE_PTR:
+		l = plain_name_text(d, n, &used, buf, len);
+		return l >= 0 && used == n ? l : -1;
+	case KNOT_RRTYPE_MX:
+	case KNOT_RRTYPE_SRV: {
+		size_t nums = type == KNOT_RRTYPE_MX ? 1 : 3;
+		if (n < 2 * nums + 1 || len < 6 * nums + 2)
+			return -1;
+		for (size_t i = 0; i < nums; i++) {
+			o += zsync_u32_text((uint32_t)d[2 * i] << 8 | d[2 * i + 1], buf + o);
+			buf[o++] = ' ';
+		}
+		l = plain_name_text(d + 2 * nums, n - 2 * nums, &used, buf + o, len - o);
+		return l >= 0 && used == n - 2 * nums ? (int)o + l : -1;
+	}
+	case KNOT_RRTYPE_TXT:
+		/* "..." strings, space separated; '"' and '\' escaped, bytes outside 0x20-0x7e as \DDD */
+		for (size_t i = 0; i < n;) {
+			size_t sl = d[i++];
+			if (i + sl > n || o + 4 * sl + 4 > len)
+				return -1;
+			if (o)
+				buf[o++] = ' ';
+			buf[o++] = '"';
+			for (size_t k = 0; k < sl; k++) {
+				uint8_t c = d[i + k];
+				if (c < 0x20 || c > 0x7e) {
+					buf[o++] = '\\';
+					buf[o++] = (char)('0' + c / 100);
+					buf[o++] = (char)('0' + c / 10 % 10);
+					buf[o++] = (char)('0' + c % 10);
+					continue;
+				}
+				if (c == '"' || c == '\\')
+					buf[o++] = '\\';
+				buf[o++] = (char)c;
+			}
+			buf[o++] = '"';
+			i += sl;
+		}
+		if (!n || o >= len)
+			return -1;
+		buf[o] = '\0';
+		return (int)o;
+	}
+	return -1;
+}
+
 int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 {
 	knot_rrset_t rr;
 	uint8_t owner[1] = { 0 };
 
+	if (plain_rdata_text(type, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, len) >= 0)
+		return 0;
 	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
 	rr.rrs.count = 1;
 	rr.rrs.size = knot_rdata_size(zsync_rdata_len(rd));
@@ -948,12 +1101,14 @@ static void owner_text(const struct zsync_zone *z, const uint8_t *owner, char *b
 	zsync_name_to_text(owner, full, sizeof(full));
 	fl = strlen(full);
 	if (knot_dname_is_equal(owner, z->origin))
-		snprintf(buf, len, "@");
+		fl = 1, full[0] = '@';
 	else if (strcmp(z->name, ".") != 0 && fl > ol && full[fl - ol - 1] == '.' &&
 		 knot_dname_in_bailiwick(owner, z->origin) > 0)
-		snprintf(buf, len, "%.*s", (int)(fl - ol - 1), full);
-	else
-		snprintf(buf, len, "%s", full);
+		fl -= ol + 1;
+	if (fl >= len)
+		fl = len - 1;
+	memcpy(buf, full, fl);
+	buf[fl] = '\0';
 }
 
 /*
@@ -987,6 +1142,7 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 		const struct zsync_rrset *soa = zsync_zone_find(z, z->origin, ZSYNC_TYPE_SOA);
 		fprintf(out, "$TTL %u\n", soa ? soa->ttl : (n ? rs[0]->ttl : 3600));
 	}
+	flockfile(out);
 	/* the SOA first, as people expect to read it; then canonical order */
 	for (size_t pass = 0; pass < 2; pass++)
 	for (size_t i = 0; i < n; i++) {
@@ -995,7 +1151,9 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 		if (is_soa != (pass == 0))
 			continue;
 		const uint8_t *rd = r->rdata;
-		owner_text(z, r->owner, owner, sizeof(owner));
+		/* the RRsets of a name are neighbours: its text once */
+		if (!prev || !knot_dname_is_equal(prev, r->owner))
+			owner_text(z, r->owner, owner, sizeof(owner));
 		bool generic = !scanner_reads(r->type);
 		if (generic)
 			snprintf(type, sizeof(type), "TYPE%u", r->type);
@@ -1012,12 +1170,24 @@ int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
 				for (uint16_t b = 0; b < l; b++)
 					o += snprintf(txt + o, cap - (size_t)o, "%02X", zsync_rdata_data(rd)[b]);
 			} else if (zsync_rdata_to_text(r->type, rd, txt, cap) < 0) {
+				funlockfile(out);
 				free(txt);
 				return ZSYNC_EINVAL;
 			}
-			fprintf(out, "%s\t%u\tIN\t%s\t%s\n", owner, r->ttl, type, txt);
+			/* "owner TTL IN type rdata": printf parsing each line was a third of the write */
+			char ttl[16];
+			size_t tl = zsync_u32_text(r->ttl, ttl);
+			fputs_unlocked(owner, out);
+			fputc_unlocked('\t', out);
+			fwrite_unlocked(ttl, 1, tl, out);
+			fputs_unlocked("\tIN\t", out);
+			fputs_unlocked(type, out);
+			fputc_unlocked('\t', out);
+			fputs_unlocked(txt, out);
+			fputc_unlocked('\n', out);
 		}
 	}
+	funlockfile(out);
 	free(txt);
 	return ferror(out) ? ZSYNC_EIO : 0;
 }

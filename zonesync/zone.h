@@ -293,6 +293,8 @@ int zsync_name_from_text(const char *text, const uint8_t *origin, uint8_t *out);
 
 /* "A", "TXT", or "TYPE65280"; returns buf. */
 char *zsync_type_to_text(uint16_t type, char *buf, size_t len);
+/* v in decimal into buf (at least 11 bytes), not terminated; returns the length. */
+size_t zsync_u32_text(uint32_t v, char *buf);
 /* Accepts mnemonics (any case) and TYPEnnn; 0 or ZSYNC_EINVAL. */
 int zsync_type_from_text(const char *text, uint16_t *type);
 
