@@ -63,22 +63,18 @@ CF= DYN= AWS= GCP= AZ= NS1=
 cleanup() {
 	local f
 	for f in "$CF" "$DYN" "$AWS" "$GCP" "$AZ" "$NS1"; do [ -n "$f" ] && kill "$f" 2>/dev/null && wait "$f" 2>/dev/null; done
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	stop_servers
 	[ -n "${KEEP:-}" ] && echo "kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 
 zones_of() { local k; for k in $KINDS; do printf '%s-%s.test ' "${PREFIX[$1]}" "$k"; done; }
 
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-export ZS_TSIG=$TSIG_SECRET
+tsig_key
 STATIC_ZONES="$(zones_of files)" DYNAMIC_ZONES="$(zones_of bind)" SIGNED_ZONES="s-types.test" \
-	bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" "$RNDC" >/dev/null || { echo "named did not start"; exit 1; }
-ZONES="$(zones_of knot)" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || { echo "knotd did not start"; exit 1; }
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$PAPI" >/dev/null || { echo "pdns did not start"; exit 1; }
-export PDNS_KEY=$(cat "$T/pdns/api.key")
+	start_server bind "$T/bind" "$BPORT" "$RNDC" || { echo "named did not start"; exit 1; }
+ZONES="$(zones_of knot)" start_server knot "$T/knot" "$KPORT" || { echo "knotd did not start"; exit 1; }
+start_pdns "$T/pdns" "$PPORT" "$PAPI" || { echo "pdns did not start"; exit 1; }
 export CF_TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 export DYN_PW=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
 python3 "$TOP/tests/fakes/cloudflare.py" "$CPORT" "$CF_TOKEN" >"$T/cf.log" 2>&1 </dev/null &
@@ -167,24 +163,9 @@ type = "zonefile"
 directory = "$T/bind/zones"
 reload_command = ["rndc", "-s", "127.0.0.1", "-p", "$RNDC", "-k", "$T/bind/rndc.key", "reload", "{zone}"]
 nameservers = ["127.0.0.1:$BPORT"]
-[providers.bind]
-type = "rfc2136"
-server = "127.0.0.1:$BPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$BPORT"]
-[providers.knot]
-type = "rfc2136"
-server = "127.0.0.1:$KPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$KPORT"]
-[providers.pdns]
-type = "powerdns"
-url = "http://127.0.0.1:$PAPI"
-api_key = "env:PDNS_KEY"
-create_zones = true
-nameservers = ["127.0.0.1:$PPORT"]
+$(toml_rfc2136 bind "$BPORT")
+$(toml_rfc2136 knot "$KPORT")
+$(toml_powerdns pdns "$PAPI" "$PPORT")
 [providers.cf]
 type = "cloudflare"
 url = "http://127.0.0.1:$CPORT/client/v4"

@@ -11,15 +11,13 @@ take_port BPORT || exit 1
 take_port PPORT || exit 1
 take_port APORT || exit 1
 cleanup() {
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	stop_servers
 	rm -rf "$T"
 }
 trap cleanup EXIT
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+tsig_key
+DYNAMIC_ZONES="example.com" start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+start_pdns "$T/pdns" "$PPORT" "$APORT" || exit 1
 
 G() { git -c user.name=test -c user.email=test@example.com "$@"; }
 # one remote, two hosts: "ci" and "cron", each with its own clone and its own state db
@@ -36,18 +34,8 @@ ${2:-}
 path = "$T/$1.state.db"
 [defaults]
 providers = ["bind", "pdns"]
-[providers.bind]
-type = "rfc2136"
-server = "127.0.0.1:$BPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$BPORT"]
-[providers.pdns]
-type = "powerdns"
-url = "http://127.0.0.1:$APORT"
-api_key = "env:PDNS_KEY"
-create_zones = true
-nameservers = ["127.0.0.1:$PPORT"]
+$(toml_rfc2136 bind "$BPORT")
+$(toml_powerdns pdns "$APORT" "$PPORT")
 [[zones]]
 name = "example.com"
 CONF

@@ -87,3 +87,66 @@ wait_fake() {
 	done
 	echo "the fake did not answer $2"; return 1
 }
+
+# The servers a script started with start_server, "KIND:DIR", for stop_servers.
+SERVERS=()
+
+# start_server KIND DIR ARG...: tests/servers/start-KIND.sh DIR ARG... with the caller's
+# environment (DYNAMIC_ZONES=... start_server bind ...), its output dropped; stop_servers
+# stops it (by PID).
+start_server() {
+	local kind=$1 dir=$2
+	shift 2
+	SERVERS+=("$kind:$dir")
+	bash "$TOP/tests/servers/start-$kind.sh" "$dir" "$@" >/dev/null
+}
+
+# start_pdns DIR DNS_PORT API_PORT: pdns_server (start_server pdns), its API key in $PDNS_KEY.
+start_pdns() {
+	start_server pdns "$@" || return 1
+	PDNS_KEY=$(cat "$1/api.key")
+	export PDNS_KEY
+}
+
+# stop_servers: every server start_server started, the last first (for cleanup).
+stop_servers() {
+	local i s
+	for ((i = ${#SERVERS[@]} - 1; i >= 0; i--)); do
+		s=${SERVERS[i]}
+		bash "$TOP/tests/servers/stop-${s%%:*}.sh" "${s#*:}" >/dev/null 2>&1
+	done
+}
+
+# tsig_key: a random TSIG secret, for the servers to start with ($TSIG_SECRET) and for the
+# configuration to name (env:ZS_TSIG).
+tsig_key() {
+	TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
+	ZS_TSIG=$TSIG_SECRET
+	export TSIG_SECRET ZS_TSIG
+}
+
+# toml_rfc2136 NAME PORT: the [providers.NAME] table of the RFC 2136 server on
+# 127.0.0.1:PORT, key zonesync-key (env:ZS_TSIG), verified there; keys may follow it.
+toml_rfc2136() {
+	cat <<TOML
+[providers.$1]
+type = "rfc2136"
+server = "127.0.0.1:$2"
+tsig_name = "zonesync-key"
+tsig_secret = "env:ZS_TSIG"
+nameservers = ["127.0.0.1:$2"]
+TOML
+}
+
+# toml_powerdns NAME API_PORT [DNS_PORT]: the [providers.NAME] table of pdns_server's API on
+# 127.0.0.1:API_PORT (env:PDNS_KEY) with create_zones, verified at DNS_PORT when given.
+toml_powerdns() {
+	cat <<TOML
+[providers.$1]
+type = "powerdns"
+url = "http://127.0.0.1:$2"
+api_key = "env:PDNS_KEY"
+create_zones = true
+TOML
+	[ -z "${3:-}" ] || printf 'nameservers = ["127.0.0.1:%s"]\n' "$3"
+}

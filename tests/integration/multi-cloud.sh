@@ -16,15 +16,13 @@ R53= NS1=
 cleanup() {
 	local f
 	for f in "$R53" "$NS1"; do [ -n "$f" ] && kill "$f" 2>/dev/null && wait "$f" 2>/dev/null; done
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	stop_servers
 	rm -rf "$T"
 }
 trap cleanup EXIT
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$PAPI" >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+tsig_key
+DYNAMIC_ZONES="example.com" start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+start_pdns "$T/pdns" "$PPORT" "$PAPI" || exit 1
 export R53_ID=AKIAFAKEMULTICLOUD R53_SECRET=$(head -c 30 /dev/urandom | base64 | tr -d '/+=')
 export NS1_KEY=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 python3 "$TOP/tests/fakes/route53.py" "$RPORT" "$R53_ID" "$R53_SECRET" --rate 1000 >"$T/r53.log" 2>&1 </dev/null &
@@ -64,18 +62,8 @@ url = "http://127.0.0.1:$NPORT/v1"
 api_key = "env:NS1_KEY"
 retries = 2
 timeout = 5
-[providers.bind]
-type = "rfc2136"
-server = "127.0.0.1:$BPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$BPORT"]
-[providers.pdns]
-type = "powerdns"
-url = "http://127.0.0.1:$PAPI"
-api_key = "env:PDNS_KEY"
-create_zones = true
-nameservers = ["127.0.0.1:$PPORT"]
+$(toml_rfc2136 bind "$BPORT")
+$(toml_powerdns pdns "$PAPI" "$PPORT")
 [[zones]]
 name = "example.com"
 CONF

@@ -14,17 +14,15 @@ take_port DPORT || exit 1
 FAKE=
 cleanup() {
 	[ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	stop_servers
 	rm -rf "$T"
 }
 trap cleanup EXIT
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-ZONES="example.com" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key") DYN_PW=dyn-$$-pw
+tsig_key
+DYNAMIC_ZONES="example.com" start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+ZONES="example.com" start_server knot "$T/knot" "$KPORT" || exit 1
+start_pdns "$T/pdns" "$PPORT" "$APORT" || exit 1
+export DYN_PW=dyn-$$-pw
 python3 "$TOP/tests/fakes/dyn.py" "$DPORT" acme zonesync "$DYN_PW" >"$T/fake.log" 2>&1 </dev/null &
 FAKE=$!
 wait_fake "$FAKE" "http://127.0.0.1:$DPORT/__requests" || exit 1
@@ -43,23 +41,9 @@ path = "$T/state.db"
 [defaults]
 providers = ["bind", "knot", "pdns", "dyn"]
 jobs = 4
-[providers.bind]
-type = "rfc2136"
-server = "127.0.0.1:$BPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$BPORT"]
-[providers.knot]
-type = "rfc2136"
-server = "127.0.0.1:$KPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$KPORT"]
-[providers.pdns]
-type = "powerdns"
-url = "http://127.0.0.1:$APORT"
-api_key = "env:PDNS_KEY"
-create_zones = true
+$(toml_rfc2136 bind "$BPORT")
+$(toml_rfc2136 knot "$KPORT")
+$(toml_powerdns pdns "$APORT")
 retries = 1
 timeout = 5
 nameservers = ["127.0.0.1:$PPORT"]

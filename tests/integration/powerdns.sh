@@ -9,10 +9,9 @@ T=$(mktemp -d /tmp/zonesync-pdns-XXXXXX)
 take_port PORT || exit 1
 take_port API || exit 1
 PROXY=
-cleanup() { [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null; bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1; rm -rf "$T"; }
+cleanup() { [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null; stop_servers; rm -rf "$T"; }
 trap cleanup EXIT
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PORT" "$API" >/dev/null || exit 1
-export PDNS_KEY=$(cat "$T/pdns/api.key")
+start_pdns "$T/pdns" "$PORT" "$API" || exit 1
 
 R=$T/repo
 new_repo "$R" example.com example.org
@@ -22,12 +21,7 @@ cat > "$CFG" <<CONF
 path = "$R"
 [state]
 path = "$T/state.db"
-[providers.pdns]
-type = "powerdns"
-url = "http://127.0.0.1:$API"
-api_key = "env:PDNS_KEY"
-create_zones = true
-nameservers = ["127.0.0.1:$PORT"]
+$(toml_powerdns pdns "$API" "$PORT")
 [defaults]
 providers = ["pdns"]
 [[zones]]

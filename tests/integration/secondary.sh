@@ -9,16 +9,13 @@ take_port BPORT || exit 1
 take_port NPORT || exit 1
 take_port CPORT || exit 1
 cleanup() {
-	bash "$TOP/tests/servers/stop-nsd.sh" "$T/nsd" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/parent" >/dev/null 2>&1
+	stop_servers
 	rm -rf "$T"
 }
 trap cleanup EXIT
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-NOTIFY_PORTS="$NPORT" DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-bash "$TOP/tests/servers/start-nsd.sh" "$T/nsd" "$NPORT" "$BPORT" "$T/bind/tsig.secret" example.com >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET
+tsig_key
+NOTIFY_PORTS="$NPORT" DYNAMIC_ZONES="example.com" start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+start_server nsd "$T/nsd" "$NPORT" "$BPORT" "$T/bind/tsig.secret" example.com || exit 1
 R=$T/repo
 new_repo "$R" example.com
 CFG=$T/zonesync.toml
@@ -27,12 +24,7 @@ cat > "$CFG" <<CONF
 path = "$R"
 [state]
 path = "$T/state.db"
-[providers.bind]
-type = "rfc2136"
-server = "127.0.0.1:$BPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$BPORT"]
+$(toml_rfc2136 bind "$BPORT")
 [providers.nsd]
 type = "secondary"
 nameservers = ["127.0.0.1:$NPORT"]
@@ -59,7 +51,7 @@ example NS ns2.example.com.
 ns1.example A 192.0.2.53
 ns2.example A 198.51.100.53
 ZONE
-STATIC_ZONES="com" bash "$TOP/tests/servers/start-bind.sh" "$T/parent" "$CPORT" $((CPORT + 1000)) >/dev/null || exit 1
+STATIC_ZONES="com" start_server bind "$T/parent" "$CPORT" $((CPORT + 1000)) || exit 1
 expect_exit 2 "verify --delegation finds providers missing from the delegation" Z verify --delegation --parent "127.0.0.1:$CPORT"
 contains "names them" "$OUT" "pdns1.example.net. (git): not in the delegation: resolvers never ask it, it adds no resilience"
 contains "and the parent" "$OUT" "example.com. delegation @127.0.0.1:$CPORT: MISMATCH (2 NS"

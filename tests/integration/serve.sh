@@ -17,15 +17,13 @@ SERVE=
 ARTIFACTS=${ZONESYNC_ARTIFACTS:-$TOP/build/artifacts}
 cleanup() {
 	[ -n "$SERVE" ] && kill -9 "$SERVE" 2>/dev/null
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	stop_servers
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET PDNS_KEY=$(cat "$T/pdns/api.key")
+tsig_key
+DYNAMIC_ZONES="example.com" start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+start_pdns "$T/pdns" "$PPORT" "$APORT" || exit 1
 export SERVE_TOKEN=tok-$RANDOM-$$-api GH_SECRET=gh-$RANDOM-$$-secret GL_TOKEN=gl-$RANDOM-$$-token GEN_SECRET=gen-$RANDOM-$$-secret
 
 # the zones: a bare repository on disk, and a work clone that pushes to it
@@ -51,17 +49,8 @@ branch = "main"
 path = "$T/state.db"
 [defaults]
 providers = ["bind", "pdns"]
-[providers.bind]
-type = "rfc2136"
-server = "127.0.0.1:$BPORT"
-tsig_name = "zonesync-key"
-tsig_secret = "env:ZS_TSIG"
-nameservers = ["127.0.0.1:$BPORT"]
-[providers.pdns]
-type = "powerdns"
-url = "http://127.0.0.1:$APORT"
-api_key = "env:PDNS_KEY"
-create_zones = true
+$(toml_rfc2136 bind "$BPORT")
+$(toml_powerdns pdns "$APORT")
 timeout = 5
 nameservers = ["127.0.0.1:$PPORT"]
 [[zones]]
