@@ -485,14 +485,19 @@ static inline void prefetch_ahead(const struct zsync_rrset *const *rs, size_t n,
 		__builtin_prefetch(rs[i + 4]->owner);
 }
 
-/* The text of the zone's files, read once each, with an index of line starts built on first use. */
+/*
+ * The text of the zone's files, read once each, with an index of line starts built on
+ * first use: finding each finding's line by scanning from the top was quadratic (146k
+ * findings in a 1M-line zone took hours).
+ */
 struct src_text {
-	const char *path; /* the file name (a finding's) */
+	char *path;       /* owned: the file name */
 	const char *text;
 	size_t len;
 	char *owned;      /* an $INCLUDEd file's, read here */
 	uint32_t *start;  /* offsets of line starts; NULL until built */
 	size_t nlines;
+	bool marked;      /* holds "zonesync: ignore" (a file without it silences nothing) */
 };
 
 static const char *src_line(struct src_text *t, unsigned line, size_t *len)
@@ -608,17 +613,30 @@ static struct src_text *source_text(struct src_text **texts, size_t *n, const st
 			return &(*texts)[k];
 	*texts = zsync_xrealloc(*texts, (*n + 1) * sizeof(**texts));
 	struct src_text *t = &(*texts)[(*n)++];
-	*t = (struct src_text){ .path = file };
+	*t = (struct src_text){ .path = zsync_xstrdup(file) };
 	if (!strcmp(file, src->path)) {
 		t->text = src->text;
 		t->len = src->len;
 	} else {
 		struct zsync_err err = { 0 };
-		if (!src->read || src->read(src->read_ctx, file, &t->owned, &t->len, &err) < 0)
+		if (!src->read || src->read(src->read_ctx, file, &t->owned, &t->len, &err) < 0) {
 			t->owned = NULL;
+			t->len = 0;
+		}
 		t->text = t->owned;
 	}
+	t->marked = t->text && memmem(t->text, t->len, "zonesync: ignore", 16) != NULL;
 	return t;
+}
+
+static void source_texts_free(struct src_text *texts, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		free(texts[k].path);
+		free(texts[k].owned);
+		free(texts[k].start);
+	}
+	free(texts);
 }
 
 /*
@@ -669,11 +687,7 @@ static void place_findings(struct lint *l, const struct zsync_lint_source *src, 
 		else if (f && (ln = src_line(t, line, &len)))
 			dg->col = target_column(ln, len, zsync_rdata_target(f->r->type, f->rd));
 	}
-	for (size_t k = 0; k < ntexts; k++) {
-		free(texts[k].owned);
-		free(texts[k].start);
-	}
-	free(texts);
+	source_texts_free(texts, ntexts);
 	free(locs);
 }
 
@@ -833,23 +847,6 @@ char *zsync_lint_origin_from_path(const char *path)
 	return zsync_xasprintf("%.*s.", (int)(n - 5), base);
 }
 
-/* Line `line` (from 1) of text, or NULL; *len its length. */
-static const char *nth_line(const char *text, size_t tlen, unsigned line, size_t *len)
-{
-	const char *p = text, *end = text + tlen;
-
-	for (unsigned i = 1; i < line && p; i++) {
-		p = memchr(p, '\n', (size_t)(end - p));
-		if (p)
-			p++;
-	}
-	if (!p || p >= end)
-		return NULL;
-	const char *nl = memchr(p, '\n', (size_t)(end - p));
-	*len = (size_t)((nl ? nl : end) - p);
-	return p;
-}
-
 /* The line's comment holds "zonesync: ignore RULE[,RULE...]" naming rule. */
 static bool line_ignores(const char *p, size_t len, const char *rule)
 {
@@ -877,41 +874,11 @@ static bool line_ignores(const char *p, size_t len, const char *rule)
  * Drops the findings (from index `from` on) that the configuration's lint_disable or the
  * record line's "; zonesync: ignore RULE" comment silences; only silenceable rules.
  */
-/*
- * Line n (1-based) of text through an index of line starts built on first use: finding
- * each finding's line by scanning from the top was quadratic (146k findings in a 1M-line
- * zone took hours).
- */
-struct line_index {
-	uint32_t *start; /* offsets; NULL until built */
-	size_t n;
-};
-
-static const char *indexed_line(struct line_index *ix, const char *text, size_t tlen, unsigned line,
-				size_t *len)
-{
-	if (!ix->start) {
-		size_t cap = 1024;
-		ix->start = zsync_xmalloc(cap * sizeof(*ix->start));
-		ix->start[ix->n++] = 0;
-		for (const char *p = text, *end = text + tlen; (p = memchr(p, '\n', (size_t)(end - p))) && ++p < end;) {
-			if (ix->n == cap)
-				ix->start = zsync_xrealloc(ix->start, (cap *= 2) * sizeof(*ix->start));
-			ix->start[ix->n++] = (uint32_t)(p - text);
-		}
-	}
-	if (line < 1 || line > ix->n)
-		return NULL;
-	return nth_line(text + ix->start[line - 1], tlen - ix->start[line - 1], 1, len);
-}
-
 static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree, const char *origin,
-		    const char *path, const char *text, size_t tlen)
+		    const struct zsync_lint_source *src)
 {
-	size_t keep = from;
-	/* a file without the marker cannot silence anything: no line to look at */
-	bool marked = memmem(text, tlen, "zonesync: ignore", 16) != NULL;
-	struct line_index ix = { 0 };
+	size_t keep = from, ntexts = 0;
+	struct src_text *texts = NULL;
 
 	for (size_t i = from; i < d->n; i++) {
 		struct zsync_diag *dg = &d->v[i];
@@ -921,24 +888,10 @@ static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree,
 		if (r && r->silenceable) {
 			off = zsync_tree_lint_off(tree, origin, r->name);
 			if (!off && dg->line) {
-				struct zsync_file f = { 0 };
-				struct zsync_err err = { 0 };
-				const char *t = text, *ln;
-				size_t tl = tlen, ll;
-				bool other = strcmp(dg->file, path) != 0;
-				if (other && zsync_tree_file(tree, dg->file, &f, &err) == 0) {
-					t = f.data;
-					tl = f.len;
-				} else if (other || !marked) {
-					t = NULL;
-				}
-				if (other)
-					ln = t ? nth_line(t, tl, dg->line, &ll) : NULL;
-				else
-					ln = t ? indexed_line(&ix, t, tl, dg->line, &ll) : NULL;
-				off = ln && line_ignores(ln, ll, r->name);
-				if (other)
-					zsync_file_release(&f);
+				struct src_text *t = source_text(&texts, &ntexts, src, dg->file);
+				const char *ln;
+				size_t ll;
+				off = t->marked && (ln = src_line(t, dg->line, &ll)) && line_ignores(ln, ll, r->name);
 			}
 		}
 		if (off) {
@@ -953,7 +906,7 @@ static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree,
 		d->v[keep++] = *dg;
 	}
 	d->n = keep;
-	free(ix.start);
+	source_texts_free(texts, ntexts);
 }
 
 int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
@@ -984,13 +937,13 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 	zsync_zone_parse(z, path, f.data, f.len, zsync_tree_read, tree, diags);
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
+	const struct zsync_lint_source src = { path, f.data, f.len, zsync_tree_read, tree };
 	if (!zsync_lint_lost_lines(diags, diags_before))
-		zsync_lint_zone(z, &(struct zsync_lint_source){ path, f.data, f.len, zsync_tree_read, tree },
-				diags);
+		zsync_lint_zone(z, &src, diags);
 	else /* say so: a clean lint after the fix must not come as a surprise */
 		zsync_diags_add(diags, path, 0, ZSYNC_SEV_WARNING, "syntax",
 				"syntax errors in this file lost records, so the other lint rules were not run on this zone; run check again after fixing them");
-	silence(diags, diags_before, tree, origin, path, f.data, f.len);
+	silence(diags, diags_before, tree, origin, &src);
 	zsync_file_release(&f);
 	*out = z;
 	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
