@@ -36,6 +36,7 @@ struct rec_finding {
 	size_t diag;                 /* index in d->v */
 	const struct zsync_rrset *r;
 	const uint8_t *rd;           /* the record's rdata item in r */
+	const uint8_t *target;       /* the name in rd the finding is about */
 	size_t loc;                  /* index in the locate queries; SIZE_MAX: r->line is its own */
 };
 
@@ -110,12 +111,12 @@ static void report(struct lint *l, const struct zsync_rrset *r, enum zsync_sever
 }
 
 static void report_rec(struct lint *l, const struct zsync_rrset *r, const uint8_t *rd,
-		       enum zsync_severity sev, const char *rule, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+		       const uint8_t *target, enum zsync_severity sev, const char *rule, const char *fmt, ...)
+	__attribute__((format(printf, 7, 8)));
 
-/* report() for the record rd of r: place_findings() moves it to the record's own line. */
+/* report() for the record rd of r (about its target): place_findings() moves it to the record's own line. */
 static void report_rec(struct lint *l, const struct zsync_rrset *r, const uint8_t *rd,
-		       enum zsync_severity sev, const char *rule, const char *fmt, ...)
+		       const uint8_t *target, enum zsync_severity sev, const char *rule, const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = l->d->n;
@@ -127,7 +128,7 @@ static void report_rec(struct lint *l, const struct zsync_rrset *r, const uint8_
 		return; /* dropped (zsync_diags.errors_only) */
 	if (l->nrecs == l->recs_cap)
 		l->recs = zsync_xrealloc(l->recs, (l->recs_cap = l->recs_cap * 2 + 64) * sizeof(*l->recs));
-	l->recs[l->nrecs++] = (struct rec_finding){ l->d->n - 1, r, rd, SIZE_MAX };
+	l->recs[l->nrecs++] = (struct rec_finding){ l->d->n - 1, r, rd, target, SIZE_MAX };
 }
 
 /* Names and types become text only for a report: a clean million-record zone needs none. */
@@ -270,14 +271,14 @@ static bool check_target_exists(struct lint *l, const struct zsync_rrset *r, con
 	if (delegation_of(l, t) || resolves(l, t))
 		return false;
 	if (looks_undotted(l, t, fqdn, sizeof(fqdn))) {
-		report_rec(l, r, rd, ZSYNC_SEV_WARNING, "missing-dot",
+		report_rec(l, r, rd, t, ZSYNC_SEV_WARNING, "missing-dot",
 		       "%s %s target %s does not exist: %s without its trailing dot? (write \"%s\")",
 		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
 		       owner_text(t, tname), fqdn, fqdn);
 		return true;
 	}
 	if (dangling) {
-		report_rec(l, r, rd, ZSYNC_SEV_WARNING, "dangling",
+		report_rec(l, r, rd, t, ZSYNC_SEV_WARNING, "dangling",
 		       "%s %s target %s has no records in the zone: it never resolves",
 		       owner_text(r->owner, owner), zsync_type_to_text(r->type, type, sizeof(type)),
 		       owner_text(t, tname));
@@ -330,7 +331,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		if (!t || *t == 0 || !zsync_name_in_zone(t, l->apex))
 			continue; /* "." (null MX / no SRV service) or out of zone: not ours to check */
 		if (zsync_zone_find_lower(l->z, t, ZSYNC_TYPE_CNAME)) {
-			report_rec(l, r, rd, ZSYNC_SEV_ERROR, "target-cname",
+			report_rec(l, r, rd, t, ZSYNC_SEV_ERROR, "target-cname",
 			       "%s %s points at %s, which is a CNAME (RFC 2181 section 10.3)", owner_text(r->owner, owner),
 			       zsync_type_to_text(r->type, type, sizeof(type)), owner_text(t, tname));
 			continue;
@@ -338,7 +339,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		if (is_delegation && zsync_name_in_zone(t, r->owner)) {
 			if (!has_address(l, t)) {
 				owner_text(t, tname);
-				report_rec(l, r, rd, ZSYNC_SEV_ERROR, "missing-glue",
+				report_rec(l, r, rd, t, ZSYNC_SEV_ERROR, "missing-glue",
 				       "delegation %s NS %s needs glue: no A or AAAA record for %s",
 				       owner_text(r->owner, owner), tname, tname);
 			}
@@ -349,7 +350,7 @@ static void check_targets(struct lint *l, const struct zsync_rrset *r, char *own
 		if (check_target_exists(l, r, rd, t, owner, false))
 			continue; /* one finding per problem: not also no-address */
 		if (!resolves_to_address(l, t))
-			report_rec(l, r, rd, ZSYNC_SEV_WARNING, "no-address",
+			report_rec(l, r, rd, t, ZSYNC_SEV_WARNING, "no-address",
 			       "%s %s target %s has no A or AAAA record in the zone", owner_text(r->owner, owner),
 			       zsync_type_to_text(r->type, type, sizeof(type)), owner_text(t, tname));
 	}
@@ -497,7 +498,7 @@ struct src_text {
 	char *owned;      /* an $INCLUDEd file's, read here */
 	uint32_t *start;  /* offsets of line starts; NULL until built */
 	size_t nlines;
-	bool marked;      /* holds "zonesync: ignore" (a file without it silences nothing) */
+	int marked;       /* holds "zonesync: ignore" (silence: a file without it silences nothing); -1 unknown */
 };
 
 static const char *src_line(struct src_text *t, unsigned line, size_t *len)
@@ -554,8 +555,13 @@ static unsigned target_column(const char *p, size_t len, const uint8_t *target)
 	for (const char *q = w; q < end;) {
 		const char *dot = memchr(q, '.', (size_t)(end - q));
 		size_t n = (size_t)((dot ? dot : end) - q);
-		if (n == 0 || *label != n || strncasecmp(q, (const char *)label + 1, n) != 0)
+		if (n == 0 || *label != n)
 			return 0;
+		for (size_t k = 0; k < n; k++) {
+			uint8_t a = (uint8_t)q[k], b = label[1 + k];
+			if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b))
+				return 0;
+		}
 		label += 1 + n;
 		if (!dot)
 			return *label ? (unsigned)(w - p) + 1 : 0; /* relative: the origin follows */
@@ -588,10 +594,8 @@ static int paren_balance(const char *p, size_t len)
  * the owner is and an ignore comment goes, is the one with the '(' (looked for in at most
  * 10,000 lines back). line itself when it ends no such record.
  */
-static unsigned record_first_line(struct src_text *t, unsigned line)
+static unsigned record_first_line(struct src_text *t, unsigned line, const char *p, size_t len)
 {
-	size_t len;
-	const char *p = src_line(t, line, &len);
 	int open;
 
 	if (!p || !memchr(p, ')', len) || (open = paren_balance(p, len)) >= 0)
@@ -613,7 +617,7 @@ static struct src_text *source_text(struct src_text **texts, size_t *n, const st
 			return &(*texts)[k];
 	*texts = zsync_xrealloc(*texts, (*n + 1) * sizeof(**texts));
 	struct src_text *t = &(*texts)[(*n)++];
-	*t = (struct src_text){ .path = zsync_xstrdup(file) };
+	*t = (struct src_text){ .path = zsync_xstrdup(file), .marked = -1 };
 	if (!strcmp(file, src->path)) {
 		t->text = src->text;
 		t->len = src->len;
@@ -625,7 +629,6 @@ static struct src_text *source_text(struct src_text **texts, size_t *n, const st
 		}
 		t->text = t->owned;
 	}
-	t->marked = t->text && memmem(t->text, t->len, "zonesync: ignore", 16) != NULL;
 	return t;
 }
 
@@ -681,11 +684,12 @@ static void place_findings(struct lint *l, const struct zsync_lint_source *src, 
 		if (!dg->line)
 			continue;
 		struct src_text *t = source_text(&texts, &ntexts, src, dg->file);
-		unsigned line = record_first_line(t, dg->line);
+		ln = src_line(t, dg->line, &len);
+		unsigned line = record_first_line(t, dg->line, ln, len);
 		if (line != dg->line)
 			dg->line = line; /* over several lines: no column, the target may be on another */
-		else if (f && (ln = src_line(t, line, &len)))
-			dg->col = target_column(ln, len, zsync_rdata_target(f->r->type, f->rd));
+		else if (f && ln)
+			dg->col = target_column(ln, len, f->target);
 	}
 	source_texts_free(texts, ntexts);
 	free(locs);
@@ -891,6 +895,8 @@ static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree,
 				struct src_text *t = source_text(&texts, &ntexts, src, dg->file);
 				const char *ln;
 				size_t ll;
+				if (t->marked < 0)
+					t->marked = t->text && memmem(t->text, t->len, "zonesync: ignore", 16);
 				off = t->marked && (ln = src_line(t, dg->line, &ll)) && line_ignores(ln, ll, r->name);
 			}
 		}
