@@ -639,6 +639,75 @@ START_TEST(test_provider_serial_j1)
 }
 END_TEST
 
+/*
+ * A provider that is not atomic, applies the first three changes it is sent, gets no
+ * answer for the fourth and never sends the rest (a timeout part way): the memory
+ * provider underneath holds what arrived.
+ */
+static const struct zsync_provider_type *flaky_base;
+
+static int flaky_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	struct zsync_changeset part = *req->changes;
+	struct zsync_apply_req r = *req;
+	part.n = part.n < 3 ? part.n : 3;
+	r.changes = &part;
+	if (flaky_base->apply(priv, &r, err) < 0)
+		return ZSYNC_EIO;
+	for (size_t i = 0; i < req->changes->n; i++)
+		req->applied[i] = i < 3 ? 1 : i == 3 ? 2 : 0;
+	return zsync_err_set(err, ZSYNC_EUNKNOWN, "timed out waiting for an answer: the outcome is unknown");
+}
+
+/* After an unknown outcome at a provider that is not atomic, its re-read tells every
+ * change: those it shows still pending are journalled failed, none stays unknown. */
+START_TEST(test_unknown_outcome_non_atomic_reread)
+{
+	char *db = tu_fmt("%s/state.db", dir);
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	commit(BASE "h1 A 192.0.2.11\nh2 A 192.0.2.12\nh3 A 192.0.2.13\nh4 A 192.0.2.14\nh5 A 192.0.2.15\nh6 A 192.0.2.16\n");
+	tu_write(p, "[defaults]\nmax_changes = 100\n[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n"
+		    "[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_ptr_nonnull(cfg);
+	struct zsync_plan *pl = plan(cfg);
+	size_t n = pl->entries[0].cs.n;
+	ck_assert_uint_ge(n, 8);
+	struct zsync_provider_type flaky = *pl->providers[0].type;
+	flaky_base = pl->providers[0].type;
+	flaky.caps &= ~(unsigned)ZSYNC_CAP_ATOMIC;
+	flaky.apply = flaky_apply;
+	pl->providers[0].type = &flaky;
+	struct zsync_state *st = NULL;
+	int64_t run;
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", pl->commit, "test", &run, &err), 0);
+	struct zsync_apply_totals t;
+	/* as with --plan: no re-plan in the run, so only the re-read after the failure speaks */
+	zsync_sync_apply(pl, st, run, &(struct zsync_apply_opts){ .no_replan = true }, &t);
+	ck_assert_uint_eq(t.failed, 1);
+	ck_assert_uint_eq(t.changes, 3);
+	int64_t unknown = -1;
+	ck_assert_int_eq(zsync_state_unknown_count(st, "example.com.", "mem", &unknown, &err), 0);
+	zsync_state_close(st);
+	int rc;
+	char *out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT status, count(*) FROM journal GROUP BY status ORDER BY status\"", db);
+	char *want = tu_fmt("applied|3\nfailed|%zu\n", n - 3);
+	ck_assert_str_eq(out, want);
+	ck_assert_int_eq(unknown, 0);
+	free(out);
+	free(want);
+	pl->providers[0].type = flaky_base;
+	zsync_plan_free(pl);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(p);
+	free(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -648,6 +717,7 @@ int main(void)
 	tcase_add_test(tc, test_golden_renderings);
 	tcase_add_test(tc, test_safety_limits);
 	tcase_add_test(tc, test_apply_memory);
+	tcase_add_test(tc, test_unknown_outcome_non_atomic_reread);
 	tcase_add_test(tc, test_marker_per_provider);
 	tcase_add_test(tc, test_replan_never_backwards);
 	tcase_add_test(tc, test_prune_reads_the_marker);

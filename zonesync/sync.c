@@ -389,10 +389,11 @@ static const char *result_word(enum zsync_entry_result r)
 
 /*
  * After a provider that is not atomic failed: what it applied before the failure, from
- * the zone read again (on top of what the provider itself reported). When the read fails
- * too, the provider's report stands and the message says so.
+ * the zone read again (on top of what the provider itself reported). Returns whether the
+ * read told: then every change is applied (1) or not (0). When the read fails too, the
+ * provider's report stands and the message says so.
  */
-static void learn_applied(struct zsync_plan_entry *e, unsigned char *applied, struct zsync_err *err)
+static bool learn_applied(struct zsync_plan_entry *e, unsigned char *applied, struct zsync_err *err)
 {
 	const struct zsync_provider_type *t = e->provider->type;
 	struct zsync_err ferr = { 0 };
@@ -401,12 +402,15 @@ static void learn_applied(struct zsync_plan_entry *e, unsigned char *applied, st
 	struct zsync_changeset later;
 	int r = zsync_err_sync(&ferr, t->fetch(e->provider->priv, e->zone->conf->name, &now, &ferr));
 
-	if (r == ZSYNC_ENOTFOUND && e->create_zone)
-		return; /* the zone was not even created: nothing applied */
+	if (r == ZSYNC_ENOTFOUND && e->create_zone) {
+		/* the zone was not even created: nothing applied */
+		memset(applied, 0, e->cs.n);
+		return true;
+	}
 	if (r < 0) {
 		zsync_err_append(err, " (what was applied before the failure is not known: reading the zone again failed: %s)",
 				 ferr.msg);
-		return;
+		return false;
 	}
 	zsync_plan_policy(t, e->provider->conf, e->zone->conf, &pol);
 	zsync_diff(e->zone->desired, now, &pol, &later);
@@ -417,6 +421,7 @@ static void learn_applied(struct zsync_plan_entry *e, unsigned char *applied, st
 			applied[i] = 0;
 	zsync_changeset_release(&later);
 	zsync_zone_free(now);
+	return true;
 }
 
 static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, void *arg);
@@ -557,8 +562,7 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 		free(sent_applied);
 		free(order);
 		zsync_zone_free(marker);
-		if (r < 0 && !atomic)
-			learn_applied(e, applied, &err);
+		bool reread = r < 0 && !atomic && learn_applied(e, applied, &err);
 		size_t napplied = 0;
 		for (size_t i = 0; i < e->cs.n; i++)
 			napplied += applied[i] == 1;
@@ -577,11 +581,12 @@ static void apply_entry_inner(struct zsync_plan *p, struct zsync_plan_entry *e, 
 		}
 		char *msg = zsync_plan_error(e->provider->conf->name, e->zone->conf->name, err.msg);
 		/* a provider that failed part way says what it applied: journalled and counted so;
-		 * a send without an answer is `unknown`, never `failed` (it may be live) */
+		 * a send without an answer is `unknown`, never `failed` (it may be live), unless
+		 * the zone read again after it shows it still pending: then it did not happen */
 		bool marked = false;
 		for (size_t i = 0; i < e->cs.n; i++)
 			marked |= applied[i] == 2;
-		journal_result(st, e, set, applied, r == ZSYNC_EUNKNOWN && !marked ? "unknown" : "failed", msg);
+		journal_result(st, e, set, applied, r == ZSYNC_EUNKNOWN && !marked && !reread ? "unknown" : "failed", msg);
 		free(applied);
 		__atomic_fetch_add(&t->changes, napplied, __ATOMIC_RELAXED);
 		if ((r == ZSYNC_ECONFLICT || r == ZSYNC_EUNKNOWN) && attempt == 0 && !o->no_replan) {
