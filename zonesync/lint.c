@@ -875,6 +875,31 @@ static bool line_ignores(const char *p, size_t len, const char *rule)
 }
 
 /*
+ * The parser's findings about one record (from index `from` to `to`) on a record written
+ * over several lines go to its first line, as the lint rules' do (place_findings): the
+ * parser gives the line where the record ends. Syntax errors keep theirs, with its column.
+ */
+static void parser_first_lines(struct zsync_diags *d, size_t from, size_t to, const struct zsync_lint_source *src)
+{
+	static const char *const rules[] = { "duplicate", "ttl-mismatch", "no-ttl", "ttl-range", "rrset-size" };
+	struct src_text *texts = NULL;
+	size_t ntexts = 0, len;
+
+	for (size_t i = from; i < to; i++) {
+		struct zsync_diag *dg = &d->v[i];
+		bool record = false;
+		for (size_t k = 0; k < sizeof(rules) / sizeof(rules[0]) && dg->rule && !record; k++)
+			record = !strcmp(dg->rule, rules[k]);
+		if (!record || !dg->line || dg->col)
+			continue;
+		struct src_text *t = source_text(&texts, &ntexts, src, dg->file);
+		const char *ln = src_line(t, dg->line, &len);
+		dg->line = record_first_line(t, dg->line, ln, len);
+	}
+	source_texts_free(texts, ntexts);
+}
+
+/*
  * Drops the findings (from index `from` on) that the configuration's lint_disable or the
  * record line's "; zonesync: ignore RULE" comment silences; only silenceable rules.
  */
@@ -941,9 +966,10 @@ int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char
 	if (budget.max_files && budget.max_bytes)
 		zsync_zone_set_include_budget(z, &budget);
 	zsync_zone_parse(z, path, f.data, f.len, zsync_tree_read, tree, diags);
+	const struct zsync_lint_source src = { path, f.data, f.len, zsync_tree_read, tree };
+	parser_first_lines(diags, diags_before, diags->n, &src);
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
-	const struct zsync_lint_source src = { path, f.data, f.len, zsync_tree_read, tree };
 	if (!zsync_lint_lost_lines(diags, diags_before))
 		zsync_lint_zone(z, &src, diags);
 	else /* say so: a clean lint after the fix must not come as a surprise */

@@ -218,7 +218,8 @@ git init -q -b main "$T/rl" && mkdir -p "$T/rl/zones/inc"
   printf 'mx1 A 192.0.2.25\n\n\n\n@ MX 10 mx1\n$INCLUDE inc/mail.inc\n'
   for i in $(seq 11 34); do printf 'h%s A 192.0.2.%s\n' "$i" "$i"; done
   printf '@ MX 20 mx2.acme.test.\n@ MX 5 mx0 ; zonesync: ignore no-address\n'
-  printf 'old CNAME ( ; zonesync: ignore dangling\n  gone )\nold2 CNAME (\n  gone2 )\n'; } > "$T/rl/zones/acme.test.zone"
+  printf 'old CNAME ( ; zonesync: ignore dangling\n  gone )\nold2 CNAME (\n  gone2 )\n'
+  printf 'x A 192.0.2.9\nx A ( ; zonesync: ignore duplicate\n  192.0.2.9 )\ny A 192.0.2.10\ny A (\n  192.0.2.10 )\n'; } > "$T/rl/zones/acme.test.zone"
 printf '; mail routed through the backup site\n@ MX 30 backup\n@ MX 40 relay ; zonesync: ignore no-address\n' > "$T/rl/zones/inc/mail.inc"
 sed "s|$T/l\"|$T/rl\"|" "$T/l.toml" > "$T/rl.toml"
 expect_exit 0 "check: an RRset written in three places" "$ZONESYNC" -c "$T/rl.toml" check --worktree
@@ -227,7 +228,9 @@ contains "the MX in the included file at its own file and line" "$OUT" "zones/in
 if printf '%s' "$OUT" | grep -q "mx0\|relay"; then nok "an ignore comment on a record's own line did not silence it"; else ok "an ignore comment on the record's own line silences it (here and in the included file)"; fi
 contains "a record over two lines is reported at its first line" "$OUT" "zones/acme.test.zone:39: warning: old2.acme.test. CNAME target gone2.acme.test. has no records"
 if printf '%s' "$OUT" | grep -q "old.acme.test"; then nok "the ignore comment on a multi-line record's first line did not silence it"; else ok "the ignore comment on a multi-line record's first line silences it"; fi
-contains "three warnings" "$OUT" "0 errors, 3 warnings"
+contains "the parser's duplicate over two lines, at its first line" "$OUT" "zones/acme.test.zone:45: warning: duplicate record y.acme.test. A"
+if printf '%s' "$OUT" | grep -q "duplicate record x"; then nok "the ignore comment on a multi-line duplicate's first line did not silence it"; else ok "and an ignore comment there silences it"; fi
+contains "four warnings" "$OUT" "0 errors, 4 warnings"
 sed 's/^providers = \["m"\]$/providers = ["m"]\nlint_disable = ["dangling"]/' "$T/l.toml" > "$T/l2.toml"
 expect_exit 0 "check with the zone's lint_disable" "$ZONESYNC" -c "$T/l2.toml" check --worktree
 contains "dangling is off for the zone" "$OUT" "0 errors, 2 warnings"
