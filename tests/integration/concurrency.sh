@@ -67,21 +67,17 @@ check_command = ["$T/probe.sh", "{zone}"]
 timeout = 60
 CONF
 most_seen() { sort -n "$T/seen" | tail -1; }
+# probes_expect WANT WAIT: a fresh round of probes
+probes_expect() { : > "$T/seen"; rm -f "$T/reached"; echo "$1" > "$T/want"; echo "$2" > "$T/wait"; }
 
-: > "$T/seen"
-rm -f "$T/reached"
-echo 3 > "$T/want"
-echo 30 > "$T/wait"
+probes_expect 3 30
 expect_exit 0 "apply -j 3 creates the six zone files" "$ZONESYNC" -c "$T/files.toml" apply -j 3
 same "six check commands ran" "$(grep -c . "$T/seen")" 6
 same "three zones were applied at once at the one provider" "$(most_seen)" 3
 expect_exit 0 "and plan says they are in sync" "$ZONESYNC" -c "$T/files.toml" plan --exit-code
 
 write_zones two
-: > "$T/seen"
-rm -f "$T/reached"
-echo 2 > "$T/want"
-echo 1 > "$T/wait"
+probes_expect 2 1
 expect_exit 0 "apply -j 1 changes the six zones" "$ZONESYNC" -c "$T/files.toml" apply -j 1
 same "six check commands ran" "$(grep -c . "$T/seen")" 6
 same "with -j 1 never two zones at once" "$(most_seen)" 1
