@@ -17,14 +17,7 @@ TENANT=72f988bf-0000-0000-0000-000000000047
 CLIENT=zonesync-app-0001
 export AZ_SECRET=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
 SUB=00000000-0000-0000-0000-000000000001
-FAKE=
-start_fake() {
-	python3 "$TOP/tests/fakes/azure.py" "$PORT" "$TENANT" "$CLIENT" "$AZ_SECRET" --subscription "$SUB" "$@" \
-		>"$T/fake.log" 2>&1 </dev/null &
-	FAKE=$!
-	wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
-}
-stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
+start_fake() { start_fake_api azure.py "$PORT" "$TENANT" "$CLIENT" "$AZ_SECRET" --subscription "$SUB" "$@"; }
 cleanup() { stop_fake; rm -rf "$T"; }
 trap cleanup EXIT
 control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }

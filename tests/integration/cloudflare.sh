@@ -10,14 +10,8 @@ set -u
 T=$(mktemp -d /tmp/zonesync-cf-XXXXXX)
 take_port PORT || exit 1
 TOKEN=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
-FAKE=
 PROXY=
-start_fake() {
-	python3 "$TOP/tests/fakes/cloudflare.py" "$PORT" "$TOKEN" "$@" >"$T/fake.log" 2>&1 </dev/null &
-	FAKE=$!
-	wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
-}
-stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
+start_fake() { start_fake_api cloudflare.py "$PORT" "$TOKEN" "$@"; }
 cleanup() { stop_fake; [ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
 control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }

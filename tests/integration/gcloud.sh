@@ -22,13 +22,7 @@ json.dump({"type": "service_account", "project_id": "zonesync-test", "private_ke
            "token_uri": "https://oauth2.googleapis.com/token"}, open(sys.argv[3], "w"))
 PY
 chmod 600 "$T/sa.json"
-FAKE=
-start_fake() {
-	python3 "$TOP/tests/fakes/gcloud.py" "$PORT" "$EMAIL" "$MOD" "$@" >"$T/fake.log" 2>&1 </dev/null &
-	FAKE=$!
-	wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
-}
-stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
+start_fake() { start_fake_api gcloud.py "$PORT" "$EMAIL" "$MOD" "$@"; }
 cleanup() { stop_fake; rm -rf "$T"; }
 trap cleanup EXIT
 control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }

@@ -150,3 +150,16 @@ create_zones = true
 TOML
 	[ -z "${3:-}" ] || printf 'nameservers = ["127.0.0.1:%s"]\n' "$3"
 }
+
+# The fake API a script runs (tests/fakes): start_fake_api SCRIPT PORT ARG... starts it on
+# 127.0.0.1:PORT (output to $T/fake.log), its PID in $FAKE, and waits until it answers
+# (exits the script when it does not); stop_fake stops it (by that PID).
+FAKE=
+start_fake_api() {
+	local script=$1 port=$2
+	shift 2
+	python3 "$TOP/tests/fakes/$script" "$port" "$@" >"$T/fake.log" 2>&1 </dev/null &
+	FAKE=$!
+	wait_fake "$FAKE" "http://127.0.0.1:$port/__requests" || exit 1
+}
+stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }

@@ -13,13 +13,7 @@ set -u
 T=$(mktemp -d /tmp/zonesync-ns1-XXXXXX)
 take_port PORT || exit 1
 export NS1_KEY=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-FAKE=
-start_fake() {
-	python3 "$TOP/tests/fakes/ns1.py" "$PORT" "$NS1_KEY" "$@" >"$T/fake.log" 2>&1 </dev/null &
-	FAKE=$!
-	wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
-}
-stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
+start_fake() { start_fake_api ns1.py "$PORT" "$NS1_KEY" "$@"; }
 cleanup() { stop_fake; rm -rf "$T"; }
 trap cleanup EXIT
 control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }

@@ -15,14 +15,7 @@ take_port PORT || exit 1
 AKID=AKIAFAKE$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
 SECRET=$(head -c 30 /dev/urandom | base64 | tr -d '/+=')
 STOKEN=$(head -c 30 /dev/urandom | base64 | tr -d '/+=')
-FAKE=
-start_fake() {
-	python3 "$TOP/tests/fakes/route53.py" "$PORT" "$AKID" "$SECRET" --session-token "$STOKEN" "$@" \
-		>"$T/fake.log" 2>&1 </dev/null &
-	FAKE=$!
-	wait_fake "$FAKE" "http://127.0.0.1:$PORT/__requests" || exit 1
-}
-stop_fake() { [ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null && wait "$FAKE" 2>/dev/null; FAKE=; }
+start_fake() { start_fake_api route53.py "$PORT" "$AKID" "$SECRET" --session-token "$STOKEN" "$@"; }
 cleanup() { stop_fake; rm -rf "$T"; }
 trap cleanup EXIT
 control() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }
