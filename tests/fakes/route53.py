@@ -28,7 +28,8 @@ service refuses is refused as Route 53 documents it:
 Test controls (not Route 53's), JSON to POST /__control:
 {"zone": NAME} creates a hosted zone; {"fail_next": K, "status": "throttle"|"prior"|500|
 503|"garbage"|"drop", "op": OPERATION} makes the next K requests (of that operation)
-fail; {"set": {"zone", "name", "type", "ttl", "values"}} writes an RRset behind the
+fail; with "after": true (status 500 or 503) they are performed first and then answered
+that status (an error on the way back: the client cannot know that they happened); {"set": {"zone", "name", "type", "ttl", "values"}} writes an RRset behind the
 client's back ("values": [] deletes it); {"alias": {"zone", "name", "type", "target"}} and
 {"weighted": {"zone", "name", "type", "id", "weight", "ttl", "values"}} add record sets
 zonesync must leave alone; {"expire_after": N} expires the session token after N more
@@ -74,7 +75,7 @@ zones = {}          # id -> zone
 changes = {}        # change id -> polls so far
 callers = set()
 requests_seen, invalid_seen = [], []
-faults = {"n": 0, "status": 500, "op": None}
+faults = {"n": 0, "status": 500, "op": None, "after": False}
 token = {"expire_after": None, "expired": False}
 bucket = {"t": time.monotonic(), "tokens": RATE}
 
@@ -535,7 +536,11 @@ class Handler(JSONHandler):
         with lock:
             entry = {"method": method, "path": url.path, "op": op}
             requests_seen.append(entry)
-            if faults["n"] > 0 and (faults["op"] in (None, op)):
+            failed_after = False
+            if faults["n"] > 0 and (faults["op"] in (None, op)) and faults["after"]:
+                faults["n"] -= 1
+                failed_after = True
+            elif faults["n"] > 0 and (faults["op"] in (None, op)):
                 faults["n"] -= 1
                 st = faults["status"]
                 if st == "drop":
@@ -558,6 +563,10 @@ class Handler(JSONHandler):
                 inp = MODEL.parse_request(op, labels, url.query, self.headers, body)
                 status, shape, data = self.operation(op, inp, entry)
                 out, hdrs = MODEL.render(shape, data)
+                if failed_after:
+                    st = int(faults["status"])
+                    return self.send_fail(Fail("InternalFailure" if st == 500 else "ServiceUnavailable",
+                                               "We encountered an internal error. Please try again.", st))
                 return self.send_xml(status, out, hdrs)
             except Invalid as e:
                 msg = "%s %s: %s" % (method, self.path, e)
@@ -666,7 +675,8 @@ class Handler(JSONHandler):
             if "page_max" in b:
                 page_size["max"] = b["page_max"]
             if "fail_next" in b:
-                faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"))
+                faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"),
+                              after=bool(b.get("after")))
             if "expire_after" in b:
                 token["expire_after"], token["expired"] = b["expire_after"], False
             for kind in ("set", "alias", "weighted"):

@@ -179,6 +179,18 @@ control '{"fail_next": 1, "status": "prior", "op": "ChangeResourceRecordSets"}'
 echo 'f2 IN A 192.0.2.112' >> "$R/zones/example.com.zone"
 git_commit "$R" "f2"
 expect_exit 0 "PriorRequestNotComplete is retried" Z apply
+# a change batch Route 53 performed and then answered 500: never sent again (its CREATE
+# would fail, the record exists, and hide that the first landed), the outcome is unknown,
+# the re-read in the same run finds it applied
+echo 'f4 IN A 192.0.2.114' >> "$R/zones/example.com.zone"
+git_commit "$R" "f4"
+before=$(writes | cut -d' ' -f1)
+control '{"fail_next": 1, "status": 500, "op": "ChangeResourceRecordSets", "after": true}'
+expect_exit 0 "a change batch answered 500 after it was performed" Z apply
+same "sent once, never again" "$(($(writes | cut -d' ' -f1) - before))" "1"
+contains "the outcome was unknown, and said so" "$OUT" "answered HTTP 500, which does not say whether it was done; the outcome is unknown"
+check "no CREATE refused as existing" sh -c "! printf '%s' \"\$1\" | grep -q 'already exists'" _ "$OUT"
+expect_exit 0 "in sync afterwards" Z plan --exit-code
 control '{"fail_next": 10, "status": 500}'
 expect_exit 3 "500s beyond the retries fail the provider" Z plan
 contains "with provider, zone and Route 53's code" "$OUT" "provider 'aws': zone 'example.com.': HTTP 500: InternalFailure: We encountered an internal error. Please try again."
