@@ -708,6 +708,62 @@ START_TEST(test_unknown_outcome_non_atomic_reread)
 }
 END_TEST
 
+/* A change set big enough that two threads make its journal text: one row per change, in
+ * the plan's order, each with its own text. */
+START_TEST(test_apply_big_set_journal)
+{
+	char *db = tu_fmt("%s/state.db", dir);
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	size_t cap = 1 << 20, len = 0;
+	char *zone = zsync_xmalloc(cap);
+	len += (size_t)snprintf(zone + len, cap - len, "%s", BASE);
+	for (int i = 0; i < 9000; i++)
+		len += (size_t)snprintf(zone + len, cap - len, "h%d A 10.%d.%d.%d\n", i, i >> 16, (i >> 8) & 255, i & 255);
+	commit(zone);
+	free(zone);
+	tu_write(p, "[defaults]\nmax_changes = 100000\n[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n"
+		    "[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_ptr_nonnull(cfg);
+	struct zsync_plan *pl = plan(cfg);
+	size_t n = pl->entries[0].cs.n;
+	ck_assert_uint_ge(n, 9000);
+	struct zsync_state *st = NULL;
+	int64_t run;
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", pl->commit, "test", &run, &err), 0);
+	struct zsync_apply_totals t;
+	zsync_sync_apply(pl, st, run, &(struct zsync_apply_opts){ 0 }, &t);
+	ck_assert_uint_eq(t.changes, n);
+	zsync_state_close(st);
+	/* the plan's first, middle and last changes are the journal's, at their ids */
+	char owner[ZSYNC_NAME_TXT_MAXLEN + 1];
+	size_t at[] = { 0, n / 2 - 1, n / 2, n - 1 };
+	for (size_t k = 0; k < 4; k++) {
+		const struct zsync_change *c = &pl->entries[0].cs.v[at[k]];
+		int rc;
+		char *out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT owner, status FROM journal WHERE id = %zu\"", db, at[k] + 1);
+		char *want = tu_fmt("%s|applied\n", zsync_name_to_text(c->new->owner, owner, sizeof(owner)));
+		ck_assert_str_eq(out, want);
+		free(out);
+		free(want);
+	}
+	int rc;
+	char *out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT count(*), count(DISTINCT owner || type), max(id) FROM journal\"", db);
+	char *want = tu_fmt("%zu|%zu|%zu\n", n, n, n);
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+	zsync_plan_free(pl);
+	zsync_config_free(cfg);
+	zsync_diags_release(&d);
+	free(p);
+	free(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -718,6 +774,7 @@ int main(void)
 	tcase_add_test(tc, test_safety_limits);
 	tcase_add_test(tc, test_apply_memory);
 	tcase_add_test(tc, test_unknown_outcome_non_atomic_reread);
+	tcase_add_test(tc, test_apply_big_set_journal);
 	tcase_add_test(tc, test_marker_per_provider);
 	tcase_add_test(tc, test_replan_never_backwards);
 	tcase_add_test(tc, test_prune_reads_the_marker);

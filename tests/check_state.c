@@ -712,6 +712,22 @@ START_TEST(test_changeset_outcomes)
 	zsync_journal_buf_add(&b, "update", "t.a.", "TXT", "300 \"a\\\"b\"", "300 \"c\\\\d\"\n300 \"\x01\"");
 	zsync_journal_buf_add(&b, "delete", "mx.a.", "MX", "300 10 mx.a.", NULL);
 	zsync_journal_buf_add(&b, "create", "v6.a.", "AAAA", NULL, "300 2001:db8::1");
+	/* texts made apart (two threads' halves) and joined are the text made at once */
+	struct zsync_journal_buf h1 = { 0 }, h2 = { 0 }, none = { 0 };
+	zsync_journal_buf_add(&h1, "create", "www.a.", "A", NULL, "300 192.0.2.1");
+	zsync_journal_buf_add(&h1, "update", "t.a.", "TXT", "300 \"a\\\"b\"", "300 \"c\\\\d\"\n300 \"\x01\"");
+	zsync_journal_buf_add(&h2, "delete", "mx.a.", "MX", "300 10 mx.a.", NULL);
+	zsync_journal_buf_add(&h2, "create", "v6.a.", "AAAA", NULL, "300 2001:db8::1");
+	zsync_journal_buf_append(&none, &h1);
+	zsync_journal_buf_append(&h1, &h2);
+	zsync_journal_buf_append(&h1, &(struct zsync_journal_buf){ 0 });
+	ck_assert_str_eq(h1.p, b.p);
+	ck_assert_uint_eq(h1.len, b.len);
+	ck_assert_uint_eq(h1.n, 4);
+	ck_assert_uint_eq(none.n, 2);
+	zsync_journal_buf_release(&h1);
+	zsync_journal_buf_release(&h2);
+	zsync_journal_buf_release(&none);
 	ck_assert_int_eq(zsync_state_changeset_add(st, run, "a.", "ns1", &b, "sent", &set, &err), 0);
 	zsync_journal_buf_release(&b);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 1);

@@ -682,6 +682,18 @@ START_TEST(test_text_shortcuts_match_knot)
 		}
 		same_text(KNOT_RRTYPE_TXT, d, (uint16_t)n);
 	}
+	/* AAAA: where "::" goes (the first or a later run of zero groups), mapped and compatible IPv4 */
+	static const uint16_t v6[][8] = {
+		{ 0 }, { 0, 0, 0, 0, 0, 0, 0, 1 }, { 1 }, { 0, 0, 0x29, 0, 0x2ec, 0, 0, 0xe753 },
+		{ 0x201, 0xd55f, 0, 0, 0x1a4, 0, 0, 0xaa40 }, { 0, 0, 0, 0, 0, 0xffff, 0x102, 0x304 },
+		{ 0, 0, 0, 0, 0, 0, 0x102, 0x304 }, { 0, 0, 0, 0, 0, 0xfffe, 0x102, 0x304 },
+		{ 1, 0, 1, 0, 1, 0, 1, 0 }, { 0, 1, 0, 0, 1, 0, 0, 0 }, { 0xabcd, 0x10, 0x100, 0x1000, 0, 0, 0, 0 },
+	};
+	for (size_t k = 0; k < sizeof(v6) / sizeof(v6[0]); k++) {
+		for (int g = 0; g < 8; g++)
+			d[2 * g] = (uint8_t)(v6[k][g] >> 8), d[2 * g + 1] = (uint8_t)v6[k][g];
+		same_text(KNOT_RRTYPE_AAAA, d, 16);
+	}
 	/* every byte value in a TXT string */
 	for (int c = 0; c < 256; c++) {
 		d[0] = 3, d[1] = 'a', d[2] = (uint8_t)c, d[3] = 'b';

@@ -709,6 +709,25 @@ void zsync_journal_buf_add(struct zsync_journal_buf *b, const char *op, const ch
 	b->n++;
 }
 
+void zsync_journal_buf_append(struct zsync_journal_buf *a, const struct zsync_journal_buf *b)
+{
+	if (!b->n)
+		return;
+	if (!a->n) {
+		buf_reserve(a, b->len);
+		memcpy(a->p, b->p, b->len + 1);
+		a->len = b->len;
+		a->n = b->n;
+		return;
+	}
+	/* "[[x]]" + "[[y]]": "[[x]," then "[y]]" */
+	buf_reserve(a, b->len);
+	a->p[a->len - 1] = ',';
+	memcpy(a->p + a->len, b->p + 1, b->len);
+	a->len += b->len - 1;
+	a->n += b->n;
+}
+
 int zsync_state_changeset_add(struct zsync_state *st, int64_t run_id, const char *zone,
 			      const char *provider, const struct zsync_journal_buf *b,
 			      const char *status, int64_t *set_id, struct zsync_err *err)

@@ -86,6 +86,8 @@ struct zsync_journal_buf {
 };
 void zsync_journal_buf_add(struct zsync_journal_buf *b, const char *op, const char *owner,
 			   const char *type, const char *old_rdata, const char *new_rdata);
+/* Appends the changes of b to a (texts made apart, in order); b is left as it was. */
+void zsync_journal_buf_append(struct zsync_journal_buf *a, const struct zsync_journal_buf *b);
 void zsync_journal_buf_release(struct zsync_journal_buf *b);
 
 /*

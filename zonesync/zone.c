@@ -242,10 +242,10 @@ size_t zsync_rrset_rdata_size(const struct zsync_rrset *rrset)
 }
 
 /*
- * The text of the most common rdata (A, a host name, MX, SRV, TXT) as libknot prints it,
- * without its general printer: the length, or -1 to leave it to libknot (an unusual
- * name, a short buffer, another type; AAAA, whose :: placement is libknot's inet_ntop's).
- * check_zone compares the two.
+ * The text of the most common rdata (A, AAAA, a host name, MX, SRV, TXT) as libknot
+ * prints it, without its general printer: the length, or -1 to leave it to libknot (an
+ * unusual name, a short buffer, another type). check_zone compares the two, also for
+ * where AAAA's "::" goes (not where glibc's inet_ntop puts it).
  */
 static int plain_rdata_text(uint16_t type, const uint8_t *d, size_t n, char *buf, size_t len)
 {
@@ -263,6 +263,52 @@ static int plain_rdata_text(uint16_t type, const uint8_t *d, size_t n, char *buf
 		}
 		buf[o] = '\0';
 		return (int)o;
+	case KNOT_RRTYPE_AAAA: {
+		static const char hex[] = "0123456789abcdef";
+		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+		size_t best = 0, most = 2;
+		if (n != 16 || len < 48)
+			return -1;
+		if (memcmp(d, mapped, 12) == 0) {
+			/* IPv4-mapped: ::ffff: and the dotted quad */
+			memcpy(buf, "::ffff:", 7);
+			o = 7;
+			for (int i = 12; i < 16; i++) {
+				o += zsync_u32_text(d[i], buf + o);
+				buf[o++] = i < 15 ? '.' : '\0';
+			}
+			return (int)o - 1;
+		}
+		/* the eight groups in hex, then the longest stretch of ":0" characters from the
+		 * start or a colon (the first of equals), when longer than 3, becomes "::" */
+		for (int g = 0; g < 8; g++) {
+			unsigned v = (unsigned)d[2 * g] << 8 | d[2 * g + 1];
+			bool lead = true;
+			if (g)
+				buf[o++] = ':';
+			for (int sh = 12; sh >= 0; sh -= 4) {
+				unsigned x = v >> sh & 15;
+				if (lead && !x && sh)
+					continue;
+				lead = false;
+				buf[o++] = hex[x];
+			}
+		}
+		buf[o] = '\0';
+		for (size_t i = 0; i < o; i++) {
+			if (i && buf[i] != ':')
+				continue;
+			size_t j = strspn(buf + i, ":0");
+			if (j > most)
+				best = i, most = j;
+		}
+		if (most > 3) {
+			buf[best] = buf[best + 1] = ':';
+			memmove(buf + best + 2, buf + best + most, o - best - most + 1);
+			o -= most - 2;
+		}
+		return (int)o;
+	}
 	case KNOT_RRTYPE_NS:
 	case KNOT_RRTYPE_CNAME:
 	case KNOT_RRTYPE_PTR:
