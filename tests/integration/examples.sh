@@ -16,15 +16,13 @@ take_port GPORT || exit 1
 GITLAB=
 cleanup() {
 	[ -n "$GITLAB" ] && kill "$GITLAB" 2>/dev/null
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
+	stop_servers
 	rm -rf "$T"
 }
 trap cleanup EXIT
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-bash "$TOP/tests/servers/start-pdns.sh" "$T/pdns" "$PPORT" "$APORT" >/dev/null || exit 1
-PDNS_KEY=$(cat "$T/pdns/api.key")
+tsig_key
+DYNAMIC_ZONES="example.com" start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+start_pdns "$T/pdns" "$PPORT" "$APORT" || exit 1
 EX="$TOP/docs/examples"
 RUN="python3 $TOP/tests/examples-run.py"
 G() { git -c user.name=test -c user.email=test@example.com "$@"; }

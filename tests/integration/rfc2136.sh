@@ -12,16 +12,14 @@ take_port PPORT || exit 1
 PROXY=
 cleanup() {
 	[ -n "$PROXY" ] && kill "$PROXY" 2>/dev/null
-	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
-	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
+	stop_servers
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-export TSIG_SECRET=$(head -c 32 /dev/urandom | base64)
-DYNAMIC_ZONES="example.com big.example" READER_KEY=reader bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$BPORT" $((BPORT + 1000)) >/dev/null || exit 1
-ZONES="example.com big.example" bash "$TOP/tests/servers/start-knot.sh" "$T/knot" "$KPORT" >/dev/null || exit 1
-export ZS_TSIG=$TSIG_SECRET
+tsig_key
+DYNAMIC_ZONES="example.com big.example" READER_KEY=reader start_server bind "$T/bind" "$BPORT" $((BPORT + 1000)) || exit 1
+ZONES="example.com big.example" start_server knot "$T/knot" "$KPORT" || exit 1
 
 R=$T/repo
 git init -q -b main "$R"

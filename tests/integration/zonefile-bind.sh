@@ -8,11 +8,11 @@ set -u
 T=$(mktemp -d /tmp/zonesync-it-XXXXXX)
 take_port PORT || exit 1
 RNDC=$((PORT + 1000))
-cleanup() { bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1; rm -rf "$T"; }
+cleanup() { stop_servers; rm -rf "$T"; }
 trap cleanup EXIT
 
 echo "== zonefile provider against named on 127.0.0.1:$PORT"
-STATIC_ZONES="example.com example.org" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$PORT" "$RNDC" >/dev/null || { echo "named did not start"; exit 1; }
+STATIC_ZONES="example.com example.org" start_server bind "$T/bind" "$PORT" "$RNDC" || { echo "named did not start"; exit 1; }
 
 R=$T/repo
 git init -q -b main "$R"

@@ -10,11 +10,11 @@ T=$(mktemp -d /tmp/zonesync-it-XXXXXX)
 take_port PORT || exit 1
 take_port DEAD || exit 1 # a listed nameserver that is down (a secondary): the one serving the serial is enough
 RNDC=$((PORT + 1000))
-cleanup() { bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1; rm -rf "$T"; }
+cleanup() { stop_servers; rm -rf "$T"; }
 trap cleanup EXIT
 
 echo "== zonefile refusals against named on 127.0.0.1:$PORT"
-STATIC_ZONES="r.test" bash "$TOP/tests/servers/start-bind.sh" "$T/bind" "$PORT" "$RNDC" >/dev/null || { echo "named did not start"; exit 1; }
+STATIC_ZONES="r.test" start_server bind "$T/bind" "$PORT" "$RNDC" || { echo "named did not start"; exit 1; }
 
 R=$T/repo
 git init -q -b main "$R"
