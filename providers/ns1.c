@@ -20,11 +20,10 @@ static const uint16_t n_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CA
 				     ZSYNC_TYPE_MX, 35 /* NAPTR */, ZSYNC_TYPE_NS, ZSYNC_TYPE_PTR, ZSYNC_TYPE_SPF,
 				     ZSYNC_TYPE_SRV, 44 /* SSHFP */, ZSYNC_TYPE_TXT, 0 };
 
+/* Nothing per zone: the calls for different zones may overlap (ZSYNC_CAP_CONCURRENT). */
 struct ns1 {
-	struct zsync_http *http;
+	struct zsync_http *http; /* shared safely between threads */
 	char *base;
-	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
-	size_t foreign;
 };
 
 static int n_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
@@ -223,8 +222,6 @@ static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	int ret;
 
 	*out = NULL;
-	n->foreign = 0;
-	snprintf(n->zone, sizeof(n->zone), "%s", zone);
 	path = zsync_xasprintf("/zones/%s", esc);
 	ret = call(n, "GET", path, NULL, &res, err);
 	free(path);
@@ -243,10 +240,8 @@ static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		uint16_t t;
 		json_t *answers = NULL, *a;
 		size_t k;
-		if (!domain || !type || zsync_type_from_text(type, &t) < 0 || !strcmp(type, "ALIAS")) {
-			n->foreign++;
-			continue;
-		}
+		if (!domain || !type || zsync_type_from_text(type, &t) < 0 || !strcmp(type, "ALIAS"))
+			continue; /* not a record zonesync holds: left alone */
 		char *owner = zsync_provider_name_text(domain);
 		if (!strcmp(type, "TXT") || !strcmp(type, "SPF") || !strcmp(type, "CAA") || !strcmp(type, "NAPTR")) {
 			/* fields that may hold spaces: the record's own answers, not the summary */
@@ -289,8 +284,6 @@ static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			fclose(lf);
 			if (ok)
 				fprintf(f, "%s\n", line);
-			else
-				n->foreign++;
 			free(line);
 		}
 		json_decref(answers);
@@ -412,10 +405,10 @@ bad:
 	return NULL;
 }
 
-static int write_one(struct ns1 *n, const struct zsync_change *ch, struct zsync_err *err)
+static int write_one(struct ns1 *n, const char *zone, const struct zsync_change *ch, struct zsync_err *err)
 {
 	const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
-	char domain[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], *zn = zsync_provider_no_dot(n->zone), *path, *ez, *ed;
+	char domain[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], *zn = zsync_provider_no_dot(zone), *path, *ez, *ed;
 	json_t *body = NULL, *res = NULL;
 	int ret;
 
@@ -466,7 +459,7 @@ static int n_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	size_t done = 0;
 	int ret = 0;
 
-	snprintf(n->zone, sizeof(n->zone), "%s", req->zone); /* NS1 needs nothing of the last read */
+	/* NS1 needs nothing of the last read */
 	if (req->create_zone) {
 		char *zn = zsync_provider_no_dot(req->zone), *e = zsync_http_escape(zn), *path = zsync_xasprintf("/zones/%s", e);
 		json_t *body = json_pack("{s:s}", "zone", zn), *res;
@@ -481,7 +474,7 @@ static int n_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	}
 	/* the core hands a non-atomic provider its changes in a safe order */
 	for (size_t i = 0; i < cs->n && ret == 0; i++) {
-		if ((ret = write_one(n, &cs->v[i], err)) == 0) {
+		if ((ret = write_one(n, req->zone, &cs->v[i], err)) == 0) {
 			done++;
 			if (req->applied)
 				req->applied[i] = 1;
@@ -548,7 +541,9 @@ const struct zsync_provider_type zsync_provider_ns1 = {
 	.name = "ns1",
 	.summary = "NS1 (IBM NS1 Connect) REST v1 (one write per changed record)",
 	.keys = n_keys,
-	.caps = ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
+	/* ZSYNC_CAP_CONCURRENT: priv is the HTTP client (thread-safe) and the base URL only;
+	 * applies one zone at a time unless `concurrency` says more (one account's rate limit) */
+	.caps = ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_CONCURRENT,
 	.rrtypes = n_types,
 	.normalisers = n_norms,
 	.ttl_min = 0,

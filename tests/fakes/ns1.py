@@ -16,7 +16,11 @@ refilled over --rate-period seconds); over it, 429.
 
 Test controls (not NS1's), JSON to POST /__control: {"zone": NAME}; {"fail_next": K,
 "status": 429|500|503|"garbage"|"drop"}; {"set": {"zone", "domain", "type", "ttl",
-"answers"}} ("answers": null deletes). GET /__requests, GET /__invalid, GET /__zone?name=N.
+"answers"}} ("answers": null deletes); {"hold": N, "wait": S}: each API request waits (up
+to S seconds, until one of them saw N in flight) for N to be in flight at once, so that a
+client's overlapping requests show (N 0: off). GET /__requests, GET /__invalid,
+GET /__zone?name=N, GET /__overlap (the most API requests seen in flight at once since the
+last hold).
 Runs on 127.0.0.1 until killed."""
 import json
 import os
@@ -44,6 +48,26 @@ lock = threading.Lock()
 zones = {}
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500}
+overlap = {"hold": 0, "wait": 0.0, "inflight": 0, "most": 0, "reached": False}
+overlap_cond = threading.Condition()
+
+
+def overlap_enter():
+    """Counts a request in flight; with a hold, waits for the others (outside the API lock)."""
+    with overlap_cond:
+        overlap["inflight"] += 1
+        overlap["most"] = max(overlap["most"], overlap["inflight"])
+        if overlap["inflight"] >= overlap["hold"] > 1:
+            overlap["reached"] = True
+        overlap_cond.notify_all()
+        end = time.monotonic() + overlap["wait"]
+        while overlap["hold"] > 1 and not overlap["reached"] and time.monotonic() < end:
+            overlap_cond.wait(end - time.monotonic())
+
+
+def overlap_leave():
+    with overlap_cond:
+        overlap["inflight"] -= 1
 bucket = {"tokens": float(LIMIT), "t": time.monotonic()}
 
 
@@ -149,6 +173,13 @@ class Handler(JSONHandler):
         body = self.rfile.read(n) if n else b""
         if url.path.startswith("/__"):
             return self.control(url, body)
+        overlap_enter()
+        try:
+            self.api(method, url, body)
+        finally:
+            overlap_leave()
+
+    def api(self, method, url, body):
         with lock:
             entry = {"method": method, "path": url.path, "op": None}
             requests_seen.append(entry)
@@ -258,6 +289,9 @@ class Handler(JSONHandler):
                 return self.send_json(200, list(requests_seen))
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
+            if url.path == "/__overlap":
+                with overlap_cond:
+                    return self.send_json(200, {"most": overlap["most"]})
             if url.path == "/__zone":
                 name = dict(x.split("=", 1) for x in url.query.split("&") if "=" in x).get("name", "")
                 z = zones.get(name.rstrip(".").lower())
@@ -266,6 +300,9 @@ class Handler(JSONHandler):
             b = json.loads(body or b"{}")
             if "zone" in b:
                 make_zone(b["zone"])
+            if "hold" in b:
+                with overlap_cond:
+                    overlap.update(hold=b["hold"], wait=float(b.get("wait", 0)), most=0, reached=False)
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500))
             if "set" in b:
