@@ -908,10 +908,17 @@ static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree,
 {
 	size_t keep = from, ntexts = 0;
 	struct src_text *texts = NULL;
+	const char *last_name = NULL;
+	const struct zsync_lint_rule *last = NULL;
 
 	for (size_t i = from; i < d->n; i++) {
 		struct zsync_diag *dg = &d->v[i];
-		const struct zsync_lint_rule *r = dg->rule ? zsync_lint_rule_find(dg->rule) : NULL;
+		/* often the same literal as the finding before: then not looked up again */
+		if (dg->rule != last_name) {
+			last_name = dg->rule;
+			last = dg->rule ? zsync_lint_rule_find(dg->rule) : NULL;
+		}
+		const struct zsync_lint_rule *r = last;
 		bool off = false;
 
 		if (r && r->silenceable) {
