@@ -415,16 +415,29 @@ START_TEST(test_marker_per_provider)
 }
 END_TEST
 
+/* A configuration of example.com at one memory provider "mem", after the given [defaults]. */
+static struct zsync_config *mem_config(const char *defaults)
+{
+	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
+	char *text = tu_fmt("%s[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n"
+			    "[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n", defaults);
+	struct zsync_diags d = { 0 };
+	struct zsync_err err = { 0 };
+	tu_write(p, text);
+	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
+	ck_assert_msg(cfg != NULL, "%s", err.msg);
+	zsync_diags_release(&d);
+	free(text);
+	free(p);
+	return cfg;
+}
+
 START_TEST(test_apply_memory)
 {
 	char *db = tu_fmt("%s/state.db", dir);
-	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
-	struct zsync_diags d = { 0 };
 	struct zsync_err err = { 0 };
 	commit(BASE "www A 192.0.2.10\nt TXT \"x\"\n");
-	tu_write(p, "[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
-	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
-	ck_assert_ptr_nonnull(cfg);
+	struct zsync_config *cfg = mem_config("");
 	struct zsync_plan *pl = plan(cfg);
 	ck_assert(pl->entries[0].create_zone);
 	ck_assert_uint_eq(pl->entries[0].cs.creates, 5);
@@ -455,8 +468,6 @@ START_TEST(test_apply_memory)
 	free(out);
 	zsync_plan_free(pl);
 	zsync_config_free(cfg);
-	zsync_diags_release(&d);
-	free(p);
 	free(db);
 }
 END_TEST
@@ -664,14 +675,9 @@ static int flaky_apply(void *priv, const struct zsync_apply_req *req, struct zsy
 START_TEST(test_unknown_outcome_non_atomic_reread)
 {
 	char *db = tu_fmt("%s/state.db", dir);
-	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
-	struct zsync_diags d = { 0 };
 	struct zsync_err err = { 0 };
 	commit(BASE "h1 A 192.0.2.11\nh2 A 192.0.2.12\nh3 A 192.0.2.13\nh4 A 192.0.2.14\nh5 A 192.0.2.15\nh6 A 192.0.2.16\n");
-	tu_write(p, "[defaults]\nmax_changes = 100\n[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n"
-		    "[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
-	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
-	ck_assert_ptr_nonnull(cfg);
+	struct zsync_config *cfg = mem_config("[defaults]\nmax_changes = 100\n");
 	struct zsync_plan *pl = plan(cfg);
 	size_t n = pl->entries[0].cs.n;
 	ck_assert_uint_ge(n, 8);
@@ -702,8 +708,6 @@ START_TEST(test_unknown_outcome_non_atomic_reread)
 	pl->providers[0].type = flaky_base;
 	zsync_plan_free(pl);
 	zsync_config_free(cfg);
-	zsync_diags_release(&d);
-	free(p);
 	free(db);
 }
 END_TEST
@@ -713,8 +717,6 @@ END_TEST
 START_TEST(test_apply_big_set_journal)
 {
 	char *db = tu_fmt("%s/state.db", dir);
-	char *p = tu_fmt("%s/repo/zonesync.toml", dir);
-	struct zsync_diags d = { 0 };
 	struct zsync_err err = { 0 };
 	size_t cap = 1 << 20, len = 0;
 	char *zone = zsync_xmalloc(cap);
@@ -723,10 +725,7 @@ START_TEST(test_apply_big_set_journal)
 		len += (size_t)snprintf(zone + len, cap - len, "h%d A 10.%d.%d.%d\n", i, i >> 16, (i >> 8) & 255, i & 255);
 	commit(zone);
 	free(zone);
-	tu_write(p, "[defaults]\nmax_changes = 100000\n[providers.mem]\ntype = \"memory\"\ncreate_zones = true\n"
-		    "[[zones]]\nname = \"example.com\"\nproviders = [\"mem\"]\n");
-	struct zsync_config *cfg = zsync_config_load(p, &d, &err);
-	ck_assert_ptr_nonnull(cfg);
+	struct zsync_config *cfg = mem_config("[defaults]\nmax_changes = 100000\n");
 	struct zsync_plan *pl = plan(cfg);
 	size_t n = pl->entries[0].cs.n;
 	ck_assert_uint_ge(n, 9000);
@@ -758,8 +757,6 @@ START_TEST(test_apply_big_set_journal)
 	free(want);
 	zsync_plan_free(pl);
 	zsync_config_free(cfg);
-	zsync_diags_release(&d);
-	free(p);
 	free(db);
 }
 END_TEST
