@@ -1327,6 +1327,16 @@ struct sort_ent {
 	bool in_zone;
 };
 
+static inline uint64_t load_be64(const uint8_t *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
 static inline int sort_ent_cmp(const struct sort_ent *a, const struct sort_ent *b)
 {
 	if (a->in_zone && b->in_zone) {
@@ -1354,7 +1364,14 @@ static inline int sort_ent_cmp(const struct sort_ent *a, const struct sort_ent *
 static struct sort_ent *sort_ents(struct sort_ent *v, struct sort_ent *tmp, size_t n)
 {
 	const size_t run = 16;
+	size_t k = 1;
 
+	/* a zone built in canonical order (the zonefile provider's result: the changes come
+	 * in git's canonical order) is checked in one pass, not copied through every merge */
+	while (k < n && sort_ent_cmp(&v[k - 1], &v[k]) <= 0)
+		k++;
+	if (k >= n)
+		return v;
 	for (size_t lo = 0; lo < n; lo += run) {
 		size_t hi = lo + run < n ? lo + run : n;
 		for (size_t i = lo + 1; i < hi; i++) {
@@ -1430,17 +1447,13 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 		ents[n].type = r->type;
 		ents[n].in_zone = prev_lf[0] >= olf_len &&
 				  memcmp(prev_lf + 1, origin_lf + 1, olf_len) == 0;
-		uint64_t k = 0, k2 = 0;
-		for (unsigned b = 0; b < 16; b++) {
-			unsigned at = olf_len + b;
-			uint64_t byte = at < prev_lf[0] ? prev_lf[1 + at] : 0;
-			if (b < 8)
-				k = (k << 8) | byte;
-			else
-				k2 = (k2 << 8) | byte;
-		}
-		ents[n].key = k;
-		ents[n].key2 = k2;
+		/* the 16 octets after the origin's, zero-padded, as two big-endian integers (a
+		 * loop of 16 shifts per RRset was a third of this function) */
+		uint8_t kb[16] = { 0 };
+		unsigned avail = prev_lf[0] > olf_len ? prev_lf[0] - olf_len : 0;
+		memcpy(kb, prev_lf + 1 + olf_len, avail < 16 ? avail : 16);
+		ents[n].key = load_be64(kb);
+		ents[n].key2 = load_be64(kb + 8);
 		n++;
 	}
 	sorted = sort_ents(ents, tmp, n);
