@@ -1451,7 +1451,8 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 		 * loop of 16 shifts per RRset was a third of this function) */
 		uint8_t kb[16] = { 0 };
 		unsigned avail = prev_lf[0] > olf_len ? prev_lf[0] - olf_len : 0;
-		memcpy(kb, prev_lf + 1 + olf_len, avail < 16 ? avail : 16);
+		if (avail) /* a name shorter than the origin: no pointer past its lookup form */
+			memcpy(kb, prev_lf + 1 + olf_len, avail < 16 ? avail : 16);
 		ents[n].key = load_be64(kb);
 		ents[n].key2 = load_be64(kb + 8);
 		n++;
