@@ -178,22 +178,7 @@ sed -i 's/^\$ORIGIN example.com./$ORIGIN example.org./' "$R/zones/example.org.zo
 git_commit "$R" "example.org"
 sed -n '/^\[providers.az\]/,/^timeout/p' "$CFG" | sed 's/^\[providers.az\]/[providers.az2]/' > "$T/az2"
 { cat "$T/az2"; printf 'create_zones = true\n[[zones]]\nname = "example.org"\nproviders = ["az2"]\n'; } >> "$CFG"
-expect_exit 0 "create the zone and fill it" Z apply --zone example.org
-same "one Zones_CreateOrUpdate" "$(count Zones_CreateOrUpdate)" "1"
-expect_exit 0 "in sync" Z plan --exit-code --zone example.org
-mkdir "$T/all"
-expect_exit 0 "import --all lists both zones" Z import --provider az --all --dir "$T/all"
-check "both imported" test -s "$T/all/example.com.zone" -a -s "$T/all/example.org.zone"
-git -C "$R" rm -q zones/example.org.zone && git_commit "$R" "no example.org"
-python3 - "$CFG" <<'PY'
-import sys
-s = open(sys.argv[1]).read()
-s = s.replace('[[zones]]\nname = "example.org"\nproviders = ["az2"]\n', '')
-open(sys.argv[1], "w").write(s.replace("[[zones]]", '[defaults]\nproviders = ["az2"]\n[[zones]]', 1))
-PY
-expect_exit 0 "prune" Z apply --prune-zones
-same "Zones_Delete sent" "$(count Zones_Delete)" "1"
-same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.org")" "[]"
+zone_lifecycle "create the zone and fill it" Zones_CreateOrUpdate Zones_Delete az az2 example.org
 
 check "the fake found every request valid against the specification" invalid
 finish

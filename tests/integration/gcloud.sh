@@ -189,22 +189,7 @@ sed -i 's/^\$ORIGIN example.com./$ORIGIN example.org./' "$R/zones/example.org.zo
 git_commit "$R" "example.org"
 sed 's/^\[providers.gcp\]$/[providers.gcp2]/; s/^wait_done = true$/create_zones = true/; /^\[\[zones\]\]$/,$d' "$CFG" | sed -n '/^\[providers.gcp2\]/,$p' > "$T/gcp2"
 { cat "$T/gcp2"; printf '[[zones]]\nname = "example.org"\nproviders = ["gcp2"]\n'; } >> "$CFG"
-expect_exit 0 "create the managed zone and fill it" Z apply --force --zone example.org
-same "one managedZones.create" "$(count managedZones.create)" "1"
-expect_exit 0 "in sync" Z plan --exit-code --zone example.org
-mkdir "$T/all"
-expect_exit 0 "import --all lists both zones" Z import --provider gcp --all --dir "$T/all"
-check "both imported" test -s "$T/all/example.com.zone" -a -s "$T/all/example.org.zone"
-git -C "$R" rm -q zones/example.org.zone && git_commit "$R" "no example.org"
-python3 - "$CFG" <<'PY'
-import sys
-s = open(sys.argv[1]).read()
-s = s.replace('[[zones]]\nname = "example.org"\nproviders = ["gcp2"]\n', '')
-open(sys.argv[1], "w").write(s.replace("[[zones]]", '[defaults]\nproviders = ["gcp2"]\n[[zones]]', 1))
-PY
-expect_exit 0 "prune" Z apply --prune-zones
-same "managedZones.delete sent" "$(count managedZones.delete)" "1"
-same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.org.")" "[]"
+zone_lifecycle "create the managed zone and fill it" managedZones.create managedZones.delete gcp gcp2 example.org. --force
 
 # the nameservers the provider assigned to the zone, for the registrar (zonesync delegation)
 expect_exit 0 "zonesync delegation" Z delegation example.com

@@ -77,6 +77,33 @@ imported_round_trip() {
 	expect_exit 0 "and it plans to no change against the same provider" "$ZONESYNC" -c "$T/imported.toml" plan --exit-code
 }
 
+# zone_lifecycle LABEL CREATE_OP DELETE_OP IMPORT_PROVIDER PROVIDER ZONE_QUERY [APPLY_ARG...]:
+# the second zone, example.org (committed in $R and configured for PROVIDER, which has
+# create_zones), is created by apply (one CREATE_OP request, by the script's count) and is
+# then in sync; `import --all` at IMPORT_PROVIDER writes both zones; removed from git with
+# PROVIDER as the default, `apply --prune-zones` deletes it at the fake (one DELETE_OP,
+# its /__zone?name=ZONE_QUERY empty)
+zone_lifecycle() {
+	local label=$1 create=$2 delete=$3 imp=$4 prov=$5 query=$6
+	shift 6
+	expect_exit 0 "$label" Z apply "$@" --zone example.org
+	same "one $create" "$(count "$create")" "1"
+	expect_exit 0 "in sync" Z plan --exit-code --zone example.org
+	mkdir "$T/all"
+	expect_exit 0 "import --all lists both zones" Z import --provider "$imp" --all --dir "$T/all"
+	check "both imported" test -s "$T/all/example.com.zone" -a -s "$T/all/example.org.zone"
+	git -C "$R" rm -q zones/example.org.zone && git_commit "$R" "no example.org"
+	python3 - "$CFG" "$prov" <<'PY'
+import sys
+s = open(sys.argv[1]).read()
+s = s.replace('[[zones]]\nname = "example.org"\nproviders = ["%s"]\n' % sys.argv[2], '')
+open(sys.argv[1], "w").write(s.replace("[[zones]]", '[defaults]\nproviders = ["%s"]\n[[zones]]' % sys.argv[2], 1))
+PY
+	expect_exit 0 "prune" Z apply --prune-zones
+	same "$delete sent" "$(count "$delete")" "1"
+	same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=$query")" "[]"
+}
+
 # wait_fake PID URL: until the fake answers URL (10 s); says why when it died
 wait_fake() {
 	local i

@@ -144,22 +144,7 @@ cp "$TOP/zones/example.com.zone" "$R/zones/example.org.zone"
 sed -i 's/^\$ORIGIN example.com./$ORIGIN example.org./' "$R/zones/example.org.zone"
 git_commit "$R" "example.org"
 printf '[providers.ns1b]\ntype = "ns1"\nurl = "http://127.0.0.1:%s/v1"\napi_key = "env:NS1_KEY"\ncreate_zones = true\n[[zones]]\nname = "example.org"\nproviders = ["ns1b"]\n' "$PORT" >> "$CFG"
-expect_exit 0 "create the zone and fill it" Z apply --zone example.org
-same "one zones.create" "$(count zones.create)" "1"
-expect_exit 0 "in sync" Z plan --exit-code --zone example.org
-mkdir "$T/all"
-expect_exit 0 "import --all lists both zones" Z import --provider ns1 --all --dir "$T/all"
-check "both imported" test -s "$T/all/example.com.zone" -a -s "$T/all/example.org.zone"
-git -C "$R" rm -q zones/example.org.zone && git_commit "$R" "no example.org"
-python3 - "$CFG" <<'PY'
-import sys
-s = open(sys.argv[1]).read()
-s = s.replace('[[zones]]\nname = "example.org"\nproviders = ["ns1b"]\n', '')
-open(sys.argv[1], "w").write(s.replace("[[zones]]", '[defaults]\nproviders = ["ns1b"]\n[[zones]]', 1))
-PY
-expect_exit 0 "prune" Z apply --prune-zones
-same "zones.delete sent" "$(count zones.delete)" "1"
-same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=example.org")" "[]"
+zone_lifecycle "create the zone and fill it" zones.create zones.delete ns1 ns1b example.org
 
 # the nameservers the provider assigned to the zone, for the registrar (zonesync delegation)
 expect_exit 0 "zonesync delegation" Z delegation example.com
