@@ -106,7 +106,9 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want, size_t id
 	struct zsync_dns_answer a;
 	struct zsync_err err = { 0 };
 	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-	const uint8_t *deleg = delegation(j->desired, want->owner);
+	/* a delegation's NS come as a referral; its DS is the parent's (this zone's) own
+	 * authoritative data, answered as any other RRset */
+	const uint8_t *deleg = want->type == ZSYNC_TYPE_DS ? NULL : delegation(j->desired, want->owner);
 	uint32_t ttl = zsync_diff_ttl(&j->pol, want->ttl);
 	const struct zsync_rrset *got;
 
@@ -239,8 +241,12 @@ static void run_job(struct job *j)
 			continue;
 		}
 		deleg = delegation(j->desired, r->owner);
-		if (deleg && !(r->type == ZSYNC_TYPE_NS && zsync_name_equal(r->owner, deleg)))
-			continue; /* glue and occluded data: not answered authoritatively */
+		if (deleg && !((r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_DS) && zsync_name_equal(r->owner, deleg))) {
+			/* glue and occluded data: not answered authoritatively, so not compared
+			 * here; counted as not applicable, so the report says so */
+			j->na++;
+			continue;
+		}
 		j->asked[i / 8] |= (uint8_t)(1u << (i % 8));
 		check_rrset(j, r, i);
 	}
@@ -704,7 +710,7 @@ static bool from_has(const char *from, const char *name)
 {
 	size_t n = strlen(name);
 	for (const char *p = from; (p = strstr(p, name)); p += n)
-		if ((p == from || p[-2] == ',') && (p[n] == '\0' || p[n] == ','))
+		if ((p == from || (p - from >= 2 && p[-2] == ',' && p[-1] == ' ')) && (p[n] == '\0' || p[n] == ','))
 			return true;
 	return false;
 }
@@ -829,10 +835,36 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 				    !zsync_zone_find(a.additional, t, ZSYNC_TYPE_AAAA)) {
 					fprintf(out, "    %s: inside the zone, and the parent gives no glue address for it\n", tn);
 					problems++;
+				} else if (zsync_name_in_zone(t, apex)) {
+					/* the glue the parent gives is what resolvers use: git's addresses */
+					static const uint16_t addr_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA };
+					for (size_t ti = 0; ti < 2; ti++) {
+						const struct zsync_rrset *g = zsync_zone_find(a.additional, t, addr_types[ti]);
+						const struct zsync_rrset *w = zsync_zone_find(z, t, addr_types[ti]);
+						if (!g && !w)
+							continue;
+						if (!g || !w || !zsync_rrset_rdata_equal(g, w)) {
+							char *gl = g ? rrset_line(g, g->ttl) : zsync_xstrdup("none");
+							char *wl = w ? rrset_line(w, w->ttl) : zsync_xstrdup("none");
+							fprintf(out, "    %s %s: the parent's glue differs from git: glue %s; git says %s\n",
+								tn, ti ? "AAAA" : "A", gl, wl);
+							free(gl);
+							free(wl);
+							problems++;
+						}
+					}
 				}
 			}
 			/* DS: each one at the parent against the KSKs the providers serve, and the reverse */
-			if (zsync_dns_query(server, zc->name, apex, ZSYNC_TYPE_DS, (int)timeout, &dsa, &err) == 0) {
+			int dsq = zsync_dns_query(server, zc->name, apex, ZSYNC_TYPE_DS, (int)timeout, &dsa, &err);
+			if (dsq == 0 && dsa.rcode != 0) {
+				/* SERVFAIL/REFUSED is not "no DS": a DS that breaks validation would go unseen */
+				zsync_err_set(&err, ZSYNC_EIO, "the answer was %s", dsa.rcode == 2 ? "SERVFAIL" :
+					      dsa.rcode == 5 ? "REFUSED" : "an error");
+				zsync_dns_answer_release(&dsa);
+				dsq = -1;
+			}
+			if (dsq == 0) {
 				const struct zsync_rrset *ds = zsync_zone_find(dsa.answer, apex, ZSYNC_TYPE_DS);
 				const uint8_t *rd = ds ? ds->rdata : NULL;
 				bool *has = zsync_xcalloc(want.nds + 1, sizeof(*has));

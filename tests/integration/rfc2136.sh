@@ -118,6 +118,17 @@ for server in bind knot; do
 	contains "$server: named, with its value" "$OUT" "extra.example.com. A: extra: served 300 192.0.2.99; not in git"
 	expect_exit 0 "$server: apply removes it" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
 	expect_exit 0 "$server: verify --strict agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com --strict
+	# a delegation's DS is the parent's own data: a DS served other than git's is a mismatch
+	printf 'dev            86400 IN DS   12345 13 2 %s\n' "$(printf 'a%.0s' $(seq 64))" >> zones/example.com.zone
+	git_commit "$R" "dev DS"
+	expect_exit 0 "$server: a DS at the delegation is applied" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	expect_exit 0 "$server: verify finds it served" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete dev.example.com. DS\nupdate add dev.example.com. 86400 IN DS 54321 13 2 %s\nsend\n' "$PORT" "$(printf 'b%.0s' $(seq 64))" |
+		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+	expect_exit 2 "$server: verify sees the DS changed behind zonesync's back" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	contains "$server: naming the delegation's DS" "$OUT" "dev.example.com. DS: different: served 86400 54321 13 2"
+	git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
+	expect_exit 0 "$server: and without the DS again" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
 
 	# onboarding: the zone read by AXFR, written as a file, plans to nothing
 	expect_exit 0 "$server: import by AXFR" "$ZONESYNC" -c "$CFG" import --provider $server --zone example.com -o "$T/imported-$server.zone"
