@@ -1337,6 +1337,19 @@ static inline uint64_t load_be64(const uint8_t *p)
 	return v;
 }
 
+/* The RRsets being sorted on this thread: owners differing only where a label holds a
+ * \000 octet have the same lookup form (c.a.example. and a\000c.example.), and are told
+ * apart by their wire form so that each owner's RRsets stay together. */
+static __thread const struct zsync_rrset *sort_rrsets;
+
+/* Owners (lower case) by their wire form: any consistent order, for the rare tie above. */
+static int owner_wire_cmp(const uint8_t *x, const uint8_t *y)
+{
+	size_t lx = knot_dname_size(x), ly = knot_dname_size(y);
+	int c = memcmp(x, y, lx < ly ? lx : ly);
+	return c ? c : lx < ly ? -1 : lx > ly;
+}
+
 static inline int sort_ent_cmp(const struct sort_ent *a, const struct sort_ent *b)
 {
 	if (a->in_zone && b->in_zone) {
@@ -1352,6 +1365,10 @@ static inline int sort_ent_cmp(const struct sort_ent *a, const struct sort_ent *
 			return c;
 		if (la != lb)
 			return la < lb ? -1 : 1;
+		/* the same lookup form: the same owner written apart, or the \000 tie */
+		const uint8_t *oa = sort_rrsets[a->idx].owner, *ob = sort_rrsets[b->idx].owner;
+		if (oa != ob && (c = owner_wire_cmp(oa, ob)) != 0)
+			return c;
 	}
 	return a->type < b->type ? -1 : a->type > b->type;
 }
@@ -1457,6 +1474,7 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 		ents[n].key2 = load_be64(kb + 8);
 		n++;
 	}
+	sort_rrsets = z->rrsets;
 	sorted = sort_ents(ents, tmp, n);
 	/* the pointers, then a byte each: 1 where a new owner begins (zsync_zone_sorted_starts) */
 	z->sorted = zsync_xmalloc((n ? n : 1) * (sizeof(*z->sorted) + 1));
@@ -1468,7 +1486,8 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 		 * lf, and neighbours with other integer keys differ without a look at it */
 		starts[i] = !b || (a->lf != b->lf && (a->key != b->key || a->key2 != b->key2 ||
 						      a->in_zone != b->in_zone || a->lf[0] != b->lf[0] ||
-						      memcmp(a->lf + 1, b->lf + 1, a->lf[0]) != 0));
+						      memcmp(a->lf + 1, b->lf + 1, a->lf[0]) != 0 ||
+						      owner_wire_cmp(z->rrsets[a->idx].owner, z->rrsets[b->idx].owner) != 0));
 	}
 	free(ents);
 	free(tmp);
