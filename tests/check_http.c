@@ -72,7 +72,7 @@ START_TEST(test_json_and_reuse)
 
 	zsync_http_header(h, "X-API-Key: k");
 	for (int i = 0; i < 3; i++) {
-		ck_assert_int_eq(zsync_http_request(h, "PATCH", u, body, &r, &err), 0);
+		ck_assert_int_eq(zsync_http_request_idempotent(h, "PATCH", u, body, &r, &err), 0);
 		ck_assert_int_eq(r.status, 200);
 		json_t *hd = json_object_get(r.json, "headers");
 		ck_assert_str_eq(json_string_value(json_object_get(r.json, "method")), "PATCH");
@@ -86,6 +86,14 @@ START_TEST(test_json_and_reuse)
 	/* three requests, one keep-alive connection */
 	ck_assert_uint_eq(zsync_http_count(h, "PATCH"), 3);
 	ck_assert_uint_eq(zsync_http_connections(h), 1);
+	/* a write that is not safe twice gets a connection of its own: libcurl would send it
+	 * again by itself if a reused connection turned out closed after the server did it */
+	ck_assert_int_eq(zsync_http_request(h, "PATCH", u, body, &r, &err), 0);
+	zsync_http_resp_release(&r);
+	ck_assert_uint_eq(zsync_http_connections(h), 2);
+	ck_assert_int_eq(zsync_http_request_idempotent(h, "PATCH", u, body, &r, &err), 0);
+	zsync_http_resp_release(&r);
+	ck_assert_uint_eq(zsync_http_connections(h), 2);
 	json_decref(body);
 	zsync_http_free(h);
 	free(u);

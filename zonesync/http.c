@@ -354,15 +354,16 @@ static bool replayable(const struct zsync_http_req *req)
 }
 
 /*
- * A write whose request left in full but got no answer (timeout, dropped connection): the
- * server may have done it. A read, or a request that never left, changed nothing.
+ * A write that failed after its request (or part of it) left: whatever the error — no
+ * answer, a dropped connection, a reply curl cannot read (HTTP/0.9, a broken HTTP/2
+ * stream), a send cut short — the server may have done it. A read, or a request that
+ * never left (the name did not resolve, the connection or TLS handshake failed), changed
+ * nothing.
  */
 static bool sent_unanswered(const char *method, CURLcode rc, long req_size)
 {
-	if (!strcmp(method, "GET") || !strcmp(method, "HEAD") || req_size <= 0)
-		return false;
-	return rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING ||
-	       rc == CURLE_PARTIAL_FILE;
+	(void)rc;
+	return strcmp(method, "GET") && strcmp(method, "HEAD") && req_size > 0;
 }
 
 /*
@@ -477,6 +478,10 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->sigv4);
 			curl_easy_setopt(c, CURLOPT_USERPWD, h->sigv4_userpwd);
 		}
+		/* libcurl sends a request again by itself when a reused connection turns out
+		 * closed before any answer, and the server may have done it the first time: a
+		 * write that is not safe twice goes on a connection of its own */
+		curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, replayable(req) ? 0L : 1L);
 		rc = curl_easy_perform(c);
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
