@@ -138,7 +138,7 @@ static int write_temp(const char *path, struct zsync_zone *z, const char *header
 		      struct zsync_err *err)
 {
 	char *tmp = zsync_xasprintf("%s.zonesync-XXXXXX", path);
-	int fd = mkstemp(tmp), ret = 0;
+	int fd = mkostemp(tmp, O_CLOEXEC), ret = 0; /* not inherited by another zone's commands */
 	FILE *f;
 
 	*tmp_out = NULL;

@@ -871,8 +871,15 @@ static void prune_run(void *arg)
 	}
 	struct zsync_journal_entry je = { zone, prov, "delete", zone, "ZONE", NULL, NULL };
 	zsync_lock(&state_lock);
-	zsync_state_journal_add(t->st, t->run, &je, &jid, &err);
+	ret = zsync_state_journal_add(t->st, t->run, &je, &jid, &err);
 	zsync_unlock(&state_lock);
+	if (ret < 0) {
+		/* nothing is sent that could not be journalled first */
+		prune_say(t, stderr, zsync_xasprintf("zonesync: provider '%s': zone '%s': cannot journal the "
+						     "deletion: %s: not deleted\n", prov, zone, err.msg));
+		t->failed = true;
+		return;
+	}
 	ret = zsync_err_sync(&err, pp->t->delete_zone(pp->priv, zone, &err));
 	zsync_lock(&state_lock);
 	if (ret == 0 || ret == ZSYNC_ENOTFOUND) {
