@@ -523,6 +523,58 @@ START_TEST(test_journal_batches)
 }
 END_TEST
 
+/* A change set is journalled with its changes or not at all, and a COMMIT that fails
+ * leaves no transaction open behind it (every later write would fail). */
+START_TEST(test_changeset_add_atomic)
+{
+	struct zsync_state *st = NULL;
+	struct zsync_err err = { 0 };
+	int64_t run, id = 0;
+	int s;
+	struct zsync_journal_entry e = { "example.com.", "bind", "create", "www.example.com.", "A", NULL,
+					 "300 192.0.2.1", "sent" };
+
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err), 0);
+	zsync_state_close(st);
+	/* the second of the two INSERTs fails */
+	free(tu_sh_out(&s, "sqlite3 '%s' \"CREATE TRIGGER t BEFORE INSERT ON changeset_changes "
+			   "BEGIN SELECT RAISE(ABORT, 'injected'); END;\"", db));
+	ck_assert_int_eq(s, 0);
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_lt(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_eq(id, 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "injected"));
+	/* inside a transaction too: the transaction goes on, without the set */
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_lt(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "bind", true, "abc", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM pair_status"), 1);
+	free(tu_sh_out(&s, "sqlite3 '%s' 'DROP TRIGGER t'", db));
+	ck_assert_int_eq(s, 0);
+
+	/* a COMMIT that fails and leaves its transaction open (a deferred constraint: sqlite
+	 * keeps the transaction then, as it may for SQLITE_BUSY) */
+	free(tu_sh_out(&s, "sqlite3 '%s' \"CREATE TABLE fkt (x INTEGER REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED); "
+			   "CREATE TRIGGER t AFTER INSERT ON changeset BEGIN INSERT INTO fkt VALUES (999999); END;\"", db));
+	ck_assert_int_eq(s, 0);
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_lt(zsync_state_commit(st, &err), 0);
+	/* nothing of it was written, and the next transaction starts and commits */
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_pair_result(st, "example.com.", "dns2", true, "abc", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 0);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM pair_status WHERE provider = 'dns2'"), 1);
+}
+END_TEST
+
 START_TEST(test_cli_state)
 {
 	const char *bin = getenv("ZONESYNC");
@@ -884,6 +936,7 @@ int main(void)
 	tcase_add_test(tc, test_migrate_v4_history);
 	tcase_add_test(tc, test_changeset_outcomes);
 	tcase_add_test(tc, test_crash_between_send_and_outcome);
+	tcase_add_test(tc, test_changeset_add_atomic);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

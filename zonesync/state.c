@@ -534,7 +534,13 @@ int zsync_state_commit(struct zsync_state *st, struct zsync_err *err)
 		st->deferred_open = false;
 		st->deferred_writes = 0;
 	}
-	return exec(st, "COMMIT", err);
+	/* a COMMIT that fails leaves its transaction open, and every later BEGIN would fail:
+	 * rolled back, so that the caller's error means "nothing of it was written" */
+	if (exec(st, "COMMIT", err) < 0) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return ZSYNC_EIO;
+	}
+	return 0;
 }
 
 int zsync_state_rollback(struct zsync_state *st)
@@ -738,23 +744,37 @@ int zsync_state_changeset_add(struct zsync_state *st, int64_t run_id, const char
 	*set_id = 0;
 	if (!b->n)
 		return 0;
+	/* the set and its changes, or neither (a set without its changes would be hidden by
+	 * the journal view, yet counted in sum(n)): a savepoint, which also works outside a
+	 * transaction */
+	if ((ret = exec(st, "SAVEPOINT changeset_add", err)) < 0)
+		return ret;
 	/* its first change's id follows the newest set's last one */
 	ret = run_stmt(st, err, "journalling a change set",
 		       "INSERT INTO changeset (id, run_id, zone, provider, n, status, updated_at) VALUES "
 		       "((SELECT coalesce((SELECT id + n FROM changeset ORDER BY id DESC LIMIT 1), 1)), ?, ?, ?, ?, ?, ?)",
 		       "issisi", run_id, zone, provider, (int64_t)b->n, status ? status : "planned",
 		       (int64_t)time(NULL));
-	if (ret < 0)
+	if (ret == 0) {
+		int64_t id = sqlite3_last_insert_rowid(st->db);
+		if (!(s = stmt(st, "INSERT INTO changeset_changes (id, changes) VALUES (?, ?)"))) {
+			ret = db_fail(st, err, "journalling a change set");
+		} else {
+			sqlite3_bind_int64(s, 1, id);
+			sqlite3_bind_text(s, 2, b->p, (int)b->len, SQLITE_STATIC);
+			int rc = sqlite3_step(s);
+			sqlite3_reset(s);
+			sqlite3_clear_bindings(s);
+			ret = rc == SQLITE_DONE ? 0 : db_fail(st, err, "journalling a change set");
+		}
+		if (ret == 0)
+			*set_id = id;
+	}
+	if (ret < 0) {
+		sqlite3_exec(st->db, "ROLLBACK TO changeset_add; RELEASE changeset_add", NULL, NULL, NULL);
 		return ret;
-	*set_id = sqlite3_last_insert_rowid(st->db);
-	if (!(s = stmt(st, "INSERT INTO changeset_changes (id, changes) VALUES (?, ?)")))
-		return db_fail(st, err, "journalling a change set");
-	sqlite3_bind_int64(s, 1, *set_id);
-	sqlite3_bind_text(s, 2, b->p, (int)b->len, SQLITE_STATIC);
-	int rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : db_fail(st, err, "journalling a change set");
+	}
+	return exec(st, "RELEASE changeset_add", err);
 }
 
 static bool valid_op(const char *op)
