@@ -1,6 +1,7 @@
 /* support.c - helpers every provider may use: TSIG keys, secrets, HTTP setup, rdata text */
 #include "support.h"
 #include "dns.h"
+#include "thread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,70 @@ int zsync_provider_refetch(int (*fetch)(void *, const char *, struct zsync_zone 
 		return zsync_err_set(err, ZSYNC_ECONFLICT,
 				     "the zone changed at the provider since it was planned; it is re-read");
 	return 0;
+}
+
+struct zsync_provider_state {
+	char *zone; /* the map's key */
+	void *state;
+};
+
+void zsync_provider_states_init(struct zsync_provider_states *s, void (*free_state)(void *state))
+{
+	memset(s, 0, sizeof(*s));
+	zsync_mutex_init(&s->lock);
+	s->free_state = free_state;
+}
+
+void zsync_provider_states_put(struct zsync_provider_states *s, const char *zone, void *state)
+{
+	struct zsync_provider_state *e;
+	void *old = NULL;
+
+	zsync_lock(&s->lock);
+	if ((e = zsync_strmap_get(&s->map, zone))) {
+		old = e->state;
+	} else {
+		/* entries stay until release (strmap has no removal): one per zone of the run */
+		e = zsync_xcalloc(1, sizeof(*e));
+		e->zone = zsync_xstrdup(zone);
+		if (s->n == s->cap)
+			s->v = zsync_xrealloc(s->v, (s->cap = s->cap ? s->cap * 2 : 16) * sizeof(*s->v));
+		s->v[s->n++] = e;
+		zsync_strmap_put(&s->map, e->zone, e);
+	}
+	e->state = state;
+	zsync_unlock(&s->lock);
+	if (old)
+		s->free_state(old);
+}
+
+void *zsync_provider_states_take(struct zsync_provider_states *s, const char *zone)
+{
+	struct zsync_provider_state *e;
+	void *state = NULL;
+
+	zsync_lock(&s->lock);
+	if ((e = zsync_strmap_get(&s->map, zone))) {
+		state = e->state;
+		e->state = NULL;
+	}
+	zsync_unlock(&s->lock);
+	return state;
+}
+
+void zsync_provider_states_release(struct zsync_provider_states *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->v[i]->state)
+			s->free_state(s->v[i]->state);
+		free(s->v[i]->zone);
+		free(s->v[i]);
+	}
+	free(s->v);
+	zsync_strmap_release(&s->map);
+	zsync_mutex_destroy(&s->lock);
+	s->v = NULL;
+	s->n = s->cap = 0;
 }
 
 struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err)

@@ -5,8 +5,11 @@
 #ifndef ZSYNC_PROVIDER_SUPPORT_H
 #define ZSYNC_PROVIDER_SUPPORT_H
 
+#include <pthread.h>
+
 #include "http.h"
 #include "provider.h"
+#include "strmap.h"
 
 /* The schema lines of an HTTP API provider's `url` (flags: 0 or ZSYNC_CONF_REQUIRED) and `ca_file`. */
 #define ZSYNC_PROVIDER_HTTP_KEYS(flags, default_url)                                           \
@@ -82,15 +85,37 @@ void zsync_provider_auth_header(struct zsync_http *http, const char *prefix, con
 struct zsync_zone *zsync_provider_result(const struct zsync_apply_req *req, struct zsync_err *err);
 
 /*
- * For a provider that keeps what it needs for apply (record ids) from its last fetch
- * only: a plan reads every zone of a provider before applying any, so apply of another
- * zone than last_zone reads it again with fetch and goes on (0) only if it is still
- * req->base, what the changes were computed against; else ZSYNC_ECONFLICT (zonesync
- * re-plans). 0 at once for the zone last read or a zone being created.
+ * For a provider that keeps what it needs for apply (record ids) from a fetch: apply of a
+ * zone whose state is gone (last_zone another zone's name, or "" when
+ * zsync_provider_states_take found none) reads it again with fetch and goes on (0) only
+ * if it is still req->base, what the changes were computed against; else ZSYNC_ECONFLICT
+ * (zonesync re-plans). 0 at once for the zone last read or a zone being created.
  */
 int zsync_provider_refetch(int (*fetch)(void *, const char *, struct zsync_zone **, struct zsync_err *),
 			   void *priv, const char *last_zone, const struct zsync_apply_req *req,
 			   struct zsync_err *err);
+
+/*
+ * What a ZSYNC_CAP_CONCURRENT provider learns about a zone in fetch and needs in its apply
+ * (a zone id, record ids), one state per zone under a lock, so that calls for different
+ * zones overlap and one zone's state never becomes another's. A state is the caller's
+ * between take and put: a fetch of the same zone at the same time keeps its own.
+ */
+struct zsync_provider_states {
+	pthread_mutex_t lock;
+	struct zsync_strmap map;     /* zone name -> struct zsync_provider_state * */
+	struct zsync_provider_state **v;
+	size_t n, cap;
+	void (*free_state)(void *state);
+};
+/* free_state frees one state (given NULL never). */
+void zsync_provider_states_init(struct zsync_provider_states *s, void (*free_state)(void *state));
+/* Keeps state as zone's (taking it over), freeing the one it replaces. */
+void zsync_provider_states_put(struct zsync_provider_states *s, const char *zone, void *state);
+/* Hands zone's state over to the caller (NULL when there is none): it is no longer kept. */
+void *zsync_provider_states_take(struct zsync_provider_states *s, const char *zone);
+/* Frees every state left and the map; with no other call running. */
+void zsync_provider_states_release(struct zsync_provider_states *s);
 
 /* A name without its trailing dot ("." stays "."); malloc'ed. */
 char *zsync_provider_no_dot(const char *name);

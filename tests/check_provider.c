@@ -234,6 +234,70 @@ START_TEST(test_cloudflare_automatic_ttl)
 }
 END_TEST
 
+/* Per-zone states: each zone keeps its own, take hands it over once, a put replaces and frees. */
+static int states_freed;
+static void free_state(void *p)
+{
+	states_freed++;
+	free(p);
+}
+
+struct states_worker {
+	struct zsync_provider_states *s;
+	int base;
+	int wrong;
+};
+
+static void *states_work(void *arg)
+{
+	struct states_worker *w = arg;
+	char zone[32];
+	for (int i = 0; i < 200; i++) {
+		snprintf(zone, sizeof(zone), "z%d.example.", w->base + i);
+		int *v = malloc(sizeof(*v));
+		*v = w->base + i;
+		zsync_provider_states_put(w->s, zone, v);
+		int *got = zsync_provider_states_take(w->s, zone);
+		if (!got || *got != w->base + i)
+			w->wrong++;
+		/* put back: release frees what is left */
+		zsync_provider_states_put(w->s, zone, got);
+	}
+	return NULL;
+}
+
+START_TEST(test_provider_states)
+{
+	struct zsync_provider_states s;
+	struct states_worker w[4];
+	pthread_t th[4];
+	int *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+
+	states_freed = 0;
+	zsync_provider_states_init(&s, free_state);
+	ck_assert_ptr_null(zsync_provider_states_take(&s, "example.com."));
+	*a = 1;
+	*b = 2;
+	zsync_provider_states_put(&s, "example.com.", a);
+	zsync_provider_states_put(&s, "example.com.", b); /* a fetch again: the older state goes */
+	ck_assert_int_eq(states_freed, 1);
+	ck_assert_ptr_eq(zsync_provider_states_take(&s, "example.com."), b);
+	ck_assert_ptr_null(zsync_provider_states_take(&s, "example.com."));
+	free(b);
+	/* zones of several threads at once never see each other's state */
+	for (int i = 0; i < 4; i++) {
+		w[i] = (struct states_worker){ .s = &s, .base = i * 1000 };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, states_work, &w[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(w[i].wrong, 0);
+	}
+	zsync_provider_states_release(&s);
+	ck_assert_int_eq(states_freed, 1 + 800);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("provider");
@@ -244,6 +308,7 @@ int main(void)
 	tcase_add_test(tc, test_schema_validation);
 	tcase_add_test(tc, test_txt_quote);
 	tcase_add_test(tc, test_cloudflare_automatic_ttl);
+	tcase_add_test(tc, test_provider_states);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

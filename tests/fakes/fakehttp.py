@@ -2,7 +2,49 @@
 one dispatch for every method, a threaded server on 127.0.0.1. Nothing of any
 provider's API lives here; each fake follows its own provider's documentation."""
 import json
+import threading
+import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Overlap:
+    """How many API requests a fake has in flight at once (a client reading zones side by
+    side). With a hold (hold(N, S), a fake's POST /__control {"hold": N, "wait": S}) each
+    request waits, up to S seconds and until one of them saw N in flight, so that a
+    client's overlapping requests show (N 0: off); most() is the most seen in flight since
+    the last hold (a fake's GET /__overlap). Not the API's: a test control."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.n, self.wait, self.inflight, self.top, self.reached = 0, 0.0, 0, 0, False
+
+    def hold(self, n, wait):
+        with self.cond:
+            self.n, self.wait, self.top, self.reached = n, float(wait), 0, False
+
+    def most(self):
+        with self.cond:
+            return self.top
+
+    @contextmanager
+    def request(self, wait=True):
+        """Around one API request, outside the fake's data lock; wait=False counts it
+        without holding it (a login every other request waits for)."""
+        with self.cond:
+            self.inflight += 1
+            self.top = max(self.top, self.inflight)
+            if self.inflight >= self.n > 1:
+                self.reached = True
+            self.cond.notify_all()
+            end = time.monotonic() + self.wait
+            while wait and self.n > 1 and not self.reached and time.monotonic() < end:
+                self.cond.wait(end - time.monotonic())
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.inflight -= 1
 
 
 class JSONHandler(BaseHTTPRequestHandler):

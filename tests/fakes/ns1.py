@@ -32,7 +32,7 @@ import time
 from urllib.parse import unquote, urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fakehttp import JSONHandler, serve  # noqa: E402
+from fakehttp import JSONHandler, Overlap, serve  # noqa: E402
 
 PORT, KEY = int(sys.argv[1]), sys.argv[2]
 
@@ -48,26 +48,7 @@ lock = threading.Lock()
 zones = {}
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500}
-overlap = {"hold": 0, "wait": 0.0, "inflight": 0, "most": 0, "reached": False}
-overlap_cond = threading.Condition()
-
-
-def overlap_enter():
-    """Counts a request in flight; with a hold, waits for the others (outside the API lock)."""
-    with overlap_cond:
-        overlap["inflight"] += 1
-        overlap["most"] = max(overlap["most"], overlap["inflight"])
-        if overlap["inflight"] >= overlap["hold"] > 1:
-            overlap["reached"] = True
-        overlap_cond.notify_all()
-        end = time.monotonic() + overlap["wait"]
-        while overlap["hold"] > 1 and not overlap["reached"] and time.monotonic() < end:
-            overlap_cond.wait(end - time.monotonic())
-
-
-def overlap_leave():
-    with overlap_cond:
-        overlap["inflight"] -= 1
+overlap = Overlap()
 bucket = {"tokens": float(LIMIT), "t": time.monotonic()}
 
 
@@ -173,11 +154,8 @@ class Handler(JSONHandler):
         body = self.rfile.read(n) if n else b""
         if url.path.startswith("/__"):
             return self.control(url, body)
-        overlap_enter()
-        try:
+        with overlap.request():
             self.api(method, url, body)
-        finally:
-            overlap_leave()
 
     def api(self, method, url, body):
         with lock:
@@ -290,8 +268,7 @@ class Handler(JSONHandler):
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
             if url.path == "/__overlap":
-                with overlap_cond:
-                    return self.send_json(200, {"most": overlap["most"]})
+                return self.send_json(200, {"most": overlap.most()})
             if url.path == "/__zone":
                 name = dict(x.split("=", 1) for x in url.query.split("&") if "=" in x).get("name", "")
                 z = zones.get(name.rstrip(".").lower())
@@ -301,8 +278,7 @@ class Handler(JSONHandler):
             if "zone" in b:
                 make_zone(b["zone"])
             if "hold" in b:
-                with overlap_cond:
-                    overlap.update(hold=b["hold"], wait=float(b.get("wait", 0)), most=0, reached=False)
+                overlap.hold(b["hold"], b.get("wait", 0))
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500))
             if "set" in b:
