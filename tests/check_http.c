@@ -8,6 +8,7 @@
 /* the worked example of docs/writing-a-provider.md, compiled and run here */
 #include "../docs/examples/provider-textzone.c"
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -342,6 +343,66 @@ START_TEST(test_oauth2_bearer)
 }
 END_TEST
 
+/*
+ * Four requests side by side whose token the server no longer takes (the fake holds each
+ * 401 until all four carry it): one new token serves them all, fetched by one thread
+ * while the others wait for it, and every request then succeeds with it.
+ */
+struct bearer_call {
+	struct zsync_http *h;
+	const char *url;
+	long status;
+	char auth[32];
+};
+
+static void *bearer_thread(void *arg)
+{
+	struct bearer_call *b = arg;
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	if (zsync_http_request(b->h, "GET", b->url, NULL, &r, &err) == 0) {
+		b->status = r.status;
+		snprintf(b->auth, sizeof(b->auth), "%s", json_string_value(json_object_get(r.json, "authorization")) ?: "");
+		zsync_http_resp_release(&r);
+	}
+	return NULL;
+}
+
+START_TEST(test_oauth2_side_by_side)
+{
+	struct zsync_http *h = client(0, 0);
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+	struct creds c = { url("/token?ttl=3600"), "s3cret", 0 };
+	char *u = url("/bearer?hold=4"), *rv = url("/revoke"), first[32];
+	struct bearer_call calls[4];
+	pthread_t th[4];
+
+	zsync_http_token_source(h, &(struct zsync_http_token_source){ fetch_token, &c });
+	ck_assert_int_eq(zsync_http_request(h, "GET", u, NULL, &r, &err), 0);
+	ck_assert_int_eq(r.status, 200);
+	snprintf(first, sizeof(first), "%s", json_string_value(json_object_get(r.json, "authorization")));
+	zsync_http_resp_release(&r);
+	ck_assert_int_eq(zsync_http_request(h, "POST", rv, NULL, &r, &err), 0);
+	zsync_http_resp_release(&r);
+	for (int i = 0; i < 4; i++) {
+		calls[i] = (struct bearer_call){ h, u, 0, "" };
+		ck_assert_int_eq(pthread_create(&th[i], NULL, bearer_thread, &calls[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(calls[i].status, 200);
+		ck_assert_str_eq(calls[i].auth, calls[0].auth); /* one new token for all */
+	}
+	ck_assert_str_ne(calls[0].auth, first);
+	ck_assert_int_eq(c.fetches, 2); /* the first token, and one after the four 401s */
+	zsync_http_free(h);
+	free(c.token_url);
+	free(u);
+	free(rv);
+}
+END_TEST
+
 START_TEST(test_aws_sigv4)
 {
 	struct zsync_http *h = client(0, 0);
@@ -493,6 +554,7 @@ int main(void)
 	tcase_add_test(tc, test_unanswered_write_not_resent);
 	tcase_add_test(tc, test_5xx_write_not_resent);
 	tcase_add_test(tc, test_oauth2_bearer);
+	tcase_add_test(tc, test_oauth2_side_by_side);
 	tcase_add_test(tc, test_aws_sigv4);
 	tcase_add_test(tc, test_sign_hook);
 	tcase_add_test(tc, test_example_provider);

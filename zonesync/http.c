@@ -45,6 +45,8 @@ struct zsync_http {
 	bool has_src;
 	char *token;                /* "Authorization: Bearer ..." */
 	double token_expiry;
+	/* which token this is (1 the first): threads refused with the same one renew it once */
+	unsigned long token_gen;
 };
 
 static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
@@ -209,8 +211,13 @@ static void rate_wait(struct zsync_http *h)
 	}
 }
 
-/* The bearer header, fetched or renewed when needed (force: after a 401). */
-static int bearer(struct zsync_http *h, bool force, char **hdr, struct zsync_err *err)
+/*
+ * The bearer header, fetched or renewed when needed, and *gen, which token it is. refused:
+ * the token *gen was refused (a 401): renewed unless another thread already did, since
+ * requests in flight side by side all get the 401 of one expired token and one new token
+ * serves them all.
+ */
+static int bearer(struct zsync_http *h, bool refused, unsigned long *gen, char **hdr, struct zsync_err *err)
 {
 	int ret = 0;
 
@@ -218,7 +225,7 @@ static int bearer(struct zsync_http *h, bool force, char **hdr, struct zsync_err
 	if (!h->has_src || fetching_token == h)
 		return 0;
 	zsync_lock(&h->token_lock);
-	if (force || !h->token || now_s() >= h->token_expiry - TOKEN_MARGIN) {
+	if ((refused && *gen == h->token_gen) || !h->token || now_s() >= h->token_expiry - TOKEN_MARGIN) {
 		char *tok = NULL;
 		long ttl = 0;
 		fetching_token = h;
@@ -235,8 +242,11 @@ static int bearer(struct zsync_http *h, bool force, char **hdr, struct zsync_err
 		h->token = zsync_xasprintf("Authorization: Bearer %s", tok);
 		wipe_free(tok);
 		h->token_expiry = now_s() + (ttl > 0 ? ttl : 3600);
+		h->token_gen++;
 	}
+	/* a copy: another thread may renew (and free) the token while this one sends it */
 	*hdr = zsync_xstrdup(h->token);
+	*gen = h->token_gen;
 out:
 	zsync_unlock(&h->token_lock);
 	return ret;
@@ -387,13 +397,13 @@ static int method_index(const char *m)
 
 /* Every header of one attempt: the client's, the session's, the token, the request's, the signature. */
 static int attempt_headers(struct zsync_http *h, const struct zsync_http_req *req, bool renew_token,
-			   struct curl_slist **out, struct zsync_err *err)
+			   unsigned long *token_gen, struct curl_slist **out, struct zsync_err *err)
 {
 	struct curl_slist *l = NULL;
 	char *tok = NULL, *line;
 	int ret;
 
-	if ((ret = bearer(h, renew_token, &tok, err)) < 0)
+	if ((ret = bearer(h, renew_token, token_gen, &tok, err)) < 0)
 		return ret;
 	line = zsync_xasprintf("Accept: %s", req->accept ? req->accept : "application/json");
 	l = curl_slist_append(l, line);
@@ -437,6 +447,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 {
 	const char *method = req->method, *url = req->url;
 	bool renew_token = false, renewed = false;
+	unsigned long token_gen = 0;
 	int ret = 0;
 
 	memset(resp, 0, sizeof(*resp));
@@ -450,7 +461,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 		bool retry;
 		double wait;
 
-		if ((ret = attempt_headers(h, req, renew_token, &hdrs, err)) < 0)
+		if ((ret = attempt_headers(h, req, renew_token, &token_gen, &hdrs, err)) < 0)
 			break;
 		renew_token = false;
 		rate_wait(h);

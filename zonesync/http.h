@@ -138,7 +138,9 @@ void zsync_http_retry_hook(struct zsync_http *h, zsync_http_retry_fn fn, void *u
  * server...). fetch puts a new token into *token (malloc'ed; http.c wipes and frees it)
  * and its lifetime into *ttl (seconds; 0: unknown, one hour assumed); it may send its own
  * requests with h (they carry no bearer token). A token is fetched before the first
- * request, again a minute before it expires, and once more after a 401.
+ * request, again a minute before it expires, and once more after a 401. One fetch at a
+ * time: threads that need a token meanwhile wait for it, and requests refused side by
+ * side with the same token bring one new token, not one each.
  */
 struct zsync_http_token_source {
 	int (*fetch)(void *ud, struct zsync_http *h, char **token, long *ttl, struct zsync_err *err);

@@ -19,6 +19,8 @@ lock = threading.Lock()
 zones = {}  # /zones/NAME: [etag number, text]
 state = {"connections": 0, "tokens_issued": 0, "valid_token": None, "flaky": 0, "requests": 0, "lost": 0,
          "hits": {}}
+refused = {"inflight": 0, "round": 0}  # /bearer requests being refused; holds released
+refused_cond = threading.Condition()
 
 
 def sigv4_check(method, path, query, headers, body):
@@ -141,6 +143,18 @@ class Handler(BaseHTTPRequestHandler):
             with lock:
                 ok = state["valid_token"] and headers.get("authorization") == "Bearer " + state["valid_token"]
             if not ok:
+                # ?hold=N: a refused request waits (10 s at most) until N refused ones are in
+                # flight, so that a client's requests all carry the token before any renews it
+                hold = int(urllib.parse.parse_qs(url.query).get("hold", ["0"])[0])
+                with refused_cond:
+                    r = refused["round"]
+                    refused["inflight"] += 1
+                    if refused["inflight"] >= hold:
+                        refused["round"] += 1
+                        refused_cond.notify_all()
+                    else:
+                        refused_cond.wait_for(lambda: refused["round"] != r, timeout=10)
+                    refused["inflight"] -= 1
                 return self.reply(401, {"error": "invalid_token"})
             return self.reply(200, {"authorization": headers["authorization"]})
         if url.path.startswith("/sigv4"):
