@@ -96,7 +96,10 @@ static int call(struct ns1 *n, const char *method, const char *path, json_t *bod
 	if (ret < 0)
 		return ret;
 	pace(&r);
-	if (r.status < 200 || r.status > 299) {
+	if (r.status == 404 && r.resent && !strcmp(method, "DELETE")) {
+		/* sent again after a 5xx or a lost answer that had done it: gone, as asked */
+		*out = json_object();
+	} else if (r.status < 200 || r.status > 299) {
 		const char *msg = json_string_value(json_object_get(r.json, "message"));
 		if (msg)
 			ret = zsync_err_set(err, r.status == 404 ? ZSYNC_ENOTFOUND : ZSYNC_EIO, "HTTP %ld: %.400s%s", r.status,

@@ -446,7 +446,7 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 		    struct zsync_err *err)
 {
 	const char *method = req->method, *url = req->url;
-	bool renew_token = false, renewed = false;
+	bool renew_token = false, renewed = false, maybe_done = false;
 	unsigned long token_gen = 0;
 	int ret = 0;
 
@@ -569,8 +569,12 @@ int zsync_http_send(struct zsync_http *h, const struct zsync_http_req *req, stru
 			resp->etag = s.etag;
 			resp->rate = s.rate;
 			resp->json = s.len ? json_loadb(resp->body, s.len, 0, NULL) : NULL;
+			resp->resent = maybe_done;
 			break;
 		}
+		if (rc != CURLE_OK ? sent_unanswered(method, rc, req_size) :
+		    status >= 500 && !refused_unperformed(status, &s))
+			maybe_done = true;
 		/* exponential backoff with jitter; the server's Retry-After wins when longer */
 		uint32_t r = 0;
 		if (getrandom(&r, sizeof(r), 0) != sizeof(r))

@@ -55,6 +55,10 @@ struct zsync_http_resp {
 	char *content_type;    /* Content-Type header, if any */
 	char *etag;            /* ETag header, if any (for If-Match on the next write) */
 	struct zsync_strlist rate; /* the X-RateLimit-* header lines, if any: zsync_http_resp_header */
+	/* an earlier attempt of this request was sent in full and may have been done (a 5xx
+	 * that does not say it was refused, or no answer): a retried DELETE then finding
+	 * nothing to delete found its own work */
+	bool resent;
 };
 
 int zsync_http_new(struct zsync_http **out, const struct zsync_http_opts *opts,

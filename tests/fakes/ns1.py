@@ -15,7 +15,8 @@ X-RateLimit-By/-Limit/-Remaining/-Period (a token bucket of --rate-limit request
 refilled over --rate-period seconds); over it, 429.
 
 Test controls (not NS1's), JSON to POST /__control: {"zone": NAME}; {"fail_next": K,
-"status": 429|500|503|"garbage"|"drop"}; {"set": {"zone", "domain", "type", "ttl",
+"status": 429|500|503|"garbage"|"drop"}; {"fail_after_next": K, "status": 5xx[, "method": M]}: the
+next K API requests (with method M) are done, then answered with that status; {"set": {"zone", "domain", "type", "ttl",
 "answers"}} ("answers": null deletes); {"hold": N, "wait": S}: each API request waits (up
 to S seconds, until one of them saw N in flight) for N to be in flight at once, so that a
 client's overlapping requests show (N 0: off). GET /__requests, GET /__invalid,
@@ -49,6 +50,7 @@ zones = {}
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500}
 overlap = Overlap()
+after = {"n": 0, "status": 500, "method": None}
 bucket = {"tokens": float(LIMIT), "t": time.monotonic()}
 
 
@@ -201,6 +203,10 @@ class Handler(JSONHandler):
                 elif body:
                     raise Invalid("%s takes no body" % name)
                 status, out = self.operation(name, p, obj)
+                if after["n"] > 0 and after["method"] in (None, method):
+                    # done, then answered with an error (a gateway that lost the answer)
+                    after["n"] -= 1
+                    raise Fail(int(after["status"]), "internal error")
                 return self.send_json(status, out, headers=hdrs)
             except Invalid as e:
                 msg = "%s %s: %s" % (method, self.path, e)
@@ -281,6 +287,8 @@ class Handler(JSONHandler):
                 overlap.hold(b["hold"], b.get("wait", 0))
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500))
+            if "fail_after_next" in b:
+                after.update(n=b["fail_after_next"], status=b.get("status", 500), method=b.get("method"))
             if "set" in b:
                 s = b["set"]
                 z = zones[s["zone"].rstrip(".").lower()]

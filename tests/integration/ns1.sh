@@ -125,6 +125,15 @@ control '{"fail_next": 5, "status": "drop"}'
 expect_exit 3 "a dropped connection" Z plan
 contains "named" "$OUT" "provider 'ns1': zone 'example.com.': GET http://127.0.0.1:$PORT/v1/zones/example.com"
 control '{"fail_next": 0}'
+# a DELETE that NS1 did but answered 500: sent again (a DELETE done twice is done once),
+# its 404 "record not found" is the record gone, as asked, not a failure
+sed -i '/^new1 IN A 192.0.2.101$/d' "$R/zones/example.com.zone"
+git_commit "$R" "delete new1"
+control '{"fail_after_next": 1, "status": 500, "method": "DELETE"}'
+expect_exit 0 "a DELETE done, answered 500, then 404 when sent again: applied" Z apply
+same "it was sent twice" "$(curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x.get("method") == "DELETE" and x.get("path", "").endswith("/new1.example.com/A")))')" "2"
+same "the record is gone" "$(record example.com. new1.example.com A)" ""
+expect_exit 0 "in sync after it" Z plan --exit-code
 NS1_KEY=not-the-key expect_exit 3 "a wrong key" Z plan
 contains "explained" "$OUT" "HTTP 401: Unauthorized (check api_key and its zone permissions)"
 check "the key is not printed" sh -c "! printf '%s' \"\$1\" | grep -q -e not-the-key -e '$NS1_KEY'" _ "$OUT"
