@@ -283,6 +283,44 @@ ZONE
 expect_exit 2 "verify --delegation: the chain ends at the bound" Z verify --delegation
 contains "says where it stopped and why" "$OUT" \
 	"example.com. delegation: NOT FOUND: ns.e.name. (a nameserver of biz., no glue): more than 4 lookups of nameservers without glue nested (give --parent)"
+# a delegation that is right in every part, with no lame provider configured: the only exit
+# code that says so (the ones above would be 2 from the lame provider alone)
+check "the root delegates com. with glue again" root_zone 5 <<ZONE
+com. IN NS a.nic.com.
+a.nic.com. IN A 127.0.0.3
+org. IN NS a.nic.org.
+a.nic.org. IN A 127.0.0.4
+ZONE
+sed -i 's/^providers = \["bind", "knot", "pdns", "cf", "lame"\]$/providers = ["bind", "knot", "pdns", "cf"]/' "$CFG"
+# com_zone SERIAL: com. delegating example.com. to every provider's names, with glue and
+# both signers' DS, less the NS names given as arguments
+com_zone() {
+	local serial=$1 n
+	shift
+	{
+		printf '$TTL 300\n@ IN SOA a.nic.com. hostmaster.nic.com. %s 3600 600 86400 300\n' "$serial"
+		printf '@ IN NS a.nic.com.\na.nic IN A 127.0.0.3\n'
+		for n in ns1.example.com. ns2.example.com. knot1.example.org. pdns1.example.net. pdns2.example.net. \
+			ada.ns.cloudflare.com. bob.ns.cloudflare.com.; do
+			case " $* " in *" $n "*) continue;; esac
+			printf 'example IN NS %s\n' "$n"
+		done
+		printf 'ns1.example IN A 192.0.2.53\nns2.example IN A 198.51.100.53\n'
+		printf 'example IN DS %s\nexample IN DS %s\n' "$WANT_DS" "$KNOT_DS"
+	} > "$T/com/zones/com.zone"
+	knotc -c "$T/com/knot.conf" zone-reload com. >/dev/null || return 1
+	for _ in $(seq 1 100); do
+		[ "$(dig @127.0.0.3 -p "$HPORT" +norec +short com SOA | cut -d' ' -f3)" = "$serial" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "com. delegates example.com. to every provider, with glue and both DS" com_zone 2
+expect_exit 0 "verify --delegation: a right delegation from the root" Z verify --delegation
+contains "the verdict" "$OUT" "example.com. delegation @127.0.0.3:$HPORT: consistent (7 NS)"
+check "com. forgets knot's name" com_zone 3 knot1.example.org.
+expect_exit 2 "verify --delegation: one provider's name missing is a mismatch by itself" Z verify --delegation
+contains "says which" "$OUT" "    knot1.example.org. (knot): not in the delegation: resolvers never ask it"
 sed -i "s|^root_hints = .*|root_hints = \"$T/no-such.hints\"|" "$CFG"
 expect_exit 2 "root hints that cannot be read" Z verify --delegation
 contains "say so, and what to do" "$OUT" "cannot read the root hints $T/no-such.hints: No such file or directory (install dns-root-data, set [verify] root_hints, or give --parent)"
