@@ -38,6 +38,9 @@ struct job {
 	struct zsync_strlist problems;
 	/* RRsets that matched only in the provider's declared form, per normaliser of pol */
 	size_t normalised[64];
+	/* RRsets that matched with their TTL raised to the provider's minimum or lowered to
+	 * its maximum (zsync_diff_ttl): a normalisation too, shown as one */
+	size_t ttl_raised, ttl_lowered;
 	struct zsync_zone *norm_zone; /* git's RRsets in that form (zsync_diff_normalise) */
 	/* for the comparison of providers with each other: which of git's RRsets (by their
 	 * index in canonical order) this server was asked for, and what it served where that
@@ -72,13 +75,26 @@ static char *rrset_line(const struct zsync_rrset *r, uint32_t ttl)
 	return out;
 }
 
-/* "3 TXT RRsets served with their strings joined (declared by provider 'cf')"; caller frees. */
-static char *normalised_line(const struct job *j, size_t k)
+/* Every form other than git's that a job accepted, a line each ("3 TXT RRsets served with
+ * their strings joined (declared by provider 'cf')", "2 RRsets served with the TTL raised
+ * to 60, the minimum of provider 'cf'"), into out. */
+static void normalised_lines(const struct job *j, struct zsync_strlist *out)
 {
 	char type[32];
-	return zsync_xasprintf("%zu %s RRset%s served %s (declared by provider '%s')", j->normalised[k],
-			       zsync_type_to_text(j->pol.normalisers[k].rrtype, type, sizeof(type)),
-			       j->normalised[k] == 1 ? "" : "s", j->pol.normalisers[k].served, j->pc->name);
+	for (size_t k = 0; k < 64; k++)
+		if (j->normalised[k])
+			zsync_strlist_add_owned(out, zsync_xasprintf(
+				"%zu %s RRset%s served %s (declared by provider '%s')", j->normalised[k],
+				zsync_type_to_text(j->pol.normalisers[k].rrtype, type, sizeof(type)),
+				j->normalised[k] == 1 ? "" : "s", j->pol.normalisers[k].served, j->pc->name));
+	if (j->ttl_raised)
+		zsync_strlist_add_owned(out, zsync_xasprintf(
+			"%zu RRset%s served with the TTL raised to %u, the minimum of provider '%s'",
+			j->ttl_raised, j->ttl_raised == 1 ? "" : "s", j->pol.ttl_min, j->pc->name));
+	if (j->ttl_lowered)
+		zsync_strlist_add_owned(out, zsync_xasprintf(
+			"%zu RRset%s served with the TTL lowered to %u, the maximum of provider '%s'",
+			j->ttl_lowered, j->ttl_lowered == 1 ? "" : "s", j->pol.ttl_max, j->pc->name));
 }
 
 /* The delegation point (non-apex NS owner) at or above name, or NULL. */
@@ -152,6 +168,10 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want, size_t id
 		j->matched++;
 		if (used && used - j->pol.normalisers < 64)
 			j->normalised[used - j->pol.normalisers]++;
+		if (!deleg && ttl > want->ttl)
+			j->ttl_raised++;
+		else if (!deleg && ttl < want->ttl)
+			j->ttl_lowered++;
 	}
 	zsync_dns_answer_release(&a);
 }
@@ -316,14 +336,14 @@ static void print_markdown(const struct pool *pool, size_t good, size_t skipped)
 		if (pool->jobs[i].strict_note)
 			printf("\n_`%s` at %s @`%s`: %s._\n", pool->jobs[i].zc->name, pool->jobs[i].pc->name,
 			       pool->jobs[i].server, pool->jobs[i].strict_note);
-	for (size_t i = 0; i < pool->n; i++)
-		for (size_t k = 0; k < 64; k++)
-			if (pool->jobs[i].normalised[k]) {
-				char *u = normalised_line(&pool->jobs[i], k);
-				printf("\n_`%s` at %s @`%s`: normalised: %s._\n", pool->jobs[i].zc->name,
-				       pool->jobs[i].pc->name, pool->jobs[i].server, u);
-				free(u);
-			}
+	for (size_t i = 0; i < pool->n; i++) {
+		struct zsync_strlist nl = { 0 };
+		normalised_lines(&pool->jobs[i], &nl);
+		for (size_t k = 0; k < nl.n; k++)
+			printf("\n_`%s` at %s @`%s`: normalised: %s._\n", pool->jobs[i].zc->name,
+			       pool->jobs[i].pc->name, pool->jobs[i].server, nl.v[k]);
+		zsync_strlist_release(&nl);
+	}
 	if (skipped)
 		printf("\nSome providers have no `nameservers` configured and were not verified.\n");
 }
@@ -615,12 +635,11 @@ static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const
 				json_object_set_new(jo, "strict_note", json_string(j->strict_note));
 			if (j->apex_ns)
 				json_object_set_new(jo, "apex_ns", json_string(j->apex_ns));
-			for (size_t k = 0; k < 64; k++)
-				if (j->normalised[k]) {
-					char *u = normalised_line(j, k);
-					json_array_append_new(nl, json_string(u));
-					free(u);
-				}
+			struct zsync_strlist lines = { 0 };
+			normalised_lines(j, &lines);
+			for (size_t k = 0; k < lines.n; k++)
+				json_array_append_new(nl, json_string(lines.v[k]));
+			zsync_strlist_release(&lines);
 			json_object_set_new(jo, "normalised", nl);
 			continue;
 		}
@@ -636,12 +655,13 @@ static int verify_round(struct zsync_config *cfg, struct zsync_tree *tree, const
 			       j->na ? ", some not applicable" : "");
 		for (size_t k = 0; k < j->problems.n; k++)
 			printf("    %s\n", j->problems.v[k]);
-		for (size_t k = 0; k < 64 && !o->quiet; k++)
-			if (j->normalised[k]) {
-				char *u = normalised_line(j, k);
-				printf("    normalised: %s\n", u);
-				free(u);
-			}
+		if (!o->quiet) {
+			struct zsync_strlist nl = { 0 };
+			normalised_lines(j, &nl);
+			for (size_t k = 0; k < nl.n; k++)
+				printf("    normalised: %s\n", nl.v[k]);
+			zsync_strlist_release(&nl);
+		}
 		if (j->strict_note && !o->quiet)
 			printf("    note: %s\n", j->strict_note);
 	}

@@ -27,6 +27,7 @@ cleanup() {
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/root" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/com" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/org" >/dev/null 2>&1
+	[ -d "$T/ttl" ] && bash "$TOP/tests/servers/stop-knot.sh" "$T/ttl" >/dev/null 2>&1
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -326,6 +327,41 @@ expect_exit 2 "root hints that cannot be read" Z verify --delegation
 contains "say so, and what to do" "$OUT" "cannot read the root hints $T/no-such.hints: No such file or directory (install dns-root-data, set [verify] root_hints, or give --parent)"
 sed -i "s|^root_hints = .*|root_hints = \"$T/root.hints\"|" "$CFG"
 write_cfg union
+
+# a TTL below Cloudflare's minimum (60) is served raised to it: verify accepts it as a
+# normalisation and says so (a knotd on 127.0.0.1 stands for Cloudflare's nameservers)
+take_port TPORT || exit 1
+mkdir -p "$T/ttl/zones"
+new_repo "$T/ttlrepo"
+printf '$TTL 300\n@ IN SOA ns.ttl.test. h.ttl.test. 1 3600 600 86400 300\n@ IN NS ns.ttl.test.\nns IN A 192.0.2.1\nfast 30 IN A 192.0.2.2\nslow 90000 IN A 192.0.2.3\n' > "$T/ttlrepo/zones/ttl.test.zone"
+git_commit "$T/ttlrepo" ttl
+sed 's/^fast 30 /fast 60 /; s/^slow 90000 /slow 86400 /' "$T/ttlrepo/zones/ttl.test.zone" > "$T/ttl/zones/ttl.test.zone"
+ZONES="ttl.test" bash "$TOP/tests/servers/start-knot.sh" "$T/ttl" "$TPORT" >/dev/null || exit 1
+cat > "$T/ttl.toml" <<CONF
+[repo]
+path = "$T/ttlrepo"
+[state]
+path = "$T/ttl.db"
+[providers.cf]
+type = "cloudflare"
+url = "http://127.0.0.1:$CPORT/client/v4"
+api_token = "env:CF_TOKEN"
+nameservers = ["127.0.0.1:$TPORT"]
+[[zones]]
+name = "ttl.test"
+providers = ["cf"]
+CONF
+expect_exit 0 "verify: TTLs served at Cloudflare's minimum and maximum" "$ZONESYNC" -c "$T/ttl.toml" --no-color verify
+contains "the raised TTL is shown as a normalisation" "$OUT" "    normalised: 1 RRset served with the TTL raised to 60, the minimum of provider 'cf'"
+contains "and the lowered one" "$OUT" "    normalised: 1 RRset served with the TTL lowered to 86400, the maximum of provider 'cf'"
+expect_exit 0 "verify --json" "$ZONESYNC" -c "$T/ttl.toml" verify --json
+same "JSON: both in normalised" "$(printf '%s' "$OUT" | python3 -c 'import json,sys; print(len([n for n in json.load(sys.stdin)[0]["normalised"] if "TTL" in n]))')" 2
+sed -i 's/^fast 60 /fast 61 /' "$T/ttl/zones/ttl.test.zone"
+knotc -c "$T/ttl/knot.conf" zone-reload ttl.test. >/dev/null
+for _ in $(seq 1 50); do [ "$(dig @127.0.0.1 -p "$TPORT" +norec +noall +answer fast.ttl.test A | awk '{print $2}')" = 61 ] && break; sleep 0.05; done
+expect_exit 2 "verify: a TTL that is neither git's nor the clamped one differs" "$ZONESYNC" -c "$T/ttl.toml" --no-color verify
+contains "says what was served" "$OUT" "fast.ttl.test. A: different: served 61 192.0.2.2; git says 60 192.0.2.2"
+bash "$TOP/tests/servers/stop-knot.sh" "$T/ttl" >/dev/null 2>&1
 
 # a provider that cannot tell its nameservers: the union lacks them, and every provider says so
 curl -s -X POST "http://127.0.0.1:$CPORT/__control" -d '{"fail_next": 100, "status": 500}' >/dev/null
