@@ -267,8 +267,11 @@ static void run_job(struct job *j)
 			j->na++;
 			continue;
 		}
-		j->asked[i / 8] |= (uint8_t)(1u << (i % 8));
 		check_rrset(j, r, i);
+		/* asked and answered: an RRset whose query failed (the server stopped answering
+		 * here) must not count as served the way git has it */
+		if (!j->unreachable)
+			j->asked[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
 	if (j->strict && !j->unreachable)
 		find_extras(j);
@@ -455,7 +458,7 @@ static void compare_providers(struct pool *pool, const struct zsync_verify_opts 
 					const char *st = served_state(js[k], idx[r]);
 					printf(" ");
 					if (!st)
-						printf("n/a");
+						printf("%s", js[k]->unreachable ? "no answer" : "n/a");
 					else if (!*st)
 						printf("as git");
 					else {
@@ -484,7 +487,7 @@ static void compare_providers(struct pool *pool, const struct zsync_verify_opts 
 				for (size_t k = 0; k < nj; k++) {
 					const char *st = served_state(js[k], idx[r]);
 					printf("%s %s @%s: %s", k ? ";" : "", js[k]->pc->name, js[k]->server,
-					       !st ? "n/a" : *st ? st : "as git");
+					       !st ? (js[k]->unreachable ? "no answer" : "n/a") : *st ? st : "as git");
 				}
 				printf("\n");
 			}

@@ -142,6 +142,23 @@ expect_exit 2 "verify --format markdown" Z verify --format markdown
 contains "markdown: the matrix" "$OUT" "| RRset | bind @\`127.0.0.1:$BPORT\` | knot @\`127.0.0.1:$KPORT\` | pdns @\`127.0.0.1:$PPORT\` |"
 contains "markdown: the disagreeing row" "$OUT" "| \`api.example.com. A\` | as git | \`300 192.0.2.99\` | as git |"
 contains "markdown: the serial spread" "$OUT" "3 servers; SOA serials"
+# a server that stops answering at the very RRset the others disagree on: its column says it
+# gave no answer there, not that it serves git's data (pdns asked through a relay that goes
+# silent after K queries; K found from a first run through it)
+take_port RLPORT || exit 1
+sed "s/^nameservers = \[\"127.0.0.1:$PPORT\"\]$/nameservers = [\"127.0.0.1:$RLPORT\"]/" "$CFG" > "$T/relay.toml"
+relay() { python3 "$TOP/tests/fakes/dnsrelay.py" "$RLPORT" "$PPORT" "$1" "$T/relay-$1.log" </dev/null & RELAY=$!; sleep 0.3; }
+relay 100000
+"$ZONESYNC" -c "$T/relay.toml" --no-color verify >/dev/null 2>&1
+kill "$RELAY"; wait "$RELAY" 2>/dev/null
+K=$(awk '$2 == "api.example.com." && $3 == 1 { print $1; exit }' "$T/relay-100000.log")
+check "the relay saw the query for api.example.com. A" test -n "$K"
+relay "$K"
+expect_exit 2 "verify: pdns stops answering at api.example.com. A" "$ZONESYNC" -c "$T/relay.toml" --no-color verify --timeout 300
+kill "$RELAY"; wait "$RELAY" 2>/dev/null
+contains "pdns is unreachable" "$OUT" "example.com. pdns @127.0.0.1:$RLPORT: UNREACHABLE"
+contains "and its column says it did not answer there" "$OUT" \
+	"    api.example.com. A: bind @127.0.0.1:$BPORT: as git; knot @127.0.0.1:$KPORT: 300 192.0.2.99; pdns @127.0.0.1:$RLPORT: no answer"
 expect_exit 0 "apply repairs it" Z apply
 expect_exit 0 "and verify agrees again" Z verify
 contains "they agree" "$OUT" "example.com.: 3 servers compared: agree on every RRset of git"
