@@ -5,6 +5,8 @@
  * edit makes the change fail instead of being overwritten). Auth: a service account's JSON
  * key, whose RS256-signed JWT (gnutls) is exchanged for an access token at token_url
  * (RFC 7523), cached and renewed by the HTTP client's token source; or an access token.
+ * Calls for different zones may overlap (ZSYNC_CAP_CONCURRENT): what fetch learns for the
+ * apply (the managed zone's name, the record sets as returned) is kept per zone.
  */
 #include "provider.h"
 #include "support.h"
@@ -36,11 +38,27 @@ struct gcloud {
 	char *access;     /* or an access token (secret) */
 	bool wait_done;
 	long timeout;
-	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
-	char *mz;         /* the managed zone's name */
-	json_t *sets;     /* the record sets as Cloud DNS returned them */
-	size_t foreign;
+	struct zsync_provider_states states; /* zone -> struct g_state */
 };
+
+/* What fetch learnt about one zone for its apply. */
+struct g_state {
+	char *mz;   /* the managed zone's name */
+	/* the record sets as Cloud DNS returned them (name, type, ttl, rrdatas), compact JSON
+	 * text: a deletion must repeat them exactly, and text is a fraction of jansson's
+	 * objects for the zones of a run that wait for their apply */
+	char *sets;
+};
+
+static void state_free(void *p)
+{
+	struct g_state *st = p;
+	if (!st)
+		return;
+	free(st->mz);
+	free(st->sets);
+	free(st);
+}
 
 /* ---- the token source: a JWT bearer grant signed with the service account's key ---- */
 
@@ -133,8 +151,7 @@ static void g_close(void *priv)
 	free(g->email);
 	zsync_config_secret_free(g->pem);
 	zsync_config_secret_free(g->access);
-	free(g->mz);
-	json_decref(g->sets);
+	zsync_provider_states_release(&g->states);
 	free(g);
 }
 
@@ -154,6 +171,8 @@ static int g_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	char *key = NULL, *base = NULL, *esc;
 	json_t *kj = NULL;
 	int ret;
+
+	zsync_provider_states_init(&g->states, state_free);
 
 	if (zsync_config_has(conf, "credentials") == zsync_config_has(conf, "access_token")) {
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "set one of credentials (a service account key) or access_token");
@@ -263,7 +282,8 @@ static bool next_page(json_t *res, char **token)
 	return *token != NULL;
 }
 
-static int find_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
+/* The managed zone serving zone publicly: its name into *mz (malloc'ed). */
+static int find_zone(struct gcloud *g, const char *zone, char **mz, struct zsync_err *err)
 {
 	char *esc = zsync_http_escape(zone), *path = zsync_xasprintf("/managedZones?dnsName=%s", esc);
 	json_t *res, *z;
@@ -281,8 +301,7 @@ static int find_zone(struct gcloud *g, const char *zone, struct zsync_err *err)
 		const char *name = json_string_value(json_object_get(z, "name"));
 		if (dn && name && !strcasecmp(dn, zone) && !(vis && !strcmp(vis, "private")) &&
 		    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-") == strlen(name)) {
-			free(g->mz);
-			g->mz = zsync_xstrdup(name);
+			*mz = zsync_xstrdup(name);
 			ret = 0;
 			break;
 		}
@@ -325,8 +344,11 @@ static int g_nameservers(void *priv, const struct zsync_provider_conf *conf, con
 	return ret;
 }
 
-/* One record set into the zone model; 1 when it is not zone data zonesync manages. */
-static int read_set(struct gcloud *g, struct zsync_zone *z, json_t *rs, struct zsync_err *err)
+/*
+ * One record set into the zone model, and into kept as a deletion would repeat it; 1 when
+ * it is not zone data zonesync manages.
+ */
+static int read_set(json_t *kept, struct zsync_zone *z, json_t *rs, struct zsync_err *err)
 {
 	const char *name = json_string_value(json_object_get(rs, "name"));
 	const char *type = json_string_value(json_object_get(rs, "type"));
@@ -341,10 +363,8 @@ static int read_set(struct gcloud *g, struct zsync_zone *z, json_t *rs, struct z
 	if (!name || !type || zsync_name_from_text(name, NULL, owner) < 0 ||
 	    !zsync_name_in_zone(owner, zsync_zone_origin(z)))
 		return zsync_err_set(err, ZSYNC_EINVAL, "a record set with a bad name '%.300s'", name ? name : "");
-	if (json_object_get(rs, "routingPolicy") || zsync_type_from_text(type, &t) < 0 || !json_array_size(datas)) {
-		g->foreign++;
+	if (json_object_get(rs, "routingPolicy") || zsync_type_from_text(type, &t) < 0 || !json_array_size(datas))
 		return 1;
-	}
 	if (!json_is_integer(ttl) || json_integer_value(ttl) < 0 || json_integer_value(ttl) > INT32_MAX)
 		return zsync_err_set(err, ZSYNC_EINVAL, "record set %s %s: no TTL", name, type);
 	zsync_name_to_text(owner, owner_txt, sizeof(owner_txt));
@@ -363,31 +383,34 @@ static int read_set(struct gcloud *g, struct zsync_zone *z, json_t *rs, struct z
 		zsync_err_prefix(err, "record set %s %s cannot be read", name, type);
 		ret = ZSYNC_EINVAL;
 	} else {
-		json_array_append(g->sets, rs);
+		json_array_append_new(kept, json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(rs, "name"), "type",
+						      json_object_get(rs, "type"), "ttl", ttl, "rrdatas", datas));
 	}
 	free(text);
 	return ret;
 }
 
-static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+/* The zone as Cloud DNS serves it, and what its apply needs (*st, the caller's). */
+static int read_zone(struct gcloud *g, const char *zone, struct zsync_zone **out, struct g_state **st,
+		     struct zsync_err *err)
 {
-	struct gcloud *g = priv;
 	struct zsync_zone *z = NULL;
-	char *token = NULL;
+	char *token = NULL, *mz = NULL;
+	json_t *kept = NULL;
 	int ret;
 
 	*out = NULL;
-	json_decref(g->sets);
-	g->sets = json_array();
-	g->foreign = 0;
-	snprintf(g->zone, sizeof(g->zone), "%s", zone);
-	if ((ret = find_zone(g, zone, err)) < 0)
+	*st = NULL;
+	if ((ret = find_zone(g, zone, &mz, err)) < 0)
 		return ret;
-	if (!(z = zsync_zone_new(zone, err)))
-		return ZSYNC_EINVAL;
+	if (!(z = zsync_zone_new(zone, err))) {
+		ret = ZSYNC_EINVAL;
+		goto fail;
+	}
+	kept = json_array();
 	for (size_t page = 0; page < 100000; page++) {
 		char *tok = token ? zsync_http_escape(token) : NULL;
-		char *path = zsync_xasprintf("/managedZones/%s/rrsets?maxResults=%d%s%s", g->mz, PAGE,
+		char *path = zsync_xasprintf("/managedZones/%s/rrsets?maxResults=%d%s%s", mz, PAGE,
 					     tok ? "&pageToken=" : "", tok ? tok : "");
 		json_t *res, *rs;
 		size_t i;
@@ -402,7 +425,7 @@ static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			goto fail;
 		}
 		json_array_foreach(json_object_get(res, "rrsets"), i, rs) {
-			if ((ret = read_set(g, z, rs, err)) < 0) {
+			if ((ret = read_set(kept, z, rs, err)) < 0) {
 				json_decref(res);
 				goto fail;
 			}
@@ -411,11 +434,28 @@ static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			break;
 	}
 	free(token);
+	*st = zsync_xcalloc(1, sizeof(**st));
+	(*st)->mz = mz;
+	(*st)->sets = json_dumps(kept, JSON_COMPACT);
+	json_decref(kept);
 	*out = z;
 	return 0;
 fail:
 	free(token);
+	free(mz);
+	json_decref(kept);
 	zsync_zone_free(z);
+	return ret;
+}
+
+static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+{
+	struct gcloud *g = priv;
+	struct g_state *st = NULL;
+	int ret = read_zone(g, zone, out, &st, err);
+
+	/* a failed read leaves nothing of the zone for an apply, not an older read's state */
+	zsync_provider_states_put(&g->states, zone, st);
 	return ret;
 }
 
@@ -453,19 +493,17 @@ static int g_list_zones(void *priv, struct zsync_strlist *out, struct zsync_err 
 /* ---- writing ------------------------------------------------------------------------- */
 
 /* The record set (owner, type) as Cloud DNS returned it: a deletion must match it exactly. */
-static json_t *current_set(struct gcloud *g, const uint8_t *owner, uint16_t type)
+static json_t *current_set(json_t *sets, const uint8_t *owner, uint16_t type)
 {
 	json_t *rs;
 	size_t i;
-	json_array_foreach(g->sets, i, rs) {
+	json_array_foreach(sets, i, rs) {
 		uint8_t w[ZSYNC_NAME_MAXLEN];
 		uint16_t t;
 		if (zsync_name_from_text(json_string_value(json_object_get(rs, "name")), NULL, w) == 0 &&
 		    zsync_type_from_text(json_string_value(json_object_get(rs, "type")), &t) == 0 && t == type &&
 		    zsync_name_equal(w, owner))
-			return json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(rs, "name"), "type",
-					 json_object_get(rs, "type"), "ttl", json_object_get(rs, "ttl"), "rrdatas",
-					 json_object_get(rs, "rrdatas"));
+			return json_incref(rs);
 	}
 	return NULL;
 }
@@ -487,13 +525,13 @@ static json_t *desired_set(const struct zsync_rrset *r, uint32_t ttl)
 /* changes.get of the change just made: "done" when Cloud DNS serves it. */
 struct change_ref {
 	struct gcloud *g;
-	const char *id;
+	const char *mz, *id;
 };
 
 static int change_done(void *ud, bool *done, struct zsync_err *err)
 {
 	struct change_ref *c = ud;
-	char *path = zsync_xasprintf("/managedZones/%s/changes/%s", c->g->mz, c->id);
+	char *path = zsync_xasprintf("/managedZones/%s/changes/%s", c->mz, c->id);
 	json_t *res;
 	int ret = call(c->g, "GET", path, NULL, &res, err);
 
@@ -549,26 +587,35 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 {
 	struct gcloud *g = priv;
 	const struct zsync_changeset *cs = req->changes;
-	json_t *adds = json_array(), *dels = json_array(), *body, *res = NULL;
+	struct g_state *st = zsync_provider_states_take(&g->states, req->zone);
+	json_t *adds = json_array(), *dels = json_array(), *sets = NULL, *body, *res = NULL;
 	int ret = 0;
 
-	/* what apply needs is the last zone read's: another one is read again */
-	if ((ret = zsync_provider_refetch(g_fetch, priv, g->zone, req, err)) < 0) {
-		json_decref(adds);
-		json_decref(dels);
-		return ret;
-	}
 	if (req->create_zone) {
 		struct zsync_zone *z = NULL;
-		if ((ret = create_zone(g, req->zone, err)) < 0 || (ret = g_fetch(g, req->zone, &z, err)) < 0)
+		state_free(st);
+		st = NULL;
+		if ((ret = create_zone(g, req->zone, err)) < 0 || (ret = read_zone(g, req->zone, &z, &st, err)) < 0)
 			goto out;
 		zsync_zone_free(z);
+	} else if (!st) {
+		/* not read here, or an earlier apply took what its read learnt: read it again */
+		if ((ret = zsync_provider_refetch(g_fetch, priv, "", req, err)) < 0)
+			goto out;
+		if (!(st = zsync_provider_states_take(&g->states, req->zone))) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "nothing of the zone's read was kept for its apply");
+			goto out;
+		}
+	}
+	if (!(sets = json_loads(st->sets, 0, NULL))) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "the record sets read cannot be parsed again");
+		goto out;
 	}
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct zsync_change *ch = &cs->v[i];
 		const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
 		/* after a zone was created, its own SOA and NS are what a change replaces */
-		json_t *cur = current_set(g, any->owner, any->type);
+		json_t *cur = current_set(sets, any->owner, any->type);
 		if (cur)
 			json_array_append_new(dels, cur);
 		if (ch->new)
@@ -578,7 +625,7 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		goto out;
 	body = json_pack("{s:O, s:O}", "additions", adds, "deletions", dels);
 	{
-		char *path = zsync_xasprintf("/managedZones/%s/changes", g->mz);
+		char *path = zsync_xasprintf("/managedZones/%s/changes", st->mz);
 		ret = call(g, "POST", path, body, &res, err);
 		free(path);
 	}
@@ -586,10 +633,13 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		name_the_rrset(err, adds, dels);
 	json_decref(body);
 	if (ret == 0 && (g->wait_done || req->wait_served) && json_is_string(json_object_get(res, "id"))) {
-		struct change_ref c = { g, json_string_value(json_object_get(res, "id")) };
+		struct change_ref c = { g, st->mz, json_string_value(json_object_get(res, "id")) };
 		ret = zsync_provider_poll(change_done, &c, g->timeout * 4.0, err);
 	}
 out:
+	/* what the read learnt is spent: the change replaced the sets it names */
+	state_free(st);
+	json_decref(sets);
 	json_decref(res);
 	json_decref(adds);
 	json_decref(dels);
@@ -601,25 +651,30 @@ static int g_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 {
 	struct gcloud *g = priv;
 	struct zsync_zone *z = NULL;
-	json_t *dels = json_array(), *rs, *res = NULL;
+	struct g_state *st = NULL;
+	json_t *dels = json_array(), *sets = NULL, *rs, *res = NULL;
 	size_t i;
 	int ret;
 
-	if ((ret = g_fetch(g, zone, &z, err)) < 0)
+	/* whatever an earlier read kept goes with the zone */
+	state_free(zsync_provider_states_take(&g->states, zone));
+	if ((ret = read_zone(g, zone, &z, &st, err)) < 0)
 		goto out;
 	zsync_zone_free(z);
-	json_array_foreach(g->sets, i, rs) {
+	if (!(sets = json_loads(st->sets, 0, NULL))) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "the record sets read cannot be parsed again");
+		goto out;
+	}
+	json_array_foreach(sets, i, rs) {
 		const char *t = json_string_value(json_object_get(rs, "type"));
 		const char *n = json_string_value(json_object_get(rs, "name"));
 		if (!strcasecmp(n, zone) && (!strcmp(t, "SOA") || !strcmp(t, "NS")))
 			continue;
-		json_array_append_new(dels, json_pack("{s:O, s:O, s:O, s:O}", "name", json_object_get(rs, "name"),
-						      "type", json_object_get(rs, "type"), "ttl",
-						      json_object_get(rs, "ttl"), "rrdatas", json_object_get(rs, "rrdatas")));
+		json_array_append(dels, rs);
 	}
 	if (json_array_size(dels)) {
 		json_t *body = json_pack("{s:O}", "deletions", dels);
-		char *path = zsync_xasprintf("/managedZones/%s/changes", g->mz);
+		char *path = zsync_xasprintf("/managedZones/%s/changes", st->mz);
 		ret = call(g, "POST", path, body, &res, err);
 		free(path);
 		json_decref(body);
@@ -628,12 +683,14 @@ static int g_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 			goto out;
 	}
 	{
-		char *path = zsync_xasprintf("/managedZones/%s", g->mz);
+		char *path = zsync_xasprintf("/managedZones/%s", st->mz);
 		ret = call(g, "DELETE", path, NULL, &res, err);
 		free(path);
 		json_decref(res);
 	}
 out:
+	state_free(st);
+	json_decref(sets);
 	json_decref(dels);
 	return ret;
 }
@@ -656,7 +713,8 @@ const struct zsync_provider_type zsync_provider_gcloud = {
 	.name = "gcloud",
 	.summary = "Google Cloud DNS v1 (service account JWT; one atomic change per zone)",
 	.keys = g_keys,
-	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
+	/* not ZSYNC_CAP_APPLY_SIDE_BY_SIDE: Cloud DNS rate-limits changes per project */
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_ATOMIC | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_CONCURRENT,
 	.rrtypes = g_types,
 	.ttl_min = 0,
 	.ttl_max = 2147483647,

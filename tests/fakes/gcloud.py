@@ -27,9 +27,13 @@ next K API requests (of that method, e.g. "changes.create") fail; {"set": {"zone
 "name", "type", "ttl", "rrdatas"}} writes an RRset behind the client's back ([] deletes);
 {"expire_tokens":
 true} expires every access token issued so far; {"revoke": true} makes the token endpoint
-refuse the service account; {"static_token": T} accepts T as an access token.
+refuse the service account; {"static_token": T} accepts T as an access token; {"hold": N,
+"wait": S}: each API request (not the token endpoint's) waits, up to S seconds and until
+one of them saw N in flight, for N to be in flight at once (N 0: off); {"hold_changes":
+N, "wait": S} the same for changes.create alone.
 GET /__requests (method, path, id), GET /__invalid (rejected requests: a test fails when
-not empty), GET /__zone?name=N. Runs on 127.0.0.1 until killed."""
+not empty), GET /__zone?name=N, GET /__overlap (the most API requests in flight at once
+since the last hold, and "changes": the most changes.create since the last hold_changes). Runs on 127.0.0.1 until killed."""
 import base64
 import hashlib
 import json
@@ -44,7 +48,7 @@ from urllib.parse import parse_qsl, urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from discovery import Discovery, Invalid  # noqa: E402
-from fakehttp import JSONHandler, serve  # noqa: E402
+from fakehttp import JSONHandler, Overlap, serve  # noqa: E402
 
 PORT, EMAIL, MODULUS = int(sys.argv[1]), sys.argv[2], int(sys.argv[3], 16)
 
@@ -68,6 +72,7 @@ tokens = {}       # access token -> expiry (time.time())
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500, "op": None}
 state = {"revoked": False, "next_id": 1000}
+overlap, overlap_changes = Overlap(), Overlap()  # API requests; changes.create only
 
 
 class Fail(Exception):
@@ -301,6 +306,15 @@ class Handler(JSONHandler):
         body = self.rfile.read(n) if n else b""
         if url.path.startswith("/__"):
             return self.control(url, body)
+        if url.path == "/token":
+            return self.api(method, url, body)
+        with overlap.request():
+            if method == "POST" and url.path.endswith("/changes"):
+                with overlap_changes.request():
+                    return self.api(method, url, body)
+            return self.api(method, url, body)
+
+    def api(self, method, url, body):
         mid = None
         with lock:
             try:
@@ -443,6 +457,8 @@ class Handler(JSONHandler):
                 return self.send_json(200, list(requests_seen))
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
+            if url.path == "/__overlap":
+                return self.send_json(200, {"most": overlap.most(), "changes": overlap_changes.most()})
             if url.path == "/__zone":
                 zs = [z for z in zones.values() if z["dnsName"] == q.get("name", "").lower()]
                 return self.send_json(200, [dict(zone_view(z), rrsets=sorted(z["rrsets"].values(),
@@ -453,6 +469,10 @@ class Handler(JSONHandler):
                 make_zone(b["zone"].rstrip(".") + ".")
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"))
+            if "hold" in b:
+                overlap.hold(b["hold"], b.get("wait", 0))
+            if "hold_changes" in b:
+                overlap_changes.hold(b["hold_changes"], b.get("wait", 0))
             if b.get("expire_tokens"):
                 for t in tokens:
                     tokens[t] = 0
