@@ -212,6 +212,55 @@ START_TEST(test_sorted_many)
 }
 END_TEST
 
+/*
+ * A zone big enough for the sort of two halves side by side (zsync_zone_set_threads):
+ * the same order and owner starts as the one-thread sort, position by position, with
+ * owners that tie on their lookup form (a\000c and c.a), an owner in both halves (two
+ * copies of its lookup form), names outside the zone and a scrambled order.
+ */
+START_TEST(test_sorted_two_threads)
+{
+	struct zsync_diags d = { 0 };
+	size_t cap = 8 << 20, o = 0;
+	char *text = malloc(cap);
+
+	o += (size_t)snprintf(text + o, cap - o, "%s", HDR);
+	o += (size_t)snprintf(text + o, cap - o, "c.a TXT \"x\"\na\\000c A 192.0.2.2\nc.a A 192.0.2.3\n");
+	for (unsigned i = 0; i < 80000; i++) {
+		unsigned k = (i * 7919u) % 80000u; /* a scrambled order */
+		const char *pre = k % 3 == 0 ? "longlabelsharedbyall-" : k % 3 == 1 ? "" : "Mixed.Case.";
+		o += (size_t)snprintf(text + o, cap - o, "%s%u.h%u A 192.0.2.%u\n", pre, k, k % 7, k % 250);
+		if (k % 5 == 0)
+			o += (size_t)snprintf(text + o, cap - o, "%s%u.h%u TXT \"t\"\n", pre, k, k % 7);
+		if (k % 997 == 0)
+			o += (size_t)snprintf(text + o, cap - o, "out%u.example.net. A 192.0.2.9\n", k);
+	}
+	o += (size_t)snprintf(text + o, cap - o, "c.a MX 0 .\na\\000c TXT \"y\"\n");
+	struct zsync_zone *one = load("example.com", text, &d, NULL);
+	struct zsync_zone *two = load("example.com", text, &d, NULL);
+	ck_assert_uint_eq(d.errors, 0);
+	zsync_zone_set_threads(two, 2);
+	size_t n1, n2;
+	const struct zsync_rrset *const *s1 = zsync_zone_sorted(one, &n1);
+	const struct zsync_rrset *const *s2 = zsync_zone_sorted(two, &n2);
+	const uint8_t *st1 = zsync_zone_sorted_starts(one), *st2 = zsync_zone_sorted_starts(two);
+	ck_assert_uint_gt(n1, 65536); /* the two-thread sort's threshold */
+	ck_assert_uint_eq(n1, n2);
+	for (size_t i = 0; i < n1; i++) {
+		ck_assert_msg(zsync_name_equal(s1[i]->owner, s2[i]->owner) &&
+				      knot_dname_size(s1[i]->owner) == knot_dname_size(s2[i]->owner) &&
+				      memcmp(s1[i]->owner, s2[i]->owner, knot_dname_size(s1[i]->owner)) == 0 &&
+				      s1[i]->type == s2[i]->type,
+			      "position %zu differs", i);
+		ck_assert_uint_eq(st1[i], st2[i]);
+	}
+	zsync_zone_free(one);
+	zsync_zone_free(two);
+	zsync_diags_release(&d);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_errors_all_reported_with_lines)
 {
 	struct zsync_diags d = { 0 };
@@ -714,6 +763,7 @@ int main(void)
 	tcase_add_test(tc, test_model_counts_and_find);
 	tcase_add_test(tc, test_sorted_canonical_order);
 	tcase_add_test(tc, test_sorted_many);
+	tcase_add_test(tc, test_sorted_two_threads);
 	tcase_add_test(tc, test_errors_all_reported_with_lines);
 	tcase_add_test(tc, test_no_ttl_is_error);
 	tcase_add_test(tc, test_include_ok);

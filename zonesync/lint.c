@@ -947,43 +947,63 @@ static void silence(struct zsync_diags *d, size_t from, struct zsync_tree *tree,
 	source_texts_free(texts, ntexts);
 }
 
-int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
-		     const char *origin, struct zsync_diags *diags, struct zsync_err *err)
+int zsync_lint_parse(struct zsync_lint_job *j, struct zsync_tree *tree, const char *path,
+		     const char *origin, unsigned threads, struct zsync_diags *diags, struct zsync_err *err)
 {
-	struct zsync_zone *z = NULL;
-	struct zsync_file f;
 	struct zsync_include_budget budget;
-	size_t errors_before = diags->errors, diags_before = diags->n;
 	int r;
 
-	*out = NULL;
-	z = zsync_zone_new(origin, err);
-	if (!z) {
+	*j = (struct zsync_lint_job){ .tree = tree, .path = path, .origin = origin,
+				      .errors_before = diags->errors, .diags_before = diags->n };
+	j->zone = zsync_zone_new(origin, err);
+	if (!j->zone) {
 		zsync_err_prefix(err, "%s", path);
 		return ZSYNC_EINVAL;
 	}
-	r = zsync_tree_file(tree, path, &f, err);
+	r = zsync_tree_file(tree, path, &j->f, err);
 	if (r == ZSYNC_ENOTFOUND)
 		r = zsync_err_set(err, r, "%s: not found in %s", path, zsync_tree_describe(tree));
 	if (r < 0) {
-		zsync_zone_free(z);
+		zsync_zone_free(j->zone);
+		j->zone = NULL;
 		return r;
 	}
 	zsync_tree_include_budget(tree, &budget.max_files, &budget.max_bytes);
 	if (budget.max_files && budget.max_bytes)
-		zsync_zone_set_include_budget(z, &budget);
-	zsync_zone_parse(z, path, f.data, f.len, zsync_tree_read, tree, diags);
-	const struct zsync_lint_source src = { path, f.data, f.len, zsync_tree_read, tree };
-	parser_first_lines(diags, diags_before, diags->n, &src);
+		zsync_zone_set_include_budget(j->zone, &budget);
+	zsync_zone_set_threads(j->zone, threads);
+	zsync_zone_parse(j->zone, path, j->f.data, j->f.len, zsync_tree_read, tree, diags);
+	const struct zsync_lint_source src = { path, j->f.data, j->f.len, zsync_tree_read, tree };
+	parser_first_lines(diags, j->diags_before, diags->n, &src);
+	return 0;
+}
+
+int zsync_lint_finish(struct zsync_lint_job *j, struct zsync_diags *diags)
+{
+	const struct zsync_lint_source src = { j->path, j->f.data, j->f.len, zsync_tree_read, j->tree };
+
 	/* after a syntax error, lines may be lost (an unclosed '(' swallows the rest):
 	 * semantic rules would then only add noise about what is missing */
-	if (!zsync_lint_lost_lines(diags, diags_before))
-		zsync_lint_zone(z, &src, diags);
+	if (!zsync_lint_lost_lines(diags, j->diags_before))
+		zsync_lint_zone(j->zone, &src, diags);
 	else /* say so: a clean lint after the fix must not come as a surprise */
-		zsync_diags_add(diags, path, 0, ZSYNC_SEV_WARNING, "syntax",
+		zsync_diags_add(diags, j->path, 0, ZSYNC_SEV_WARNING, "syntax",
 				"syntax errors in this file lost records, so the other lint rules were not run on this zone; run check again after fixing them");
-	silence(diags, diags_before, tree, origin, &src);
-	zsync_file_release(&f);
-	*out = z;
-	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
+	silence(diags, j->diags_before, j->tree, j->origin, &src);
+	zsync_file_release(&j->f);
+	return diags->errors > j->errors_before ? ZSYNC_EINVAL : 0;
+}
+
+int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
+		     const char *origin, struct zsync_diags *diags, struct zsync_err *err)
+{
+	struct zsync_lint_job j;
+	int r;
+
+	*out = NULL;
+	if ((r = zsync_lint_parse(&j, tree, path, origin, 1, diags, err)) < 0)
+		return r;
+	r = zsync_lint_finish(&j, diags);
+	*out = j.zone;
+	return r;
 }

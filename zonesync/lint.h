@@ -62,4 +62,28 @@ char *zsync_lint_origin_from_path(const char *path);
 int zsync_lint_load(struct zsync_zone **out, struct zsync_tree *tree, const char *path,
 		     const char *origin, struct zsync_diags *diags, struct zsync_err *err);
 
+/* A zone between zsync_lint_parse and zsync_lint_finish. */
+struct zsync_lint_job {
+	struct zsync_zone *zone;         /* parsed; the caller's (freed by it) */
+	struct zsync_tree *tree;
+	const char *path, *origin;       /* the caller's, alive until zsync_lint_finish */
+	struct zsync_file f;             /* the zone's text, read again by the lint rules */
+	size_t errors_before, diags_before; /* of the diags the findings go to */
+};
+
+/*
+ * zsync_lint_load in two steps, so that a big zone's lint rules can run on one thread
+ * while another already diffs it (zsync_plan_build). zsync_lint_parse reads path and
+ * parses it into j->zone, the parser's findings into diags; its canonical sort may use
+ * `threads` threads (zsync_zone_set_threads). A negative return (err set; j->zone NULL)
+ * is zsync_lint_load's. zsync_lint_finish then runs the lint rules and the silencing on
+ * the findings from j->diags_before on (the same diags, or another holding them from
+ * that index: the caller sets diags_before and errors_before then), releases the text,
+ * and returns 0, or ZSYNC_EINVAL when diags gained an error since zsync_lint_parse.
+ * Only reads j->zone, which may be frozen and read by other threads meanwhile.
+ */
+int zsync_lint_parse(struct zsync_lint_job *j, struct zsync_tree *tree, const char *path,
+		     const char *origin, unsigned threads, struct zsync_diags *diags, struct zsync_err *err);
+int zsync_lint_finish(struct zsync_lint_job *j, struct zsync_diags *diags);
+
 #endif

@@ -376,6 +376,8 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	struct zsync_strmap present = { 0 };
 	size_t nentries = 0;
 	int ret = 0;
+	/* -j 1 keeps the whole plan on one thread beside the provider reads (for debugging) */
+	long jobs = f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs;
 
 	*out = NULL;
 	p->cfg = cfg;
@@ -450,7 +452,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	}
 	{
 		/* providers are read while git's zones load and lint: the two take about as long */
-		struct fetch_all fa = { p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs,
+		struct fetch_all fa = { p, jobs,
 					{ .on = f && f->progress, .total = p->nentries } };
 		pthread_t th;
 		bool threaded = zsync_thread_start(&th, fetch_all, &fa);
@@ -461,7 +463,14 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			struct zsync_err zerr = { 0 };
 			if (pz->invalid)
 				continue;
-			if (zsync_lint_load(&pz->desired, tree, pz->conf->file, pz->conf->name, &p->diags, &zerr) < 0) {
+			struct zsync_lint_job lj;
+			int lr = zsync_lint_parse(&lj, tree, pz->conf->file, pz->conf->name, jobs > 1 ? 2 : 1,
+						  &p->diags, &zerr);
+			if (lr == 0) {
+				lr = zsync_lint_finish(&lj, &p->diags);
+				pz->desired = lj.zone;
+			}
+			if (lr < 0) {
 				if (zerr.code)
 					zsync_diags_add(&p->diags, pz->conf->file, 0, ZSYNC_SEV_ERROR, NULL, "%s", zerr.msg);
 				pz->invalid = true;
@@ -480,7 +489,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 		zsync_zone_freeze(p->zones[i].desired);
 	}
 	/* the diff reads frozen zones and calls no provider: every entry may run at once */
-	zsync_plan_each_phase(p, f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs, ZSYNC_PHASE_DIFF, diff_entry_cb, NULL);
+	zsync_plan_each_phase(p, jobs, ZSYNC_PHASE_DIFF, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);
 out:
 	zsync_strmap_release(&present);

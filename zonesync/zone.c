@@ -1,6 +1,7 @@
 /* zone.c - zone model: libzscanner parsing, libknot canonical form, RRset hash table */
 #include "zone.h"
 #include "arena.h"
+#include "thread.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -39,6 +40,7 @@ struct zsync_zone {
 	size_t tombstones;
 	const struct zsync_rrset **sorted; /* cache for zsync_zone_sorted(); NULL when stale */
 	bool frozen;                 /* zsync_zone_freeze: shared between threads, read only */
+	uint8_t sort_threads;        /* zsync_zone_set_threads: at most this many sort it */
 	char **files;
 	uint16_t nfiles;
 	struct zsync_include_budget budget; /* for zsync_zone_parse */
@@ -1429,69 +1431,140 @@ const uint8_t *zsync_zone_sorted_starts(struct zsync_zone *z)
 	return (const uint8_t *)(zsync_zone_sorted(z, &n) + n);
 }
 
-const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t *count)
+/* One part of a sort: its RRsets [from, to) of z->rrsets, entries and owners of its own. */
+struct sort_part {
+	const struct zsync_zone *z;
+	size_t from, to;
+	const uint8_t *origin_lf;
+	struct sort_ent *ents, *tmp, *sorted; /* sorted: ents or tmp, n entries */
+	size_t n;
+	struct zsync_arena lfs;
+};
+
+static void sort_part_build(struct sort_part *sp)
 {
-	struct sort_ent *ents, *tmp, *sorted;
-	struct zsync_arena lfs = { 0 };
+	const struct zsync_zone *z = sp->z;
 	const uint8_t *prev_owner = NULL, *prev_lf = NULL;
+	unsigned olf_len = sp->origin_lf[0];
 	size_t n = 0;
 
-	knot_dname_storage_t ost;
-	const uint8_t *origin_lf;
-	unsigned olf_len;
-
-	*count = z->used;
-	if (z->sorted)
-		return z->sorted;
-	origin_lf = knot_dname_lf(z->origin, ost);
-	olf_len = origin_lf[0];
-	ents = zsync_xmalloc((z->used ? z->used : 1) * sizeof(*ents));
-	tmp = zsync_xmalloc((z->used ? z->used : 1) * sizeof(*tmp));
-	for (size_t i = 0; i < z->nrrsets; i++) {
+	for (size_t i = sp->from; i < sp->to; i++) {
 		const struct zsync_rrset *r = zsync_zone_iter(z, i);
 		if (!r)
 			continue;
 		if (r->owner != prev_owner) {
 			knot_dname_storage_t st;
 			uint8_t *lf = knot_dname_lf(r->owner, st);
-			uint8_t *copy = zsync_arena_alloc(&lfs, (size_t)lf[0] + 1, 1);
+			uint8_t *copy = zsync_arena_alloc(&sp->lfs, (size_t)lf[0] + 1, 1);
 			memcpy(copy, lf, (size_t)lf[0] + 1);
 			prev_owner = r->owner;
 			prev_lf = copy;
 		}
-		ents[n].lf = prev_lf;
-		ents[n].idx = (uint32_t)i;
-		ents[n].type = r->type;
-		ents[n].in_zone = prev_lf[0] >= olf_len &&
-				  memcmp(prev_lf + 1, origin_lf + 1, olf_len) == 0;
+		struct sort_ent *e = &sp->ents[n++];
+		e->lf = prev_lf;
+		e->idx = (uint32_t)i;
+		e->type = r->type;
+		e->in_zone = prev_lf[0] >= olf_len &&
+			     memcmp(prev_lf + 1, sp->origin_lf + 1, olf_len) == 0;
 		/* the 16 octets after the origin's, zero-padded, as two big-endian integers (a
 		 * loop of 16 shifts per RRset was a third of this function) */
 		uint8_t kb[16] = { 0 };
 		unsigned avail = prev_lf[0] > olf_len ? prev_lf[0] - olf_len : 0;
 		if (avail) /* a name shorter than the origin: no pointer past its lookup form */
 			memcpy(kb, prev_lf + 1 + olf_len, avail < 16 ? avail : 16);
-		ents[n].key = load_be64(kb);
-		ents[n].key2 = load_be64(kb + 8);
-		n++;
+		e->key = load_be64(kb);
+		e->key2 = load_be64(kb + 8);
 	}
+	sp->n = n;
+	sort_rrsets = z->rrsets; /* this thread's: the comparison reads it */
+	sp->sorted = sort_ents(sp->ents, sp->tmp, n);
+}
+
+static void *sort_part_run(void *arg)
+{
+	sort_part_build(arg);
+	return NULL;
+}
+
+/*
+ * From this many RRsets on, a zone allowed two threads (zsync_zone_set_threads) sorts
+ * its halves side by side and merges them: below it, a thread costs more than it saves.
+ */
+#define SORT_PARALLEL_MIN 65536
+
+void zsync_zone_set_threads(struct zsync_zone *z, unsigned threads)
+{
+	z->sort_threads = threads > 1 ? 2 : 1;
+}
+
+/* Position i of the sorted order is a (b before it, or NULL): its pointer and owner start. */
+static inline void sorted_put(struct zsync_zone *z, uint8_t *starts, size_t i, const struct sort_ent *a,
+			      const struct sort_ent *b)
+{
+	z->sorted[i] = &z->rrsets[a->idx];
+	/* owners are interned per run of records and lower case: the same owner is the same
+	 * lf, and neighbours with other integer keys differ without a look at it */
+	starts[i] = !b || (a->lf != b->lf && (a->key != b->key || a->key2 != b->key2 ||
+					      a->in_zone != b->in_zone || a->lf[0] != b->lf[0] ||
+					      memcmp(a->lf + 1, b->lf + 1, a->lf[0]) != 0 ||
+					      owner_wire_cmp(z->rrsets[a->idx].owner, z->rrsets[b->idx].owner) != 0));
+}
+
+const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t *count)
+{
+	struct sort_part parts[2] = { { 0 }, { 0 } };
+	struct sort_ent *ents, *tmp;
+	size_t nparts = 1, n;
+	pthread_t th;
+	bool threaded = false;
+	knot_dname_storage_t ost;
+	const uint8_t *origin_lf;
+
+	*count = z->used;
+	if (z->sorted)
+		return z->sorted;
+	origin_lf = knot_dname_lf(z->origin, ost);
+	/* one slot per RRset ever added: each part fills its own range, holes left unused */
+	ents = zsync_xmalloc((z->nrrsets ? z->nrrsets : 1) * sizeof(*ents));
+	tmp = zsync_xmalloc((z->nrrsets ? z->nrrsets : 1) * sizeof(*tmp));
+	if (z->sort_threads > 1 && z->used >= SORT_PARALLEL_MIN)
+		nparts = 2;
+	for (size_t k = 0; k < nparts; k++) {
+		size_t from = z->nrrsets / nparts * k, to = k + 1 == nparts ? z->nrrsets : z->nrrsets / nparts * (k + 1);
+		parts[k] = (struct sort_part){ .z = z, .from = from, .to = to, .origin_lf = origin_lf,
+					       .ents = ents + from, .tmp = tmp + from };
+	}
+	/* the second half on a thread of its own; without one, here after the first */
+	if (nparts == 2)
+		threaded = zsync_thread_start(&th, sort_part_run, &parts[1]);
+	sort_part_build(&parts[0]);
+	if (threaded)
+		zsync_thread_join(th);
+	else if (nparts == 2)
+		sort_part_build(&parts[1]);
 	sort_rrsets = z->rrsets;
-	sorted = sort_ents(ents, tmp, n);
+	n = parts[0].n + parts[1].n;
 	/* the pointers, then a byte each: 1 where a new owner begins (zsync_zone_sorted_starts) */
 	z->sorted = zsync_xmalloc((n ? n : 1) * (sizeof(*z->sorted) + 1));
 	uint8_t *starts = (uint8_t *)(z->sorted + n);
-	for (size_t i = 0; i < n; i++) {
-		const struct sort_ent *a = &sorted[i], *b = i ? &sorted[i - 1] : NULL;
-		z->sorted[i] = &z->rrsets[a->idx];
-		/* owners are interned per run of records and lower case: the same owner is the same
-		 * lf, and neighbours with other integer keys differ without a look at it */
-		starts[i] = !b || (a->lf != b->lf && (a->key != b->key || a->key2 != b->key2 ||
-						      a->in_zone != b->in_zone || a->lf[0] != b->lf[0] ||
-						      memcmp(a->lf + 1, b->lf + 1, a->lf[0]) != 0 ||
-						      owner_wire_cmp(z->rrsets[a->idx].owner, z->rrsets[b->idx].owner) != 0));
+	if (nparts == 1) {
+		for (size_t i = 0; i < n; i++)
+			sorted_put(z, starts, i, &parts[0].sorted[i], i ? &parts[0].sorted[i - 1] : NULL);
+	} else {
+		/* one merge of the halves, straight into the result: the comparison is a total
+		 * order on distinct RRsets, so this is the order the serial sort gives */
+		const struct sort_ent *a = parts[0].sorted, *ae = a + parts[0].n;
+		const struct sort_ent *b = parts[1].sorted, *be = b + parts[1].n, *prev = NULL;
+		for (size_t i = 0; i < n; i++) {
+			const struct sort_ent *e = b == be || (a < ae && sort_ent_cmp(b, a) >= 0) ? a++ : b++;
+			sorted_put(z, starts, i, e, prev);
+			prev = e;
+		}
 	}
 	free(ents);
 	free(tmp);
-	zsync_arena_release(&lfs);
+	for (size_t k = 0; k < nparts; k++)
+		zsync_arena_release(&parts[k].lfs);
 	return z->sorted;
 }
 

@@ -233,6 +233,11 @@ const struct zsync_rrset *zsync_zone_find_canonical(const struct zsync_zone *zon
  */
 const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *zone, size_t *count);
 /*
+ * The most threads zsync_zone_sorted may use for this zone (1, the default: the calling
+ * thread only; 2: a big zone's halves are sorted side by side). The order is the same.
+ */
+void zsync_zone_set_threads(struct zsync_zone *zone, unsigned threads);
+/*
  * Per position of zsync_zone_sorted(): 1 where an owner name begins, 0 where the RRset has
  * the owner of the one before (so an owner's RRsets are grouped without name compares).
  * Belongs to the zone, valid as long as the sorted array.
