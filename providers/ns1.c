@@ -24,6 +24,7 @@ static const uint16_t n_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CA
 struct ns1 {
 	struct zsync_http *http; /* shared safely between threads */
 	char *base;
+	char *name; /* the provider's name in the configuration, for warnings */
 };
 
 static int n_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
@@ -40,6 +41,7 @@ static int n_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	}
 	zsync_provider_auth_header(n->http, "X-NSONE-Key: ", key);
 	zsync_config_secret_free(key);
+	n->name = zsync_xstrdup(conf->name);
 	*priv = n;
 	return 0;
 }
@@ -51,6 +53,7 @@ static void n_close(void *priv)
 		return;
 	zsync_http_free(n->http);
 	free(n->base);
+	free(n->name);
 	free(n);
 }
 
@@ -278,17 +281,33 @@ static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 				json_array_append_new(answers, fields);
 			}
 		}
+		/* the record's lines, or none of them: a record (an RRset at NS1) with an answer
+		 * zonesync cannot read is said and left out whole, so that no plan rewrites it
+		 * without showing that answer */
+		char *lines = NULL;
+		size_t ll = 0, bad = 0;
+		FILE *lf = open_memstream(&lines, &ll);
 		json_array_foreach(answers, k, a) {
 			char *line = NULL;
-			size_t ll = 0;
-			FILE *lf = open_memstream(&line, &ll);
-			fprintf(lf, "%s %lld IN %s", owner, ttl, type);
-			bool ok = put_answer(lf, type, a);
-			fclose(lf);
+			size_t n1 = 0;
+			FILE *one = open_memstream(&line, &n1);
+			fprintf(one, "%s %lld IN %s", owner, ttl, type);
+			bool ok = put_answer(one, type, a);
+			fclose(one);
 			if (ok)
-				fprintf(f, "%s\n", line);
+				fprintf(lf, "%s\n", line);
+			else if (!bad)
+				bad = k + 1;
 			free(line);
 		}
+		fclose(lf);
+		if (bad)
+			fprintf(stderr, "zonesync: warning: provider '%s': zone '%s': record %s %s: answer %zu cannot be read: "
+				"the record is left alone (a change to it from git fails until it is fixed at NS1)\n",
+				n->name, zone, domain, type, bad);
+		else
+			fputs(lines, f);
+		free(lines);
 		json_decref(answers);
 		free(owner);
 	}

@@ -110,6 +110,15 @@ same "the other one was not overwritten" "$(record example.com. zzz.example.com 
 expect_exit 0 "the next apply converges" Z apply
 expect_exit 0 "in sync" Z plan --exit-code
 
+# a record with an answer zonesync cannot read: said, and left alone whole (its readable
+# answer is not deleted as if it were all there is)
+curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"set": {"zone": "example.com", "domain": "odd.example.com", "type": "SSHFP", "ttl": 300, "answers": [{"answer": [1, 2, "abcdef"]}, {"answer": [1, 2, "abc;def"]}]}}' >/dev/null
+expect_exit 0 "a record with an unreadable answer: nothing to do" Z plan --exit-code
+contains "said, with the record and which answer" "$OUT" "warning: provider 'ns1': zone 'example.com.': record odd.example.com SSHFP: answer 2 cannot be read: the record is left alone"
+expect_exit 0 "apply leaves it" Z apply
+same "both answers still there" "$(record example.com. odd.example.com SSHFP)" '300 [[1, 2, "abcdef"], [1, 2, "abc;def"]]'
+curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"set": {"zone": "example.com", "domain": "odd.example.com", "type": "SSHFP", "answers": null}}' >/dev/null
+
 # faults and credentials
 control '{"fail_next": 2, "status": 429}'
 expect_exit 0 "429 is retried" Z plan --exit-code
