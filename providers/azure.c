@@ -5,7 +5,8 @@
  * overwritten. Not atomic: the core orders the changes so that targets never vanish, and a
  * failure says which RRsets were written before it. Auth: OAuth2 client credentials at a
  * configurable authority, through the HTTP client's token source. The apex NS and SOA are
- * Azure's own.
+ * Azure's own. Calls for different zones may overlap (ZSYNC_CAP_CONCURRENT): the ETags a
+ * read learns for the writes are kept per zone.
  */
 #include "provider.h"
 #include "support.h"
@@ -21,9 +22,15 @@ static const uint16_t az_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_C
 				      ZSYNC_TYPE_NS, ZSYNC_TYPE_PTR, ZSYNC_TYPE_SOA, ZSYNC_TYPE_SRV, ZSYNC_TYPE_TXT, 0 };
 
 struct az_set {
-	uint8_t owner[ZSYNC_NAME_MAXLEN];
 	uint16_t type;
-	char *etag;
+	char *etag;            /* one block: the ETag, then the owner */
+	const uint8_t *owner;  /* wire form, in etag's block */
+};
+
+/* What a read learnt about one zone for its writes: each record set's ETag. */
+struct az_state {
+	struct az_set *sets;
+	size_t n;
 };
 
 struct azure {
@@ -32,18 +39,18 @@ struct azure {
 	char *root;      /* the API's url: nextLink must stay on it */
 	char *token_url;
 	char *form;      /* the client credentials grant (secret) */
-	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
-	struct az_set *sets;
-	size_t nsets, foreign;
+	struct zsync_provider_states states; /* zone -> struct az_state */
 };
 
-static void clear_sets(struct azure *a)
+static void state_free(void *p)
 {
-	for (size_t i = 0; i < a->nsets; i++)
-		free(a->sets[i].etag);
-	free(a->sets);
-	a->sets = NULL;
-	a->nsets = a->foreign = 0;
+	struct az_state *st = p;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->n; i++)
+		free(st->sets[i].etag);
+	free(st->sets);
+	free(st);
 }
 
 static int token_fetch(void *ud, struct zsync_http *h, char **token, long *ttl, struct zsync_err *err)
@@ -57,7 +64,7 @@ static void a_close(void *priv)
 	struct azure *a = priv;
 	if (!a)
 		return;
-	clear_sets(a);
+	zsync_provider_states_release(&a->states);
 	zsync_http_free(a->http);
 	free(a->base);
 	free(a->root);
@@ -75,6 +82,7 @@ static int a_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	char *secret = NULL, *e[5];
 	int ret;
 
+	zsync_provider_states_init(&a->states, state_free);
 	if ((ret = zsync_config_get_secret(conf, "client_secret", &secret, err)) < 0)
 		goto fail;
 	if ((ret = zsync_provider_http_open(conf, &a->http, &a->root, err)) < 0)
@@ -258,12 +266,14 @@ static int set_lines(FILE *f, const char *owner, long long ttl, const char *type
 	return 0;
 }
 
-static int read_set(struct azure *a, struct zsync_zone *z, json_t *rs, struct zsync_err *err)
+/* One record set of zone into z, its ETag into st; 1 when it is not zone data zonesync manages. */
+static int read_set(const char *zone, struct az_state *st, struct zsync_zone *z, json_t *rs, struct zsync_err *err)
 {
 	const char *name = field(rs, "name"), *rtype = field(rs, "type"), *etag = field(rs, "etag");
 	json_t *p = json_object_get(rs, "properties");
 	const char *type = rtype && strrchr(rtype, '/') ? strrchr(rtype, '/') + 1 : rtype;
 	char *abs, *owner, *text = NULL;
+	uint8_t w[ZSYNC_NAME_MAXLEN];
 	size_t tlen = 0;
 	uint16_t t;
 	FILE *f;
@@ -271,28 +281,29 @@ static int read_set(struct azure *a, struct zsync_zone *z, json_t *rs, struct zs
 
 	if (!name || !type || !etag || !json_is_object(p))
 		return zsync_err_set(err, ZSYNC_EINVAL, "a malformed record set");
-	if (zsync_type_from_text(type, &t) < 0) {
-		a->foreign++;
+	if (zsync_type_from_text(type, &t) < 0)
 		return 1;
-	}
-	abs = !strcmp(name, "@") ? zsync_xstrdup(a->zone) : zsync_xasprintf("%s.%s", name, a->zone);
+	abs = !strcmp(name, "@") ? zsync_xstrdup(zone) : zsync_xasprintf("%s.%s", name, zone);
 	owner = zsync_provider_name_text(abs);
 	f = open_memstream(&text, &tlen);
 	r = set_lines(f, owner, (long long)json_integer_value(json_object_get(p, "TTL")), type, p);
 	fclose(f);
 	if (r == 1) {
-		a->foreign++;
 		ret = 1;
 	} else if (zsync_zone_add_text(z, text, tlen, err) < 0) {
 		zsync_err_prefix(err, "record set %s %s cannot be read", abs, type);
 		ret = ZSYNC_EINVAL;
-	} else if (tlen) {
+	} else if (tlen && zsync_name_from_text(abs, NULL, w) == 0) {
+		size_t elen = strlen(etag) + 1, wlen = zsync_name_len(w);
 		struct az_set *s;
-		a->sets = zsync_xrealloc(a->sets, (a->nsets + 1) * sizeof(*a->sets));
-		s = &a->sets[a->nsets++];
-		zsync_name_from_text(abs, NULL, s->owner);
+		if (!(st->n & (st->n + 1))) /* at 0, 1, 3, 7...: doubled */
+			st->sets = zsync_xrealloc(st->sets, (st->n * 2 + 1) * sizeof(*st->sets));
+		s = &st->sets[st->n++];
 		s->type = t;
-		s->etag = zsync_xstrdup(etag);
+		s->etag = zsync_xmalloc(elen + wlen);
+		memcpy(s->etag, etag, elen);
+		memcpy(s->etag + elen, w, wlen);
+		s->owner = (const uint8_t *)s->etag + elen;
 	}
 	free(text);
 	free(owner);
@@ -300,17 +311,18 @@ static int read_set(struct azure *a, struct zsync_zone *z, json_t *rs, struct zs
 	return ret;
 }
 
-static int a_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+/* The zone as Azure serves it, and the ETags its writes need (*st, the caller's). */
+static int read_zone(struct azure *a, const char *zone, struct zsync_zone **out, struct az_state **st,
+		     struct zsync_err *err)
 {
-	struct azure *a = priv;
 	struct zsync_zone *z = NULL;
+	struct az_state *s = NULL;
 	char *url = zone_url(a, zone, "");
 	json_t *res;
 	int ret;
 
 	*out = NULL;
-	clear_sets(a);
-	snprintf(a->zone, sizeof(a->zone), "%s", zone);
+	*st = NULL;
 	ret = call(a, "GET", url, NULL, NULL, &res, err);
 	free(url);
 	if (ret < 0)
@@ -318,6 +330,7 @@ static int a_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	json_decref(res);
 	if (!(z = zsync_zone_new(zone, err)))
 		return ZSYNC_EINVAL;
+	s = zsync_xcalloc(1, sizeof(*s));
 	url = zone_url(a, zone, "/all?$top=100");
 	for (size_t page = 0; url && page < 100000; page++) {
 		json_t *rs;
@@ -328,7 +341,7 @@ static int a_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		if (ret < 0)
 			goto fail;
 		json_array_foreach(json_object_get(res, "value"), i, rs) {
-			if ((ret = read_set(a, z, rs, err)) < 0) {
+			if ((ret = read_set(zone, s, z, rs, err)) < 0) {
 				json_decref(res);
 				goto fail;
 			}
@@ -345,10 +358,22 @@ static int a_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	}
 	free(url);
 	*out = z;
+	*st = s;
 	return 0;
 fail:
 	zsync_zone_free(z);
-	clear_sets(a);
+	state_free(s);
+	return ret;
+}
+
+static int a_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+{
+	struct azure *a = priv;
+	struct az_state *st = NULL;
+	int ret = read_zone(a, zone, out, &st, err);
+
+	/* a failed read leaves nothing of the zone for its writes, not an older read's ETags */
+	zsync_provider_states_put(&a->states, zone, st);
 	return ret;
 }
 
@@ -484,21 +509,22 @@ static json_t *record_json(uint16_t type, const uint8_t *rd, char *txt, struct z
 	return NULL;
 }
 
-static const char *etag_of(struct azure *a, const uint8_t *owner, uint16_t type)
+static const char *etag_of(const struct az_state *st, const uint8_t *owner, uint16_t type)
 {
-	for (size_t i = 0; i < a->nsets; i++)
-		if (a->sets[i].type == type && zsync_name_equal(a->sets[i].owner, owner))
-			return a->sets[i].etag;
+	for (size_t i = 0; i < st->n; i++)
+		if (st->sets[i].type == type && zsync_name_equal(st->sets[i].owner, owner))
+			return st->sets[i].etag;
 	return NULL;
 }
 
-/* One changed RRset: PUT (create or update) or DELETE, guarded by its ETag. */
-static int write_one(struct azure *a, const struct zsync_change *ch, struct zsync_err *err)
+/* One changed RRset of zone: PUT (create or update) or DELETE, guarded by its ETag. */
+static int write_one(struct azure *a, const char *zone, const struct az_state *st, const struct zsync_change *ch,
+		     struct zsync_err *err)
 {
 	const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
 	char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], *rel, *esc, *url, *hdr = NULL;
-	size_t zl = strlen(a->zone) - 1, ol;
-	const char *etag = ch->old ? etag_of(a, any->owner, any->type) : NULL;
+	size_t zl = strlen(zone) - 1, ol;
+	const char *etag = ch->old ? etag_of(st, any->owner, any->type) : NULL;
 	json_t *body = NULL, *res = NULL;
 	int ret;
 
@@ -510,7 +536,7 @@ static int write_one(struct azure *a, const struct zsync_change *ch, struct zsyn
 	esc = zsync_http_escape(rel);
 	{
 		char *rest = zsync_xasprintf("/%s/%s", type, esc);
-		url = zone_url(a, a->zone, rest);
+		url = zone_url(a, zone, rest);
 		free(rest);
 	}
 	free(esc);
@@ -568,26 +594,35 @@ static int a_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 {
 	struct azure *a = priv;
 	const struct zsync_changeset *cs = req->changes;
+	struct az_state *st = zsync_provider_states_take(&a->states, req->zone);
 	size_t done = 0;
 	int ret = 0;
 
-	if ((ret = zsync_provider_refetch(a_fetch, priv, a->zone, req, err)) < 0)
-		return ret;
 	if (req->create_zone) {
 		char *url = zone_url(a, req->zone, "");
 		json_t *body = json_pack("{s:s, s:{s:s}}", "location", "global", "properties", "zoneType", "Public"), *res;
 		struct zsync_zone *z = NULL;
+		state_free(st);
+		st = NULL;
 		ret = call(a, "PUT", url, body, "If-None-Match: *", &res, err);
 		free(url);
 		json_decref(body);
 		json_decref(res);
-		if (ret < 0 || (ret = a_fetch(a, req->zone, &z, err)) < 0)
-			return ret;
+		if (ret < 0 || (ret = read_zone(a, req->zone, &z, &st, err)) < 0)
+			goto out;
 		zsync_zone_free(z);
+	} else if (!st) {
+		/* not read here, or an earlier apply took what its read learnt: read it again */
+		if ((ret = zsync_provider_refetch(a_fetch, priv, "", req, err)) < 0)
+			goto out;
+		if (!(st = zsync_provider_states_take(&a->states, req->zone))) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "nothing of the zone's read was kept for its writes");
+			goto out;
+		}
 	}
 	/* the core hands a non-atomic provider its changes in a safe order */
 	for (size_t i = 0; i < cs->n && ret == 0; i++) {
-		if ((ret = write_one(a, &cs->v[i], err)) == 0) {
+		if ((ret = write_one(a, req->zone, st, &cs->v[i], err)) == 0) {
 			done++;
 			if (req->applied)
 				req->applied[i] = 1;
@@ -595,6 +630,9 @@ static int a_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	}
 	if (ret < 0 && done)
 		zsync_err_prefix(err, "%zu of %zu record sets were written before", done, cs->n);
+out:
+	/* the ETags are spent: every write changed its set's */
+	state_free(st);
 	return ret;
 }
 
@@ -603,7 +641,11 @@ static int a_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 	struct azure *a = priv;
 	char *url = zone_url(a, zone, "");
 	json_t *res;
-	int ret = call(a, "DELETE", url, NULL, NULL, &res, err); /* Azure deletes the records with the zone */
+	int ret;
+
+	/* whatever an earlier read kept goes with the zone */
+	state_free(zsync_provider_states_take(&a->states, zone));
+	ret = call(a, "DELETE", url, NULL, NULL, &res, err); /* Azure deletes the records with the zone */
 	free(url);
 	json_decref(res);
 	return ret;
@@ -653,7 +695,8 @@ const struct zsync_provider_type zsync_provider_azure = {
 	.name = "azure",
 	.summary = "Azure DNS (client credentials; one ETag-guarded write per RRset)",
 	.keys = a_keys,
-	.caps = ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
+	/* not ZSYNC_CAP_APPLY_SIDE_BY_SIDE: Azure Resource Manager throttles writes per subscription */
+	.caps = ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_CONCURRENT,
 	.rrtypes = az_types,
 	.normalisers = a_norms,
 	.ttl_min = 0,

@@ -24,8 +24,12 @@ Test controls (not Azure's), JSON to POST /__control: {"zone": NAME} creates a z
 resource group "zonesync"; {"fail_next": K, "status": 429|500|503|"garbage"|"drop"} makes the
 next K API requests fail; {"set": {"zone", "name" (relative), "type", "ttl", "records"}} writes a record
 set behind the client's back (its ETag changes; "records": null deletes it); {"expire_tokens":
-true}. GET /__requests (method, path, op), GET /__invalid, GET /__zone?name=N. Runs on
-127.0.0.1 until killed."""
+true}; {"hold": N, "wait": S}: each API request (not the token endpoint's) waits, up to S
+seconds and until one of them saw N in flight, for N to be in flight at once (N 0: off);
+{"hold_writes": N, "wait": S} the same for PUTs and DELETEs alone. GET /__requests (method,
+path, op), GET /__invalid, GET /__zone?name=N, GET /__overlap (the most API requests in
+flight at once since the last hold, and "writes": the most PUTs and DELETEs since the last
+hold_writes). Runs on 127.0.0.1 until killed."""
 import json
 import os
 import re
@@ -37,7 +41,7 @@ import uuid
 from urllib.parse import parse_qsl, quote, unquote, urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fakehttp import JSONHandler, serve  # noqa: E402
+from fakehttp import JSONHandler, Overlap, serve  # noqa: E402
 
 PORT, TENANT, CLIENT_ID, CLIENT_SECRET = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 
@@ -59,6 +63,7 @@ zones = {}      # (rg, name) -> zone
 tokens = {}
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500, "op": None}
+overlap, overlap_writes = Overlap(), Overlap()  # API requests; PUTs and DELETEs only
 
 
 class Invalid(Exception):
@@ -278,6 +283,15 @@ class Handler(JSONHandler):
         body = self.rfile.read(n) if n else b""
         if url.path.startswith("/__"):
             return self.control(url, body)
+        if url.path == "/%s/oauth2/v2.0/token" % TENANT:
+            return self.api(method, url, body)
+        with overlap.request():
+            if method in ("PUT", "DELETE"):
+                with overlap_writes.request():
+                    return self.api(method, url, body)
+            return self.api(method, url, body)
+
+    def api(self, method, url, body):
         with lock:
             entry = {"method": method, "path": url.path, "op": None}
             requests_seen.append(entry)
@@ -416,6 +430,8 @@ class Handler(JSONHandler):
                 return self.send_json(200, list(requests_seen))
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
+            if url.path == "/__overlap":
+                return self.send_json(200, {"most": overlap.most(), "writes": overlap_writes.most()})
             if url.path == "/__zone":
                 zs = [z for z in zones.values() if z["name"] == q.get("name", "").lower().rstrip(".")]
                 return self.send_json(200, [{"name": z["name"], "sets": [set_view(z, k) for k in sorted(z["sets"])]}
@@ -425,6 +441,10 @@ class Handler(JSONHandler):
                 make_zone("zonesync", b["zone"])
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"))
+            if "hold" in b:
+                overlap.hold(b["hold"], b.get("wait", 0))
+            if "hold_writes" in b:
+                overlap_writes.hold(b["hold_writes"], b.get("wait", 0))
             if b.get("expire_tokens"):
                 for t in tokens:
                     tokens[t] = 0

@@ -272,5 +272,27 @@ same "both managed zones deleted" "$(( $(count managedZones.delete) - deletes ))
 same "c5 gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c5.example.")" "[]"
 same "c6 gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c6.example.")" "[]"
 expect_exit 0 "the others in sync" CZ plan -j 4 --exit-code
+# one zone edited behind zonesync's back while four are written two at a time: its
+# refusal is its own, the others' writes go on with what their own reads learnt
+for i in 1 2 3 4; do
+	sed -i "s/^www A 192.0.2.$i\$/www A 192.0.2.20$i/" "$C/zones/c$i.example.zone"
+done
+git_commit "$C" "www in four zones"
+cat > "$T/edit-c1" <<HOOK
+#!/bin/sh
+cat >/dev/null
+mkdir "$T/edited" 2>/dev/null || exit 0
+curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"set": {"zone": "c1.example", "name": "www.c1.example.", "type": "A", "ttl": 300, "rrdatas": ["198.51.100.1"]}}' >/dev/null
+HOOK
+chmod +x "$T/edit-c1"
+sed -i "s|$T/expire-once|$T/edit-c1|" "$T/conc.toml"
+expect_exit 3 "one zone changed between read and write" CZ apply -j 4
+contains "its refusal names it" "$OUT" "provider 'gcp': zone 'c1.example.': www.c1.example. A: HTTP 412: conditionNotMet"
+same "the other edit kept" "$(rrset c1.example. www.c1.example. A)" "A 300 198.51.100.1"
+for i in 2 3 4; do
+	same "c$i written" "$(rrset c$i.example. www.c$i.example. A)" "A 300 192.0.2.20$i"
+done
+expect_exit 0 "the next apply converges" CZ apply -j 4
+same "c1 as git has it" "$(rrset c1.example. www.c1.example. A)" "A 300 192.0.2.201"
 check "the fake found every request valid against the discovery document" invalid
 finish
