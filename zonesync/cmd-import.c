@@ -67,33 +67,34 @@ static size_t drop_generated(const struct zsync_provider_type *t, const struct z
 	return n;
 }
 
+/* One zone: its file to out_path (or out), what is said about it to errs. */
 static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t, void *priv,
 		      const struct zsync_provider_conf *pc, const char *zone, const char *out_path,
-		      bool snippet)
+		      bool snippet, FILE *out, FILE *errs)
 {
 	struct zsync_zone *z = NULL;
 	struct zsync_err err = { 0 };
 	char header[1536], *name = zsync_config_zone_name(zone);
 	bool own_soa;
-	FILE *f = stdout;
+	FILE *f = out;
 	int code = ZSYNC_EXIT_OK;
 
 	if (zsync_err_sync(&err, t->fetch(priv, name, &z, &err)) < 0) {
-		fprintf(stderr, "zonesync: provider '%s': zone '%s': %s\n", pc->name, name, err.msg);
+		fprintf(errs, "zonesync: provider '%s': zone '%s': %s\n", pc->name, name, err.msg);
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
 	/* the deployment marker is zonesync's own record, never zone data */
 	zsync_marker_strip(z, pc);
 	if (out_path && !(f = fopen(out_path, "w"))) {
-		fprintf(stderr, "zonesync: %s: %s\n", out_path, strerror(errno));
+		fprintf(errs, "zonesync: %s: %s\n", out_path, strerror(errno));
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
 	size_t generated = drop_generated(t, pc, z);
 	own_soa = add_soa(z, name);
 	if (!zsync_zone_find(z, zsync_zone_origin(z), ZSYNC_TYPE_NS))
-		fprintf(stderr, "zonesync: warning: provider '%s' returned no apex NS for '%s': add them before "
+		fprintf(errs, "zonesync: warning: provider '%s' returned no apex NS for '%s': add them before "
 			"committing\n", pc->name, name);
 	snprintf(header, sizeof(header), "%s imported by zonesync from provider '%s' (%s)\n"
 		 "review it, then commit it: from now on git is the source of truth%s",
@@ -106,16 +107,16 @@ static int import_one(struct zsync_ctx *ctx, const struct zsync_provider_type *t
 			 "TYPE65534) left out: they belong to the provider", generated, generated == 1 ? "" : "s");
 	}
 	if (zsync_zone_write(z, f, header) < 0) {
-		fprintf(stderr, "zonesync: cannot write the zone\n");
+		fprintf(errs, "zonesync: cannot write the zone\n");
 		code = ZSYNC_EXIT_ERROR;
 	}
 	if (out_path && fclose(f) != 0)
 		code = ZSYNC_EXIT_ERROR;
 	if (out_path && !ctx->quiet)
-		fprintf(stderr, "zonesync: wrote %s (%zu records in %zu RRsets)\n", out_path,
+		fprintf(errs, "zonesync: wrote %s (%zu records in %zu RRsets)\n", out_path,
 			zsync_zone_record_count(z), zsync_zone_rrset_count(z));
 	if (snippet)
-		printf("%s[[zones]]\nname = \"%s\"\nproviders = [\"%s\"]\n", out_path ? "" : "\n", name, pc->name);
+		fprintf(out, "%s[[zones]]\nname = \"%s\"\nproviders = [\"%s\"]\n", out_path ? "" : "\n", name, pc->name);
 out:
 	zsync_zone_free(z);
 	free(name);
@@ -131,18 +132,29 @@ struct import_task {
 	char *path;
 	bool snippet;
 	int code;
+	/* what it writes to standard output and error, shown in the zones' order once all ran */
+	char *out, *errs;
+	size_t out_len, errs_len;
 };
 
 static void import_task_run(void *arg)
 {
 	struct import_task *it = arg;
-	it->code = import_one(it->ctx, it->t, it->priv, it->pc, it->zone, it->path, it->snippet);
+	FILE *out = open_memstream(&it->out, &it->out_len), *errs = open_memstream(&it->errs, &it->errs_len);
+	if (!out || !errs) {
+		fputs("zonesync: out of memory\n", stderr);
+		abort();
+	}
+	it->code = import_one(it->ctx, it->t, it->priv, it->pc, it->zone, it->path, it->snippet, out, errs);
+	fclose(out);
+	fclose(errs);
 }
 
 int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 {
 	const char *provider = NULL, *zone = NULL, *out_path = NULL, *dir = NULL;
 	bool all = false, snippet = false;
+	long jobs = 0;
 	struct import_task *its = NULL;
 	struct zsync_engine_task *tasks = NULL;
 	const struct zsync_opt opts[] = {
@@ -152,6 +164,7 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		{ 'o', "output", ZSYNC_OPT_STRING, &out_path, "FILE", "write the zone file here (default: standard output)" },
 		{ 0, "dir", ZSYNC_OPT_STRING, &dir, "DIR", "with --all: write ZONE.zone files into DIR" },
 		{ 0, "config-snippet", ZSYNC_OPT_FLAG, &snippet, NULL, "also print the [[zones]] entry for zonesync.toml" },
+		{ 'j', "jobs", ZSYNC_OPT_INT, &jobs, "N", "with --all: zones read at once where the provider can (default: [defaults] jobs)" },
 		{ 0 },
 	};
 	struct zsync_strlist pos = { 0 }, names = { 0 };
@@ -173,6 +186,8 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
+	if ((code = zsync_cmd_run_options(cfg, NULL, jobs)))
+		goto out;
 	if (!(pc = zsync_config_provider(cfg, provider)) || !(t = zsync_provider_find(pc->type))) {
 		fprintf(stderr, "zonesync: %s '%s'\n", pc ? "cannot import from provider type" : "no provider named",
 			pc ? pc->type : provider);
@@ -192,7 +207,7 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		goto out;
 	}
 	if (!all) {
-		code = import_one(ctx, t, priv, pc, zone, out_path, snippet);
+		code = import_one(ctx, t, priv, pc, zone, out_path, snippet, stdout, stderr);
 		goto out;
 	}
 	if (zsync_err_sync(&err, t->list_zones(priv, &names, &err)) < 0) {
@@ -201,16 +216,23 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 		code = ZSYNC_EXIT_ERROR;
 		goto out;
 	}
-	/* on the engine, one task per zone: one provider instance, so one after the other */
+	/* on the engine, one task per zone: as many at once as the provider reads zones at once
+	 * (one, unless its type has ZSYNC_CAP_CONCURRENT), the output in the zones' order */
 	its = zsync_xcalloc(names.n ? names.n : 1, sizeof(*its));
 	tasks = zsync_xcalloc(names.n ? names.n : 1, sizeof(*tasks));
 	for (size_t i = 0; i < names.n; i++) {
 		its[i] = (struct import_task){ ctx, t, priv, pc, names.v[i], NULL, snippet, ZSYNC_EXIT_OK };
 		if (dir)
 			its[i].path = zsync_xasprintf("%s/%.*s.zone", dir, (int)strlen(names.v[i]) - 1, names.v[i]);
-		tasks[i] = (struct zsync_engine_task){ priv, import_task_run, &its[i] };
+		tasks[i] = (struct zsync_engine_task){ priv, import_task_run, &its[i], pc->read_concurrency };
 	}
 	zsync_engine_run(tasks, names.n, cfg->jobs > 0 ? cfg->jobs : cfg->defaults.jobs, 1);
+	for (size_t i = 0; i < names.n; i++) {
+		fwrite(its[i].errs, 1, its[i].errs_len, stderr);
+		fwrite(its[i].out, 1, its[i].out_len, stdout);
+		free(its[i].errs);
+		free(its[i].out);
+	}
 	for (size_t i = 0; i < names.n; i++) {
 		if (its[i].code != ZSYNC_EXIT_OK)
 			code = ZSYNC_EXIT_ERROR;

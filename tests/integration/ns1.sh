@@ -199,5 +199,17 @@ same "never two at once with -j 1" "$(overlap)" 1
 control '{"hold": 0}'
 expect_exit 0 "apply writes the four zones" "$ZONESYNC" -c "$T/conc.toml" apply
 expect_exit 0 "in sync" "$ZONESYNC" -c "$T/conc.toml" plan --exit-code
+# import --all reads the zones side by side too, and prints them in the zones' order
+control '{"hold": 4, "wait": 2}'
+expect_exit 0 "import --all -j 4" "$ZONESYNC" -c "$T/conc.toml" import --provider ns1 --all -j 4 --config-snippet
+same "four zones read at once" "$(overlap)" 4
+printf '%s\n' "$OUT" > "$T/import-j4.out"
+control '{"hold": 2, "wait": 0.3}'
+expect_exit 0 "import --all -j 1" "$ZONESYNC" -c "$T/conc.toml" import --provider ns1 --all -j 1 --config-snippet
+same "one at a time with -j 1" "$(overlap)" 1
+control '{"hold": 0}'
+same "the same output, zone after zone in the same order" "$(cat "$T/import-j4.out")" "$OUT"
+same "every zone there, its snippet after it" "$(printf '%s\n' "$OUT" | grep -E '^name = ' | tr '\n' ' ')" \
+	'name = "c1.example." name = "c2.example." name = "c3.example." name = "c4.example." name = "example.com." '
 check "the fake found every request valid against the API reference" invalid
 finish
