@@ -103,6 +103,15 @@ static void provider_ds(struct zsync_delegation *d, const struct zsync_provider_
 		struct zsync_dns_answer a;
 		if (zsync_dns_query(pc->nameservers.v[s], d->zone, apex, ZSYNC_TYPE_DNSKEY, (int)timeout_ms, &a, &err) < 0)
 			continue;
+		if (!a.authoritative || a.rcode) {
+			/* a server that does not serve the zone (REFUSED, SERVFAIL, a referral) knows
+			 * nothing of its keys: the next one is asked */
+			zsync_err_set(&err, ZSYNC_EIO, "%s answered %s", pc->nameservers.v[s],
+				      a.rcode == 5 ? "REFUSED" : a.rcode == 2 ? "SERVFAIL" : a.rcode ? "an error" :
+				      "without authority");
+			zsync_dns_answer_release(&a);
+			continue;
+		}
 		const struct zsync_rrset *keys = zsync_zone_find(a.answer, apex, ZSYNC_TYPE_DNSKEY);
 		const uint8_t *rd = keys ? keys->rdata : NULL;
 		for (uint16_t i = 0; keys && i < keys->count; i++, rd = zsync_rdata_next(rd)) {
@@ -358,40 +367,48 @@ static int walk(struct walk *w, const uint8_t *name, uint16_t type, bool to_pare
 	for (int step = 0; step < 128; step++) {
 		struct zsync_dns_answer a;
 		struct zsync_err qerr = { 0 };
-		bool asked = false;
-		for (size_t s = 0; s < servers->n && !asked; s++) {
+		const struct zsync_rrset *ref = NULL;
+		bool asked = false, usable = false;
+		int lame_rcode = -1;
+		/* the servers of this step in turn, until one answers usefully: a lame one (no
+		 * answer, no referral further down: REFUSED, SERVFAIL, a referral back up) is
+		 * passed over for the next */
+		for (size_t s = 0; s < servers->n && !usable; s++) {
 			if (w->queries-- <= 0) {
 				w->given_up = true;
 				return zsync_err_set(err, ZSYNC_EIO, "%s: gave up after %d queries (give --parent)", zone,
 						     WALK_QUERIES);
 			}
-			asked = zsync_dns_query(servers->v[s], zone, name, type, (int)w->timeout_ms, &a, &qerr) == 0;
+			if (zsync_dns_query(servers->v[s], zone, name, type, (int)w->timeout_ms, &a, &qerr) < 0)
+				continue;
+			asked = true;
+			ref = NULL;
+			for (size_t k = 0; k < zsync_zone_iter_count(a.authority) && !ref; k++) {
+				const struct zsync_rrset *r = zsync_zone_iter(a.authority, k);
+				if (r && r->type == ZSYNC_TYPE_NS && zsync_name_in_zone(name, r->owner))
+					ref = r;
+			}
+			if (to_parent && ((a.authoritative && zsync_zone_find(a.answer, name, ZSYNC_TYPE_NS)) ||
+					  (ref && zsync_name_equal(ref->owner, name)))) {
+				/* the referral for the zone, or a server that serves parent and child itself */
+				zsync_dns_answer_release(&a);
+				return 0;
+			}
+			if (!to_parent && a.authoritative) {
+				*final = a;
+				return 0;
+			}
+			if ((usable = ref && zsync_name_below(ref->owner, cut)))
+				break;
+			lame_rcode = a.rcode;
+			zsync_dns_answer_release(&a);
 		}
 		if (!asked)
 			return zsync_err_set(err, ZSYNC_EIO, "%s: no server answered at step %d: %s", zone, step + 1, qerr.msg);
-		const struct zsync_rrset *ref = NULL;
-		for (size_t k = 0; k < zsync_zone_iter_count(a.authority) && !ref; k++) {
-			const struct zsync_rrset *r = zsync_zone_iter(a.authority, k);
-			if (r && r->type == ZSYNC_TYPE_NS && zsync_name_in_zone(name, r->owner))
-				ref = r;
-		}
-		if (to_parent && ((a.authoritative && zsync_zone_find(a.answer, name, ZSYNC_TYPE_NS)) ||
-				  (ref && zsync_name_equal(ref->owner, name)))) {
-			/* the referral for the zone, or a server that serves parent and child itself */
-			zsync_dns_answer_release(&a);
-			return 0;
-		}
-		if (!to_parent && a.authoritative) {
-			*final = a;
-			return 0;
-		}
-		if (!ref || !zsync_name_below(ref->owner, cut)) {
-			/* no referral, or one that does not go down (a lame or looping server) */
-			ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s (rcode %d at step %d)", zone,
-					    a.rcode, step + 1);
-			zsync_dns_answer_release(&a);
-			return ret;
-		}
+		if (!usable)
+			/* no referral, or one that does not go down (lame or looping servers), at every one */
+			return zsync_err_set(err, ZSYNC_ENOTFOUND, "no delegation found for %s (rcode %d at step %d)", zone,
+					     lame_rcode, step + 1);
 		memcpy(cut, ref->owner, zsync_name_len(ref->owner));
 		zsync_name_to_text(ref->owner, tn, sizeof(tn));
 		zsync_strlist_release(servers);

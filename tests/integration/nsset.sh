@@ -336,6 +336,16 @@ com_zone() {
 check "com. delegates example.com. to every provider, with glue and both DS" com_zone 2
 expect_exit 0 "verify --delegation: a right delegation from the root" Z verify --delegation
 contains "the verdict" "$OUT" "example.com. delegation @127.0.0.3:$HPORT: consistent (7 NS)"
+# a lame root first in the hints (the org. knotd: REFUSED): the next root is asked
+printf '.\t3600000\tNS\ta.root-servers.test.\n.\t3600000\tNS\tb.root-servers.test.\na.root-servers.test.\t3600000\tA\t127.0.0.4\nb.root-servers.test.\t3600000\tA\t127.0.0.1\n' > "$T/lame-first.hints"
+sed "s|^root_hints = .*|root_hints = \"$T/lame-first.hints\"|" "$CFG" > "$T/lame-first.toml"
+expect_exit 0 "verify --delegation: a lame root server first, then the real one" "$ZONESYNC" -c "$T/lame-first.toml" --no-color verify --delegation
+contains "the walk goes on at the next root" "$OUT" "example.com. delegation @127.0.0.3:$HPORT: consistent (7 NS)"
+# a provider's first nameserver does not serve the zone (com.'s server: a referral): its
+# KSK is read from the next one
+sed "s|^nameservers = \[\"127.0.0.1:$KPORT\"\]$|nameservers = [\"127.0.0.3:$HPORT\", \"127.0.0.1:$KPORT\"]|" "$CFG" > "$T/knot-lame-first.toml"
+expect_exit 0 "zonesync delegation: knot's first nameserver is lame" "$ZONESYNC" -c "$T/knot-lame-first.toml" --no-color delegation example.com
+contains "knot's DS all the same" "$OUT" "example.com.	3600	IN	DS	$KNOT_DS	; KSK of knot"
 check "com. forgets knot's name" com_zone 3 knot1.example.org.
 expect_exit 2 "verify --delegation: one provider's name missing is a mismatch by itself" Z verify --delegation
 contains "says which" "$OUT" "    knot1.example.org. (knot): not in the delegation: resolvers never ask it"
