@@ -28,6 +28,7 @@
 #define MAX_CHARS 32000   /* characters of Value per ChangeResourceRecordSets */
 #define MAX_VALUE 4000    /* one Value (RData in the model) */
 #define PAGE 300          /* ListResourceRecordSets maxitems */
+#define ID_LEN 40         /* a hosted zone or change id and its NUL (ResourceId: at most 32) */
 
 /* RRType of the 2013-04-01 model */
 static const uint16_t r53_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CAA, ZSYNC_TYPE_CNAME,
@@ -46,18 +47,32 @@ struct r53_set {
 	size_t n;
 };
 
+/*
+ * What a fetch learnt about one zone, for the apply that follows: the hosted zone's id and
+ * the record sets as Route 53 returned them (a DELETE repeats them exactly).
+ */
+struct r53_zone {
+	char *name;           /* the zone as zonesync names it ("example.com.") */
+	uintptr_t read;       /* the zone model that fetch returned: compared, never followed */
+	char id[ID_LEN];
+	struct r53_set *sets; /* sorted by owner, then type */
+	size_t nsets;
+	size_t foreign;       /* alias and routing-policy sets, left alone */
+};
+
+/*
+ * Calls for different zones overlap (ZSYNC_CAP_CONCURRENT): everything but `zones` is set
+ * by open and read-only afterwards (the HTTP client is thread-safe, its SigV4 keys and
+ * the session token header are fixed at open); each zone's state is its own, handed over
+ * under the map's lock and worked on only by the one call for that zone.
+ */
 struct r53 {
 	struct zsync_http *http;
 	char *base;
 	const char *name;     /* the provider's name in the configuration, for warnings */
 	bool wait_insync;
 	long timeout;
-	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
-	char zone_id[40];
-	struct r53_set *sets; /* sorted by owner, then type */
-	size_t nsets;
-	size_t foreign;       /* alias and routing-policy sets, left alone */
-	char change_id[40];   /* the last change batch sent */
+	struct zsync_provider_states zones; /* zone name -> struct r53_zone */
 };
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -67,18 +82,28 @@ static void xml_init(void)
 	xmlInitParser();
 }
 
-static void clear_sets(struct r53 *c)
+static struct r53_zone *zone_new(const char *zone)
 {
-	for (size_t i = 0; i < c->nsets; i++) {
-		for (size_t k = 0; k < c->sets[i].n; k++)
-			free(c->sets[i].values[k]);
-		free(c->sets[i].values);
-		free(c->sets[i].name);
+	struct r53_zone *st = zsync_xcalloc(1, sizeof(*st));
+	st->name = zsync_xstrdup(zone);
+	return st;
+}
+
+/* Frees st; accepts NULL. */
+static void zone_free(void *p)
+{
+	struct r53_zone *st = p;
+	if (!st)
+		return;
+	for (size_t i = 0; i < st->nsets; i++) {
+		for (size_t k = 0; k < st->sets[i].n; k++)
+			free(st->sets[i].values[k]);
+		free(st->sets[i].values);
+		free(st->sets[i].name);
 	}
-	free(c->sets);
-	c->sets = NULL;
-	c->nsets = 0;
-	c->foreign = 0;
+	free(st->sets);
+	free(st->name);
+	free(st);
 }
 
 /* ---- names and values: Route 53 writes octets as \ooo (octal), zone files as \DDD ---- */
@@ -429,6 +454,7 @@ static int r_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	c->wait_insync = zsync_config_get_bool(conf, "wait_insync");
 	c->name = conf->name;
 	c->timeout = conf->timeout > 0 ? conf->timeout : 30;
+	zsync_provider_states_init(&c->zones, zone_free);
 	*priv = c;
 out:
 	for (int i = 0; i < 3; i++)
@@ -441,7 +467,7 @@ static void r_close(void *priv)
 	struct r53 *c = priv;
 	if (!c)
 		return;
-	clear_sets(c);
+	zsync_provider_states_release(&c->zones);
 	zsync_http_free(c->http);
 	free(c->base);
 	free(c);
@@ -456,8 +482,8 @@ static void r_usage(void *priv, char *buf, size_t len)
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-/* The public hosted zone called zone: its id into c->zone_id; ZSYNC_ENOTFOUND when none. */
-static int find_zone(struct r53 *c, const char *zone, struct zsync_err *err)
+/* The public hosted zone called zone: its id into id_out; ZSYNC_ENOTFOUND when none. */
+static int find_zone(struct r53 *c, const char *zone, char id_out[ID_LEN], struct zsync_err *err)
 {
 	uint8_t wire[ZSYNC_NAME_MAXLEN];
 	char name[ZSYNC_NAME_TXT_MAXLEN + 2], *esc, *path, *ids = NULL;
@@ -467,6 +493,7 @@ static int find_zone(struct r53 *c, const char *zone, struct zsync_err *err)
 	FILE *idf;
 	int ret;
 
+	id_out[0] = '\0';
 	if (zsync_name_from_text(zone, NULL, wire) < 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "bad zone name");
 	name_out(wire, name);
@@ -486,8 +513,8 @@ static int find_zone(struct r53 *c, const char *zone, struct zsync_err *err)
 		bool same = zn && name_in(zn, zw) == 0 && zsync_name_equal(zw, wire);
 		if (same && id && !(priv && !strcmp(priv, "true"))) {
 			const char *bare = strrchr(id, '/') ? strrchr(id, '/') + 1 : id;
-			if (found++ == 0 && strlen(bare) < sizeof(c->zone_id))
-				snprintf(c->zone_id, sizeof(c->zone_id), "%s", bare);
+			if (found++ == 0 && strlen(bare) < ID_LEN)
+				snprintf(id_out, ID_LEN, "%s", bare);
 			fprintf(idf, "%s%s", found > 1 ? ", " : "", bare);
 		}
 		free(zn);
@@ -500,7 +527,7 @@ static int find_zone(struct r53 *c, const char *zone, struct zsync_err *err)
 	xmlFreeDoc(doc);
 	if (found == 0)
 		ret = ZSYNC_ENOTFOUND;
-	else if (found > 1 || !c->zone_id[0])
+	else if (found > 1 || !id_out[0])
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "%zu public hosted zones are named %s (%s): Route 53 allows that, "
 				    "zonesync cannot tell which one serves the domain; delete the others", found, name, ids);
 	free(ids);
@@ -514,14 +541,13 @@ static int r_nameservers(void *priv, const struct zsync_provider_conf *conf, con
 	struct r53 *c = priv;
 	xmlDocPtr doc;
 	xmlNodePtr root, list;
-	char *path;
+	char *path, id[ID_LEN];
 	int ret;
 
 	(void)conf;
-	c->zone_id[0] = '\0';
-	if ((ret = find_zone(c, zone, err)) < 0)
+	if ((ret = find_zone(c, zone, id, err)) < 0)
 		return ret == ZSYNC_ENOTFOUND ? zsync_err_set(err, ret, "the zone does not exist there") : ret;
-	path = zsync_xasprintf(R53_API "/hostedzone/%s", c->zone_id);
+	path = zsync_xasprintf(R53_API "/hostedzone/%s", id);
 	ret = call(c, "GET", path, NULL, "GetHostedZoneResponse", &doc, &root, err);
 	free(path);
 	if (ret < 0)
@@ -558,16 +584,17 @@ static int set_cmp(const void *a, const void *b)
 	return c ? c : (x->type > y->type) - (x->type < y->type);
 }
 
-static struct r53_set *find_set(struct r53 *c, const uint8_t *owner, uint16_t type)
+static struct r53_set *find_set(const struct r53_zone *st, const uint8_t *owner, uint16_t type)
 {
 	struct r53_set key;
 	memcpy(key.owner, owner, zsync_name_len(owner));
 	key.type = type;
-	return bsearch(&key, c->sets, c->nsets, sizeof(*c->sets), set_cmp);
+	return st->nsets ? bsearch(&key, st->sets, st->nsets, sizeof(*st->sets), set_cmp) : NULL;
 }
 
-/* One ResourceRecordSet into the zone model (and c->sets); 1 when it is not ours to manage. */
-static int read_set(struct r53 *c, struct zsync_zone *z, xmlNodePtr rs, struct zsync_err *err)
+/* One ResourceRecordSet into the zone model (and st->sets); 1 when it is not ours to manage. */
+static int read_set(const struct r53 *c, struct r53_zone *st, struct zsync_zone *z, xmlNodePtr rs,
+		    struct zsync_err *err)
 {
 	char *name = xml_string(xml_child(rs, "Name")), *type = xml_string(xml_child(rs, "Type"));
 	char *ttl = xml_string(xml_child(rs, "TTL")), *text = NULL, owner_txt[ZSYNC_NAME_TXT_MAXLEN + 1];
@@ -587,9 +614,9 @@ static int read_set(struct r53 *c, struct zsync_zone *z, xmlNodePtr rs, struct z
 		/* Route 53's own (alias, routing policy) or a type zonesync has no name for: served
 		 * beside git's records, so the user is told each time rather than shown "in sync" */
 		fprintf(stderr, "zonesync: warning: provider '%s': zone '%s': record set %s %s is %s: not compared with git, left alone (not applicable)\n",
-			c->name ? c->name : "route53", c->zone, name, type,
+			c->name ? c->name : "route53", st->name, name, type,
 			is_foreign(rs) ? "an alias or routing-policy set (Route 53's own)" : "of a type zonesync does not know");
-		c->foreign++;
+		st->foreign++;
 		ret = 1;
 		goto out;
 	}
@@ -627,8 +654,8 @@ static int read_set(struct r53 *c, struct zsync_zone *z, xmlNodePtr rs, struct z
 		ret = ZSYNC_EINVAL;
 		goto out;
 	}
-	c->sets = zsync_xrealloc(c->sets, (c->nsets + 1) * sizeof(*c->sets));
-	c->sets[c->nsets++] = s;
+	st->sets = zsync_xrealloc(st->sets, (st->nsets + 1) * sizeof(*st->sets));
+	st->sets[st->nsets++] = s;
 	memset(&s, 0, sizeof(s));
 out:
 	for (size_t k = 0; k < s.n; k++)
@@ -642,18 +669,20 @@ out:
 	return ret;
 }
 
-static int r_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+/*
+ * What Route 53 serves for st->name: the zone model into *out, its id and record sets
+ * into st (a new one, the caller's to free, on error too). Touches nothing shared but the
+ * HTTP client.
+ */
+static int read_zone(struct r53 *c, struct r53_zone *st, struct zsync_zone **out, struct zsync_err *err)
 {
-	struct r53 *c = priv;
+	const char *zone = st->name;
 	struct zsync_zone *z = NULL;
 	char *next_name = NULL, *next_type = NULL, *next_id = NULL;
 	int ret;
 
 	*out = NULL;
-	clear_sets(c);
-	c->zone_id[0] = '\0';
-	snprintf(c->zone, sizeof(c->zone), "%s", zone);
-	if ((ret = find_zone(c, zone, err)) < 0)
+	if ((ret = find_zone(c, zone, st->id, err)) < 0)
 		return ret;
 	if (!(z = zsync_zone_new(zone, err)))
 		return ZSYNC_EINVAL;
@@ -661,7 +690,7 @@ static int r_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		/* query parameters in the order SigV4 signs them */
 		char *qi = next_id ? zsync_http_escape(next_id) : NULL, *qn = next_name ? zsync_http_escape(next_name) : NULL;
 		char *qt = next_type ? zsync_http_escape(next_type) : NULL;
-		char *path = zsync_xasprintf(R53_API "/hostedzone/%s/rrset?%s%s%smaxitems=%d%s%s%s%s", c->zone_id,
+		char *path = zsync_xasprintf(R53_API "/hostedzone/%s/rrset?%s%s%smaxitems=%d%s%s%s%s", st->id,
 					     qi ? "identifier=" : "", qi ? qi : "", qi ? "&" : "", PAGE, qn ? "&name=" : "",
 					     qn ? qn : "", qt ? "&type=" : "", qt ? qt : "");
 		xmlDocPtr doc;
@@ -676,7 +705,7 @@ static int r_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		list = xml_child(root, "ResourceRecordSets");
 		for (xmlNodePtr rs = list ? list->children : NULL; rs && ret >= 0; rs = rs->next)
 			if (rs->type == XML_ELEMENT_NODE)
-				ret = read_set(c, z, rs, err);
+				ret = read_set(c, st, z, rs, err);
 		char *trunc = xml_string(xml_child(root, "IsTruncated"));
 		bool more = trunc && !strcmp(trunc, "true");
 		free(trunc);
@@ -699,8 +728,8 @@ static int r_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	free(next_name);
 	free(next_type);
 	free(next_id);
-	if (c->nsets > 1)
-		qsort(c->sets, c->nsets, sizeof(*c->sets), set_cmp);
+	if (st->nsets > 1)
+		qsort(st->sets, st->nsets, sizeof(*st->sets), set_cmp);
 	*out = z;
 	return 0;
 fail:
@@ -708,8 +737,27 @@ fail:
 	free(next_type);
 	free(next_id);
 	zsync_zone_free(z);
-	clear_sets(c);
 	return ret;
+}
+
+/*
+ * Reads the zone and keeps what apply needs under the zone's own name; a failed read
+ * drops what an earlier one kept (the zone's state is unknown), and no other zone's.
+ */
+static int r_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
+{
+	struct r53 *c = priv;
+	struct r53_zone *st = zone_new(zone);
+	int ret = read_zone(c, st, out, err);
+
+	if (ret < 0) {
+		zone_free(st);
+		zone_free(zsync_provider_states_take(&c->zones, zone));
+		return ret;
+	}
+	st->read = (uintptr_t)*out;
+	zsync_provider_states_put(&c->zones, zone, st);
+	return 0;
 }
 
 static int r_list_zones(void *priv, struct zsync_strlist *out, struct zsync_err *err)
@@ -824,9 +872,10 @@ static int desired_change(int act, const struct zsync_rrset *r, uint32_t ttl, st
 }
 
 /* A DELETE of what Route 53 holds now, with its own values and TTL. */
-static int current_change(struct r53 *c, const struct zsync_rrset *old, struct r53_change *ch, struct zsync_err *err)
+static int current_change(const struct r53_zone *st, const struct zsync_rrset *old, struct r53_change *ch,
+			  struct zsync_err *err)
 {
-	struct r53_set *s = find_set(c, old->owner, old->type);
+	struct r53_set *s = find_set(st, old->owner, old->type);
 	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[16];
 
 	memset(ch, 0, sizeof(*ch));
@@ -857,8 +906,18 @@ static void write_change(FILE *f, const struct r53_change *ch)
 	fputs("</ResourceRecords></ResourceRecordSet></Change>", f);
 }
 
+/*
+ * One zone's change batches: where they go, and the id of the last one sent (what
+ * GetChange asks about).
+ */
+struct r53_send {
+	struct r53 *c;
+	const char *zone_id;
+	char change_id[ID_LEN];
+};
+
 /* Sends changes [from, to) as one ChangeResourceRecordSets: all of it or nothing. */
-static int send_batch(struct r53 *c, struct r53_change *v, size_t from, size_t to, const char *commit,
+static int send_batch(struct r53_send *sd, struct r53_change *v, size_t from, size_t to, const char *commit,
 		      struct zsync_err *err)
 {
 	char *body = NULL, *path, *id;
@@ -880,8 +939,8 @@ static int send_batch(struct r53 *c, struct r53_change *v, size_t from, size_t t
 				write_change(f, &v[i]);
 	fputs("</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>", f);
 	fclose(f);
-	path = zsync_xasprintf(R53_API "/hostedzone/%s/rrset/", c->zone_id);
-	ret = call(c, "POST", path, body, "ChangeResourceRecordSetsResponse", &doc, &root, err);
+	path = zsync_xasprintf(R53_API "/hostedzone/%s/rrset/", sd->zone_id);
+	ret = call(sd->c, "POST", path, body, "ChangeResourceRecordSetsResponse", &doc, &root, err);
 	free(path);
 	free(body);
 	if (ret < 0)
@@ -889,7 +948,7 @@ static int send_batch(struct r53 *c, struct r53_change *v, size_t from, size_t t
 	id = xml_string(xml_child(xml_child(root, "ChangeInfo"), "Id"));
 	if (id) {
 		const char *bare = strrchr(id, '/') ? strrchr(id, '/') + 1 : id;
-		snprintf(c->change_id, sizeof(c->change_id), "%s", bare);
+		snprintf(sd->change_id, sizeof(sd->change_id), "%s", bare);
 	}
 	free(id);
 	xmlFreeDoc(doc);
@@ -910,7 +969,7 @@ static bool fits(const struct r53_change *v, size_t from, size_t to)
  * (a CNAME replacing an address travels with its delete); a group too big for one batch
  * goes as several (then not atomically: the error says what was applied).
  */
-static int send_all(struct r53 *c, struct r53_change *v, size_t nv, const char *commit, size_t *batches,
+static int send_all(struct r53_send *sd, struct r53_change *v, size_t nv, const char *commit, size_t *batches,
 		    struct zsync_err *err)
 {
 	size_t i = 0;
@@ -935,7 +994,7 @@ static int send_all(struct r53 *c, struct r53_change *v, size_t nv, const char *
 			while (j < nv && v[j].group == v[i].group && fits(v, i, j + 1))
 				j++;
 		}
-		ret = send_batch(c, v, i, j, commit, err);
+		ret = send_batch(sd, v, i, j, commit, err);
 		++*batches;
 		if (ret < 0 && *batches > 1)
 			zsync_err_prefix(err, "change batch %zu (the %zu before it were applied)", *batches, *batches - 1);
@@ -949,11 +1008,11 @@ static int send_all(struct r53 *c, struct r53_change *v, size_t nv, const char *
 /* GetChange of the last change batch: INSYNC when Route 53's nameservers serve it. */
 static int change_insync(void *ud, bool *done, struct zsync_err *err)
 {
-	struct r53 *c = ud;
-	char *path = zsync_xasprintf(R53_API "/change/%s", c->change_id), *st;
+	struct r53_send *sd = ud;
+	char *path = zsync_xasprintf(R53_API "/change/%s", sd->change_id), *st;
 	xmlDocPtr doc;
 	xmlNodePtr root;
-	int ret = call(c, "GET", path, NULL, "GetChangeResponse", &doc, &root, err);
+	int ret = call(sd->c, "GET", path, NULL, "GetChangeResponse", &doc, &root, err);
 
 	free(path);
 	if (ret < 0)
@@ -1011,27 +1070,40 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 {
 	struct r53 *c = priv;
 	const struct zsync_changeset *cs = req->changes;
+	struct r53_zone *st = NULL;
+	struct r53_send sd = { .c = c };
 	struct r53_change *v = NULL;
 	size_t nv = 0, group = 0, batches = 0;
 	uint8_t apex[ZSYNC_NAME_MAXLEN];
 	int ret = 0;
 
-	/* what apply needs is the last zone read's: another one is read again */
-	if ((ret = zsync_provider_refetch(r_fetch, priv, c->zone, req, err)) < 0)
-		return ret;
 	if (zsync_name_from_text(req->zone, NULL, apex) < 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "bad zone name");
+	/* the DELETEs repeat what the read behind req->base returned; kept by another read
+	 * (or none), the zone is read again and goes on only if it is still req->base */
+	st = zsync_provider_states_take(&c->zones, req->zone);
+	if (!req->create_zone && (!st || st->read != (uintptr_t)req->base)) {
+		zone_free(st);
+		if ((ret = zsync_provider_refetch(r_fetch, priv, "", req, err)) < 0)
+			return ret;
+		st = zsync_provider_states_take(&c->zones, req->zone);
+	}
 	if (req->create_zone) {
 		struct zsync_zone *z = NULL;
+		zone_free(st);
+		st = zone_new(req->zone);
 		if ((ret = create_zone(c, req->zone, req->commit, err)) < 0)
-			return ret;
+			goto out;
 		/* what the new zone holds (its SOA and NS) and its id */
-		if ((ret = r_fetch(c, req->zone, &z, err)) < 0) {
+		if ((ret = read_zone(c, st, &z, err)) < 0) {
 			zsync_err_prefix(err, "the zone was created, but reading it failed");
-			return ret;
+			goto out;
 		}
 		zsync_zone_free(z);
 	}
+	if (!st)
+		return zsync_err_set(err, ZSYNC_EINVAL, "the zone's record sets were not kept from its read");
+	sd.zone_id = st->id;
 	v = zsync_xcalloc(cs->n * 2 + 1, sizeof(*v));
 	for (size_t i = 0; i < cs->n && ret == 0; i++) {
 		const struct zsync_change *ch = &cs->v[i];
@@ -1051,7 +1123,7 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			continue;
 		}
 		if (ch->old) {
-			if ((ret = current_change(c, ch->old, &v[nv], err)) < 0)
+			if ((ret = current_change(st, ch->old, &v[nv], err)) < 0)
 				break;
 			v[nv++].group = group;
 		}
@@ -1061,12 +1133,14 @@ static int r_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		}
 	}
 	if (ret == 0)
-		ret = send_all(c, v, nv, req->commit, &batches, err);
+		ret = send_all(&sd, v, nv, req->commit, &batches, err);
 	for (size_t i = 0; i < nv; i++)
 		change_free(&v[i]);
 	free(v);
-	if (ret == 0 && (c->wait_insync || req->wait_served) && c->change_id[0])
-		ret = zsync_provider_poll(change_insync, c, c->timeout * 4.0, err);
+	if (ret == 0 && (c->wait_insync || req->wait_served) && sd.change_id[0])
+		ret = zsync_provider_poll(change_insync, &sd, c->timeout * 4.0, err);
+out:
+	zone_free(st); /* what Route 53 served before this apply */
 	return ret;
 }
 
@@ -1075,21 +1149,27 @@ static int r_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 {
 	struct r53 *c = priv;
 	struct zsync_zone *z = NULL;
+	struct r53_zone *st = zone_new(zone);
+	struct r53_send sd = { .c = c, .zone_id = st->id };
 	struct r53_change *v;
 	uint8_t apex[ZSYNC_NAME_MAXLEN];
-	size_t nv = 0;
+	size_t nv = 0, batches = 0;
 	int ret;
 
-	if ((ret = r_fetch(c, zone, &z, err)) < 0)
-		return ret;
+	/* read afresh into a state of its own: what an earlier read kept goes */
+	zone_free(zsync_provider_states_take(&c->zones, zone));
+	if ((ret = read_zone(c, st, &z, err)) < 0)
+		goto out;
 	zsync_zone_free(z);
-	if (c->foreign)
-		return zsync_err_set(err, ZSYNC_EINVAL, "the hosted zone holds %zu alias or routing-policy record sets "
-				     "zonesync does not manage; delete them first", c->foreign);
+	if (st->foreign) {
+		ret = zsync_err_set(err, ZSYNC_EINVAL, "the hosted zone holds %zu alias or routing-policy record sets "
+				    "zonesync does not manage; delete them first", st->foreign);
+		goto out;
+	}
 	zsync_name_from_text(zone, NULL, apex);
-	v = zsync_xcalloc(c->nsets + 1, sizeof(*v));
-	for (size_t i = 0; i < c->nsets; i++) {
-		struct r53_set *s = &c->sets[i];
+	v = zsync_xcalloc(st->nsets + 1, sizeof(*v));
+	for (size_t i = 0; i < st->nsets; i++) {
+		struct r53_set *s = &st->sets[i];
 		if (zsync_name_equal(s->owner, apex) && (s->type == ZSYNC_TYPE_SOA || s->type == ZSYNC_TYPE_NS))
 			continue;
 		v[nv] = (struct r53_change){ .act = ACT_DELETE, .name = s->name, .ttl = s->ttl, .values = s->values,
@@ -1098,18 +1178,18 @@ static int r_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 		change_count(&v[nv]);
 		nv++;
 	}
-	size_t batches = 0;
-	ret = send_all(c, v, nv, NULL, &batches, err);
+	ret = send_all(&sd, v, nv, NULL, &batches, err);
 	free(v);
 	if (ret == 0) {
-		char *path = zsync_xasprintf(R53_API "/hostedzone/%s", c->zone_id);
+		char *path = zsync_xasprintf(R53_API "/hostedzone/%s", st->id);
 		xmlDocPtr doc;
 		xmlNodePtr root;
 		ret = call(c, "DELETE", path, NULL, "DeleteHostedZoneResponse", &doc, &root, err);
 		free(path);
 		xmlFreeDoc(doc);
 	}
-	clear_sets(c);
+out:
+	zone_free(st);
 	return ret;
 }
 
@@ -1131,7 +1211,13 @@ const struct zsync_provider_type zsync_provider_route53 = {
 	.name = "route53",
 	.summary = "Amazon Route 53 (REST-XML, SigV4; atomic change batches)",
 	.keys = r_keys,
-	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES,
+	/*
+	 * ZSYNC_CAP_CONCURRENT: each zone's state is its own (struct r53_zone). Not
+	 * ZSYNC_CAP_APPLY_SIDE_BY_SIDE: Route 53 takes five requests a second per account,
+	 * change batches included, and answers a second batch to a zone it is still working
+	 * on with PriorRequestNotComplete; applies go one at a time unless `concurrency` says.
+	 */
+	.caps = ZSYNC_CAP_APEX_NS | ZSYNC_CAP_CREATE_ZONE | ZSYNC_CAP_LIST_ZONES | ZSYNC_CAP_CONCURRENT,
 	.rrtypes = r53_types,
 	.normalisers = r_norms,
 	.check_rrset = r_check_rrset,

@@ -33,7 +33,10 @@ that status (an error on the way back: the client cannot know that they happened
 client's back ("values": [] deletes it); {"alias": {"zone", "name", "type", "target"}} and
 {"weighted": {"zone", "name", "type", "id", "weight", "ttl", "values"}} add record sets
 zonesync must leave alone; {"expire_after": N} expires the session token after N more
-requests. GET /__requests lists the API requests (method, path, op, and for change
+requests; {"hold": N, "wait": S, "op": OPERATION}: each API request (of that operation, or
+any) waits, up to S seconds or until one of them saw N in flight, for N to be in flight at
+once, so that a client's overlapping requests show (N 0: off). GET /__overlap: the most
+such requests seen in flight at once since the last hold. GET /__requests lists the API requests (method, path, op, and for change
 batches the number of changes and ResourceRecord elements); GET /__invalid lists the
 requests the model or the signature check rejected (a test fails when it is not
 empty); GET /__zone?name=N dumps a zone. Runs on 127.0.0.1 until killed."""
@@ -48,11 +51,12 @@ import string
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, quote, urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from fakehttp import JSONHandler, serve  # noqa: E402
+from fakehttp import JSONHandler, Overlap, serve  # noqa: E402
 from restxml import Invalid, Model, now  # noqa: E402
 
 PORT, AKID, SECRET = int(sys.argv[1]), sys.argv[2], sys.argv[3]
@@ -78,6 +82,8 @@ requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500, "op": None, "after": False}
 token = {"expire_after": None, "expired": False}
 bucket = {"t": time.monotonic(), "tokens": RATE}
+overlap = Overlap()
+hold_op = {"op": None}  # the operation a hold counts (None: every one)
 
 
 class Fail(Exception):
@@ -533,6 +539,10 @@ class Handler(JSONHandler):
         if url.path.startswith("/__"):
             return self.control(method, url, body)
         op, labels = MODEL.match(method, url.path)
+        with overlap.request() if hold_op["op"] in (None, op) else nullcontext():
+            self.api(method, url, body, op, labels)
+
+    def api(self, method, url, body, op, labels):
         with lock:
             entry = {"method": method, "path": url.path, "op": op}
             requests_seen.append(entry)
@@ -665,6 +675,8 @@ class Handler(JSONHandler):
                 return self.send_json(200, list(requests_seen))
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
+            if url.path == "/__overlap":
+                return self.send_json(200, {"most": overlap.most()})
             if url.path == "/__zone":
                 zs = [z for z in zones.values() if z["name"] == canon_name(q.get("name", ""))]
                 return self.send_json(200, [{"id": z["id"], "ns": z["ns"], "rrsets": list(z["rrsets"].values())}
@@ -677,6 +689,9 @@ class Handler(JSONHandler):
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"),
                               after=bool(b.get("after")))
+            if "hold" in b:
+                hold_op["op"] = b.get("op")
+                overlap.hold(b["hold"], b.get("wait", 0))
             if "expire_after" in b:
                 token["expire_after"], token["expired"] = b["expire_after"], False
             for kind in ("set", "alias", "weighted"):

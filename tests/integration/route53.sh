@@ -5,8 +5,11 @@
 # limit-sized chunk; SigV4 with a session token; a concurrent edit makes the whole batch fail;
 # alias and weighted sets are left alone; throttling is waited out; 5xx, malformed XML, dropped
 # connections, an expired token and a wrong secret give errors naming provider and zone; zones
-# created with create_zones, listed by import --all, deleted with apply --prune-zones. The fake
-# checks every request against the model: any it finds invalid fails this test.
+# created with create_zones, listed by import --all, deleted with apply --prune-zones; six
+# zones read four at a time with -j 4 (the fake sees the requests overlap), one at a time
+# with -j 1, applied and pruned two at a time with concurrency = 2, a failure in one zone
+# leaving the others applied. The fake checks every request against the model: any it finds
+# invalid fails this test.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -279,5 +282,67 @@ same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=exampl
 expect_exit 0 "zonesync delegation" Z delegation example.com
 same "its 4 assigned nameservers, named as the provider's" "$(printf '%s\n' "$OUT" | grep -cE 'IN	NS	[^	]*awsdns-[^	]*	; (git, )?aws$')" 4
 contains "git's apex NS too" "$OUT" "IN	NS	ns1.example.com.	; git"
+# several zones at one Route 53 provider (the calls for different zones overlap, each zone's
+# state its own): read side by side up to -j (the fake holds each request until four are
+# in flight, or 30 s), one after the other with -j 1 (it waits 0.3 s for a second one)
+overlap() { curl -s "http://127.0.0.1:$PORT/__overlap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["most"])'; }
+reads() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["op"]=="ListResourceRecordSets"))'; }
+www() { for i in 1 2 3 4 5 6; do rrset "c$i.example" "www.c$i.example." A; done | tr '\n' ' '; }
+C=$T/conc
+new_repo "$C"
+for i in 1 2 3 4 5 6; do
+	control "{\"zone\": \"c$i.example\"}"
+	control "{\"set\": {\"zone\": \"c$i.example\", \"name\": \"www.c$i.example\", \"type\": \"A\", \"ttl\": 300, \"values\": [\"192.0.2.$i\", \"192.0.2.10$i\"]}}"
+	printf '$ORIGIN c%s.example.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS ns-1.awsdns-01.org.\nwww A 198.51.100.%s\n' "$i" "$i" > "$C/zones/c$i.example.zone"
+done
+git_commit "$C" "six zones"
+{ printf '[repo]\npath = "%s"\nall_zones = true\n[state]\npath = "%s"\n[defaults]\nproviders = ["aws"]\n' "$C" "$T/conc.db"
+  aws_provider aws; echo 'manage_apex_ns = false'; } > "$T/conc.toml"
+CZ() { "$ZONESYNC" -c "$T/conc.toml" --no-color "$@"; }
+control '{"hold": 4, "wait": 30}'
+expect_exit 2 "plan -j 4 reads six zones (changes pending)" CZ plan -j 4 --exit-code
+same "four requests in flight at once at one Route 53 provider" "$(overlap)" 4
+control '{"hold": 2, "wait": 0.3}'
+expect_exit 2 "plan -j 1 reads them too" CZ plan -j 1 --exit-code
+same "never two at once with -j 1" "$(overlap)" 1
+# applies: one at a time unless concurrency says more; with 2, two zones' change batches are
+# in flight at once, each DELETE repeating its own zone's values (another zone's would be refused)
+echo 'concurrency = 2' >> "$T/conc.toml"
+control '{"hold": 2, "wait": 30, "op": "ChangeResourceRecordSets"}'
+before=$(writes | cut -d' ' -f1) rbefore=$(reads)
+expect_exit 0 "apply -j 4 with concurrency = 2: six zones" CZ apply -j 4
+same "two change batches in flight at once" "$(overlap)" 2
+same "one batch per zone" "$(($(writes | cut -d' ' -f1) - before))" 6
+same "each zone read once: its apply used what its own read kept" "$(($(reads) - rbefore))" 6
+same "each zone as git has it" "$(www)" "A 300 198.51.100.1 A 300 198.51.100.2 A 300 198.51.100.3 A 300 198.51.100.4 A 300 198.51.100.5 A 300 198.51.100.6 "
+control '{"hold": 0}'
+expect_exit 0 "in sync" CZ plan -j 4 --exit-code
+# a zone edited behind zonesync's back between its read and its batch fails alone: the
+# other zones' batches, sent beside it, land
+for i in 1 2 3 4 5 6; do sed -i "s/^www A .*/www A 203.0.113.$i/" "$C/zones/c$i.example.zone"; done
+git_commit "$C" "www in 203.0.113.0/24"
+cat > "$T/hook3" <<HOOK
+#!/bin/sh
+cat >/dev/null
+curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"set": {"zone": "c3.example", "name": "www.c3.example", "type": "A", "ttl": 300, "values": ["198.51.100.99"]}}' >/dev/null
+HOOK
+chmod +x "$T/hook3"
+cp "$T/conc.toml" "$T/conc-hooked.toml"
+printf '[hooks]\npre_apply = [["%s"]]\n' "$T/hook3" >> "$T/conc-hooked.toml"
+expect_exit 3 "one zone of six edited behind zonesync's back" "$ZONESYNC" -c "$T/conc-hooked.toml" --no-color apply -j 4
+contains "its refusal names that zone" "$OUT" "provider 'aws': zone 'c3.example.': HTTP 400: InvalidChangeBatch: Tried to delete resource record set [name='www.c3.example.', type='A'] but the values provided do not match the current values"
+same "no other zone failed" "$(printf '%s\n' "$OUT" | grep -c "InvalidChangeBatch")" 1
+same "the other five applied, c3 keeps the other edit" "$(www)" "A 300 203.0.113.1 A 300 203.0.113.2 A 300 198.51.100.99 A 300 203.0.113.4 A 300 203.0.113.5 A 300 203.0.113.6 "
+expect_exit 0 "the next apply converges" CZ apply -j 4
+same "all six as git has them" "$(www)" "A 300 203.0.113.1 A 300 203.0.113.2 A 300 203.0.113.3 A 300 203.0.113.4 A 300 203.0.113.5 A 300 203.0.113.6 "
+# two zones removed from git are deleted side by side (concurrency = 2), each from its own read
+git -C "$C" rm -q zones/c5.example.zone zones/c6.example.zone && git_commit "$C" "no c5, c6"
+control '{"hold": 2, "wait": 30, "op": "DeleteHostedZone"}'
+expect_exit 0 "apply --prune-zones -j 4" CZ apply -j 4 --prune-zones
+same "two DeleteHostedZone in flight at once" "$(overlap)" 2
+same "c5 is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c5.example")" "[]"
+same "c6 is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c6.example")" "[]"
+control '{"hold": 0}'
+expect_exit 0 "the four others in sync" CZ plan -j 4 --exit-code
 check "the fake found every request valid against the model" invalid
 finish
