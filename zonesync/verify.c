@@ -176,6 +176,64 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want, size_t id
 	zsync_dns_answer_release(&a);
 }
 
+/* Whether r is in-domain glue of the delegation deleg: an address RRset at a name that
+ * deleg's NS records name (the name being at or below deleg). */
+static bool is_glue(struct zsync_zone *z, const uint8_t *deleg, const struct zsync_rrset *r)
+{
+	const struct zsync_rrset *ns = zsync_zone_find(z, deleg, ZSYNC_TYPE_NS);
+	const uint8_t *rd = ns ? ns->rdata : NULL;
+
+	if (r->type != ZSYNC_TYPE_A && r->type != ZSYNC_TYPE_AAAA)
+		return false;
+	for (uint16_t i = 0; ns && i < ns->count; i++, rd = zsync_rdata_next(rd))
+		if (zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, rd), r->owner))
+			return true;
+	return false;
+}
+
+/*
+ * Glue: what the referral for the delegation carries for want (an address RRset of git's
+ * at a name below the cut that its NS name), against git's. A server must give in-domain
+ * glue in the referral (RFC 9471), and resolvers use what it gives.
+ */
+static void check_glue(struct job *j, const struct zsync_rrset *want, size_t idx, const uint8_t *deleg)
+{
+	struct zsync_dns_answer a;
+	struct zsync_err err = { 0 };
+	char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32], dn[ZSYNC_NAME_TXT_MAXLEN + 1];
+	uint32_t ttl = zsync_diff_ttl(&j->pol, want->ttl);
+
+	zsync_name_to_text(want->owner, name, sizeof(name));
+	zsync_type_to_text(want->type, type, sizeof(type));
+	zsync_name_to_text(deleg, dn, sizeof(dn));
+	if (zsync_dns_query(j->server, j->zc->name, deleg, ZSYNC_TYPE_NS, j->timeout_ms, &a, &err) < 0) {
+		j->unreachable = true;
+		j->unreachable_why = zsync_xstrdup(err.msg);
+		return;
+	}
+	j->checked++;
+	const struct zsync_rrset *got = zsync_zone_find(a.additional, want->owner, want->type);
+	if (!got) {
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf(
+			"%s %s: glue missing: the referral for %s does not carry it (a server must give in-domain glue, RFC 9471)",
+			name, type, dn));
+		served_diff(j, idx, zsync_xstrdup("missing from the referral"));
+	} else if (!zsync_rrset_rdata_equal(got, want) || got->ttl != ttl) {
+		char *g = rrset_line(got, got->ttl), *w = rrset_line(want, ttl);
+		zsync_strlist_add_owned(&j->problems, zsync_xasprintf(
+			"%s %s: glue different: the referral for %s gives %s; git says %s", name, type, dn, g, w));
+		served_diff(j, idx, g);
+		free(w);
+	} else {
+		j->matched++;
+		if (ttl > want->ttl)
+			j->ttl_raised++;
+		else if (ttl < want->ttl)
+			j->ttl_lowered++;
+	}
+	zsync_dns_answer_release(&a);
+}
+
 /*
  * --strict: what the server serves beyond git. The transfer diffed against git with the
  * provider's policy: what a plan would delete is extra; ignored names, DNSSEC records the
@@ -262,9 +320,15 @@ static void run_job(struct job *j)
 		}
 		deleg = delegation(j->desired, r->owner);
 		if (deleg && !((r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_DS) && zsync_name_equal(r->owner, deleg))) {
-			/* glue and occluded data: not answered authoritatively, so not compared
-			 * here; counted as not applicable, so the report says so */
-			j->na++;
+			/* glue: compared with the referral's; other data at or below a cut (occluded,
+			 * or glue for another delegation) is not served: not applicable, and said */
+			if (!is_glue(j->desired, deleg, r)) {
+				j->na++;
+				continue;
+			}
+			check_glue(j, r, i, deleg);
+			if (!j->unreachable)
+				j->asked[i / 8] |= (uint8_t)(1u << (i % 8));
 			continue;
 		}
 		check_rrset(j, r, i);

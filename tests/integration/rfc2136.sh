@@ -94,12 +94,12 @@ for server in bind knot; do
 	expect_exit 0 "$server: and back" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com --force
 	expect_exit 0 "$server: the next plan is empty again" "$ZONESYNC" -c "$CFG" plan --zone example.com --exit-code
 	expect_exit 0 "$server: verify finds the server consistent" "$ZONESYNC" -c "$CFG" --no-color verify
-	contains "$server: every RRset asked" "$OUT" "example.com. $server @127.0.0.1:$PORT: consistent (21 RRsets"
+	contains "$server: every RRset asked" "$OUT" "example.com. $server @127.0.0.1:$PORT: consistent (23 RRsets, serial"
 	if command -v script >/dev/null; then
 		S=$(cd "$R" && env -u CI script -qec "'$ZONESYNC' -c '$CFG' --no-color verify" /dev/null)
 		contains "$server: on a terminal, verify shows which server it asked" "$S" "/2] example.com. at $server @127.0.0.1:$PORT"
 		contains "$server: counting the two zones' servers" "$S" "[verifying 2/2] "
-		contains "$server: and the same report" "$S" "example.com. $server @127.0.0.1:$PORT: consistent (21 RRsets"
+		contains "$server: and the same report" "$S" "example.com. $server @127.0.0.1:$PORT: consistent (23 RRsets, serial"
 	fi
 	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete www.example.com. CNAME\nupdate add www.example.com. 300 IN CNAME elsewhere.example.net.\nsend\n' "$PORT" |
 		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
@@ -129,6 +129,18 @@ for server in bind knot; do
 	contains "$server: naming the delegation's DS" "$OUT" "dev.example.com. DS: different: served 86400 54321 13 2"
 	git -C "$R" -c user.name=t -c user.email=t@t revert --no-edit HEAD >/dev/null
 	expect_exit 0 "$server: and without the DS again" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	# the glue a referral gives is what resolvers use: compared with git's
+	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete ns1.dev.example.com. A\nupdate add ns1.dev.example.com. 86400 IN A 198.51.100.66\nsend\n' "$PORT" |
+		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+	expect_exit 2 "$server: verify sees the glue changed behind zonesync's back" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	contains "$server: naming the glue, the referral and both values" "$OUT" \
+		"ns1.dev.example.com. A: glue different: the referral for dev.example.com. gives 86400 198.51.100.66; git says 86400 192.0.2.153"
+	printf 'server 127.0.0.1 %s\nzone example.com\nupdate delete ns1.dev.example.com. A\nsend\n' "$PORT" |
+		nsupdate -y "hmac-sha256:zonesync-key:$TSIG_SECRET"
+	expect_exit 2 "$server: and the glue gone" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
+	contains "$server: missing from the referral" "$OUT" "ns1.dev.example.com. A: glue missing: the referral for dev.example.com. does not carry it"
+	expect_exit 0 "$server: apply puts it back" "$ZONESYNC" -c "$CFG" --no-color apply --zone example.com
+	expect_exit 0 "$server: verify agrees" "$ZONESYNC" -c "$CFG" --no-color verify --zone example.com
 
 	# onboarding: the zone read by AXFR, written as a file, plans to nothing
 	expect_exit 0 "$server: import by AXFR" "$ZONESYNC" -c "$CFG" import --provider $server --zone example.com -o "$T/imported-$server.zone"
