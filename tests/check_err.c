@@ -70,6 +70,37 @@ START_TEST(test_suggest)
 }
 END_TEST
 
+/* Findings moved out of a list and put back where they were: the same list, in order, counted. */
+START_TEST(test_diags_move_insert)
+{
+	struct zsync_diags d = { 0 }, side = { .errors_only = true };
+	zsync_diags_add(&d, "a", 1, ZSYNC_SEV_WARNING, NULL, "one");
+	zsync_diags_add(&d, "b", 2, ZSYNC_SEV_ERROR, NULL, "two");
+	zsync_diags_add(&d, "b", 3, ZSYNC_SEV_WARNING, NULL, "three");
+	zsync_diags_move(&side, &d, 1);
+	ck_assert_uint_eq(d.n, 1);
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_uint_eq(d.warnings, 1);
+	ck_assert_uint_eq(side.n, 2);
+	ck_assert_uint_eq(side.errors, 1);
+	ck_assert_uint_eq(side.warnings, 1); /* moved, not filtered again */
+	zsync_diags_add(&d, "c", 4, ZSYNC_SEV_ERROR, NULL, "four");
+	zsync_diags_insert(&d, 1, &side);
+	ck_assert_uint_eq(side.n, 0);
+	ck_assert(side.errors_only);
+	ck_assert_uint_eq(d.n, 4);
+	ck_assert_uint_eq(d.errors, 2);
+	ck_assert_uint_eq(d.warnings, 2);
+	const char *want[] = { "one", "two", "three", "four" };
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(d.v[i].msg, want[i]);
+	zsync_diags_insert(&d, 4, &side); /* nothing to put */
+	ck_assert_uint_eq(d.n, 4);
+	zsync_diags_release(&side);
+	zsync_diags_release(&d);
+}
+END_TEST
+
 int main(void)
 {
 Suite *s = suite_create("err");
@@ -77,6 +108,7 @@ Suite *s = suite_create("err");
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_code_and_err_agree);
 	tcase_add_test(tc, test_suggest);
+	tcase_add_test(tc, test_diags_move_insert);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

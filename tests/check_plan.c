@@ -761,6 +761,121 @@ START_TEST(test_apply_big_set_journal)
 }
 END_TEST
 
+/*
+ * A big zone (over LINT_BESIDE_MIN, 4096 RRsets) is linted on a thread of its own while
+ * the plan diffs and hashes it: the plan must be the serial one (-j 1) all the same,
+ * findings in the same order, the same hash and renderings; and when its lint finds an
+ * error (cname-other, below everything else), the zone is invalid and apply pushes
+ * nothing of it, while the valid zones around it are pushed.
+ */
+static struct zsync_plan *plan_with(struct zsync_config *cfg, long jobs, bool errors_only, char **diags)
+{
+	struct zsync_repo *repo = NULL;
+	struct zsync_tree *tree = NULL;
+	struct zsync_err err = { 0 };
+	struct zsync_plan *p = NULL;
+	struct zsync_plan_filter f = { .jobs = jobs, .errors_only = errors_only };
+	ck_assert_int_eq(zsync_repo_open(&repo, cfg->repo.path, &err), 0);
+	ck_assert_int_eq(zsync_repo_tree(&tree, repo, ZSYNC_TREE_COMMIT, "HEAD", &err), 0);
+	ck_assert_msg(zsync_plan_build(&p, cfg, tree, &f, &err) == 0, "%s", err.msg);
+	zsync_tree_free(tree);
+	zsync_repo_close(repo);
+	*diags = tu_fmt("%zu errors, %zu warnings\n", p->diags.errors, p->diags.warnings);
+	for (size_t i = 0; i < p->diags.n; i++) {
+		char line[2048];
+		zsync_diag_format(&p->diags.v[i], line, sizeof(line));
+		char *n = tu_fmt("%s%s\n", *diags, line);
+		free(*diags);
+		*diags = n;
+	}
+	return p;
+}
+
+START_TEST(test_lint_beside_same_as_serial)
+{
+	for (int bad = 0; bad < 2; bad++) {
+		tu_rmtree(dir);
+		free(dir);
+		setup();
+		size_t cap = 1 << 20, o = 0;
+		char *big = malloc(cap);
+		o += (size_t)snprintf(big + o, cap - o, "%s", BASE "gone CNAME nowhere\n");
+		for (unsigned i = 0; i < 6000; i++)
+			o += (size_t)snprintf(big + o, cap - o, "h%u A 192.0.2.%u\n", (i * 7919u) % 6000u, i % 250);
+		/* the zone's error, if any, near its end: the last lint finding */
+		if (bad)
+			o += (size_t)snprintf(big + o, cap - o, "zz CNAME h1\nzz TXT \"beside\"\n");
+		char *p = tu_fmt("%s/repo/zones/example.com.zone", dir);
+		tu_write(p, big);
+		free(p);
+		free(big);
+		p = tu_fmt("%s/repo/zones/a.example.zone", dir);
+		tu_write(p, BASE "old CNAME gone\n");
+		free(p);
+		p = tu_fmt("%s/repo/zones/z.example.zone", dir);
+		tu_write(p, BASE "w CNAME away\n");
+		free(p);
+		ck_assert_int_eq(tu_sh("cd '%s/repo' && git add -A && git -c user.name=t -c user.email=t@t "
+				       "commit -q -m zones", dir), 0);
+		p = tu_fmt("%s/repo/zonesync.toml", dir);
+		tu_write(p, "[providers.files]\ntype = \"zonefile\"\ndirectory = \"../served\"\ncreate_zones = true\n"
+			    "[defaults]\nproviders = [\"files\"]\nmax_changes = 100000\n"
+			    "[[zones]]\nname = \"a.example\"\n[[zones]]\nname = \"example.com\"\n"
+			    "[[zones]]\nname = \"z.example\"\n");
+		struct zsync_diags cd = { 0 };
+		struct zsync_err err = { 0 };
+		struct zsync_config *cfg = zsync_config_load(p, &cd, &err);
+		ck_assert_msg(cfg != NULL, "%s", err.msg);
+		zsync_diags_release(&cd);
+		free(p);
+
+		for (int eo = 0; eo < 2; eo++) {
+			char *d1, *d2;
+			struct zsync_plan *serial = plan_with(cfg, 1, eo, &d1), *beside = plan_with(cfg, 2, eo, &d2);
+			ck_assert_str_eq(d2, d1);
+			ck_assert_str_eq(beside->hash, serial->hash);
+			for (int kind = 0; kind < 3; kind++) {
+				char *r1 = render(serial, kind), *r2 = render(beside, kind);
+				ck_assert_str_eq(r2, r1);
+				free(r1);
+				free(r2);
+			}
+			ck_assert_uint_eq(beside->nzones, 3);
+			ck_assert_int_eq(beside->zones[1].invalid, bad);
+			ck_assert_int_eq(beside->entries[1].status, bad ? ZSYNC_ENTRY_INVALID_ZONE : ZSYNC_ENTRY_READY);
+			ck_assert_uint_eq(beside->entries[1].cs.n, bad ? 0 : 6000 + 5);
+			ck_assert_int_eq(beside->zones[1].desired == NULL, bad);
+			ck_assert_int_eq(strstr(d2, "[cname-other]") != NULL, bad);
+			zsync_plan_free(serial);
+			free(d1);
+			free(d2);
+			if (eo == 0) {
+				zsync_plan_free(beside);
+				continue;
+			}
+			/* apply the plan made beside: the invalid zone is never pushed */
+			char *db = tu_fmt("%s/state.db", dir);
+			struct zsync_state *st = NULL;
+			int64_t run;
+			struct zsync_apply_totals t;
+			ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+			ck_assert_int_eq(zsync_state_run_begin(st, "apply", beside->commit, "test", &run, &err), 0);
+			zsync_sync_apply(beside, st, run, &(struct zsync_apply_opts){ .jobs = 2 }, &t);
+			zsync_state_close(st);
+			char *a = tu_fmt("%s/served/a.example.zone", dir), *e = tu_fmt("%s/served/example.com.zone", dir);
+			ck_assert_msg(access(a, F_OK) == 0, "the valid zone a.example was not pushed");
+			ck_assert_msg((access(e, F_OK) == 0) == !bad,
+				      bad ? "the invalid zone was pushed" : "the valid big zone was not pushed");
+			free(a);
+			free(e);
+			free(db);
+			zsync_plan_free(beside);
+		}
+		zsync_config_free(cfg);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("plan");
@@ -779,6 +894,7 @@ int main(void)
 	tcase_add_test(tc, test_provider_concurrency_key);
 	tcase_add_test(tc, test_provider_concurrency_pdns);
 	tcase_add_test(tc, test_provider_serial_j1);
+	tcase_add_test(tc, test_lint_beside_same_as_serial);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -232,6 +232,46 @@ void zsync_diag_format(const struct zsync_diag *dg, char *buf, size_t len)
 		snprintf(buf, len, "%s: %s: %s", where, sev, dg->msg);
 }
 
+void zsync_diags_move(struct zsync_diags *to, struct zsync_diags *from, size_t first)
+{
+	for (size_t i = first; i < from->n; i++) {
+		const struct zsync_diag *dg = &from->v[i];
+		if (to->n == to->alloc) {
+			to->alloc = to->alloc ? to->alloc * 2 : 16;
+			to->v = zsync_xrealloc(to->v, to->alloc * sizeof(*to->v));
+		}
+		to->v[to->n++] = *dg;
+		if (dg->severity == ZSYNC_SEV_ERROR) {
+			to->errors++;
+			from->errors--;
+		} else {
+			to->warnings++;
+			from->warnings--;
+		}
+	}
+	if (first < from->n)
+		from->n = first;
+}
+
+void zsync_diags_insert(struct zsync_diags *d, size_t at, struct zsync_diags *src)
+{
+	if (!src->n)
+		return;
+	if (d->n + src->n > d->alloc) {
+		d->alloc = d->n + src->n;
+		d->v = zsync_xrealloc(d->v, d->alloc * sizeof(*d->v));
+	}
+	memmove(d->v + at + src->n, d->v + at, (d->n - at) * sizeof(*d->v));
+	memcpy(d->v + at, src->v, src->n * sizeof(*d->v));
+	d->n += src->n;
+	d->errors += src->errors;
+	d->warnings += src->warnings;
+	free(src->v);
+	bool errors_only = src->errors_only;
+	memset(src, 0, sizeof(*src));
+	src->errors_only = errors_only;
+}
+
 void zsync_diags_release(struct zsync_diags *d)
 {
 	for (size_t i = 0; i < d->n; i++) {

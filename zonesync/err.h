@@ -112,6 +112,12 @@ void zsync_diags_add(struct zsync_diags *d, const char *file, unsigned line,
 void zsync_diags_sort(struct zsync_diags *d);
 /* Formats one diagnostic into buf as `file:line: error: msg [rule]`. */
 void zsync_diag_format(const struct zsync_diag *dg, char *buf, size_t len);
+/* Moves the findings of `from` from index `first` on to the end of `to`, in order (the
+ * counts follow them; nothing is filtered again). */
+void zsync_diags_move(struct zsync_diags *to, struct zsync_diags *from, size_t first);
+/* Puts every finding of src, in order, before index `at` of d (at <= d->n); src is left
+ * empty (its errors_only kept). */
+void zsync_diags_insert(struct zsync_diags *d, size_t at, struct zsync_diags *src);
 void zsync_diags_release(struct zsync_diags *d);
 
 /* A growing list of owned strings; zero-initialise, release with zsync_strlist_release(). */

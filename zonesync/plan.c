@@ -368,6 +368,142 @@ void zsync_plan_replan(struct zsync_plan *p, struct zsync_plan_entry *e)
 	plan_entry(p, e);
 }
 
+/*
+ * Lint beside the diff. A big zone's lint rules (a third of a 1M-record plan) run on a
+ * thread of their own while the next zones load and while the diffs and the plan hash
+ * run; whether the zone has errors is known only at the end, so what depends on it is
+ * speculative until then: a zone that turns out invalid has its entries planned again
+ * (invalid-zone, nothing pushed) and the hash taken again, and its findings go back
+ * where the serial plan puts them, so the plan is the one the serial code makes.
+ */
+#define LINT_BESIDE_MIN 4096 /* RRsets: below, the lint is cheaper than a hand-over */
+/* Zones parsed ahead of their lint at most: each keeps its text until linted. */
+#define LINT_BESIDE_AHEAD 2
+
+struct lint_beside_zone {
+	struct zsync_plan_zone *pz;
+	struct zsync_lint_job job;
+	struct zsync_diags diags; /* the zone's findings, the parser's first */
+	size_t at;                /* where they go in the plan's findings (before the ones taken here) */
+	bool invalid;
+};
+
+struct lint_beside {
+	struct lint_beside_zone *v; /* p->nzones of them, allocated once: never moved */
+	size_t n, next;              /* handed over; linted (the thread's) */
+	bool closed, started, refused;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+};
+
+static void *lint_beside_run(void *arg)
+{
+	struct lint_beside *lb = arg;
+
+	zsync_lock(&lb->mu);
+	for (;;) {
+		while (lb->next == lb->n && !lb->closed)
+			zsync_cond_wait(&lb->cv, &lb->mu);
+		if (lb->next == lb->n)
+			break;
+		struct lint_beside_zone *b = &lb->v[lb->next];
+		zsync_unlock(&lb->mu);
+		b->invalid = zsync_lint_finish(&b->job, &b->diags) < 0;
+		zsync_lock(&lb->mu);
+		lb->next++;
+		zsync_cond_broadcast(&lb->cv);
+	}
+	zsync_unlock(&lb->mu);
+	return NULL;
+}
+
+/*
+ * Hands the parsed zone j over to the lint thread (started at the first big zone) and
+ * freezes it; its findings so far (from index `at` of p->diags) go with it. False when
+ * it stays with the caller: a small zone, apex_ns = "union" (its lint sees git's apex NS,
+ * before the union is added), or no thread.
+ */
+static bool lint_beside_takes(struct lint_beside *lb, struct zsync_plan *p, struct zsync_plan_zone *pz,
+			      struct zsync_lint_job *j, size_t at)
+{
+	if (pz->conf->apex_ns == ZSYNC_APEX_NS_UNION || zsync_zone_rrset_count(j->zone) < LINT_BESIDE_MIN ||
+	    lb->refused)
+		return false;
+	if (!lb->started) {
+		lb->v = zsync_xcalloc(p->nzones, sizeof(*lb->v));
+		zsync_mutex_init(&lb->mu);
+		zsync_cond_init(&lb->cv);
+		if (!(lb->started = zsync_thread_start(&lb->th, lint_beside_run, lb))) {
+			lb->refused = true;
+			return false;
+		}
+	}
+	zsync_zone_freeze(j->zone); /* read by the lint thread and the diff workers from now on */
+	struct lint_beside_zone *b = &lb->v[lb->n];
+	*b = (struct lint_beside_zone){ .pz = pz, .job = *j, .at = at, .diags.errors_only = p->diags.errors_only };
+	zsync_diags_move(&b->diags, &p->diags, at);
+	b->job.diags_before = b->job.errors_before = 0;
+	zsync_lock(&lb->mu);
+	lb->n++;
+	zsync_cond_broadcast(&lb->cv);
+	while (lb->n - lb->next > LINT_BESIDE_AHEAD)
+		zsync_cond_wait(&lb->cv, &lb->mu);
+	zsync_unlock(&lb->mu);
+	return true;
+}
+
+/* No zone comes after: the thread ends once it linted those it has. */
+static void lint_beside_close(struct lint_beside *lb)
+{
+	if (!lb->started)
+		return;
+	zsync_lock(&lb->mu);
+	lb->closed = true;
+	zsync_cond_broadcast(&lb->cv);
+	zsync_unlock(&lb->mu);
+}
+
+/*
+ * After the diffs and the hash: joins the lint thread, puts each zone's findings back in
+ * place, and makes the zones with errors invalid as the serial plan does (their entries
+ * planned again, the zone freed). True when one was: the hash must be taken again.
+ */
+static bool lint_beside_end(struct lint_beside *lb, struct zsync_plan *p)
+{
+	size_t shift = 0;
+	bool again = false;
+
+	if (lb->started)
+		zsync_thread_join(lb->th);
+	for (size_t k = 0; k < lb->n; k++) {
+		struct lint_beside_zone *b = &lb->v[k];
+		struct zsync_plan_zone *pz = b->pz;
+		size_t n = b->diags.n;
+		zsync_diags_insert(&p->diags, b->at + shift, &b->diags);
+		shift += n;
+		zsync_diags_release(&b->diags);
+		if (!b->invalid)
+			continue;
+		pz->invalid = again = true;
+		for (size_t e = pz->entry0; e < pz->entry0 + pz->nentries; e++) {
+			/* what the speculative diff added; the rest is the provider read's */
+			zsync_changeset_release(&p->entries[e].cs);
+			free(p->entries[e].refused);
+			p->entries[e].refused = NULL;
+			diff_entry(p, &p->entries[e]);
+		}
+		zsync_zone_free(pz->desired);
+		pz->desired = NULL;
+	}
+	if (lb->v) {
+		zsync_cond_destroy(&lb->cv);
+		zsync_mutex_destroy(&lb->mu);
+	}
+	free(lb->v);
+	return again;
+}
+
 int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct zsync_tree *tree,
 		     const struct zsync_plan_filter *f, struct zsync_err *err)
 {
@@ -378,6 +514,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	int ret = 0;
 	/* -j 1 keeps the whole plan on one thread beside the provider reads (for debugging) */
 	long jobs = f && f->jobs > 0 ? f->jobs : cfg->defaults.jobs;
+	struct lint_beside lb = { 0 };
 
 	*out = NULL;
 	p->cfg = cfg;
@@ -464,8 +601,13 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 			if (pz->invalid)
 				continue;
 			struct zsync_lint_job lj;
+			size_t at = p->diags.n;
 			int lr = zsync_lint_parse(&lj, tree, pz->conf->file, pz->conf->name, jobs > 1 ? 2 : 1,
 						  &p->diags, &zerr);
+			if (lr == 0 && jobs > 1 && lint_beside_takes(&lb, p, pz, &lj, at)) {
+				pz->desired = lj.zone;
+				continue;
+			}
 			if (lr == 0) {
 				lr = zsync_lint_finish(&lj, &p->diags);
 				pz->desired = lj.zone;
@@ -478,6 +620,7 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 				pz->desired = NULL;
 			}
 		}
+		lint_beside_close(&lb);
 		if (threaded)
 			zsync_thread_join(th);
 	}
@@ -491,6 +634,9 @@ int zsync_plan_build(struct zsync_plan **out, struct zsync_config *cfg, struct z
 	/* the diff reads frozen zones and calls no provider: every entry may run at once */
 	zsync_plan_each_phase(p, jobs, ZSYNC_PHASE_DIFF, diff_entry_cb, NULL);
 	compute_hash(p, p->hash);
+	/* the zones linted beside: what their lint found decides, as if it had come first */
+	if (lint_beside_end(&lb, p))
+		compute_hash(p, p->hash);
 out:
 	zsync_strmap_release(&present);
 	zsync_strlist_release(&files);
