@@ -10,6 +10,7 @@
 #include "provider.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <gnutls/crypto.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,15 @@ int zsync_delegation_ds_of(const uint8_t *owner, const uint8_t *rd, struct zsync
 {
 	const uint8_t *k = zsync_rdata_data(rd);
 	uint16_t len = zsync_rdata_len(rd);
-	uint8_t lower[ZSYNC_NAME_MAXLEN], digest[32];
+	uint8_t lower[ZSYNC_NAME_MAXLEN], digest[48];
+	static const struct {
+		gnutls_digest_algorithm_t alg;
+		size_t off, n;
+	} kinds[] = {
+		{ GNUTLS_DIG_SHA256, offsetof(struct zsync_delegation_ds, digest), 32 },
+		{ GNUTLS_DIG_SHA1, offsetof(struct zsync_delegation_ds, sha1), 20 },
+		{ GNUTLS_DIG_SHA384, offsetof(struct zsync_delegation_ds, sha384), 48 },
+	};
 	size_t olen = zsync_name_len(owner);
 	uint32_t ac = 0;
 	gnutls_hash_hd_t h;
@@ -32,7 +41,8 @@ int zsync_delegation_ds_of(const uint8_t *owner, const uint8_t *rd, struct zsync
 	ac += (ac >> 16) & 0xFFFF;
 	ds->key_tag = (uint16_t)(ac & 0xFFFF);
 	ds->algorithm = k[3];
-	/* RFC 4509: SHA-256 over the owner in canonical (lower case) wire form and the rdata */
+	/* RFC 4034 section 5.1.4 (SHA-1), RFC 4509 (SHA-256), RFC 6605 (SHA-384): the digest of the
+	 * owner in canonical (lower case) wire form and the rdata */
 	memcpy(lower, owner, olen);
 	for (size_t i = 0; i < olen;) {
 		uint8_t l = lower[i++];
@@ -40,13 +50,16 @@ int zsync_delegation_ds_of(const uint8_t *owner, const uint8_t *rd, struct zsync
 			if (lower[i] >= 'A' && lower[i] <= 'Z')
 				lower[i] = (uint8_t)(lower[i] - 'A' + 'a');
 	}
-	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
-		return ZSYNC_EIO;
-	gnutls_hash(h, lower, olen);
-	gnutls_hash(h, k, len);
-	gnutls_hash_deinit(h, digest);
-	for (size_t i = 0; i < 32; i++)
-		snprintf(ds->digest + 2 * i, 3, "%02X", digest[i]);
+	for (size_t d = 0; d < sizeof(kinds) / sizeof(kinds[0]); d++) {
+		char *hex = (char *)ds + kinds[d].off;
+		if (gnutls_hash_init(&h, kinds[d].alg) < 0)
+			return ZSYNC_EIO;
+		gnutls_hash(h, lower, olen);
+		gnutls_hash(h, k, len);
+		gnutls_hash_deinit(h, digest);
+		for (size_t i = 0; i < kinds[d].n; i++)
+			snprintf(hex + 2 * i, 3, "%02X", digest[i]);
+	}
 	return 0;
 }
 

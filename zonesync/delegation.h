@@ -15,7 +15,9 @@ struct zsync_delegation_ds {
 	char *providers;        /* "bind, knot": who serves the key */
 	uint16_t key_tag;
 	uint8_t algorithm;
-	char digest[65];        /* hex, upper case */
+	char digest[65];        /* SHA-256 (digest type 2), hex, upper case: the DS to give */
+	char sha1[41];          /* SHA-1 (type 1) and SHA-384 (type 4): to recognise a parent's DS */
+	char sha384[97];
 };
 
 struct zsync_delegation {

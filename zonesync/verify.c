@@ -959,6 +959,9 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 					const uint8_t *x = zsync_rdata_data(rd);
 					uint16_t len = zsync_rdata_len(rd);
 					char hex[2 * 64 + 1] = "";
+					/* the digest types zonesync computes (SHA-1, SHA-256, SHA-384) are
+					 * compared in full; another (GOST, 3) by key tag and algorithm only */
+					bool full = x[3] == 1 || x[3] == 2 || x[3] == 4;
 					const char *who = NULL;
 					if (len < 4)
 						continue;
@@ -967,13 +970,14 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 						snprintf(hex + 2 * (b - 4), 3, "%02X", x[b]);
 					for (size_t k = 0; k < want.nds && !who; k++)
 						if (want.ds[k].key_tag == tag && want.ds[k].algorithm == x[2] &&
-						    (x[3] != 2 || !strcmp(want.ds[k].digest, hex))) {
+						    (!full || !strcmp(x[3] == 1 ? want.ds[k].sha1 : x[3] == 4 ? want.ds[k].sha384 :
+								      want.ds[k].digest, hex))) {
 							has[k] = true;
 							who = want.ds[k].providers;
 						}
 					if (who)
 						fprintf(out, "    DS %u %u %u: the KSK of %s%s\n", tag, x[2], x[3], who,
-							x[3] != 2 ? " (key tag and algorithm; only SHA-256 digests are compared)" : "");
+							full ? "" : " (key tag and algorithm; this digest type is not compared)");
 					else {
 						fprintf(out, "    DS %u %u %u: %s: matches no DNSKEY a provider serves\n", tag, x[2], x[3],
 							zsync_sgr(o->color, "1;31", "STALE"));

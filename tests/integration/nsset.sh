@@ -325,6 +325,7 @@ com_zone() {
 		done
 		printf 'ns1.example IN A 192.0.2.53\nns2.example IN A 198.51.100.53\n'
 		printf 'example IN DS %s\nexample IN DS %s\n' "$WANT_DS" "$KNOT_DS"
+		printf '%b' "${EXTRA_DS:-}"
 	} > "$T/com/zones/com.zone"
 	knotc -c "$T/com/knot.conf" zone-reload com. >/dev/null || return 1
 	for _ in $(seq 1 100); do
@@ -346,7 +347,18 @@ contains "the walk goes on at the next root" "$OUT" "example.com. delegation @12
 sed "s|^nameservers = \[\"127.0.0.1:$KPORT\"\]$|nameservers = [\"127.0.0.3:$HPORT\", \"127.0.0.1:$KPORT\"]|" "$CFG" > "$T/knot-lame-first.toml"
 expect_exit 0 "zonesync delegation: knot's first nameserver is lame" "$ZONESYNC" -c "$T/knot-lame-first.toml" --no-color delegation example.com
 contains "knot's DS all the same" "$OUT" "example.com.	3600	IN	DS	$KNOT_DS	; KSK of knot"
-check "com. forgets knot's name" com_zone 3 knot1.example.org.
+# DS of other digest types: SHA-1 and SHA-384 compared in full, like SHA-256
+dig @127.0.0.1 -p "$BPORT" +norec +noall +answer example.com DNSKEY | awk '$5 == 257' > "$T/bind-dnskey"
+B384=$(dnssec-dsfromkey -a SHA-384 -f "$T/bind-dnskey" example.com | awk '$3 == "DS" { print $4, $5, $6, $7 }')
+B1=$(dnssec-dsfromkey -1 -f "$T/bind-dnskey" example.com 2>/dev/null | awk '$3 == "DS" { print $4, $5, $6, $7 }')
+BTAG=$(echo "$WANT_DS" | cut -d' ' -f1)
+EXTRA_DS="example IN DS $B384\nexample IN DS $B1\nexample IN DS $BTAG 13 4 $(printf 'C%.0s' $(seq 96))\n" \
+	check "com. holds bind's DS in SHA-384 and SHA-1 too, and a SHA-384 one with bind's key tag but another digest" com_zone 3
+expect_exit 2 "verify --delegation: a DS whose digest is no KSK's" Z verify --delegation
+same "the SHA-384 DS recognised by its digest (the whole line)" "$(printf '%s\n' "$OUT" | grep -cxF "    DS $BTAG 13 4: the KSK of bind")" 1
+same "the SHA-1 one too" "$(printf '%s\n' "$OUT" | grep -cxF "    DS $BTAG 13 1: the KSK of bind")" 1
+contains "the one with bind's key tag and another digest is stale" "$OUT" "    DS $BTAG 13 4: STALE: matches no DNSKEY a provider serves"
+check "com. forgets knot's name" com_zone 4 knot1.example.org.
 expect_exit 2 "verify --delegation: one provider's name missing is a mismatch by itself" Z verify --delegation
 contains "says which" "$OUT" "    knot1.example.org. (knot): not in the delegation: resolvers never ask it"
 sed -i "s|^root_hints = .*|root_hints = \"$T/no-such.hints\"|" "$CFG"
