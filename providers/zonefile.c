@@ -139,7 +139,6 @@ static int write_temp(const char *path, struct zsync_zone *z, const char *header
 {
 	char *tmp = zsync_xasprintf("%s.zonesync-XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC), ret = 0; /* not inherited by another zone's commands */
-	FILE *f;
 
 	*tmp_out = NULL;
 	if (fd < 0) {
@@ -148,21 +147,20 @@ static int write_temp(const char *path, struct zsync_zone *z, const char *header
 		return ret;
 	}
 	fchmod(fd, 0644);
-	f = fdopen(fd, "w");
-	/* a big zone is megabytes: stdio's 4 KiB buffer made a write call per 4 KiB */
-	if (f)
-		setvbuf(f, NULL, _IOFBF, 256 * 1024);
-	if (!f || zsync_zone_write(z, f, header) < 0 || fflush(f) != 0 || fsync(fd) != 0) {
-		ret = zsync_err_set(err, ZSYNC_EIO, "writing %s: %s", tmp, strerror(errno));
-		if (f)
-			fclose(f);
-		else
-			close(fd);
+	errno = 0;
+	if (zsync_zone_write_fd(z, fd, header) < 0 || fsync(fd) != 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "writing %s: %s", tmp, errno ? strerror(errno) : "cannot write the zone");
+		close(fd);
 		unlink(tmp);
 		free(tmp);
 		return ret;
 	}
-	fclose(f);
+	if (close(fd) != 0) {
+		ret = zsync_err_set(err, ZSYNC_EIO, "writing %s: %s", tmp, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		return ret;
+	}
 	*tmp_out = tmp;
 	return 0;
 }

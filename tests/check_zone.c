@@ -1,7 +1,9 @@
 /* check_zone.c - the zone model: canonical equality, errors with lines, $INCLUDE confinement */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "lint.h"
 #include "zone.h"
@@ -754,6 +756,93 @@ START_TEST(test_text_shortcuts_match_knot)
 }
 END_TEST
 
+/*
+ * The zone file's owners: what the shortcut for plain owners below the origin writes is
+ * what the general way writes (the owner's whole text, the origin's cut off when it is
+ * below it, "@" for the apex), for random owners of every kind under origins the shortcut
+ * takes and ones it leaves (escapes, the root); the stream and the file descriptor get the
+ * same bytes, and the file reads back as the same zone.
+ */
+START_TEST(test_write_owners_match_general)
+{
+	static const char *const origins[] = { "example.com.", "Ex-1_b.TEST.", "a\\032b.example.", "a\\.b.example.", "." };
+	unsigned seed = 77;
+
+	for (size_t oi = 0; oi < sizeof(origins) / sizeof(origins[0]); oi++) {
+		struct zsync_err err = { 0 };
+		struct zsync_zone *z = zsync_zone_new(origins[oi], &err);
+		ck_assert_msg(z != NULL, "%s: %s", origins[oi], err.msg);
+		const uint8_t *origin = zsync_zone_origin(z);
+		size_t olen = knot_dname_size(origin);
+		bool outside = false;
+		for (uint32_t i = 0; i < 3000; i++) {
+			uint8_t owner[KNOT_DNAME_MAXLEN + 64];
+			size_t n = random_name(owner, &seed) - 1;
+			if (rand_r(&seed) % 10 == 0) {
+				n++; /* now and then a name of its own, mostly outside the zone */
+				outside |= !zsync_name_below(owner, origin) && !zsync_name_equal(owner, origin);
+			} else {
+				memcpy(owner + n, origin, olen);
+			}
+			uint8_t a[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16), (uint8_t)(i >> 8), (uint8_t)i };
+			ck_assert_int_eq(zsync_zone_add(z, owner, ZSYNC_TYPE_A, 300, a, 4, &err), 0);
+			if (i % 7 == 0) /* a second RRset of the owner */
+				ck_assert_int_eq(zsync_zone_add(z, owner, ZSYNC_TYPE_TXT, 300, (const uint8_t *)"\001x", 2, &err), 0);
+		}
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+		ck_assert_int_eq(zsync_zone_write(z, f, "owners\ntwo lines"), 0);
+		fclose(f);
+		/* the same to a file descriptor */
+		char *path = tu_fmt("/tmp/zonesync-check-zone-%d", (int)getpid());
+		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(zsync_zone_write_fd(z, fd, "owners\ntwo lines"), 0);
+		off_t size = lseek(fd, 0, SEEK_END);
+		char *back = zsync_xmalloc((size_t)size + 1);
+		ck_assert_int_eq(pread(fd, back, (size_t)size, 0), size);
+		close(fd);
+		unlink(path);
+		free(path);
+		ck_assert_uint_eq((size_t)size, len);
+		ck_assert(memcmp(back, text, len) == 0);
+		free(back);
+		/* each A record's line names its owner as the general way does */
+		size_t checked = 0;
+		for (size_t k = 0; k < zsync_zone_iter_count(z); k++) {
+			const struct zsync_rrset *r = zsync_zone_iter(z, k);
+			if (!r || r->type != ZSYNC_TYPE_A)
+				continue;
+			char full[ZSYNC_NAME_TXT_MAXLEN + 1], rd[32], want[ZSYNC_NAME_TXT_MAXLEN + 64];
+			ck_assert_ptr_nonnull(knot_dname_to_str(full, r->owner, sizeof(full)));
+			size_t fl = strlen(full), zl = strlen(zsync_zone_name(z));
+			if (knot_dname_is_equal(r->owner, origin))
+				fl = 1, full[0] = '@';
+			else if (strcmp(zsync_zone_name(z), ".") != 0 && fl > zl && full[fl - zl - 1] == '.' &&
+				 knot_dname_in_bailiwick(r->owner, origin) > 0)
+				fl -= zl + 1;
+			full[fl] = '\0';
+			ck_assert_int_eq(zsync_rdata_to_text(ZSYNC_TYPE_A, r->rdata, rd, sizeof(rd)), 0);
+			snprintf(want, sizeof(want), "\n%s\t300\tIN\tA\t%s\n", full, rd);
+			ck_assert_msg(strstr(text, want), "%s: no line %s", origins[oi], want + 1);
+			checked++;
+		}
+		ck_assert_uint_ge(checked, 2000);
+		if (!outside) {
+			struct zsync_diags d = { 0 };
+			struct zsync_zone *again = load(origins[oi], text, &d, NULL);
+			ck_assert_msg(d.errors == 0, "%s: %s", origins[oi], d.n ? d.v[0].msg : "");
+			ck_assert(zsync_zone_equal(z, again));
+			zsync_zone_free(again);
+			zsync_diags_release(&d);
+		}
+		free(text);
+		zsync_zone_free(z);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zone");
@@ -778,6 +867,7 @@ int main(void)
 	tcase_add_test(tc, test_write_reads_back);
 	tcase_add_test(tc, test_generic_rdata_of_known_type);
 	tcase_add_test(tc, test_text_shortcuts_match_knot);
+	tcase_add_test(tc, test_write_owners_match_general);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <libknot/libknot.h>
 #include <libzscanner/scanner.h>
@@ -361,23 +362,30 @@ static int plain_rdata_text(uint16_t type, const uint8_t *d, size_t n, char *buf
 	return -1;
 }
 
-int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
+/* zsync_rdata_to_text, returning the text's length. */
+static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 {
 	knot_rrset_t rr;
 	uint8_t owner[1] = { 0 };
+	int n = plain_rdata_text(type, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, len);
 
-	if (plain_rdata_text(type, zsync_rdata_data(rd), zsync_rdata_len(rd), buf, len) >= 0)
-		return 0;
+	if (n >= 0)
+		return n;
 	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
 	rr.rrs.count = 1;
 	rr.rrs.size = knot_rdata_size(zsync_rdata_len(rd));
 	rr.rrs.rdata = (knot_rdata_t *)rd;
-	int n = knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT);
+	n = knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT);
 	if (n < 0)
 		return ZSYNC_EINVAL;
 	while (n > 0 && buf[n - 1] == ' ') /* knot leaves a separator after some types (CAA) */
 		buf[--n] = '\0';
-	return 0;
+	return (int)strlen(buf);
+}
+
+int zsync_rdata_to_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
+{
+	return rdata_text(type, rd, buf, len) < 0 ? ZSYNC_EINVAL : 0;
 }
 
 const uint8_t *zsync_rdata_target(uint16_t type, const uint8_t *rd)
@@ -1159,6 +1167,48 @@ static void owner_text(const struct zsync_zone *z, const uint8_t *owner, char *b
 	buf[fl] = '\0';
 }
 
+/* Names as knot_dname_is_equal compares them (octet for octet), with the same pointer first:
+ * a zone's neighbouring RRsets of one owner share it. */
+static inline bool wire_equal(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	return a == b || (alen == blen && memcmp(a, b, alen) == 0);
+}
+
+/*
+ * owner_text's result for an owner below the origin whose labels above it print as they
+ * are (letters, digits, '-', '_'): those labels, from the wire, without printing the whole
+ * name and testing it against the origin (a sixth of a big zone's write). olen: the
+ * owner's wire size; origin_len the origin's; plain_origin: the origin prints as z->name
+ * and as plain labels (else every owner goes to owner_text). The length, or -1 for
+ * owner_text to do it. check_zone compares the two.
+ */
+static int owner_text_fast(const struct zsync_zone *z, const uint8_t *owner, size_t olen, size_t origin_len,
+			   char *buf, size_t len)
+{
+	size_t i = 0, o = 0;
+
+	if (olen <= origin_len || memcmp(owner + olen - origin_len, z->origin, origin_len) != 0)
+		return -1;
+	/* the labels until the origin's, which must start on a label */
+	while (i < olen - origin_len) {
+		uint8_t l = owner[i++];
+		if (l == 0 || l > 63 || i + l > olen - origin_len || o + l + 2 > len)
+			return -1;
+		if (o)
+			buf[o++] = '.';
+		for (uint8_t k = 0; k < l; k++) {
+			if (!plain_char[owner[i + k]])
+				return -1;
+			buf[o++] = (char)owner[i + k];
+		}
+		i += l;
+	}
+	if (i != olen - origin_len)
+		return -1;
+	buf[o] = '\0';
+	return (int)o;
+}
+
 /*
  * libknot names some types that libzscanner does not read by name (NULL, SIG, and the
  * meta types): a zone file written with their names would not load again.
@@ -1168,76 +1218,190 @@ static bool scanner_reads(uint16_t type)
 	return type != 10 && type != 24 && type != 41 && (type < 249 || type > 255);
 }
 
-int zsync_zone_write(struct zsync_zone *z, FILE *out, const char *header)
+/*
+ * The zone file's text gathered in a buffer of 1 MiB, handed on in big pieces: to a file
+ * descriptor by write(2), or to a stream (stdio's calls per field were a fifth of a big
+ * zone's write). Each line is made in place: room for the longest is kept free.
+ */
+#define ZONE_OUT_CAP (1u << 20)
+#define ZONE_OUT_LINE (ZSYNC_NAME_TXT_MAXLEN + 64 + ZSYNC_RDATA_TXT_MAXLEN)
+
+struct zone_out {
+	char *p;
+	size_t len;
+	int fd;      /* or -1: to f */
+	FILE *f;
+	bool failed;
+};
+
+static void out_flush(struct zone_out *o)
+{
+	size_t off = 0;
+
+	if (o->failed || !o->len) {
+		o->len = 0;
+		return;
+	}
+	if (o->fd < 0) {
+		o->failed = fwrite(o->p, 1, o->len, o->f) != o->len;
+	} else {
+		while (off < o->len) {
+			ssize_t n = write(o->fd, o->p + off, o->len - off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				o->failed = true;
+				break;
+			}
+			off += (size_t)n;
+		}
+	}
+	o->len = 0;
+}
+
+/* Room for one more line of any length at o->p + o->len. */
+static inline char *out_line(struct zone_out *o)
+{
+	if (o->len > ZONE_OUT_CAP - ZONE_OUT_LINE)
+		out_flush(o);
+	return o->p + o->len;
+}
+
+static inline char *put(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+
+static int zone_write(struct zsync_zone *z, struct zone_out *out, const char *header)
 {
 	size_t n;
 	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
-	size_t cap = ZSYNC_RDATA_TXT_MAXLEN;
-	char *txt = zsync_xmalloc(cap);
 	char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+	size_t owner_len = 0, type_len = 0, origin_len = knot_dname_size(z->origin);
 	const uint8_t *prev = NULL;
+	size_t prev_len = 0;
+	uint16_t prev_type = 0;
+	char *d;
+	bool fast;
 
+	out->p = zsync_xmalloc(ZONE_OUT_CAP);
+	out->len = 0;
+	{
+		/* owner_text_fast gives owner_text's result when the origin prints plainly as the
+		 * zone's name (not for the root, whose owners owner_text leaves absolute) */
+		char ot[ZSYNC_NAME_TXT_MAXLEN + 1];
+		size_t used;
+		fast = strcmp(z->name, ".") != 0 && plain_name_text(z->origin, origin_len, &used, ot, sizeof(ot)) >= 0 &&
+		       strcmp(ot, z->name) == 0;
+	}
 	if (header)
 		for (const char *p = header; *p;) {
 			const char *e = strchr(p, '\n');
 			size_t l = e ? (size_t)(e - p) : strlen(p);
-			fprintf(out, "; %.*s\n", (int)l, p);
+			d = out_line(out);
+			if (l > ZONE_OUT_LINE - 4) /* a header is a few lines: never near this */
+				l = ZONE_OUT_LINE - 4;
+			d = put(d, "; ", 2);
+			d = put(d, p, l);
+			*d++ = '\n';
+			out->len = (size_t)(d - out->p);
 			p += l + (e ? 1 : 0);
 		}
-	fprintf(out, "$ORIGIN %s\n", z->name);
 	{
 		/* a default for records added by hand later; every record below has its own TTL */
 		const struct zsync_rrset *soa = zsync_zone_find(z, z->origin, ZSYNC_TYPE_SOA);
-		fprintf(out, "$TTL %u\n", soa ? soa->ttl : (n ? rs[0]->ttl : 3600));
+		d = out_line(out);
+		d += sprintf(d, "$ORIGIN %s\n$TTL %u\n", z->name, soa ? soa->ttl : (n ? rs[0]->ttl : 3600));
+		out->len = (size_t)(d - out->p);
 	}
-	flockfile(out);
 	/* the SOA first, as people expect to read it; then canonical order */
 	for (size_t pass = 0; pass < 2; pass++)
 	for (size_t i = 0; i < n; i++) {
 		const struct zsync_rrset *r = rs[i];
-		bool is_soa = r->type == ZSYNC_TYPE_SOA && knot_dname_is_equal(r->owner, z->origin);
+		bool is_soa = r->type == ZSYNC_TYPE_SOA && wire_equal(r->owner, r->owner_len, z->origin, origin_len);
 		if (is_soa != (pass == 0))
 			continue;
 		const uint8_t *rd = r->rdata;
 		/* the RRsets of a name are neighbours: its text once */
-		if (!prev || !knot_dname_is_equal(prev, r->owner))
-			owner_text(z, r->owner, owner, sizeof(owner));
+		bool same_owner = prev && wire_equal(prev, prev_len, r->owner, r->owner_len);
+		if (!same_owner) {
+			int l = -1;
+			if (wire_equal(r->owner, r->owner_len, z->origin, origin_len))
+				l = 1, owner[0] = '@', owner[1] = '\0';
+			else if (fast)
+				l = owner_text_fast(z, r->owner, r->owner_len, origin_len, owner, sizeof(owner));
+			if (l < 0) {
+				owner_text(z, r->owner, owner, sizeof(owner));
+				l = (int)strlen(owner);
+			}
+			owner_len = (size_t)l;
+		}
 		bool generic = !scanner_reads(r->type);
-		if (generic)
-			snprintf(type, sizeof(type), "TYPE%u", r->type);
-		else
-			zsync_type_to_text(r->type, type, sizeof(type));
-		if (prev && !knot_dname_is_equal(prev, r->owner))
-			fputc('\n', out);
+		if (!prev || r->type != prev_type) {
+			if (generic)
+				snprintf(type, sizeof(type), "TYPE%u", r->type);
+			else
+				zsync_type_to_text(r->type, type, sizeof(type));
+			type_len = strlen(type);
+		}
+		if (prev && !same_owner) {
+			d = out_line(out);
+			*d = '\n';
+			out->len++;
+		}
 		prev = r->owner;
+		prev_len = r->owner_len;
+		prev_type = r->type;
+		char ttl[16];
+		size_t tl = zsync_u32_text(r->ttl, ttl);
 		for (uint16_t k = 0; k < r->count; k++, rd = zsync_rdata_next(rd)) {
+			/* "owner TTL IN type rdata", the rdata made in place */
+			d = out_line(out);
+			d = put(d, owner, owner_len);
+			*d++ = '\t';
+			d = put(d, ttl, tl);
+			d = put(d, "\tIN\t", 4);
+			d = put(d, type, type_len);
+			*d++ = '\t';
+			size_t room = ZONE_OUT_LINE - (owner_len + tl + type_len + 8);
+			int l;
 			if (generic) {
 				/* RFC 3597 form: what the scanner reads back for any type */
-				uint16_t l = zsync_rdata_len(rd);
-				int o = snprintf(txt, cap, "\\# %u%s", l, l ? " " : "");
-				for (uint16_t b = 0; b < l; b++)
-					o += snprintf(txt + o, cap - (size_t)o, "%02X", zsync_rdata_data(rd)[b]);
-			} else if (zsync_rdata_to_text(r->type, rd, txt, cap) < 0) {
-				funlockfile(out);
-				free(txt);
+				static const char hex[] = "0123456789ABCDEF";
+				uint16_t rl = zsync_rdata_len(rd);
+				const uint8_t *b = zsync_rdata_data(rd);
+				l = snprintf(d, room, "\\# %u%s", rl, rl ? " " : "");
+				for (uint16_t j = 0; j < rl; j++) {
+					d[l++] = hex[b[j] >> 4];
+					d[l++] = hex[b[j] & 15];
+				}
+			} else if ((l = rdata_text(r->type, rd, d, room)) < 0) {
+				free(out->p);
 				return ZSYNC_EINVAL;
 			}
-			/* "owner TTL IN type rdata": printf parsing each line was a third of the write */
-			char ttl[16];
-			size_t tl = zsync_u32_text(r->ttl, ttl);
-			fputs_unlocked(owner, out);
-			fputc_unlocked('\t', out);
-			fwrite_unlocked(ttl, 1, tl, out);
-			fputs_unlocked("\tIN\t", out);
-			fputs_unlocked(type, out);
-			fputc_unlocked('\t', out);
-			fputs_unlocked(txt, out);
-			fputc_unlocked('\n', out);
+			d += l;
+			*d++ = '\n';
+			out->len = (size_t)(d - out->p);
 		}
 	}
-	funlockfile(out);
-	free(txt);
-	return ferror(out) ? ZSYNC_EIO : 0;
+	out_flush(out);
+	free(out->p);
+	out->p = NULL;
+	return out->failed ? ZSYNC_EIO : 0;
+}
+
+int zsync_zone_write(struct zsync_zone *z, FILE *f, const char *header)
+{
+	struct zone_out out = { .fd = -1, .f = f };
+	int r = zone_write(z, &out, header);
+	return r < 0 ? r : ferror(f) ? ZSYNC_EIO : 0;
+}
+
+int zsync_zone_write_fd(struct zsync_zone *z, int fd, const char *header)
+{
+	struct zone_out out = { .fd = fd };
+	return zone_write(z, &out, header);
 }
 
 int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)
