@@ -8,6 +8,8 @@
 
 #include "state.h"
 
+#include <jansson.h>
+
 static char *dir, *db;
 
 static void setup(void)
@@ -457,6 +459,99 @@ START_TEST(test_check_on_demand)
 	ck_assert_int_eq(zsync_state_check(st, true, verdict, sizeof(verdict), &err), 0);
 	ck_assert_msg(strcmp(verdict, "ok") != 0, "damage not seen");
 	zsync_state_close(st);
+}
+END_TEST
+
+/* The JSON of one string, octet by octet: the general path json_str's runs must agree with. */
+static size_t ref_json_str(char *o, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+	if (!s)
+		return (size_t)sprintf(o, "null");
+	o[n++] = '"';
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			o[n++] = (char)c;
+			continue;
+		}
+		o[n++] = '\\';
+		if (c == '"' || c == '\\')
+			o[n++] = (char)c;
+		else if (c == '\n')
+			o[n++] = 'n';
+		else if (c == '\t')
+			o[n++] = 't';
+		else
+			n += (size_t)sprintf(o + n, "u00%c%c", hex[c >> 4], hex[c & 15]);
+	}
+	o[n++] = '"';
+	return n;
+}
+
+/*
+ * The journal's JSON escaping takes eight octets at a time while none needs escaping:
+ * on random strings (every length up to 40, each position of the octets that need it,
+ * and octets of 0x80 and above) it writes exactly what escaping octet by octet writes,
+ * and jansson reads the ASCII ones back as they were.
+ */
+START_TEST(test_journal_json_escaping)
+{
+	static const unsigned char special[] = { '"', '\\', '\n', '\t', 1, 0x1f, 0x20, 0x7f, 0x80, 0xff, '!', '#', '[', ']', 'a' };
+	unsigned seed = 20261201;
+	char *want = zsync_xmalloc(1 << 20);
+	for (int round = 0; round < 4000; round++) {
+		struct zsync_journal_buf b = { 0 };
+		char f[5][48];
+		const char *fp[5];
+		size_t w = 0;
+		bool ascii = true;
+		for (int k = 0; k < 5; k++) {
+			size_t len = (size_t)(rand_r(&seed) % 41);
+			for (size_t i = 0; i < len; i++) {
+				unsigned r = (unsigned)rand_r(&seed);
+				unsigned char c = r % 4 ? (unsigned char)(' ' + r / 4 % 95) : special[r / 4 % sizeof(special)];
+				if (c == 0)
+					c = 1;
+				f[k][i] = (char)c;
+				ascii &= c < 0x80;
+			}
+			f[k][len] = '\0';
+			fp[k] = k >= 3 && rand_r(&seed) % 5 == 0 ? NULL : f[k];
+		}
+		/* a second change after the first: the array joins them */
+		for (int c = 0; c < 2; c++) {
+			zsync_journal_buf_add(&b, fp[0], fp[1], fp[2], fp[3], fp[4]);
+			want[w++] = c ? ',' : '[';
+			want[w++] = '[';
+			for (int k = 0; k < 5; k++) {
+				if (k)
+					want[w++] = ',';
+				w += ref_json_str(want + w, fp[k]);
+			}
+			want[w++] = ']';
+		}
+		want[w++] = ']';
+		want[w] = '\0';
+		ck_assert_uint_eq(b.len, w);
+		ck_assert_msg(memcmp(b.p, want, w) == 0, "round %d:\n%s\n%s", round, b.p, want);
+		if (ascii) {
+			json_error_t je;
+			json_t *j = json_loadb(b.p, b.len, 0, &je);
+			ck_assert_msg(j != NULL, "%s: %s", je.text, b.p);
+			for (int k = 0; k < 5; k++) {
+				json_t *v = json_array_get(json_array_get(j, 1), (size_t)k);
+				if (fp[k])
+					ck_assert_str_eq(json_string_value(v), fp[k]);
+				else
+					ck_assert(json_is_null(v));
+			}
+			json_decref(j);
+		}
+		zsync_journal_buf_release(&b);
+	}
+	free(want);
 }
 END_TEST
 
@@ -932,6 +1027,7 @@ int main(void)
 	tcase_add_test(tc, test_migrate_journal_index);
 	tcase_add_test(tc, test_check_on_demand);
 	tcase_add_test(tc, test_journal_batches);
+	tcase_add_test(tc, test_journal_json_escaping);
 	tcase_add_test(tc, test_cli_state);
 	tcase_add_test(tc, test_migrate_v4_history);
 	tcase_add_test(tc, test_changeset_outcomes);
