@@ -12,7 +12,8 @@
  *               (config.h), resolve secrets here
  *   fetch(zone) once per zone: what the provider serves now, as a zone model
  *   apply(req)  once per zone with changes: make the provider serve `desired`,
- *               given the changes computed against `base` (what fetch returned)
+ *               given the changes computed against `base` (what fetch returned);
+ *               optionally preceded by prepare(req), the part that sends nothing
  *   close()
  *
  * Calls on one priv never overlap, unless the type has ZSYNC_CAP_CONCURRENT: then calls
@@ -83,10 +84,13 @@ struct zsync_apply_req {
 	 * change it did not mark 1 unknown.
 	 */
 	unsigned char *applied;
+	/* what the type's prepare made for this apply (it owns it now); NULL: apply was not
+	 * prepared, and does all of its work itself */
+	void *prepared;
 };
 
 /* The descriptor layout; bumped whenever struct zsync_provider_type or an op changes. */
-#define ZSYNC_PROVIDER_ABI 6
+#define ZSYNC_PROVIDER_ABI 7
 
 struct zsync_provider_type {
 	unsigned abi;                 /* ZSYNC_PROVIDER_ABI: the registry refuses another */
@@ -137,6 +141,20 @@ struct zsync_provider_type {
 	int (*fetch)(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err);
 	/* Pushes the changes; on failure nothing or (non-atomic providers) part was applied. */
 	int (*apply)(void *priv, const struct zsync_apply_req *req, struct zsync_err *err);
+	/*
+	 * Optional: the part of apply that neither sends nor installs anything (the zonefile
+	 * provider writes and syncs its new file aside), which the core runs on a thread of
+	 * its own while it journals the changes as sent: a big zone's file is written while
+	 * its journal is, not after it. The changes count as sent from apply on, so prepare
+	 * must leave the provider serving what it served. req is apply's, with prepared NULL;
+	 * the same rules of concurrency hold as for apply (the two never overlap).
+	 * On success, *prepared goes to apply in req->prepared, or to discard when apply is
+	 * not called (the changes could not be journalled). A failure is the apply's: the
+	 * core journals it as such and does not call apply.
+	 */
+	int (*prepare)(void *priv, const struct zsync_apply_req *req, void **prepared, struct zsync_err *err);
+	/* With prepare: undoes and frees what prepare made, for an apply that never comes. */
+	void (*discard)(void *priv, void *prepared);
 	/* Optional (ZSYNC_CAP_LIST_ZONES): zone names with the trailing dot. */
 	int (*list_zones)(void *priv, struct zsync_strlist *out, struct zsync_err *err);
 	/*

@@ -315,20 +315,39 @@ static void explain_unloaded(const struct zsync_zone *z, struct zsync_err *err)
 			 "set check_command to have them reported here)");
 }
 
-static int zf_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+/* A new file written aside, not installed: what zf_prepare hands to zf_apply. */
+struct zf_prepared {
+	char *tmp;                  /* the temporary file beside the zone's */
+	struct zsync_zone *result;  /* what it holds */
+	uint32_t serial;
+};
+
+static void zf_discard(void *priv, void *prepared)
+{
+	struct zf_prepared *fp = prepared;
+	(void)priv;
+	if (!fp)
+		return;
+	if (fp->tmp)
+		unlink(fp->tmp);
+	free(fp->tmp);
+	zsync_zone_free(fp->result);
+	free(fp);
+}
+
+/* The new file, written and synced beside the zone's: nothing the server reads changes. */
+static int zf_prepare(void *priv, const struct zsync_apply_req *req, void **prepared, struct zsync_err *err)
 {
 	struct zonefile *zf = priv;
-	char *path = zone_path(zf, req->zone), *prev = zsync_xasprintf("%s.zonesync-prev", path);
-	char *tmp = NULL;
-	struct zsync_zone *result = NULL;
+	struct zf_prepared *fp = zsync_xcalloc(1, sizeof(*fp));
+	char *path = zone_path(zf, req->zone);
 	const struct zsync_rrset *git_soa, *cur_soa;
-	bool had_file, installed = false;
 	char header[512];
-	uint32_t serial;
 	int ret = 0;
 
-	result = zsync_provider_result(req, err);
-	if (!result) {
+	*prepared = NULL;
+	fp->result = zsync_provider_result(req, err);
+	if (!fp->result) {
 		ret = ZSYNC_EINVAL;
 		goto out;
 	}
@@ -339,35 +358,53 @@ static int zf_apply(void *priv, const struct zsync_apply_req *req, struct zsync_
 		goto out;
 	}
 	/* the SOA as in git (timers, RNAME), with a serial that only moves forward */
-	zsync_zone_put_rrset(result, git_soa, git_soa->ttl);
-	serial = next_serial(zsync_soa_serial(git_soa->rdata), cur_soa ? zsync_soa_serial(cur_soa->rdata) : 0,
-			     cur_soa != NULL);
-	zsync_zone_set_soa_serial(result, serial);
+	zsync_zone_put_rrset(fp->result, git_soa, git_soa->ttl);
+	fp->serial = next_serial(zsync_soa_serial(git_soa->rdata), cur_soa ? zsync_soa_serial(cur_soa->rdata) : 0,
+				 cur_soa != NULL);
+	zsync_zone_set_soa_serial(fp->result, fp->serial);
 	snprintf(header, sizeof(header),
 		 "zone %s written by zonesync from commit %s\ndo not edit: changes here are overwritten",
 		 req->zone, req->commit ? req->commit : "?");
-	if ((ret = write_temp(path, result, header, &tmp, err)) < 0)
+	ret = write_temp(path, fp->result, header, &fp->tmp, err);
+out:
+	free(path);
+	if (ret < 0)
+		zf_discard(priv, fp);
+	else
+		*prepared = fp;
+	return ret;
+}
+
+static int zf_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	struct zonefile *zf = priv;
+	char *path = zone_path(zf, req->zone), *prev = zsync_xasprintf("%s.zonesync-prev", path);
+	struct zf_prepared *fp = req->prepared;
+	bool had_file, installed = false;
+	int ret = 0;
+
+	if (!fp && (ret = zf_prepare(priv, req, (void **)&fp, err)) < 0)
 		goto out;
 	/* the server's own checker, with the server's policy, before anything is installed */
-	if (zf->check && (ret = run_command(zf, zf->check, "check", req->zone, tmp, path, err)) < 0) {
+	if (zf->check && (ret = run_command(zf, zf->check, "check", req->zone, fp->tmp, path, err)) < 0) {
 		zsync_err_prefix(err, "the server's checker refused the file");
 		goto out;
 	}
 	/* keep the previous file until the server accepted the new one */
 	unlink(prev);
 	had_file = link(path, prev) == 0;
-	if (rename(tmp, path) < 0) {
+	if (rename(fp->tmp, path) < 0) {
 		ret = zsync_err_set(err, ZSYNC_EIO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
-	free(tmp);
-	tmp = NULL;
+	free(fp->tmp);
+	fp->tmp = NULL;
 	installed = true;
 	fsync_dir(zf->dir);
 	if (zf->reload && (ret = run_command(zf, zf->reload, "reload", req->zone, path, path, err)) < 0)
 		goto out;
-	if (zf->nameservers->n && (ret = confirm_serial(zf, result, serial, err)) < 0) {
-		explain_unloaded(result, err);
+	if (zf->nameservers->n && (ret = confirm_serial(zf, fp->result, fp->serial, err)) < 0) {
+		explain_unloaded(fp->result, err);
 		goto out;
 	}
 out:
@@ -384,12 +421,9 @@ out:
 			run_command(zf, zf->reload, "reload", req->zone, path, path, &ignored);
 		}
 	}
-	if (tmp)
-		unlink(tmp);
 	if (ret == 0 || !installed)
 		unlink(prev);
-	zsync_zone_free(result);
-	free(tmp);
+	zf_discard(priv, fp); /* the temporary file, when it was not installed */
 	free(prev);
 	free(path);
 	return ret;
@@ -420,6 +454,8 @@ const struct zsync_provider_type zsync_provider_zonefile = {
 	.open = zf_open,
 	.fetch = zf_fetch,
 	.apply = zf_apply,
+	.prepare = zf_prepare,
+	.discard = zf_discard,
 	.list_zones = NULL,
 	.nameservers = zsync_provider_ns_names,
 	.close = zf_close,

@@ -712,6 +712,128 @@ START_TEST(test_unknown_outcome_non_atomic_reread)
 }
 END_TEST
 
+/*
+ * A provider with prepare (a memory provider underneath): prepare runs while the changes
+ * are journalled and apply finds what it made; apply only comes once the whole set is
+ * durable as sent; a failed prepare is the apply's failure (apply never called); changes
+ * that cannot be journalled are never applied, and what prepare made is discarded.
+ */
+static const char *prep_db;
+static int prep_calls, prep_applies, prep_discards;
+static bool prep_fail;
+static char prep_token;
+
+static int prep_prepare(void *priv, const struct zsync_apply_req *req, void **prepared, struct zsync_err *err)
+{
+	(void)priv;
+	ck_assert_ptr_null(req->prepared);
+	prep_calls++;
+	if (prep_fail)
+		return zsync_err_set(err, ZSYNC_EIO, "writing the new file: no space left on device");
+	*prepared = &prep_token;
+	return 0;
+}
+
+static void prep_discard(void *priv, void *prepared)
+{
+	(void)priv;
+	ck_assert_ptr_eq(prepared, &prep_token);
+	prep_discards++;
+}
+
+static int prep_apply(void *priv, const struct zsync_apply_req *req, struct zsync_err *err)
+{
+	int rc;
+	ck_assert_ptr_eq(req->prepared, &prep_token);
+	/* what another process (a crash's next run) reads: the set, durable, as sent */
+	char *out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT status, n FROM changeset ORDER BY id DESC LIMIT 1\"", prep_db);
+	char *want = tu_fmt("sent|%zu\n", req->changes->n - (req->marker_last ? 1 : 0));
+	ck_assert_str_eq(out, want);
+	free(out);
+	free(want);
+	prep_applies++;
+	return zsync_provider_memory.apply(priv, req, err);
+}
+
+static void prep_run_apply(const char *db, struct zsync_apply_totals *t, struct zsync_plan **out)
+{
+	struct zsync_err err = { 0 };
+	struct zsync_config *cfg = mem_config("");
+	struct zsync_plan *pl = plan(cfg);
+	static struct zsync_provider_type prep;
+	const struct zsync_provider_type *base = pl->providers[0].type;
+	prep = *base;
+	prep.prepare = prep_prepare;
+	prep.discard = prep_discard;
+	prep.apply = prep_apply;
+	pl->providers[0].type = &prep;
+	struct zsync_state *st = NULL;
+	int64_t run;
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", pl->commit, "test", &run, &err), 0);
+	zsync_sync_apply(pl, st, run, &(struct zsync_apply_opts){ 0 }, t);
+	zsync_state_close(st);
+	pl->providers[0].type = base;
+	*out = pl;
+}
+
+static void prep_free(struct zsync_plan *pl)
+{
+	struct zsync_config *cfg = pl->cfg;
+	zsync_plan_free(pl);
+	zsync_config_free(cfg);
+}
+
+START_TEST(test_apply_prepared)
+{
+	char *db = tu_fmt("%s/state.db", dir);
+	struct zsync_apply_totals t;
+	struct zsync_plan *pl;
+	int rc;
+	char *out;
+
+	prep_db = db;
+	prep_calls = prep_applies = prep_discards = 0;
+	prep_fail = false;
+	commit(BASE "www A 192.0.2.10\nt TXT \"x\"\n");
+	prep_run_apply(db, &t, &pl);
+	ck_assert_uint_eq(t.changed, 1);
+	ck_assert_int_eq(prep_calls, 1);
+	ck_assert_int_eq(prep_applies, 1);
+	ck_assert_int_eq(prep_discards, 0);
+	out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT count(*) || ' ' || group_concat(DISTINCT status) FROM journal\"", db);
+	ck_assert_str_eq(out, "5 applied\n");
+	free(out);
+	prep_free(pl);
+
+	/* a prepare that fails: journalled as the apply's failure, apply never called */
+	prep_fail = true;
+	commit(BASE "www A 192.0.2.20\nt TXT \"x\"\n");
+	prep_run_apply(db, &t, &pl);
+	ck_assert_uint_eq(t.failed, 1);
+	ck_assert_int_eq(prep_calls, 2);
+	ck_assert_int_eq(prep_applies, 1);
+	ck_assert_msg(strstr(pl->entries[0].result_error, "no space left on device"), "%s", pl->entries[0].result_error);
+	out = tu_sh_out(&rc, "sqlite3 '%s' \"SELECT status, error FROM journal WHERE run_id = 2\"", db);
+	ck_assert_msg(strncmp(out, "failed|", 7) == 0 && strstr(out, "no space left on device"), "%s", out);
+	free(out);
+	prep_free(pl);
+
+	/* a journal that refuses the set: nothing applied, the preparation discarded */
+	prep_fail = false;
+	tu_sh("sqlite3 '%s' \"CREATE TRIGGER no_sets BEFORE INSERT ON changeset BEGIN SELECT RAISE(ABORT, 'refused by the test'); END\"", db);
+	prep_run_apply(db, &t, &pl);
+	ck_assert_uint_eq(t.failed, 1);
+	ck_assert_int_eq(prep_calls, 3);
+	ck_assert_int_eq(prep_applies, 1);
+	ck_assert_int_eq(prep_discards, 1);
+	ck_assert_msg(strstr(pl->entries[0].result_error, "not sent: cannot journal the changes"), "%s",
+		      pl->entries[0].result_error);
+	prep_free(pl);
+	free(db);
+}
+END_TEST
+
 /* A change set big enough that two threads make its journal text: one row per change, in
  * the plan's order, each with its own text. */
 START_TEST(test_apply_big_set_journal)
@@ -887,6 +1009,7 @@ int main(void)
 	tcase_add_test(tc, test_apply_memory);
 	tcase_add_test(tc, test_unknown_outcome_non_atomic_reread);
 	tcase_add_test(tc, test_apply_big_set_journal);
+	tcase_add_test(tc, test_apply_prepared);
 	tcase_add_test(tc, test_marker_per_provider);
 	tcase_add_test(tc, test_replan_never_backwards);
 	tcase_add_test(tc, test_prune_reads_the_marker);

@@ -25,6 +25,7 @@ START_TEST(test_descriptors_well_formed)
 		/* the core decides from the bits alone: each bit and its op go together */
 		ck_assert_msg(!(t->caps & ZSYNC_CAP_LIST_ZONES) == !t->list_zones, "%s: list-zones bit and list_zones op",
 			      t->name);
+		ck_assert_msg(!t->prepare == !t->discard, "%s: prepare and discard go together", t->name);
 		ck_assert_ptr_eq(zsync_provider_find(t->name), t);
 		for (const struct zsync_conf_key *k = t->keys; k && k->key; k++) {
 			ck_assert_msg(k->type && k->doc && *k->doc, "%s.%s: type and doc", t->name, k->key);
