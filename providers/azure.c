@@ -31,6 +31,7 @@ struct az_set {
 struct az_state {
 	struct az_set *sets;
 	size_t n;
+	uintptr_t read; /* the zone model the read returned: compared with the plan's base, never followed */
 };
 
 struct azure {
@@ -373,6 +374,8 @@ static int a_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	int ret = read_zone(a, zone, out, &st, err);
 
 	/* a failed read leaves nothing of the zone for its writes, not an older read's ETags */
+	if (st)
+		st->read = (uintptr_t)*out;
 	zsync_provider_states_put(&a->states, zone, st);
 	return ret;
 }
@@ -611,8 +614,11 @@ static int a_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		if (ret < 0 || (ret = read_zone(a, req->zone, &z, &st, err)) < 0)
 			goto out;
 		zsync_zone_free(z);
-	} else if (!st) {
-		/* not read here, or an earlier apply took what its read learnt: read it again */
+	} else if (!st || st->read != (uintptr_t)req->base) {
+		/* not read here, an earlier apply took what its read learnt, or what is kept is
+		 * another read's than the one the changes were computed against: read it again */
+		state_free(st);
+		st = NULL;
 		if ((ret = zsync_provider_refetch(a_fetch, priv, "", req, err)) < 0)
 			goto out;
 		if (!(st = zsync_provider_states_take(&a->states, req->zone))) {

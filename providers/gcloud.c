@@ -48,6 +48,7 @@ struct g_state {
 	 * text: a deletion must repeat them exactly, and text is a fraction of jansson's
 	 * objects for the zones of a run that wait for their apply */
 	char *sets;
+	uintptr_t read; /* the zone model the read returned: compared with the plan's base, never followed */
 };
 
 static void state_free(void *p)
@@ -455,6 +456,8 @@ static int g_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	int ret = read_zone(g, zone, out, &st, err);
 
 	/* a failed read leaves nothing of the zone for an apply, not an older read's state */
+	if (st)
+		st->read = (uintptr_t)*out;
 	zsync_provider_states_put(&g->states, zone, st);
 	return ret;
 }
@@ -598,8 +601,11 @@ static int g_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		if ((ret = create_zone(g, req->zone, err)) < 0 || (ret = read_zone(g, req->zone, &z, &st, err)) < 0)
 			goto out;
 		zsync_zone_free(z);
-	} else if (!st) {
-		/* not read here, or an earlier apply took what its read learnt: read it again */
+	} else if (!st || st->read != (uintptr_t)req->base) {
+		/* not read here, an earlier apply took what its read learnt, or what is kept is
+		 * another read's than the one the changes were computed against: read it again */
+		state_free(st);
+		st = NULL;
 		if ((ret = zsync_provider_refetch(g_fetch, priv, "", req, err)) < 0)
 			goto out;
 		if (!(st = zsync_provider_states_take(&g->states, req->zone))) {

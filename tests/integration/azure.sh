@@ -208,7 +208,9 @@ expect_exit 2 "plan -j 1 reads them too" CZ plan -j 1 --exit-code
 same "never two at once with -j 1" "$(overlap most)" 1
 control '{"hold": 0}'
 control '{"hold_writes": 2, "wait": 0.3}'
+lists=$(count RecordSets_ListAllByDnsZone)
 expect_exit 0 "apply -j 4 writes the six zones" CZ apply -j 4
+same "each zone read once: its writes used the ETags its own read kept" "$(( $(count RecordSets_ListAllByDnsZone) - lists ))" 6
 same "one zone's writes at a time without concurrency (Azure throttles writes)" "$(overlap writes)" 1
 expect_exit 0 "in sync" CZ plan -j 4 --exit-code
 for i in 1 2 3 4 5 6; do

@@ -236,9 +236,10 @@ expect_exit 2 "plan -j 1 reads them too" CZ plan -j 1 --exit-code
 same "never two at once with -j 1" "$(overlap most)" 1
 control '{"hold": 0}'
 control '{"hold_changes": 2, "wait": 0.3}'
-changes=$(count changes.create)
+changes=$(count changes.create) lists=$(count resourceRecordSets.list)
 expect_exit 0 "apply -j 4 writes the six zones" CZ apply -j 4 --force
 same "one changes.create a zone" "$(( $(count changes.create) - changes ))" 6
+same "each zone read once: its apply used what its own read kept" "$(( $(count resourceRecordSets.list) - lists ))" 6
 same "one change at a time without concurrency (Cloud DNS rate-limits them)" "$(overlap changes)" 1
 expect_exit 0 "in sync" CZ plan -j 4 --exit-code
 for i in 1 2 3 4 5 6; do
