@@ -18,28 +18,37 @@
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 
 
-/* "TTL rdata" lines of an RRset, for the journal; buf: ZSYNC_RDATA_TXT_MAXLEN bytes of scratch. */
-static char *rrset_text(const struct zsync_rrset *r, uint32_t ttl, char *buf)
+/* Text kept from change to change: a malloc and a free per RRset, and a copy of each
+ * rdata's text, were a tenth of the journal's text. */
+struct text_buf {
+	char *p;
+	size_t cap;
+};
+
+/* "TTL rdata" lines of an RRset, for the journal, in t (until its next use). */
+static const char *rrset_text(const struct zsync_rrset *r, uint32_t ttl, struct text_buf *t)
 {
-	size_t cap = 256, len = 0;
-	char *out = zsync_xmalloc(cap);
+	size_t len = 0;
 	const uint8_t *rd = r->rdata;
 
-	out[0] = '\0';
-	for (uint16_t i = 0; i < r->count; i++, rd = zsync_rdata_next(rd)) {
-		zsync_rdata_to_text(r->type, rd, buf, ZSYNC_RDATA_TXT_MAXLEN);
-		size_t bl = strlen(buf), need = bl + 16;
-		if (len + need + 1 > cap)
-			out = zsync_xrealloc(out, cap = (len + need + 1) * 2);
+	for (uint16_t i = 0; i < r->count || !t->p; i++, rd = zsync_rdata_next(rd)) {
+		/* room for one more line of any length, its rdata made in place */
+		size_t need = len + 16 + ZSYNC_RDATA_TXT_MAXLEN;
+		if (need > t->cap)
+			t->p = zsync_xrealloc(t->p, t->cap = need + need / 2);
+		if (i >= r->count)
+			break;
 		/* by hand: snprintf was a third of the journal's text */
 		if (i)
-			out[len++] = '\n';
-		len += zsync_u32_text(ttl, out + len);
-		out[len++] = ' ';
-		memcpy(out + len, buf, bl + 1);
-		len += bl;
+			t->p[len++] = '\n';
+		len += zsync_u32_text(ttl, t->p + len);
+		t->p[len++] = ' ';
+		if (zsync_rdata_to_text(r->type, rd, t->p + len, ZSYNC_RDATA_TXT_MAXLEN) < 0)
+			t->p[len] = '\0'; /* libknot could not print it: no text rather than another's */
+		len += strlen(t->p + len);
 	}
-	return out;
+	t->p[len] = '\0';
+	return t->p;
 }
 
 static const char *op_name(enum zsync_change_op op)
@@ -57,20 +66,19 @@ struct journal_part {
 static void *journal_text(void *arg)
 {
 	struct journal_part *jp = arg;
-	char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN);
+	struct text_buf old_text = { 0 }, new_text = { 0 };
 
 	for (size_t i = 0; i < jp->n; i++) {
 		const struct zsync_change *c = &jp->v[i];
 		const struct zsync_rrset *any = c->new ? c->new : c->old;
 		char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
-		char *old = c->old ? rrset_text(c->old, c->old->ttl, buf) : NULL;
-		char *new = c->new ? rrset_text(c->new, c->ttl, buf) : NULL;
+		const char *old = c->old ? rrset_text(c->old, c->old->ttl, &old_text) : NULL;
+		const char *new = c->new ? rrset_text(c->new, c->ttl, &new_text) : NULL;
 		zsync_journal_buf_add(&jp->b, op_name(c->op), zsync_name_to_text(any->owner, owner, sizeof(owner)),
 				      zsync_type_to_text(any->type, type, sizeof(type)), old, new);
-		free(old);
-		free(new);
 	}
-	free(buf);
+	free(old_text.p);
+	free(new_text.p);
 	return NULL;
 }
 
@@ -379,10 +387,10 @@ static bool serves(const struct zsync_zone *z, const char *owner, const char *ty
 		r = zsync_zone_find(z, name, t);
 	if (!r || !text)
 		return !r && !text;
-	char *buf = zsync_xmalloc(ZSYNC_RDATA_TXT_MAXLEN), *have = rrset_text(r, r->ttl, buf);
+	struct text_buf tb = { 0 };
+	const char *have = rrset_text(r, r->ttl, &tb);
 	bool same = strcmp(have, text) == 0 || (t == ZSYNC_TYPE_SOA && soa_same_but_serial(have, text));
-	free(have);
-	free(buf);
+	free(tb.p);
 	return same;
 }
 
