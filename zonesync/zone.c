@@ -132,13 +132,21 @@ static int plain_name_text(const uint8_t *wire, size_t max, size_t *used, char *
 	}
 	while (i < max && wire[i]) {
 		uint8_t l = wire[i++];
+		const uint8_t *p = wire + i;
+		bool plain = true;
+		size_t k = 0;
 		if (l > 63 || i + l >= max || o + l + 2 > len)
 			return -1;
-		for (uint8_t k = 0; k < l; k++) {
-			if (!plain_char[wire[i + k]])
-				return -1;
-			buf[o++] = (char)wire[i + k];
-		}
+		/* the label copied whole, its octets tested four at a time without a branch each
+		 * (a test and a store per octet were most of a journal's owner names) */
+		memcpy(buf + o, p, l);
+		for (; k + 4 <= l; k += 4)
+			plain &= plain_char[p[k]] & plain_char[p[k + 1]] & plain_char[p[k + 2]] & plain_char[p[k + 3]];
+		for (; k < l; k++)
+			plain &= plain_char[p[k]];
+		if (!plain)
+			return -1;
+		o += l;
 		buf[o++] = '.';
 		i += l;
 	}
