@@ -124,7 +124,8 @@ run-check: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 TSAN_SCRIPTS := tests/integration/multi.sh tests/integration/secondary.sh tests/integration/shard.sh \
 	tests/integration/serve.sh tests/integration/multi-cloud.sh tests/integration/powerdns.sh \
 	tests/integration/concurrency.sh tests/integration/ns1.sh tests/integration/route53.sh \
-	tests/integration/gcloud.sh tests/integration/azure.sh
+	tests/integration/gcloud.sh tests/integration/azure.sh tests/integration/cloudflare.sh \
+	tests/integration/dyn.sh
 INTEGRATION := $(if $(filter thread,$(SANITIZE)),$(TSAN_SCRIPTS),$(wildcard tests/integration/*.sh))
 run-tests: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 	@fail=0; \

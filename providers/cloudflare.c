@@ -57,33 +57,43 @@ static const char *const loc_fields[] = { "lat_degrees", "lat_minutes", "lat_sec
 /* One Cloudflare record: its id, and its value in our canonical form. */
 struct cf_rec {
 	char id[40];
-	uint8_t owner[ZSYNC_NAME_MAXLEN];
+	uint8_t *owner; /* wire form, in one allocation with item */
 	uint16_t type;
 	uint8_t *item; /* canonical rdata item (length-prefixed) */
 	bool proxied;
 	uint32_t ttl;
 };
 
-struct cf {
-	struct zsync_http *http;
-	char *base;
-	char zone[ZSYNC_NAME_TXT_MAXLEN + 2];
+/* What a fetch learnt about one zone, for its apply: the zone id and each record's id. */
+struct cf_zone {
 	char zone_id[64];
 	struct cf_rec *recs;
 	size_t nrecs;
 	char *apex_ns; /* the zone's assigned nameservers, as zone-file lines */
+	uintptr_t read; /* the zone model that read returned, by identity (never dereferenced) */
+};
+
+/*
+ * Calls for different zones overlap (ZSYNC_CAP_CONCURRENT): the client is shared safely
+ * (http.h) and each zone's state is its own, taken by its apply (zsync_provider_states).
+ */
+struct cf {
+	struct zsync_http *http;
+	char *base;
+	struct zsync_provider_states zones; /* zone name -> struct cf_zone, from its last fetch */
 	const char *name; /* the provider's, for warnings */
 };
 
-static void clear_recs(struct cf *c)
+static void cf_zone_free(void *p)
 {
-	for (size_t i = 0; i < c->nrecs; i++)
-		free(c->recs[i].item);
-	free(c->recs);
-	c->recs = NULL;
-	c->nrecs = 0;
-	free(c->apex_ns);
-	c->apex_ns = NULL;
+	struct cf_zone *cz = p;
+	if (!cz)
+		return;
+	for (size_t i = 0; i < cz->nrecs; i++)
+		free(cz->recs[i].owner);
+	free(cz->recs);
+	free(cz->apex_ns);
+	free(cz);
 }
 
 /* Cloudflare serves its own apex NS and lists them on the zone, not among its
@@ -128,6 +138,7 @@ static int c_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	c->http = http;
 	c->base = base;
 	c->name = conf->name;
+	zsync_provider_states_init(&c->zones, cf_zone_free);
 	*priv = c;
 	return 0;
 }
@@ -137,7 +148,7 @@ static void c_close(void *priv)
 	struct cf *c = priv;
 	if (!c)
 		return;
-	clear_recs(c);
+	zsync_provider_states_release(&c->zones);
 	zsync_http_free(c->http);
 	free(c->base);
 	free(c);
@@ -260,10 +271,11 @@ static void unreadable(const struct cf *c, const char *zone, json_t *rec, const 
 }
 
 /*
- * The record objects of one page of dns_records into z, and their ids into c->recs. A
+ * The record objects of one page of dns_records into z, and their ids into cz->recs. A
  * record that cannot be read is a warning (unreadable), never a failure of the zone.
  */
-static void read_records(struct cf *c, json_t *res, const char *zone, struct zsync_zone *z)
+static void read_records(const struct cf *c, struct cf_zone *cz, json_t *res, const char *zone,
+			 struct zsync_zone *z)
 {
 	json_t *rec;
 	size_t i;
@@ -277,7 +289,7 @@ static void read_records(struct cf *c, json_t *res, const char *zone, struct zsy
 		uint16_t rt;
 		if (!line && id && rtype && zsync_type_from_text(rtype, &rt) == 0 && rt != ZSYNC_TYPE_SOA)
 			unreadable(c, zone, rec, "its fields are not what the API documents");
-		if (!line || !id || strlen(id) >= sizeof(c->recs[0].id)) {
+		if (!line || !id || strlen(id) >= sizeof(cz->recs[0].id)) {
 			free(line);
 			continue; /* SOA, types zonesync does not manage */
 		}
@@ -292,12 +304,14 @@ static void read_records(struct cf *c, json_t *res, const char *zone, struct zsy
 		}
 		const struct zsync_rrset *rs = zsync_zone_iter(one, 0);
 		size_t isz = zsync_rrset_rdata_size(rs);
-		c->recs = zsync_xrealloc(c->recs, (c->nrecs + 1) * sizeof(*c->recs));
-		struct cf_rec *cr = &c->recs[c->nrecs++];
+		if ((cz->nrecs & (cz->nrecs - 1)) == 0) /* doubled at each power of two */
+			cz->recs = zsync_xrealloc(cz->recs, (cz->nrecs ? cz->nrecs * 2 : 1) * sizeof(*cz->recs));
+		struct cf_rec *cr = &cz->recs[cz->nrecs++];
 		snprintf(cr->id, sizeof(cr->id), "%s", id);
+		cr->owner = zsync_xmalloc(rs->owner_len + isz);
 		memcpy(cr->owner, rs->owner, rs->owner_len);
 		cr->type = rs->type;
-		cr->item = zsync_xmalloc(isz);
+		cr->item = cr->owner + rs->owner_len;
 		memcpy(cr->item, rs->rdata, isz);
 		cr->proxied = json_is_true(json_object_get(rec, "proxied"));
 		cr->ttl = (uint32_t)json_integer_value(json_object_get(rec, "ttl"));
@@ -315,6 +329,7 @@ int zsync_cloudflare_zone(const json_t *zone_obj, const json_t *records, const c
 			  struct zsync_zone **out, struct zsync_err *err)
 {
 	struct cf c = { 0 };
+	struct cf_zone *cz = zsync_xcalloc(1, sizeof(*cz));
 	char *apex = apex_ns_lines(json_object_get(zone_obj, "name_servers"));
 	int ret = 0;
 
@@ -325,17 +340,17 @@ int zsync_cloudflare_zone(const json_t *zone_obj, const json_t *records, const c
 	else if (!json_is_array(records))
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
 	else
-		read_records(&c, (json_t *)records, zone, *out);
+		read_records(&c, cz, (json_t *)records, zone, *out);
 	if (ret < 0) {
 		zsync_zone_free(*out);
 		*out = NULL;
 	}
-	clear_recs(&c);
+	cf_zone_free(cz);
 	free(apex);
 	return ret;
 }
 
-static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
+static int find_zone(struct cf *c, struct cf_zone *cz, const char *zone, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
 	char *name = zsync_provider_no_dot(zone), *esc = zsync_http_escape(name);
@@ -350,11 +365,11 @@ static int find_zone(struct cf *c, const char *zone, struct zsync_err *err)
 		return ret;
 	z0 = json_array_get(json_object_get(r.json, "result"), 0);
 	if (!z0 || !json_is_string(json_object_get(z0, "id")) ||
-	    strlen(json_string_value(json_object_get(z0, "id"))) >= sizeof(c->zone_id))
+	    strlen(json_string_value(json_object_get(z0, "id"))) >= sizeof(cz->zone_id))
 		ret = zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
 	else {
-		snprintf(c->zone_id, sizeof(c->zone_id), "%s", json_string_value(json_object_get(z0, "id")));
-		c->apex_ns = apex_ns_lines(json_object_get(z0, "name_servers"));
+		snprintf(cz->zone_id, sizeof(cz->zone_id), "%s", json_string_value(json_object_get(z0, "id")));
+		cz->apex_ns = apex_ns_lines(json_object_get(z0, "name_servers"));
 	}
 	zsync_http_resp_release(&r);
 	return ret;
@@ -389,26 +404,28 @@ static int c_nameservers(void *priv, const struct zsync_provider_conf *conf, con
 	return ret;
 }
 
+/* The zone's records, and into the zone's state (kept for its apply) their ids. */
 static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct zsync_err *err)
 {
 	struct cf *c = priv;
+	struct cf_zone *cz = zsync_xcalloc(1, sizeof(*cz));
 	struct zsync_zone *z = NULL;
 	int ret;
 
 	*out = NULL;
-	clear_recs(c);
-	snprintf(c->zone, sizeof(c->zone), "%s", zone);
-	if ((ret = find_zone(c, zone, err)) < 0)
-		return ret;
-	if (!(z = zsync_zone_new(zone, err)))
-		return ZSYNC_EINVAL;
-	if (c->apex_ns && zsync_zone_add_text(z, c->apex_ns, strlen(c->apex_ns), err) < 0) {
-		zsync_zone_free(z);
-		return ZSYNC_EINVAL;
+	if ((ret = find_zone(c, cz, zone, err)) < 0)
+		goto fail;
+	if (!(z = zsync_zone_new(zone, err))) {
+		ret = ZSYNC_EINVAL;
+		goto fail;
+	}
+	if (cz->apex_ns && zsync_zone_add_text(z, cz->apex_ns, strlen(cz->apex_ns), err) < 0) {
+		ret = ZSYNC_EINVAL;
+		goto fail;
 	}
 	for (long page = 1;; page++) {
 		struct zsync_http_resp r;
-		char *url = zsync_xasprintf("%s/zones/%s/dns_records?page=%ld&per_page=%d", c->base, c->zone_id, page, PER_PAGE);
+		char *url = zsync_xasprintf("%s/zones/%s/dns_records?page=%ld&per_page=%d", c->base, cz->zone_id, page, PER_PAGE);
 		json_t *res, *info;
 		ret = get(c, url, &r, err);
 		free(url);
@@ -421,7 +438,7 @@ static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			ret = zsync_err_set(err, ZSYNC_EINVAL, "malformed record list");
 			goto fail;
 		}
-		read_records(c, res, zone, z);
+		read_records(c, cz, res, zone, z);
 		/* stop at total_pages when given; else on a short page (the server may cap per_page) */
 		json_int_t count = (json_int_t)json_array_size(res);
 		json_int_t pages = json_integer_value(json_object_get(info, "total_pages"));
@@ -432,11 +449,15 @@ static int c_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 		if (count == 0 || page >= 100000)
 			break;
 	}
+	cz->read = (uintptr_t)z;
+	zsync_provider_states_put(&c->zones, zone, cz);
 	*out = z;
 	return 0;
 fail:
 	zsync_zone_free(z);
-	clear_recs(c);
+	cf_zone_free(cz);
+	/* nor what an earlier read of the zone learnt: it is no longer known to be true */
+	cf_zone_free(zsync_provider_states_take(&c->zones, zone));
 	return ret;
 }
 
@@ -527,13 +548,13 @@ static bool item_in(const struct zsync_rrset *r, const uint8_t *item)
 }
 
 /* "name type" of a record id read by fetch, into buf. */
-static const char *id_text(const struct cf *c, const char *id, char *buf, size_t len)
+static const char *id_text(const struct cf_zone *cz, const char *id, char *buf, size_t len)
 {
-	for (size_t k = 0; id && k < c->nrecs; k++) {
-		if (strcmp(c->recs[k].id, id) == 0) {
+	for (size_t k = 0; id && k < cz->nrecs; k++) {
+		if (strcmp(cz->recs[k].id, id) == 0) {
 			char on[ZSYNC_NAME_TXT_MAXLEN + 1], ty[32];
-			snprintf(buf, len, "%s %s", zsync_name_to_text(c->recs[k].owner, on, sizeof(on)),
-				 zsync_type_to_text(c->recs[k].type, ty, sizeof(ty)));
+			snprintf(buf, len, "%s %s", zsync_name_to_text(cz->recs[k].owner, on, sizeof(on)),
+				 zsync_type_to_text(cz->recs[k].type, ty, sizeof(ty)));
 			return buf;
 		}
 	}
@@ -545,7 +566,7 @@ static const char *id_text(const struct cf *c, const char *id, char *buf, size_t
  * Cloudflare's refusal of a batch names no record (9005, 81053...): the error lists what
  * the refused call held, the posts first (a new record is what the API validates most).
  */
-static void name_batch(const struct cf *c, json_t *dels, json_t *patches, json_t *posts, struct zsync_err *err)
+static void name_batch(const struct cf_zone *cz, json_t *dels, json_t *patches, json_t *posts, struct zsync_err *err)
 {
 	size_t n = json_array_size(dels) + json_array_size(patches) + json_array_size(posts), shown = 0;
 	json_t *lists[3] = { posts, patches, dels }, *x;
@@ -564,16 +585,17 @@ static void name_batch(const struct cf *c, json_t *dels, json_t *patches, json_t
 			if (name && type)
 				snprintf(what, sizeof(what), "%s. %s", name, type);
 			else
-				id_text(c, json_string_value(json_object_get(x, "id")), what, sizeof(what));
+				id_text(cz, json_string_value(json_object_get(x, "id")), what, sizeof(what));
 			zsync_err_append(err, "%s %s %s", shown > 1 ? "," : "", l == 0 ? "create" : l == 1 ? "update" : "delete", what);
 		}
 	}
 }
 
-static int send_batch(struct cf *c, json_t *dels, json_t *patches, json_t *posts, struct zsync_err *err)
+static int send_batch(struct cf *c, const struct cf_zone *cz, json_t *dels, json_t *patches, json_t *posts,
+		      struct zsync_err *err)
 {
 	struct zsync_http_resp r;
-	char *url = zsync_xasprintf("%s/zones/%s/dns_records/batch", c->base, c->zone_id);
+	char *url = zsync_xasprintf("%s/zones/%s/dns_records/batch", c->base, cz->zone_id);
 	json_t *body = json_object();
 	int ret;
 
@@ -593,7 +615,7 @@ static int send_batch(struct cf *c, json_t *dels, json_t *patches, json_t *posts
 	zsync_http_resp_release(&r);
 	/* a refusal of the content (not of the token, nor a rate limit): say what was refused */
 	if (ret < 0 && status >= 400 && status < 500 && status != 401 && status != 403 && status != 429)
-		name_batch(c, dels, patches, posts, err);
+		name_batch(cz, dels, patches, posts, err);
 	return ret;
 }
 
@@ -601,13 +623,22 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 {
 	struct cf *c = priv;
 	const struct zsync_changeset *cs = req->changes;
+	/* the record ids of the zone's last read, ours alone until this apply ends */
+	struct cf_zone *cz = zsync_provider_states_take(&c->zones, req->zone);
 	json_t *dels, *patches, *posts;
 	size_t batches = 0;
 	int ret = 0;
 
-	/* the record ids are the last zone read's */
-	if ((ret = zsync_provider_refetch(c_fetch, priv, c->zone, req, err)) < 0)
-		return ret;
+	if (!cz || cz->read != (uintptr_t)req->base) {
+		/* not the read behind req->base (an earlier apply used it, or a later read of the
+		 * zone replaced it, whose ids may reflect an edit the plan never saw): read it
+		 * again and go on only if it is unchanged */
+		cf_zone_free(cz);
+		if ((ret = zsync_provider_refetch(c_fetch, priv, "", req, err)) < 0)
+			return ret;
+		if (!(cz = zsync_provider_states_take(&c->zones, req->zone)))
+			return zsync_err_set(err, ZSYNC_ENOTFOUND, "the zone does not exist there");
+	}
 	dels = json_array();
 	patches = json_array();
 	posts = json_array();
@@ -616,8 +647,8 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
 		bool proxied = false;
 		/* the existing values: delete the ones that go, patch the TTL of the ones that stay */
-		for (size_t k = 0; k < c->nrecs; k++) {
-			struct cf_rec *cr = &c->recs[k];
+		for (size_t k = 0; k < cz->nrecs; k++) {
+			struct cf_rec *cr = &cz->recs[k];
 			if (cr->type != any->type || !zsync_name_equal(cr->owner, any->owner))
 				continue;
 			proxied |= cr->proxied;
@@ -631,9 +662,9 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		const uint8_t *rd = ch->new->rdata;
 		for (uint16_t k = 0; k < ch->new->count; k++, rd = zsync_rdata_next(rd)) {
 			bool have = false;
-			for (size_t m = 0; m < c->nrecs && !have; m++)
-				have = c->recs[m].type == any->type && zsync_name_equal(c->recs[m].owner, any->owner) &&
-				       zsync_rdata_cmp(c->recs[m].item, rd) == 0;
+			for (size_t m = 0; m < cz->nrecs && !have; m++)
+				have = cz->recs[m].type == any->type && zsync_name_equal(cz->recs[m].owner, any->owner) &&
+				       zsync_rdata_cmp(cz->recs[m].item, rd) == 0;
 			if (!have) /* a new value of a proxied RRset is proxied too: as Cloudflare sees it */
 				json_array_append_new(posts, record_body(any->owner, any->type, rd, ch->ttl, proxied));
 		}
@@ -647,7 +678,7 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		for (size_t i = 0; i < json_array_size(lists[l]) && ret == 0; i++) {
 			json_array_append(part[l], json_array_get(lists[l], i));
 			if (++inpart == BATCH_MAX) {
-				ret = send_batch(c, part[0], part[1], part[2], err);
+				ret = send_batch(c, cz, part[0], part[1], part[2], err);
 				batches++;
 				for (int k = 0; k < 3; k++)
 					json_array_clear(part[k]);
@@ -656,7 +687,7 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		}
 	}
 	if (ret == 0 && inpart) {
-		ret = send_batch(c, part[0], part[1], part[2], err);
+		ret = send_batch(c, cz, part[0], part[1], part[2], err);
 		batches++;
 	}
 	if (ret < 0 && batches > 1)
@@ -665,6 +696,8 @@ static int c_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		json_decref(part[k]);
 		json_decref(lists[k]);
 	}
+	/* the zone changed (or may have): another apply of it reads it again */
+	cf_zone_free(cz);
 	return ret;
 }
 
@@ -725,8 +758,13 @@ const struct zsync_provider_type zsync_provider_cloudflare = {
 	.name = "cloudflare",
 	.summary = "Cloudflare API v4 (records through the batch endpoint)",
 	.keys = c_keys,
-	/* not ZSYNC_CAP_ATOMIC: more than BATCH_MAX operations go in several batch calls */
-	.caps = 0,
+	/*
+	 * not ZSYNC_CAP_ATOMIC: more than BATCH_MAX operations go in several batch calls.
+	 * ZSYNC_CAP_CONCURRENT: each zone's record ids are its own (struct cf_zone); not
+	 * ZSYNC_CAP_APPLY_SIDE_BY_SIDE: the API's rate limit is per user, so one zone's
+	 * writes at a time unless `concurrency` says otherwise.
+	 */
+	.caps = ZSYNC_CAP_CONCURRENT,
 	.rrtypes = cf_types,
 	.normalisers = cf_normalisers,
 	.ttl_min = 60,

@@ -9,6 +9,7 @@
 #include "dns.h"
 #include "support.h"
 #include "http.h"
+#include "thread.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -45,13 +46,31 @@ static const struct zsync_api_fields dyn_fields[] = {
 	{ 0, NULL, { 0 } },
 };
 
+/* One Dyn session: what it stages lives only as long as it does (and only in it). */
+struct dyn_session {
+	char token[128]; /* "": not logged in (or dropped) */
+	unsigned gen;    /* its logins: another login loses what the earlier one staged */
+};
+
+/*
+ * Calls for different zones overlap (ZSYNC_CAP_CONCURRENT). One session serves the reads,
+ * logged in once (under the lock: the other calls wait for it) and once more when it dies.
+ * An apply stages in it when no other apply does, else in a session of its own (logged
+ * out when it ends): a failed apply drops its session with what it staged, never another
+ * zone's staged changes.
+ */
 struct dyn {
 	struct zsync_http *http;
 	char *base;     /* https://api.dynect.net */
 	char *login;    /* the JSON body of a login (holds the password: never printed) */
-	char token[128];
-	int relogins;   /* sessions opened by this run */
 	const char *name; /* the provider's, for warnings */
+	pthread_mutex_t session_lock; /* shared, held while it logs in */
+	struct dyn_session shared;
+	pthread_mutex_t lock;      /* what follows; taken inside session_lock, never around it */
+	bool staging;              /* an apply stages in the shared session */
+	/* the credentials were refused: said to every zone, never tried again (a lockout) */
+	struct zsync_err refused;
+	int relogins;              /* sessions opened by this run (under lock) */
 };
 
 static int d_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
@@ -69,6 +88,8 @@ static int d_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 		return ret;
 	}
 	d = zsync_xcalloc(1, sizeof(*d));
+	zsync_mutex_init(&d->session_lock);
+	zsync_mutex_init(&d->lock);
 	d->http = http;
 	d->name = conf->name;
 	d->base = base;
@@ -107,10 +128,11 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth, bool once,
-		       struct zsync_http_resp *r, struct zsync_err *err);
+static int request_raw(struct dyn *d, const char *token, const char *method, const char *path, json_t *body,
+		       bool once, struct zsync_http_resp *r, struct zsync_err *err);
 
-static int login(struct dyn *d, struct zsync_err *err)
+/* Logs s in (the shared session with session_lock held, so that it is done once). */
+static int login(struct dyn *d, struct dyn_session *s, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
 	json_t *body = json_loads(d->login, 0, NULL);
@@ -118,7 +140,7 @@ static int login(struct dyn *d, struct zsync_err *err)
 	const char *tok;
 
 	for (int attempt = 0;; attempt++) {
-		ret = request_raw(d, "POST", "/REST/Session/", body, false, false, &r, err);
+		ret = request_raw(d, NULL, "POST", "/REST/Session/", body, false, &r, err);
 		if (ret < 0 || !r.json || !mentions(r.json, "Operation blocked by current task") || attempt >= 5)
 			break;
 		zsync_http_resp_release(&r);
@@ -129,36 +151,50 @@ static int login(struct dyn *d, struct zsync_err *err)
 		return ret;
 	tok = json_string_value(json_object_get(json_object_get(r.json, "data"), "token"));
 	if (strcmp(json_string_value(json_object_get(r.json, "status")) ?: "", "success") != 0 || !tok ||
-	    strlen(tok) >= sizeof(d->token)) {
-		ret = zsync_err_set(err, ZSYNC_EIO, "login %s (HTTP %ld): %s",
-				    r.json && mentions(r.json, "login:") ? "refused" : "failed", r.status,
+	    strlen(tok) >= sizeof(s->token)) {
+		bool refused = r.json && mentions(r.json, "login:");
+		ret = zsync_err_set(err, ZSYNC_EIO, "login %s (HTTP %ld): %s", refused ? "refused" : "failed", r.status,
 				    r.json ? first_info(r.json) : "the answer is not JSON");
+		if (refused) {
+			zsync_lock(&d->lock);
+			d->refused = *err;
+			zsync_unlock(&d->lock);
+		}
 	} else {
-		snprintf(d->token, sizeof(d->token), "%s", tok);
+		snprintf(s->token, sizeof(s->token), "%s", tok);
+		s->gen++;
+		zsync_lock(&d->lock);
 		d->relogins++;
+		zsync_unlock(&d->lock);
 	}
 	zsync_http_resp_release(&r);
 	return ret;
 }
 
 /*
- * One call; follows Dyn's jobs (307 to /REST/Job/ID/, or "incomplete") until they end.
- * once: a write that must not be sent twice (the publish); the others (a login, a logout,
- * staging a type's whole set at a node, deleting it) done twice are done once.
+ * One call with token (NULL: none, a login); follows Dyn's jobs (307 to /REST/Job/ID/,
+ * or "incomplete") until they end, with the same token. once: a write that must not be
+ * sent twice (the publish); the others (a login, a logout, staging a type's whole set at
+ * a node, deleting it) done twice are done once. The token goes in this request's own
+ * header, so that calls of other sessions at the same time send theirs.
  */
-static int request_raw(struct dyn *d, const char *method, const char *path, json_t *body, bool auth, bool once,
-		       struct zsync_http_resp *r, struct zsync_err *err)
+static int request_raw(struct dyn *d, const char *token, const char *method, const char *path, json_t *body,
+		       bool once, struct zsync_http_resp *r, struct zsync_err *err)
 {
 	char *url = zsync_xasprintf("%s%s", d->base, path), hdr[200];
+	char *payload = body ? json_dumps(body, JSON_COMPACT) : NULL;
+	const char *headers[] = { hdr, NULL };
+	struct zsync_http_req req = { .method = method, .url = url, .body = payload, .len = payload ? strlen(payload) : 0,
+				      .content_type = "application/json", .headers = token ? headers : NULL,
+				      .idempotent = !once };
 	int ret, polls = 0;
 
-	/* the session token: a header of its own, replaced at each login */
-	struct zsync_http *h = d->http;
-	snprintf(hdr, sizeof(hdr), "Auth-Token: %s", d->token);
-	zsync_http_session_header(h, auth ? hdr : NULL);
-	memset(hdr, 0, sizeof(hdr));
-	ret = once ? zsync_http_request(h, method, url, body, r, err)
-		   : zsync_http_request_idempotent(h, method, url, body, r, err);
+	snprintf(hdr, sizeof(hdr), "Auth-Token: %s", token ? token : "");
+	ret = zsync_http_send(d->http, &req, r, err);
+	if (payload) {
+		memset(payload, 0, strlen(payload)); /* a login's holds the password */
+		free(payload);
+	}
 	free(url);
 	while (ret == 0 && (r->status == 307 ||
 			    (r->json && !strcmp(json_string_value(json_object_get(r->json, "status")) ?: "", "incomplete")))) {
@@ -172,36 +208,62 @@ static int request_raw(struct dyn *d, const char *method, const char *path, json
 		zsync_http_resp_release(r);
 		if (++polls > 240) {
 			free(job);
-			return zsync_err_set(err, ZSYNC_EIO, "%s %s: the job did not finish in time", method, path);
+			ret = zsync_err_set(err, ZSYNC_EIO, "%s %s: the job did not finish in time", method, path);
+			break;
 		}
 		sleep_ms(polls < 5 ? 200 : 1000);
 		url = zsync_xasprintf("%s%s", d->base, job);
 		free(job);
-		ret = zsync_http_request(h, "GET", url, NULL, r, err);
+		req = (struct zsync_http_req){ .method = "GET", .url = url, .content_type = "application/json",
+					       .headers = token ? headers : NULL };
+		ret = zsync_http_send(d->http, &req, r, err);
 		free(url);
 	}
-	zsync_http_session_header(h, NULL);
+	memset(hdr, 0, sizeof(hdr));
 	return ret;
 }
 
 /*
- * A call with the session: logs in when there is none, logs in again once when the token
- * died (*relogged says so: staged changes are gone then), retries "blocked by a task".
+ * A call in session s (&d->shared or an apply's own): logs in when there is none, logs in
+ * again once when the token died, retries "blocked by a task". *gen (may be NULL): the
+ * login of s the call went with; the changes s staged before it are live only if it is
+ * the one they were staged with.
  */
-static int call(struct dyn *d, const char *method, const char *path, json_t *body, bool once,
-		struct zsync_http_resp *r, bool *relogged, struct zsync_err *err)
+static int call(struct dyn *d, struct dyn_session *s, const char *method, const char *path, json_t *body, bool once,
+		struct zsync_http_resp *r, unsigned *gen, struct zsync_err *err)
 {
+	bool shared = s == &d->shared;
+	char tok[sizeof(s->token)];
+	unsigned g = 0;
 	int ret;
+
 	for (int attempt = 0;; attempt++) {
-		if (!d->token[0] && (ret = login(d, err)) < 0)
-			return ret;
-		if ((ret = request_raw(d, method, path, body, true, once, r, err)) < 0)
-			return ret;
+		zsync_lock(&d->lock);
+		ret = d->refused.code;
+		if (ret < 0)
+			*err = d->refused;
+		zsync_unlock(&d->lock);
+		if (ret < 0)
+			break;
+		if (shared)
+			zsync_lock(&d->session_lock);
+		if (!s->token[0])
+			ret = login(d, s, err);
+		memcpy(tok, s->token, sizeof(tok));
+		g = s->gen;
+		if (shared)
+			zsync_unlock(&d->session_lock);
+		if (ret < 0 || (ret = request_raw(d, tok, method, path, body, once, r, err)) < 0)
+			break;
 		if (r->json && mentions(r->json, "login:") && attempt == 0) {
 			zsync_http_resp_release(r);
-			d->token[0] = '\0';
-			if (relogged)
-				*relogged = true;
+			/* the token died: log in again, unless a call beside this one did already */
+			if (shared)
+				zsync_lock(&d->session_lock);
+			if (s->gen == g)
+				s->token[0] = '\0';
+			if (shared)
+				zsync_unlock(&d->session_lock);
 			continue;
 		}
 		if (r->json && mentions(r->json, "Operation blocked by current task") && attempt < 5) {
@@ -216,8 +278,24 @@ static int call(struct dyn *d, const char *method, const char *path, json_t *bod
 					    first_info(r->json));
 		if (ret < 0)
 			zsync_http_resp_release(r);
-		return ret;
+		break;
 	}
+	memset(tok, 0, sizeof(tok));
+	if (gen)
+		*gen = g;
+	return ret;
+}
+
+/* Logs the session out (what it staged and did not publish dies with it). */
+static void logout(struct dyn *d, struct dyn_session *s)
+{
+	struct zsync_http_resp r;
+	struct zsync_err err = { 0 };
+
+	if (s->token[0] && request_raw(d, s->token, "DELETE", "/REST/Session/", NULL, false, &r, &err) == 0)
+		zsync_http_resp_release(&r);
+	memset(s->token, 0, sizeof(s->token));
+	s->gen++;
 }
 
 static void d_close(void *priv)
@@ -225,13 +303,10 @@ static void d_close(void *priv)
 	struct dyn *d = priv;
 	if (!d)
 		return;
-	if (d->token[0]) {
-		/* log out: what is staged and unpublished dies with the session */
-		struct zsync_http_resp r;
-		struct zsync_err err = { 0 };
-		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, false, &r, &err) == 0)
-			zsync_http_resp_release(&r);
-	}
+	/* log out: what is staged and unpublished dies with the session */
+	logout(d, &d->shared);
+	zsync_mutex_destroy(&d->session_lock);
+	zsync_mutex_destroy(&d->lock);
 	if (d->login) {
 		memset(d->login, 0, strlen(d->login));
 		free(d->login);
@@ -244,10 +319,13 @@ static void d_close(void *priv)
 static void d_usage(void *priv, char *buf, size_t len)
 {
 	struct dyn *d = priv;
+	zsync_lock(&d->lock);
+	int sessions = d->relogins;
+	zsync_unlock(&d->lock);
 	snprintf(buf, len, "%zu requests (%zu GET, %zu PUT, %zu DELETE, %zu POST), %d session%s",
 		 zsync_http_count(d->http, NULL), zsync_http_count(d->http, "GET"), zsync_http_count(d->http, "PUT"),
-		 zsync_http_count(d->http, "DELETE"), zsync_http_count(d->http, "POST"), d->relogins,
-		 d->relogins == 1 ? "" : "s");
+		 zsync_http_count(d->http, "DELETE"), zsync_http_count(d->http, "POST"), sessions,
+		 sessions == 1 ? "" : "s");
 }
 
 
@@ -305,7 +383,7 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	struct dyn *d = priv;
 	struct zsync_http_resp r;
 	char *z = zsync_provider_no_dot(zone), *path = zsync_xasprintf("/REST/Zone/%s/", z);
-	int ret = call(d, "GET", path, NULL, false, &r, NULL, err);
+	int ret = call(d, &d->shared, "GET", path, NULL, false, &r, NULL, err);
 
 	*out = NULL;
 	free(path);
@@ -315,7 +393,7 @@ static int d_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 	}
 	zsync_http_resp_release(&r);
 	path = zsync_xasprintf("/REST/AllRecord/%s/%s/?detail=Y", z, z);
-	ret = call(d, "GET", path, NULL, false, &r, NULL, err);
+	ret = call(d, &d->shared, "GET", path, NULL, false, &r, NULL, err);
 	free(path);
 	free(z);
 	if (ret < 0)
@@ -454,9 +532,18 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 	struct dyn *d = priv;
 	const struct zsync_changeset *cs = req->changes;
 	char *z = zsync_provider_no_dot(req->zone), tname[32], owner[ZSYNC_NAME_TXT_MAXLEN + 1];
-	bool relogged = false;
+	struct dyn_session own = { 0 }, *s = &own;
+	unsigned first = 0, gen = 0; /* the login staging began with, the last call's */
+	bool began = false;
 	int ret = 0;
 
+	/* the shared session when no other apply stages in it: what it stages is this zone's */
+	zsync_lock(&d->lock);
+	if (!d->staging) {
+		d->staging = true;
+		s = &d->shared;
+	}
+	zsync_unlock(&d->lock);
 	/* a session that was opened for reading may have idled out: staging starts fresh */
 	for (size_t i = 0; i < cs->n && ret == 0; i++) {
 		const struct zsync_change *c = &cs->v[i];
@@ -479,9 +566,7 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			snprintf(key, sizeof(key), "%sRecords", tname);
 			body = json_pack("{s:o}", key, recs);
 		}
-		/* a new session while staging the first change loses nothing; later, it loses the rest */
-		relogged = false;
-		ret = call(d, c->new ? "PUT" : "DELETE", path, body, false, &r, &relogged, err);
+		ret = call(d, s, c->new ? "PUT" : "DELETE", path, body, false, &r, &gen, err);
 		if (ret == 0)
 			zsync_http_resp_release(&r);
 		else
@@ -489,35 +574,47 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 		json_decref(body);
 		free(path);
 		free(fq);
-		if (relogged && ret == 0 && i > 0) {
-			/* the earlier staged changes died with the old session: never publish a part */
+		if (!began) {
+			first = gen;
+			began = true;
+		} else if (ret == 0 && gen != first)
+			/* a new login while staging the first change loses nothing; later, it loses
+			 * the earlier staged changes: never publish a part */
 			ret = zsync_err_set(err, ZSYNC_ECONFLICT, "the Dyn session expired while staging; the zone is re-read");
-		}
 	}
 	if (ret == 0) {
 		struct zsync_http_resp r;
 		char *path = zsync_xasprintf("/REST/Zone/%s/", z);
 		json_t *body = json_pack("{s:b, s:s}", "publish", 1, "notes", req->commit ? req->commit : "zonesync");
-		relogged = false;
 		/* the publish makes the staged changes live: done once */
-		ret = call(d, "PUT", path, body, true, &r, &relogged, err);
+		ret = call(d, s, "PUT", path, body, true, &r, &gen, err);
 		if (ret == 0)
 			zsync_http_resp_release(&r);
 		else
 			zsync_err_prefix(err, "publish");
-		if (ret == 0 && relogged && cs->n > 0)
+		if (!began)
+			first = gen;
+		else if (ret == 0 && gen != first)
 			/* a fresh session publishes nothing of what the old one staged */
 			ret = zsync_err_set(err, ZSYNC_ECONFLICT, "the Dyn session expired before the publish; the zone is re-read");
 		json_decref(body);
 		free(path);
 	}
-	if (ret < 0 && d->token[0]) {
-		/* drop the session: its staged changes go with it, nothing half-done is published later */
-		struct zsync_http_resp r;
-		struct zsync_err e2 = { 0 };
-		if (request_raw(d, "DELETE", "/REST/Session/", NULL, true, false, &r, &e2) == 0)
-			zsync_http_resp_release(&r);
-		d->token[0] = '\0';
+	if (s == &own) {
+		logout(d, &own);
+	} else {
+		if (ret < 0) {
+			/* drop the session this zone staged in (unless it is gone already): its staged
+			 * changes go with it, nothing half-done is published later; the reads log in
+			 * again */
+			zsync_lock(&d->session_lock);
+			if (d->shared.gen == first)
+				logout(d, &d->shared);
+			zsync_unlock(&d->session_lock);
+		}
+		zsync_lock(&d->lock);
+		d->staging = false;
+		zsync_unlock(&d->lock);
 	}
 	free(z);
 	return ret;
@@ -544,7 +641,12 @@ const struct zsync_provider_type zsync_provider_dyn = {
 	.name = "dyn",
 	.summary = "Dyn Managed DNS REST API (staged per session, one publish per zone)",
 	.keys = d_keys,
-	.caps = ZSYNC_CAP_ATOMIC,
+	/*
+	 * ZSYNC_CAP_CONCURRENT: the session is shared under a lock, an apply stages in a
+	 * session no other apply stages in (struct dyn); not ZSYNC_CAP_APPLY_SIDE_BY_SIDE: the
+	 * rate limit is the account's, so one zone's writes at a time unless `concurrency`.
+	 */
+	.caps = ZSYNC_CAP_ATOMIC | ZSYNC_CAP_CONCURRENT,
 	.rrtypes = dyn_types,
 	.normalisers = dyn_normalisers,
 	/* a TTL of 0 is Dyn's "use the zone default" (API docs, TTL rules): 0 goes as 1, said in plan */

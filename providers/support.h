@@ -110,7 +110,7 @@ struct zsync_provider_states {
 };
 /* free_state frees one state (given NULL never). */
 void zsync_provider_states_init(struct zsync_provider_states *s, void (*free_state)(void *state));
-/* Keeps state as zone's (taking it over), freeing the one it replaces. */
+/* Keeps state as zone's (taking it over; NULL: none), freeing the one it replaces. */
 void zsync_provider_states_put(struct zsync_provider_states *s, const char *zone, void *state);
 /* Hands zone's state over to the caller (NULL when there is none): it is no longer kept. */
 void *zsync_provider_states_take(struct zsync_provider_states *s, const char *zone);

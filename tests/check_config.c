@@ -104,7 +104,8 @@ static const struct {
 	{ BASE "ns_names = [\"ns.example.123\"]\n", "providers.bind.ns_names[0]: 'ns.example.123' is not a nameserver's host name (its last label is a number)" },
 	{ BASE "ns_names = [\".\"]\n", "providers.bind.ns_names[0]: '.' is not a nameserver's host name" },
 	{ BASE "ns_names = \"ns1.example.net.\"\n", "zonesync.toml:5: error: providers.bind.ns_names: expected an array of host names (\"ns1.example.net.\")" },
-	{ "[providers.cf]\ntype = \"cloudflare\"\napi_token = \"env:T\"\nconcurrency = 2\n", "zonesync.toml:4: error: providers.cf.concurrency: a 'cloudflare' provider works on one zone at a time (it keeps per-zone state between reading a zone and applying to it): only 1" },
+	/* the in-memory test provider: a type without ZSYNC_CAP_CONCURRENT */
+	{ "[providers.m]\ntype = \"memory\"\nconcurrency = 2\n", "zonesync.toml:3: error: providers.m.concurrency: a 'memory' provider works on one zone at a time (it keeps per-zone state between reading a zone and applying to it): only 1" },
 	{ BASE "concurrency = 0\n", "zonesync.toml:5: error: providers.bind.concurrency: 0 is out of range (1 or more)" },
 	{ BASE "rate_limit = \"fast\"\n", "providers.bind.rate_limit: expected requests per period such as \"300/min\" or \"5/s\", not 'fast'" },
 	{ BASE "[[zones]]\nname = \"example.com\"\nproviders = [\"bind\", \"pdns\"]\n",

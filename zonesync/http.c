@@ -24,7 +24,6 @@ struct zsync_http {
 	char *ca_file;
 	pthread_mutex_t lock; /* everything below but the token */
 	struct curl_slist *headers;
-	char *session;
 	/* idle easy handles: each keeps its connection cache, so keep-alive connections are reused */
 	CURL **idle;
 	size_t nidle, idle_cap;
@@ -121,7 +120,6 @@ void zsync_http_free(struct zsync_http *h)
 		curl_easy_cleanup(h->idle[i]);
 	free(h->idle);
 	wipe_slist(h->headers);
-	zsync_http_session_header(h, NULL);
 	wipe_free(h->sigv4);
 	wipe_free(h->sigv4_userpwd);
 	wipe_free(h->token);
@@ -135,14 +133,6 @@ void zsync_http_header(struct zsync_http *h, const char *header)
 {
 	zsync_lock(&h->lock);
 	h->headers = curl_slist_append(h->headers, header);
-	zsync_unlock(&h->lock);
-}
-
-void zsync_http_session_header(struct zsync_http *h, const char *header)
-{
-	zsync_lock(&h->lock);
-	wipe_free(h->session);
-	h->session = header ? zsync_xstrdup(header) : NULL;
 	zsync_unlock(&h->lock);
 }
 
@@ -395,7 +385,7 @@ static int method_index(const char *m)
 	return 5;
 }
 
-/* Every header of one attempt: the client's, the session's, the token, the request's, the signature. */
+/* Every header of one attempt: the client's, the token, the request's, the signature. */
 static int attempt_headers(struct zsync_http *h, const struct zsync_http_req *req, bool renew_token,
 			   unsigned long *token_gen, struct curl_slist **out, struct zsync_err *err)
 {
@@ -416,8 +406,6 @@ static int attempt_headers(struct zsync_http *h, const struct zsync_http_req *re
 	zsync_lock(&h->lock);
 	for (struct curl_slist *s = h->headers; s; s = s->next)
 		l = curl_slist_append(l, s->data);
-	if (h->session)
-		l = curl_slist_append(l, h->session);
 	zsync_unlock(&h->lock);
 	if (tok)
 		l = curl_slist_append(l, tok);

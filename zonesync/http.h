@@ -35,7 +35,7 @@ struct zsync_http_req {
 	size_t len;                  /* of body */
 	const char *content_type;    /* of body ("application/xml"); NULL: none sent */
 	const char *accept;          /* NULL: "application/json" */
-	const char *const *headers;  /* more headers for this request, NULL-terminated; may be NULL */
+	const char *const *headers;  /* more headers for this request (a session token: secrets like the others), NULL-terminated; may be NULL */
 	/*
 	 * A write that may be performed twice with the effect of once (a PUT that replaces a
 	 * whole RRset, a DELETE, a login): retried after a 5xx or a lost answer like a read.
@@ -71,12 +71,6 @@ void zsync_http_free(struct zsync_http *h);
  * secrets: they are never printed, logged or put in an error.
  */
 void zsync_http_header(struct zsync_http *h, const char *header);
-
-/*
- * Sets (or with NULL clears) one more header sent with every request, replaced by the next
- * call: a session token. Treated as a secret like the others.
- */
-void zsync_http_session_header(struct zsync_http *h, const char *header);
 
 /*
  * One request. Retries with exponential backoff and jitter, honouring Retry-After, what

@@ -12,7 +12,10 @@ proxied only on A/AAAA/CNAME; TXT returned quoted (or bare with --txt-bare).
 Test controls (not Cloudflare's): POST /__control {"zone": NAME} creates a zone;
 {"fail_next": K, "status": 429|500|"garbage"|"drop"} makes the next K API requests fail;
 {"proxied": {"name": N, "type": T}} marks records proxied as if done in the dashboard;
-GET /__requests lists the API requests received (method, path).
+{"hold": N, "wait": S}: each API request waits (up to S seconds, until one of them saw N
+in flight) for N to be in flight at once (fakehttp.Overlap; N 0: off);
+GET /__requests lists the API requests received (method, path); GET /__overlap the most
+API requests seen in flight at once since the last hold.
 Runs on 127.0.0.1 until killed."""
 import copy
 import json
@@ -22,7 +25,7 @@ import threading
 import time
 from urllib.parse import parse_qs, urlparse
 
-from fakehttp import JSONHandler, serve
+from fakehttp import JSONHandler, Overlap, serve
 
 PORT, TOKEN = int(sys.argv[1]), sys.argv[2]
 TXT_BARE = "--txt-bare" in sys.argv
@@ -34,6 +37,7 @@ lock = threading.Lock()
 zones = {}      # id -> {"name": ..., "records": {id: record}}
 requests_seen = []
 faults = {"n": 0, "status": 500}
+overlap = Overlap()
 # the `data` fields of each type as Cloudflare's OpenAPI schema documents them
 # (cloudflare-python types/dns/record_create_params.py): "n" a number, "s" a string
 DATA_FIELDS = {
@@ -211,6 +215,12 @@ class Handler(JSONHandler):
         if parts[:1] == ["__requests"]:
             with lock:
                 return self.send_json(200, list(requests_seen))
+        if parts[:1] == ["__overlap"]:
+            return self.send_json(200, {"most": overlap.most()})
+        with overlap.request(method):
+            return self.api(method, url, parts)
+
+    def api(self, method, url, parts):
         if DELAY:
             time.sleep(DELAY)  # a slow API (benchmarks): outside the lock, requests overlap
         with lock:
@@ -311,6 +321,8 @@ class Handler(JSONHandler):
                 zones[zid] = {"id": zid, "name": b["zone"].rstrip(".").lower(), "records": {}}
             if "fail_next" in b:
                 faults["n"], faults["status"] = b["fail_next"], b.get("status", 500)
+            if "hold" in b:
+                overlap.hold(b["hold"], b.get("wait", 0), b.get("writes", False))
             if "proxied" in b:
                 for z in zones.values():
                     for r in z["records"].values():

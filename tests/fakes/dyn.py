@@ -11,8 +11,12 @@ staged per session and served only after PUT /REST/Zone/<zone>/ {"publish": true
 
 Test controls (not Dyn's): POST /__control {"zone": NAME} creates a zone;
 {"fail_next": K, "status": 500|429|"garbage"|"drop"|"job"|"incomplete"|"blocked"};
-{"expire_sessions": true}; GET /__requests lists the API requests (method, path);
-GET /__published/<zone> the published records."""
+{"expire_sessions": true}; {"refuse_publish": ZONE} (null: off): a publish of ZONE fails
+as an invalid one does; {"hold": N, "wait": S[, "writes": true]}: each API request but the
+session's waits (up to S seconds, until one of them saw N in flight) for N to be in flight
+at once (fakehttp.Overlap; "writes": only requests other than GET); GET /__requests lists
+the API requests (method, path); GET /__published/<zone> the published records; GET
+/__overlap the most API requests seen in flight at once since the last hold."""
 import copy
 import secrets
 import sys
@@ -20,7 +24,7 @@ import threading
 import time
 from urllib.parse import unquote, parse_qs, urlparse
 
-from fakehttp import JSONHandler, serve
+from fakehttp import JSONHandler, Overlap, serve
 
 PORT, CUSTOMER, USER, PASSWORD = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 DELAY = int(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000.0 if "--delay-ms" in sys.argv else 0.0
@@ -29,7 +33,8 @@ sessions = {}   # token -> {"pending": {zone: [ops]}}
 zones = {}      # zone -> {"serial": n, "records": [record]}
 jobs = {}       # id -> (status, envelope)
 requests_seen = []
-faults = {"n": 0, "status": 500}
+faults = {"n": 0, "status": 500, "refuse_publish": None}
+overlap = Overlap()
 next_job = [1000]
 RDATA = {"A": ["address"], "AAAA": ["address"], "CNAME": ["cname"], "NS": ["nsdname"],
          "PTR": ["ptrdname"], "MX": ["preference", "exchange"], "TXT": ["txtdata"],
@@ -121,6 +126,10 @@ class Handler(JSONHandler):
                     faults["n"], faults["status"] = b["fail_next"], b.get("status", 500)
                 if b.get("expire_sessions"):
                     sessions.clear()
+                if "refuse_publish" in b:
+                    faults["refuse_publish"] = b["refuse_publish"]
+                if "hold" in b:
+                    overlap.hold(b["hold"], b.get("wait", 0), b.get("writes", False))
             return self.send_json(200, {"ok": True})
         if parts[:1] == ["__requests"]:
             with lock:
@@ -128,6 +137,13 @@ class Handler(JSONHandler):
         if parts[:1] == ["__published"]:
             with lock:
                 return self.send_json(200, zones.get(parts[1], {}).get("records", []))
+        if parts[:1] == ["__overlap"]:
+            return self.send_json(200, {"most": overlap.most()})
+        # a login or logout is not a zone's call: every other call of the client may wait for it
+        with overlap.request(method, count=parts[:2] != ["REST", "Session"]):
+            return self.api(method, parts, url, b)
+
+    def api(self, method, parts, url, b):
         if DELAY:
             time.sleep(DELAY)  # a slow API (benchmarks, crash tests): outside the lock
         with lock:
@@ -192,6 +208,8 @@ class Handler(JSONHandler):
             if z not in zones:
                 return 404, failure("zone: No such zone", "NOT_FOUND")
             if method == "PUT" and b.get("publish"):
+                if faults["refuse_publish"] == z:  # what was staged stays staged
+                    return 400, failure("publish: the zone cannot be published", "OPERATION_FAILED")
                 err = apply_ops(z, sess["pending"].get(z, []))
                 sess["pending"][z] = []
                 if err:

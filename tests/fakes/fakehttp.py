@@ -13,38 +13,43 @@ class Overlap:
     side). With a hold (hold(N, S), a fake's POST /__control {"hold": N, "wait": S}) each
     request waits, up to S seconds and until one of them saw N in flight, so that a
     client's overlapping requests show (N 0: off); most() is the most seen in flight since
-    the last hold (a fake's GET /__overlap). Not the API's: a test control."""
+    the last hold (a fake's GET /__overlap). writes (control "writes": true): only requests
+    other than GET count and wait, to see applies overlap. Not the API's: a test control."""
 
     def __init__(self):
         self.cond = threading.Condition()
-        self.n, self.wait, self.inflight, self.top, self.reached = 0, 0.0, 0, 0, False
+        self.n, self.wait, self.writes, self.inflight, self.top, self.reached = 0, 0.0, False, 0, 0, False
 
-    def hold(self, n, wait):
+    def hold(self, n, wait, writes=False):
         with self.cond:
-            self.n, self.wait, self.top, self.reached = n, float(wait), 0, False
+            self.n, self.wait, self.writes, self.top, self.reached = n, float(wait), bool(writes), 0, False
 
     def most(self):
         with self.cond:
             return self.top
 
     @contextmanager
-    def request(self, wait=True):
-        """Around one API request, outside the fake's data lock; wait=False counts it
-        without holding it (a login every other request waits for)."""
+    def request(self, method=None, count=True):
+        """Around one API request (method: with writes, a GET is left out), outside the
+        fake's data lock; count=False leaves it out (a login: every other request of the
+        client may wait for it)."""
         with self.cond:
-            self.inflight += 1
-            self.top = max(self.top, self.inflight)
-            if self.inflight >= self.n > 1:
-                self.reached = True
-            self.cond.notify_all()
+            count = count and not (self.writes and method == "GET")
+            if count:
+                self.inflight += 1
+                self.top = max(self.top, self.inflight)
+                if self.inflight >= self.n > 1:
+                    self.reached = True
+                self.cond.notify_all()
             end = time.monotonic() + self.wait
-            while wait and self.n > 1 and not self.reached and time.monotonic() < end:
+            while count and self.n > 1 and not self.reached and time.monotonic() < end:
                 self.cond.wait(end - time.monotonic())
         try:
             yield
         finally:
-            with self.cond:
-                self.inflight -= 1
+            if count:
+                with self.cond:
+                    self.inflight -= 1
 
 
 class JSONHandler(BaseHTTPRequestHandler):

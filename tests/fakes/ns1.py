@@ -156,7 +156,7 @@ class Handler(JSONHandler):
         body = self.rfile.read(n) if n else b""
         if url.path.startswith("/__"):
             return self.control(url, body)
-        with overlap.request():
+        with overlap.request(method):
             self.api(method, url, body)
 
     def api(self, method, url, body):
@@ -284,7 +284,7 @@ class Handler(JSONHandler):
             if "zone" in b:
                 make_zone(b["zone"])
             if "hold" in b:
-                overlap.hold(b["hold"], b.get("wait", 0))
+                overlap.hold(b["hold"], b.get("wait", 0), b.get("writes", False))
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500))
             if "fail_after_next" in b:

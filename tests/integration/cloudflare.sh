@@ -3,7 +3,8 @@
 # (tests/fakes/cloudflare.py): paginated reads grouped into RRsets, one batch call per
 # <= 200 changes, nothing written when in sync, TXT strings kept (bare TXT loses them: a diff), proxied
 # records left proxied, faults (429 with Retry-After, 500s, malformed JSON, dropped
-# connections, a rejected batch) give clear errors and no partial state.
+# connections, a rejected batch) give clear errors and no partial state; zones read side
+# by side up to -j, applied one at a time unless `concurrency` says more.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -238,5 +239,15 @@ contains "the zone's assigned nameservers are its apex NS" "$(grep -w NS "$I/zon
 contains "the SOA it keeps to itself is written, and said so" "$(cat "$I/zones/example.com.zone")" "the SOA
 ; below was written by zonesync"
 imported_round_trip "$I" example.com
+
+# several zones at Cloudflare: read side by side up to -j (each zone's record ids are its
+# own), applied one zone at a time unless concurrency says more
+for i in 1 2 3 4; do control "{\"zone\": \"c$i.example\"}"; done
+side_by_side ada.ns.cloudflare.com. "$(printf 'type = "cloudflare"\nurl = "http://127.0.0.1:%s/client/v4"\napi_token = "env:CF_TOKEN"' "$PORT")"
+# each apply uses the ids its own zone's read learnt: no zone is read twice
+sed -i 's/^www A 198\.51\.100\./www A 203.0.113./' "$T"/conc/zones/*.zone
+git_commit "$T/conc" "four more changes"
+expect_exit 0 "apply -j 4" "$ZONESYNC" -c "$T/conc.toml" apply -j 4
+contains "one lookup, one page and the nameservers per zone, one batch each" "$OUT" "16 requests (12 GET, 4 POST batch)"
 
 finish

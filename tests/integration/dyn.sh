@@ -2,7 +2,9 @@
 # dyn.sh - the dyn provider against a fake of the documented Dyn REST API
 # (tests/fakes/dyn.py): a session, one call per changed RRset + one publish, nothing
 # published until the publish, nothing written in sync, job redirects, "incomplete",
-# "blocked by a task", 429, malformed answers, an expired session, a wrong password.
+# "blocked by a task", 429, malformed answers, an expired session, a wrong password; zones
+# read side by side, applied one at a time unless `concurrency` says more, one zone's
+# failure kept to that zone.
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -166,6 +168,27 @@ before=$(count POST /REST/Session/)
 expect_exit 1 "import --all from a provider that cannot list its zones" Z import --provider dyn --all --dir "$I/all"
 contains "it says why" "$OUT" "provider 'dyn' (type dyn) cannot list its zones: import them one by one with --zone"
 same "no session was opened for it" "$(count POST /REST/Session/)" "$before"
+
+# several zones at Dyn: read side by side up to -j in one session, applied one zone at a
+# time unless concurrency says more (then each apply stages in a session no other uses)
+for i in 1 2 3 4; do control "{\"zone\": \"c$i.example\"}"; done
+side_by_side ns1.p01.dynect.net. "$(printf 'type = "dyn"\nurl = "http://127.0.0.1:%s"\ncustomer = "acme"\nuser = "zonesync"\npassword = "env:DYN_PW"' "$PORT")"
+# one zone's failure stays that zone's: its staged changes are dropped with its session, the
+# others (staging at the same time) are published
+www() { curl -s "http://127.0.0.1:$PORT/__published/$1" | python3 -c "import json,sys; print(' '.join(x['rdata']['address'] for x in json.load(sys.stdin) if x['fqdn']=='www.$1'))"; }
+sed -i 's/^www A 198\.51\.100\./www A 203.0.113./' "$T"/conc/zones/*.zone
+git_commit "$T/conc" "four more changes"
+printf 'concurrency = 2\n' >> "$T/conc.toml"
+control '{"refuse_publish": "c2.example"}'
+expect_exit 3 "apply, concurrency = 2, one zone's publish refused" "$ZONESYNC" -c "$T/conc.toml" --no-color apply -j 4
+contains "the zone's error, named" "$OUT" "provider 'p': zone 'c2.example.': publish: HTTP 400: publish: the zone cannot be published"
+same "only that zone failed" "$(printf '%s\n' "$OUT" | grep -c ' failed: ')" 1
+check "no other zone lost its staged changes" sh -c "! printf '%s' \"\$1\" | grep -q 'session expired'" _ "$OUT"
+same "the other zones are published" "$(www c1.example) $(www c3.example) $(www c4.example)" "203.0.113.1 203.0.113.3 203.0.113.4"
+same "that one is not" "$(www c2.example)" "198.51.100.2"
+control '{"refuse_publish": null}'
+expect_exit 0 "then it applies" "$ZONESYNC" -c "$T/conc.toml" apply
+same "with nothing left over from the refused publish" "$(www c2.example)" "203.0.113.2"
 
 # a provider that cannot delete zones: --prune-zones says so and fails that pair only
 head -n -3 "$CFG" > "$T/pruned.toml"

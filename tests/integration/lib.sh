@@ -104,6 +104,47 @@ PY
 	same "example.org is gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=$query")" "[]"
 }
 
+# side_by_side NS PROVIDER_LINES: four zones c1.example .. c4.example, already at the fake
+# on $PORT (which counts its requests in flight: fakehttp.Overlap, POST /__control
+# {"hold"}, GET /__overlap), at one provider ([providers.p] holds PROVIDER_LINES; NS: the
+# zones' apex NS): read side by side up to -j 4 (the fake holds each request until four are
+# in flight, or 30 s), one after the other with -j 1 (it waits 0.3 s for a second one);
+# applied one zone at a time (writes held for a second one 0.3 s), two at once with
+# `concurrency = 2` (held until two are in flight); in sync after each apply. $T/conc.toml
+# and $T/conc (the repository) stay, without `concurrency`.
+side_by_side() {
+	local ns=$1 body=$2 C=$T/conc i
+	overlap() { curl -s "http://127.0.0.1:$PORT/__overlap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["most"])'; }
+	hold() { curl -s -X POST "http://127.0.0.1:$PORT/__control" -d "$1" >/dev/null; }
+	new_repo "$C"
+	for i in 1 2 3 4; do
+		printf '$ORIGIN c%s.example.\n$TTL 300\n@ SOA ns1 hostmaster 1 3600 600 86400 300\n@ NS %s\nwww A 192.0.2.%s\n' "$i" "$ns" "$i" > "$C/zones/c$i.example.zone"
+	done
+	git_commit "$C" "four zones"
+	printf '[repo]\npath = "%s"\nall_zones = true\n[state]\npath = "%s/conc.db"\n[defaults]\nproviders = ["p"]\n[providers.p]\n%s\n' "$C" "$T" "$body" > "$T/conc.toml"
+	hold '{"hold": 4, "wait": 30}'
+	expect_exit 2 "plan -j 4 reads four zones (changes pending)" "$ZONESYNC" -c "$T/conc.toml" plan -j 4 --exit-code
+	same "four requests in flight at once at one provider" "$(overlap)" 4
+	hold '{"hold": 2, "wait": 0.3}'
+	expect_exit 2 "plan -j 1 reads them too" "$ZONESYNC" -c "$T/conc.toml" plan -j 1 --exit-code
+	same "never two at once with -j 1" "$(overlap)" 1
+	hold '{"hold": 2, "wait": 0.3, "writes": true}'
+	expect_exit 0 "apply -j 4 writes the four zones" "$ZONESYNC" -c "$T/conc.toml" apply -j 4
+	same "one zone's writes at a time" "$(overlap)" 1
+	hold '{"hold": 0}'
+	expect_exit 0 "in sync" "$ZONESYNC" -c "$T/conc.toml" plan --exit-code
+	sed -i 's/^www A 192\.0\.2\./www A 198.51.100./' "$C"/zones/*.zone
+	git_commit "$C" "four changes"
+	printf 'concurrency = 2\n' >> "$T/conc.toml"
+	hold '{"hold": 2, "wait": 30, "writes": true}'
+	expect_exit 0 "apply with concurrency = 2" "$ZONESYNC" -c "$T/conc.toml" apply -j 4
+	same "two zones' writes at once" "$(overlap)" 2
+	hold '{"hold": 0}'
+	sed -i '/^concurrency = 2$/d' "$T/conc.toml"
+	expect_exit 0 "in sync" "$ZONESYNC" -c "$T/conc.toml" plan --exit-code
+	same "the four zones as git has them" "$(printf '%s\n' "$OUT" | grep -c '^  p ([a-z0-9]*): in sync$')" 4
+}
+
 # wait_fake PID URL: until the fake answers URL (10 s); says why when it died
 wait_fake() {
 	local i
