@@ -263,6 +263,70 @@ START_TEST(test_sorted_two_threads)
 }
 END_TEST
 
+/*
+ * A zone over a megabyte that may use two threads is parsed on one and inserted by the
+ * other (the pipe): the same zone, and the same findings in the same order, as the serial
+ * load, with the inserter's findings (duplicate, ttl-mismatch) between the parser's
+ * (syntax, no-ttl) and an $INCLUDE in the middle whose file comes into the zone.
+ */
+START_TEST(test_parse_two_threads)
+{
+	struct memfs fs = { .path = { "zones/inc.zone" },
+			    .text = { "inc1 A 192.0.2.7\ninc1 A 192.0.2.7\nbad!name A 1.2.3.4\ninc2 TXT \"i\"\n" } };
+	size_t cap = 16 << 20, o = 0;
+	char *text = malloc(cap);
+
+	o += (size_t)snprintf(text + o, cap - o, "%s", HDR);
+	for (unsigned i = 0; i < 60000; i++) {
+		o += (size_t)snprintf(text + o, cap - o, "name-%u.sub A 192.0.2.%u\n", i, i % 250);
+		if (i % 997 == 0) /* a duplicate, a TTL that differs, a syntax error: across batch ends */
+			o += (size_t)snprintf(text + o, cap - o, "name-%u.sub A 192.0.2.%u\nname-%u.sub 77 A 192.0.2.254\n"
+					      "broken-%u A not-an-address\n", i, i % 250, i, i);
+		if (i == 30000)
+			o += (size_t)snprintf(text + o, cap - o, "$INCLUDE inc.zone\n");
+	}
+	ck_assert_uint_gt(o, 1u << 20); /* the pipe's threshold */
+	for (int eo = 0; eo < 2; eo++) {
+		struct zsync_diags d1 = { .errors_only = eo }, d2 = { .errors_only = eo };
+		struct zsync_err err = { 0 };
+		struct zsync_zone *one = zsync_zone_new("example.com", &err), *two = zsync_zone_new("example.com", &err);
+		zsync_diags_add(&d1, "before", 1, ZSYNC_SEV_ERROR, NULL, "a finding before the parse");
+		zsync_diags_add(&d2, "before", 1, ZSYNC_SEV_ERROR, NULL, "a finding before the parse");
+		zsync_zone_set_threads(two, 2);
+		zsync_zone_parse(one, "zones/test.zone", text, o, memfs_read, &fs, &d1);
+		zsync_zone_parse(two, "zones/test.zone", text, o, memfs_read, &fs, &d2);
+		ck_assert(zsync_zone_equal(one, two) && zsync_zone_equal(two, one));
+		ck_assert_uint_eq(zsync_zone_rrset_count(one), zsync_zone_rrset_count(two));
+		ck_assert_uint_eq(d1.n, d2.n);
+		ck_assert_uint_eq(d1.errors, d2.errors);
+		ck_assert_uint_eq(d1.warnings, d2.warnings);
+		ck_assert_uint_gt(d1.errors, 120);
+		ck_assert_uint_eq(d1.warnings, eo ? 0 : 61 + 1);
+		for (size_t i = 0; i < d1.n; i++) {
+			char a[1024], b[1024];
+			zsync_diag_format(&d1.v[i], a, sizeof(a));
+			zsync_diag_format(&d2.v[i], b, sizeof(b));
+			ck_assert_str_eq(b, a);
+		}
+		/* each record where the serial load has it: files and lines */
+		for (size_t i = 0; i < zsync_zone_iter_count(one); i++) {
+			const struct zsync_rrset *r = zsync_zone_iter(one, i), *q;
+			if (!r)
+				continue;
+			q = zsync_zone_find(two, r->owner, r->type);
+			ck_assert_ptr_nonnull(q);
+			ck_assert_uint_eq(q->line, r->line);
+			ck_assert_str_eq(zsync_zone_file(two, q->file), zsync_zone_file(one, r->file));
+		}
+		zsync_zone_free(one);
+		zsync_zone_free(two);
+		zsync_diags_release(&d1);
+		zsync_diags_release(&d2);
+	}
+	free(text);
+}
+END_TEST
+
 START_TEST(test_errors_all_reported_with_lines)
 {
 	struct zsync_diags d = { 0 };
@@ -853,6 +917,7 @@ int main(void)
 	tcase_add_test(tc, test_sorted_canonical_order);
 	tcase_add_test(tc, test_sorted_many);
 	tcase_add_test(tc, test_sorted_two_threads);
+	tcase_add_test(tc, test_parse_two_threads);
 	tcase_add_test(tc, test_errors_all_reported_with_lines);
 	tcase_add_test(tc, test_no_ttl_is_error);
 	tcase_add_test(tc, test_include_ok);

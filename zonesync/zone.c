@@ -1745,9 +1745,12 @@ const struct zsync_rrset *const *zsync_zone_sorted(struct zsync_zone *z, size_t 
 struct batch;
 struct locate;
 
+struct pipe;
+
 struct parse_ctx {
 	struct zsync_zone *z;
 	struct batch *batch;
+	struct pipe *pipe;      /* a big zone's records inserted by a thread of their own */
 	struct locate *loc;     /* zsync_zone_locate: records are looked up, not added */
 	struct zsync_diags *d;
 	zsync_read_fn read;
@@ -2051,48 +2054,235 @@ struct pending {
 	uint16_t type, file;
 	uint8_t olen;
 	uint8_t *owner, *item;
+	size_t at; /* a pipe's: the parser's findings when the serial load would have inserted it */
 };
 
 struct batch {
-	struct pending rec[BATCH_RECORDS];
-	size_t n, used;
-	uint8_t buf[BATCH_BYTES];
+	struct pending *rec;
+	uint8_t *buf;
+	size_t n, used, max_n, max_used;
 };
 
-static void batch_flush(struct parse_ctx *c)
+static struct batch *batch_new(struct batch *b, size_t max_n, size_t max_used)
 {
-	struct batch *b = c->batch;
-	struct zsync_zone *z = c->z;
+	*b = (struct batch){ .rec = zsync_xmalloc(max_n * sizeof(*b->rec)), .buf = zsync_xmalloc(max_used),
+			     .max_n = max_n, .max_used = max_used };
+	return b;
+}
 
-	if (!b)
-		return; /* locating: nothing is added */
+struct pipe;
+static void pipe_note(struct pipe *pp, size_t from, size_t at);
+
+/* The records of b into z, in order; what they tell goes to d (a pipe's: noted there). */
+static void batch_insert(struct zsync_zone *z, struct batch *b, struct zsync_diags *d, struct pipe *pp)
+{
 	for (size_t i = 0; i < b->n; i++) {
 		struct pending *p = &b->rec[i];
 		const struct zsync_rrset *r;
 		char name[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
+		if (pp && i + 8 < b->n)
+			__builtin_prefetch(&z->slots[(uint32_t)(b->rec[i + 8].hash >> 32) & (z->cap - 1)]);
 		int res = zone_insert(z, p->owner, p->olen, p->type, p->ttl, p->file, p->line,
 				      p->item, p->hash, &r);
 		if (res == ADD_NEW)
 			continue;
+		size_t before = d->n;
 		zsync_name_to_text(r->owner, name, sizeof(name));
 		zsync_type_to_text(r->type, type, sizeof(type));
 		if (res == ADD_DUPLICATE)
-			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_WARNING,
+			zsync_diags_add(d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_WARNING,
 					"duplicate", "duplicate record %s %s (the RRset starts at %s:%u)",
 					name, type, zsync_zone_file(z, r->file), r->line);
 		else if (res == ADD_TOO_MANY)
-			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
+			zsync_diags_add(d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
 					"rrset-size",
 					"RRset %s %s has more than 65535 records (from %s:%u): the DNS wire format cannot carry it (RFC 1035 4.1.1)",
 					name, type, zsync_zone_file(z, r->file), r->line);
 		else
-			zsync_diags_add(c->d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
+			zsync_diags_add(d, zsync_zone_file(z, p->file), p->line, ZSYNC_SEV_ERROR,
 					"ttl-mismatch",
 					"TTL %u differs from TTL %u of the other %s %s records (%s:%u); an RRset has one TTL",
 					p->ttl, r->ttl, name, type, zsync_zone_file(z, r->file), r->line);
+		if (pp)
+			pipe_note(pp, before, p->at);
 	}
 	b->n = 0;
 	b->used = 0;
+}
+
+/*
+ * The pipe: for a big zone that may use two threads (zsync_zone_set_threads), libzscanner
+ * parses on the calling thread while another inserts the records (hashing, interning,
+ * the table: about half of a load), batch after batch, in order. Only the inserting
+ * thread changes the zone while the pipe runs; the parser waits for it to be idle before
+ * it adds an $INCLUDE'd file to the zone. The inserter's findings (duplicate,
+ * ttl-mismatch, rrset-size) go where the serial load puts them: the parser keeps
+ * count of the serial load's batches (BATCH_RECORDS, BATCH_BYTES) and gives each record
+ * the number of its findings when the serial load would have inserted it; a pipe batch
+ * is handed over only where a serial one ends.
+ */
+#define PIPE_MIN_BYTES (1u << 20)
+#define PIPE_BATCHES 4
+#define PIPE_RECORDS 2048
+
+struct pipe {
+	struct batch b[PIPE_BATCHES];
+	size_t head, tail;           /* batches handed over; inserted */
+	bool closed;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+	struct zsync_zone *z;
+	struct zsync_diags d;        /* the inserter's findings */
+	size_t *at, nat, at_alloc;   /* for each, the parser's findings before it */
+	/* the parser's: the serial batch it would be filling, from rec[seg] of the current one */
+	size_t seg, vn, vused;
+};
+
+static void pipe_note(struct pipe *pp, size_t from, size_t at)
+{
+	for (size_t k = from; k < pp->d.n; k++) {
+		if (pp->nat == pp->at_alloc) {
+			pp->at_alloc = pp->at_alloc ? pp->at_alloc * 2 : 16;
+			pp->at = zsync_xrealloc(pp->at, pp->at_alloc * sizeof(*pp->at));
+		}
+		pp->at[pp->nat++] = at;
+	}
+}
+
+static void *pipe_run(void *arg)
+{
+	struct pipe *pp = arg;
+
+	zsync_lock(&pp->mu);
+	for (;;) {
+		while (pp->tail == pp->head && !pp->closed)
+			zsync_cond_wait(&pp->cv, &pp->mu);
+		if (pp->tail == pp->head)
+			break;
+		struct batch *b = &pp->b[pp->tail % PIPE_BATCHES];
+		zsync_unlock(&pp->mu);
+		batch_insert(pp->z, b, &pp->d, pp);
+		zsync_lock(&pp->mu);
+		pp->tail++;
+		zsync_cond_broadcast(&pp->cv);
+	}
+	zsync_unlock(&pp->mu);
+	return NULL;
+}
+
+/* Where the serial load would insert its batch: the records since the last such point get
+ * the parser's findings so far. */
+static void pipe_serial_flush(struct parse_ctx *c)
+{
+	struct pipe *pp = c->pipe;
+	struct batch *b = c->batch;
+
+	for (size_t k = pp->seg; k < b->n; k++)
+		b->rec[k].at = c->d->n;
+	pp->seg = b->n;
+	pp->vn = pp->vused = 0;
+}
+
+/* Hands the batch being filled over (at a serial batch's end), and takes the next free one. */
+static void pipe_hand(struct parse_ctx *c)
+{
+	struct pipe *pp = c->pipe;
+
+	pipe_serial_flush(c);
+	if (!c->batch->n)
+		return;
+	pp->seg = 0;
+	zsync_lock(&pp->mu);
+	pp->head++;
+	zsync_cond_broadcast(&pp->cv);
+	while (pp->head - pp->tail >= PIPE_BATCHES)
+		zsync_cond_wait(&pp->cv, &pp->mu);
+	zsync_unlock(&pp->mu);
+	c->batch = &pp->b[pp->head % PIPE_BATCHES];
+}
+
+/* Waits until every batch handed over is in the zone: the parser may then change it. */
+static void pipe_drain(struct parse_ctx *c)
+{
+	struct pipe *pp = c->pipe;
+
+	if (!pp)
+		return;
+	zsync_lock(&pp->mu);
+	while (pp->tail != pp->head)
+		zsync_cond_wait(&pp->cv, &pp->mu);
+	zsync_unlock(&pp->mu);
+}
+
+static bool pipe_start(struct parse_ctx *c, struct pipe *pp)
+{
+	*pp = (struct pipe){ .z = c->z, .d.errors_only = c->d->errors_only };
+	zsync_mutex_init(&pp->mu);
+	zsync_cond_init(&pp->cv);
+	for (size_t k = 0; k < PIPE_BATCHES; k++)
+		batch_new(&pp->b[k], PIPE_RECORDS, PIPE_RECORDS * 64 + BATCH_BYTES);
+	if (!zsync_thread_start(&pp->th, pipe_run, pp)) {
+		for (size_t k = 0; k < PIPE_BATCHES; k++) {
+			free(pp->b[k].rec);
+			free(pp->b[k].buf);
+		}
+		zsync_cond_destroy(&pp->cv);
+		zsync_mutex_destroy(&pp->mu);
+		return false;
+	}
+	c->pipe = pp;
+	c->batch = &pp->b[0];
+	return true;
+}
+
+/* The last batch in, the thread ended, and its findings put in place among the parser's. */
+static void pipe_end(struct parse_ctx *c)
+{
+	struct pipe *pp = c->pipe;
+	struct zsync_diags *d = c->d;
+
+	pipe_hand(c);
+	zsync_lock(&pp->mu);
+	pp->closed = true;
+	zsync_cond_broadcast(&pp->cv);
+	zsync_unlock(&pp->mu);
+	zsync_thread_join(pp->th);
+	if (pp->d.n) {
+		size_t n = d->n + pp->d.n, o = 0, k = 0;
+		struct zsync_diag *v = zsync_xmalloc(n * sizeof(*v));
+		for (size_t i = 0; i <= d->n; i++) {
+			while (k < pp->d.n && pp->at[k] <= i)
+				v[o++] = pp->d.v[k++];
+			if (i < d->n)
+				v[o++] = d->v[i];
+		}
+		free(d->v);
+		d->v = v;
+		d->n = d->alloc = n;
+		d->errors += pp->d.errors;
+		d->warnings += pp->d.warnings;
+	}
+	free(pp->d.v);
+	free(pp->at);
+	for (size_t k = 0; k < PIPE_BATCHES; k++) {
+		free(pp->b[k].rec);
+		free(pp->b[k].buf);
+	}
+	zsync_cond_destroy(&pp->cv);
+	zsync_mutex_destroy(&pp->mu);
+	c->pipe = NULL;
+	c->batch = NULL;
+}
+
+static void batch_flush(struct parse_ctx *c)
+{
+	if (!c->batch)
+		return; /* locating: nothing is added */
+	if (c->pipe)
+		pipe_hand(c);
+	else
+		batch_insert(c->z, c->batch, c->d, NULL);
 }
 
 /* zsync_zone_locate's queries: open addressing over locs by record hash, index + 1 */
@@ -2156,8 +2346,21 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 				t, (unsigned)s->r_data_length, t);
 		return;
 	}
-	if (b->n == BATCH_RECORDS || b->used + need > sizeof(b->buf))
+	if (c->pipe) {
+		struct pipe *pp = c->pipe;
+		if (pp->vn == BATCH_RECORDS || pp->vused + need > BATCH_BYTES) {
+			/* a serial batch ends here; the pipe's only with room for less than another */
+			if (b->max_n - b->n < BATCH_RECORDS || b->max_used - b->used < BATCH_BYTES)
+				pipe_hand(c);
+			else
+				pipe_serial_flush(c);
+			b = c->batch;
+		}
+		pp->vn++;
+		pp->vused += ((s->r_owner_length + 1) & ~1u) + knot_rdata_size((uint16_t)s->r_data_length);
+	} else if (b->n == b->max_n || b->used + need > b->max_used) {
 		batch_flush(c);
+	}
 	p = &b->rec[b->n++];
 	p->owner = b->buf + b->used;
 	memcpy(p->owner, s->r_owner, s->r_owner_length);
@@ -2170,7 +2373,8 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 	p->line = (unsigned)s->line_counter;
 	p->file = file;
 	p->hash = rrset_hash(p->owner, p->olen, p->type);
-	__builtin_prefetch(&z->slots[(uint32_t)(p->hash >> 32) & (z->cap - 1)]);
+	if (!c->pipe) /* the table is the inserting thread's: it prefetches itself */
+		__builtin_prefetch(&z->slots[(uint32_t)(p->hash >> 32) & (z->cap - 1)]);
 }
 
 /*
@@ -2280,6 +2484,7 @@ static void parse_text(struct parse_ctx *c, const char *path, const char *text, 
 			break;
 		case ZS_STATE_INCLUDE:
 			batch_flush(c); /* keep the records of the file in order before the include's */
+			pipe_drain(c);  /* the include adds its file to the zone */
 			handle_include(c, s, path);
 			if (c->stop || scanner_resume(c, s, path, text, len) < 0)
 				goto out;
@@ -2302,8 +2507,9 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 
 	/* the top file's own path anchors loop detection */
 	c.chain[0] = normalise_path(path, norm, sizeof(norm)) == 0 ? norm : path;
-	c.batch = zsync_xmalloc(sizeof(*c.batch));
-	c.batch->n = c.batch->used = 0;
+	struct batch serial;
+	struct pipe pipe;
+	c.batch = batch_new(&serial, BATCH_RECORDS, BATCH_BYTES);
 	c.files = 1;
 	c.bytes = len;
 	if (len > z->budget.max_bytes)
@@ -2312,11 +2518,17 @@ int zsync_zone_parse(struct zsync_zone *z, const char *path, const char *text, s
 				" bytes (repo.max_include_bytes)", len, z->budget.max_bytes);
 	else {
 		zsync_zone_load_begin(z);
+		if (z->sort_threads > 1 && len >= PIPE_MIN_BYTES)
+			pipe_start(&c, &pipe);
 		parse_text(&c, path, text, len, z->name, NO_TTL);
 	}
-	batch_flush(&c);
+	if (c.pipe)
+		pipe_end(&c);
+	else
+		batch_flush(&c);
 	bulk_finish(z);
-	free(c.batch);
+	free(serial.rec);
+	free(serial.buf);
 	z->last_owner = NULL;
 	zone_shrink(z);
 	return diags->errors > errors_before ? ZSYNC_EINVAL : 0;
