@@ -37,9 +37,12 @@ static const uint16_t r53_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_
 				       ZSYNC_TYPE_SPF, ZSYNC_TYPE_SRV, 44 /* SSHFP */, 52 /* TLSA */,
 				       ZSYNC_TYPE_TXT, 0 };
 
-/* One record set as Route 53 returned it: a DELETE must repeat its values and TTL. */
+/*
+ * One record set as Route 53 returned it: a DELETE must repeat its values and TTL. Kept
+ * for every zone read until its apply, so the owner takes only its own length.
+ */
 struct r53_set {
-	uint8_t owner[ZSYNC_NAME_MAXLEN];
+	uint8_t *owner;
 	uint16_t type;
 	uint32_t ttl;
 	char *name;
@@ -100,6 +103,7 @@ static void zone_free(void *p)
 			free(st->sets[i].values[k]);
 		free(st->sets[i].values);
 		free(st->sets[i].name);
+		free(st->sets[i].owner);
 	}
 	free(st->sets);
 	free(st->name);
@@ -586,9 +590,8 @@ static int set_cmp(const void *a, const void *b)
 
 static struct r53_set *find_set(const struct r53_zone *st, const uint8_t *owner, uint16_t type)
 {
-	struct r53_set key;
-	memcpy(key.owner, owner, zsync_name_len(owner));
-	key.type = type;
+	struct r53_set key = { .owner = (uint8_t *)owner, .type = type };
+
 	return st->nsets ? bsearch(&key, st->sets, st->nsets, sizeof(*st->sets), set_cmp) : NULL;
 }
 
@@ -600,13 +603,14 @@ static int read_set(const struct r53 *c, struct r53_zone *st, struct zsync_zone 
 	char *ttl = xml_string(xml_child(rs, "TTL")), *text = NULL, owner_txt[ZSYNC_NAME_TXT_MAXLEN + 1];
 	xmlNodePtr rrs = xml_child(rs, "ResourceRecords");
 	struct r53_set s = { 0 };
+	uint8_t owner[ZSYNC_NAME_MAXLEN];
 	size_t tlen = 0;
 	FILE *f = NULL;
 	char *end = NULL;
 	unsigned long long t = 0;
 	int ret = 0;
 
-	if (!name || !type || name_in(name, s.owner) < 0 || !zsync_name_in_zone(s.owner, zsync_zone_origin(z))) {
+	if (!name || !type || name_in(name, owner) < 0 || !zsync_name_in_zone(owner, zsync_zone_origin(z))) {
 		ret = zsync_err_set(err, ZSYNC_EINVAL, "a record set with a bad name '%s'", name ? name : "");
 		goto out;
 	}
@@ -629,7 +633,9 @@ static int read_set(const struct r53 *c, struct r53_zone *st, struct zsync_zone 
 	s.ttl = (uint32_t)t;
 	s.name = name;
 	name = NULL;
-	zsync_name_to_text(s.owner, owner_txt, sizeof(owner_txt));
+	s.owner = zsync_xmalloc(zsync_name_len(owner));
+	memcpy(s.owner, owner, zsync_name_len(owner));
+	zsync_name_to_text(owner, owner_txt, sizeof(owner_txt));
 	f = open_memstream(&text, &tlen);
 	fputs("$ORIGIN .\n", f); /* Route 53's names are absolute, with or without their dot */
 	for (xmlNodePtr r = rrs->children; r; r = r->next) {
@@ -662,6 +668,7 @@ out:
 		free(s.values[k]);
 	free(s.values);
 	free(s.name);
+	free(s.owner);
 	free(text);
 	free(name);
 	free(type);
