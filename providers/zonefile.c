@@ -134,8 +134,8 @@ static uint32_t next_serial(uint32_t git, uint32_t current, bool have_current)
 }
 
 /* Writes z into a new temporary file beside path; *tmp_out: its name (caller frees). */
-static int write_temp(const char *path, struct zsync_zone *z, const char *header, char **tmp_out,
-		      struct zsync_err *err)
+static int write_temp(const char *path, struct zsync_zone *z, const struct zsync_zone *order, const char *header,
+		      char **tmp_out, struct zsync_err *err)
 {
 	char *tmp = zsync_xasprintf("%s.zonesync-XXXXXX", path);
 	int fd = mkostemp(tmp, O_CLOEXEC), ret = 0; /* not inherited by another zone's commands */
@@ -148,7 +148,7 @@ static int write_temp(const char *path, struct zsync_zone *z, const char *header
 	}
 	fchmod(fd, 0644);
 	errno = 0;
-	if (zsync_zone_write_fd(z, fd, header) < 0 || fsync(fd) != 0) {
+	if (zsync_zone_write_fd(z, order, fd, header) < 0 || fsync(fd) != 0) {
 		ret = zsync_err_set(err, ZSYNC_EIO, "writing %s: %s", tmp, errno ? strerror(errno) : "cannot write the zone");
 		close(fd);
 		unlink(tmp);
@@ -365,7 +365,8 @@ static int zf_prepare(void *priv, const struct zsync_apply_req *req, void **prep
 	snprintf(header, sizeof(header),
 		 "zone %s written by zonesync from commit %s\ndo not edit: changes here are overwritten",
 		 req->zone, req->commit ? req->commit : "?");
-	ret = write_temp(path, fp->result, header, &fp->tmp, err);
+	/* in git's order, which the file's (canonical) order mostly is */
+	ret = write_temp(path, fp->result, req->desired, header, &fp->tmp, err);
 out:
 	free(path);
 	if (ret < 0)

@@ -862,7 +862,7 @@ START_TEST(test_write_owners_match_general)
 		char *path = tu_fmt("/tmp/zonesync-check-zone-%d", (int)getpid());
 		int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
 		ck_assert_int_ge(fd, 0);
-		ck_assert_int_eq(zsync_zone_write_fd(z, fd, "owners\ntwo lines"), 0);
+		ck_assert_int_eq(zsync_zone_write_fd(z, NULL, fd, "owners\ntwo lines"), 0);
 		off_t size = lseek(fd, 0, SEEK_END);
 		char *back = zsync_xmalloc((size_t)size + 1);
 		ck_assert_int_eq(pread(fd, back, (size_t)size, 0), size);
@@ -907,6 +907,85 @@ START_TEST(test_write_owners_match_general)
 }
 END_TEST
 
+/* The zone written to a file descriptor, as text (order: zsync_zone_write_fd's hint). */
+static char *written_fd(struct zsync_zone *z, const struct zsync_zone *order)
+{
+	char *path = tu_fmt("/tmp/zonesync-check-zone-%d", (int)getpid());
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(zsync_zone_write_fd(z, order, fd, "hint"), 0);
+	off_t size = lseek(fd, 0, SEEK_END);
+	char *text = zsync_xmalloc((size_t)size + 1);
+	ck_assert_int_eq(pread(fd, text, (size_t)size, 0), size);
+	text[size] = '\0';
+	close(fd);
+	unlink(path);
+	free(path);
+	return text;
+}
+
+/*
+ * A zone written in the order of another (git's zone, for the provider's zone made from
+ * it) is the same bytes as written sorted: random zones, the other's RRsets partly left
+ * out, RRsets of its own added (up to past the number the shortcut takes, octets 0 in
+ * labels now and then, where it must sort), some removed.
+ */
+START_TEST(test_write_in_given_order)
+{
+	static const uint16_t types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_TXT, ZSYNC_TYPE_MX, ZSYNC_TYPE_AAAA, 99, 65280 };
+	unsigned seed = 1201;
+
+	for (int round = 0; round < 60; round++) {
+		struct zsync_err err = { 0 };
+		struct zsync_zone *git = zsync_zone_new("example.com.", &err), *z = zsync_zone_new("example.com.", &err);
+		const uint8_t *origin = zsync_zone_origin(git);
+		size_t olen = knot_dname_size(origin);
+		int extras = round % 3 == 0 ? 0 : rand_r(&seed) % 80;
+		for (int i = 0; i < 400 + extras; i++) {
+			uint8_t owner[KNOT_DNAME_MAXLEN + 64];
+			size_t n = random_name(owner, &seed) - 1;
+			memcpy(owner + n, origin, olen);
+			if (round % 4 == 1 && rand_r(&seed) % 50 == 0)
+				owner[1] = 0; /* an octet 0 in the first label (or the apex's length 0) */
+			uint16_t type = types[rand_r(&seed) % 6];
+			uint8_t rd[6] = { 0, 10, 1, 'x', 0, 0 };
+			size_t rl = type == ZSYNC_TYPE_A ? 4 : type == ZSYNC_TYPE_AAAA ? 16 : type == ZSYNC_TYPE_MX ? 3 : 2;
+			uint8_t data[16] = { 0 };
+			memcpy(data, type == ZSYNC_TYPE_TXT || type >= 99 ? rd + 2 : rd, 4);
+			data[3] = (uint8_t)i;
+			if (type == ZSYNC_TYPE_MX)
+				data[2] = 0;
+			bool own = i >= 400;     /* only in the written zone */
+			bool left = !own && rand_r(&seed) % 5 == 0; /* only in git's */
+			if (!own)
+				zsync_zone_add(git, owner, type, 300, data, rl, &err);
+			if (!left)
+				zsync_zone_add(z, owner, type, 300, data, rl, &err);
+		}
+		if (round % 5 == 2) {
+			/* removed ones leave holes */
+			for (size_t i = 0; i < zsync_zone_iter_count(z); i += 7) {
+				const struct zsync_rrset *r = zsync_zone_iter(z, i);
+				if (r) {
+					uint8_t o[KNOT_DNAME_MAXLEN];
+					memcpy(o, r->owner, knot_dname_size(r->owner));
+					zsync_zone_remove(z, o, r->type);
+				}
+			}
+		}
+		zsync_zone_freeze(git);
+		char *hinted = written_fd(z, git);
+		zsync_zone_freeze(z); /* sorted */
+		char *sorted = written_fd(z, NULL);
+		ck_assert_msg(strcmp(hinted, sorted) == 0, "round %d:\n%s\n----\n%s", round, hinted, sorted);
+		free(hinted);
+		free(sorted);
+		zsync_zone_free(git);
+		zsync_zone_free(z);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zone");
@@ -933,6 +1012,7 @@ int main(void)
 	tcase_add_test(tc, test_generic_rdata_of_known_type);
 	tcase_add_test(tc, test_text_shortcuts_match_knot);
 	tcase_add_test(tc, test_write_owners_match_general);
+	tcase_add_test(tc, test_write_in_given_order);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

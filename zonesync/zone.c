@@ -1281,10 +1281,101 @@ static inline char *put(char *d, const char *s, size_t n)
 	return d + n;
 }
 
-static int zone_write(struct zsync_zone *z, struct zone_out *out, const char *header)
+/* Whether a name has an octet 0 in a label (where the sort's lookup form and the
+ * canonical order by labels can part). */
+static bool has_octet0(const uint8_t *name)
+{
+	for (; *name; name += *name + 1)
+		if (memchr(name + 1, 0, *name))
+			return true;
+	return false;
+}
+
+/* Canonical order of two RRsets whose owners have no octet 0: by labels, then type. */
+static int canonical_cmp(const struct zsync_rrset *a, const struct zsync_rrset *b)
+{
+	int c = a->owner == b->owner ? 0 : knot_dname_cmp(a->owner, b->owner);
+	return c ? c : (a->type > b->type) - (a->type < b->type);
+}
+
+/*
+ * z's RRsets in the order zsync_zone_sorted gives, taken from ref's (frozen, sorted: the
+ * zone from git, whose RRsets the zonefile provider's new zone mostly holds, so that
+ * sorting it again was a third of writing it): ref's order kept to the RRsets z holds
+ * too, z's others (the marker, what the provider keeps of its own) merged in by the
+ * canonical order by labels. That is the sort's order while no name involved has an
+ * octet 0 in a label; NULL (sort) when one does, when ref is not sorted yet, or when
+ * more than a few of z's RRsets are not in ref. *n: the count; the caller frees it.
+ */
+static const struct zsync_rrset **order_from(const struct zsync_zone *z, const struct zsync_zone *ref, size_t *n)
+{
+	const struct zsync_rrset **in = NULL, **out = NULL, *extra[64];
+	size_t k = 0, nextra = 0, ns = ref ? ref->used : 0;
+	uint8_t *seen = NULL;
+
+	if (!ref || !ref->frozen || !ref->sorted || !z->used)
+		return NULL;
+	in = zsync_xmalloc(z->used * sizeof(*in));
+	seen = zsync_xcalloc(z->nrrsets, 1);
+	for (size_t i = 0; i < ns; i++) {
+		const struct zsync_rrset *d = ref->sorted[i];
+		size_t slot = zone_probe(z, d->owner, d->owner_len, d->type, rrset_hash(d->owner, d->owner_len, d->type));
+		const struct zsync_rrset *r = slot_rrset(z, slot);
+		if (!r || k == z->used)
+			continue;
+		seen[r - z->rrsets] = 1;
+		in[k++] = r;
+	}
+	for (size_t i = 0; i < z->nrrsets; i++) {
+		const struct zsync_rrset *r = &z->rrsets[i];
+		if (!r->count || seen[i])
+			continue;
+		if (nextra == sizeof(extra) / sizeof(extra[0]) || has_octet0(r->owner))
+			goto fail;
+		/* the extras in order among themselves (a handful: by insertion) */
+		size_t j = nextra++;
+		for (; j > 0 && canonical_cmp(r, extra[j - 1]) < 0; j--)
+			extra[j] = extra[j - 1];
+		extra[j] = r;
+	}
+	if (k + nextra != z->used)
+		goto fail;
+	out = zsync_xmalloc(z->used * sizeof(*out));
+	size_t from = 0, o = 0;
+	for (size_t e = 0; e < nextra; e++) {
+		/* where it goes: after every RRset of ref's order before it */
+		size_t lo = from, hi = k;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (has_octet0(in[mid]->owner))
+				goto fail;
+			if (canonical_cmp(in[mid], extra[e]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		memcpy(out + o, in + from, (lo - from) * sizeof(*out));
+		o += lo - from;
+		out[o++] = extra[e];
+		from = lo;
+	}
+	memcpy(out + o, in + from, (k - from) * sizeof(*out));
+	free(in);
+	free(seen);
+	*n = z->used;
+	return out;
+fail:
+	free(in);
+	free(out);
+	free(seen);
+	return NULL;
+}
+
+static int zone_write(struct zsync_zone *z, struct zone_out *out, const struct zsync_zone *ref, const char *header)
 {
 	size_t n;
-	const struct zsync_rrset *const *rs = zsync_zone_sorted(z, &n);
+	const struct zsync_rrset **own = z->sorted ? NULL : order_from(z, ref, &n);
+	const struct zsync_rrset *const *rs = own ? own : zsync_zone_sorted(z, &n);
 	char owner[ZSYNC_NAME_TXT_MAXLEN + 1], type[32];
 	size_t owner_len = 0, type_len = 0, origin_len = knot_dname_size(z->origin);
 	const uint8_t *prev = NULL;
@@ -1386,6 +1477,7 @@ static int zone_write(struct zsync_zone *z, struct zone_out *out, const char *he
 				}
 			} else if ((l = rdata_text(r->type, rd, d, room)) < 0) {
 				free(out->p);
+				free(own);
 				return ZSYNC_EINVAL;
 			}
 			d += l;
@@ -1395,6 +1487,7 @@ static int zone_write(struct zsync_zone *z, struct zone_out *out, const char *he
 	}
 	out_flush(out);
 	free(out->p);
+	free(own);
 	out->p = NULL;
 	return out->failed ? ZSYNC_EIO : 0;
 }
@@ -1402,14 +1495,14 @@ static int zone_write(struct zsync_zone *z, struct zone_out *out, const char *he
 int zsync_zone_write(struct zsync_zone *z, FILE *f, const char *header)
 {
 	struct zone_out out = { .fd = -1, .f = f };
-	int r = zone_write(z, &out, header);
+	int r = zone_write(z, &out, NULL, header);
 	return r < 0 ? r : ferror(f) ? ZSYNC_EIO : 0;
 }
 
-int zsync_zone_write_fd(struct zsync_zone *z, int fd, const char *header)
+int zsync_zone_write_fd(struct zsync_zone *z, const struct zsync_zone *order, int fd, const char *header)
 {
 	struct zone_out out = { .fd = fd };
-	return zone_write(z, &out, header);
+	return zone_write(z, &out, order, header);
 }
 
 int zsync_zone_remove(struct zsync_zone *z, const uint8_t *owner, uint16_t type)

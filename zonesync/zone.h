@@ -272,8 +272,13 @@ bool zsync_zone_equal(const struct zsync_zone *a, const struct zsync_zone *b);
  * Returns 0 or ZSYNC_EIO.
  */
 int zsync_zone_write(struct zsync_zone *zone, FILE *out, const char *header_comment);
-/* The same to a file descriptor, by write(2) in big pieces (no stdio in between). */
-int zsync_zone_write_fd(struct zsync_zone *zone, int fd, const char *header_comment);
+/*
+ * The same to a file descriptor, by write(2) in big pieces (no stdio in between). order
+ * (may be NULL): a frozen zone that most of zone's RRsets are in (git's, for a provider's
+ * zone made from it), whose canonical order is taken instead of sorting zone again; the
+ * bytes are the same either way.
+ */
+int zsync_zone_write_fd(struct zsync_zone *zone, const struct zsync_zone *order, int fd, const char *header_comment);
 
 /* Sets the serial of the zone's apex SOA; ZSYNC_ENOTFOUND when there is none. */
 int zsync_zone_set_soa_serial(struct zsync_zone *zone, uint32_t serial);
