@@ -267,7 +267,8 @@ END_TEST
  * A zone over a megabyte that may use two threads is parsed on one and inserted by the
  * other (the pipe): the same zone, and the same findings in the same order, as the serial
  * load, with the inserter's findings (duplicate, ttl-mismatch) between the parser's
- * (syntax, no-ttl) and an $INCLUDE in the middle whose file comes into the zone.
+ * (syntax, no-ttl), names in upper case (made canonical by the inserter) and an
+ * $INCLUDE in the middle whose file comes into the zone.
  */
 START_TEST(test_parse_two_threads)
 {
@@ -284,6 +285,9 @@ START_TEST(test_parse_two_threads)
 					      "broken-%u A not-an-address\n", i, i % 250, i, i);
 		if (i == 30000)
 			o += (size_t)snprintf(text + o, cap - o, "$INCLUDE inc.zone\n");
+		if (i % 101 == 0) /* names to lower case, in the owner and the rdata */
+			o += (size_t)snprintf(text + o, cap - o, "Upper-%u.SUB CNAME Target-%u.Example.NET.\n"
+					      "MX-%u MX 10 Mail-%u.Sub\n", i, i, i, i);
 	}
 	ck_assert_uint_gt(o, 1u << 20); /* the pipe's threshold */
 	for (int eo = 0; eo < 2; eo++) {

@@ -1011,17 +1011,23 @@ bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len)
 }
 
 /* Copies owner+rdata into the scratch buffer in canonical form; owner is lowered in place. */
-static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uint8_t *rdata,
-			 uint16_t rdlen)
+/* item (a knot_rdata_t) and owner in canonical form, in place. */
+static void canonical_in_place(uint8_t *item, uint8_t *owner, uint16_t type)
 {
 	knot_rrset_t rr;
 
-	knot_rdata_init((knot_rdata_t *)item, rdlen, rdata);
 	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
 	rr.rrs.count = 1;
-	rr.rrs.size = knot_rdata_size(rdlen);
+	rr.rrs.size = knot_rdata_size(((knot_rdata_t *)item)->len);
 	rr.rrs.rdata = (knot_rdata_t *)item;
 	knot_rrset_rr_to_canonical(&rr);
+}
+
+static void canonicalise(uint8_t *item, uint8_t *owner, uint16_t type, const uint8_t *rdata,
+			 uint16_t rdlen)
+{
+	knot_rdata_init((knot_rdata_t *)item, rdlen, rdata);
+	canonical_in_place(item, owner, type);
 }
 
 void zsync_zone_load_begin(struct zsync_zone *z)
@@ -2169,6 +2175,12 @@ static void pipe_note(struct pipe *pp, size_t from, size_t at);
 /* The records of b into z, in order; what they tell goes to d (a pipe's: noted there). */
 static void batch_insert(struct zsync_zone *z, struct batch *b, struct zsync_diags *d, struct pipe *pp)
 {
+	/* a pipe's records come as parsed: their canonical form (in place) and hash here */
+	for (size_t i = 0; pp && i < b->n; i++) {
+		struct pending *p = &b->rec[i];
+		canonical_in_place(p->item, p->owner, p->type);
+		p->hash = rrset_hash(p->owner, p->olen, p->type);
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct pending *p = &b->rec[i];
 		const struct zsync_rrset *r;
@@ -2459,15 +2471,19 @@ static void handle_record(struct parse_ctx *c, zs_scanner_t *s, const char *path
 	memcpy(p->owner, s->r_owner, s->r_owner_length);
 	p->olen = (uint8_t)s->r_owner_length;
 	p->item = p->owner + ((p->olen + 1) & ~1u); /* knot_rdata_t wants 2-byte alignment */
-	canonicalise(p->item, p->owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
 	b->used += (size_t)(p->item - p->owner) + knot_rdata_size((uint16_t)s->r_data_length);
 	p->type = s->r_type;
 	p->ttl = s->r_ttl;
 	p->line = (unsigned)s->line_counter;
 	p->file = file;
+	if (c->pipe) {
+		/* the canonical form and the hash are the inserting thread's work */
+		knot_rdata_init((knot_rdata_t *)p->item, (uint16_t)s->r_data_length, s->r_data);
+		return;
+	}
+	canonicalise(p->item, p->owner, s->r_type, s->r_data, (uint16_t)s->r_data_length);
 	p->hash = rrset_hash(p->owner, p->olen, p->type);
-	if (!c->pipe) /* the table is the inserting thread's: it prefetches itself */
-		__builtin_prefetch(&z->slots[(uint32_t)(p->hash >> 32) & (z->cap - 1)]);
+	__builtin_prefetch(&z->slots[(uint32_t)(p->hash >> 32) & (z->cap - 1)]);
 }
 
 /*
