@@ -135,10 +135,19 @@ static int request_raw(struct dyn *d, const char *token, const char *method, con
 static int login(struct dyn *d, struct dyn_session *s, struct zsync_err *err)
 {
 	struct zsync_http_resp r;
-	json_t *body = json_loads(d->login, 0, NULL);
+	json_t *body;
 	int ret;
 	const char *tok;
 
+	/* the calls waiting for this login, or logging in sessions of their own, ask no more */
+	zsync_lock(&d->lock);
+	ret = d->refused.code;
+	if (ret < 0)
+		*err = d->refused;
+	zsync_unlock(&d->lock);
+	if (ret < 0)
+		return ret;
+	body = json_loads(d->login, 0, NULL);
 	for (int attempt = 0;; attempt++) {
 		ret = request_raw(d, NULL, "POST", "/REST/Session/", body, false, &r, err);
 		if (ret < 0 || !r.json || !mentions(r.json, "Operation blocked by current task") || attempt >= 5)
@@ -238,13 +247,6 @@ static int call(struct dyn *d, struct dyn_session *s, const char *method, const 
 	int ret;
 
 	for (int attempt = 0;; attempt++) {
-		zsync_lock(&d->lock);
-		ret = d->refused.code;
-		if (ret < 0)
-			*err = d->refused;
-		zsync_unlock(&d->lock);
-		if (ret < 0)
-			break;
 		if (shared)
 			zsync_lock(&d->session_lock);
 		if (!s->token[0])

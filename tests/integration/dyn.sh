@@ -173,6 +173,14 @@ same "no session was opened for it" "$(count POST /REST/Session/)" "$before"
 # time unless concurrency says more (then each apply stages in a session no other uses)
 for i in 1 2 3 4; do control "{\"zone\": \"c$i.example\"}"; done
 side_by_side ns1.p01.dynect.net. "$(printf 'type = "dyn"\nurl = "http://127.0.0.1:%s"\ncustomer = "acme"\nuser = "zonesync"\npassword = "env:DYN_PW"' "$PORT")"
+# one login for the zones read at once; refused credentials are tried once, not per zone
+before=$(count POST /REST/Session/)
+expect_exit 0 "plan -j 4" "$ZONESYNC" -c "$T/conc.toml" plan -j 4 --exit-code
+same "one session for the four reads" "$(($(count POST /REST/Session/) - before))" 1
+before=$(count POST /REST/Session/)
+DYN_PW=wrong-password-2 expect_exit 3 "plan -j 4 with a wrong password" "$ZONESYNC" -c "$T/conc.toml" plan -j 4
+same "each zone says the login was refused" "$(printf '%s\n' "$OUT" | grep -c "zone 'c[1-4].example.': login refused (HTTP 400)")" 4
+same "one login tried, not four" "$(($(count POST /REST/Session/) - before))" 1
 # one zone's failure stays that zone's: its staged changes are dropped with its session, the
 # others (staging at the same time) are published
 www() { curl -s "http://127.0.0.1:$PORT/__published/$1" | python3 -c "import json,sys; print(' '.join(x['rdata']['address'] for x in json.load(sys.stdin) if x['fqdn']=='www.$1'))"; }
