@@ -879,11 +879,12 @@ static void compute_hash(const struct zsync_plan *p, char out[65])
 				const struct zsync_change *ch = &e->cs.v[c];
 				const struct zsync_rrset *any = ch->new ? ch->new : ch->old;
 				prefetch_change(&e->cs, c);
-				hfield(hb, op_name(ch->op));
+				/* hfield(op_name()) without a strlen: each name is 6 octets and its NUL */
+				hput(hb, op_name(ch->op), 7);
 				hname_type(hb, any->owner, any->owner_len, any->type);
 				if (ch->new)
 					hrrset(hb, ch->new, ch->ttl);
-				hfield(hb, "|");
+				hput(hb, "|", 2);
 				if (ch->old)
 					hrrset(hb, ch->old, ch->old->ttl);
 			}
