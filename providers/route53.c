@@ -9,6 +9,7 @@
  * geolocation, ...) belong to whoever made them: read, counted, left alone.
  */
 #include "provider.h"
+#include "strmap.h"
 #include "support.h"
 #include "thread.h"
 
@@ -76,6 +77,16 @@ struct r53 {
 	bool wait_insync;
 	long timeout;
 	struct zsync_provider_states zones; /* zone name -> struct r53_zone */
+	pthread_mutex_t ids_lock;           /* ids, idv, nids */
+	struct zsync_strmap ids;            /* a name as Route 53 writes it -> struct r53_id */
+	struct r53_id **idv;
+	size_t nids;
+};
+
+/* A hosted zone id a ListHostedZonesByName answer gave (find_zone, learn_ids). */
+struct r53_id {
+	char id[ID_LEN];      /* "": deleted since */
+	char name[];
 };
 
 static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
@@ -459,6 +470,7 @@ static int r_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	c->name = conf->name;
 	c->timeout = conf->timeout > 0 ? conf->timeout : 30;
 	zsync_provider_states_init(&c->zones, zone_free);
+	zsync_mutex_init(&c->ids_lock);
 	*priv = c;
 out:
 	for (int i = 0; i < 3; i++)
@@ -472,6 +484,11 @@ static void r_close(void *priv)
 	if (!c)
 		return;
 	zsync_provider_states_release(&c->zones);
+	for (size_t i = 0; i < c->nids; i++)
+		free(c->idv[i]);
+	free(c->idv);
+	zsync_strmap_release(&c->ids);
+	zsync_mutex_destroy(&c->ids_lock);
 	zsync_http_free(c->http);
 	free(c->base);
 	free(c);
@@ -485,6 +502,90 @@ static void r_usage(void *priv, char *buf, size_t len)
 }
 
 /* ---- reading ------------------------------------------------------------------------ */
+
+/* The id kept for name (as Route 53 writes it) into id_out; false when none is kept. */
+static bool id_get(struct r53 *c, const char *name, char id_out[ID_LEN])
+{
+	zsync_lock(&c->ids_lock);
+	struct r53_id *e = zsync_strmap_get(&c->ids, name);
+	bool found = e && e->id[0];
+	if (found)
+		memcpy(id_out, e->id, ID_LEN);
+	zsync_unlock(&c->ids_lock);
+	return found;
+}
+
+/* Keeps id as name's (id "": forgets it). */
+static void id_put(struct r53 *c, const char *name, const char *id)
+{
+	zsync_lock(&c->ids_lock);
+	struct r53_id *e = zsync_strmap_get(&c->ids, name);
+	if (!e && *id) {
+		e = zsync_xcalloc(1, sizeof(*e) + strlen(name) + 1);
+		strcpy(e->name, name);
+		c->idv = zsync_xrealloc(c->idv, (c->nids + 1) * sizeof(*c->idv));
+		c->idv[c->nids++] = e;
+		zsync_strmap_put(&c->ids, e->name, e);
+	}
+	if (e)
+		snprintf(e->id, sizeof(e->id), "%s", id);
+	zsync_unlock(&c->ids_lock);
+}
+
+/*
+ * A ListHostedZonesByName answer lists up to 100 zones from the name asked for on, in
+ * Route 53's order: the zones read next are mostly among them, so their ids are kept and
+ * a hundred zones cost one request instead of one each (Route 53 takes 5 requests a
+ * second per account). Only a name the page holds in full (a later name follows, or the
+ * list ends there) with exactly one public zone is kept: a zone missing or named twice is
+ * always Route 53's own answer to a request for it.
+ */
+static void learn_ids(struct r53 *c, xmlNodePtr root)
+{
+	xmlNodePtr list = xml_child(root, "HostedZones");
+	char *trunc = xml_string(xml_child(root, "IsTruncated"));
+	bool ends = trunc && !strcmp(trunc, "false");
+	char cur[ZSYNC_NAME_TXT_MAXLEN + 2] = "", cur_id[ID_LEN] = "";
+	size_t npublic = 0;
+
+	free(trunc);
+	for (xmlNodePtr z = list ? list->children : NULL;; z = z->next) {
+		char key[ZSYNC_NAME_TXT_MAXLEN + 2] = "", *zn = NULL, *id = NULL, *priv = NULL;
+		uint8_t w[ZSYNC_NAME_MAXLEN];
+		bool ok = true;
+		if (z && z->type != XML_ELEMENT_NODE)
+			continue;
+		if (z) {
+			zn = xml_string(xml_child(z, "Name"));
+			id = xml_string(xml_child(z, "Id"));
+			priv = xml_string(xml_child(xml_child(z, "Config"), "PrivateZone"));
+			ok = zn && id && name_in(zn, w) == 0;
+			if (ok)
+				name_out(w, key);
+		}
+		/* the entries of `cur` end here: whole when another name follows or the list ends */
+		if (cur[0] && npublic == 1 && (z ? ok && strcmp(key, cur) != 0 : ends))
+			id_put(c, cur, cur_id);
+		if (!z || !ok) {
+			free(zn);
+			free(id);
+			free(priv);
+			break; /* an entry zonesync cannot read: nothing after it is trusted */
+		}
+		if (strcmp(key, cur) != 0) {
+			snprintf(cur, sizeof(cur), "%s", key);
+			npublic = 0;
+		}
+		if (!(priv && !strcmp(priv, "true"))) {
+			const char *bare = strrchr(id, '/') ? strrchr(id, '/') + 1 : id;
+			npublic++;
+			snprintf(cur_id, sizeof(cur_id), "%s", strlen(bare) < ID_LEN ? bare : "");
+		}
+		free(zn);
+		free(id);
+		free(priv);
+	}
+}
 
 /* The public hosted zone called zone: its id into id_out; ZSYNC_ENOTFOUND when none. */
 static int find_zone(struct r53 *c, const char *zone, char id_out[ID_LEN], struct zsync_err *err)
@@ -501,6 +602,8 @@ static int find_zone(struct r53 *c, const char *zone, char id_out[ID_LEN], struc
 	if (zsync_name_from_text(zone, NULL, wire) < 0)
 		return zsync_err_set(err, ZSYNC_EINVAL, "bad zone name");
 	name_out(wire, name);
+	if (id_get(c, name, id_out))
+		return 0;
 	esc = zsync_http_escape(name);
 	path = zsync_xasprintf(R53_API "/hostedzonesbyname?dnsname=%s&maxitems=100", esc);
 	free(esc);
@@ -528,6 +631,7 @@ static int find_zone(struct r53 *c, const char *zone, char id_out[ID_LEN], struc
 			break; /* sorted by name: the ones named zone come first */
 	}
 	fclose(idf);
+	learn_ids(c, root);
 	xmlFreeDoc(doc);
 	if (found == 0)
 		ret = ZSYNC_ENOTFOUND;
@@ -1194,6 +1298,11 @@ static int r_delete_zone(void *priv, const char *zone, struct zsync_err *err)
 		ret = call(c, "DELETE", path, NULL, "DeleteHostedZoneResponse", &doc, &root, err);
 		free(path);
 		xmlFreeDoc(doc);
+		if (ret == 0) {
+			char key[ZSYNC_NAME_TXT_MAXLEN + 2];
+			name_out(apex, key);
+			id_put(c, key, ""); /* a later read asks Route 53 again */
+		}
 	}
 out:
 	zone_free(st);

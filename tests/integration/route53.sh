@@ -286,6 +286,7 @@ contains "git's apex NS too" "$OUT" "IN	NS	ns1.example.com.	; git"
 # state its own): read side by side up to -j (the fake holds each request until four are
 # in flight, or 30 s), one after the other with -j 1 (it waits 0.3 s for a second one)
 overlap() { curl -s "http://127.0.0.1:$PORT/__overlap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["most"])'; }
+lookups() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["op"]=="ListHostedZonesByName"))'; }
 reads() { curl -s "http://127.0.0.1:$PORT/__requests" | python3 -c 'import json,sys; print(sum(1 for x in json.load(sys.stdin) if x["op"]=="ListResourceRecordSets"))'; }
 www() { for i in 1 2 3 4 5 6; do rrset "c$i.example" "www.c$i.example." A; done | tr '\n' ' '; }
 C=$T/conc
@@ -303,8 +304,12 @@ control '{"hold": 4, "wait": 30}'
 expect_exit 2 "plan -j 4 reads six zones (changes pending)" CZ plan -j 4 --exit-code
 same "four requests in flight at once at one Route 53 provider" "$(overlap)" 4
 control '{"hold": 2, "wait": 0.3}'
+lbefore=$(lookups)
 expect_exit 2 "plan -j 1 reads them too" CZ plan -j 1 --exit-code
 same "never two at once with -j 1" "$(overlap)" 1
+# ListHostedZonesByName answers with the zones that follow the one asked for: their ids are
+# kept, so that the six zones cost one lookup, not six (5 requests a second per account)
+same "one ListHostedZonesByName found all six" "$(($(lookups) - lbefore))" 1
 # applies: one at a time unless concurrency says more; with 2, two zones' change batches are
 # in flight at once, each DELETE repeating its own zone's values (another zone's would be refused)
 echo 'concurrency = 2' >> "$T/conc.toml"
