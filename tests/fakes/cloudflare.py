@@ -12,8 +12,10 @@ proxied only on A/AAAA/CNAME; TXT returned quoted (or bare with --txt-bare).
 Test controls (not Cloudflare's): POST /__control {"zone": NAME} creates a zone;
 {"fail_next": K, "status": 429|500|"garbage"|"drop"} makes the next K API requests fail;
 {"proxied": {"name": N, "type": T}} marks records proxied as if done in the dashboard;
-{"hold": N, "wait": S}: each API request waits (up to S seconds, until one of them saw N
-in flight) for N to be in flight at once (fakehttp.Overlap; N 0: off);
+{"refuse_batch": NAME} (null: off): a batch to that zone is refused (1004, as a record
+Cloudflare does not validate); {"hold": N, "wait": S[, "writes": true]}: each API request waits (up to S seconds, until one of them saw N
+in flight) for N to be in flight at once (fakehttp.Overlap; N 0: off; "writes": only
+requests other than GET);
 GET /__requests lists the API requests received (method, path); GET /__overlap the most
 API requests seen in flight at once since the last hold.
 Runs on 127.0.0.1 until killed."""
@@ -36,7 +38,7 @@ DELAY = int(sys.argv[sys.argv.index("--delay-ms") + 1]) / 1000.0 if "--delay-ms"
 lock = threading.Lock()
 zones = {}      # id -> {"name": ..., "records": {id: record}}
 requests_seen = []
-faults = {"n": 0, "status": 500}
+faults = {"n": 0, "status": 500, "refuse_batch": None}
 overlap = Overlap()
 # the `data` fields of each type as Cloudflare's OpenAPI schema documents them
 # (cloudflare-python types/dns/record_create_params.py): "n" a number, "s" a string
@@ -287,6 +289,8 @@ class Handler(JSONHandler):
 
     def batch(self, zone, b):
         ops = sum(len(b.get(k) or []) for k in ("deletes", "patches", "puts", "posts"))
+        if faults["refuse_batch"] == zone["name"]:
+            raise Invalid(1004, "DNS Validation Error")
         if ops > BATCH_LIMIT:
             raise Invalid(81058, "Batch of %d exceeds the limit of %d records" % (ops, BATCH_LIMIT))
         snap = copy.deepcopy(zone["records"])
@@ -321,6 +325,8 @@ class Handler(JSONHandler):
                 zones[zid] = {"id": zid, "name": b["zone"].rstrip(".").lower(), "records": {}}
             if "fail_next" in b:
                 faults["n"], faults["status"] = b["fail_next"], b.get("status", 500)
+            if "refuse_batch" in b:
+                faults["refuse_batch"] = b["refuse_batch"]
             if "hold" in b:
                 overlap.hold(b["hold"], b.get("wait", 0), b.get("writes", False))
             if "proxied" in b:

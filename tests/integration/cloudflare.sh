@@ -249,5 +249,19 @@ sed -i 's/^www A 198\.51\.100\./www A 203.0.113./' "$T"/conc/zones/*.zone
 git_commit "$T/conc" "four more changes"
 expect_exit 0 "apply -j 4" "$ZONESYNC" -c "$T/conc.toml" apply -j 4
 contains "one lookup, one page and the nameservers per zone, one batch each" "$OUT" "16 requests (12 GET, 4 POST batch)"
+# one zone's refused batch stays that zone's, with concurrency = 2: the others are written
+sed -i 's/^www A 203\.0\.113\./www A 198.18.0./' "$T"/conc/zones/*.zone
+git_commit "$T/conc" "four more changes"
+printf 'concurrency = 2\n' >> "$T/conc.toml"
+control '{"refuse_batch": "c3.example"}'
+expect_exit 3 "apply -j 4, concurrency = 2, one zone's batch refused" "$ZONESYNC" -c "$T/conc.toml" --no-color apply -j 4
+contains "that zone's error, named" "$OUT" "provider 'p': zone 'c3.example.': HTTP 400: 1004: DNS Validation Error"
+same "only that zone failed" "$(printf '%s\n' "$OUT" | grep -c ' failed: ')" 1
+control '{"refuse_batch": null}'
+expect_exit 2 "the other three are in sync, that one still to do" "$ZONESYNC" -c "$T/conc.toml" --no-color plan --exit-code
+same "three in sync" "$(printf '%s\n' "$OUT" | grep -c '^  p (cloudflare): in sync$')" 3
+contains "c3's change" "$OUT" "+ www.c3.example. 300 A 198.18.0.3"
+expect_exit 0 "then it applies" "$ZONESYNC" -c "$T/conc.toml" apply
+expect_exit 0 "in sync" "$ZONESYNC" -c "$T/conc.toml" plan --exit-code
 
 finish
