@@ -323,7 +323,8 @@ same "each zone as git has it" "$(www)" "A 300 198.51.100.1 A 300 198.51.100.2 A
 control '{"hold": 0}'
 expect_exit 0 "in sync" CZ plan -j 4 --exit-code
 # a zone edited behind zonesync's back between its read and its batch fails alone: the
-# other zones' batches, sent beside it, land
+# other zones' batches, sent beside it, land (the first two answered PriorRequestNotComplete
+# and sent again, as throttling is)
 for i in 1 2 3 4 5 6; do sed -i "s/^www A .*/www A 203.0.113.$i/" "$C/zones/c$i.example.zone"; done
 git_commit "$C" "www in 203.0.113.0/24"
 cat > "$T/hook3" <<HOOK
@@ -334,7 +335,10 @@ HOOK
 chmod +x "$T/hook3"
 cp "$T/conc.toml" "$T/conc-hooked.toml"
 printf '[hooks]\npre_apply = [["%s"]]\n' "$T/hook3" >> "$T/conc-hooked.toml"
+control '{"fail_next": 2, "status": "prior", "op": "ChangeResourceRecordSets"}'
+before=$(writes | cut -d' ' -f1)
 expect_exit 3 "one zone of six edited behind zonesync's back" "$ZONESYNC" -c "$T/conc-hooked.toml" --no-color apply -j 4
+same "six batches, the two answered PriorRequestNotComplete sent again" "$(($(writes | cut -d' ' -f1) - before))" 8
 contains "its refusal names that zone" "$OUT" "provider 'aws': zone 'c3.example.': HTTP 400: InvalidChangeBatch: Tried to delete resource record set [name='www.c3.example.', type='A'] but the values provided do not match the current values"
 same "no other zone failed" "$(printf '%s\n' "$OUT" | grep -c "InvalidChangeBatch")" 1
 same "the other five applied, c3 keeps the other edit" "$(www)" "A 300 203.0.113.1 A 300 203.0.113.2 A 300 198.51.100.99 A 300 203.0.113.4 A 300 203.0.113.5 A 300 203.0.113.6 "
