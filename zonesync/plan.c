@@ -390,31 +390,17 @@ struct lint_beside_zone {
 
 struct lint_beside {
 	struct lint_beside_zone *v; /* p->nzones of them, allocated once: never moved */
-	size_t n, next;              /* handed over; linted (the thread's) */
-	bool closed, started, refused;
+	struct zsync_handoff h;      /* v[0 .. h.handed) handed over */
+	bool started, refused;
 	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
 };
 
 static void *lint_beside_run(void *arg)
 {
 	struct lint_beside *lb = arg;
 
-	zsync_lock(&lb->mu);
-	for (;;) {
-		while (lb->next == lb->n && !lb->closed)
-			zsync_cond_wait(&lb->cv, &lb->mu);
-		if (lb->next == lb->n)
-			break;
-		struct lint_beside_zone *b = &lb->v[lb->next];
-		zsync_unlock(&lb->mu);
-		b->invalid = zsync_lint_finish(&b->job, &b->diags) < 0;
-		zsync_lock(&lb->mu);
-		lb->next++;
-		zsync_cond_broadcast(&lb->cv);
-	}
-	zsync_unlock(&lb->mu);
+	for (size_t k; (k = zsync_handoff_take(&lb->h)) != SIZE_MAX; zsync_handoff_done(&lb->h))
+		lb->v[k].invalid = zsync_lint_finish(&lb->v[k].job, &lb->v[k].diags) < 0;
 	return NULL;
 }
 
@@ -432,36 +418,26 @@ static bool lint_beside_takes(struct lint_beside *lb, struct zsync_plan *p, stru
 		return false;
 	if (!lb->started) {
 		lb->v = zsync_xcalloc(p->nzones, sizeof(*lb->v));
-		zsync_mutex_init(&lb->mu);
-		zsync_cond_init(&lb->cv);
+		zsync_handoff_init(&lb->h);
 		if (!(lb->started = zsync_thread_start(&lb->th, lint_beside_run, lb))) {
 			lb->refused = true;
 			return false;
 		}
 	}
 	zsync_zone_freeze(j->zone); /* read by the lint thread and the diff workers from now on */
-	struct lint_beside_zone *b = &lb->v[lb->n];
+	struct lint_beside_zone *b = &lb->v[lb->h.handed];
 	*b = (struct lint_beside_zone){ .pz = pz, .job = *j, .at = at, .diags.errors_only = p->diags.errors_only };
 	zsync_diags_move(&b->diags, &p->diags, at);
 	b->job.diags_before = b->job.errors_before = 0;
-	zsync_lock(&lb->mu);
-	lb->n++;
-	zsync_cond_broadcast(&lb->cv);
-	while (lb->n - lb->next > LINT_BESIDE_AHEAD)
-		zsync_cond_wait(&lb->cv, &lb->mu);
-	zsync_unlock(&lb->mu);
+	zsync_handoff_put(&lb->h, LINT_BESIDE_AHEAD);
 	return true;
 }
 
 /* No zone comes after: the thread ends once it linted those it has. */
 static void lint_beside_close(struct lint_beside *lb)
 {
-	if (!lb->started)
-		return;
-	zsync_lock(&lb->mu);
-	lb->closed = true;
-	zsync_cond_broadcast(&lb->cv);
-	zsync_unlock(&lb->mu);
+	if (lb->started)
+		zsync_handoff_close(&lb->h);
 }
 
 /*
@@ -476,7 +452,7 @@ static bool lint_beside_end(struct lint_beside *lb, struct zsync_plan *p)
 
 	if (lb->started)
 		zsync_thread_join(lb->th);
-	for (size_t k = 0; k < lb->n; k++) {
+	for (size_t k = 0; lb->started && k < lb->h.handed; k++) {
 		struct lint_beside_zone *b = &lb->v[k];
 		struct zsync_plan_zone *pz = b->pz;
 		size_t n = b->diags.n;
@@ -496,10 +472,8 @@ static bool lint_beside_end(struct lint_beside *lb, struct zsync_plan *p)
 		zsync_zone_free(pz->desired);
 		pz->desired = NULL;
 	}
-	if (lb->v) {
-		zsync_cond_destroy(&lb->cv);
-		zsync_mutex_destroy(&lb->mu);
-	}
+	if (lb->v)
+		zsync_handoff_destroy(&lb->h);
 	free(lb->v);
 	return again;
 }

@@ -2,6 +2,7 @@
 #include "thread.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +101,63 @@ void zsync_once(pthread_once_t *once, void (*fn)(void))
 	int r = pthread_once(once, fn);
 	if (r != 0)
 		fatal("pthread_once", r);
+}
+
+void zsync_handoff_init(struct zsync_handoff *h)
+{
+	*h = (struct zsync_handoff){ .handed = 0 };
+	zsync_mutex_init(&h->mu);
+	zsync_cond_init(&h->cv);
+}
+
+void zsync_handoff_destroy(struct zsync_handoff *h)
+{
+	zsync_cond_destroy(&h->cv);
+	zsync_mutex_destroy(&h->mu);
+}
+
+void zsync_handoff_put(struct zsync_handoff *h, size_t ahead)
+{
+	zsync_lock(&h->mu);
+	h->handed++;
+	zsync_cond_broadcast(&h->cv);
+	while (h->handed - h->done > ahead)
+		zsync_cond_wait(&h->cv, &h->mu);
+	zsync_unlock(&h->mu);
+}
+
+void zsync_handoff_close(struct zsync_handoff *h)
+{
+	zsync_lock(&h->mu);
+	h->closed = true;
+	zsync_cond_broadcast(&h->cv);
+	zsync_unlock(&h->mu);
+}
+
+void zsync_handoff_drain(struct zsync_handoff *h)
+{
+	zsync_lock(&h->mu);
+	while (h->done != h->handed)
+		zsync_cond_wait(&h->cv, &h->mu);
+	zsync_unlock(&h->mu);
+}
+
+size_t zsync_handoff_take(struct zsync_handoff *h)
+{
+	size_t next;
+
+	zsync_lock(&h->mu);
+	while (h->done == h->handed && !h->closed)
+		zsync_cond_wait(&h->cv, &h->mu);
+	next = h->done == h->handed ? SIZE_MAX : h->done;
+	zsync_unlock(&h->mu);
+	return next;
+}
+
+void zsync_handoff_done(struct zsync_handoff *h)
+{
+	zsync_lock(&h->mu);
+	h->done++;
+	zsync_cond_broadcast(&h->cv);
+	zsync_unlock(&h->mu);
 }

@@ -2231,11 +2231,8 @@ static void batch_insert(struct zsync_zone *z, struct batch *b, struct zsync_dia
 #define PIPE_RECORDS 2048
 
 struct pipe {
-	struct batch b[PIPE_BATCHES];
-	size_t head, tail;           /* batches handed over; inserted */
-	bool closed;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct batch b[PIPE_BATCHES]; /* batch k of the hand-over in b[k % PIPE_BATCHES] */
+	struct zsync_handoff h;
 	pthread_t th;
 	struct zsync_zone *z;
 	struct zsync_diags d;        /* the inserter's findings */
@@ -2259,20 +2256,8 @@ static void *pipe_run(void *arg)
 {
 	struct pipe *pp = arg;
 
-	zsync_lock(&pp->mu);
-	for (;;) {
-		while (pp->tail == pp->head && !pp->closed)
-			zsync_cond_wait(&pp->cv, &pp->mu);
-		if (pp->tail == pp->head)
-			break;
-		struct batch *b = &pp->b[pp->tail % PIPE_BATCHES];
-		zsync_unlock(&pp->mu);
-		batch_insert(pp->z, b, &pp->d, pp);
-		zsync_lock(&pp->mu);
-		pp->tail++;
-		zsync_cond_broadcast(&pp->cv);
-	}
-	zsync_unlock(&pp->mu);
+	for (size_t k; (k = zsync_handoff_take(&pp->h)) != SIZE_MAX; zsync_handoff_done(&pp->h))
+		batch_insert(pp->z, &pp->b[k % PIPE_BATCHES], &pp->d, pp);
 	return NULL;
 }
 
@@ -2298,33 +2283,21 @@ static void pipe_hand(struct parse_ctx *c)
 	if (!c->batch->n)
 		return;
 	pp->seg = 0;
-	zsync_lock(&pp->mu);
-	pp->head++;
-	zsync_cond_broadcast(&pp->cv);
-	while (pp->head - pp->tail >= PIPE_BATCHES)
-		zsync_cond_wait(&pp->cv, &pp->mu);
-	zsync_unlock(&pp->mu);
-	c->batch = &pp->b[pp->head % PIPE_BATCHES];
+	zsync_handoff_put(&pp->h, PIPE_BATCHES - 1); /* then the next buffer is free */
+	c->batch = &pp->b[pp->h.handed % PIPE_BATCHES];
 }
 
 /* Waits until every batch handed over is in the zone: the parser may then change it. */
 static void pipe_drain(struct parse_ctx *c)
 {
-	struct pipe *pp = c->pipe;
-
-	if (!pp)
-		return;
-	zsync_lock(&pp->mu);
-	while (pp->tail != pp->head)
-		zsync_cond_wait(&pp->cv, &pp->mu);
-	zsync_unlock(&pp->mu);
+	if (c->pipe)
+		zsync_handoff_drain(&c->pipe->h);
 }
 
 static bool pipe_start(struct parse_ctx *c, struct pipe *pp)
 {
 	*pp = (struct pipe){ .z = c->z, .d.errors_only = c->d->errors_only };
-	zsync_mutex_init(&pp->mu);
-	zsync_cond_init(&pp->cv);
+	zsync_handoff_init(&pp->h);
 	for (size_t k = 0; k < PIPE_BATCHES; k++)
 		batch_new(&pp->b[k], PIPE_RECORDS, PIPE_RECORDS * 64 + BATCH_BYTES);
 	if (!zsync_thread_start(&pp->th, pipe_run, pp)) {
@@ -2332,8 +2305,7 @@ static bool pipe_start(struct parse_ctx *c, struct pipe *pp)
 			free(pp->b[k].rec);
 			free(pp->b[k].buf);
 		}
-		zsync_cond_destroy(&pp->cv);
-		zsync_mutex_destroy(&pp->mu);
+		zsync_handoff_destroy(&pp->h);
 		return false;
 	}
 	c->pipe = pp;
@@ -2348,10 +2320,7 @@ static void pipe_end(struct parse_ctx *c)
 	struct zsync_diags *d = c->d;
 
 	pipe_hand(c);
-	zsync_lock(&pp->mu);
-	pp->closed = true;
-	zsync_cond_broadcast(&pp->cv);
-	zsync_unlock(&pp->mu);
+	zsync_handoff_close(&pp->h);
 	zsync_thread_join(pp->th);
 	if (pp->d.n) {
 		size_t n = d->n + pp->d.n, o = 0, k = 0;
@@ -2374,8 +2343,7 @@ static void pipe_end(struct parse_ctx *c)
 		free(pp->b[k].rec);
 		free(pp->b[k].buf);
 	}
-	zsync_cond_destroy(&pp->cv);
-	zsync_mutex_destroy(&pp->mu);
+	zsync_handoff_destroy(&pp->h);
 	c->pipe = NULL;
 	c->batch = NULL;
 }
