@@ -25,11 +25,10 @@ resource group "zonesync"; {"fail_next": K, "status": 429|500|503|"garbage"|"dro
 next K API requests fail; {"set": {"zone", "name" (relative), "type", "ttl", "records"}} writes a record
 set behind the client's back (its ETag changes; "records": null deletes it); {"expire_tokens":
 true}; {"hold": N, "wait": S}: each API request (not the token endpoint's) waits, up to S
-seconds and until one of them saw N in flight, for N to be in flight at once (N 0: off);
-{"hold_writes": N, "wait": S} the same for PUTs and DELETEs alone. GET /__requests (method,
-path, op), GET /__invalid, GET /__zone?name=N, GET /__overlap (the most API requests in
-flight at once since the last hold, and "writes": the most PUTs and DELETEs since the last
-hold_writes). Runs on 127.0.0.1 until killed."""
+seconds and until one of them saw N in flight, for N to be in flight at once (N 0: off;
+"writes": true: the PUTs and DELETEs alone). GET /__requests (method, path, op), GET
+/__invalid, GET /__zone?name=N, GET /__overlap (the most API requests in flight at once
+since the last hold). Runs on 127.0.0.1 until killed."""
 import json
 import os
 import re
@@ -63,7 +62,7 @@ zones = {}      # (rg, name) -> zone
 tokens = {}
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500, "op": None}
-overlap, overlap_writes = Overlap(), Overlap()  # API requests; PUTs and DELETEs only
+overlap = Overlap()
 
 
 class Invalid(Exception):
@@ -285,10 +284,7 @@ class Handler(JSONHandler):
             return self.control(url, body)
         if url.path == "/%s/oauth2/v2.0/token" % TENANT:
             return self.api(method, url, body)
-        with overlap.request():
-            if method in ("PUT", "DELETE"):
-                with overlap_writes.request():
-                    return self.api(method, url, body)
+        with overlap.request(method):
             return self.api(method, url, body)
 
     def api(self, method, url, body):
@@ -431,7 +427,7 @@ class Handler(JSONHandler):
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
             if url.path == "/__overlap":
-                return self.send_json(200, {"most": overlap.most(), "writes": overlap_writes.most()})
+                return self.send_json(200, {"most": overlap.most()})
             if url.path == "/__zone":
                 zs = [z for z in zones.values() if z["name"] == q.get("name", "").lower().rstrip(".")]
                 return self.send_json(200, [{"name": z["name"], "sets": [set_view(z, k) for k in sorted(z["sets"])]}
@@ -442,9 +438,7 @@ class Handler(JSONHandler):
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"))
             if "hold" in b:
-                overlap.hold(b["hold"], b.get("wait", 0))
-            if "hold_writes" in b:
-                overlap_writes.hold(b["hold_writes"], b.get("wait", 0))
+                overlap.hold(b["hold"], b.get("wait", 0), b.get("writes", False))
             if b.get("expire_tokens"):
                 for t in tokens:
                     tokens[t] = 0

@@ -8,6 +8,11 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+# the request in flight on this thread (ThreadingHTTPServer: one thread a connection):
+# JSONHandler.send_response makes it leave its Overlap before the answer goes out
+_current = threading.local()
+
+
 class Overlap:
     """How many API requests a fake has in flight at once (a client reading zones side by
     side). With a hold (hold(N, S), a fake's POST /__control {"hold": N, "wait": S}) each
@@ -44,12 +49,22 @@ class Overlap:
             end = time.monotonic() + self.wait
             while count and self.n > 1 and not self.reached and time.monotonic() < end:
                 self.cond.wait(end - time.monotonic())
+        left = [not count]
+
+        def leave():
+            # before the answer: a client that has it may send its next request on another
+            # connection at once, which must not find this one still counted
+            if not left[0]:
+                left[0] = True
+                with self.cond:
+                    self.inflight -= 1
+
+        _current.leave = leave
         try:
             yield
         finally:
-            if count:
-                with self.cond:
-                    self.inflight -= 1
+            _current.leave = None
+            leave()
 
 
 class JSONHandler(BaseHTTPRequestHandler):
@@ -59,6 +74,12 @@ class JSONHandler(BaseHTTPRequestHandler):
 
     def log_message(self, *a):
         pass
+
+    def send_response(self, code, message=None):
+        leave = getattr(_current, "leave", None)
+        if leave:
+            leave()
+        super().send_response(code, message)
 
     def send_json(self, status, obj, raw=None, headers=None):
         body = raw if raw is not None else json.dumps(obj).encode()

@@ -29,11 +29,11 @@ next K API requests (of that method, e.g. "changes.create") fail; {"set": {"zone
 true} expires every access token issued so far; {"revoke": true} makes the token endpoint
 refuse the service account; {"static_token": T} accepts T as an access token; {"hold": N,
 "wait": S}: each API request (not the token endpoint's) waits, up to S seconds and until
-one of them saw N in flight, for N to be in flight at once (N 0: off); {"hold_changes":
-N, "wait": S} the same for changes.create alone.
+one of them saw N in flight, for N to be in flight at once (N 0: off; "writes": true: the
+requests other than GET alone).
 GET /__requests (method, path, id), GET /__invalid (rejected requests: a test fails when
 not empty), GET /__zone?name=N, GET /__overlap (the most API requests in flight at once
-since the last hold, and "changes": the most changes.create since the last hold_changes). Runs on 127.0.0.1 until killed."""
+since the last hold). Runs on 127.0.0.1 until killed."""
 import base64
 import hashlib
 import json
@@ -72,7 +72,7 @@ tokens = {}       # access token -> expiry (time.time())
 requests_seen, invalid_seen = [], []
 faults = {"n": 0, "status": 500, "op": None}
 state = {"revoked": False, "next_id": 1000}
-overlap, overlap_changes = Overlap(), Overlap()  # API requests; changes.create only
+overlap = Overlap()
 
 
 class Fail(Exception):
@@ -308,10 +308,7 @@ class Handler(JSONHandler):
             return self.control(url, body)
         if url.path == "/token":
             return self.api(method, url, body)
-        with overlap.request():
-            if method == "POST" and url.path.endswith("/changes"):
-                with overlap_changes.request():
-                    return self.api(method, url, body)
+        with overlap.request(method):
             return self.api(method, url, body)
 
     def api(self, method, url, body):
@@ -458,7 +455,7 @@ class Handler(JSONHandler):
             if url.path == "/__invalid":
                 return self.send_json(200, list(invalid_seen))
             if url.path == "/__overlap":
-                return self.send_json(200, {"most": overlap.most(), "changes": overlap_changes.most()})
+                return self.send_json(200, {"most": overlap.most()})
             if url.path == "/__zone":
                 zs = [z for z in zones.values() if z["dnsName"] == q.get("name", "").lower()]
                 return self.send_json(200, [dict(zone_view(z), rrsets=sorted(z["rrsets"].values(),
@@ -470,9 +467,7 @@ class Handler(JSONHandler):
             if "fail_next" in b:
                 faults.update(n=b["fail_next"], status=b.get("status", 500), op=b.get("op"))
             if "hold" in b:
-                overlap.hold(b["hold"], b.get("wait", 0))
-            if "hold_changes" in b:
-                overlap_changes.hold(b["hold_changes"], b.get("wait", 0))
+                overlap.hold(b["hold"], b.get("wait", 0), b.get("writes", False))
             if b.get("expire_tokens"):
                 for t in tokens:
                     tokens[t] = 0

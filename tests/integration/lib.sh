@@ -145,6 +145,20 @@ side_by_side() {
 	same "the four zones as git has them" "$(printf '%s\n' "$OUT" | grep -c '^  p ([a-z0-9]*): in sync$')" 4
 }
 
+# once_hook FILE JSON: a pre_apply hook at FILE that posts JSON to the fake's /__control on
+# $PORT the first time it runs (pre_apply runs for each zone and provider), before any
+# zone's write: {"expire_tokens": true} between a run's reads and its writes, an edit
+# behind zonesync's back
+once_hook() {
+	cat > "$1" <<HOOK
+#!/bin/sh
+cat >/dev/null
+mkdir "$1.done" 2>/dev/null || exit 0
+curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '$2' >/dev/null
+HOOK
+	chmod +x "$1"
+}
+
 # wait_fake PID URL: until the fake answers URL (10 s); says why when it died
 wait_fake() {
 	local i
