@@ -193,38 +193,19 @@ done
 before=$(count token)
 side_by_side ns1-01.azure-dns.com. "$(sed -n '/^\[providers.az\]/,/^timeout/p' "$CFG" | sed '1d; s/^timeout = .*/timeout = 60/')"
 same "one token a run for the zones read side by side (six runs)" "$(( $(count token) - before ))" 6
-CZ() { "$ZONESYNC" -c "$T/conc.toml" --no-color "$@"; }
-# the tokens expire between the reads and the writes, two zones written at once: both 401s
-# bring one new token; each zone's writes use the ETags its own read kept (no second read)
-sed -i 's/^www A 198\.51\.100\./www A 203.0.113./' "$T"/conc/zones/*.zone
-git_commit "$T/conc" "four more changes"
-once_hook "$T/expire-once" '{"expire_tokens": true}'
-printf 'concurrency = 2\n[hooks]\npre_apply = [["%s"]]\n' "$T/expire-once" >> "$T/conc.toml"
-before=$(count token) lists=$(count RecordSets_ListAllByDnsZone) w=$(writes)
-hold '{"hold": 2, "wait": 30, "writes": true}'
-expect_exit 0 "concurrency = 2, the tokens expired after the reads: every zone written" CZ apply -j 4
-same "two zones' writes at once" "$(overlap)" 2
-same "the run's token and one new token for the two 401s" "$(( $(count token) - before ))" "2"
-same "each zone read once: its writes used the ETags its own read kept" "$(( $(count RecordSets_ListAllByDnsZone) - lists ))" 4
+w=$(writes)
+oauth_side_by_side token RecordSets_ListAllByDnsZone
 same "two writes a zone (www, the marker)" "$(( $(writes) - w ))" 8
 for i in 1 2 3 4; do
 	same "c$i as git has it" "$(rrset c$i.example. www A)" '300 {"ARecords": [{"ipv4Address": "203.0.113.'$i'"}]}'
 done
-# two zones pruned side by side
-git -C "$T/conc" rm -q zones/c3.example.zone zones/c4.example.zone && git_commit "$T/conc" "no c3, c4"
-deletes=$(count Zones_Delete)
-hold '{"hold": 2, "wait": 30, "writes": true}'
-expect_exit 0 "prune two zones side by side" CZ apply -j 4 --prune-zones
-same "both deleted at once" "$(overlap)" 2
-same "two Zones_Delete" "$(( $(count Zones_Delete) - deletes ))" 2
-same "c3 gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c3.example")" "[]"
-same "c4 gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c4.example")" "[]"
+prune_side_by_side Zones_Delete ""
 # one zone edited behind zonesync's back while another is written beside it: its refusal
 # is its own, the other's writes go with the ETags its own read learnt
 sed -i 's/^www A 203\.0\.113\./www A 192.0.2.20/' "$T"/conc/zones/*.zone
 git_commit "$T/conc" "www in two zones"
 once_hook "$T/edit-c1" '{"set": {"zone": "c1.example", "name": "www", "type": "A", "ttl": 300, "records": [{"ipv4Address": "198.51.100.1"}]}}'
-sed -i "s|$T/expire-once|$T/edit-c1|" "$T/conc.toml"
+sed -i "s|$T/hook-once|$T/edit-c1|" "$T/conc.toml"
 hold '{"hold": 2, "wait": 30, "writes": true}'
 expect_exit 3 "one zone changed between read and write" CZ apply -j 4
 same "the two zones' writes side by side" "$(overlap)" 2

@@ -208,38 +208,19 @@ done
 before=$(count token)
 side_by_side ns1.example.com. "$(printf 'type = "gcloud"\nurl = "http://127.0.0.1:%s"\ntoken_url = "http://127.0.0.1:%s/token"\ncredentials = "file:%s/sa.json"\ntimeout = 60\nmanage_apex_ns = false' "$PORT" "$PORT" "$T")"
 same "one token a run for the zones read side by side (six runs)" "$(( $(count token) - before ))" 6
-CZ() { "$ZONESYNC" -c "$T/conc.toml" --no-color "$@"; }
-# the tokens expire between the reads and the writes, two zones written at once: both 401s
-# bring one new token; each zone's change uses what its own read kept (no second read)
-sed -i 's/^www A 198\.51\.100\./www A 203.0.113./' "$T"/conc/zones/*.zone
-git_commit "$T/conc" "four more changes"
-once_hook "$T/expire-once" '{"expire_tokens": true}'
-printf 'concurrency = 2\n[hooks]\npre_apply = [["%s"]]\n' "$T/expire-once" >> "$T/conc.toml"
-before=$(count token) lists=$(count resourceRecordSets.list) changes=$(count changes.create)
-hold '{"hold": 2, "wait": 30, "writes": true}'
-expect_exit 0 "concurrency = 2, the tokens expired after the reads: every zone written" CZ apply -j 4
-same "two changes at once" "$(overlap)" 2
-same "the run's token and one new token for the two 401s" "$(( $(count token) - before ))" "2"
-same "each zone read once: its change used what its own read kept" "$(( $(count resourceRecordSets.list) - lists ))" 4
+changes=$(count changes.create)
+oauth_side_by_side token resourceRecordSets.list
 same "one change a zone, the two the expired token had refused sent once more" "$(( $(count changes.create) - changes ))" 6
 for i in 1 2 3 4; do
 	same "c$i as git has it" "$(rrset c$i.example. www.c$i.example. A)" "A 300 203.0.113.$i"
 done
-# two zones pruned side by side
-git -C "$T/conc" rm -q zones/c3.example.zone zones/c4.example.zone && git_commit "$T/conc" "no c3, c4"
-deletes=$(count managedZones.delete)
-hold '{"hold": 2, "wait": 30, "writes": true}'
-expect_exit 0 "prune two zones side by side" CZ apply -j 4 --prune-zones
-same "their record sets deleted at once" "$(overlap)" 2
-same "both managed zones deleted" "$(( $(count managedZones.delete) - deletes ))" 2
-same "c3 gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c3.example.")" "[]"
-same "c4 gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c4.example.")" "[]"
+prune_side_by_side managedZones.delete .
 # one zone edited behind zonesync's back while another is written beside it: its refusal
 # is its own, the other's change goes with what its own read learnt
 sed -i 's/^www A 203\.0\.113\./www A 192.0.2.20/' "$T"/conc/zones/*.zone
 git_commit "$T/conc" "www in two zones"
 once_hook "$T/edit-c1" '{"set": {"zone": "c1.example", "name": "www.c1.example.", "type": "A", "ttl": 300, "rrdatas": ["198.51.100.1"]}}'
-sed -i "s|$T/expire-once|$T/edit-c1|" "$T/conc.toml"
+sed -i "s|$T/hook-once|$T/edit-c1|" "$T/conc.toml"
 hold '{"hold": 2, "wait": 30, "writes": true}'
 expect_exit 3 "one zone changed between read and write" CZ apply -j 4
 same "the two changes side by side" "$(overlap)" 2

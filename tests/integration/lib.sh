@@ -145,6 +145,45 @@ side_by_side() {
 	same "the four zones as git has them" "$(printf '%s\n' "$OUT" | grep -c '^  p ([a-z0-9]*): in sync$')" 4
 }
 
+# CZ ARG...: zonesync with side_by_side's $T/conc.toml
+CZ() { "$ZONESYNC" -c "$T/conc.toml" --no-color "$@"; }
+
+# oauth_side_by_side TOKEN_OP LIST_OP (after side_by_side, at a provider whose OAuth2 token
+# the fake issues under TOKEN_OP): the tokens expire between a run's reads and its writes,
+# two zones are written at once (concurrency = 2 stays in $T/conc.toml, with the pre_apply
+# hook $T/hook-once): their two 401s bring one new token, and each zone is read once in the
+# run (one LIST_OP): its writes use what its own read kept. The four zones' www becomes
+# 203.0.113.N. The script defines count OP (the fake's requests of OP).
+oauth_side_by_side() {
+	local before lists
+	sed -i 's/^www A 198\.51\.100\./www A 203.0.113./' "$T"/conc/zones/*.zone
+	git_commit "$T/conc" "four more changes"
+	once_hook "$T/hook-once" '{"expire_tokens": true}'
+	printf 'concurrency = 2\n[hooks]\npre_apply = [["%s"]]\n' "$T/hook-once" >> "$T/conc.toml"
+	before=$(count "$1") lists=$(count "$2")
+	hold '{"hold": 2, "wait": 30, "writes": true}'
+	expect_exit 0 "concurrency = 2, the tokens expired after the reads: every zone written" CZ apply -j 4
+	same "two zones' writes at once" "$(overlap)" 2
+	same "the run's token and one new token for the two 401s" "$(( $(count "$1") - before ))" 2
+	same "each zone read once: its writes used what its own read kept" "$(( $(count "$2") - lists ))" 4
+}
+
+# prune_side_by_side DELETE_OP DOT (after side_by_side): c3 and c4 leave git and
+# `apply --prune-zones` deletes them at once (writes held until two are in flight; one
+# DELETE_OP each), /__zone?name=cN.example$DOT empty after
+prune_side_by_side() {
+	local deletes i
+	git -C "$T/conc" rm -q zones/c3.example.zone zones/c4.example.zone && git_commit "$T/conc" "no c3, c4"
+	deletes=$(count "$1")
+	hold '{"hold": 2, "wait": 30, "writes": true}'
+	expect_exit 0 "prune two zones side by side" CZ apply -j 4 --prune-zones
+	same "both deleted at once" "$(overlap)" 2
+	same "two $1" "$(( $(count "$1") - deletes ))" 2
+	for i in 3 4; do
+		same "c$i gone" "$(curl -s "http://127.0.0.1:$PORT/__zone?name=c$i.example$2")" "[]"
+	done
+}
+
 # once_hook FILE JSON: a pre_apply hook at FILE that posts JSON to the fake's /__control on
 # $PORT the first time it runs (pre_apply runs for each zone and provider), before any
 # zone's write: {"expire_tokens": true} between a run's reads and its writes, an edit
