@@ -246,7 +246,7 @@ START_TEST(test_sorted_two_threads)
 	const struct zsync_rrset *const *s1 = zsync_zone_sorted(one, &n1);
 	const struct zsync_rrset *const *s2 = zsync_zone_sorted(two, &n2);
 	const uint8_t *st1 = zsync_zone_sorted_starts(one), *st2 = zsync_zone_sorted_starts(two);
-	ck_assert_uint_gt(n1, 65536); /* the two-thread sort's threshold */
+	ck_assert_uint_gt(n1, 8192); /* the two-thread sort's threshold */
 	ck_assert_uint_eq(n1, n2);
 	for (size_t i = 0; i < n1; i++) {
 		ck_assert_msg(zsync_name_equal(s1[i]->owner, s2[i]->owner) &&
