@@ -667,6 +667,57 @@ START_TEST(test_changeset_add_atomic)
 	zsync_state_close(st);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 0);
 	ck_assert_int_eq(count_rows("SELECT count(*) FROM pair_status WHERE provider = 'dns2'"), 1);
+
+	/* outside a transaction the savepoint's RELEASE is the COMMIT: failing, it leaves no
+	 * set, no id, no transaction open */
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_lt(zsync_state_journal_add(st, run, &e, &id, &err), 0);
+	ck_assert_int_eq(id, 0);
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset"), 0);
+
+	/* a failed COMMIT that takes deferred outcomes with it (zone a's, waiting for the next
+	 * commit, when zone b's journal commit fails): the run is not marked finished, so the
+	 * next run finds zone a's set `sent` by an unfinished run and resolves it */
+	free(tu_sh_out(&s, "sqlite3 '%s' \"DROP TRIGGER t; CREATE TRIGGER t AFTER INSERT ON changeset "
+			   "WHEN NEW.zone = 'b.example.' BEGIN INSERT INTO fkt VALUES (999999); END;\"", db));
+	ck_assert_int_eq(s, 0);
+	struct zsync_journal_entry a = { "a.example.", "bind", "create", "www.a.example.", "A", NULL, "300 192.0.2.1", "sent" };
+	struct zsync_journal_entry b = { "b.example.", "bind", "create", "www.b.example.", "A", NULL, "300 192.0.2.1", "sent" };
+	int64_t ida = 0, idb = 0;
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &a, &ida, &err), 0);
+	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_changeset_set(st, ida, 1, NULL, "applied", NULL, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_end(st, true, &err), 0);
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &b, &idb, &err), 0);
+	ck_assert_int_lt(zsync_state_commit(st, &err), 0);
+	ck_assert_ptr_nonnull(strstr(err.msg, "were lost with it"));
+	ck_assert_int_lt(zsync_state_run_end(st, run, "ok", "done", &err), 0);
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset WHERE zone = 'a.example.' AND status = 'sent'"), 1);
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_recover(st, &err), 1); /* the one run left unfinished */
+	zsync_state_close(st);
+	ck_assert_int_eq(count_rows("SELECT count(*) FROM changeset WHERE zone = 'a.example.' AND status = 'unknown'"), 1);
+
+	/* and zsync_state_flush (every 256 deferred writes, before hooks, at close) the same */
+	ck_assert_int_eq(zsync_state_open(&st, db, &err), 0);
+	ck_assert_int_eq(zsync_state_run_begin(st, "apply", "abc", "cli", &run, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_journal_add(st, run, &b, &idb, &err), 0);
+	ck_assert_int_eq(zsync_state_defer_end(st, true, &err), 0);
+	ck_assert_int_lt(zsync_state_flush(st, &err), 0);
+	ck_assert_int_eq(zsync_state_begin(st, &err), 0);
+	ck_assert_int_eq(zsync_state_commit(st, &err), 0);
+	ck_assert_int_lt(zsync_state_run_end(st, run, "ok", "done", &err), 0);
+	zsync_state_close(st);
 }
 END_TEST
 

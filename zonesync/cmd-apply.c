@@ -249,10 +249,12 @@ static int run_apply(int argc, char **argv, struct zsync_ctx *ctx, bool reconcil
 			printf("%s\n", summary);
 			zsync_sync_print_usage(plan, stdout);
 		}
-		zsync_state_run_end(st, run,
-				    code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
+		if (zsync_state_run_end(st, run,
+					code == ZSYNC_EXIT_OK ? "ok" : code == ZSYNC_EXIT_PARTIAL ? "partial"
 					: code == ZSYNC_EXIT_REFUSED || code == ZSYNC_EXIT_OLDER ? "refused" : "failed",
-				    summary, &err);
+					summary, &err) < 0)
+			fprintf(stderr, "zonesync: warning: %s\n", err.msg);
+		zsync_err_clear(&err);
 		/* retention as the run ends: a no-op apply must not slow down with history */
 		struct zsync_prune_result pr;
 		if (zsync_state_prune(st, cfg->state.keep_runs, cfg->state.keep_days, false, &pr, &err) < 0)

@@ -30,6 +30,9 @@ struct zsync_state {
 	/* a transaction opened by zsync_state_defer_begin(), committed later */
 	bool deferred_open;
 	unsigned deferred_writes;
+	/* a COMMIT that failed took deferred writes with it (outcomes their callers were told
+	 * were written): the run is left `running`, so that the next one resolves its sets */
+	bool deferred_lost;
 };
 
 struct zsync_lock {
@@ -521,27 +524,54 @@ static int run_stmt(struct zsync_state *st, struct zsync_err *err, const char *w
 	return 0;
 }
 
+/* A deferred transaction that sqlite rolled back by itself (SQLITE_FULL, an I/O error in
+ * one of its statements): its writes are lost, and there is nothing left to commit. */
+static void deferred_check(struct zsync_state *st)
+{
+	if (st->deferred_open && sqlite3_get_autocommit(st->db)) {
+		st->deferred_open = false;
+		st->deferred_writes = 0;
+		st->deferred_lost = true;
+	}
+}
+
 int zsync_state_begin(struct zsync_state *st, struct zsync_err *err)
 {
+	deferred_check(st);
 	/* inside the deferred transaction a batch is a savepoint; its commit commits all */
 	return exec(st, st->deferred_open ? "SAVEPOINT batch" : "BEGIN IMMEDIATE", err);
 }
 
+/*
+ * COMMIT, or on failure ROLLBACK: a COMMIT that fails may leave its transaction open (a
+ * deferred constraint, SQLITE_BUSY), and every later BEGIN would fail with it. deferred:
+ * the transaction held deferred writes, now lost (st->deferred_lost).
+ */
+static int commit_or_rollback(struct zsync_state *st, bool deferred, struct zsync_err *err)
+{
+	if (exec(st, "COMMIT", err) == 0)
+		return 0;
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	if (deferred) {
+		st->deferred_lost = true;
+		zsync_err_append(err, " (outcomes of earlier zones waiting for this commit were lost with it: "
+				 "the run stays unfinished, and the next run resolves them by reading the providers)");
+	}
+	return ZSYNC_EIO;
+}
+
 int zsync_state_commit(struct zsync_state *st, struct zsync_err *err)
 {
-	if (st->deferred_open) {
+	bool deferred = st->deferred_open;
+
+	if (deferred) {
 		if (exec(st, "RELEASE batch", err) < 0)
 			return ZSYNC_EIO;
 		st->deferred_open = false;
 		st->deferred_writes = 0;
 	}
-	/* a COMMIT that fails leaves its transaction open, and every later BEGIN would fail:
-	 * rolled back, so that the caller's error means "nothing of it was written" */
-	if (exec(st, "COMMIT", err) < 0) {
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return ZSYNC_EIO;
-	}
-	return 0;
+	/* the caller's error means "nothing of it was written" */
+	return commit_or_rollback(st, deferred, err);
 }
 
 int zsync_state_rollback(struct zsync_state *st)
@@ -555,6 +585,7 @@ int zsync_state_rollback(struct zsync_state *st)
 
 int zsync_state_defer_begin(struct zsync_state *st, struct zsync_err *err)
 {
+	deferred_check(st);
 	if (!st->deferred_open) {
 		if (exec(st, "BEGIN IMMEDIATE", err) < 0)
 			return ZSYNC_EIO;
@@ -580,7 +611,7 @@ int zsync_state_flush(struct zsync_state *st, struct zsync_err *err)
 		return 0;
 	st->deferred_open = false;
 	st->deferred_writes = 0;
-	return exec(st, "COMMIT", err);
+	return commit_or_rollback(st, true, err);
 }
 
 int zsync_state_recover(struct zsync_state *st, struct zsync_err *err)
@@ -634,6 +665,10 @@ int zsync_state_run_begin(struct zsync_state *st, const char *command, const cha
 int zsync_state_run_end(struct zsync_state *st, int64_t run_id, const char *status,
 			const char *summary, struct zsync_err *err)
 {
+	if (st->deferred_lost)
+		return zsync_err_set(err, ZSYNC_EIO, "state database %s: outcomes of this run were lost with a "
+				     "failed commit: the run is left unfinished, and the next run resolves its "
+				     "change sets by reading the providers", st->path);
 	return run_stmt(st, err, "finishing a run",
 			"UPDATE runs SET status = ?, summary = ?, finished_at = ? WHERE id = ?", "ssii",
 			status, summary, (int64_t)time(NULL), run_id);
@@ -806,11 +841,12 @@ int zsync_state_changeset_add(struct zsync_state *st, int64_t run_id, const char
 		if (ret == 0)
 			*set_id = id;
 	}
-	if (ret < 0) {
-		sqlite3_exec(st->db, "ROLLBACK TO changeset_add; RELEASE changeset_add", NULL, NULL, NULL);
-		return ret;
-	}
-	return exec(st, "RELEASE changeset_add", err);
+	/* outside a transaction the RELEASE is the COMMIT, and may fail like one */
+	if (ret == 0 && (ret = exec(st, "RELEASE changeset_add", err)) == 0)
+		return 0;
+	*set_id = 0;
+	sqlite3_exec(st->db, "ROLLBACK TO changeset_add; RELEASE changeset_add", NULL, NULL, NULL);
+	return ret;
 }
 
 static bool valid_op(const char *op)
