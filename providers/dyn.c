@@ -247,6 +247,7 @@ static int call(struct dyn *d, struct dyn_session *s, const char *method, const 
 	int ret;
 
 	for (int attempt = 0;; attempt++) {
+		ret = 0;
 		if (shared)
 			zsync_lock(&d->session_lock);
 		if (!s->token[0])
@@ -610,8 +611,8 @@ static int d_apply(void *priv, const struct zsync_apply_req *req, struct zsync_e
 			 * changes go with it, nothing half-done is published later; the reads log in
 			 * again */
 			zsync_lock(&d->session_lock);
-			if (d->shared.gen == first)
-				logout(d, &d->shared);
+			if (began && d->shared.gen == gen)
+				logout(d, &d->shared); /* the login its last call staged in */
 			zsync_unlock(&d->session_lock);
 		}
 		zsync_lock(&d->lock);

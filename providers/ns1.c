@@ -24,7 +24,6 @@ static const uint16_t n_types[] = { ZSYNC_TYPE_A, ZSYNC_TYPE_AAAA, ZSYNC_TYPE_CA
 struct ns1 {
 	struct zsync_http *http; /* shared safely between threads */
 	char *base;
-	char *name; /* the provider's name in the configuration, for warnings */
 };
 
 static int n_open(const struct zsync_provider_conf *conf, void **priv, struct zsync_err *err)
@@ -41,7 +40,6 @@ static int n_open(const struct zsync_provider_conf *conf, void **priv, struct zs
 	}
 	zsync_provider_auth_header(n->http, "X-NSONE-Key: ", key);
 	zsync_config_secret_free(key);
-	n->name = zsync_xstrdup(conf->name);
 	*priv = n;
 	return 0;
 }
@@ -53,7 +51,6 @@ static void n_close(void *priv)
 		return;
 	zsync_http_free(n->http);
 	free(n->base);
-	free(n->name);
 	free(n);
 }
 
@@ -99,7 +96,8 @@ static int call(struct ns1 *n, const char *method, const char *path, json_t *bod
 	if (ret < 0)
 		return ret;
 	pace(&r);
-	if (r.status == 404 && r.resent && !strcmp(method, "DELETE")) {
+	if (r.status == 404 && r.resent && !strcmp(method, "DELETE") &&
+	    !strcmp(json_string_value(json_object_get(r.json, "message")) ?: "", "record not found")) {
 		/* sent again after a 5xx or a lost answer that had done it: gone, as asked */
 		*out = json_object();
 	} else if (r.status < 200 || r.status > 299) {
@@ -281,9 +279,9 @@ static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 				json_array_append_new(answers, fields);
 			}
 		}
-		/* the record's lines, or none of them: a record (an RRset at NS1) with an answer
-		 * zonesync cannot read is said and left out whole, so that no plan rewrites it
-		 * without showing that answer */
+		/* a record (an RRset at NS1) with an answer zonesync cannot read fails the read of
+		 * the zone: left out, a plan would rewrite or delete it without showing that
+		 * answer, or try to create it (NS1: "record already exists", part way through) */
 		char *lines = NULL;
 		size_t ll = 0, bad = 0;
 		FILE *lf = open_memstream(&lines, &ll);
@@ -301,15 +299,18 @@ static int n_fetch(void *priv, const char *zone, struct zsync_zone **out, struct
 			free(line);
 		}
 		fclose(lf);
-		if (bad)
-			fprintf(stderr, "zonesync: warning: provider '%s': zone '%s': record %s %s: answer %zu cannot be read: "
-				"the record is left alone (a change to it from git fails until it is fixed at NS1)\n",
-				n->name, zone, domain, type, bad);
-		else
+		if (!bad)
 			fputs(lines, f);
 		free(lines);
 		json_decref(answers);
 		free(owner);
+		if (bad) {
+			ret = zsync_err_set(err, ZSYNC_EINVAL, "record %s %s: answer %zu cannot be read by zonesync: "
+					    "nothing is planned for this zone until it is fixed or deleted at NS1",
+					    domain, type, bad);
+			fclose(f);
+			goto out;
+		}
 	}
 	fclose(f);
 	if (zsync_zone_add_text(z, text, tlen, err) < 0) {

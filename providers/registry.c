@@ -34,7 +34,10 @@ const struct zsync_provider_type *zsync_provider_find(const char *type)
 {
 	for (size_t i = 0; zsync_provider_types[i]; i++)
 		if (strcmp(zsync_provider_types[i]->name, type) == 0)
-			return zsync_provider_types[i]->abi == ZSYNC_PROVIDER_ABI ? zsync_provider_types[i] : NULL;
+			/* prepare without discard would leave what it prepared on a failed journal */
+			return zsync_provider_types[i]->abi == ZSYNC_PROVIDER_ABI &&
+			       !zsync_provider_types[i]->prepare == !zsync_provider_types[i]->discard
+				       ? zsync_provider_types[i] : NULL;
 	return NULL;
 }
 

@@ -1,6 +1,7 @@
 /* cmd-import.c - `zonesync import`: write what a provider serves as a canonical zone file (onboarding) */
 #include "cmd.h"
 #include "engine.h"
+#include "thread.h"
 #include "config.h"
 #include "deploy.h"
 #include "provider.h"
@@ -132,14 +133,24 @@ struct import_task {
 	char *path;
 	bool snippet;
 	int code;
-	/* what it writes to standard output and error, shown in the zones' order once all ran */
+	/* what it writes to standard output and error, shown in the zones' order: as soon as
+	 * it and every zone before it are done (held only while an earlier one is read) */
 	char *out, *errs;
 	size_t out_len, errs_len;
+	bool done;
+	struct import_show *show;
+};
+
+struct import_show {
+	pthread_mutex_t lock;
+	struct import_task *its;
+	size_t n, next; /* its[next] is the first not shown yet */
 };
 
 static void import_task_run(void *arg)
 {
 	struct import_task *it = arg;
+	struct import_show *sh = it->show;
 	FILE *out = open_memstream(&it->out, &it->out_len), *errs = open_memstream(&it->errs, &it->errs_len);
 	if (!out || !errs) {
 		fputs("zonesync: out of memory\n", stderr);
@@ -148,6 +159,18 @@ static void import_task_run(void *arg)
 	it->code = import_one(it->ctx, it->t, it->priv, it->pc, it->zone, it->path, it->snippet, out, errs);
 	fclose(out);
 	fclose(errs);
+	zsync_lock(&sh->lock);
+	it->done = true;
+	for (; sh->next < sh->n && sh->its[sh->next].done; sh->next++) {
+		struct import_task *t = &sh->its[sh->next];
+		fwrite(t->errs, 1, t->errs_len, stderr);
+		fwrite(t->out, 1, t->out_len, stdout);
+		fflush(stdout);
+		free(t->errs);
+		free(t->out);
+		t->errs = t->out = NULL;
+	}
+	zsync_unlock(&sh->lock);
 }
 
 int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
@@ -220,19 +243,16 @@ int cmd_import(int argc, char **argv, struct zsync_ctx *ctx)
 	 * (one, unless its type has ZSYNC_CAP_CONCURRENT), the output in the zones' order */
 	its = zsync_xcalloc(names.n ? names.n : 1, sizeof(*its));
 	tasks = zsync_xcalloc(names.n ? names.n : 1, sizeof(*tasks));
+	struct import_show show = { .its = its, .n = names.n };
+	zsync_mutex_init(&show.lock);
 	for (size_t i = 0; i < names.n; i++) {
-		its[i] = (struct import_task){ ctx, t, priv, pc, names.v[i], NULL, snippet, ZSYNC_EXIT_OK };
+		its[i] = (struct import_task){ ctx, t, priv, pc, names.v[i], NULL, snippet, ZSYNC_EXIT_OK, .show = &show };
 		if (dir)
 			its[i].path = zsync_xasprintf("%s/%.*s.zone", dir, (int)strlen(names.v[i]) - 1, names.v[i]);
 		tasks[i] = (struct zsync_engine_task){ priv, import_task_run, &its[i], pc->read_concurrency };
 	}
 	zsync_engine_run(tasks, names.n, cfg->jobs > 0 ? cfg->jobs : cfg->defaults.jobs, 1);
-	for (size_t i = 0; i < names.n; i++) {
-		fwrite(its[i].errs, 1, its[i].errs_len, stderr);
-		fwrite(its[i].out, 1, its[i].out_len, stdout);
-		free(its[i].errs);
-		free(its[i].out);
-	}
+	zsync_mutex_destroy(&show.lock);
 	for (size_t i = 0; i < names.n; i++) {
 		if (its[i].code != ZSYNC_EXIT_OK)
 			code = ZSYNC_EXIT_ERROR;

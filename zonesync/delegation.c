@@ -413,8 +413,13 @@ static int walk(struct walk *w, const uint8_t *name, uint16_t type, bool to_pare
 			}
 			if ((usable = ref && zsync_name_below(ref->owner, cut)))
 				break;
+			/* an authoritative NXDOMAIN or NODATA is the zone's own answer (the name is not
+			 * delegated there), not a lame server: the others would say the same */
+			bool final_no = a.authoritative && (a.rcode == 0 || a.rcode == 3);
 			lame_rcode = a.rcode;
 			zsync_dns_answer_release(&a);
+			if (final_no)
+				break;
 		}
 		if (!asked)
 			return zsync_err_set(err, ZSYNC_EIO, "%s: no server answered at step %d: %s", zone, step + 1, qerr.msg);

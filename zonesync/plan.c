@@ -212,8 +212,13 @@ static void diff_entry(struct zsync_plan *p, struct zsync_plan_entry *e)
 		/* a zone with errors is never pushed: whatever the provider said does not matter */
 		free(e->error);
 		e->status = ZSYNC_ENTRY_INVALID_ZONE;
+		/* named by commit id, not by how the run was asked for it (HEAD, a branch): the
+		 * text is in the plan hash, and apply --plan must plan the same words again */
+		char src[64];
+		if (strlen(p->commit) == 40)
+			snprintf(src, sizeof(src), "commit %.12s", p->commit);
 		e->error = zsync_xasprintf("zone '%s' has errors in %s: nothing is pushed", zone,
-					   p->source);
+					   strlen(p->commit) == 40 ? src : p->source);
 		return;
 	}
 	if (e->status != ZSYNC_ENTRY_READY)

@@ -176,14 +176,16 @@ static void check_rrset(struct job *j, const struct zsync_rrset *want, size_t id
 	zsync_dns_answer_release(&a);
 }
 
-/* Whether r is in-domain glue of the delegation deleg: an address RRset at a name that
- * deleg's NS records name (the name being at or below deleg). */
-static bool is_glue(struct zsync_zone *z, const uint8_t *deleg, const struct zsync_rrset *r)
+/* Whether r is in-domain glue of the delegation deleg at this provider: an address RRset
+ * at a name that deleg's NS records name (the name being at or below deleg), where the
+ * provider holds those NS (not ignored, a type it takes): else it serves no referral. */
+static bool is_glue(const struct job *j, const uint8_t *deleg, const struct zsync_rrset *r)
 {
-	const struct zsync_rrset *ns = zsync_zone_find(z, deleg, ZSYNC_TYPE_NS);
+	const struct zsync_rrset *ns = zsync_zone_find(j->desired, deleg, ZSYNC_TYPE_NS);
 	const uint8_t *rd = ns ? ns->rdata : NULL;
 
-	if (r->type != ZSYNC_TYPE_A && r->type != ZSYNC_TYPE_AAAA)
+	if ((r->type != ZSYNC_TYPE_A && r->type != ZSYNC_TYPE_AAAA) || !ns ||
+	    zsync_diff_ignored(&j->pol, j->desired, ns) || !zsync_diff_supported(&j->pol, ZSYNC_TYPE_NS))
 		return false;
 	for (uint16_t i = 0; ns && i < ns->count; i++, rd = zsync_rdata_next(rd))
 		if (zsync_name_equal(zsync_rdata_target(ZSYNC_TYPE_NS, rd), r->owner))
@@ -196,7 +198,7 @@ static bool is_glue(struct zsync_zone *z, const uint8_t *deleg, const struct zsy
  * at a name below the cut that its NS name), against git's. A server must give in-domain
  * glue in the referral (RFC 9471), and resolvers use what it gives.
  */
-static void check_glue(struct job *j, const struct zsync_rrset *want, size_t idx, const uint8_t *deleg)
+static bool check_glue(struct job *j, const struct zsync_rrset *want, size_t idx, const uint8_t *deleg)
 {
 	struct zsync_dns_answer a;
 	struct zsync_err err = { 0 };
@@ -209,7 +211,14 @@ static void check_glue(struct job *j, const struct zsync_rrset *want, size_t idx
 	if (zsync_dns_query(j->server, j->zc->name, deleg, ZSYNC_TYPE_NS, j->timeout_ms, &a, &err) < 0) {
 		j->unreachable = true;
 		j->unreachable_why = zsync_xstrdup(err.msg);
-		return;
+		return false;
+	}
+	if (a.authoritative && zsync_zone_find(a.answer, deleg, ZSYNC_TYPE_NS)) {
+		/* the server serves the child zone too: it answers with the child's NS, not a
+		 * referral, and has no glue of the parent's to give */
+		j->na++;
+		zsync_dns_answer_release(&a);
+		return false;
 	}
 	j->checked++;
 	const struct zsync_rrset *got = zsync_zone_find(a.additional, want->owner, want->type);
@@ -232,6 +241,7 @@ static void check_glue(struct job *j, const struct zsync_rrset *want, size_t idx
 			j->ttl_lowered++;
 	}
 	zsync_dns_answer_release(&a);
+	return true;
 }
 
 /*
@@ -322,12 +332,11 @@ static void run_job(struct job *j)
 		if (deleg && !((r->type == ZSYNC_TYPE_NS || r->type == ZSYNC_TYPE_DS) && zsync_name_equal(r->owner, deleg))) {
 			/* glue: compared with the referral's; other data at or below a cut (occluded,
 			 * or glue for another delegation) is not served: not applicable, and said */
-			if (!is_glue(j->desired, deleg, r)) {
+			if (!is_glue(j, deleg, r)) {
 				j->na++;
 				continue;
 			}
-			check_glue(j, r, i, deleg);
-			if (!j->unreachable)
+			if (check_glue(j, r, i, deleg))
 				j->asked[i / 8] |= (uint8_t)(1u << (i % 8));
 			continue;
 		}
@@ -961,7 +970,7 @@ int zsync_verify_delegation(struct zsync_config *cfg, struct zsync_tree *tree, c
 					char hex[2 * 64 + 1] = "";
 					/* the digest types zonesync computes (SHA-1, SHA-256, SHA-384) are
 					 * compared in full; another (GOST, 3) by key tag and algorithm only */
-					bool full = x[3] == 1 || x[3] == 2 || x[3] == 4;
+					bool full = len >= 4 && (x[3] == 1 || x[3] == 2 || x[3] == 4);
 					const char *who = NULL;
 					if (len < 4)
 						continue;

@@ -2,7 +2,8 @@
 """dnsrelay.py PORT UPSTREAM_PORT N LOG - a DNS server on 127.0.0.1:PORT (UDP) that relays
 the first N queries to 127.0.0.1:UPSTREAM_PORT and their answers back, then answers
 nothing: a server that stops answering in the middle of a run. Each query's name and type
-go to LOG, one line each ("3 api.example.com. 1"; "dropped" after it once past N)."""
+go to LOG, one line each ("3 api.example.com. 1"; "dropped" after it once past N), after a
+first line "ready" once the port is bound."""
 import socket
 import struct
 import sys
@@ -26,6 +27,7 @@ up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 up.settimeout(2)
 seen = 0
 with open(LOG, "a", buffering=1) as log:
+    log.write("ready\n")  # bound: the test may send
     while True:
         msg, peer = sock.recvfrom(65535)
         name, qtype = question(msg)

@@ -110,12 +110,14 @@ same "the other one was not overwritten" "$(record example.com. zzz.example.com 
 expect_exit 0 "the next apply converges" Z apply
 expect_exit 0 "in sync" Z plan --exit-code
 
-# a record with an answer zonesync cannot read: said, and left alone whole (its readable
-# answer is not deleted as if it were all there is)
+# a record with an answer zonesync cannot read: the zone is not planned (its readable answer
+# is not deleted as if it were all there is, nor is the record created again)
 curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"set": {"zone": "example.com", "domain": "odd.example.com", "type": "SSHFP", "ttl": 300, "answers": [{"answer": [1, 2, "abcdef"]}, {"answer": [1, 2, "abc;def"]}]}}' >/dev/null
-expect_exit 0 "a record with an unreadable answer: nothing to do" Z plan --exit-code
-contains "said, with the record and which answer" "$OUT" "warning: provider 'ns1': zone 'example.com.': record odd.example.com SSHFP: answer 2 cannot be read: the record is left alone"
-expect_exit 0 "apply leaves it" Z apply
+expect_exit 3 "a record with an unreadable answer: the zone is not planned" Z plan --exit-code
+contains "said, with the record and which answer" "$OUT" "provider 'ns1': zone 'example.com.': record odd.example.com SSHFP: answer 2 cannot be read by zonesync: nothing is planned for this zone until it is fixed or deleted at NS1"
+before=$(writes)
+expect_exit 3 "apply sends nothing to the zone" Z apply
+same "no write" "$(writes)" "$before"
 same "both answers still there" "$(record example.com. odd.example.com SSHFP)" '300 [[1, 2, "abcdef"], [1, 2, "abc;def"]]'
 curl -s -X POST "http://127.0.0.1:$PORT/__control" -d '{"set": {"zone": "example.com", "domain": "odd.example.com", "type": "SSHFP", "answers": null}}' >/dev/null
 

@@ -18,9 +18,10 @@ take_port PPORT || exit 1
 take_port APORT || exit 1
 take_port CPORT || exit 1
 take_port HPORT || exit 1
-FAKE=
+FAKE= RELAY=
 cleanup() {
 	[ -n "$FAKE" ] && kill "$FAKE" 2>/dev/null
+	[ -n "$RELAY" ] && kill "$RELAY" 2>/dev/null
 	bash "$TOP/tests/servers/stop-bind.sh" "$T/bind" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-knot.sh" "$T/knot" >/dev/null 2>&1
 	bash "$TOP/tests/servers/stop-pdns.sh" "$T/pdns" >/dev/null 2>&1
@@ -147,13 +148,18 @@ contains "markdown: the serial spread" "$OUT" "3 servers; SOA serials"
 # silent after K queries; K found from a first run through it)
 take_port RLPORT || exit 1
 sed "s/^nameservers = \[\"127.0.0.1:$PPORT\"\]$/nameservers = [\"127.0.0.1:$RLPORT\"]/" "$CFG" > "$T/relay.toml"
-relay() { python3 "$TOP/tests/fakes/dnsrelay.py" "$RLPORT" "$PPORT" "$1" "$T/relay-$1.log" </dev/null & RELAY=$!; sleep 0.3; }
-relay 100000
+relay() {
+	python3 "$TOP/tests/fakes/dnsrelay.py" "$RLPORT" "$PPORT" "$1" "$T/relay-$1.log" </dev/null &
+	RELAY=$!
+	for _ in $(seq 1 100); do grep -q '^ready$' "$T/relay-$1.log" 2>/dev/null && return 0; sleep 0.05; done
+	return 1
+}
+check "the relay listens" relay 100000
 "$ZONESYNC" -c "$T/relay.toml" --no-color verify >/dev/null 2>&1
 kill "$RELAY"; wait "$RELAY" 2>/dev/null
 K=$(awk '$2 == "api.example.com." && $3 == 1 { print $1; exit }' "$T/relay-100000.log")
 check "the relay saw the query for api.example.com. A" test -n "$K"
-relay "$K"
+check "the relay listens again" relay "$K"
 expect_exit 2 "verify: pdns stops answering at api.example.com. A" "$ZONESYNC" -c "$T/relay.toml" --no-color verify --timeout 300
 kill "$RELAY"; wait "$RELAY" 2>/dev/null
 contains "pdns is unreachable" "$OUT" "example.com. pdns @127.0.0.1:$RLPORT: UNREACHABLE"

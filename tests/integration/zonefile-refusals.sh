@@ -107,4 +107,20 @@ git_commit "$R" "www moves"
 expect_exit 0 "a good change is applied and confirmed" "$ZONESYNC" --no-color apply
 same "named serves it" "$(answers "$PORT" www.r.test A)" "192.0.2.2"
 expect_exit 0 "plan is in sync" "$ZONESYNC" plan --exit-code
+
+# a reviewed plan with a zone that has errors: its valid zones are applied from it (the
+# invalid zone's text named the commit as HEAD when planned and by its id when re-planned)
+P=$T/pf
+mkdir -p "$P/zones" "$P/served"
+git init -q -b main "$P"
+printf '$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.2\n' > "$P/zones/good.test.zone"
+printf '$TTL 300\n@ SOA ns1 h 1 3600 600 86400 300\n@ NS ns1\nns1 A 192.0.2.1\nwww CNAME ns1\nwww TXT "x"\n' > "$P/zones/bad.test.zone"
+git_commit "$P" "a good and a bad zone"
+printf '[repo]\npath = "%s"\nall_zones = true\n[state]\npath = "%s/state.db"\n[defaults]\nproviders = ["files"]\n[providers.files]\ntype = "zonefile"\ndirectory = "%s/served"\ncreate_zones = true\n' "$P" "$P" "$P" > "$P/z.toml"
+expect_exit 1 "plan --out: one zone has errors" "$ZONESYNC" -c "$P/z.toml" plan --out "$P/plan.json"
+expect_exit 1 "apply --plan: the reviewed plan runs (exit 1: a zone has errors)" "$ZONESYNC" -c "$P/z.toml" --no-color apply --plan "$P/plan.json"
+contains "the zone with errors is skipped" "$OUT" "skipped: the zone has errors"
+case "$OUT" in *"the reviewed plan says"*) nok "the reviewed plan was taken for another";; *) ok "the reviewed plan is the one planned again";; esac
+check "the good zone is written" test -s "$P/served/good.test.zone"
+check "the bad one is not" test ! -e "$P/served/bad.test.zone"
 finish
