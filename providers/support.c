@@ -421,8 +421,13 @@ char *zsync_provider_fields_text(const struct zsync_api_fields *f, json_t *obj, 
 			const char *d = json_string_value(x);
 			if (d && *d && strspn(d, "0123456789") == strlen(d))
 				v = zsync_xstrdup(d);
-			else if (json_is_number(x))
-				v = zsync_xasprintf("%lld", (long long)json_number_value(x));
+			else if (json_is_integer(x))
+				v = zsync_xasprintf("%lld", (long long)json_integer_value(x));
+			else if (json_is_real(x) && json_real_value(x) >= 0 && json_real_value(x) < 4294967296.0 &&
+				 json_real_value(x) == (double)(uint32_t)json_real_value(x))
+				/* 10.0: a whole number written as a real; anything else is no rdata field
+				 * (and out of range it was undefined behaviour to convert) */
+				v = zsync_xasprintf("%u", (unsigned)json_real_value(x));
 			else
 				goto bad;
 		} else {
