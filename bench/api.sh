@@ -85,7 +85,7 @@ printf '%s\n' "$out" | grep '^provider ' | sed 's/^/    /'
 
 echo "== fan-out: 4 providers answering in 200 ms each, against 1"
 ports=()
-for k in 1 2 3 4; do take_port p; start_cf "$p" --delay-ms 200; ports+=("$p"); done
+for k in 1 2 3 4; do take_port pt; start_cf "$pt" --delay-ms 200; ports+=("$pt"); done
 fan_conf() { # NPROVIDERS
 	printf '[repo]\npath = "%s"\n[state]\npath = "%s/fan-%s.db"\n[defaults]\njobs = 4\nmax_changes = 100000\nmax_update_pct = 100\nmax_delete_pct = 100\n' "$T/repo" "$T" "$1"
 	list=""
