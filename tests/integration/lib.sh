@@ -184,6 +184,24 @@ prune_side_by_side() {
 	done
 }
 
+# edited_beside SET REFUSAL NAME1 WANT1 NAME2 WANT2 (after side_by_side, with $T/hook-once
+# in $T/conc.toml): c1 is edited behind zonesync's back (SET, the fake's control) between
+# the run's read and its writes while c2 is written beside it; c1's refusal (REFUSAL) is its
+# own, the edit is kept (rrset c1.example. NAME1 A is WANT1), c2 is written (NAME2: WANT2)
+edited_beside() {
+	sed -i 's/^www A 203\.0\.113\./www A 192.0.2.20/' "$T"/conc/zones/*.zone
+	git_commit "$T/conc" "www in two zones"
+	once_hook "$T/edit-c1" "$1"
+	sed -i "s|$T/hook-once|$T/edit-c1|" "$T/conc.toml"
+	hold '{"hold": 2, "wait": 30, "writes": true}'
+	expect_exit 3 "one zone changed between read and write" CZ apply -j 4
+	same "the two zones' writes side by side" "$(overlap)" 2
+	contains "its refusal names it" "$OUT" "$2"
+	same "the other edit kept" "$(rrset c1.example. "$3" A)" "$4"
+	same "c2 written" "$(rrset c2.example. "$5" A)" "$6"
+	hold '{"hold": 0}'
+}
+
 # once_hook FILE JSON: a pre_apply hook at FILE that posts JSON to the fake's /__control on
 # $PORT the first time it runs (pre_apply runs for each zone and provider), before any
 # zone's write: {"expire_tokens": true} between a run's reads and its writes, an edit
