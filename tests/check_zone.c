@@ -630,6 +630,143 @@ START_TEST(test_generic_rdata_of_known_type)
 }
 END_TEST
 
+/*
+ * Remainders with lengths inside: NSEC3's salt and hash, NSEC3PARAM's salt, IPSECKEY's
+ * gateway, SVCB's target and parameters, TSIG's MAC and other data, the type bit maps of
+ * NSEC, NSEC3 and CSYNC. libknot's dumper trusts those lengths, so a record that lies
+ * about them (from a server's AXFR, an API's wire form or RFC 3597 text) must never
+ * enter a model: make fuzz's fuzz_axfr had a salt length past the record send the NSEC3
+ * dump reading far beyond it.
+ */
+struct wire_case {
+	uint16_t type;
+	bool ok;
+	const char *hex;
+};
+
+static size_t unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+	for (; h[0]; h++) {
+		if (h[0] == ' ')
+			continue;
+		unsigned v;
+		ck_assert_int_eq(sscanf(h, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+		h++;
+	}
+	return n;
+}
+
+START_TEST(test_remainder_inner_lengths)
+{
+	static const struct wire_case cases[] = {
+		{ 50, true, "01 00 000a 02 abcd 01 ff 0001 40" },	/* NSEC3 */
+		{ 50, true, "01 00 000a 00 01 ff" },			/* no types: an empty non-terminal */
+		{ 50, false, "01 00 000a ff 00" },			/* salt longer than the record */
+		{ 50, false, "01 00 000a 00 20 aa" },			/* hash longer than the record */
+		{ 50, false, "01 00 000a 00 00" },			/* hash of no octets */
+		{ 50, false, "01 00 000a 00 01 ff 0000" },		/* a window of no octets */
+		{ 50, false, "01 00 000a 00 01 ff 0002 40" },		/* a window past the end */
+		{ 50, false, "01 00 00" },
+		{ 51, true, "01 00 000a 02 abcd" },			/* NSEC3PARAM */
+		{ 51, true, "01 00 000a 00" },
+		{ 51, false, "01 00 000a 05 ab" },
+		{ 51, false, "01 00 000a 00 ff" },
+		{ 45, true, "0a 03 02 02 6777 00 abcd" },		/* IPSECKEY, gateway a name */
+		{ 45, true, "0a 00 00" },
+		{ 45, true, "0a 01 02 c0000201 abcd" },
+		{ 45, false, "0a 03 02 02 6777" },			/* the name runs past the end */
+		{ 45, false, "0a 01 02 c000" },
+		{ 45, false, "0a 02 02 20010db8" },
+		{ 45, false, "0a 04 02 00" },				/* no such gateway type */
+		{ 64, true, "0001 00 0003 0002 01bb" },			/* SVCB */
+		{ 65, true, "0000 07 6578616d706c65 00" },		/* HTTPS in AliasMode */
+		{ 64, true, "0001 00 0000 0002 0003 0003 0002 01bb" },
+		{ 64, false, "0001 03 616263" },			/* target without its end */
+		{ 64, false, "0001 00 0000 0001 00" },			/* mandatory of an odd length */
+		{ 64, false, "0001 00 0003 0002 01bb 0001 0000" },	/* keys out of order */
+		{ 65, false, "0001 00 0003 0002 01bb 0003 0002 01bb" },	/* a key twice */
+		{ 64, false, "0001 00 0003 0005 01bb" },		/* a value past the end */
+		{ 64, false, "0001 00 00" },
+		{ 250, true, "00 000000000001 012c 0002 abcd 1234 0000 0000" }, /* TSIG */
+		{ 250, false, "00 000000000001 012c 0020 abcd" },
+		{ 250, false, "00 000000000001 012c 0000 1234 0000 0005" },
+		{ 47, true, "00 0001 40" },				/* NSEC */
+		{ 47, true, "00 0001 40 0101 80" },
+		{ 47, false, "00 0021 ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" },
+		{ 47, false, "00 0101 80 0001 40" },			/* windows out of order */
+		{ 62, true, "00000001 0003 0001 40" },			/* CSYNC */
+		{ 62, false, "00000001 00" },
+	};
+	uint8_t w[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = unhex(cases[i].hex, w);
+		ck_assert_msg(zsync_rdata_well_formed(cases[i].type, w, n) == cases[i].ok,
+			      "case %zu (type %u, %s): expected %s", i, cases[i].type, cases[i].hex,
+			      cases[i].ok ? "well-formed" : "malformed");
+	}
+
+	/* the same in a zone file (RFC 3597 text): an error at its line, never loaded */
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "n NSEC3 \\# 6 01000000ff00\n"
+				    "s SVCB \\# 6 000103616263\nok NSEC3PARAM \\# 5 0100000a00\n", &d, NULL);
+	ck_assert_uint_eq(d.errors, 2);
+	ck_assert_uint_eq(d.v[0].line, 5);
+	ck_assert_msg(strstr(d.v[0].msg, "NSEC3 rdata of 6 octets does not have the wire format of NSEC3"),
+		      "%s", d.v[0].msg);
+	ck_assert_uint_eq(d.v[1].line, 6);
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+
+	/* from a zone transfer: the record is refused, naming its type */
+	struct zsync_err err = { 0 };
+	size_t n = unhex("01 00 000a ff 00", w);
+	z = zsync_zone_new("example.com", &err);
+	ck_assert_int_eq(zsync_name_from_text("n", zsync_zone_origin(z), w + 64), 0);
+	ck_assert_int_eq(zsync_zone_add(z, w + 64, 50, 300, w, (uint16_t)n, &err), ZSYNC_EINVAL);
+	ck_assert_msg(strstr(err.msg, "malformed NSEC3 rdata (6 octets)"), "%s", err.msg);
+	ck_assert_uint_eq(zsync_zone_record_count(z), 0);
+	zsync_zone_free(z);
+}
+END_TEST
+
+/*
+ * Rdata that is well-formed but that libknot will not print in its type's syntax (an SVCB
+ * port of three octets) is written in the RFC 3597 form, which loads back to the same
+ * octets: never empty text in a plan, a journal or a zone file.
+ */
+START_TEST(test_generic_text_fallback)
+{
+	struct zsync_diags d = { 0 };
+	struct zsync_zone *z = load("example.com", HDR "s SVCB \\# 10 00010000030003 01BB01\n", &d, NULL);
+	uint8_t owner[KNOT_DNAME_MAXLEN];
+	char txt[256];
+
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_int_eq(zsync_name_from_text("s", zsync_zone_origin(z), owner), 0);
+	const struct zsync_rrset *r = zsync_zone_find(z, owner, 64);
+	ck_assert_ptr_nonnull(r);
+	ck_assert_int_eq(zsync_rdata_to_text(r->type, r->rdata, txt, sizeof(txt)), 0);
+	ck_assert_str_eq(txt, "\\# 10 00010000030003" "01BB01");
+
+	/* the text loads back to the same octets */
+	char zt[512];
+	snprintf(zt, sizeof(zt), HDR "s SVCB %s\n", txt);
+	struct zsync_zone *back = load("example.com", zt, &d, NULL);
+	ck_assert_msg(d.errors == 0, "%s", d.v[d.n - 1].msg);
+	ck_assert(zsync_zone_equal(z, back));
+	zsync_zone_free(back);
+
+	/* no room: an error and no half text */
+	ck_assert_int_eq(zsync_rdata_to_text(r->type, r->rdata, txt, 20), ZSYNC_EINVAL);
+	ck_assert_str_eq(txt, "");
+	zsync_zone_free(z);
+	zsync_diags_release(&d);
+}
+END_TEST
+
 /* Limits are checked, never truncated; a big RRset loads in linear time. */
 START_TEST(test_big_rrset_limits)
 {
@@ -1014,6 +1151,8 @@ int main(void)
 	tcase_add_test(tc, test_big_rrset_limits);
 	tcase_add_test(tc, test_write_reads_back);
 	tcase_add_test(tc, test_generic_rdata_of_known_type);
+	tcase_add_test(tc, test_remainder_inner_lengths);
+	tcase_add_test(tc, test_generic_text_fallback);
 	tcase_add_test(tc, test_text_shortcuts_match_knot);
 	tcase_add_test(tc, test_write_owners_match_general);
 	tcase_add_test(tc, test_write_in_given_order);

@@ -370,6 +370,32 @@ static int plain_rdata_text(uint16_t type, const uint8_t *d, size_t n, char *buf
 	return -1;
 }
 
+/*
+ * The RFC 3597 section 5 form, `\# LEN HEX`, for rdata libknot declines to print in its
+ * type's own syntax (a well-formed SVCB whose port value is 3 octets, an IPSECKEY of an
+ * algorithm with no key): every type can be written so, and it reads back to the same
+ * octets, so a plan, journal or zone file never shows such a record as empty text.
+ */
+static int generic_text(const uint8_t *rd, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const uint8_t *d = zsync_rdata_data(rd);
+	size_t n = zsync_rdata_len(rd);
+	int o = snprintf(buf, len, n ? "\\# %zu " : "\\# 0", n);
+
+	if (o < 0 || (size_t)o + 2 * n >= len) {
+		if (len)
+			buf[0] = '\0';
+		return ZSYNC_EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		buf[o++] = hex[d[i] >> 4];
+		buf[o++] = hex[d[i] & 15];
+	}
+	buf[o] = '\0';
+	return o;
+}
+
 /* zsync_rdata_to_text, returning the text's length. */
 static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 {
@@ -385,7 +411,7 @@ static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 	rr.rrs.rdata = (knot_rdata_t *)rd;
 	n = knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT);
 	if (n < 0)
-		return ZSYNC_EINVAL;
+		return generic_text(rd, buf, len);
 	while (n > 0 && buf[n - 1] == ' ') /* knot leaves a separator after some types (CAA) */
 		buf[--n] = '\0';
 	return (int)strlen(buf);
@@ -966,12 +992,111 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 	return ADD_NEW;
 }
 
+/* An RFC 4034 section 4.1.2 type bit map: windows in increasing order, each 1-32 octets. */
+static bool bitmap_well_formed(const uint8_t *p, const uint8_t *end)
+{
+	int last = -1;
+
+	while (p < end) {
+		if (end - p < 2 || p[0] <= last || p[1] < 1 || p[1] > 32 || end - p - 2 < p[1])
+			return false;
+		last = p[0];
+		p += 2 + p[1];
+	}
+	return true;
+}
+
+/* A character-string-like field: a length octet, then that many octets, within end. */
+static bool counted_field(const uint8_t **p, const uint8_t *end)
+{
+	if (*p >= end || end - *p - 1 < **p)
+		return false;
+	*p += 1 + **p;
+	return true;
+}
+
+/*
+ * The remainder of types whose remainder has inner lengths. libknot's text dumper (3.2)
+ * trusts them: NSEC3's salt and hash lengths, NSEC3PARAM's salt length and TSIG's MAC and
+ * other lengths are not checked against the rdata's end, SVCB's target and IPSECKEY's
+ * gateway name are measured with knot_dname_size, and an odd-length `mandatory` reads a
+ * key half past its value: rdata from a server or an API (or RFC 3597 text) that lies
+ * there made the dump read far past the record (found by make fuzz's fuzz_axfr).
+ */
+static bool remainder_well_formed(uint16_t type, const uint8_t *p, const uint8_t *end)
+{
+	int n;
+
+	switch (type) {
+	case KNOT_RRTYPE_NSEC:
+		return bitmap_well_formed(p, end);
+	case KNOT_RRTYPE_CSYNC:
+		return end - p >= 6 && bitmap_well_formed(p + 6, end);
+	case KNOT_RRTYPE_NSEC3:
+		/* algorithm, flags, iterations; salt; next hashed owner (1-255 octets); bit map */
+		if (end - p < 4)
+			return false;
+		p += 4;
+		if (!counted_field(&p, end) || p >= end || *p == 0 || !counted_field(&p, end))
+			return false;
+		return bitmap_well_formed(p, end);
+	case KNOT_RRTYPE_NSEC3PARAM:
+		if (end - p < 4)
+			return false;
+		p += 4;
+		return counted_field(&p, end) && p == end;
+	case KNOT_RRTYPE_IPSECKEY:
+		/* precedence, gateway type, algorithm, gateway (RFC 4025 section 2.5), key */
+		if (end - p < 3)
+			return false;
+		switch (p[1]) {
+		case 0:
+			return true;
+		case 1:
+			return end - p >= 3 + 4;
+		case 2:
+			return end - p >= 3 + 16;
+		case 3:
+			return knot_dname_wire_check(p + 3, end, NULL) > 0;
+		}
+		return false;
+	case KNOT_RRTYPE_SVCB:
+	case KNOT_RRTYPE_HTTPS: {
+		/* priority, target, then parameters in strictly increasing key order (RFC 9460 2.2) */
+		long last = -1;
+		if (end - p < 3 || (n = knot_dname_wire_check(p + 2, end, NULL)) <= 0)
+			return false;
+		for (p += 2 + n; p < end;) {
+			if (end - p < 4)
+				return false;
+			unsigned key = (unsigned)p[0] << 8 | p[1], len = (unsigned)p[2] << 8 | p[3];
+			if ((long)key <= last || (size_t)(end - p - 4) < len ||
+			    (key == KNOT_SVCB_PARAM_MANDATORY && len % 2))
+				return false;
+			last = key;
+			p += 4 + len;
+		}
+		return true;
+	}
+	case KNOT_RRTYPE_TSIG:
+		/* time signed (6), fudge, MAC size and MAC, original id, error, other len and data */
+		if (end - p < 10 || (size_t)(end - p - 10) < ((size_t)p[8] << 8 | p[9]))
+			return false;
+		p += 10 + ((size_t)p[8] << 8 | p[9]);
+		if (end - p < 6 || (size_t)(end - p - 6) != ((size_t)p[4] << 8 | p[5]))
+			return false;
+		return true;
+	}
+	return true;
+}
+
 /*
  * True when rdata has the wire format its type's descriptor says: fixed-size fields fit,
  * names are well-formed and uncompressed, nothing trails. libknot's canonical lowering
  * walks the descriptor without these checks, so a short RFC 3597 form of a known type
- * (`x SIG \# 2 0102`) would make it read, and lower, bytes past the rdata. Types libknot
- * has no format for are opaque and always well-formed.
+ * (`x SIG \# 2 0102`) would make it read, and lower, bytes past the rdata; the remainders
+ * with inner lengths are checked too (remainder_well_formed). Types libknot has no format
+ * for are opaque and always well-formed.
  */
 bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len)
 {
@@ -989,7 +1114,7 @@ bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len)
 				return false;
 			p += block;
 		} else if (block == KNOT_RDATA_WF_REMAINDER) {
-			return true;
+			return remainder_well_formed(type, p, end);
 		} else if (block == KNOT_RDATA_WF_NAPTR_HEADER) {
 			/* order, preference, then flags, services and regexp character-strings */
 			if (end - p < 4)
