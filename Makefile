@@ -230,14 +230,15 @@ run-valgrind: $(BUILD)/zonesync $(BUILD)/tests/toml-decoder $(TEST_BIN)
 # libFuzzer targets (clang), one per kind of untrusted input: the TOML parser, the
 # configuration's semantic layer, zone loading with $INCLUDE (the input under two names),
 # zone files with the files they include ($INCLUDE/$ORIGIN/$TTL), PowerDNS, Cloudflare and
-# Dyn JSON, DNS answers, whole (TSIG-signed) zone transfers, UPDATE answers, saved plans.
+# Dyn JSON, DNS answers, whole (TSIG-signed) zone transfers, UPDATE answers, saved plans,
+# and any rdata (the text zonesync writes for it must read back to the same octets).
 # `make fuzz FUZZ_SECONDS=N` replays tests/fuzz/corpus and then fuzzes each target for N
 # seconds (CI: 20); `make fuzz-long FUZZ_SECONDS=N` (default 600) does the same at the
 # lowest priority and reports execs, execs/s and coverage per target. New inputs go to
 # build-fuzz/corpus (ignored): copy the interesting ones to tests/fuzz/corpus.
 FUZZ_DEBS := clang libclang-rt-14-dev
 FUZZ_SECONDS ?= 30
-FUZZERS := toml config zone zone_files pdns_json cloudflare_json dyn_json dns axfr update planfile
+FUZZERS := toml config zone zone_files pdns_json cloudflare_json dyn_json dns axfr update planfile rdata
 FUZZ_CFLAGS = -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	-I. -Izonesync -Iproviders $(shell $(PKG_CONFIG) --cflags $(PKGS))
 FUZZ_OBJ := $(LIB_SRC:%.c=build-fuzz/obj/%.o)

@@ -396,6 +396,183 @@ static int generic_text(const uint8_t *rd, char *buf, size_t len)
 	return o;
 }
 
+/*
+ * Whether libknot's text of this (well-formed) SVCB/HTTPS rdata reads back to the same
+ * octets. libzscanner (3.2) sorts a `mandatory` list, wants every key it names among the
+ * parameters (and never `mandatory` itself), and takes `alpn`, `port`, the hints and `ech`
+ * only in their RFC 9460 section 7 forms; libknot prints whatever the octets are. Rdata
+ * outside those forms (from a server or an API) is written in the RFC 3597 form instead.
+ */
+static bool svcb_presentable(const uint8_t *d, size_t n)
+{
+	const uint8_t *p = d + 2 + knot_dname_size(d + 2), *end = d + n, *mand = NULL;
+	size_t mand_len = 0;
+
+	for (; p < end; p += 4 + ((size_t)p[2] << 8 | p[3])) {
+		unsigned key = (unsigned)p[0] << 8 | p[1];
+		size_t len = (size_t)p[2] << 8 | p[3];
+		const uint8_t *v = p + 4;
+		switch (key) {
+		case KNOT_SVCB_PARAM_MANDATORY:
+			if (len == 0)
+				return false;
+			for (size_t i = 0; i < len; i += 2) {
+				unsigned k = (unsigned)v[i] << 8 | v[i + 1];
+				if (k == 0 || (i && k <= ((unsigned)v[i - 2] << 8 | v[i - 1])))
+					return false;
+			}
+			mand = v;
+			mand_len = len;
+			break;
+		case KNOT_SVCB_PARAM_ALPN:
+			/* ids are printed unquoted, one that holds a space quoted on its own
+			 * (which libzscanner does not read in a list): a space, `;` (a comment),
+			 * a parenthesis (a multi-line record) or an octet outside printable ASCII
+			 * (its \DDD is not escaped again for the list) does not read back */
+			if (len == 0)
+				return false;
+			for (const uint8_t *q = v; q < v + len; q += 1 + *q) {
+				if (*q == 0 || (size_t)(v + len - q) < 1 + (size_t)*q)
+					return false;
+				/* libzscanner 3.2 reads a one-octet id only as the last ("alpn=a,b":
+				 * "empty comma-separated list item") */
+				if (*q == 1 && q + 2 < v + len)
+					return false;
+				for (size_t k = 1; k <= *q; k++)
+					if (q[k] <= ' ' || q[k] > '~' || q[k] == ';' || q[k] == '(' || q[k] == ')')
+						return false;
+				/* and it misreads an id that begins with an escaped `,` or `\`, and a
+				 * `\` beside another or beside a `,` */
+				if (q[1] == ',' || q[1] == '\\')
+					return false;
+				for (size_t k = 2; k <= *q; k++)
+					if ((q[k] == '\\' && (q[k - 1] == '\\' || q[k - 1] == ',')) ||
+					    (q[k] == ',' && q[k - 1] == '\\'))
+						return false;
+			}
+			break;
+		case KNOT_SVCB_PARAM_NDALPN:
+			if (len != 0)
+				return false;
+			break;
+		case KNOT_SVCB_PARAM_PORT:
+			if (len != 2)
+				return false;
+			break;
+		case KNOT_SVCB_PARAM_IPV4HINT:
+			if (len == 0 || len % 4)
+				return false;
+			break;
+		case KNOT_SVCB_PARAM_ECH:
+			if (len == 0)
+				return false;
+			break;
+		case KNOT_SVCB_PARAM_IPV6HINT:
+			if (len == 0 || len % 16)
+				return false;
+			break;
+		}
+	}
+	/* every key `mandatory` names is there (both lists ascend) */
+	p = d + 2 + knot_dname_size(d + 2);
+	for (size_t i = 0; i < mand_len; i += 2) {
+		while (p < end && ((unsigned)p[0] << 8 | p[1]) < ((unsigned)mand[i] << 8 | mand[i + 1]))
+			p += 4 + ((size_t)p[2] << 8 | p[3]);
+		if (p >= end || p[0] != mand[i] || p[1] != mand[i + 1])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * libknot prints a CAA tag unquoted, as its octets are: one that is empty or holds a space,
+ * `;` or a parenthesis reads back as something else. RFC 8659 section 4.1 allows tags of
+ * letters and digits only, 1-15 of them (longer ones read back as they are).
+ */
+static bool caa_presentable(const uint8_t *d, size_t n)
+{
+	if (n < 2 || d[1] == 0 || (size_t)d[1] + 2 > n)
+		return false;
+	for (size_t i = 0; i < d[1]; i++)
+		if (!((d[2 + i] >= '0' && d[2 + i] <= '9') || ((d[2 + i] | 0x20) >= 'a' && (d[2 + i] | 0x20) <= 'z')))
+			return false;
+	return true;
+}
+
+/*
+ * libknot names some types that libzscanner does not read by name (NULL, SIG, and the
+ * meta types): a zone file written with their names would not load again.
+ */
+static bool scanner_reads(uint16_t type)
+{
+	return type != 10 && type != 24 && type != 41 && (type < 249 || type > 255);
+}
+
+/*
+ * A type bit map (of well-formed NSEC, NSEC3 or CSYNC rdata) whose every type libzscanner
+ * reads by the name libknot prints (scanner_reads).
+ */
+static bool bitmap_presentable(uint16_t type, const uint8_t *d, size_t n)
+{
+	size_t o;
+
+	if (type == KNOT_RRTYPE_NSEC)
+		o = knot_dname_size(d);
+	else if (type == KNOT_RRTYPE_CSYNC)
+		o = 6;
+	else
+		o = 5 + d[4], o += 1 + d[o];
+	if (o + 2 > n || d[o] != 0)
+		return true; /* no window 0: those types are all in it */
+	const uint8_t *w = d + o + 2;
+	unsigned wl = d[o + 1];
+	for (unsigned t = 0; t < 8 * wl; t++)
+		if ((w[t / 8] & (0x80 >> (t % 8))) && !scanner_reads((uint16_t)t))
+			return false;
+	return true;
+}
+
+/*
+ * LOC (RFC 1876) as libzscanner reads it back: version 0, 16 octets, latitude within 90
+ * and longitude within 180 degrees of the equator and meridian (the octets can say more;
+ * libknot prints it, libzscanner refuses it), and a size or precision of zero written 0e0
+ * (libknot prints 0e3 as "0m", which reads back as 0e0).
+ */
+static bool loc_presentable(const uint8_t *d, size_t n)
+{
+	const uint32_t zero = 1u << 31;
+
+	if (n != 16 || d[0] != 0)
+		return false;
+	/* size and precisions: a mantissa and an exponent of 0-9 each, zero only as 0e0 */
+	for (int i = 1; i <= 3; i++)
+		if ((d[i] >> 4) > 9 || (d[i] & 15) > 9 || ((d[i] >> 4) == 0 && (d[i] & 15) != 0))
+			return false;
+	uint32_t lat = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
+	uint32_t lon = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11];
+	return (lat >= zero ? lat - zero : zero - lat) <= 90u * 3600000 &&
+	       (lon >= zero ? lon - zero : zero - lon) <= 180u * 3600000;
+}
+
+/*
+ * APL items (RFC 3123) as libzscanner writes them: family 1 or 2, a prefix within the
+ * address, the address part within the address's size and without trailing zero octets
+ * ("MUST NOT be sent"; printed, they read back shorter).
+ */
+static bool apl_presentable(const uint8_t *d, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		if (n - i < 4)
+			return false;
+		unsigned family = (unsigned)d[i] << 8 | d[i + 1], prefix = d[i + 2], afd = d[i + 3] & 0x7f;
+		unsigned size = family == 1 ? 4 : family == 2 ? 16 : 0;
+		if (!size || prefix > 8 * size || afd > size || n - i - 4 < afd || (afd && d[i + 3 + afd] == 0))
+			return false;
+		i += 4 + afd;
+	}
+	return true;
+}
+
 /* zsync_rdata_to_text, returning the text's length. */
 static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 {
@@ -405,11 +582,33 @@ static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 
 	if (n >= 0)
 		return n;
+	/* types libzscanner has no syntax for (TSIG): only the RFC 3597 form reads back */
+	if (!scanner_reads(type))
+		return generic_text(rd, buf, len);
+	if ((type == KNOT_RRTYPE_SVCB || type == KNOT_RRTYPE_HTTPS) &&
+	    !svcb_presentable(zsync_rdata_data(rd), zsync_rdata_len(rd)))
+		return generic_text(rd, buf, len);
+	if (type == KNOT_RRTYPE_CAA && !caa_presentable(zsync_rdata_data(rd), zsync_rdata_len(rd)))
+		return generic_text(rd, buf, len);
+	if (type == KNOT_RRTYPE_LOC && !loc_presentable(zsync_rdata_data(rd), zsync_rdata_len(rd)))
+		return generic_text(rd, buf, len);
+	if (type == KNOT_RRTYPE_APL && !apl_presentable(zsync_rdata_data(rd), zsync_rdata_len(rd)))
+		return generic_text(rd, buf, len);
+	if (type == KNOT_RRTYPE_RRSIG &&
+	    !scanner_reads((uint16_t)(zsync_rdata_data(rd)[0] << 8 | zsync_rdata_data(rd)[1])))
+		return generic_text(rd, buf, len);
+	if ((type == KNOT_RRTYPE_NSEC || type == KNOT_RRTYPE_NSEC3 || type == KNOT_RRTYPE_CSYNC) &&
+	    !bitmap_presentable(type, zsync_rdata_data(rd), zsync_rdata_len(rd)))
+		return generic_text(rd, buf, len);
 	knot_rrset_init(&rr, owner, type, KNOT_CLASS_IN, 0);
 	rr.rrs.count = 1;
 	rr.rrs.size = knot_rdata_size(zsync_rdata_len(rd));
 	rr.rrs.rdata = (knot_rdata_t *)rd;
-	n = knot_rrset_txt_dump_data(&rr, 0, buf, len, &KNOT_DUMP_STYLE_DEFAULT);
+	/* RRSIG's times as numbers: libknot prints a date read in serial arithmetic from
+	 * now, which for a time over 2^31 s ahead is before 1970 and never reads back */
+	knot_dump_style_t style = KNOT_DUMP_STYLE_DEFAULT;
+	style.human_timestamp = type != KNOT_RRTYPE_RRSIG;
+	n = knot_rrset_txt_dump_data(&rr, 0, buf, len, &style);
 	if (n < 0)
 		return generic_text(rd, buf, len);
 	while (n > 0 && buf[n - 1] == ' ') /* knot leaves a separator after some types (CAA) */
@@ -992,13 +1191,18 @@ static int zone_insert(struct zsync_zone *z, const uint8_t *owner, size_t olen, 
 	return ADD_NEW;
 }
 
-/* An RFC 4034 section 4.1.2 type bit map: windows in increasing order, each 1-32 octets. */
+/*
+ * An RFC 4034 section 4.1.2 type bit map: windows in increasing order, each 1-32 octets,
+ * the last non-zero ("trailing zero octets MUST be omitted"; with them the text reads
+ * back to other octets).
+ */
 static bool bitmap_well_formed(const uint8_t *p, const uint8_t *end)
 {
 	int last = -1;
 
 	while (p < end) {
-		if (end - p < 2 || p[0] <= last || p[1] < 1 || p[1] > 32 || end - p - 2 < p[1])
+		if (end - p < 2 || p[0] <= last || p[1] < 1 || p[1] > 32 || end - p - 2 < p[1] ||
+		    p[1 + p[1]] == 0)
 			return false;
 		last = p[0];
 		p += 2 + p[1];
@@ -1103,8 +1307,16 @@ bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len)
 	const knot_rdata_descriptor_t *desc = knot_get_rdata_descriptor(type);
 	const uint8_t *p = rdata, *end = rdata + len;
 
+	/* the descriptor knot_rrset_rr_to_canonical walks: an obsolete type's (MD, MF, MB,
+	 * MG, MR, PX, NXT...) when the type has no current one */
+	if (desc && desc->type_name == NULL)
+		desc = knot_get_obsolete_rdata_descriptor(type);
 	if (!desc || desc->type_name == NULL)
 		return true;
+	/* no text holds the empty rdata of a type libzscanner has a syntax for (it refuses
+	 * `\# 0` there) but APL's, an APL without items; NULL's is read as `TYPE10 \# 0` */
+	if (len == 0 && type != KNOT_RRTYPE_APL && type != KNOT_RRTYPE_NULL)
+		return false;
 	for (int i = 0; i < KNOT_MAX_RDATA_BLOCKS; i++) {
 		int block = desc->block_types[i];
 		if (block == KNOT_RDATA_WF_END)
@@ -1346,15 +1558,6 @@ static int owner_text_fast(const struct zsync_zone *z, const uint8_t *owner, siz
 		return -1;
 	buf[o] = '\0';
 	return (int)o;
-}
-
-/*
- * libknot names some types that libzscanner does not read by name (NULL, SIG, and the
- * meta types): a zone file written with their names would not load again.
- */
-static bool scanner_reads(uint16_t type)
-{
-	return type != 10 && type != 24 && type != 41 && (type < 249 || type > 255);
 }
 
 /*
