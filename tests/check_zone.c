@@ -801,6 +801,7 @@ START_TEST(test_text_reads_back)
 	roundtrip(64, "0001 00 0001 0004 01 61 01 62", "\\# 11 ");	/* alpn=a,b: libzscanner refuses */
 	roundtrip(64, "0001 00 0001 000c 08 665c6f6f2c626172 026832", "1 . alpn=f"); /* RFC 9460 D.2 */
 	roundtrip(64, "0001 00 0001 0003 02 5c68", "\\# ");		/* alpn=\\\\h reads as two */
+	roundtrip(64, "0001 00 0001 0006 02 685c 026832", "\\# ");	/* alpn=h\\\\,h2 reads as one */
 	roundtrip(64, "0001 00 0001 0004 02 6832 00", "\\# ");		/* an empty alpn id */
 	roundtrip(64, "0001 00 0001 0005 02 683b 01 61", "\\# ");		/* ';' would start a comment */
 	roundtrip(64, "0001 00 0000 0004 0003 0001 0001 0002 6832 0003 0002 01bb", "\\# "); /* unsorted */

@@ -441,9 +441,9 @@ static bool svcb_presentable(const uint8_t *d, size_t n)
 				for (size_t k = 1; k <= *q; k++)
 					if (q[k] <= ' ' || q[k] > '~' || q[k] == ';' || q[k] == '(' || q[k] == ')')
 						return false;
-				/* and it misreads an id that begins with an escaped `,` or `\`, and a
-				 * `\` beside another or beside a `,` */
-				if (q[1] == ',' || q[1] == '\\')
+				/* and it misreads an id that begins with an escaped `,` or `\` or ends
+				 * with a `\`, and a `\` beside another or beside a `,` */
+				if (q[1] == ',' || q[1] == '\\' || q[*q] == '\\')
 					return false;
 				for (size_t k = 2; k <= *q; k++)
 					if ((q[k] == '\\' && (q[k - 1] == '\\' || q[k - 1] == ',')) ||
