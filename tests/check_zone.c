@@ -823,14 +823,26 @@ START_TEST(test_text_reads_back)
 	roundtrip(42, "", "");							/* an APL without items */
 	roundtrip(24, "0001 0d 02 0000012c 00000001 00000001 0001 00 aa", "\\# ");	/* SIG */
 	roundtrip(10, "0102", "\\# 2 0102");					/* NULL */
+	/* shorter than the fixed fields libknot's dumper reads before it checks the length */
+	roundtrip(43, "0001", "\\# 2 0001");
+	roundtrip(48, "010103", "\\# 3 010103");
+	roundtrip(44, "01", "\\# 1 01");
+	roundtrip(52, "0101", "\\# 2 0101");
+	roundtrip(37, "00010002", "\\# 4 00010002");
+	roundtrip(63, "0000000101", "\\# 5 0000000101");
+	roundtrip(43, "00010203", "\\# 4 00010203");			/* a DS without a digest */
+	roundtrip(29, "00 12 16 13 934fd901 80000000 00989680", "90 0 0.001 N");	/* degrees 90 */
+	roundtrip(50, "01 00 000a 00 01 ff 0020 0000000000000000000000000000000000000000000000000000000000000004",
+		  "1 0 10 - vs====== TYPE253");
 
 	/* what no text of libzscanner's holds is not well-formed: it never enters a model */
 	uint8_t w[64];
 	ck_assert(!zsync_rdata_well_formed(43, w, 0));			/* an empty DS */
 	ck_assert(zsync_rdata_well_formed(42, w, 0));
 	ck_assert(!zsync_rdata_well_formed(62, w, unhex("00000001 0003 0001 00", w))); /* a zero octet last in a window */
-	ck_assert(!zsync_rdata_well_formed(9, w, unhex("ff 00 09 2a 03 40 99 00 02", w))); /* MF: no name */
-	ck_assert(zsync_rdata_well_formed(9, w, unhex("02 6d66 00", w)));
+	ck_assert(!zsync_rdata_well_formed(9, w, unhex("ff 00 09 2a 03 40 99 00 02", w))); /* MR: no name */
+	ck_assert(zsync_rdata_well_formed(9, w, unhex("02 6d72 00", w)));
+	ck_assert(!zsync_rdata_well_formed(4, w, unhex("03 6d66", w)));	/* MF: the name runs past the end */
 }
 END_TEST
 

@@ -426,9 +426,8 @@ static bool svcb_presentable(const uint8_t *d, size_t n)
 			break;
 		case KNOT_SVCB_PARAM_ALPN:
 			/* ids are printed unquoted, one that holds a space quoted on its own
-			 * (which libzscanner does not read in a list): a space, `;` (a comment),
-			 * a parenthesis (a multi-line record) or an octet outside printable ASCII
-			 * (its \DDD is not escaped again for the list) does not read back */
+			 * (which libzscanner does not read in a list): a space, `;` (a comment)
+			 * or a parenthesis (a multi-line record) does not read back */
 			if (len == 0)
 				return false;
 			for (const uint8_t *q = v; q < v + len; q += 1 + *q) {
@@ -439,7 +438,7 @@ static bool svcb_presentable(const uint8_t *d, size_t n)
 				if (*q == 1 && q + 2 < v + len)
 					return false;
 				for (size_t k = 1; k <= *q; k++)
-					if (q[k] <= ' ' || q[k] > '~' || q[k] == ';' || q[k] == '(' || q[k] == ')')
+					if (q[k] == ' ' || q[k] == ';' || q[k] == '(' || q[k] == ')')
 						return false;
 				/* and it misreads an id that begins with an escaped `,` or `\` or ends
 				 * with a `\`, and a `\` beside another or beside a `,` */
@@ -486,8 +485,9 @@ static bool svcb_presentable(const uint8_t *d, size_t n)
 
 /*
  * libknot prints a CAA tag unquoted, as its octets are: one that is empty or holds a space,
- * `;` or a parenthesis reads back as something else. RFC 8659 section 4.1 allows tags of
- * letters and digits only, 1-15 of them (longer ones read back as they are).
+ * `;` or a parenthesis reads back as something else. Tags of letters and digits only, as
+ * RFC 8659 section 4.1 allows (other tags, some of which would read back, are written in
+ * the RFC 3597 form; longer than its 15 read back as they are).
  */
 static bool caa_presentable(const uint8_t *d, size_t n)
 {
@@ -500,12 +500,13 @@ static bool caa_presentable(const uint8_t *d, size_t n)
 }
 
 /*
- * libknot names some types that libzscanner does not read by name (NULL, SIG, and the
- * meta types): a zone file written with their names would not load again.
+ * libknot names some types that libzscanner does not read by name (NULL, SIG, OPT, TKEY,
+ * TSIG, IXFR, AXFR, ANY; 253 and 254 it prints as TYPEn): a zone file written with their
+ * names would not load again.
  */
 static bool scanner_reads(uint16_t type)
 {
-	return type != 10 && type != 24 && type != 41 && (type < 249 || type > 255);
+	return type != 10 && type != 24 && type != 41 && (type < 249 || type > 252) && type != 255;
 }
 
 /*
@@ -533,10 +534,10 @@ static bool bitmap_presentable(uint16_t type, const uint8_t *d, size_t n)
 }
 
 /*
- * LOC (RFC 1876) as libzscanner reads it back: version 0, 16 octets, latitude within 90
- * and longitude within 180 degrees of the equator and meridian (the octets can say more;
- * libknot prints it, libzscanner refuses it), and a size or precision of zero written 0e0
- * (libknot prints 0e3 as "0m", which reads back as 0e0).
+ * LOC (RFC 1876) as libzscanner reads it back: version 0, 16 octets, latitude and
+ * longitude whose degrees are at most 90 and 180 (the octets can say more; libknot prints
+ * it, libzscanner refuses a degree field past those), and a size or precision of zero
+ * written 0e0 (libknot prints 0e3 as "0m", which reads back as 0e0).
  */
 static bool loc_presentable(const uint8_t *d, size_t n)
 {
@@ -550,8 +551,8 @@ static bool loc_presentable(const uint8_t *d, size_t n)
 			return false;
 	uint32_t lat = (uint32_t)d[4] << 24 | (uint32_t)d[5] << 16 | (uint32_t)d[6] << 8 | d[7];
 	uint32_t lon = (uint32_t)d[8] << 24 | (uint32_t)d[9] << 16 | (uint32_t)d[10] << 8 | d[11];
-	return (lat >= zero ? lat - zero : zero - lat) <= 90u * 3600000 &&
-	       (lon >= zero ? lon - zero : zero - lon) <= 180u * 3600000;
+	return (lat >= zero ? lat - zero : zero - lat) < 91u * 3600000 &&
+	       (lon >= zero ? lon - zero : zero - lon) < 181u * 3600000;
 }
 
 /*
@@ -573,6 +574,33 @@ static bool apl_presentable(const uint8_t *d, size_t n)
 	return true;
 }
 
+/*
+ * The fixed fields libknot's dumper reads before it checks what is left: its one-octet
+ * number reads the octet first (knot 3.2 wire_num8_to_str), so a DS of 2 octets was read
+ * one past its end. These types' descriptors say only "remainder".
+ */
+static size_t dump_prefix(uint16_t type)
+{
+	switch (type) {
+	case KNOT_RRTYPE_DS:
+	case KNOT_RRTYPE_CDS:
+	case KNOT_RRTYPE_DNSKEY:
+	case KNOT_RRTYPE_CDNSKEY:
+	case KNOT_RRTYPE_KEY:
+		return 4;
+	case KNOT_RRTYPE_SSHFP:
+		return 2;
+	case KNOT_RRTYPE_TLSA:
+	case KNOT_RRTYPE_SMIMEA:
+		return 3;
+	case KNOT_RRTYPE_CERT:
+		return 5;
+	case KNOT_RRTYPE_ZONEMD:
+		return 6;
+	}
+	return 0;
+}
+
 /* zsync_rdata_to_text, returning the text's length. */
 static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 {
@@ -583,7 +611,7 @@ static int rdata_text(uint16_t type, const uint8_t *rd, char *buf, size_t len)
 	if (n >= 0)
 		return n;
 	/* types libzscanner has no syntax for (TSIG): only the RFC 3597 form reads back */
-	if (!scanner_reads(type))
+	if (!scanner_reads(type) || zsync_rdata_len(rd) < dump_prefix(type))
 		return generic_text(rd, buf, len);
 	if ((type == KNOT_RRTYPE_SVCB || type == KNOT_RRTYPE_HTTPS) &&
 	    !svcb_presentable(zsync_rdata_data(rd), zsync_rdata_len(rd)))
@@ -1313,8 +1341,9 @@ bool zsync_rdata_well_formed(uint16_t type, const uint8_t *rdata, size_t len)
 		desc = knot_get_obsolete_rdata_descriptor(type);
 	if (!desc || desc->type_name == NULL)
 		return true;
-	/* no text holds the empty rdata of a type libzscanner has a syntax for (it refuses
-	 * `\# 0` there) but APL's, an APL without items; NULL's is read as `TYPE10 \# 0` */
+	/* empty rdata of a type with a format is malformed: libzscanner refuses `\# 0` for
+	 * the types it has a syntax for, and the others (OPT, the meta types) are no zone
+	 * data; but APL's, an APL without items, and NULL's, read as `TYPE10 \# 0` */
 	if (len == 0 && type != KNOT_RRTYPE_APL && type != KNOT_RRTYPE_NULL)
 		return false;
 	for (int i = 0; i < KNOT_MAX_RDATA_BLOCKS; i++) {
