@@ -1827,18 +1827,9 @@ static int zone_write(struct zsync_zone *z, struct zone_out *out, const struct z
 			d = put(d, type, type_len);
 			*d++ = '\t';
 			size_t room = ZONE_OUT_LINE - (owner_len + tl + type_len + 8);
-			int l;
-			if (generic) {
-				/* RFC 3597 form: what the scanner reads back for any type */
-				static const char hex[] = "0123456789ABCDEF";
-				uint16_t rl = zsync_rdata_len(rd);
-				const uint8_t *b = zsync_rdata_data(rd);
-				l = snprintf(d, room, "\\# %u%s", rl, rl ? " " : "");
-				for (uint16_t j = 0; j < rl; j++) {
-					d[l++] = hex[b[j] >> 4];
-					d[l++] = hex[b[j] & 15];
-				}
-			} else if ((l = rdata_text(r->type, rd, d, room)) < 0) {
+			/* the types written as TYPEn get their rdata in the RFC 3597 form too */
+			int l = rdata_text(r->type, rd, d, room);
+			if (l < 0) {
 				free(out->p);
 				free(own);
 				return ZSYNC_EINVAL;
